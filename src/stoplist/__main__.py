@@ -1,0 +1,3 @@
+from stoplist.cli import main
+
+main()

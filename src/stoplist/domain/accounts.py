@@ -1,0 +1,167 @@
+"""Accounts, their API keys, and who may see what.
+
+Every stop list belongs to one account and every request is resolved to one
+account before anything is read. API keys are random 192-bit secrets shown
+once; only their SHA-256 is stored (a key this random needs no slow hash) and
+the stored and presented digests are compared in constant time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import Connection
+
+from stoplist.domain import clock
+from stoplist.domain.errors import AccountNotFound, ApiKeyRequired, InvalidApiKey
+from stoplist.domain.models import Account, ApiKey
+from stoplist.domain.numbers import DEFAULT_REGION, region_is_known
+from stoplist.storage import accounts as store
+from stoplist.storage.database import Database
+
+API_KEY_PREFIX = "sl_"
+_KEY_BYTES = 24
+_TOKEN_BYTES = 24
+
+
+@dataclass(frozen=True, slots=True)
+class NewAccount:
+    """What creating an account hands back: the only time the key is visible."""
+
+    account: Account
+    api_key: str
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def generate_api_key() -> str:
+    return API_KEY_PREFIX + secrets.token_urlsafe(_KEY_BYTES)
+
+
+def generate_inbound_token() -> str:
+    return secrets.token_urlsafe(_TOKEN_BYTES)
+
+
+class Accounts:
+    """Creating, finding and authenticating accounts."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def create(
+        self,
+        name: str,
+        *,
+        default_region: str = DEFAULT_REGION,
+        timezone: str = clock.DEFAULT_TIMEZONE,
+    ) -> NewAccount:
+        name = name.strip()
+        if not name:
+            raise ValueError("the account name must not be empty")
+        _check_settings(default_region, timezone)
+        api_key = generate_api_key()
+        with self.db.write() as conn:
+            if store.find_by_name(conn, name) is not None:
+                raise ValueError(f"an account named {name!r} already exists")
+            account = store.insert_account(
+                conn,
+                name=name,
+                default_region=default_region.upper(),
+                timezone=timezone,
+                inbound_token=generate_inbound_token(),
+                created_at=clock.now_us(),
+            )
+            _insert_key(conn, account, api_key, "initial")
+        return NewAccount(account, api_key)
+
+    def list(self) -> list[Account]:
+        with self.db.read() as conn:
+            return store.list_all(conn)
+
+    def get(self, name_or_id: str | int) -> Account:
+        """Find an account by id or name (operators type either)."""
+        with self.db.read() as conn:
+            account = None
+            if isinstance(name_or_id, int) or str(name_or_id).isdigit():
+                account = store.find_by_id(conn, int(name_or_id))
+            if account is None:
+                account = store.find_by_name(conn, str(name_or_id))
+        if account is None:
+            raise AccountNotFound(f"no account named or numbered {name_or_id!r}")
+        return account
+
+    def authenticate(self, api_key: str | None) -> Account:
+        """The account an API key belongs to, or the contract's error 1 or 10."""
+        if api_key is None or not api_key.strip():
+            raise ApiKeyRequired()
+        digest = hash_secret(api_key.strip())
+        with self.db.read() as conn:
+            found = store.find_by_key_hash(conn, digest)
+        if found is None:
+            raise InvalidApiKey()
+        account, stored_digest = found
+        if not hmac.compare_digest(stored_digest, digest):
+            raise InvalidApiKey()
+        return account
+
+    def create_key(self, account: Account, label: str | None = None) -> tuple[ApiKey, str]:
+        api_key = generate_api_key()
+        with self.db.write() as conn:
+            key = _insert_key(conn, account, api_key, label)
+        return key, api_key
+
+    def list_keys(self, account: Account) -> list[ApiKey]:
+        with self.db.read() as conn:
+            return store.list_keys(conn, account.id)
+
+    def revoke_key(self, account: Account, key: str | int) -> ApiKey:
+        """Revoke one of ``account``'s keys, named by its id or by the key itself."""
+        with self.db.write() as conn:
+            if isinstance(key, int) or str(key).isdigit():
+                found = store.find_key(conn, account.id, key_id=int(key))
+            else:
+                found = store.find_key(conn, account.id, key_hash=hash_secret(str(key).strip()))
+            if found is None:
+                raise LookupError(f"account {account.name!r} has no such key")
+            if found.revoked_at is None:
+                store.revoke_key(conn, found.id, clock.now_us())
+            return store.find_key(conn, account.id, key_id=found.id)  # type: ignore[return-value]
+
+    def rotate_inbound_token(self, account: Account) -> Account:
+        with self.db.write() as conn:
+            store.update_account(conn, account.id, inbound_token=generate_inbound_token())
+            return store.find_by_id(conn, account.id)  # type: ignore[return-value]
+
+    def find_by_inbound_token(self, token: str) -> Account | None:
+        with self.db.read() as conn:
+            account = store.find_by_inbound_token(conn, token)
+        if account is None or not hmac.compare_digest(account.inbound_token, token):
+            return None
+        return account
+
+    def update_settings(self, account: Account, **changes: object) -> Account:
+        """Change an account's settings (region, time zone, Twilio token, ...)."""
+        region = str(changes.get("default_region", account.default_region)).upper()
+        timezone = str(changes.get("timezone", account.timezone))
+        _check_settings(region, timezone)
+        if "default_region" in changes:
+            changes["default_region"] = region
+        with self.db.write() as conn:
+            store.update_account(conn, account.id, **changes)
+            return store.find_by_id(conn, account.id)  # type: ignore[return-value]
+
+
+def _insert_key(conn: Connection, account: Account, api_key: str, label: str | None) -> ApiKey:
+    prefix = api_key[: len(API_KEY_PREFIX) + 6]
+    return store.insert_key(conn, account.id, hash_secret(api_key), prefix, label, clock.now_us())
+
+
+def _check_settings(region: str, timezone: str) -> None:
+    if not region_is_known(region):
+        raise ValueError(f"unknown region: {region}")
+    clock.zone(timezone)

@@ -1,0 +1,134 @@
+"""The errors of the stop-list contract, with their codes and messages.
+
+Codes, HTTP statuses and wording follow the SMS Partner v1 API, so that client
+code written for it recognises our answers. Messages are French by default,
+as in the provider's documentation, and English on request.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+Language = Literal["fr", "en"]
+
+
+class StoplistError(Exception):
+    """Base class of every error that has a code in the wire contract."""
+
+    code: ClassVar[int] = 0
+    http_status: ClassVar[int] = 400
+    message_fr: ClassVar[str] = "Erreur"
+    message_en: ClassVar[str] = "Error"
+
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(detail or self.message_en)
+        self.detail = detail
+
+    def message(self, language: Language = "fr") -> str:
+        return self.message_en if language == "en" else self.message_fr
+
+    def extra(self) -> dict[str, object]:
+        """Fields added to the error body after ``message``."""
+        return {}
+
+
+class ApiKeyRequired(StoplistError):
+    code = 1
+    http_status = 401
+    message_fr = "La clé API est requise"
+    message_en = "The API key is required"
+
+
+class PhoneNumberRequired(StoplistError):
+    code = 2
+    message_fr = "Le numéro de téléphone est requis"
+    message_en = "The phone number is required"
+
+
+class AlreadyStopped(StoplistError):
+    code = 3
+    http_status = 409
+    message_fr = "Le numéro est déjà présent dans la liste"
+    message_en = "The number is already in the list"
+
+    def __init__(self, stop_id: int) -> None:
+        super().__init__(f"already stopped as {stop_id}")
+        self.stop_id = stop_id
+
+    def extra(self) -> dict[str, object]:
+        return {"stopId": self.stop_id}
+
+
+class StopIdRequired(StoplistError):
+    code = 3
+    message_fr = "L'ID du numéro est requis"
+    message_en = "The phone number ID is required"
+
+
+class StopNotFound(StoplistError):
+    code = 4
+    http_status = 404
+    message_fr = "L'ID du numéro est introuvable"
+    message_en = "The phone number ID cannot be found"
+
+
+class InvalidPhoneNumber(StoplistError):
+    code = 9
+    message_fr = "Le numéro de téléphone est invalide"
+    message_en = "The phone number is invalid"
+
+
+class InvalidApiKey(StoplistError):
+    code = 10
+    http_status = 401
+    message_fr = "Clé API incorrecte"
+    message_en = "Invalid API key"
+
+
+class MalformedBody(StoplistError):
+    code = 90
+    message_fr = "Le JSON est malformé"
+    message_en = "Malformed JSON"
+
+
+class InvalidParameter(StoplistError):
+    """A parameter of an extension has a value we cannot use (the detail says which)."""
+
+    code = 91
+    message_fr = "Paramètre invalide"
+    message_en = "Invalid parameter"
+
+    def extra(self) -> dict[str, object]:
+        return {"detail": self.detail} if self.detail else {}
+
+
+class NotFound(StoplistError):
+    code = 404
+    http_status = 404
+    message_fr = "Ressource introuvable"
+    message_en = "Not found"
+
+
+class MethodNotAllowed(StoplistError):
+    code = 405
+    http_status = 405
+    message_fr = "Méthode non autorisée"
+    message_en = "Method not allowed"
+
+
+class BodyTooLarge(StoplistError):
+    code = 413
+    http_status = 413
+    message_fr = "Le corps de la requête est trop volumineux"
+    message_en = "Request body too large"
+
+
+class InternalError(StoplistError):
+    code = 500
+    http_status = 500
+    message_fr = "Erreur interne du serveur"
+    message_en = "Internal server error"
+
+
+class AccountNotFound(Exception):
+    """No account has that name or id (raised to operators, not API clients)."""

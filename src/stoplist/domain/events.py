@@ -1,0 +1,78 @@
+"""What happens to a number, and how events order.
+
+Every change to a number's state, and every message a person sends, is an
+event. Reports arrive late and out of order, so the state of a number is
+decided by the latest *event time* among its state-changing events (ties go
+to the event recorded last), never by arrival order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class EventKind(StrEnum):
+    OPT_OUT = "opt_out"
+    OPT_IN = "opt_in"
+    HELP = "help"
+    REPLY = "reply"
+
+    @property
+    def changes_state(self) -> bool:
+        return self in (EventKind.OPT_OUT, EventKind.OPT_IN)
+
+
+class Source(StrEnum):
+    """Who or what caused an event."""
+
+    SMS = "sms"
+    API = "api"
+    IMPORT = "import"
+    SYNC = "sync"
+    DASHBOARD = "dashboard"
+    CLI = "cli"
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """An event about to be recorded; ``event_at`` defaults to its arrival."""
+
+    phone_number: str
+    kind: EventKind
+    source: Source
+    event_at: int | None = None
+    provider: str | None = None
+    provider_message_id: str | None = None
+    text: str | None = None
+    actor: str | None = None
+    reason: str | None = None
+    details: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    id: int
+    account_id: int
+    phone_number: str
+    kind: EventKind
+    source: Source
+    event_at: int
+    received_at: int
+    provider: str | None
+    provider_message_id: str | None
+    text: str | None
+    actor: str | None
+    reason: str | None
+    details: dict[str, object]
+
+
+def effective_event_time(claimed: int | None, received_at: int) -> int:
+    """When an event happened: what the provider says, never after it reached us.
+
+    A provider clock running ahead must not let an old message outrank one the
+    person sent later.
+    """
+    if claimed is None:
+        return received_at
+    return min(claimed, received_at)

@@ -1,0 +1,49 @@
+"""The records the domain hands around: plain, immutable, free of storage code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from stoplist.domain import clock
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    id: int
+    name: str
+    default_region: str
+    timezone: str
+    inbound_token: str
+    opt_in_keywords_enabled: bool
+    twilio_auth_token: str | None
+    created_at: int
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return clock.zone(self.timezone)
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    id: int
+    account_id: int
+    prefix: str
+    label: str | None
+    created_at: int
+    revoked_at: int | None
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
+@dataclass(frozen=True, slots=True)
+class Stop:
+    """A number currently on an account's stop list."""
+
+    id: int
+    account_id: int
+    phone_number: str
+    created_at: int
+    source: str

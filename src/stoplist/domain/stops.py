@@ -1,0 +1,222 @@
+"""One account's stop list: what a stop is and how events change it.
+
+A number is stopped when its latest state-changing event (by event time) is an
+opt-out. The ``stops`` table is that state, kept in step with the events in
+the same transaction, so that listing and checking never replay history.
+Every method is scoped to the account the list was opened for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
+
+from stoplist.domain import clock
+from stoplist.domain.errors import AlreadyStopped, StopIdRequired, StopNotFound
+from stoplist.domain.events import Event, EventKind, NewEvent, Source, effective_event_time
+from stoplist.domain.models import Account, Stop
+from stoplist.domain.numbers import normalize
+from stoplist.storage import events as event_store
+from stoplist.storage import stops as stop_store
+from stoplist.storage.database import Database
+from stoplist.storage.stops import StopRow
+
+_MAX_STOP_ID = 2**63 - 1
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """The outcome of recording one event."""
+
+    event_id: int
+    duplicate: bool
+    stop_before: Stop | None
+    stop_after: Stop | None
+
+    @property
+    def changed(self) -> bool:
+        return (self.stop_before is None) != (self.stop_after is None)
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """A consistent view of a list: ``total`` rows, delivered in ``batches``."""
+
+    total: int
+    batches: Iterator[list[StopRow]]
+
+
+class StopList:
+    def __init__(self, db: Database, account: Account) -> None:
+        self.db = db
+        self.account = account
+
+    def normalize(self, raw: object) -> str:
+        """The E.164 form of ``raw`` under this account's default region."""
+        return normalize(raw, self.account.default_region)
+
+    def find(self, raw: object) -> Stop | None:
+        number = self.normalize(raw)
+        with self.db.read() as conn:
+            return stop_store.find_by_number(conn, self.account.id, number)
+
+    def get(self, stop_id: object) -> Stop:
+        parsed = parse_stop_id(stop_id)
+        with self.db.read() as conn:
+            stop = stop_store.find_by_id(conn, self.account.id, parsed)
+        if stop is None:
+            raise StopNotFound()
+        return stop
+
+    def add(
+        self,
+        raw: object,
+        *,
+        source: Source = Source.API,
+        actor: str | None = None,
+        reason: str | None = None,
+    ) -> Stop:
+        """Put a number on the list now; ``AlreadyStopped`` if it is there."""
+        number = self.normalize(raw)
+        new = NewEvent(number, EventKind.OPT_OUT, source, actor=actor, reason=reason)
+        try:
+            with self.db.write() as conn:
+                self.db.lock_number(conn, self.account.id, number)
+                existing = stop_store.find_by_number(conn, self.account.id, number)
+                if existing is not None:
+                    raise AlreadyStopped(existing.id)
+                recorded = self._record(conn, new)
+        except IntegrityError:
+            existing = self.find(number)
+            if existing is None:
+                raise
+            raise AlreadyStopped(existing.id) from None
+        assert recorded.stop_after is not None
+        return recorded.stop_after
+
+    def delete(
+        self,
+        stop_id: object,
+        *,
+        source: Source = Source.API,
+        actor: str | None = None,
+        reason: str | None = None,
+    ) -> Stop:
+        """Take an entry off the list, recording an opt-in; the history stays."""
+        parsed = parse_stop_id(stop_id)
+        with self.db.write() as conn:
+            stop = stop_store.find_by_id(conn, self.account.id, parsed)
+            if stop is None:
+                raise StopNotFound()
+            self.db.lock_number(conn, self.account.id, stop.phone_number)
+            new = NewEvent(stop.phone_number, EventKind.OPT_IN, source, actor=actor, reason=reason)
+            self._record(conn, new)
+        return stop
+
+    def record(self, new: NewEvent) -> Recorded:
+        """Record an event (once per provider message) and apply it to the list."""
+        with self.db.write() as conn:
+            self.db.lock_number(conn, self.account.id, new.phone_number)
+            return self._record(conn, new)
+
+    def record_in(self, conn: Connection, new: NewEvent) -> Recorded:
+        """``record`` inside a transaction the caller owns (for batches and outboxes)."""
+        self.db.lock_number(conn, self.account.id, new.phone_number)
+        return self._record(conn, new)
+
+    def history(self, raw: object, *, limit: int = 1000) -> tuple[str, list[Event]]:
+        number = self.normalize(raw)
+        with self.db.read() as conn:
+            return number, event_store.history(conn, self.account.id, number, limit=limit)
+
+    def count(self) -> int:
+        with self.db.read() as conn:
+            return stop_store.count(conn, self.account.id)
+
+    @contextmanager
+    def listing(
+        self,
+        *,
+        since: int | None = None,
+        until: int | None = None,
+        after: int | None = None,
+        limit: int | None = None,
+    ) -> Iterator[Listing]:
+        """Open a snapshot of the list; its count and rows always agree."""
+        with self.db.read(snapshot=True) as conn:
+            total = stop_store.count(conn, self.account.id, since=since, until=until, after=after)
+            if limit is not None:
+                total = min(total, limit)
+            batches = stop_store.iter_batches(
+                conn, self.account.id, since=since, until=until, after=after, limit=limit
+            )
+            yield Listing(total, batches)
+
+    def _record(self, conn: Connection, new: NewEvent) -> Recorded:
+        account_id = self.account.id
+        before = stop_store.find_by_number(conn, account_id, new.phone_number)
+        if new.provider and new.provider_message_id:
+            seen = event_store.find_by_provider_message(
+                conn, account_id, new.provider, new.provider_message_id
+            )
+            if seen is not None:
+                return Recorded(seen.id, True, before, before)
+        received_at = clock.now_us()
+        event_id = event_store.insert_event(
+            conn,
+            account_id,
+            new,
+            event_at=effective_event_time(new.event_at, received_at),
+            received_at=received_at,
+        )
+        after = (
+            self._reconcile(conn, new.phone_number, before) if new.kind.changes_state else before
+        )
+        return Recorded(event_id, False, before, after)
+
+    def _reconcile(self, conn: Connection, number: str, current: Stop | None) -> Stop | None:
+        """Make the stops row agree with the number's latest state-changing event."""
+        account_id = self.account.id
+        latest = event_store.latest_state_event(conn, account_id, number)
+        if latest is None or latest.kind is EventKind.OPT_IN:
+            if current is not None:
+                stop_store.delete_stop(conn, current.id)
+            return None
+        last_opt_in = event_store.latest_opt_in(conn, account_id, number)
+        first = event_store.first_opt_out_after(conn, account_id, number, last_opt_in)
+        assert first is not None  # ``latest`` itself is such an opt-out
+        if current is None:
+            return stop_store.insert_stop(
+                conn,
+                account_id,
+                number,
+                created_at=first.event_at,
+                source=first.source.value,
+                event_id=first.id,
+            )
+        if first.event_at < current.created_at:
+            stop_store.update_created_at(conn, current.id, first.event_at)
+            return Stop(current.id, account_id, number, first.event_at, current.source)
+        return current
+
+
+def parse_stop_id(raw: object) -> int:
+    """A stop id as sent by a client; anything that is not one is simply not found."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        raise StopIdRequired()
+    if isinstance(raw, bool):
+        raise StopNotFound()
+    if isinstance(raw, int):
+        value = raw
+    else:
+        text = str(raw).strip()
+        if not text.isascii() or not text.isdigit():
+            raise StopNotFound()
+        value = int(text)
+    if not 0 < value <= _MAX_STOP_ID:
+        raise StopNotFound()
+    return value

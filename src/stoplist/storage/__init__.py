@@ -1,0 +1,1 @@
+"""Storage: one layer over SQLite and PostgreSQL, with migrations."""

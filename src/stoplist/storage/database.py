@@ -1,0 +1,110 @@
+"""Connections and transactions, the same way on SQLite and PostgreSQL.
+
+Writers on SQLite take the database lock when their transaction begins
+(``BEGIN IMMEDIATE``) so that two processes never both read "absent" and then
+both insert; on PostgreSQL the same guarantee comes from a per-number advisory
+lock (``lock_number``) plus unique constraints.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import StaticPool
+
+from stoplist.config import database_url
+
+
+class Database:
+    """One stoplist database: an engine plus the transaction rules above."""
+
+    def __init__(self, url: str | None = None, *, pool_size: int = 8) -> None:
+        self.url = database_url(url)
+        self.engine = _create_engine(self.url, pool_size=pool_size)
+        self.dialect = self.engine.dialect.name
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.dialect == "sqlite"
+
+    @contextmanager
+    def read(self, *, snapshot: bool = False) -> Iterator[Connection]:
+        """A read-only transaction; ``snapshot`` keeps one view across queries."""
+        options: dict[str, Any] = {}
+        if snapshot and not self.is_sqlite:
+            options["isolation_level"] = "REPEATABLE READ"
+        with self.engine.connect().execution_options(**options) as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A read-write transaction, committed when the block ends without error."""
+        with (
+            self.engine.connect().execution_options(stoplist_write=True) as conn,
+            conn.begin(),
+        ):
+            yield conn
+
+    def lock_number(self, conn: Connection, account_id: int, phone_number: str) -> None:
+        """Serialise writers of one account's number until the transaction ends."""
+        if self.is_sqlite:
+            return  # BEGIN IMMEDIATE already serialises every writer.
+        conn.execute(
+            text("SELECT pg_advisory_xact_lock(:key)"),
+            {"key": _lock_key(f"{account_id}:{phone_number}")},
+        )
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    def migrate(self) -> None:
+        """Create or upgrade the schema to the latest migration."""
+        from stoplist.storage.migrate import upgrade
+
+        upgrade(self)
+
+
+def _lock_key(name: str) -> int:
+    return int.from_bytes(
+        hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True
+    )
+
+
+def _create_engine(url: str, *, pool_size: int) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_size=pool_size, max_overflow=32, pool_pre_ping=True)
+    if parsed.database in (None, "", ":memory:"):
+        engine = create_engine(url, connect_args={"check_same_thread": False}, poolclass=StaticPool)
+    else:
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=pool_size,
+            max_overflow=32,
+        )
+    _configure_sqlite(engine, wal=parsed.database not in (None, "", ":memory:"))
+    return engine
+
+
+def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        if wal:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        immediate = conn.get_execution_options().get("stoplist_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

@@ -1,0 +1,127 @@
+"""SQL for the events table: the history of every number."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Row, and_, insert, or_, select
+
+from stoplist.domain.events import Event, EventKind, NewEvent, Source
+from stoplist.storage.schema import events
+
+_STATE_KINDS = (EventKind.OPT_OUT.value, EventKind.OPT_IN.value)
+
+
+def _event(row: Row[Any]) -> Event:
+    return Event(
+        id=row.id,
+        account_id=row.account_id,
+        phone_number=row.phone_number,
+        kind=EventKind(row.kind),
+        source=Source(row.source),
+        event_at=row.event_at,
+        received_at=row.received_at,
+        provider=row.provider,
+        provider_message_id=row.provider_message_id,
+        text=row.text,
+        actor=row.actor,
+        reason=row.reason,
+        details=orjson.loads(row.details) if row.details else {},
+    )
+
+
+def insert_event(
+    conn: Connection, account_id: int, new: NewEvent, *, event_at: int, received_at: int
+) -> int:
+    return conn.execute(
+        insert(events).values(
+            account_id=account_id,
+            phone_number=new.phone_number,
+            kind=new.kind.value,
+            source=new.source.value,
+            event_at=event_at,
+            received_at=received_at,
+            provider=new.provider,
+            provider_message_id=new.provider_message_id,
+            text=new.text,
+            actor=new.actor,
+            reason=new.reason,
+            details=orjson.dumps(new.details).decode() if new.details else None,
+        )
+    ).inserted_primary_key[0]
+
+
+def find_by_provider_message(
+    conn: Connection, account_id: int, provider: str, provider_message_id: str
+) -> Event | None:
+    row = conn.execute(
+        select(events).where(
+            events.c.account_id == account_id,
+            events.c.provider == provider,
+            events.c.provider_message_id == provider_message_id,
+        )
+    ).first()
+    return _event(row) if row else None
+
+
+def latest_state_event(conn: Connection, account_id: int, phone_number: str) -> Event | None:
+    """The opt-out or opt-in with the latest event time (ties: the later recorded)."""
+    row = conn.execute(
+        select(events)
+        .where(
+            events.c.account_id == account_id,
+            events.c.phone_number == phone_number,
+            events.c.kind.in_(_STATE_KINDS),
+        )
+        .order_by(events.c.event_at.desc(), events.c.id.desc())
+        .limit(1)
+    ).first()
+    return _event(row) if row else None
+
+
+def first_opt_out_after(
+    conn: Connection, account_id: int, phone_number: str, after: Event | None
+) -> Event | None:
+    """The earliest opt-out ordered after ``after`` (or ever, when ``after`` is None)."""
+    query = select(events).where(
+        events.c.account_id == account_id,
+        events.c.phone_number == phone_number,
+        events.c.kind == EventKind.OPT_OUT.value,
+    )
+    if after is not None:
+        query = query.where(
+            or_(
+                events.c.event_at > after.event_at,
+                and_(events.c.event_at == after.event_at, events.c.id > after.id),
+            )
+        )
+    row = conn.execute(query.order_by(events.c.event_at, events.c.id).limit(1)).first()
+    return _event(row) if row else None
+
+
+def latest_opt_in(conn: Connection, account_id: int, phone_number: str) -> Event | None:
+    row = conn.execute(
+        select(events)
+        .where(
+            events.c.account_id == account_id,
+            events.c.phone_number == phone_number,
+            events.c.kind == EventKind.OPT_IN.value,
+        )
+        .order_by(events.c.event_at.desc(), events.c.id.desc())
+        .limit(1)
+    ).first()
+    return _event(row) if row else None
+
+
+def history(
+    conn: Connection, account_id: int, phone_number: str, *, limit: int = 1000
+) -> list[Event]:
+    """A number's events, newest first by event time."""
+    rows = conn.execute(
+        select(events)
+        .where(events.c.account_id == account_id, events.c.phone_number == phone_number)
+        .order_by(events.c.event_at.desc(), events.c.id.desc())
+        .limit(limit)
+    )
+    return [_event(row) for row in rows]

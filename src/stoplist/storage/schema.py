@@ -1,0 +1,173 @@
+"""The tables, as SQLAlchemy Core metadata shared by SQLite and PostgreSQL.
+
+Instants are ``BigInteger`` microseconds since the epoch in UTC (see
+``stoplist.domain.clock``). The migrations in ``migrations/versions`` create
+and evolve these tables; this module is what the queries are written against.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    true,
+)
+
+metadata = MetaData()
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("default_region", String(2), nullable=False, server_default="FR"),
+    Column("timezone", String(64), nullable=False, server_default="Europe/Paris"),
+    Column("inbound_token", String(64), nullable=False, unique=True),
+    Column("opt_in_keywords_enabled", Boolean, nullable=False, server_default=true()),
+    Column("twilio_auth_token", String(200)),
+    Column("dashboard_password_hash", String(300)),
+    Column("created_at", BigInteger, nullable=False),
+    sqlite_autoincrement=True,
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("prefix", String(16), nullable=False),
+    Column("label", String(200)),
+    Column("created_at", BigInteger, nullable=False),
+    Column("revoked_at", BigInteger),
+    sqlite_autoincrement=True,
+)
+
+stops = Table(
+    "stops",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("phone_number", String(16), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("event_id", BigInteger),
+    UniqueConstraint("account_id", "phone_number", name="uq_stops_account_number"),
+    Index("ix_stops_account_id", "account_id", "id"),
+    Index("ix_stops_account_created", "account_id", "created_at"),
+    sqlite_autoincrement=True,
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("phone_number", String(16), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("event_at", BigInteger, nullable=False),
+    Column("received_at", BigInteger, nullable=False),
+    Column("provider", String(32)),
+    Column("provider_message_id", String(200)),
+    Column("text", Text),
+    Column("actor", String(200)),
+    Column("reason", Text),
+    Column("details", Text),
+    UniqueConstraint(
+        "account_id", "provider", "provider_message_id", name="uq_events_provider_message"
+    ),
+    Index("ix_events_number", "account_id", "phone_number", "event_at"),
+    Index("ix_events_received", "account_id", "received_at"),
+    sqlite_autoincrement=True,
+)
+
+keywords = Table(
+    "keywords",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("keyword", String(100), nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    UniqueConstraint("account_id", "keyword", name="uq_keywords_account_keyword"),
+)
+
+webhook_endpoints = Table(
+    "webhook_endpoints",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("secret", String(200), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("disabled_at", BigInteger),
+    sqlite_autoincrement=True,
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("endpoint_id", ForeignKey("webhook_endpoints.id", ondelete="CASCADE"), nullable=False),
+    Column("event_id", BigInteger, nullable=False),
+    Column("message_id", String(64), nullable=False, unique=True),
+    Column("payload", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", BigInteger, nullable=False),
+    Column("locked_until", BigInteger),
+    Column("last_status_code", Integer),
+    Column("last_error", Text),
+    Column("created_at", BigInteger, nullable=False),
+    Column("delivered_at", BigInteger),
+    Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+    sqlite_autoincrement=True,
+)
+
+webhook_attempts = Table(
+    "webhook_attempts",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("delivery_id", ForeignKey("webhook_deliveries.id", ondelete="CASCADE"), nullable=False),
+    Column("attempted_at", BigInteger, nullable=False),
+    Column("status_code", Integer),
+    Column("error", Text),
+    Column("duration_ms", Integer),
+    sqlite_autoincrement=True,
+)
+
+inbound_parts = Table(
+    "inbound_parts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("provider", String(32), nullable=False),
+    Column("sender", String(32), nullable=False),
+    Column("concat_ref", String(64), nullable=False),
+    Column("part", Integer, nullable=False),
+    Column("total", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("received_at", BigInteger, nullable=False),
+    UniqueConstraint(
+        "account_id", "provider", "sender", "concat_ref", "part", name="uq_inbound_parts_part"
+    ),
+)
+
+server_settings = Table(
+    "server_settings",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)

@@ -1,0 +1,121 @@
+"""SQL for the stops table: the numbers currently on each account's list."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import Connection, Row, delete, func, insert, select, update
+
+from stoplist.domain.models import Stop
+from stoplist.storage.schema import stops
+
+StopRow = tuple[int, str, int]
+"""``(id, phone_number, created_at)``: what listing needs, nothing more."""
+
+
+def _stop(row: Row[Any]) -> Stop:
+    return Stop(
+        id=row.id,
+        account_id=row.account_id,
+        phone_number=row.phone_number,
+        created_at=row.created_at,
+        source=row.source,
+    )
+
+
+def find_by_number(conn: Connection, account_id: int, phone_number: str) -> Stop | None:
+    row = conn.execute(
+        select(stops).where(stops.c.account_id == account_id, stops.c.phone_number == phone_number)
+    ).first()
+    return _stop(row) if row else None
+
+
+def find_by_id(conn: Connection, account_id: int, stop_id: int) -> Stop | None:
+    row = conn.execute(
+        select(stops).where(stops.c.account_id == account_id, stops.c.id == stop_id)
+    ).first()
+    return _stop(row) if row else None
+
+
+def insert_stop(
+    conn: Connection,
+    account_id: int,
+    phone_number: str,
+    *,
+    created_at: int,
+    source: str,
+    event_id: int | None,
+) -> Stop:
+    stop_id = conn.execute(
+        insert(stops).values(
+            account_id=account_id,
+            phone_number=phone_number,
+            created_at=created_at,
+            source=source,
+            event_id=event_id,
+        )
+    ).inserted_primary_key[0]
+    return Stop(stop_id, account_id, phone_number, created_at, source)
+
+
+def delete_stop(conn: Connection, stop_id: int) -> None:
+    conn.execute(delete(stops).where(stops.c.id == stop_id))
+
+
+def _filtered(
+    query: Any, account_id: int, since: int | None, until: int | None, after: int | None
+) -> Any:
+    query = query.where(stops.c.account_id == account_id)
+    if since is not None:
+        query = query.where(stops.c.created_at >= since)
+    if until is not None:
+        query = query.where(stops.c.created_at < until)
+    if after is not None:
+        query = query.where(stops.c.id > after)
+    return query
+
+
+def count(
+    conn: Connection,
+    account_id: int,
+    *,
+    since: int | None = None,
+    until: int | None = None,
+    after: int | None = None,
+) -> int:
+    query = _filtered(select(func.count()).select_from(stops), account_id, since, until, after)
+    return conn.execute(query).scalar_one()
+
+
+def iter_batches(
+    conn: Connection,
+    account_id: int,
+    *,
+    since: int | None = None,
+    until: int | None = None,
+    after: int | None = None,
+    limit: int | None = None,
+    batch_size: int = 5000,
+) -> Iterator[list[StopRow]]:
+    """Stream ``(id, phone_number, created_at)`` rows in id order, a batch at a time.
+
+    A server-side cursor on PostgreSQL and SQLite's own stepping keep memory
+    flat however long the list is.
+    """
+    query = _filtered(
+        select(stops.c.id, stops.c.phone_number, stops.c.created_at),
+        account_id,
+        since,
+        until,
+        after,
+    ).order_by(stops.c.id)
+    if limit is not None:
+        query = query.limit(limit)
+    result = conn.execution_options(stream_results=True, yield_per=batch_size).execute(query)
+    for partition in result.partitions():
+        yield [tuple(row) for row in partition]  # type: ignore[misc]
+
+
+def update_created_at(conn: Connection, stop_id: int, created_at: int) -> None:
+    conn.execute(update(stops).where(stops.c.id == stop_id).values(created_at=created_at))
