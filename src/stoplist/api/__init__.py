@@ -1,0 +1,1 @@
+"""HTTP: the SMS Partner-compatible ``stop-sms`` API and its extensions."""

@@ -1,0 +1,131 @@
+"""What every API request starts with: its parameters, format, language and account.
+
+Parameters come from the query string, then a JSON body, then a form body, a
+later source overriding an earlier one. The body is read as JSON whatever the
+Content-Type says when it looks like JSON, because real clients post
+``json_encode(...)`` as ``application/x-www-form-urlencoded`` or with no type.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+
+import orjson
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from stoplist.api import render
+from stoplist.api.negotiation import Format, language, response_format
+from stoplist.domain.accounts import Accounts
+from stoplist.domain.errors import BodyTooLarge, Language, MalformedBody
+from stoplist.domain.models import Account
+from stoplist.domain.stops import StopList
+from stoplist.storage.database import Database
+
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+
+
+@dataclass(slots=True)
+class ApiCall:
+    request: Request
+    params: dict[str, Any]
+    format: Format
+    language: Language
+    account: Account
+    stop_list: StopList
+
+    def respond(self, payload: dict[str, Any], status_code: int = 200) -> Response:
+        return render.respond(payload, self.format, status_code)
+
+    def param(self, *names: str) -> Any:
+        """The first of ``names`` that was sent with a non-empty value."""
+        for name in names:
+            value = self.params.get(name)
+            if value is not None and value != "":
+                return value
+        return None
+
+
+async def open_call(request: Request, *, max_body: int | None = None) -> ApiCall:
+    """Read and authenticate a request; raises the contract's errors."""
+    request.state.format = response_format(request.query_params.get("_format"))
+    body = await read_body(request, max_body or request.app.state.max_body_bytes)
+    params = dict(request.query_params.items())
+    params.update(await parse_body(request, body))
+    fmt = response_format(params.get("_format"))
+    request.state.format = fmt
+    db: Database = request.app.state.db
+    accounts: Accounts = request.app.state.accounts
+    account = await run_in_threadpool(accounts.authenticate, api_key(request, params))
+    return ApiCall(
+        request=request,
+        params=params,
+        format=fmt,
+        language=language(request.headers.get("accept-language")),
+        account=account,
+        stop_list=StopList(db, account),
+    )
+
+
+def api_key(request: Request, params: dict[str, Any]) -> str | None:
+    """``apiKey`` from the parameters, else a bearer token or ``X-Api-Key``."""
+    value = params.get("apiKey")
+    if isinstance(value, str) and value.strip():
+        return value
+    authorization = request.headers.get("authorization", "")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    header = request.headers.get("x-api-key", "")
+    return header or None
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refusing with ``BodyTooLarge`` past ``limit`` bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge()
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge()
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def parse_body(request: Request, body: bytes) -> dict[str, Any]:
+    """Parameters carried by the body: a JSON object or a form, or nothing."""
+    content = body.strip().removeprefix(b"\xef\xbb\xbf").strip()
+    if not content:
+        return {}
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media == "multipart/form-data":
+        return await _multipart(request, body)
+    if content[:1] in (b"{", b"[") or media.endswith("json"):
+        try:
+            value = orjson.loads(content)
+        except orjson.JSONDecodeError:
+            raise MalformedBody() from None
+        if not isinstance(value, dict):
+            raise MalformedBody()
+        return value
+    try:
+        return dict(parse_qsl(content.decode(), keep_blank_values=True, strict_parsing=True))
+    except (UnicodeDecodeError, ValueError):
+        raise MalformedBody() from None
+
+
+async def _multipart(request: Request, body: bytes) -> dict[str, Any]:
+    async def replay() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    try:
+        form = await Request(request.scope, replay).form()
+    except Exception:
+        raise MalformedBody() from None
+    return {key: value for key, value in form.multi_items() if isinstance(value, str)}

@@ -1,0 +1,64 @@
+"""Turning answers into bytes: JSON, or the seed's ``<result><entry>`` XML.
+
+The XML shape drops keys and keeps order: each value of an object or list is
+an ``<entry>``; booleans are ``true``/``false``, integers bare digits, strings
+CDATA, nested objects and lists nested entries.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import orjson
+from starlette.responses import Response
+
+from stoplist.api.negotiation import Format
+
+JSON_MEDIA_TYPE = "application/json"
+XML_MEDIA_TYPE = "application/xml; charset=UTF-8"
+XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
+
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def cdata(text: str) -> str:
+    """A CDATA section for ``text``; a ``]]>`` inside is split across two sections."""
+    text = _XML_ILLEGAL.sub("\ufffd", text)
+    return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
+
+
+def xml_value(value: Any) -> str:
+    """The inside of one ``<entry>``."""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value is None:
+        return ""
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, str):
+        return cdata(value)
+    if isinstance(value, Mapping):
+        return "".join(f"<entry>{xml_value(item)}</entry>" for item in value.values())
+    if isinstance(value, Sequence):
+        return "".join(f"<entry>{xml_value(item)}</entry>" for item in value)
+    return cdata(str(value))
+
+
+def xml_document(payload: Mapping[str, Any]) -> bytes:
+    return (XML_DECLARATION + "<result>" + xml_value(payload) + "</result>\n").encode()
+
+
+def encode(payload: Mapping[str, Any], fmt: Format) -> bytes:
+    return xml_document(payload) if fmt == "xml" else orjson.dumps(payload)
+
+
+def media_type(fmt: Format) -> str:
+    return XML_MEDIA_TYPE if fmt == "xml" else JSON_MEDIA_TYPE
+
+
+def respond(payload: Mapping[str, Any], fmt: Format, status_code: int = 200) -> Response:
+    return Response(encode(payload, fmt), status_code=status_code, media_type=media_type(fmt))

@@ -1,0 +1,107 @@
+"""The SMS Partner v1 ``stop-sms`` endpoints: list, add, delete.
+
+Handlers only translate: parameters in, one domain call, the contract's body
+out. Every rule lives in ``stoplist.domain``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+
+from stoplist.api import render
+from stoplist.api.call import ApiCall, open_call
+from stoplist.api.negotiation import Format
+from stoplist.domain.clock import LocalTimeFormatter
+from stoplist.domain.errors import InvalidPhoneNumber
+from stoplist.domain.stops import Listing
+from stoplist.storage.stops import StopRow
+
+
+async def list_stops(request: Request) -> Response:
+    call = await open_call(request)
+    return await stream_listing(call)
+
+
+async def add_stop(request: Request) -> Response:
+    call = await open_call(request)
+    number = single_number(call.param("phoneNumber", "phoneNumbers"))
+    stop = await run_in_threadpool(call.stop_list.add, number)
+    return call.respond({"success": True, "code": 200, "stopId": stop.id})
+
+
+async def delete_stop(request: Request) -> Response:
+    call = await open_call(request)
+    await run_in_threadpool(call.stop_list.delete, call.param("id", "stopId"))
+    return call.respond({"success": True, "code": 200})
+
+
+def single_number(value: object) -> object:
+    """``phoneNumbers`` may arrive as a one-element list; more than one is refused."""
+    if isinstance(value, list):
+        if not value:
+            return None
+        if len(value) > 1:
+            raise InvalidPhoneNumber("only one number per add")
+        return value[0]
+    return value
+
+
+async def stream_listing(call: ApiCall, **query: int | None) -> Response:
+    """Stream a listing in the call's format; memory stays flat whatever its length.
+
+    The first chunk (which carries ``nbData``) is produced before the response
+    starts, so that a failure to open the list is still a proper error answer.
+    """
+    chunks = _listing_chunks(call, query)
+    first = await run_in_threadpool(next, chunks)
+    return StreamingResponse(_prepend(first, chunks), media_type=render.media_type(call.format))
+
+
+def _prepend(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
+    yield first
+    yield from rest
+
+
+def _listing_chunks(call: ApiCall, query: dict[str, int | None]) -> Iterator[bytes]:
+    formatter = LocalTimeFormatter(call.account.zone)
+    with call.stop_list.listing(**query) as listing:
+        yield from _encode_listing(listing, call.format, formatter)
+
+
+def _encode_listing(
+    listing: Listing, fmt: Format, formatter: LocalTimeFormatter
+) -> Iterator[bytes]:
+    if fmt == "xml":
+        yield (
+            f"{render.XML_DECLARATION}<result><entry>true</entry><entry>200</entry>"
+            f"<entry>{listing.total}</entry><entry>"
+        ).encode()
+        for batch in listing.batches:
+            yield "".join(_xml_row(row, formatter) for row in batch).encode()
+        yield b"</entry></result>\n"
+        return
+    yield f'{{"success":true,"code":200,"nbData":{listing.total},"data":['.encode()
+    separator = ""
+    for batch in listing.batches:
+        if not batch:
+            continue
+        yield (separator + ",".join(_json_row(row, formatter) for row in batch)).encode()
+        separator = ","
+    yield b"]}"
+
+
+def _json_row(row: StopRow, formatter: LocalTimeFormatter) -> str:
+    stop_id, number, created_at = row
+    return f'{{"id":{stop_id},"phoneNumber":"{number}","createdAt":"{formatter(created_at)}"}}'
+
+
+def _xml_row(row: StopRow, formatter: LocalTimeFormatter) -> str:
+    stop_id, number, created_at = row
+    return (
+        f"<entry><entry>{stop_id}</entry><entry><![CDATA[{number}]]></entry>"
+        f"<entry><![CDATA[{formatter(created_at)}]]></entry></entry>"
+    )

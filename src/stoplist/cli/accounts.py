@@ -1,0 +1,141 @@
+"""``stoplist accounts`` and ``stoplist keys``: accounts and their API keys."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from stoplist.cli.options import (
+    DatabaseOption,
+    JsonOption,
+    console,
+    fail,
+    find_account,
+    open_database,
+    print_json,
+)
+from stoplist.domain import clock
+from stoplist.domain.accounts import Accounts
+from stoplist.domain.models import Account, ApiKey
+
+accounts_app = typer.Typer(help="Create and list accounts.", no_args_is_help=True)
+keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
+
+
+def account_json(account: Account) -> dict[str, object]:
+    return {
+        "accountId": account.id,
+        "name": account.name,
+        "defaultRegion": account.default_region,
+        "timezone": account.timezone,
+        "inboundToken": account.inbound_token,
+        "createdAt": clock.from_us(account.created_at).isoformat(),
+    }
+
+
+def key_json(key: ApiKey) -> dict[str, object]:
+    return {
+        "keyId": key.id,
+        "accountId": key.account_id,
+        "prefix": key.prefix,
+        "label": key.label,
+        "createdAt": clock.from_us(key.created_at).isoformat(),
+        "revokedAt": clock.from_us(key.revoked_at).isoformat() if key.revoked_at else None,
+    }
+
+
+@accounts_app.command("create")
+def create_account(
+    name: str,
+    database: DatabaseOption = None,
+    region: Annotated[str, typer.Option(help="Default region for national numbers.")] = "FR",
+    timezone: Annotated[str, typer.Option(help="Time zone of createdAt.")] = "Europe/Paris",
+    json: JsonOption = False,
+) -> None:
+    """Create an account and print its API key (shown this once only)."""
+    db = open_database(database)
+    try:
+        created = Accounts(db).create(name, default_region=region, timezone=timezone)
+    except ValueError as exc:
+        fail(str(exc))
+    if json:
+        print_json({**account_json(created.account), "apiKey": created.api_key})
+        return
+    typer.echo(created.api_key)
+
+
+@accounts_app.command("list")
+def list_accounts(database: DatabaseOption = None, json: JsonOption = False) -> None:
+    """List accounts."""
+    accounts = Accounts(open_database(database)).list()
+    if json:
+        print_json([account_json(account) for account in accounts])
+        return
+    table = Table("id", "name", "region", "time zone", "created")
+    for account in accounts:
+        created = clock.from_us(account.created_at, account.zone).strftime("%Y-%m-%d %H:%M")
+        table.add_row(
+            str(account.id), account.name, account.default_region, account.timezone, created
+        )
+    console.print(table)
+
+
+@keys_app.command("create")
+def create_key(
+    account: Annotated[str, typer.Argument(help="Account name or id.")],
+    database: DatabaseOption = None,
+    label: Annotated[str | None, typer.Option(help="What the key is for.")] = None,
+    json: JsonOption = False,
+) -> None:
+    """Create another API key for an account and print it (shown this once only)."""
+    db = open_database(database)
+    key, secret = Accounts(db).create_key(find_account(db, account), label)
+    if json:
+        print_json({**key_json(key), "apiKey": secret})
+        return
+    typer.echo(secret)
+
+
+@keys_app.command("list")
+def list_keys(
+    account: Annotated[str, typer.Argument(help="Account name or id.")],
+    database: DatabaseOption = None,
+    json: JsonOption = False,
+) -> None:
+    """List an account's keys (their prefixes only: keys are stored hashed)."""
+    db = open_database(database)
+    keys = Accounts(db).list_keys(find_account(db, account))
+    if json:
+        print_json([key_json(key) for key in keys])
+        return
+    table = Table("id", "prefix", "label", "created", "status")
+    for key in keys:
+        table.add_row(
+            str(key.id),
+            key.prefix + "…",
+            key.label or "",
+            clock.from_us(key.created_at).strftime("%Y-%m-%d %H:%M UTC"),
+            "active" if key.active else "revoked",
+        )
+    console.print(table)
+
+
+@keys_app.command("revoke")
+def revoke_key(
+    account: Annotated[str, typer.Argument(help="Account name or id.")],
+    key: Annotated[str, typer.Argument(help="The key's id (see keys list) or the key itself.")],
+    database: DatabaseOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Revoke a key: requests made with it get code 10 from now on."""
+    db = open_database(database)
+    try:
+        revoked = Accounts(db).revoke_key(find_account(db, account), key)
+    except LookupError as exc:
+        fail(str(exc))
+    if json:
+        print_json(key_json(revoked))
+        return
+    typer.echo(f"revoked key {revoked.id} ({revoked.prefix}…)")

@@ -1,0 +1,1 @@
+"""Python client for stoplist and the SMS Partner stop-sms API."""

@@ -1,0 +1,1 @@
+"""Inbound STOPs: provider webhooks and the keyword engine."""

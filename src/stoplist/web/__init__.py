@@ -1,0 +1,1 @@
+"""The web dashboard for support and marketing staff."""
