@@ -1,0 +1,98 @@
+"""Fixtures: every database test runs on SQLite and on PostgreSQL.
+
+PostgreSQL tests are skipped, with the reason, when no server is reachable;
+with ``STOPLIST_REQUIRE_POSTGRES=1`` (as in CI) they fail instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from stoplist.domain.accounts import Accounts
+from stoplist.domain.models import Account
+from stoplist.storage.database import Database
+from tests.support import (
+    REQUIRE_POSTGRES,
+    Server,
+    postgres_unavailable_reason,
+    temporary_postgres_database,
+)
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A fresh, empty database of each backend, shared by one test session."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'stoplist.db'}"
+        return
+    reason = postgres_unavailable_reason()
+    if reason:
+        if REQUIRE_POSTGRES:
+            pytest.fail(reason)
+        pytest.skip(reason)
+    with temporary_postgres_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def db(database_url: str) -> Iterator[Database]:
+    database = Database(database_url)
+    database.migrate()
+    yield database
+    database.dispose()
+
+
+@pytest.fixture(scope="session")
+def server(
+    database_url: str, db: Database, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """One real ``stoplist serve`` process per backend, on a free port."""
+    log_path = tmp_path_factory.mktemp("server") / "server.log"
+    running = Server(database_url, log_path).start()
+    yield running
+    running.stop()
+
+
+@dataclass(frozen=True)
+class AccountWithKey:
+    account: Account
+    api_key: str
+
+
+_account_counter = 0
+
+
+@pytest.fixture
+def account(db: Database, request: pytest.FixtureRequest) -> AccountWithKey:
+    """A new account of its own for each test, so tests never see each other's data."""
+    global _account_counter
+    _account_counter += 1
+    name = f"{request.node.name[:150]}-{_account_counter}"
+    created = Accounts(db).create(name)
+    return AccountWithKey(created.account, created.api_key)
+
+
+@pytest.fixture
+def other_account(db: Database) -> AccountWithKey:
+    global _account_counter
+    _account_counter += 1
+    created = Accounts(db).create(f"other-{_account_counter}")
+    return AccountWithKey(created.account, created.api_key)
+
+
+@pytest.fixture
+def http(server: Server) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.base_url, timeout=30) as client:
+        yield client
+
+
+SEED_FIXTURES = Path(__file__).parent / "fixtures" / "seed"
