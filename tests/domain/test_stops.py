@@ -1,0 +1,86 @@
+"""What a stop is: one entry per number, decided by the latest event time."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from stoplist.domain.clock import LocalTimeFormatter, to_us, zone
+from stoplist.domain.errors import AlreadyStopped, StopIdRequired, StopNotFound
+from stoplist.domain.events import EventKind, NewEvent, Source
+from stoplist.domain.stops import StopList, parse_stop_id
+
+
+def at(text: str) -> int:
+    return to_us(datetime.fromisoformat(text).replace(tzinfo=UTC))
+
+
+def sms(number: str, kind: EventKind, when: str, message_id: str) -> NewEvent:
+    return NewEvent(
+        number, kind, Source.SMS, event_at=at(when), provider="test", provider_message_id=message_id
+    )
+
+
+def test_add_twice_names_the_existing_entry(db, account):
+    stops = StopList(db, account.account)
+    first = stops.add("06 12 34 56 78")
+    with pytest.raises(AlreadyStopped) as raised:
+        stops.add("+33612345678")
+    assert raised.value.stop_id == first.id
+
+
+def test_an_opt_in_sent_before_an_opt_out_never_wins(db, account):
+    stops = StopList(db, account.account)
+    number = "+33611111111"
+    stops.record(sms(number, EventKind.OPT_OUT, "2026-01-02 10:00:00", "out"))
+    late = stops.record(sms(number, EventKind.OPT_IN, "2026-01-02 09:00:00", "in"))
+    assert not late.changed
+    assert stops.find(number) is not None
+
+
+def test_late_opt_out_sets_created_at_to_when_it_was_sent(db, account):
+    stops = StopList(db, account.account)
+    number = "+33622222222"
+    stops.record(sms(number, EventKind.OPT_OUT, "2026-01-02 10:00:00", "a"))
+    stops.record(sms(number, EventKind.OPT_OUT, "2026-01-02 08:00:00", "b"))
+    assert stops.find(number).created_at == at("2026-01-02 08:00:00")
+
+
+def test_duplicate_provider_message_is_recorded_once(db, account):
+    stops = StopList(db, account.account)
+    event = sms("+33633333333", EventKind.OPT_OUT, "2026-01-02 10:00:00", "same")
+    first, again = stops.record(event), stops.record(event)
+    assert again.duplicate and again.event_id == first.event_id
+    _, history = stops.history("+33633333333")
+    assert len(history) == 1
+
+
+def test_delete_keeps_the_history(db, account):
+    stops = StopList(db, account.account)
+    stop = stops.add("0644444444")
+    stops.delete(stop.id)
+    assert stops.find("0644444444") is None
+    _, history = stops.history("0644444444")
+    assert [event.kind for event in history] == [EventKind.OPT_IN, EventKind.OPT_OUT]
+
+
+def test_no_account_can_touch_another_accounts_entry(db, account, other_account):
+    mine = StopList(db, account.account).add("0655555555")
+    theirs = StopList(db, other_account.account)
+    with pytest.raises(StopNotFound):
+        theirs.delete(mine.id)
+    assert theirs.find("0655555555") is None
+    assert StopList(db, account.account).find("0655555555") is not None
+
+
+@pytest.mark.parametrize("raw", ["abc", "-1", "0", "1.5", "١٢", True, 2**64, " "])
+def test_ids_that_are_not_ids(raw):
+    with pytest.raises(StopIdRequired if raw == " " else StopNotFound):
+        parse_stop_id(raw)
+
+
+def test_local_time_follows_daylight_saving():
+    paris = LocalTimeFormatter(zone("Europe/Paris"))
+    assert paris(at("2015-07-20 08:19:45")) == "2015-07-20 10:19:45"
+    assert paris(at("2015-01-20 08:19:45")) == "2015-01-20 09:19:45"
+    assert paris(at("2026-03-29 00:59:59")) == "2026-03-29 01:59:59"
+    assert paris(at("2026-03-29 01:00:00")) == "2026-03-29 03:00:00"

@@ -1,0 +1,56 @@
+"""The schema is created on first use and migrating again changes nothing."""
+
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy import inspect
+
+from stoplist.storage.database import Database
+from stoplist.storage.migrate import current_revision
+from tests.support import run_cli, temporary_postgres_database
+
+
+def _head(db: Database) -> str:
+    from alembic.script import ScriptDirectory
+
+    from stoplist.storage.migrate import alembic_config
+
+    return ScriptDirectory.from_config(alembic_config(db)).get_current_head()
+
+
+def test_first_use_creates_the_schema(db):
+    assert current_revision(db) == _head(db)
+    tables = set(inspect(db.engine).get_table_names())
+    assert {"accounts", "api_keys", "stops", "events", "alembic_version"} <= tables
+    db.migrate()
+    assert current_revision(db) == _head(db)
+
+
+def test_plain_path_means_sqlite(tmp_path):
+    path = tmp_path / "plain.db"
+    run_cli("accounts", "create", "plain", "--database", str(path))
+    assert path.exists()
+    db = Database(str(path))
+    assert db.is_sqlite and current_revision(db) == _head(db)
+
+
+def test_processes_starting_together_migrate_once(tmp_path, database_url):
+    if database_url.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path / 'together.db'}"
+        _migrate_concurrently(url)
+        return
+    with temporary_postgres_database() as url:
+        _migrate_concurrently(url)
+
+
+def _migrate_concurrently(url: str) -> None:
+    def migrate(_: int) -> str | None:
+        db = Database(url)
+        try:
+            db.migrate()
+            return current_revision(db)
+        finally:
+            db.dispose()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        revisions = set(pool.map(migrate, range(4)))
+    assert revisions == {_head(Database(url))}
