@@ -1,0 +1,120 @@
+"""The asynchronous client: the same calls as ``Client``, awaited."""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+from collections.abc import AsyncIterator, Iterable
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from stoplist.client import _core
+from stoplist.client._core import Call, Format
+from stoplist.client.errors import StoplistError
+from stoplist.client.models import Check, FilterResult, History, Page, Stop
+
+
+class AsyncClient:
+    """A stop list reached over HTTP: a stoplist server or SMS Partner itself.
+
+    ``api_key`` defaults to the ``STOPLIST_API_KEY`` environment variable;
+    ``timezone`` is the account's zone, in which the API writes its times.
+    Use it as an async context manager, or await ``aclose()``.
+    """
+
+    def __init__(
+        self,
+        base_url: str = _core.DEFAULT_BASE_URL,
+        api_key: str | None = None,
+        *,
+        timeout: float = 10.0,
+        format: Format = "json",
+        timezone: str = _core.DEFAULT_TIMEZONE,
+        retries: int = 3,
+        backoff: float = 0.5,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self._conf = _core.settings(base_url, api_key, timeout, format, timezone, retries, backoff)
+        self._http = httpx.AsyncClient(
+            base_url=self._conf.base_url, timeout=timeout, transport=transport
+        )
+
+    @property
+    def base_url(self) -> str:
+        return self._conf.base_url
+
+    @property
+    def format(self) -> Format:
+        return self._conf.format
+
+    async def list(self) -> builtins.list[Stop]:
+        """The whole stop list, in id order."""
+        return _core.page(await self._send(_core.list_call()), self._conf.zone).stops
+
+    async def list_page(self, *, limit: int, after: int | None = None) -> Page:
+        """One page of the list (the ``limit``/``after`` extension)."""
+        document = await self._send(_core.list_call(limit=limit, after=after))
+        return _core.page(document, self._conf.zone)
+
+    async def iter_stops(self, *, page_size: int = _core.DEFAULT_PAGE_SIZE) -> AsyncIterator[Stop]:
+        """Every entry, a page at a time where the server pages, else from one ``list``."""
+        after: int | None = None
+        while True:
+            page = await self.list_page(limit=page_size, after=after)
+            for stop in page.stops:
+                yield stop
+            if not page.paged or page.next_after is None:
+                return
+            after = page.next_after
+
+    async def add(self, number: str) -> int:
+        """Stop ``number``; its new ``stopId``. ``AlreadyStopped`` carries the existing one."""
+        return _core.stop_id(await self._send(_core.add_call(number)))
+
+    async def delete(self, stop_id: int) -> None:
+        """Take entry ``stop_id`` off the list (the number may receive messages again)."""
+        await self._send(_core.delete_call(stop_id))
+
+    async def check(self, number: str) -> Check:
+        """Whether ``number`` is stopped."""
+        return _core.check(await self._send(_core.check_call(number)), self._conf.zone)
+
+    async def filter(self, numbers: Iterable[str]) -> FilterResult:
+        """The verdict on each number of a send list, in input order."""
+        return _core.filter_result(await self._send(_core.filter_call(numbers)))
+
+    async def history(self, number: str) -> History:
+        """Everything that happened to ``number``, newest first."""
+        return _core.history(await self._send(_core.history_call(number)), self._conf.zone)
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def _send(self, call: Call) -> dict[str, Any]:
+        attempts = _core.Attempts(call, self._conf)
+        while True:
+            request = _core.build_request(self._http, call, self._conf)
+            try:
+                response = await self._http.send(request)
+                return _core.decode(call, response)
+            except httpx.TransportError as exc:
+                delay = attempts.delay_after(exc)
+            except StoplistError as exc:
+                try:
+                    delay = attempts.delay_after(exc)
+                except StoplistError as final:
+                    return attempts.settle(final)
+            await asyncio.sleep(delay)
