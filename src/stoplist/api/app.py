@@ -14,10 +14,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from stoplist.api import docs, render, stop_sms
+from stoplist.api import docs, history, render, stop_sms
 from stoplist.api.access_log import AccessLogMiddleware
 from stoplist.api.call import DEFAULT_MAX_BODY_BYTES
 from stoplist.api.negotiation import language, response_format
+from stoplist.dispatch import run_dispatcher
 from stoplist.domain.accounts import Accounts
 from stoplist.domain.errors import (
     InternalError,
@@ -86,6 +87,7 @@ def routes() -> list[BaseRoute]:
         Route("/v1/stop-sms/list", stop_sms.list_stops, methods=_BOTH),
         Route("/v1/stop-sms/add", stop_sms.add_stop, methods=_BOTH),
         Route("/v1/stop-sms/delete", stop_sms.delete_stop, methods=_BOTH),
+        Route("/v1/stop-sms/history", history.history, methods=_BOTH),
         *inbound_routes(),
         Route("/healthz", healthz, methods=["GET"]),
         *docs.routes(),
@@ -99,7 +101,8 @@ def create_app(database: Database | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        yield
+        async with run_dispatcher(db):
+            yield
         db.dispose()
 
     app = Starlette(

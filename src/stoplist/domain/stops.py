@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
-from stoplist.domain import clock
+from stoplist.domain import clock, webhooks
 from stoplist.domain.errors import AlreadyStopped, StopIdRequired, StopNotFound
 from stoplist.domain.events import Event, EventKind, NewEvent, Source, effective_event_time
 from stoplist.domain.models import Account, Stop
@@ -95,6 +95,7 @@ class StopList:
             if existing is None:
                 raise
             raise AlreadyStopped(existing.id) from None
+        webhooks.wake()
         assert recorded.stop_after is not None
         return recorded.stop_after
 
@@ -115,16 +116,25 @@ class StopList:
             self.db.lock_number(conn, self.account.id, stop.phone_number)
             new = NewEvent(stop.phone_number, EventKind.OPT_IN, source, actor=actor, reason=reason)
             self._record(conn, new)
+        webhooks.wake()
         return stop
 
     def record(self, new: NewEvent) -> Recorded:
         """Record an event (once per provider message) and apply it to the list."""
         with self.db.write() as conn:
             self.db.lock_number(conn, self.account.id, new.phone_number)
-            return self._record(conn, new)
+            recorded = self._record(conn, new)
+        if recorded.changed:
+            webhooks.wake()
+        return recorded
 
     def record_in(self, conn: Connection, new: NewEvent) -> Recorded:
-        """``record`` inside a transaction the caller owns (for batches and outboxes)."""
+        """``record`` inside a transaction the caller owns (for batches and outboxes).
+
+        Outgoing webhooks are queued in that transaction; call
+        ``webhooks.wake()`` after committing to send them without waiting for
+        the dispatcher's next poll.
+        """
         self.db.lock_number(conn, self.account.id, new.phone_number)
         return self._record(conn, new)
 
@@ -176,7 +186,33 @@ class StopList:
         after = (
             self._reconcile(conn, new.phone_number, before) if new.kind.changes_state else before
         )
-        return Recorded(event_id, False, before, after)
+        recorded = Recorded(event_id, False, before, after)
+        if recorded.changed:
+            self._notify(conn, new, recorded, received_at)
+        return recorded
+
+    def _notify(
+        self, conn: Connection, new: NewEvent, recorded: Recorded, received_at: int
+    ) -> None:
+        """Queue the account's outgoing webhooks in this same transaction."""
+        event = Event(
+            id=recorded.event_id,
+            account_id=self.account.id,
+            phone_number=new.phone_number,
+            kind=new.kind,
+            source=new.source,
+            event_at=effective_event_time(new.event_at, received_at),
+            received_at=received_at,
+            provider=new.provider,
+            provider_message_id=new.provider_message_id,
+            text=new.text,
+            actor=new.actor,
+            reason=new.reason,
+            details=new.details,
+        )
+        stop = recorded.stop_after or recorded.stop_before
+        stop_ids = {event.id: stop.id} if stop else None
+        webhooks.enqueue(conn, self.account, [event], stop_ids=stop_ids)
 
     def _reconcile(self, conn: Connection, number: str, current: Stop | None) -> Stop | None:
         """Make the stops row agree with the number's latest state-changing event."""

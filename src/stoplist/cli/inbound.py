@@ -1,0 +1,156 @@
+"""``stoplist inbound`` and ``stoplist keywords``: how STOPs reach an account."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from stoplist.cli.options import (
+    DatabaseOption,
+    JsonOption,
+    console,
+    fail,
+    find_account,
+    open_database,
+    print_json,
+)
+from stoplist.domain.accounts import Accounts
+from stoplist.domain.events import EventKind
+from stoplist.domain.inbound import AccountKeywords
+from stoplist.domain.keywords import KeywordSet, parse_action
+from stoplist.inbound.routes import PROVIDERS
+
+inbound_app = typer.Typer(help="Inbound webhook URLs, tokens and settings.", no_args_is_help=True)
+keywords_app = typer.Typer(help="An account's opt-out, opt-in and help keywords.")
+
+AccountArgument = Annotated[str, typer.Argument(help="Account name or id.")]
+
+
+@inbound_app.command("urls")
+def urls(
+    account: AccountArgument,
+    database: DatabaseOption = None,
+    base_url: Annotated[
+        str, typer.Option(help="The address providers reach stoplist at.")
+    ] = "http://127.0.0.1:8080",
+    json: JsonOption = False,
+) -> None:
+    """Print the URL to give each provider (it contains the account's secret token)."""
+    found = find_account(open_database(database), account)
+    base = base_url.rstrip("/")
+    addresses = {name: f"{base}/inbound/{found.inbound_token}/{name}" for name in PROVIDERS}
+    if json:
+        print_json(addresses)
+        return
+    for name, url in addresses.items():
+        typer.echo(f"{name:<11} {url}")
+
+
+@inbound_app.command("rotate-token")
+def rotate_token(account: AccountArgument, database: DatabaseOption = None) -> None:
+    """Give the account a new inbound token; the old URLs stop working at once."""
+    db = open_database(database)
+    rotated = Accounts(db).rotate_inbound_token(find_account(db, account))
+    typer.echo("New inbound token set; update the URLs at your providers:", err=True)
+    typer.echo(rotated.inbound_token)
+
+
+@inbound_app.command("twilio-token")
+def twilio_token(
+    account: AccountArgument,
+    token: Annotated[str | None, typer.Argument(help="The Twilio account's auth token.")] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="Stop checking signatures.")] = False,
+    database: DatabaseOption = None,
+) -> None:
+    """Set the Twilio auth token that X-Twilio-Signature is checked with (or --clear it)."""
+    if (token is None) == (not clear):
+        fail("give either a TOKEN or --clear")
+    db = open_database(database)
+    value = None if clear else (token or "").strip()
+    if value == "":
+        fail("the token must not be empty")
+    Accounts(db).update_settings(find_account(db, account), twilio_auth_token=value)
+    typer.echo("Twilio signatures are now " + ("not checked" if clear else "required"))
+
+
+@inbound_app.command("opt-in")
+def opt_in(
+    account: AccountArgument,
+    enable: Annotated[
+        bool, typer.Option("--enable/--disable", help="Whether START and the like opt back in.")
+    ],
+    database: DatabaseOption = None,
+) -> None:
+    """Switch opt-in keywords on or off (off: they are recorded as plain replies)."""
+    db = open_database(database)
+    Accounts(db).update_settings(find_account(db, account), opt_in_keywords_enabled=enable)
+    typer.echo(f"opt-in keywords {'enabled' if enable else 'disabled'}")
+
+
+@keywords_app.command("list")
+def list_keywords(
+    account: AccountArgument,
+    database: DatabaseOption = None,
+    json: JsonOption = False,
+) -> None:
+    """The keywords in force for an account, built-in and its own."""
+    db = open_database(database)
+    overrides = AccountKeywords(db, find_account(db, account)).overrides()
+    built_in = KeywordSet.built_in().actions
+    rows = []
+    for keyword in sorted(set(built_in) | set(overrides)):
+        kind = overrides[keyword] if keyword in overrides else built_in[keyword]
+        origin = "built-in" if keyword not in overrides else "account"
+        rows.append(
+            {"keyword": keyword, "action": kind.value if kind else "none", "origin": origin}
+        )
+    if json:
+        print_json(rows)
+        return
+    table = Table("keyword", "action", "origin")
+    for row in rows:
+        table.add_row(row["keyword"], row["action"], row["origin"])
+    console.print(table)
+
+
+@keywords_app.command("add")
+def add_keyword(
+    account: AccountArgument,
+    keywords: Annotated[list[str], typer.Argument(help="One or more keywords or phrases.")],
+    action: Annotated[str, typer.Option(help="opt_out, opt_in or help.")] = "opt_out",
+    database: DatabaseOption = None,
+) -> None:
+    """Add keywords (or give built-in ones another meaning) for this account."""
+    db = open_database(database)
+    settings = AccountKeywords(db, find_account(db, account))
+    try:
+        kind = parse_action(action)
+        if kind is None:
+            fail("use 'stoplist keywords remove' to remove a keyword")
+        added = [settings.add(keyword, EventKind(kind)) for keyword in keywords]
+    except ValueError as exc:
+        fail(str(exc))
+    for keyword in added:
+        typer.echo(f"{keyword}: {kind.value}")
+
+
+@keywords_app.command("remove")
+def remove_keyword(
+    account: AccountArgument,
+    keywords: Annotated[list[str], typer.Argument(help="One or more keywords or phrases.")],
+    reset: Annotated[
+        bool, typer.Option("--reset", help="Only undo this account's change to them.")
+    ] = False,
+    database: DatabaseOption = None,
+) -> None:
+    """Stop treating keywords (built-in included) as keywords for this account."""
+    db = open_database(database)
+    settings = AccountKeywords(db, find_account(db, account))
+    try:
+        done = [(settings.reset if reset else settings.remove)(keyword) for keyword in keywords]
+    except ValueError as exc:
+        fail(str(exc))
+    for keyword in done:
+        typer.echo(f"{keyword}: {'reset to built-in' if reset else 'removed'}")

@@ -1,0 +1,139 @@
+"""The webhook dispatcher: sends what the outbox holds, off the request path.
+
+It runs as a background task of ``stoplist serve`` (one per worker process;
+claims keep them from sending the same row) and once from
+``stoplist webhooks deliver``. Database calls run in worker threads and
+sending is asynchronous with a bounded concurrency and timeout, so a slow or
+dead receiver never holds up an inbound request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from starlette.concurrency import run_in_threadpool
+
+from stoplist import __version__
+from stoplist.domain import webhooks
+from stoplist.domain.webhooks import AttemptResult, Claimed, Outbox
+from stoplist.storage.database import Database
+
+logger = logging.getLogger("stoplist.webhooks")
+
+DISPATCH_ENV = "STOPLIST_WEBHOOK_DISPATCH"
+POLL_ENV = "STOPLIST_WEBHOOK_POLL_SECONDS"
+DEFAULT_POLL = 1.0
+TIMEOUT = 10.0
+CONCURRENCY = 16
+BATCH = 50
+_MAX_ERROR = 500
+
+
+def poll_interval() -> float:
+    try:
+        return max(float(os.environ.get(POLL_ENV, DEFAULT_POLL)), 0.05)
+    except ValueError:
+        return DEFAULT_POLL
+
+
+class Dispatcher:
+    def __init__(self, db: Database, *, poll: float | None = None) -> None:
+        self.outbox = Outbox(db)
+        self.poll = poll_interval() if poll is None else poll
+        self._wakeup = asyncio.Event()
+        self._limit = asyncio.Semaphore(CONCURRENCY)
+
+    async def run_once(self, client: httpx.AsyncClient) -> int:
+        """Send every delivery due now; returns how many were attempted."""
+        total = 0
+        while True:
+            claimed = await run_in_threadpool(self.outbox.claim_due, BATCH)
+            if not claimed:
+                return total
+            total += len(claimed)
+            await asyncio.gather(*(self._deliver(client, item) for item in claimed))
+
+    async def run_forever(self) -> None:
+        loop = asyncio.get_running_loop()
+        undo = webhooks.on_enqueued(lambda: loop.call_soon_threadsafe(self._wakeup.set))
+        try:
+            async with _client() as client:
+                while True:
+                    self._wakeup.clear()
+                    try:
+                        await self.run_once(client)
+                    except Exception:
+                        logger.exception("webhook dispatch failed; retrying")
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wakeup.wait(), self.poll)
+        finally:
+            undo()
+
+    async def _deliver(self, client: httpx.AsyncClient, item: Claimed) -> None:
+        async with self._limit:
+            result = await send(client, item)
+        status = await run_in_threadpool(self.outbox.complete, item, result)
+        if status != "delivered":
+            logger.warning(
+                "webhook delivery %d to endpoint %d failed (%s), now %s",
+                item.delivery.id,
+                item.delivery.endpoint_id,
+                result.error or result.status_code,
+                status,
+            )
+
+
+async def send(client: httpx.AsyncClient, item: Claimed) -> AttemptResult:
+    """One signed POST; any answer but 2xx, and any transport error, is a failure."""
+    body = item.delivery.payload
+    headers = {
+        "content-type": "application/json",
+        "user-agent": f"stoplist/{__version__}",
+        **webhooks.sign(item.secret, item.delivery.message_id, int(time.time()), body),
+    }
+    started = time.perf_counter()
+    try:
+        response = await client.post(item.url, content=body.encode(), headers=headers)
+        error = None if response.is_success else f"HTTP {response.status_code}"
+        status_code: int | None = response.status_code
+    except httpx.HTTPError as exc:
+        status_code = None
+        error = (f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)[:_MAX_ERROR]
+    duration_ms = int((time.perf_counter() - started) * 1000)
+    return AttemptResult(status_code, error, duration_ms)
+
+
+def _client() -> httpx.AsyncClient:
+    return httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False, trust_env=False)
+
+
+async def deliver_due(db: Database) -> int:
+    """One pass over the due deliveries (for the command line)."""
+    async with _client() as client:
+        return await Dispatcher(db).run_once(client)
+
+
+@asynccontextmanager
+async def run_dispatcher(db: Database) -> AsyncIterator[None]:
+    """Run a dispatcher in the background for as long as the block lasts.
+
+    ``STOPLIST_WEBHOOK_DISPATCH=0`` turns it off, for deployments that run
+    ``stoplist webhooks deliver`` from a scheduler instead.
+    """
+    if os.environ.get(DISPATCH_ENV, "1") == "0":
+        yield
+        return
+    task = asyncio.create_task(Dispatcher(db).run_forever(), name="stoplist-webhooks")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -1,0 +1,238 @@
+"""From a provider's message to an event on a number's history.
+
+Provider adapters (``stoplist.inbound``) only parse requests into an
+``InboundMessage``; everything that decides what the message *means* is here:
+which keyword set applies, that SMS Partner's ``type: "stop"`` and Twilio's
+``OptOutType`` win over the text, that opt-in keywords may be switched off,
+and how the parts of a long message are put back together before anyone
+reads them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import orjson
+from sqlalchemy import Connection
+
+from stoplist.domain import clock, webhooks
+from stoplist.domain.errors import InvalidParameter
+from stoplist.domain.events import EventKind, NewEvent, Source
+from stoplist.domain.keywords import (
+    NOT_A_KEYWORD,
+    Classification,
+    KeywordSet,
+    normalize_keyword,
+    parse_action,
+)
+from stoplist.domain.models import Account
+from stoplist.domain.stops import Recorded, StopList
+from stoplist.storage import inbound_parts as part_store
+from stoplist.storage import keywords as keyword_store
+from stoplist.storage.database import Database
+
+MAX_PARTS = 16
+PART_RETENTION = 3 * 86_400 * clock.MICROS
+"""Parts are kept this long, so that a part delivered again is still recognised."""
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """Where one segment of a long (concatenated) SMS belongs."""
+
+    ref: str
+    number: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class InboundMessage:
+    """A message a person sent, as a provider reported it, in neutral form."""
+
+    provider: str
+    sender: str
+    text: str
+    recipient: str | None = None
+    message_id: str | None = None
+    sent_at: int | None = None
+    forced: EventKind | None = None
+    """The provider already decided (SMS Partner ``type: stop``, Twilio ``OptOutType``)."""
+    part: Part | None = None
+    raw: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of a message: recorded, or waiting for its other parts."""
+
+    phone_number: str
+    kind: EventKind | None
+    recorded: Recorded | None
+
+    @property
+    def pending(self) -> bool:
+        return self.recorded is None
+
+
+class AccountKeywords:
+    """An account's changes to the built-in keyword lists."""
+
+    def __init__(self, db: Database, account: Account) -> None:
+        self.db = db
+        self.account = account
+
+    def overrides(self) -> dict[str, EventKind | None]:
+        with self.db.read() as conn:
+            stored = keyword_store.overrides(conn, self.account.id)
+        return {keyword: parse_action(action) for keyword, action in stored.items()}
+
+    def keyword_set(self) -> KeywordSet:
+        return KeywordSet.built_in().with_overrides(self.overrides())
+
+    def add(self, keyword: str, kind: EventKind) -> str:
+        """Make ``keyword`` mean ``kind`` for this account; returns its normalised form."""
+        if not kind.changes_state and kind is not EventKind.HELP:
+            raise ValueError("a keyword means opt_out, opt_in or help")
+        normalized = normalize_keyword(keyword)
+        with self.db.write() as conn:
+            keyword_store.upsert(
+                conn, self.account.id, normalized, kind.value, clock.now_us()
+            )
+        return normalized
+
+    def remove(self, keyword: str) -> str:
+        """Stop treating ``keyword`` as a keyword (built-in or added) for this account."""
+        normalized = normalize_keyword(keyword)
+        with self.db.write() as conn:
+            keyword_store.remove(conn, self.account.id, normalized)
+            if normalized in KeywordSet.built_in().actions:
+                keyword_store.upsert(
+                    conn, self.account.id, normalized, NOT_A_KEYWORD, clock.now_us()
+                )
+        return normalized
+
+    def reset(self, keyword: str) -> str:
+        """Forget this account's change to ``keyword``: the built-in meaning applies again."""
+        normalized = normalize_keyword(keyword)
+        with self.db.write() as conn:
+            keyword_store.remove(conn, self.account.id, normalized)
+        return normalized
+
+
+class Inbound:
+    """Receiving messages for one account."""
+
+    def __init__(self, db: Database, account: Account) -> None:
+        self.db = db
+        self.account = account
+        self.stop_list = StopList(db, account)
+
+    def receive(self, message: InboundMessage) -> Outcome:
+        """Record ``message`` (once) and apply it; the event is committed on return.
+
+        Raises the contract's phone-number errors for a sender that is not a
+        number.
+        """
+        number = self.stop_list.normalize(message.sender)
+        keywords = AccountKeywords(self.db, self.account).keyword_set()
+        with self.db.write() as conn:
+            self.db.lock_number(conn, self.account.id, number)
+            if message.part is not None and message.part.total > 1:
+                complete = _assemble(conn, self.account, number, message)
+                if complete is None:
+                    return Outcome(number, None, None)
+                message = complete
+            classification = self.classify(message, keywords)
+            recorded = self.stop_list.record_in(conn, self._event(number, message, classification))
+        if recorded.changed:
+            webhooks.wake()
+        return Outcome(number, classification.kind, recorded)
+
+    def classify(self, message: InboundMessage, keywords: KeywordSet) -> Classification:
+        found = (
+            Classification(message.forced) if message.forced else keywords.classify(message.text)
+        )
+        if found.kind is EventKind.OPT_IN and not self.account.opt_in_keywords_enabled:
+            return Classification(EventKind.REPLY, found.keyword)
+        return found
+
+    def _event(
+        self, number: str, message: InboundMessage, classification: Classification
+    ) -> NewEvent:
+        details: dict[str, object] = {}
+        if message.recipient:
+            details["to"] = message.recipient
+        if classification.keyword:
+            details["keyword"] = classification.keyword
+        if message.forced:
+            details["providerDecision"] = message.forced.value
+        if message.part is not None:
+            details["parts"] = message.part.total
+        return NewEvent(
+            phone_number=number,
+            kind=classification.kind,
+            source=Source.SMS,
+            event_at=message.sent_at,
+            provider=message.provider,
+            provider_message_id=message.message_id,
+            text=message.text,
+            details=details,
+        )
+
+
+def _assemble(
+    conn: Connection, account: Account, number: str, message: InboundMessage
+) -> InboundMessage | None:
+    """Store one part; once every part is in, the whole message (else None).
+
+    The assembled message carries the id of its first part, the earliest
+    send time of its parts, and the provider's decision if any part had one.
+    A part seen before (same sender, reference and position) changes nothing,
+    so a redelivered part never produces a second event.
+    """
+    part = message.part
+    assert part is not None
+    if not 1 <= part.number <= part.total <= MAX_PARTS:
+        raise InvalidParameter("concat-part must be between 1 and concat-total (at most 16)")
+    now = clock.now_us()
+    part_store.purge(conn, account.id, now - PART_RETENTION)
+    if not part_store.insert_part(
+        conn,
+        account.id,
+        provider=message.provider,
+        sender=number,
+        concat_ref=part.ref,
+        part=part.number,
+        total=part.total,
+        text=message.text,
+        payload=orjson.dumps(_part_payload(message)).decode(),
+        received_at=now,
+    ):
+        return None
+    stored = part_store.parts(conn, account.id, message.provider, number, part.ref)
+    positions = {row.part for row in stored}
+    if positions != set(range(1, part.total + 1)) or len(stored) != part.total:
+        return None
+    payloads = [orjson.loads(row.payload) for row in stored]
+    first = payloads[0]
+    sent = [p["sentAt"] for p in payloads if p.get("sentAt") is not None]
+    forced = next((p["forced"] for p in payloads if p.get("forced")), None)
+    return InboundMessage(
+        provider=message.provider,
+        sender=message.sender,
+        text="".join(row.text for row in stored),
+        recipient=message.recipient,
+        message_id=first.get("messageId") or f"concat:{number}:{part.ref}",
+        sent_at=min(sent) if sent else None,
+        forced=EventKind(forced) if forced else None,
+        part=part,
+        raw=message.raw,
+    )
+
+
+def _part_payload(message: InboundMessage) -> dict[str, object]:
+    return {
+        "messageId": message.message_id,
+        "sentAt": message.sent_at,
+        "forced": message.forced.value if message.forced else None,
+    }

@@ -1,0 +1,133 @@
+"""What every provider adapter shares: reading the request, fields, times, answers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from stoplist.api import render
+from stoplist.api.call import parse_body, read_body
+from stoplist.domain import clock
+from stoplist.domain.errors import InvalidParameter, StoplistError
+from stoplist.domain.inbound import InboundMessage, Outcome, Part
+from stoplist.domain.models import Account
+
+MAX_INBOUND_BODY = 64 * 1024
+"""An SMS is at most a few kilobytes even with every provider field around it."""
+MAX_TEXT = 10_000
+
+
+class InvalidSignature(StoplistError):
+    """The request is not signed by the provider: refused, nothing recorded."""
+
+    code = 403
+    http_status = 403
+    message_fr = "Signature invalide"
+    message_en = "Invalid signature"
+
+
+@dataclass(frozen=True, slots=True)
+class Request_:
+    """A provider request, read once: query string and body parameters apart."""
+
+    query: dict[str, Any]
+    body: dict[str, Any]
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return {**self.query, **self.body}
+
+
+@dataclass(frozen=True, slots=True)
+class Provider:
+    """One provider's dialect: how to read its requests and answer them."""
+
+    name: str
+    parse: Callable[[dict[str, Any]], InboundMessage]
+    answer: Callable[[Outcome], Response]
+    methods: tuple[str, ...] = ("POST",)
+    verify: Callable[[Request, Account, Request_], None] | None = None
+
+
+async def read(request: Request, limit: int) -> Request_:
+    body = await read_body(request, min(limit, MAX_INBOUND_BODY))
+    return Request_(dict(request.query_params.items()), await parse_body(request, body))
+
+
+def text_field(params: dict[str, Any], *names: str, required: bool = True) -> str | None:
+    """The first of ``names`` present, as text (numbers become their digits)."""
+    for name in names:
+        value = params.get(name)
+        if value is None or isinstance(value, bool):
+            continue
+        if isinstance(value, int | float | str):
+            text = str(value) if not isinstance(value, float) else f"{value:.0f}"
+            if len(text) > MAX_TEXT:
+                raise InvalidParameter(f"{name} is too long")
+            return text
+        raise InvalidParameter(f"{name} must be a string")
+    if required:
+        raise InvalidParameter(f"{names[0]} is required")
+    return None
+
+
+def message_text(params: dict[str, Any], *names: str) -> str:
+    """The message body; a missing text is an empty message, not an error."""
+    return text_field(params, *names, required=False) or ""
+
+
+def provider_time(value: object) -> int | None:
+    """A provider's send time: ISO 8601 or ``YYYY-MM-DD HH:MM:SS`` (UTC), or epoch seconds.
+
+    A time we cannot read is dropped rather than refusing the message: the
+    arrival time then stands in, and the STOP is not lost.
+    """
+    if value is None or isinstance(value, bool) or value == "":
+        return None
+    if isinstance(value, int | float) or (isinstance(value, str) and value.isdigit()):
+        seconds = float(value)
+        if seconds > 1e11:  # milliseconds
+            seconds /= 1000
+        return int(seconds * clock.MICROS)
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return clock.to_us(moment)
+
+
+def concat_part(params: dict[str, Any]) -> Part | None:
+    """The ``concat-*`` fields of SMS Partner's long numbers and Vonage, if present."""
+    if str(params.get("concat", "")).lower() not in ("true", "1"):
+        return None
+    ref = text_field(params, "concat-ref")
+    assert ref is not None
+    try:
+        total = int(str(params.get("concat-total")))
+        number = int(str(params.get("concat-part")))
+    except ValueError:
+        raise InvalidParameter("concat-total and concat-part must be integers") from None
+    return Part(ref=ref, number=number, total=total)
+
+
+def json_answer(outcome: Outcome) -> Response:
+    """The answer JSON-speaking providers get (they only look at the 2xx)."""
+    payload: dict[str, object] = {"success": True, "code": 200}
+    if outcome.pending:
+        payload["status"] = "pending"
+    else:
+        assert outcome.recorded is not None
+        payload["status"] = "duplicate" if outcome.recorded.duplicate else "recorded"
+        payload["type"] = outcome.kind.value if outcome.kind else None
+        payload["eventId"] = outcome.recorded.event_id
+        payload["stopped"] = outcome.recorded.stop_after is not None
+    return render.respond(payload, "json")

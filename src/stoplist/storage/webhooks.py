@@ -1,0 +1,252 @@
+"""SQL for outgoing webhooks: endpoints, the delivery outbox, and attempts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Row, and_, func, insert, or_, select, update
+
+from stoplist.storage.schema import webhook_attempts, webhook_deliveries, webhook_endpoints
+
+PENDING = "pending"
+DELIVERED = "delivered"
+FAILED = "failed"
+CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointRow:
+    id: int
+    account_id: int
+    url: str
+    secret: str
+    created_at: int
+    disabled_at: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryRow:
+    id: int
+    account_id: int
+    endpoint_id: int
+    event_id: int
+    message_id: str
+    payload: str
+    status: str
+    attempts: int
+    next_attempt_at: int
+    locked_until: int | None
+    last_status_code: int | None
+    last_error: str | None
+    created_at: int
+    delivered_at: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptRow:
+    id: int
+    delivery_id: int
+    attempted_at: int
+    status_code: int | None
+    error: str | None
+    duration_ms: int | None
+
+
+def _endpoint(row: Row[Any]) -> EndpointRow:
+    return EndpointRow(
+        row.id, row.account_id, row.url, row.secret, row.created_at, row.disabled_at
+    )
+
+
+def _delivery(row: Row[Any]) -> DeliveryRow:
+    return DeliveryRow(**{name: getattr(row, name) for name in DeliveryRow.__slots__})
+
+
+def insert_endpoint(
+    conn: Connection, account_id: int, url: str, secret: str, created_at: int
+) -> EndpointRow:
+    endpoint_id = conn.execute(
+        insert(webhook_endpoints).values(
+            account_id=account_id, url=url, secret=secret, created_at=created_at
+        )
+    ).inserted_primary_key[0]
+    return find_endpoint(conn, account_id, endpoint_id)  # type: ignore[return-value]
+
+
+def find_endpoint(conn: Connection, account_id: int, endpoint_id: int) -> EndpointRow | None:
+    row = conn.execute(
+        select(webhook_endpoints).where(
+            webhook_endpoints.c.account_id == account_id, webhook_endpoints.c.id == endpoint_id
+        )
+    ).first()
+    return _endpoint(row) if row else None
+
+
+def list_endpoints(
+    conn: Connection, account_id: int, *, active_only: bool = False
+) -> list[EndpointRow]:
+    query = select(webhook_endpoints).where(webhook_endpoints.c.account_id == account_id)
+    if active_only:
+        query = query.where(webhook_endpoints.c.disabled_at.is_(None))
+    return [_endpoint(row) for row in conn.execute(query.order_by(webhook_endpoints.c.id))]
+
+
+def disable_endpoint(conn: Connection, endpoint_id: int, disabled_at: int) -> None:
+    conn.execute(
+        update(webhook_endpoints)
+        .where(webhook_endpoints.c.id == endpoint_id)
+        .values(disabled_at=disabled_at)
+    )
+    conn.execute(
+        update(webhook_deliveries)
+        .where(
+            webhook_deliveries.c.endpoint_id == endpoint_id,
+            webhook_deliveries.c.status == PENDING,
+        )
+        .values(status=CANCELLED, locked_until=None)
+    )
+
+
+def insert_deliveries(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(insert(webhook_deliveries), rows)
+
+
+def due_ids(conn: Connection, now: int, limit: int) -> list[int]:
+    """Pending deliveries whose time has come and that nobody holds."""
+    rows = conn.execute(
+        select(webhook_deliveries.c.id)
+        .where(
+            webhook_deliveries.c.status == PENDING,
+            webhook_deliveries.c.next_attempt_at <= now,
+            _unlocked(now),
+        )
+        .order_by(webhook_deliveries.c.next_attempt_at, webhook_deliveries.c.id)
+        .limit(limit)
+    )
+    return [row.id for row in rows]
+
+
+def _unlocked(now: int) -> Any:
+    return or_(
+        webhook_deliveries.c.locked_until.is_(None), webhook_deliveries.c.locked_until < now
+    )
+
+
+def claim(conn: Connection, delivery_id: int, now: int, locked_until: int) -> bool:
+    """Take a delivery for ``locked_until``; False when another process holds it.
+
+    A compare-and-set on ``locked_until``: PostgreSQL re-checks the condition
+    after waiting for a concurrent claimer's row lock, SQLite runs writers
+    one at a time, so one row is never claimed twice.
+    """
+    result = conn.execute(
+        update(webhook_deliveries)
+        .where(
+            webhook_deliveries.c.id == delivery_id,
+            webhook_deliveries.c.status == PENDING,
+            _unlocked(now),
+        )
+        .values(locked_until=locked_until)
+    )
+    return result.rowcount == 1
+
+
+def find_delivery(conn: Connection, delivery_id: int) -> DeliveryRow | None:
+    row = conn.execute(
+        select(webhook_deliveries).where(webhook_deliveries.c.id == delivery_id)
+    ).first()
+    return _delivery(row) if row else None
+
+
+def finish_attempt(
+    conn: Connection,
+    delivery_id: int,
+    *,
+    attempted_at: int,
+    status_code: int | None,
+    error: str | None,
+    duration_ms: int,
+    status: str,
+    next_attempt_at: int | None,
+) -> None:
+    """Record one attempt and what it means for the delivery, in one go."""
+    conn.execute(
+        insert(webhook_attempts).values(
+            delivery_id=delivery_id,
+            attempted_at=attempted_at,
+            status_code=status_code,
+            error=error,
+            duration_ms=duration_ms,
+        )
+    )
+    values: dict[str, Any] = {
+        "status": status,
+        "attempts": webhook_deliveries.c.attempts + 1,
+        "locked_until": None,
+        "last_status_code": status_code,
+        "last_error": error,
+    }
+    if status == DELIVERED:
+        values["delivered_at"] = attempted_at
+    if next_attempt_at is not None:
+        values["next_attempt_at"] = next_attempt_at
+    conn.execute(
+        update(webhook_deliveries).where(webhook_deliveries.c.id == delivery_id).values(**values)
+    )
+
+
+def list_deliveries(
+    conn: Connection,
+    account_id: int,
+    *,
+    status: str | None = None,
+    endpoint_id: int | None = None,
+    limit: int = 100,
+) -> list[DeliveryRow]:
+    query = select(webhook_deliveries).where(webhook_deliveries.c.account_id == account_id)
+    if status is not None:
+        query = query.where(webhook_deliveries.c.status == status)
+    if endpoint_id is not None:
+        query = query.where(webhook_deliveries.c.endpoint_id == endpoint_id)
+    rows = conn.execute(query.order_by(webhook_deliveries.c.id.desc()).limit(limit))
+    return [_delivery(row) for row in rows]
+
+
+def attempts_of(conn: Connection, delivery_ids: list[int]) -> dict[int, list[AttemptRow]]:
+    found: dict[int, list[AttemptRow]] = {delivery_id: [] for delivery_id in delivery_ids}
+    if not delivery_ids:
+        return found
+    rows = conn.execute(
+        select(webhook_attempts)
+        .where(webhook_attempts.c.delivery_id.in_(delivery_ids))
+        .order_by(webhook_attempts.c.id)
+    )
+    for row in rows:
+        found[row.delivery_id].append(
+            AttemptRow(
+                row.id, row.delivery_id, row.attempted_at, row.status_code, row.error,
+                row.duration_ms,
+            )
+        )  # fmt: skip
+    return found
+
+
+def make_due(conn: Connection, account_id: int | None, now: int) -> int:
+    """Bring every pending delivery's next attempt forward to ``now``."""
+    condition = webhook_deliveries.c.status == PENDING
+    if account_id is not None:
+        condition = and_(condition, webhook_deliveries.c.account_id == account_id)
+    return conn.execute(
+        update(webhook_deliveries).where(condition).values(next_attempt_at=now)
+    ).rowcount
+
+
+def count_by_status(conn: Connection, account_id: int) -> dict[str, int]:
+    rows = conn.execute(
+        select(webhook_deliveries.c.status, func.count())
+        .where(webhook_deliveries.c.account_id == account_id)
+        .group_by(webhook_deliveries.c.status)
+    )
+    return {status: count for status, count in rows}
