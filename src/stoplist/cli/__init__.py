@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from stoplist.cli.accounts import accounts_app, keys_app
+from stoplist.cli.dashboard import dashboard_app
 from stoplist.cli.inbound import inbound_app, keywords_app
 from stoplist.cli.remote import remote_app
 from stoplist.cli.serve import serve
@@ -19,6 +20,7 @@ app = typer.Typer(
 app.command()(serve)
 app.add_typer(accounts_app, name="accounts")
 app.add_typer(keys_app, name="keys")
+app.add_typer(dashboard_app, name="dashboard")
 app.add_typer(inbound_app, name="inbound")
 app.add_typer(keywords_app, name="keywords")
 app.add_typer(webhooks_app, name="webhooks")

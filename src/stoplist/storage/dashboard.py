@@ -1,0 +1,184 @@
+"""SQL behind the dashboard: activity counts, recent events, list pages, passwords.
+
+Every query takes the account id and filters on it first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from stoplist.domain.events import Event
+from stoplist.domain.models import Stop
+from stoplist.storage.events import _event
+from stoplist.storage.schema import accounts, api_keys, events, server_settings, stops
+
+ActivityRow = tuple[int, str, str, int]
+"""``(bucket, kind, source, count)``: events per time bucket, kind and source."""
+
+
+def activity(
+    conn: Connection,
+    account_id: int,
+    *,
+    since: int,
+    bucket_us: int,
+    kinds: Sequence[str],
+) -> list[ActivityRow]:
+    """Count events of ``kinds`` since ``since``, grouped by ``event_at // bucket_us``.
+
+    Grouping by short buckets in SQL keeps the answer small however many
+    events there are; turning buckets into local days is left to the caller.
+    """
+    bucket = events.c.event_at.op("/")(bucket_us).label("bucket")
+    query = (
+        select(bucket, events.c.kind, events.c.source, func.count())
+        .where(
+            events.c.account_id == account_id,
+            events.c.event_at >= since,
+            events.c.kind.in_(kinds),
+        )
+        .group_by(bucket, events.c.kind, events.c.source)
+    )
+    return [(int(b), k, s, int(n)) for b, k, s, n in conn.execute(query)]
+
+
+def latest_events(conn: Connection, account_id: int, limit: int) -> list[Event]:
+    rows = conn.execute(
+        select(events)
+        .where(events.c.account_id == account_id)
+        .order_by(events.c.received_at.desc(), events.c.id.desc())
+        .limit(limit)
+    )
+    return [_event(row) for row in rows]
+
+
+def _stops_filtered(
+    query: Any,
+    account_id: int,
+    since: int | None,
+    until: int | None,
+    sources: Sequence[str] | None,
+) -> Any:
+    query = query.where(stops.c.account_id == account_id)
+    if since is not None:
+        query = query.where(stops.c.created_at >= since)
+    if until is not None:
+        query = query.where(stops.c.created_at < until)
+    if sources is not None:
+        query = query.where(stops.c.source.in_(sources))
+    return query
+
+
+def count_stops(
+    conn: Connection,
+    account_id: int,
+    *,
+    since: int | None = None,
+    until: int | None = None,
+    sources: Sequence[str] | None = None,
+) -> int:
+    query = select(func.count()).select_from(stops)
+    return conn.execute(_stops_filtered(query, account_id, since, until, sources)).scalar_one()
+
+
+def page_stops(
+    conn: Connection,
+    account_id: int,
+    *,
+    since: int | None = None,
+    until: int | None = None,
+    sources: Sequence[str] | None = None,
+    newest_first: bool = True,
+    offset: int = 0,
+    limit: int = 50,
+) -> list[Stop]:
+    query = _stops_filtered(select(stops), account_id, since, until, sources)
+    if newest_first:
+        query = query.order_by(stops.c.created_at.desc(), stops.c.id.desc())
+    else:
+        query = query.order_by(stops.c.created_at, stops.c.id)
+    rows = conn.execute(query.offset(offset).limit(limit))
+    return [
+        Stop(row.id, row.account_id, row.phone_number, row.created_at, row.source) for row in rows
+    ]
+
+
+def iter_stops(
+    conn: Connection, account_id: int, *, batch_size: int = 5000
+) -> Iterator[list[Stop]]:
+    """Every stop of the account in id order, a batch at a time (for exports)."""
+    query = select(stops).where(stops.c.account_id == account_id).order_by(stops.c.id)
+    result = conn.execution_options(stream_results=True, yield_per=batch_size).execute(query)
+    for partition in result.partitions():
+        yield [
+            Stop(row.id, row.account_id, row.phone_number, row.created_at, row.source)
+            for row in partition
+        ]
+
+
+def password_hash(conn: Connection, account_id: int) -> str | None:
+    return conn.execute(
+        select(accounts.c.dashboard_password_hash).where(accounts.c.id == account_id)
+    ).scalar_one_or_none()
+
+
+def password_hash_by_name(conn: Connection, name: str) -> tuple[int, str | None] | None:
+    row = conn.execute(
+        select(accounts.c.id, accounts.c.dashboard_password_hash).where(accounts.c.name == name)
+    ).first()
+    return (row.id, row.dashboard_password_hash) if row else None
+
+
+def set_password_hash(conn: Connection, account_id: int, value: str | None) -> None:
+    conn.execute(
+        update(accounts).where(accounts.c.id == account_id).values(dashboard_password_hash=value)
+    )
+
+
+def active_key_id(conn: Connection, account_id: int, key_hash: str) -> int | None:
+    return conn.execute(
+        select(api_keys.c.id).where(
+            api_keys.c.account_id == account_id,
+            api_keys.c.key_hash == key_hash,
+            api_keys.c.revoked_at.is_(None),
+        )
+    ).scalar_one_or_none()
+
+
+def key_is_active(conn: Connection, account_id: int, key_id: int) -> bool:
+    found = conn.execute(
+        select(api_keys.c.id).where(
+            api_keys.c.account_id == account_id,
+            api_keys.c.id == key_id,
+            api_keys.c.revoked_at.is_(None),
+        )
+    ).first()
+    return found is not None
+
+
+def setting(conn: Connection, name: str) -> str | None:
+    return conn.execute(
+        select(server_settings.c.value).where(server_settings.c.name == name)
+    ).scalar_one_or_none()
+
+
+def setting_or_insert(conn: Connection, name: str, make: Callable[[], str]) -> str:
+    """The stored value of ``name``, storing ``make()`` first if there is none.
+
+    Two processes may race to create it; the loser reads the winner's value.
+    """
+    existing = setting(conn, name)
+    if existing is not None:
+        return existing
+    try:
+        with conn.begin_nested():
+            conn.execute(insert(server_settings).values(name=name, value=make()))
+    except IntegrityError:
+        pass
+    value = setting(conn, name)
+    assert value is not None
+    return value

@@ -1,0 +1,68 @@
+"""The home page's activity chart, drawn on the server as inline SVG.
+
+Opt-outs stack upwards from the middle line and opt-ins downwards, one column
+per day, coloured by origin through CSS classes (the page's content security
+policy allows no inline styles). Both halves share one scale so their heights
+compare honestly. The page also carries the same numbers as a table.
+"""
+
+from __future__ import annotations
+
+from markupsafe import Markup, escape
+
+from stoplist.domain.dashboard import DayActivity, Origin
+from stoplist.web.i18n import Translate
+
+_WIDTH = 900
+_HALF = 110
+_TOP = 20
+_LEFT = 40
+_BOTTOM_LABELS = 24
+
+
+def activity_svg(days: list[DayActivity], t: Translate) -> Markup:
+    peak = max([1, *(d.total_opt_outs for d in days), *(d.total_opt_ins for d in days)])
+    middle = _TOP + _HALF
+    height = middle + _HALF + _BOTTOM_LABELS
+    step = (_WIDTH - _LEFT) / max(len(days), 1)
+    bar = max(step * 0.8, 1.0)
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {_WIDTH} {height}" role="img" '
+        'aria-labelledby="chart-title chart-desc">',
+        f'<title id="chart-title">{escape(t("activity_title"))}</title>',
+        f'<desc id="chart-desc">{escape(t("activity_desc"))}</desc>',
+        f'<text class="axis" x="{_LEFT - 6}" y="{_TOP + 4}" text-anchor="end">{peak}</text>',
+        f'<text class="axis" x="{_LEFT - 6}" y="{middle + 4}" text-anchor="end">0</text>',
+        f'<text class="axis" x="{_LEFT - 6}" y="{middle + _HALF + 4}" '
+        f'text-anchor="end">{peak}</text>',
+    ]
+    for index, day in enumerate(days):
+        x = _LEFT + index * step
+        for counts, upwards in ((day.opt_outs, True), (day.opt_ins, False)):
+            offset = 0.0
+            for origin in Origin:
+                count = counts.get(origin, 0)
+                if not count:
+                    continue
+                size = count / peak * _HALF
+                y = middle - offset - size if upwards else middle + offset
+                offset += size
+                label = t("opt_outs") if upwards else t("opt_ins")
+                tip = f"{day.day.isoformat()}: {label}, {t('origin_' + origin.value)}: {count}"
+                parts.append(
+                    f'<rect class="o-{origin.value}" x="{x:.1f}" y="{y:.1f}" '
+                    f'width="{bar:.1f}" height="{max(size, 0.5):.1f}">'
+                    f"<title>{escape(tip)}</title></rect>"
+                )
+    parts.append(f'<line class="baseline" x1="{_LEFT}" y1="{middle}" x2="{_WIDTH}" y2="{middle}"/>')
+    if days:
+        label_y = height - 6
+        for index in (0, len(days) // 2, len(days) - 1):
+            x = _LEFT + index * step + bar / 2
+            anchor = "start" if index == 0 else "end" if index == len(days) - 1 else "middle"
+            parts.append(
+                f'<text class="axis" x="{x:.1f}" y="{label_y}" text-anchor="{anchor}">'
+                f"{days[index].day.isoformat()}</text>"
+            )
+    parts.append("</svg>")
+    return Markup("".join(parts))

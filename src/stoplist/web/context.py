@@ -1,0 +1,199 @@
+"""What every dashboard page starts with: session, account, language, CSRF, rendering.
+
+``page`` wraps a handler so that it only ever runs for a signed-in account
+(unless ``public``), receives a ``PageContext`` and never has to think about
+cookies, security headers or refused forms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+from urllib.parse import quote
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from stoplist.api.call import read_body
+from stoplist.domain.clock import LocalTimeFormatter
+from stoplist.domain.dashboard import Origin
+from stoplist.domain.dashboard_access import DashboardAccess, Grant
+from stoplist.domain.errors import BodyTooLarge, Language
+from stoplist.domain.models import Account
+from stoplist.domain.stops import StopList
+from stoplist.storage.database import Database
+from stoplist.web import csrf
+from stoplist.web.i18n import Translate, choose, translator
+from stoplist.web.session import Session, SessionCodec
+
+PREFIX = "/dashboard"
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+    "script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+_templates = Environment(
+    loader=PackageLoader("stoplist.web", "templates"),
+    autoescape=select_autoescape(["html", "svg"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+class Refused(Exception):
+    """A request the page answers with an error page (``key`` is a message id)."""
+
+    def __init__(self, status: int, key: str, title_key: str = "forbidden_title") -> None:
+        super().__init__(key)
+        self.status = status
+        self.key = key
+        self.title_key = title_key
+
+
+@dataclass
+class PageContext:
+    request: Request
+    session: Session
+    access: DashboardAccess
+    lang: Language
+    t: Translate
+    account: Account | None
+
+    @property
+    def db(self) -> Database:
+        return self.access.db
+
+    @property
+    def grant(self) -> Grant:
+        assert self.session.grant is not None
+        return self.session.grant
+
+    @property
+    def signed_in(self) -> Account:
+        assert self.account is not None
+        return self.account
+
+    @cached_property
+    def stop_list(self) -> StopList:
+        return StopList(self.db, self.signed_in)
+
+    @cached_property
+    def local(self) -> Callable[[int], str]:
+        """Formats an instant in the account's zone."""
+        return LocalTimeFormatter(self.signed_in.zone)
+
+    def render(self, template: str, *, status: int = 200, **values: Any) -> HTMLResponse:
+        html = _templates.get_template(template).render(
+            ctx=self,
+            t=self.t,
+            lang=self.lang,
+            account=self.account,
+            csrf_token=self.session.csrf_token,
+            path=self.request.url.path,
+            origins=list(Origin),
+            prefix=PREFIX,
+            **values,
+        )
+        return HTMLResponse(html, status_code=status)
+
+    def redirect(self, path: str, **query: str) -> RedirectResponse:
+        if query:
+            path += "?" + "&".join(f"{k}={quote(v, safe='')}" for k, v in query.items())
+        return RedirectResponse(path, status_code=303)
+
+    async def form(self, *, max_bytes: int | None = None) -> FormData:
+        """The posted form, once its CSRF token is checked; ``Refused`` otherwise."""
+        limit = max_bytes or self.request.app.state.max_body_bytes
+        try:
+            body = await read_body(self.request, limit)
+        except BodyTooLarge:
+            raise Refused(413, "too_large") from None
+
+        async def replay() -> dict[str, Any]:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        try:
+            form = await Request(self.request.scope, replay).form(
+                max_files=1, max_fields=100, max_part_size=limit
+            )
+        except Exception:
+            raise Refused(400, "csrf_failed") from None
+        if not csrf.is_valid(self.request, self.session.csrf_token, form.get(csrf.FIELD)):
+            raise Refused(403, "csrf_failed")
+        return form
+
+
+Handler = Callable[[PageContext], Awaitable[Response]]
+
+
+def page(handler: Handler | None = None, *, public: bool = False) -> Any:
+    """Turn ``handler(ctx)`` into a Starlette endpoint (see the module docstring)."""
+
+    def wrap(inner: Handler) -> Callable[[Request], Awaitable[Response]]:
+        async def endpoint(request: Request) -> Response:
+            access, codec = await _services(request)
+            session = codec.load(request)
+            account = None
+            if session.grant is not None:
+                account = await run_in_threadpool(access.resume, session.grant)
+                if account is None:
+                    session.sign_out()
+            lang = choose(request.headers.get("accept-language"))
+            ctx = PageContext(request, session, access, lang, translator(lang), account)
+            if account is None and not public:
+                response: Response = _to_sign_in(request)
+            else:
+                try:
+                    response = await inner(ctx)
+                except Refused as refused:
+                    response = ctx.render(
+                        "error.html",
+                        status=refused.status,
+                        title=ctx.t(refused.title_key),
+                        message=ctx.t(refused.key),
+                    )
+            if session.changed:
+                codec.save(request, response, session)
+            response.headers.update(SECURITY_HEADERS)
+            return response
+
+        return endpoint
+
+    return wrap(handler) if handler is not None else wrap
+
+
+def safe_next(value: object) -> str:
+    """Where to go after signing in: only ever a dashboard path of this site."""
+    if isinstance(value, str) and value.startswith(PREFIX + "/") and "//" not in value:
+        return value
+    return PREFIX + "/"
+
+
+def _to_sign_in(request: Request) -> RedirectResponse:
+    target = request.url.path
+    if request.url.query:
+        target += "?" + request.url.query
+    if request.method != "GET":
+        target = PREFIX + "/"
+    return RedirectResponse(f"{PREFIX}/login?next={quote(target, safe='')}", status_code=303)
+
+
+async def _services(request: Request) -> tuple[DashboardAccess, SessionCodec]:
+    """The app's dashboard services, made on first use (the secret needs the database)."""
+    state = request.app.state
+    services = getattr(state, "dashboard_services", None)
+    if services is None:
+        access = DashboardAccess(state.db)
+        secret = await run_in_threadpool(access.secret_key)
+        services = (access, SessionCodec(secret))
+        state.dashboard_services = services
+    return services

@@ -1,0 +1,252 @@
+"""Sign-in, home, search, the list, adding, removing and exporting.
+
+Each handler reads the request, makes one or two domain calls and renders a
+template; every rule (normalising numbers, who may see what, how events
+change the list) stays in ``stoplist.domain``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from datetime import date
+
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response, StreamingResponse
+
+from stoplist.domain import clock
+from stoplist.domain.dashboard import Dashboard, Origin
+from stoplist.domain.dashboard_access import SignInFailed
+from stoplist.domain.errors import (
+    AlreadyStopped,
+    InvalidPhoneNumber,
+    PhoneNumberRequired,
+    StopNotFound,
+)
+from stoplist.domain.events import Source
+from stoplist.domain.models import Stop
+from stoplist.web.chart import activity_svg
+from stoplist.web.context import PREFIX, PageContext, Refused, page, safe_next
+
+_NOTICES = {"added", "already", "removed", "saved", "key_revoked", "keywords_saved"}
+
+
+def notice(ctx: PageContext, **values: str) -> str | None:
+    """The message a redirect asked to show (``?done=added``), if it is one we know."""
+    key = ctx.request.query_params.get("done")
+    if key == "already":
+        key = "already_stopped"
+    elif key not in _NOTICES:
+        return None
+    return ctx.t(key, **values)
+
+
+@page(public=True)
+async def sign_in_page(ctx: PageContext) -> Response:
+    if ctx.account is not None:
+        return ctx.redirect(PREFIX + "/")
+    params = ctx.request.query_params
+    message = ctx.t("signed_out") if "bye" in params else None
+    return ctx.render("login.html", next=safe_next(params.get("next")), message=message)
+
+
+@page(public=True)
+async def sign_in(ctx: PageContext) -> Response:
+    form = await ctx.form()
+    method = form.get("method")
+    try:
+        if method == "password":
+            grant = await run_in_threadpool(
+                ctx.access.sign_in_with_password,
+                str(form.get("account", "")),
+                str(form.get("password", "")),
+            )
+        else:
+            grant = await run_in_threadpool(
+                ctx.access.sign_in_with_key, str(form.get("api_key", ""))
+            )
+    except SignInFailed:
+        return ctx.render(
+            "login.html",
+            status=401,
+            next=safe_next(form.get("next")),
+            error=ctx.t("sign_in_failed"),
+            method=method,
+            account_name=str(form.get("account", "")),
+        )
+    ctx.session.sign_in(grant)
+    return ctx.redirect(safe_next(form.get("next")))
+
+
+@page
+async def sign_out(ctx: PageContext) -> Response:
+    await ctx.form()
+    ctx.session.sign_out()
+    return ctx.redirect(PREFIX + "/login", bye="1")
+
+
+@page
+async def home(ctx: PageContext) -> Response:
+    dashboard = Dashboard(ctx.db, ctx.signed_in)
+    stopped = await run_in_threadpool(ctx.stop_list.count)
+    days = await run_in_threadpool(dashboard.activity)
+    latest = await run_in_threadpool(dashboard.latest_events, 10)
+    return ctx.render(
+        "home.html",
+        stopped=stopped,
+        days=days,
+        active_days=[d for d in reversed(days) if d.total_opt_outs or d.total_opt_ins],
+        opt_outs=sum(d.total_opt_outs for d in days),
+        opt_ins=sum(d.total_opt_ins for d in days),
+        chart=activity_svg(days, ctx.t),
+        events=latest,
+    )
+
+
+@page
+async def search(ctx: PageContext) -> Response:
+    raw = ctx.request.query_params.get("number", "").strip()
+    return await _render_search(ctx, raw)
+
+
+async def _render_search(
+    ctx: PageContext, raw: str, *, error: str | None = None, status: int = 200, reason: str = ""
+) -> Response:
+    values: dict[str, object] = {"raw": raw, "error": error, "reason": reason}
+    if raw and error is None:
+        try:
+            number, history = await run_in_threadpool(ctx.stop_list.history, raw)
+            stop = await run_in_threadpool(ctx.stop_list.find, number)
+        except (InvalidPhoneNumber, PhoneNumberRequired):
+            values["error"] = ctx.t("invalid_number")
+            status = 422
+        else:
+            values.update(number=number, history=history, stop=stop)
+            values["message"] = notice(ctx, number=number)
+    return ctx.render("search.html", status=status, **values)
+
+
+@page
+async def add(ctx: PageContext) -> Response:
+    form = await ctx.form()
+    raw = str(form.get("number", "")).strip()
+    reason = str(form.get("reason", "")).strip()
+    if not reason:
+        return await _render_search(
+            ctx, raw, error=ctx.t("reason_required"), status=422, reason=reason
+        )
+    try:
+        stop = await run_in_threadpool(
+            lambda: ctx.stop_list.add(
+                raw, source=Source.DASHBOARD, actor=ctx.grant.actor, reason=reason
+            )
+        )
+    except (InvalidPhoneNumber, PhoneNumberRequired):
+        return await _render_search(
+            ctx, raw, error=ctx.t("invalid_number"), status=422, reason=reason
+        )
+    except AlreadyStopped:
+        number = await run_in_threadpool(ctx.stop_list.normalize, raw)
+        return ctx.redirect(PREFIX + "/search", number=number, done="already")
+    return ctx.redirect(PREFIX + "/search", number=stop.phone_number, done="added")
+
+
+@page
+async def remove_page(ctx: PageContext) -> Response:
+    stop = await _stop(ctx)
+    return ctx.render("remove.html", stop=stop, error=None)
+
+
+@page
+async def remove(ctx: PageContext) -> Response:
+    form = await ctx.form()
+    stop = await _stop(ctx)
+    reason = str(form.get("reason", "")).strip()
+    if not reason:
+        return ctx.render("remove.html", status=422, stop=stop, error=ctx.t("reason_required"))
+    try:
+        await run_in_threadpool(
+            lambda: ctx.stop_list.delete(
+                stop.id, source=Source.DASHBOARD, actor=ctx.grant.actor, reason=reason
+            )
+        )
+    except StopNotFound:
+        raise Refused(404, "not_found", "not_found_title") from None
+    return ctx.redirect(PREFIX + "/search", number=stop.phone_number, done="removed")
+
+
+async def _stop(ctx: PageContext) -> Stop:
+    try:
+        return await run_in_threadpool(ctx.stop_list.get, ctx.request.path_params["stop_id"])
+    except StopNotFound:
+        raise Refused(404, "not_found", "not_found_title") from None
+
+
+@page
+async def numbers(ctx: PageContext) -> Response:
+    params = ctx.request.query_params
+    error = None
+    try:
+        since = _day(params.get("since"))
+        until = _day(params.get("until"))
+    except ValueError:
+        since = until = None
+        error = ctx.t("invalid_date")
+    origin_value = params.get("origin", "")
+    origin = Origin(origin_value) if origin_value in {o.value for o in Origin} else None
+    newest_first = params.get("sort") != "oldest"
+    number = int(params["page"]) if params.get("page", "").isdigit() else 1
+    dashboard = Dashboard(ctx.db, ctx.signed_in)
+    listing = await run_in_threadpool(
+        lambda: dashboard.page(
+            number=number, since=since, until=until, origin=origin, newest_first=newest_first
+        )
+    )
+    filters = {
+        "since": since.isoformat() if since else "",
+        "until": until.isoformat() if until else "",
+        "origin": origin.value if origin else "",
+        "sort": "newest" if newest_first else "oldest",
+    }
+    return ctx.render(
+        "list.html",
+        status=422 if error else 200,
+        listing=listing,
+        filters=filters,
+        error=error,
+        message=notice(ctx),
+    )
+
+
+def _day(value: str | None) -> date | None:
+    if not value or not value.strip():
+        return None
+    return date.fromisoformat(value.strip())
+
+
+@page
+async def export(ctx: PageContext) -> Response:
+    dashboard = Dashboard(ctx.db, ctx.signed_in)
+    local = ctx.local
+    safe_name = re.sub(r"[^A-Za-z0-9_.-]+", "-", ctx.signed_in.name).strip("-") or "account"
+    today = clock.from_us(clock.now_us(), ctx.signed_in.zone).date().isoformat()
+
+    def lines() -> Iterator[str]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(["id", "phoneNumber", "createdAt", "source"])
+        for batch in dashboard.export_rows():
+            for stop in batch:
+                writer.writerow([stop.id, stop.phone_number, local(stop.created_at), stop.source])
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+        yield buffer.getvalue()
+
+    return StreamingResponse(
+        lines(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="stoplist-{safe_name}-{today}.csv"'},
+    )

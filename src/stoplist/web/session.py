@@ -1,0 +1,92 @@
+"""The dashboard's session cookie: signed, short-lived, unreadable to scripts.
+
+The cookie carries a CSRF token and, once signed in, the grant (account and
+how it was opened). It is signed with itsdangerous, so it cannot be forged or
+altered, and it expires ``MAX_AGE`` seconds after sign-in whatever the browser
+does with it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from starlette.requests import Request
+from starlette.responses import Response
+
+from stoplist.domain.dashboard_access import Grant
+
+COOKIE_NAME = "stoplist_session"
+COOKIE_PATH = "/dashboard"
+MAX_AGE = 12 * 3600
+_SALT = "stoplist.dashboard.session"
+
+
+def new_csrf_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+@dataclass
+class Session:
+    csrf_token: str = field(default_factory=new_csrf_token)
+    grant: Grant | None = None
+    changed: bool = False
+
+    def sign_in(self, grant: Grant) -> None:
+        """Start a fresh session, so a token seen before sign-in is worthless after."""
+        self.grant = grant
+        self.csrf_token = new_csrf_token()
+        self.changed = True
+
+    def sign_out(self) -> None:
+        self.grant = None
+        self.csrf_token = new_csrf_token()
+        self.changed = True
+
+
+class SessionCodec:
+    def __init__(self, secret_key: str) -> None:
+        self._serializer = URLSafeTimedSerializer(secret_key, salt=_SALT)
+
+    def load(self, request: Request) -> Session:
+        """The request's session, or a new anonymous one when absent, forged or expired."""
+        raw = request.cookies.get(COOKIE_NAME)
+        if raw:
+            try:
+                data = self._serializer.loads(raw, max_age=MAX_AGE)
+                return _from_payload(data)
+            except (BadSignature, KeyError, TypeError, ValueError):
+                pass
+        return Session(changed=True)
+
+    def save(self, request: Request, response: Response, session: Session) -> None:
+        response.set_cookie(
+            COOKIE_NAME,
+            self._serializer.dumps(_to_payload(session)),
+            max_age=MAX_AGE,
+            path=COOKIE_PATH,
+            secure=request.url.scheme == "https",
+            httponly=True,
+            samesite="lax",
+        )
+
+
+def _to_payload(session: Session) -> dict[str, object]:
+    grant = session.grant
+    return {
+        "c": session.csrf_token,
+        "g": [grant.account_id, grant.method, grant.reference] if grant else None,
+    }
+
+
+def _from_payload(data: dict[str, object]) -> Session:
+    csrf = data["c"]
+    if not isinstance(csrf, str) or not csrf:
+        raise ValueError("no csrf token")
+    raw = data.get("g")
+    grant = None
+    if raw is not None:
+        account_id, method, reference = raw  # type: ignore[misc]
+        grant = Grant(int(account_id), str(method), str(reference))
+    return Session(csrf, grant)

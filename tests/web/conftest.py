@@ -1,0 +1,53 @@
+"""One headless Chromium for the whole session, driven by Playwright.
+
+Debian's own Chromium is used (``/usr/bin/chromium``, installed by
+``.ci/run``); nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+from tests.support import Server
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def context(browser: Browser, server: Server) -> Iterator[BrowserContext]:
+    made = browser.new_context(base_url=server.base_url, locale="en-GB", accept_downloads=True)
+    made.set_default_timeout(15_000)
+    yield made
+    made.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Page:
+    return context.new_page()
+
+
+def sign_in_with_key(page: Page, api_key: str) -> None:
+    page.goto("/dashboard/")
+    page.get_by_label("API key").fill(api_key)
+    page.locator("form:has(#api_key)").get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/dashboard/")
