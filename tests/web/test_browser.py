@@ -65,9 +65,21 @@ def test_staff_workflow(page: Page, account):
     # Change a setting: the time zone.
     page.get_by_role("link", name="Settings").click()
     page.locator("#timezone").fill("America/New_York")
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("region", name="Region and time zone").get_by_role(
+        "button", name="Save"
+    ).click()
     expect(page.get_by_role("status")).to_have_text("Settings saved.")
     expect(page.locator("#timezone")).to_have_value("America/New_York")
+
+    # This account's own keyword, and an outgoing webhook endpoint (its secret shown once).
+    page.get_by_label("Keyword", exact=True).fill("Basta così")
+    page.get_by_label("Action", exact=True).select_option("opt_out")
+    page.get_by_role("button", name="Add", exact=True).click()
+    expect(page.locator("#account-keywords")).to_contain_text("basta cosi")
+    page.get_by_label("Endpoint URL").fill("https://crm.example/stoplist-events")
+    page.get_by_role("button", name="Add endpoint").click()
+    assert page.locator("#new-secret").input_value().startswith("whsec_")
+    expect(page.locator("#endpoints")).to_contain_text("https://crm.example/stoplist-events")
 
     # Create a key, see it once, then revoke it.
     page.get_by_label("Label").fill("newsletter tool")

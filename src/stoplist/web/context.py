@@ -92,7 +92,10 @@ class PageContext:
         return LocalTimeFormatter(self.signed_in.zone)
 
     def render(self, template: str, *, status: int = 200, **values: Any) -> HTMLResponse:
-        html = _templates.get_template(template).render(
+        return HTMLResponse(self.render_html(template, **values), status_code=status)
+
+    def render_html(self, template: str, **values: Any) -> str:
+        return _templates.get_template(template).render(
             ctx=self,
             t=self.t,
             lang=self.lang,
@@ -103,7 +106,6 @@ class PageContext:
             prefix=PREFIX,
             **values,
         )
-        return HTMLResponse(html, status_code=status)
 
     def redirect(self, path: str, **query: str) -> RedirectResponse:
         if query:

@@ -1,4 +1,4 @@
-"""The settings page: inbound URLs, region and time zone, API keys.
+"""The settings page: inbound URLs, region and time zone, keywords, webhooks, API keys.
 
 Each form posts to its own small handler and comes back to the page with a
 notice; a new API key is the one thing shown in the answer itself, once.
@@ -13,11 +13,17 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from stoplist.domain.events import EventKind
+from stoplist.domain.inbound import AccountKeywords
+from stoplist.domain.keywords import KeywordSet
+from stoplist.domain.webhooks import Webhooks
+from stoplist.inbound.routes import PROVIDERS
 from stoplist.web.context import PREFIX, PageContext, Refused, page
 from stoplist.web.pages import notice
 
 PATH = PREFIX + "/settings"
-INBOUND_PROVIDERS = ("smspartner", "twilio", "vonage", "generic")
+KEYWORD_KINDS = (EventKind.OPT_OUT, EventKind.OPT_IN, EventKind.HELP)
+RECENT_DELIVERIES = 20
 
 
 @cache
@@ -30,6 +36,11 @@ def routes() -> list[BaseRoute]:
     return [
         Route(PATH, settings_page, methods=["GET"]),
         Route(PATH + "/regional", save_regional, methods=post),
+        Route(PATH + "/keywords", add_keyword, methods=post),
+        Route(PATH + "/keywords/remove", remove_keyword, methods=post),
+        Route(PATH + "/keywords/opt-in", switch_opt_in, methods=post),
+        Route(PATH + "/webhooks", add_endpoint, methods=post),
+        Route(PATH + "/webhooks/{endpoint_id:int}/remove", remove_endpoint, methods=post),
         Route(PATH + "/keys", create_key, methods=post),
         Route(PATH + "/keys/{key_id:int}/revoke", revoke_key, methods=post),
     ]
@@ -38,10 +49,14 @@ def routes() -> list[BaseRoute]:
 async def _render(ctx: PageContext, *, status: int = 200, **values: object) -> Response:
     account = ctx.signed_in
     keys = await run_in_threadpool(ctx.access.accounts.list_keys, account)
+    overrides = await run_in_threadpool(AccountKeywords(ctx.db, account).overrides)
+    webhooks = Webhooks(ctx.db, account)
+    every_endpoint = await run_in_threadpool(lambda: webhooks.list(include_disabled=True))
+    endpoints = [endpoint for endpoint in every_endpoint if endpoint.disabled_at is None]
+    deliveries = await run_in_threadpool(lambda: webhooks.deliveries(limit=RECENT_DELIVERIES))
     base = str(ctx.request.base_url).rstrip("/")
     inbound = [
-        (provider, f"{base}/inbound/{account.inbound_token}/{provider}")
-        for provider in INBOUND_PROVIDERS
+        (provider, f"{base}/inbound/{account.inbound_token}/{provider}") for provider in PROVIDERS
     ]
     values.setdefault("message", notice(ctx))
     return ctx.render(
@@ -50,8 +65,23 @@ async def _render(ctx: PageContext, *, status: int = 200, **values: object) -> R
         keys=keys,
         inbound=inbound,
         zones=_zones(),
+        overrides=sorted(overrides.items()),
+        built_in=_built_in_keywords(),
+        keyword_kinds=KEYWORD_KINDS,
+        endpoints=endpoints,
+        endpoint_urls={endpoint.id: endpoint.url for endpoint in every_endpoint},
+        deliveries=[delivery for delivery, _attempts in deliveries],
         **values,
     )
+
+
+@cache
+def _built_in_keywords() -> list[tuple[EventKind, list[str]]]:
+    actions = KeywordSet.built_in().actions
+    return [
+        (kind, sorted(word for word, action in actions.items() if action is kind))
+        for kind in KEYWORD_KINDS
+    ]
 
 
 @page
@@ -92,3 +122,70 @@ async def revoke_key(ctx: PageContext) -> Response:
     except LookupError:
         raise Refused(404, "not_found", "not_found_title") from None
     return ctx.redirect(PATH, done="key_revoked")
+
+
+@page
+async def add_keyword(ctx: PageContext) -> Response:
+    form = await ctx.form()
+    keywords = AccountKeywords(ctx.db, ctx.signed_in)
+    try:
+        kind = EventKind(str(form.get("action", "")))
+        if kind not in KEYWORD_KINDS:
+            raise ValueError(f"unknown action {kind.value}")
+        await run_in_threadpool(keywords.add, str(form.get("keyword", "")), kind)
+    except ValueError as exc:
+        return await _render(
+            ctx, status=422, keywords_error=ctx.t("invalid_value", detail=str(exc))
+        )
+    return ctx.redirect(PATH, done="keywords_saved")
+
+
+@page
+async def remove_keyword(ctx: PageContext) -> Response:
+    form = await ctx.form()
+    keywords = AccountKeywords(ctx.db, ctx.signed_in)
+    undo = keywords.reset if form.get("mode") == "reset" else keywords.remove
+    try:
+        await run_in_threadpool(undo, str(form.get("keyword", "")))
+    except ValueError as exc:
+        return await _render(
+            ctx, status=422, keywords_error=ctx.t("invalid_value", detail=str(exc))
+        )
+    return ctx.redirect(PATH, done="keywords_saved")
+
+
+@page
+async def switch_opt_in(ctx: PageContext) -> Response:
+    form = await ctx.form()
+    await run_in_threadpool(
+        ctx.access.accounts.update_settings,
+        ctx.signed_in,
+        opt_in_keywords_enabled=form.get("enabled") == "on",
+    )
+    return ctx.redirect(PATH, done="keywords_saved")
+
+
+@page
+async def add_endpoint(ctx: PageContext) -> Response:
+    form = await ctx.form()
+    try:
+        created = await run_in_threadpool(
+            Webhooks(ctx.db, ctx.signed_in).add, str(form.get("url", ""))
+        )
+    except ValueError as exc:
+        return await _render(
+            ctx, status=422, webhooks_error=ctx.t("invalid_value", detail=str(exc))
+        )
+    return await _render(ctx, new_endpoint=created.endpoint, new_secret=created.secret)
+
+
+@page
+async def remove_endpoint(ctx: PageContext) -> Response:
+    await ctx.form()
+    try:
+        await run_in_threadpool(
+            Webhooks(ctx.db, ctx.signed_in).remove, ctx.request.path_params["endpoint_id"]
+        )
+    except LookupError:
+        raise Refused(404, "not_found", "not_found_title") from None
+    return ctx.redirect(PATH, done="saved")

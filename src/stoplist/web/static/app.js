@@ -74,7 +74,6 @@ if (importForm) {
       const html = request.status === 200 ? follow() : null;
       if (html === null) {
         say(importForm.dataset.failed);
-        if (request.status !== 200) result.innerHTML = request.responseText.includes("<main") ? "" : "";
         return;
       }
       bar.max = 1; bar.value = 1;
