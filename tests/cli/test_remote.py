@@ -1,0 +1,112 @@
+"""``stoplist remote`` against a real server, as a shell script would use it.
+
+Exit codes: 0 done / not stopped, 3 stopped or already stopped, 2 error.
+The command only speaks HTTP, so one database backend is enough here (the
+client tests cover both); each run starts a process, which is what costs.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.support import run_cli
+
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
+def remote(server, account, *args, input=None, env=None):
+    return run_cli(
+        "remote",
+        *args,
+        "--base-url",
+        f"{server.base_url}/v1",
+        "--api-key",
+        account.api_key,
+        input=input,
+        env=env,
+        check=False,
+    )
+
+
+def _served(result, endpoint):
+    if result.returncode == 2 and "[404]" in result.stderr:
+        pytest.xfail(f"/v1/stop-sms/{endpoint} is not served by this server yet")
+
+
+def test_add_list_delete(server, account):
+    added = remote(server, account, "add", "06 12 34 56 78", "--json")
+    assert added.returncode == 0, added.stderr
+    stop_id = json.loads(added.stdout)["stopId"]
+    again = remote(server, account, "add", "+33612345678", "--json")
+    assert again.returncode == 3
+    assert json.loads(again.stdout) == {"stopId": stop_id, "alreadyStopped": True}
+    listed = remote(server, account, "list", "--json")
+    assert [(e["id"], e["phoneNumber"]) for e in json.loads(listed.stdout)] == [
+        (stop_id, "+33612345678")
+    ]
+    assert json.loads(listed.stdout)[0]["createdAt"].endswith("+01:00")
+    table = remote(server, account, "list", "--format", "xml")
+    assert table.returncode == 0 and "+33612345678" in table.stdout
+    deleted = remote(server, account, "delete", str(stop_id))
+    assert deleted.returncode == 0
+    assert json.loads(remote(server, account, "list", "--json").stdout) == []
+
+
+def test_check_exit_codes(server, account):
+    remote(server, account, "add", "0612345678")
+    stopped = remote(server, account, "check", "0612345678", "--json")
+    _served(stopped, "check")
+    assert stopped.returncode == 3
+    assert json.loads(stopped.stdout)["stopped"] is True
+    free = remote(server, account, "check", "0698765432")
+    assert free.returncode == 0
+    assert "not stopped" in free.stdout
+    invalid = remote(server, account, "check", "12")
+    assert invalid.returncode == 2
+    assert "[9]" in invalid.stderr
+
+
+def test_errors_exit_2_with_the_servers_message(server, account):
+    result = run_cli(
+        "remote", "list", "--base-url", f"{server.base_url}/v1", "--api-key", "bad", check=False
+    )
+    assert result.returncode == 2
+    assert "[10] Clé API incorrecte" in result.stderr
+    unknown = remote(server, account, "delete", "987654321")
+    assert unknown.returncode == 2 and "[4]" in unknown.stderr
+
+
+def test_base_url_and_key_from_the_environment(server, account):
+    env = {"STOPLIST_BASE_URL": f"{server.base_url}/v1", "STOPLIST_API_KEY": account.api_key}
+    added = run_cli("remote", "add", "0612345678", env=env, check=False)
+    assert added.returncode == 0, added.stderr
+    assert "stopped as" in added.stdout
+
+
+def test_filter_from_stdin(server, account):
+    remote(server, account, "add", "0612345678")
+    result = remote(server, account, "filter", "--json", input="0611111111\n0612345678\n12\n")
+    _served(result, "filter")
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["counts"] == {"allowed": 1, "stopped": 1, "invalid": 1}
+    assert [item["status"] for item in answer["data"]] == ["allowed", "stopped", "invalid"]
+    allowed = remote(server, account, "filter", "--allowed", "0611111111", "0612345678")
+    assert allowed.stdout.split() == ["+33611111111"]
+
+
+def test_history(server, account):
+    stop_id = json.loads(remote(server, account, "add", "0612345678", "--json").stdout)["stopId"]
+    remote(server, account, "delete", str(stop_id))
+    result = remote(server, account, "history", "0612345678", "--json")
+    _served(result, "history")
+    answer = json.loads(result.stdout)
+    assert answer["stopped"] is False
+    assert [(e["type"], e["source"]) for e in answer["events"]] == [
+        ("opt_in", "api"),
+        ("opt_out", "api"),
+    ]
+    table = remote(server, account, "history", "0612345678")
+    assert "not stopped" in table.stdout and "opt_in" in table.stdout
