@@ -111,7 +111,9 @@ async def send(client: httpx.AsyncClient, item: Claimed) -> AttemptResult:
 
 
 def _client() -> httpx.AsyncClient:
-    return httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False, trust_env=False)
+    """Each attempt ends well within the claim lease, so no claim expires mid-send."""
+    timeout = min(TIMEOUT, webhooks.lease_seconds() / 2)
+    return httpx.AsyncClient(timeout=timeout, follow_redirects=False, trust_env=False)
 
 
 async def deliver_due(db: Database) -> int:

@@ -95,9 +95,7 @@ class AccountKeywords:
             raise ValueError("a keyword means opt_out, opt_in or help")
         normalized = normalize_keyword(keyword)
         with self.db.write() as conn:
-            keyword_store.upsert(
-                conn, self.account.id, normalized, kind.value, clock.now_us()
-            )
+            keyword_store.upsert(conn, self.account.id, normalized, kind.value, clock.now_us())
         return normalized
 
     def remove(self, keyword: str) -> str:

@@ -46,8 +46,9 @@ DEFAULT_RETRY_BASE = 5.0
 RETRY_CAP = 3600.0
 RETRY_WINDOW = 72 * 3600 * clock.MICROS
 """How long a delivery is retried: past the 48 hours a receiver may be down."""
-LEASE = 60 * clock.MICROS
-"""How long a claimed delivery is held; longer than any single attempt can take."""
+LEASE_ENV = "STOPLIST_WEBHOOK_LEASE_SECONDS"
+DEFAULT_LEASE = 60.0
+"""How long a claimed delivery is held: a process that dies holding it delays it this long."""
 
 SMS_PARTNER_TYPES = {EventKind.OPT_OUT: "stop", EventKind.OPT_IN: "start"}
 
@@ -217,6 +218,14 @@ def retry_delay(attempts: int, base: float | None = None, rng: random.Random | N
     return int((delay / 2 + jitter) * clock.MICROS)
 
 
+def lease_seconds() -> float:
+    """The claim lease; every attempt is given at most half of it (see ``dispatch``)."""
+    try:
+        return max(float(os.environ.get(LEASE_ENV, DEFAULT_LEASE)), 1.0)
+    except ValueError:
+        return DEFAULT_LEASE
+
+
 def retry_base() -> float:
     try:
         return max(float(os.environ.get(RETRY_BASE_ENV, DEFAULT_RETRY_BASE)), 0.01)
@@ -229,13 +238,14 @@ class Outbox:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.lease = int(lease_seconds() * clock.MICROS)
 
     def claim_due(self, limit: int = 50) -> list[Claimed]:
         now = clock.now_us()
         claimed: list[Claimed] = []
         with self.db.write() as conn:
             for delivery_id in store.due_ids(conn, now, limit):
-                if not store.claim(conn, delivery_id, now, now + LEASE):
+                if not store.claim(conn, delivery_id, now, now + self.lease):
                     continue
                 delivery = store.find_delivery(conn, delivery_id)
                 assert delivery is not None

@@ -1,0 +1,63 @@
+"""The rules of outgoing webhooks that need no server: URLs, signatures, backoff."""
+
+from __future__ import annotations
+
+import random
+import time
+
+import pytest
+from standardwebhooks import Webhook, WebhookVerificationError
+
+from stoplist.domain import clock
+from stoplist.domain.webhooks import (
+    RETRY_CAP,
+    RETRY_WINDOW,
+    check_url,
+    generate_secret,
+    retry_delay,
+    sign,
+)
+
+
+def test_endpoint_urls_must_be_http():
+    assert check_url(" https://example.com/hook ") == "https://example.com/hook"
+    assert check_url("http://127.0.0.1:9000/x") == "http://127.0.0.1:9000/x"
+    for bad in ("ftp://example.com", "example.com/hook", "https://", "http:///x"):
+        with pytest.raises(ValueError):
+            check_url(bad)
+
+
+def test_signatures_verify_with_standardwebhooks():
+    secret = generate_secret()
+    assert secret.startswith("whsec_")
+    body = '{"type":"stop","phone_number":"+33612345678"}'
+    headers = sign(secret, "msg_1", int(time.time()), body)
+    assert Webhook(secret).verify(body, headers) == {
+        "type": "stop",
+        "phone_number": "+33612345678",
+    }
+    with pytest.raises(WebhookVerificationError):
+        Webhook(generate_secret()).verify(body, headers)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(secret).verify(body.replace("stop", "start"), headers)
+
+
+def test_backoff_doubles_with_jitter_and_is_capped():
+    rng = random.Random(7)
+    for attempts in range(1, 8):
+        delay = retry_delay(attempts, base=5.0, rng=rng) / clock.MICROS
+        full = 5.0 * 2 ** (attempts - 1)
+        assert full / 2 <= delay <= full
+    assert retry_delay(40, base=5.0, rng=rng) <= RETRY_CAP * clock.MICROS
+    delays = {retry_delay(3, base=5.0, rng=rng) for _ in range(20)}
+    assert len(delays) > 1  # jittered
+
+
+def test_retries_span_more_than_48_hours():
+    rng = random.Random(1)
+    elapsed = 0
+    attempts = 0
+    while elapsed + retry_delay(attempts + 1, rng=rng) <= RETRY_WINDOW:
+        attempts += 1
+        elapsed += retry_delay(attempts, rng=rng)
+    assert elapsed >= 48 * 3600 * clock.MICROS

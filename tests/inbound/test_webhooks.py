@@ -1,0 +1,239 @@
+"""Outgoing webhooks end to end: a real receiver, a real server, restarts.
+
+These tests run a server of their own on a database of their own, so that no
+other server's dispatcher (with its production backoff) takes part.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+import orjson
+import pytest
+from standardwebhooks import Webhook
+
+from stoplist.domain.accounts import Accounts, NewAccount
+from stoplist.domain.webhooks import Webhooks
+from stoplist.storage.database import Database
+from tests.support import (
+    REQUIRE_POSTGRES,
+    Server,
+    postgres_unavailable_reason,
+    run_cli,
+    temporary_postgres_database,
+)
+
+FAST_RETRIES = {
+    "STOPLIST_WEBHOOK_RETRY_SECONDS": "0.05",
+    "STOPLIST_WEBHOOK_POLL_SECONDS": "0.2",
+    "STOPLIST_WEBHOOK_LEASE_SECONDS": "2",
+}
+
+
+class Receiver:
+    """A local HTTP endpoint that refuses its first ``failures`` requests."""
+
+    def __init__(self, failures: int = 0) -> None:
+        self.failures = failures
+        self.requests: list[tuple[dict[str, str], bytes, int]] = []
+        self.lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("content-length", "0")))
+                with receiver.lock:
+                    refused = receiver.failures > 0
+                    if refused:
+                        receiver.failures -= 1
+                    status = 503 if refused else 204
+                    receiver.requests.append((dict(self.headers.items()), body, status))
+                self.send_response(status)
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}/hooks/stoplist"
+
+    def accepted(self) -> list[tuple[dict[str, str], bytes]]:
+        with self.lock:
+            return [(headers, body) for headers, body, status in self.requests if status == 204]
+
+    def refused(self) -> int:
+        with self.lock:
+            return sum(1 for *_, status in self.requests if status != 204)
+
+    def __enter__(self) -> Receiver:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def own_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'webhooks.db'}"
+        database = Database(url)
+        database.migrate()
+        yield database
+        database.dispose()
+        return
+    reason = postgres_unavailable_reason()
+    if reason:
+        if REQUIRE_POSTGRES:
+            pytest.fail(reason)
+        pytest.skip(reason)
+    with temporary_postgres_database() as url:
+        database = Database(url)
+        database.migrate()
+        yield database
+        database.dispose()
+
+
+@pytest.fixture
+def acme(own_database: Database) -> NewAccount:
+    return Accounts(own_database).create("acme")
+
+
+def wait_for(condition: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def stop(client: httpx.Client, acme: NewAccount, number: str, message_id: str) -> None:
+    answer = client.post(
+        f"/inbound/{acme.account.inbound_token}/generic",
+        json={"from": number, "text": "STOP", "id": message_id},
+    )
+    assert answer.status_code == 200, answer.text
+
+
+def verified(receiver: Receiver, secret: str) -> dict[str, dict]:
+    """Every accepted event, checked with the standardwebhooks package, by webhook-id."""
+    events = {}
+    for headers, body in receiver.accepted():
+        payload = Webhook(secret).verify(body, headers)
+        events[headers["webhook-id"]] = payload
+    return events
+
+
+def test_events_arrive_signed_after_failed_attempts(own_database, acme, tmp_path):
+    with Receiver(failures=4) as receiver:
+        secret = Webhooks(own_database, acme.account).add(receiver.url).secret
+        assert secret.startswith("whsec_")
+        server = Server(own_database.url, tmp_path / "server.log", env=FAST_RETRIES).start()
+        try:
+            with httpx.Client(base_url=server.base_url, timeout=30) as client:
+                stop(client, acme, "+33612345671", "m1")
+                stop(client, acme, "+33612345672", "m2")
+                stop(client, acme, "+33612345672", "m2")  # duplicate: no second event
+                client.post(
+                    f"/inbound/{acme.account.inbound_token}/generic",
+                    json={"from": "+33612345673", "text": "Bus stop at 5?", "id": "m3"},
+                )  # a reply: no event
+                key = {"apiKey": acme.api_key}
+                stop_id = client.post(
+                    "/v1/stop-sms/add", json={**key, "phoneNumber": "0612345674"}
+                ).json()["stopId"]
+                client.post("/v1/stop-sms/delete", json={**key, "id": stop_id})
+                wait_for(lambda: len(verified(receiver, secret)) == 4, "four deliveries")
+        finally:
+            server.stop()
+
+    events = sorted(verified(receiver, secret).values(), key=lambda e: e["event_id"])
+    assert [(e["type"], e["phone_number"], e["source"]) for e in events] == [
+        ("stop", "+33612345671", "sms"),
+        ("stop", "+33612345672", "sms"),
+        ("stop", "+33612345674", "api"),
+        ("start", "+33612345674", "api"),
+    ]
+    first = events[0]
+    assert list(first)[:4] == ["type", "phone_number", "text", "message_id"]
+    assert (first["text"], first["message_id"], first["provider"]) == ("STOP", "m1", "generic")
+    assert first["event_type"] == "opt_out"
+    assert first["event_at"].endswith("Z")
+    assert receiver.refused() == 4
+
+    listed = run_cli("webhooks", "deliveries", "acme", "--database", own_database.url, "--json")
+    deliveries = orjson.loads(listed.stdout)
+    assert {d["status"] for d in deliveries} == {"delivered"}
+    assert sum(d["attempts"] for d in deliveries) == 8
+    assert sum(len(d["attemptLog"]) for d in deliveries) == 8
+    assert {a["statusCode"] for d in deliveries for a in d["attemptLog"]} == {503, 204}
+
+
+def test_a_crash_and_restart_lose_nothing(own_database, acme, tmp_path):
+    log = tmp_path / "server.log"
+    with Receiver(failures=10_000) as receiver:
+        secret = Webhooks(own_database, acme.account).add(receiver.url).secret
+        # First life: deliveries are committed and fail.
+        server = Server(own_database.url, log, env=FAST_RETRIES).start()
+        with httpx.Client(base_url=server.base_url, timeout=30) as client:
+            stop(client, acme, "+33612345671", "c1")
+            stop(client, acme, "+33612345672", "c2")
+            wait_for(lambda: receiver.refused() >= 2, "failed attempts")
+        assert server.process is not None
+        server.process.kill()  # no clean shutdown
+        server.process.wait()
+        server.stop()
+        # While no dispatcher runs, a state change is still queued durably.
+        off = Server(own_database.url, log, env={"STOPLIST_WEBHOOK_DISPATCH": "0"}).start()
+        with httpx.Client(base_url=off.base_url, timeout=30) as client:
+            stop(client, acme, "+33612345673", "c3")
+        off.stop()
+        assert len(receiver.accepted()) == 0
+
+        with receiver.lock:
+            receiver.failures = 0
+        again = Server(own_database.url, log, env=FAST_RETRIES).start()
+        try:
+            wait_for(lambda: len(verified(receiver, secret)) == 3, "every event after restart")
+        finally:
+            again.stop()
+
+    numbers = sorted(e["phone_number"] for e in verified(receiver, secret).values())
+    assert numbers == ["+33612345671", "+33612345672", "+33612345673"]
+
+
+def test_cli_manages_endpoints_and_delivers_once(own_database, acme, tmp_path):
+    url = own_database.url
+    with Receiver() as receiver:
+        added = orjson.loads(
+            run_cli("webhooks", "add", "acme", receiver.url, "--database", url, "--json").stdout
+        )
+        secret = added["secret"]
+        listed = run_cli("webhooks", "list", "acme", "--database", url, "--json").stdout
+        assert secret not in listed
+        assert [e["url"] for e in orjson.loads(listed)] == [receiver.url]
+
+        server = Server(url, tmp_path / "s.log", env={"STOPLIST_WEBHOOK_DISPATCH": "0"}).start()
+        try:
+            with httpx.Client(base_url=server.base_url, timeout=30) as client:
+                stop(client, acme, "+33612345671", "d1")
+        finally:
+            server.stop()
+        assert receiver.accepted() == []
+        run_cli("webhooks", "deliver", "--database", url)
+        assert [e["phone_number"] for e in verified(receiver, secret).values()] == ["+33612345671"]
+
+        run_cli("webhooks", "remove", "acme", str(added["endpointId"]), "--database", url)
+        assert Webhooks(own_database, acme.account).list() == []
