@@ -87,6 +87,32 @@ _AUTH_ERRORS = {
 }
 
 
+def _inbound() -> dict[str, Any]:
+    operation = {
+        "summary": "Receive a reply forwarded by an SMS provider",
+        "description": "Point the provider's inbound-message webhook here. `provider` is "
+        "`smspartner`, `twilio` (form fields, `X-Twilio-Signature` checked when the "
+        "account has a Twilio auth token), `vonage` or `generic`. Answers 2xx once the "
+        "event is committed; Twilio gets an empty TwiML `<Response/>`.",
+        "tags": ["inbound"],
+        "security": [],
+        "parameters": [
+            {"name": "token", "in": "path", "required": True, "schema": {"type": "string"},
+             "description": "The account's secret inbound token"},
+            {"name": "provider", "in": "path", "required": True,
+             "schema": {"type": "string", "enum": ["smspartner", "twilio", "vonage", "generic"]}},
+        ],
+        "responses": {
+            "200": {"description": "Recorded (or a duplicate, or a part awaiting the others)"},
+            "400": _error("Code 9 (sender is not a number), 90 or 91 (missing field)"),
+            "403": _error("Twilio signature missing or wrong: nothing recorded"),
+            "404": _error("Unknown token or provider"),
+            "413": _error("Body too large"),
+        },
+    }  # fmt: skip
+    return {"post": operation, "get": {**operation, "summary": "Vonage GET callbacks"}}
+
+
 def paths() -> dict[str, Any]:
     phone = _query(
         "phoneNumber",
@@ -137,6 +163,16 @@ def paths() -> dict[str, Any]:
             },
             _body({"apiKey": {"type": "string"}, "id": {"type": "integer"}}),
         ),
+        "/v1/stop-sms/history": _compatible(
+            "A number's history (extension)",
+            "Every event of the number (opt-outs, opt-ins, help requests and replies, "
+            "from SMS, the API, imports...), newest first by event time.",
+            [phone],
+            {"$ref": "#/components/schemas/History"},
+            {**_AUTH_ERRORS, "400": "Code 2 (no number), 9 (invalid number) or 90"},
+            _body({"apiKey": {"type": "string"}, "phoneNumber": {"type": "string"}}),
+        ),
+        "/inbound/{token}/{provider}": _inbound(),
         "/healthz": {
             "get": {
                 "summary": "Liveness",
@@ -196,6 +232,33 @@ def spec() -> dict[str, Any]:
                         "id": {"type": "integer"},
                         "phoneNumber": {"type": "string", "example": "+33612345678"},
                         "createdAt": {"type": "string", "example": "2015-07-20 10:19:45"},
+                    },
+                },
+                "History": {
+                    "type": "object",
+                    "properties": {
+                        "success": {"type": "boolean"},
+                        "code": {"type": "integer"},
+                        "phoneNumber": {"type": "string"},
+                        "stopped": {"type": "boolean"},
+                        "stopId": {"type": "integer", "description": "Only when stopped"},
+                        "nbData": {"type": "integer"},
+                        "data": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}},
+                    },
+                },
+                "Event": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "type": {"enum": ["opt_out", "opt_in", "help", "reply"]},
+                        "source": {"enum": ["sms", "api", "import", "sync", "dashboard", "cli"]},
+                        "provider": {"type": ["string", "null"]},
+                        "providerMessageId": {"type": ["string", "null"]},
+                        "text": {"type": ["string", "null"]},
+                        "eventAt": {"type": "string", "example": "2015-07-20 10:19:45"},
+                        "receivedAt": {"type": "string", "example": "2015-07-20 10:19:47"},
+                        "actor": {"type": ["string", "null"]},
+                        "reason": {"type": ["string", "null"]},
                     },
                 },
                 "StopList": {
