@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal, NoReturn
 import typer
 from rich.table import Table
 
-from stoplist.cli.options import JsonOption, console, errors, print_json
+from stoplist.cli.options import JsonOption, console, print_json
 from stoplist.client import AlreadyStopped, Client, StoplistError
 from stoplist.client.models import Check, FilterItem, HistoryEvent, Stop
 
@@ -71,7 +71,7 @@ def _client(base_url: str, api_key: str | None, fmt: str, timezone: str) -> Iter
 
 
 def _fail(message: str) -> NoReturn:
-    errors.print(f"[red]error:[/red] {message}", highlight=False, markup=True)
+    typer.echo(f"error: {message}", err=True)
     raise typer.Exit(EXIT_ERROR)
 
 

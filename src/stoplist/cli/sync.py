@@ -13,7 +13,6 @@ import typer
 from stoplist.cli.options import (
     DatabaseOption,
     JsonOption,
-    fail,
     find_account,
     open_database,
     print_json,
@@ -72,7 +71,9 @@ def sync(
                 client, StopList(db, local), mirror_deletes=mirror_deletes, page_size=page_size
             )
     except StoplistError as exc:
-        fail(f"upstream {from_url}: {exc}; nothing was changed")
+        # One unwrapped line, so that cron mail and log greps see it whole.
+        typer.echo(f"error: upstream {from_url}: {exc}; nothing was changed", err=True)
+        raise typer.Exit(1) from None
     if json:
         print_json(report_json(report))
     else:

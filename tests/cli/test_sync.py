@@ -1,0 +1,191 @@
+"""``stoplist sync`` between two real servers: one plays the upstream SMS Partner
+account, the other is the local mirror with a database of its own."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+
+import pytest
+
+from stoplist.client import Client
+from stoplist.domain.accounts import Accounts
+from stoplist.storage.database import Database
+from tests.client.faulty_proxy import FaultyProxy
+from tests.support import Server, run_cli, temporary_postgres_database
+
+
+@dataclass
+class Mirror:
+    server: Server
+    db: Database
+    url: str
+
+
+@pytest.fixture(scope="module")
+def mirror(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mirror]:
+    """A second server, on the same backend as the upstream but its own database."""
+    with ExitStack() as stack:
+        if database_url.startswith("sqlite"):
+            url = f"sqlite:///{tmp_path_factory.mktemp('mirror') / 'mirror.db'}"
+        else:
+            url = stack.enter_context(temporary_postgres_database())
+        db = Database(url)
+        db.migrate()
+        stack.callback(db.dispose)
+        server = Server(url, tmp_path_factory.mktemp("mirror-log") / "server.log").start()
+        stack.callback(server.stop)
+        yield Mirror(server, db, url)
+
+
+_mirrors = 0
+
+
+@pytest.fixture
+def local(mirror: Mirror):
+    """A fresh account on the mirror, and a client to look at it through its API."""
+    global _mirrors
+    _mirrors += 1
+    created = Accounts(mirror.db).create(f"mirror-{_mirrors}")
+    with Client(f"{mirror.server.base_url}/v1", created.api_key, retries=0) as client:
+        yield created.account.name, client
+
+
+@pytest.fixture
+def upstream(server, account):
+    with Client(f"{server.base_url}/v1", account.api_key, retries=0) as client:
+        yield client
+
+
+def sync(mirror, name, from_url, api_key, *extra, check=True):
+    result = run_cli(
+        "sync",
+        "--from",
+        from_url,
+        "--account",
+        name,
+        "--database",
+        mirror.url,
+        "--json",
+        "--retries",
+        "0",
+        *extra,
+        env={"STOPLIST_FROM_API_KEY": api_key},
+        check=check,
+    )
+    return json.loads(result.stdout) if check else result
+
+
+def numbers(changes):
+    return [change["phoneNumber"] for change in changes]
+
+
+def test_sync_adds_then_reruns_change_nothing(server, account, mirror, local, upstream):
+    name, here = local
+    ids = [upstream.add(n) for n in ("0611111111", "0622222222", "0633333333")]
+    first = sync(mirror, name, f"{server.base_url}/v1", account.api_key)
+    assert numbers(first["added"]) == ["+33611111111", "+33622222222", "+33633333333"]
+    assert [c["upstreamId"] for c in first["added"]] == ids
+    mirrored = here.list()
+    assert [(s.phone_number, s.created_at) for s in mirrored] == [
+        (s.phone_number, s.created_at) for s in upstream.list()
+    ]
+    history = here.history("0611111111")
+    assert [(e.type, e.source) for e in history.events] == [("opt_out", "sync")]
+    second = sync(mirror, name, f"{server.base_url}/v1", account.api_key)
+    assert (second["added"], second["unchanged"]) == ([], 3)
+    assert here.list() == mirrored
+    assert len(here.history("0611111111").events) == 1
+
+
+def test_removed_upstream_is_reported_then_mirrored(server, account, mirror, local, upstream):
+    name, here = local
+    keep = upstream.add("0611111111")
+    gone = upstream.add("0622222222")
+    url = f"{server.base_url}/v1"
+    sync(mirror, name, url, account.api_key)
+    upstream.delete(gone)
+    reported = sync(mirror, name, url, account.api_key)
+    assert numbers(reported["removedUpstream"]) == ["+33622222222"]
+    assert reported["deleted"] == []
+    assert [s.phone_number for s in here.list()] == ["+33611111111", "+33622222222"]
+    mirrored = sync(mirror, name, url, account.api_key, "--mirror-deletes")
+    assert numbers(mirrored["deleted"]) == ["+33622222222"]
+    assert [s.phone_number for s in here.list()] == ["+33611111111"]
+    assert [(e.type, e.source) for e in here.history("0622222222").events] == [
+        ("opt_in", "sync"),
+        ("opt_out", "sync"),
+    ]
+    again = sync(mirror, name, url, account.api_key, "--mirror-deletes")
+    assert (again["added"], again["deleted"], again["removedUpstream"]) == ([], [], [])
+    # Stopped upstream again later: a new upstream entry, mirrored again.
+    upstream.add("0622222222")
+    back = sync(mirror, name, url, account.api_key)
+    assert numbers(back["added"]) == ["+33622222222"]
+    assert keep in [s.id for s in upstream.list()]
+
+
+def test_mirror_deletes_never_undo_a_local_opt_out(server, account, mirror, local, upstream):
+    name, here = local
+    here.add("0611111111")  # the person opted out here too
+    stop_id = upstream.add("0611111111")
+    url = f"{server.base_url}/v1"
+    assert sync(mirror, name, url, account.api_key)["added"] == []
+    upstream.delete(stop_id)
+    result = sync(mirror, name, url, account.api_key, "--mirror-deletes")
+    assert result["deleted"] == []
+    assert numbers(result["kept"]) == ["+33611111111"]
+    assert [s.phone_number for s in here.list()] == ["+33611111111"]
+
+
+def test_upstream_failing_midway_changes_nothing_and_a_rerun_finishes(
+    server, account, mirror, local, upstream
+):
+    name, here = local
+    for digit in range(5):
+        upstream.add(f"061111111{digit}")
+    with FaultyProxy(server.base_url, only="/stop-sms/list").running() as proxy:
+        url = f"{proxy.base_url}/v1"
+        # Where the upstream pages, the first page arrives whole and the second
+        # is cut; where it does not, the one answer is cut halfway.
+        paged = upstream.list_page(limit=2).paged
+        proxy.faults = ["pass"] if paged else []
+        proxy.always = "truncate"
+        failed = sync(mirror, name, url, account.api_key, "--page-size", "2", check=False)
+        assert failed.returncode == 1
+        assert "nothing was changed" in failed.stderr
+        assert proxy.requests_to("/stop-sms/list") == (2 if paged else 1)
+        assert here.list() == []
+        proxy.always = None
+        done = sync(mirror, name, url, account.api_key, "--page-size", "2")
+    assert len(done["added"]) == 5
+    assert [s.phone_number for s in here.list()] == [s.phone_number for s in upstream.list()]
+
+
+def test_bad_upstream_key_fails_cleanly(server, mirror, local):
+    name, here = local
+    result = sync(mirror, name, f"{server.base_url}/v1", "sl_wrong", check=False)
+    assert result.returncode == 1
+    assert "[10]" in result.stderr
+    assert here.list() == []
+
+
+def test_plain_output_says_what_changed(server, account, mirror, local, upstream):
+    name, _ = local
+    upstream.add("0611111111")
+    result = run_cli(
+        "sync",
+        "--from",
+        f"{server.base_url}/v1",
+        "--from-api-key",
+        account.api_key,
+        "--account",
+        name,
+        "--database",
+        mirror.url,
+    )
+    assert "added    +33611111111" in result.stdout
+    assert "1 added" in result.stdout
+    assert account.api_key not in result.stdout + result.stderr

@@ -1,0 +1,68 @@
+"""Applying an upstream list: idempotent per entry, event time from upstream."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from stoplist.client.models import Stop as UpstreamStop
+from stoplist.domain.events import Source
+from stoplist.domain.stops import StopList
+from stoplist.domain.sync import apply, upstream_provider
+
+UPSTREAM = "https://api.smspartner.fr/v1"
+LAST_WEEK = datetime.now(UTC) - timedelta(days=7)
+
+
+def entries(*numbers: str) -> list[UpstreamStop]:
+    return [
+        UpstreamStop(100 + i, number, LAST_WEEK + timedelta(minutes=i))
+        for i, number in enumerate(numbers)
+    ]
+
+
+def test_a_rerun_after_a_partial_run_finishes_the_job(db, account):
+    stops = StopList(db, account.account)
+    upstream = entries("+33611111111", "+33622222222", "+33633333333")
+    first = apply(stops, UPSTREAM, upstream[:1])
+    assert [c.phone_number for c in first.added] == ["+33611111111"]
+    rest = apply(stops, UPSTREAM, upstream)
+    assert [c.phone_number for c in rest.added] == ["+33622222222", "+33633333333"]
+    assert rest.unchanged == 1
+    assert stops.count() == 3
+    _, events = stops.history("+33622222222")
+    assert [(e.source, e.provider, e.provider_message_id) for e in events] == [
+        (Source.SYNC, upstream_provider(UPSTREAM), "101")
+    ]
+    assert events[0].details == {"upstream": UPSTREAM, "upstreamStopId": 101}
+
+
+def test_local_stop_takes_the_upstream_creation_time(db, account):
+    stops = StopList(db, account.account)
+    apply(stops, UPSTREAM, entries("0611111111"))
+    stop = stops.find("+33611111111")
+    assert stop is not None
+    assert abs(stop.created_at - int(LAST_WEEK.timestamp() * 1_000_000)) < 1_000_000
+
+
+def test_an_opt_in_here_after_the_upstream_stop_wins(db, account):
+    stops = StopList(db, account.account)
+    stop = stops.add("+33611111111")
+    stops.delete(stop.id)  # opted in now, after the upstream's week-old stop
+    report = apply(stops, UPSTREAM, entries("+33611111111"))
+    assert [c.phone_number for c in report.opted_in_here] == ["+33611111111"]
+    assert report.added == []
+    assert stops.find("+33611111111") is None
+    assert apply(stops, UPSTREAM, entries("+33611111111")).opted_in_here == []
+
+
+def test_unreadable_upstream_numbers_are_reported_not_applied(db, account):
+    stops = StopList(db, account.account)
+    report = apply(stops, UPSTREAM, entries("+33611111111", "not a number"))
+    assert report.invalid == ["not a number"]
+    assert stops.count() == 1
+
+
+def test_upstreams_are_told_apart_and_keys_stay_out():
+    assert upstream_provider(UPSTREAM) == upstream_provider(UPSTREAM + "/")
+    assert upstream_provider(UPSTREAM) != upstream_provider("http://127.0.0.1:8080/v1")
+    assert len(upstream_provider(UPSTREAM)) <= 32
