@@ -6,8 +6,10 @@ Debian's own Chromium is used (``/usr/bin/chromium``, installed by
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
@@ -51,3 +53,14 @@ def sign_in_with_key(page: Page, api_key: str) -> None:
     page.get_by_label("API key").fill(api_key)
     page.locator("form:has(#api_key)").get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/dashboard/")
+
+
+def csrf_token_of(answer: httpx.Response) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', answer.text)
+    assert found, answer.text
+    return found.group(1)
+
+
+def sign_in_http(client: httpx.Client, **fields: str) -> httpx.Response:
+    token = csrf_token_of(client.get("/dashboard/login"))
+    return client.post("/dashboard/login", data={"csrf_token": token, **fields})

@@ -2,31 +2,19 @@
 
 from __future__ import annotations
 
-import re
-
 import httpx
 
 from tests.support import Server, run_cli
+from tests.web.conftest import csrf_token_of, sign_in_http
 
 PASSWORD = "staff password 2024"
-
-
-def _csrf(answer: httpx.Response) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', answer.text)
-    assert found, answer.text
-    return found.group(1)
-
-
-def _sign_in(client: httpx.Client, **fields: str) -> httpx.Response:
-    token = _csrf(client.get("/dashboard/login"))
-    return client.post("/dashboard/login", data={"csrf_token": token, **fields})
 
 
 def test_session_cookie_is_signed_httponly_samesite_and_expires(server: Server, account):
     with httpx.Client(base_url=server.base_url) as client:
         first = client.get("/dashboard/")
         assert first.status_code == 303 and first.headers["location"].startswith("/dashboard/login")
-        answer = _sign_in(client, method="key", api_key=account.api_key)
+        answer = sign_in_http(client, method="key", api_key=account.api_key)
         assert answer.status_code == 303 and answer.headers["location"] == "/dashboard/"
         cookie = answer.headers["set-cookie"]
         assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Max-Age=43200" in cookie
@@ -52,7 +40,7 @@ def test_sign_in_without_csrf_token_is_refused(server: Server, account):
 
 def test_cross_origin_post_is_refused_even_with_the_token(server: Server, account):
     with httpx.Client(base_url=server.base_url) as client:
-        token = _csrf(client.get("/dashboard/login"))
+        token = csrf_token_of(client.get("/dashboard/login"))
         answer = client.post(
             "/dashboard/login",
             data={"csrf_token": token, "method": "key", "api_key": account.api_key},
@@ -73,16 +61,16 @@ def test_password_set_from_the_cli_signs_in_until_cleared(server: Server, databa
     assert "password set" in done.stdout and PASSWORD not in done.stdout
 
     with httpx.Client(base_url=server.base_url, headers={"Accept-Language": "en"}) as client:
-        wrong = _sign_in(client, method="password", account=name, password=PASSWORD + "!")
+        wrong = sign_in_http(client, method="password", account=name, password=PASSWORD + "!")
         assert wrong.status_code == 401 and "Sign-in failed" in wrong.text
-        right = _sign_in(client, method="password", account=name, password=PASSWORD)
+        right = sign_in_http(client, method="password", account=name, password=PASSWORD)
         assert right.status_code == 303
         assert client.get("/dashboard/").status_code == 200
 
         run_cli("dashboard", "set-password", name, "--clear", "--database", database_url)
         # Clearing the password ends the sessions it opened, and it no longer signs in.
         assert client.get("/dashboard/").status_code == 303
-        again = _sign_in(client, method="password", account=name, password=PASSWORD)
+        again = sign_in_http(client, method="password", account=name, password=PASSWORD)
         assert again.status_code == 401
 
 
@@ -92,7 +80,7 @@ def test_every_server_process_on_the_database_accepts_the_session(
     other = Server(database_url, tmp_path / "second.log").start()
     try:
         with httpx.Client(base_url=server.base_url) as client:
-            _sign_in(client, method="key", api_key=account.api_key)
+            sign_in_http(client, method="key", api_key=account.api_key)
             cookie = client.cookies["stoplist_session"]
         with httpx.Client(base_url=other.base_url) as client:
             client.cookies.set("stoplist_session", cookie)

@@ -14,16 +14,19 @@ from stoplist.domain.dashboard import DayActivity, Origin
 from stoplist.web.i18n import Translate
 
 _WIDTH = 900
-_HALF = 110
+_PLOT = 220
 _TOP = 20
 _LEFT = 40
 _BOTTOM_LABELS = 24
 
 
 def activity_svg(days: list[DayActivity], t: Translate) -> Markup:
-    peak = max([1, *(d.total_opt_outs for d in days), *(d.total_opt_ins for d in days)])
-    middle = _TOP + _HALF
-    height = middle + _HALF + _BOTTOM_LABELS
+    peak_out = max([0, *(d.total_opt_outs for d in days)])
+    peak_in = max([0, *(d.total_opt_ins for d in days)])
+    # One scale for both directions; opt-ins still get a visible band when rare.
+    scale = _PLOT / max(peak_out + max(peak_in, peak_out * 0.3), 1)
+    middle = _TOP + peak_out * scale if peak_out else _TOP + _PLOT / 2
+    height = _TOP + _PLOT + _BOTTOM_LABELS
     step = (_WIDTH - _LEFT) / max(len(days), 1)
     bar = max(step * 0.8, 1.0)
     parts = [
@@ -31,11 +34,18 @@ def activity_svg(days: list[DayActivity], t: Translate) -> Markup:
         'aria-labelledby="chart-title chart-desc">',
         f'<title id="chart-title">{escape(t("activity_title"))}</title>',
         f'<desc id="chart-desc">{escape(t("activity_desc"))}</desc>',
-        f'<text class="axis" x="{_LEFT - 6}" y="{_TOP + 4}" text-anchor="end">{peak}</text>',
-        f'<text class="axis" x="{_LEFT - 6}" y="{middle + 4}" text-anchor="end">0</text>',
-        f'<text class="axis" x="{_LEFT - 6}" y="{middle + _HALF + 4}" '
-        f'text-anchor="end">{peak}</text>',
+        f'<text class="axis" x="{_LEFT - 6}" y="{_TOP + 4}" text-anchor="end">{peak_out}</text>',
+        f'<text class="axis" x="{_LEFT - 6}" y="{middle + 4:.1f}" text-anchor="end">0</text>',
+        f'<text class="axis" x="{_LEFT + 4}" y="{_TOP - 6}">▲ {escape(t("opt_outs"))}</text>',
+        f'<text class="axis" x="{_LEFT + 4}" y="{_TOP + _PLOT - 2}">'
+        f"▼ {escape(t('opt_ins'))}</text>",
     ]
+    bottom = middle + peak_in * scale
+    if peak_in and bottom - middle > 14:
+        parts.append(
+            f'<text class="axis" x="{_LEFT - 6}" y="{bottom + 4:.1f}" text-anchor="end">'
+            f"{peak_in}</text>"
+        )
     for index, day in enumerate(days):
         x = _LEFT + index * step
         for counts, upwards in ((day.opt_outs, True), (day.opt_ins, False)):
@@ -44,7 +54,7 @@ def activity_svg(days: list[DayActivity], t: Translate) -> Markup:
                 count = counts.get(origin, 0)
                 if not count:
                     continue
-                size = count / peak * _HALF
+                size = count * scale
                 y = middle - offset - size if upwards else middle + offset
                 offset += size
                 label = t("opt_outs") if upwards else t("opt_ins")
@@ -54,9 +64,11 @@ def activity_svg(days: list[DayActivity], t: Translate) -> Markup:
                     f'width="{bar:.1f}" height="{max(size, 0.5):.1f}">'
                     f"<title>{escape(tip)}</title></rect>"
                 )
-    parts.append(f'<line class="baseline" x1="{_LEFT}" y1="{middle}" x2="{_WIDTH}" y2="{middle}"/>')
+    parts.append(
+        f'<line class="baseline" x1="{_LEFT}" y1="{middle:.1f}" x2="{_WIDTH}" y2="{middle:.1f}"/>'
+    )
     if days:
-        label_y = height - 6
+        label_y = height - 4
         for index in (0, len(days) // 2, len(days) - 1):
             x = _LEFT + index * step + bar / 2
             anchor = "start" if index == 0 else "end" if index == len(days) - 1 else "middle"
