@@ -23,7 +23,9 @@ from stoplist.domain.keywords import KeywordSet, parse_action
 from stoplist.inbound.routes import PROVIDERS
 
 inbound_app = typer.Typer(help="Inbound webhook URLs, tokens and settings.", no_args_is_help=True)
-keywords_app = typer.Typer(help="An account's opt-out, opt-in and help keywords.")
+keywords_app = typer.Typer(
+    help="An account's opt-out, opt-in and help keywords.", no_args_is_help=True
+)
 
 AccountArgument = Annotated[str, typer.Argument(help="Account name or id.")]
 
