@@ -36,7 +36,7 @@ def test_staff_workflow(page: Page, account):
 
     # The list shows it, filtered by source and sorted.
     page.get_by_role("link", name="Stop list").click()
-    expect(page.locator("#list-count")).to_contain_text("1 numbers match")
+    expect(page.locator("#list-count")).to_contain_text("1 number matches")
     page.get_by_label("Source").select_option("sms")
     page.get_by_role("button", name="Apply").click()
     expect(page.locator("#list-count")).to_contain_text("0 numbers match")
@@ -141,3 +141,28 @@ def test_a_form_without_its_csrf_token_is_refused(page: Page, db, account):
     )
     assert answer.status == 403
     assert StopList(db, account.account).find("0611111111") is None
+
+
+UNLABELLED = """() => [...document.querySelectorAll(
+    'input:not([type=hidden]), select, textarea, button')]
+  .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')
+               && !(e.tagName === 'BUTTON' && e.textContent.trim()))
+  .map(e => e.outerHTML)"""
+
+
+def test_every_control_is_labelled_and_the_keyboard_reaches_the_content(page: Page, account):
+    sign_in_with_key(page, account.api_key)
+    for path in (
+        "/dashboard/",
+        "/dashboard/search?number=0612345678",
+        "/dashboard/numbers",
+        "/dashboard/import",
+        "/dashboard/settings",
+    ):
+        page.goto(path)
+        assert page.evaluate(UNLABELLED) == [], path
+        assert page.locator("html").get_attribute("lang") == "en"
+    page.keyboard.press("Tab")
+    expect(page.locator(".skip")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
