@@ -1,0 +1,160 @@
+"""A fast, sound test of "this text is already the E.164 form ``normalize`` gives".
+
+Bulk paths (filtering and importing hundreds of thousands of numbers) cannot
+afford ``phonenumbers.parse`` for each one, yet most inputs are already E.164.
+``is_canonical`` answers from the same numbering-plan metadata, precompiled per
+country code, in about a microsecond. It is sound in one direction only: when
+it says True, ``normalize(text) == text`` holds; when it says False the caller
+must fall back to ``normalize``, which decides. So it never changes an answer,
+it only skips work.
+
+What it skips, and why that is safe for an input ``+<cc><nsn>``:
+- parsing: the country code is the unique calling code that prefixes the
+  digits (calling codes are prefix-free), and the national significant number
+  is the rest, leading zeros included;
+- national-prefix stripping: ``parse`` may strip a trunk prefix from an
+  international number (``+330612345678`` becomes ``+33612345678``); whenever
+  the main region's prefix pattern matches the start of ``nsn`` we give up
+  and let ``normalize`` decide;
+- validation: the number must match the general description and one of the
+  type descriptions of the region ``phonenumbers`` would pick, exactly as
+  ``phonenumbers.is_valid_number`` does.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, PhoneMetadata
+from phonenumbers.phonenumberutil import REGION_CODE_FOR_NON_GEO_ENTITY
+
+E164_SHAPE = re.compile(r"\+[1-9][0-9]{6,14}")
+
+_TYPE_DESCS = (
+    "premium_rate",
+    "toll_free",
+    "shared_cost",
+    "voip",
+    "personal_number",
+    "pager",
+    "uan",
+    "voicemail",
+    "fixed_line",
+    "mobile",
+)
+
+_Desc = tuple[frozenset[int], re.Pattern[str]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Region:
+    leading_digits: re.Pattern[str] | None
+    general: _Desc | None
+    types_by_length: dict[int, re.Pattern[str] | None]
+    types_any_length: re.Pattern[str] | None
+
+    def valid(self, nsn: str) -> bool:
+        if self.general is None or not _matches(self.general, nsn):
+            return False
+        pattern = self.types_by_length.get(len(nsn), self.types_any_length)
+        return pattern is not None and pattern.fullmatch(nsn) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class _CallingCode:
+    national_prefix: re.Pattern[str] | None
+    regions: tuple[_Region, ...]
+    shared: bool
+
+    def valid(self, nsn: str) -> bool:
+        """``is_valid_number`` for this calling code, region choice included."""
+        if not self.shared:
+            return self.regions[0].valid(nsn)
+        for region in self.regions:
+            if region.leading_digits is not None:
+                if region.leading_digits.match(nsn):
+                    return region.valid(nsn)
+            elif region.valid(nsn):
+                return True
+        return False
+
+
+def is_canonical(text: str) -> bool:
+    """True only when ``normalize(text)`` would return ``text`` unchanged."""
+    if E164_SHAPE.fullmatch(text) is None:
+        return False
+    digits = text[1:]
+    for size in (1, 2, 3):
+        code = _calling_code(int(digits[:size]))
+        if code is None:
+            continue
+        nsn = digits[size:]
+        if code.national_prefix is not None and code.national_prefix.match(nsn):
+            return False
+        return code.valid(nsn)
+    return False
+
+
+def _matches(desc: _Desc, nsn: str) -> bool:
+    lengths, pattern = desc
+    return (not lengths or len(nsn) in lengths) and pattern.fullmatch(nsn) is not None
+
+
+@cache
+def _calling_code(code: int) -> _CallingCode | None:
+    region_codes = COUNTRY_CODE_TO_REGION_CODE.get(code)
+    if not region_codes:
+        return None
+    regions: list[_Region] = []
+    main_prefix: re.Pattern[str] | None = None
+    for index, region_code in enumerate(region_codes):
+        if region_code == REGION_CODE_FOR_NON_GEO_ENTITY:
+            metadata = PhoneMetadata.metadata_for_nongeo_region(code, None)
+        else:
+            metadata = PhoneMetadata.metadata_for_region(region_code, None)
+        if metadata is None:
+            continue
+        if index == 0 and metadata.national_prefix_for_parsing:
+            main_prefix = re.compile(metadata.national_prefix_for_parsing)
+        regions.append(_compile_region(metadata))
+    if not regions:
+        return None
+    return _CallingCode(main_prefix, tuple(regions), shared=len(region_codes) > 1)
+
+
+def _compile_region(metadata: PhoneMetadata) -> _Region:
+    """One region's descriptions; the type patterns joined into one per length.
+
+    A number is valid when it matches any type whose lengths admit it, so the
+    patterns admitting each length become one alternation: one regex run
+    instead of ten.
+    """
+    general = _compile_desc(metadata.general_desc)
+    types = [
+        desc
+        for desc in (_compile_desc(getattr(metadata, name)) for name in _TYPE_DESCS)
+        if desc is not None
+    ]
+    lengths = {length for admitted, _ in types for length in admitted}
+    by_length = {
+        length: _alternation([p for admitted, p in types if not admitted or length in admitted])
+        for length in lengths
+    }
+    any_length = _alternation([p for admitted, p in types if not admitted])
+    leading = re.compile(metadata.leading_digits) if metadata.leading_digits else None
+    return _Region(leading, general, by_length, any_length)
+
+
+def _alternation(patterns: list[re.Pattern[str]]) -> re.Pattern[str] | None:
+    if not patterns:
+        return None
+    return re.compile("|".join(f"(?:{p.pattern})" for p in patterns))
+
+
+def _compile_desc(desc: object) -> _Desc | None:
+    pattern = getattr(desc, "national_number_pattern", None)
+    if desc is None or not pattern:
+        return None
+    return frozenset(desc.possible_length or ()), re.compile(pattern)  # type: ignore[attr-defined]

@@ -1,0 +1,143 @@
+"""Set-at-a-time SQL for filtering and importing many numbers at once.
+
+A batch of numbers travels as one parameter: a JSON array read by SQLite's
+``json_each`` or a ``text[]`` read by PostgreSQL's ``unnest``. Either way the
+database sees one statement per batch, whatever its size, with no limit on
+bound variables and no per-row round trip. The SQL is written for the DB-API
+driver directly because these statements run millions of times per import
+and SQLAlchemy's per-row parameter handling would dominate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection
+
+from stoplist.domain.events import EventKind
+
+
+def _mark(conn: Connection) -> str:
+    return "?" if conn.dialect.name == "sqlite" else "%s"
+
+
+def _probe(
+    conn: Connection, table: str, columns: str, numbers: Sequence[str], where: str = "TRUE"
+) -> tuple[str, Any]:
+    """Rows of ``table`` (alias ``x``) for one account whose number is one of ``numbers``.
+
+    Both forms make the planner probe the ``(account_id, phone_number)``
+    index once per number whatever its statistics say: SQLite reads ``IN``
+    over ``json_each`` that way, and on PostgreSQL a ``LATERAL`` subquery
+    with a ``LIMIT`` cannot be flattened into a join, so it stays a nested
+    loop of index probes. (A plain join or ``= ANY`` turns into a scan of the
+    whole account on a freshly loaded table whose statistics are stale.)
+    ``where`` names bare columns; at most one row per number comes back.
+    """
+    if conn.dialect.name == "sqlite":
+        sql = (
+            f"SELECT {columns} FROM {table} x WHERE x.account_id = ? "
+            f"AND x.phone_number IN (SELECT value FROM json_each(?)) AND {where}"
+        )
+        return sql, orjson.dumps(list(numbers)).decode()
+    sql = (
+        f"SELECT {columns} FROM unnest(%s::text[]) AS t(value) CROSS JOIN LATERAL "
+        f"(SELECT * FROM {table} WHERE account_id = %s AND phone_number = t.value "
+        f"AND {where} LIMIT 1) x"
+    )
+    return sql, list(numbers)
+
+
+def _params(conn: Connection, account_id: int, numbers: Any, *rest: Any) -> tuple[Any, ...]:
+    if conn.dialect.name == "sqlite":
+        return (account_id, numbers, *rest)
+    return (numbers, account_id, *rest)
+
+
+def find_stops(conn: Connection, account_id: int, numbers: Sequence[str]) -> dict[str, int]:
+    """``{number: stop id}`` for those of ``numbers`` on the account's list."""
+    if not numbers:
+        return {}
+    sql, param = _probe(conn, "stops", "x.phone_number, x.id", numbers)
+    rows = conn.exec_driver_sql(sql, _params(conn, account_id, param))
+    return dict(rows.fetchall())  # type: ignore[arg-type]
+
+
+def find_stops_with_dates(
+    conn: Connection, account_id: int, numbers: Sequence[str]
+) -> dict[str, tuple[int, int]]:
+    """``{number: (stop id, created_at)}`` for those of ``numbers`` on the list."""
+    if not numbers:
+        return {}
+    sql, param = _probe(conn, "stops", "x.phone_number, x.id, x.created_at", numbers)
+    rows = conn.exec_driver_sql(sql, _params(conn, account_id, param))
+    return {number: (stop_id, created_at) for number, stop_id, created_at in rows}
+
+
+def numbers_with_state_events(
+    conn: Connection, account_id: int, numbers: Sequence[str]
+) -> set[str]:
+    """Those of ``numbers`` that were ever opted out or in on this account."""
+    if not numbers:
+        return set()
+    m = _mark(conn)
+    sql, param = _probe(conn, "events", "DISTINCT x.phone_number", numbers, f"kind IN ({m}, {m})")
+    rows = conn.exec_driver_sql(
+        sql,
+        _params(conn, account_id, param, EventKind.OPT_OUT.value, EventKind.OPT_IN.value),
+    )
+    return {row[0] for row in rows}
+
+
+def max_event_id(conn: Connection) -> int:
+    return conn.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM events").scalar_one()
+
+
+def insert_opt_outs(
+    conn: Connection,
+    account_id: int,
+    numbers: Sequence[str],
+    *,
+    source: str,
+    actor: str | None,
+    at: int,
+) -> list[tuple[int, str, int]]:
+    """Record an opt-out for each number and put it on the list, in input order.
+
+    Returns ``(event id, number, stop id)`` per number. The caller holds the
+    numbers' locks and has checked that none is on the list.
+    """
+    if not numbers:
+        return []
+    values = (account_id, EventKind.OPT_OUT.value, source, at, at, actor)
+    if conn.dialect.name != "sqlite":
+        rows = conn.exec_driver_sql(
+            "WITH ev AS (INSERT INTO events (account_id, phone_number, kind, source, event_at, "
+            "received_at, actor) SELECT %s, t.value, %s, %s, %s, %s, %s "
+            "FROM unnest(%s::text[]) WITH ORDINALITY AS t(value, key) ORDER BY t.key "
+            "RETURNING id, account_id, phone_number, event_at, source) "
+            "INSERT INTO stops (account_id, phone_number, created_at, source, event_id) "
+            "SELECT account_id, phone_number, event_at, source, id FROM ev ORDER BY id "
+            "RETURNING event_id, phone_number, id",
+            (*values, list(numbers)),
+        )
+        return sorted(tuple(row) for row in rows)  # type: ignore[misc]
+    # Under SQLite's single writer, the events after the highest id seen
+    # before inserting that concern these numbers are exactly the new ones.
+    floor = max_event_id(conn)
+    encoded = orjson.dumps(list(numbers)).decode()
+    conn.exec_driver_sql(
+        "INSERT INTO events (account_id, phone_number, kind, source, event_at, received_at, "
+        "actor) SELECT ?, value, ?, ?, ?, ?, ? FROM json_each(?) ORDER BY key",
+        (*values, encoded),
+    )
+    rows = conn.exec_driver_sql(
+        "INSERT INTO stops (account_id, phone_number, created_at, source, event_id) "
+        "SELECT e.account_id, e.phone_number, e.event_at, e.source, e.id FROM events e "
+        "WHERE e.account_id = ? AND e.phone_number IN (SELECT value FROM json_each(?)) "
+        "AND e.id > ? AND e.kind = ? ORDER BY e.id RETURNING event_id, phone_number, id",
+        (account_id, encoded, floor, EventKind.OPT_OUT.value),
+    )
+    return sorted(tuple(row) for row in rows)  # type: ignore[misc]
