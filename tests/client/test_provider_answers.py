@@ -82,3 +82,22 @@ def test_an_error_with_status_200_raises_all_the_same(fmt):
         assert caught.value.status_code == 200
         client.close()  # type: ignore[attr-defined]
     assert len(provider.requests) == 2  # an error answer is never retried
+
+
+def test_requests_name_the_client():
+    provider = Provider("list.json")
+    with Client(api_key="key", transport=httpx.MockTransport(provider)) as client:
+        client.list()
+    assert provider.requests[0].headers["user-agent"].startswith("stoplist-client/")
+
+
+def test_mistakes_are_caught_before_anything_is_sent():
+    provider = Provider("list.json")
+    client = Client(api_key="key", transport=httpx.MockTransport(provider))
+    with client, pytest.raises(TypeError):
+        client.filter("0612345678")  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        Client(api_key="key", timezone="Mars/Olympus")
+    with pytest.raises(ValueError):
+        Client(api_key="key", format="yaml")  # type: ignore[arg-type]
+    assert provider.requests == []

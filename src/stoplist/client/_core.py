@@ -14,10 +14,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
 
+from stoplist import __version__
 from stoplist.client import _xml
 from stoplist.client.errors import (
     AlreadyStopped,
@@ -39,6 +40,7 @@ from stoplist.client.models import (
 DEFAULT_BASE_URL = "https://api.smspartner.fr/v1"
 DEFAULT_TIMEZONE = "Europe/Paris"
 API_KEY_ENV = "STOPLIST_API_KEY"
+USER_AGENT = f"stoplist-client/{__version__}"
 DEFAULT_PAGE_SIZE = 1000
 MAX_BACKOFF = 8.0
 
@@ -82,12 +84,16 @@ def settings(
         raise ValueError("retries must be zero or more")
     if api_key is None:
         api_key = os.environ.get(API_KEY_ENV)
+    try:
+        zone = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone: {timezone}") from None
     return Settings(
         base_url=base_url.rstrip("/") + "/",
         api_key=api_key or None,
         timeout=timeout,
         format=format,  # type: ignore[arg-type]
-        zone=ZoneInfo(timezone),
+        zone=zone,
         retries=retries,
         backoff=backoff,
     )
@@ -118,6 +124,8 @@ def check_call(number: str) -> Call:
 
 
 def filter_call(numbers: Iterable[str]) -> Call:
+    if isinstance(numbers, str | bytes):
+        raise TypeError("filter takes a list of numbers, not one string")
     return Call("filter", "POST", "stop-sms/filter", {"phoneNumbers": list(numbers)})
 
 

@@ -38,7 +38,10 @@ class Client:
     ) -> None:
         self._conf = _core.settings(base_url, api_key, timeout, format, timezone, retries, backoff)
         self._http = httpx.Client(
-            base_url=self._conf.base_url, timeout=timeout, transport=transport
+            base_url=self._conf.base_url,
+            timeout=timeout,
+            transport=transport,
+            headers={"User-Agent": _core.USER_AGENT},
         )
 
     @property
