@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from stoplist.api import docs, history, render, stop_sms
+from stoplist.api import docs, history, render, stop_sms, suppression
 from stoplist.api.access_log import AccessLogMiddleware
 from stoplist.api.call import DEFAULT_MAX_BODY_BYTES
 from stoplist.api.negotiation import language, response_format
@@ -88,6 +88,10 @@ def routes() -> list[BaseRoute]:
         Route("/v1/stop-sms/add", stop_sms.add_stop, methods=_BOTH),
         Route("/v1/stop-sms/delete", stop_sms.delete_stop, methods=_BOTH),
         Route("/v1/stop-sms/history", history.history, methods=_BOTH),
+        Route("/v1/stop-sms/check", suppression.check, methods=_BOTH),
+        Route("/v1/stop-sms/filter", suppression.filter_list, methods=["POST"]),
+        Route("/v1/stop-sms/export", suppression.export, methods=["GET"]),
+        Route("/v1/stop-sms/import", suppression.import_file, methods=["POST"]),
         *inbound_routes(),
         Route("/healthz", healthz, methods=["GET"]),
         *docs.routes(),

@@ -55,6 +55,11 @@ async def open_call(request: Request, *, max_body: int | None = None) -> ApiCall
     body = await read_body(request, max_body or request.app.state.max_body_bytes)
     params = dict(request.query_params.items())
     params.update(await parse_body(request, body))
+    return await authenticated_call(request, params)
+
+
+async def authenticated_call(request: Request, params: dict[str, Any]) -> ApiCall:
+    """The call for parameters already read (handlers that read the body themselves)."""
     fmt = response_format(params.get("_format"))
     request.state.format = fmt
     db: Database = request.app.state.db

@@ -17,13 +17,15 @@ from stoplist.api.call import ApiCall, open_call
 from stoplist.api.negotiation import Format
 from stoplist.domain.clock import LocalTimeFormatter
 from stoplist.domain.errors import InvalidPhoneNumber
+from stoplist.domain.paging import listing_query
 from stoplist.domain.stops import Listing
 from stoplist.storage.stops import StopRow
 
 
 async def list_stops(request: Request) -> Response:
     call = await open_call(request)
-    return await stream_listing(call)
+    query = listing_query(call.params, call.account.zone)
+    return await stream_listing(call, paged=query.paged, **query.as_kwargs())
 
 
 async def add_stop(request: Request) -> Response:
@@ -50,13 +52,14 @@ def single_number(value: object) -> object:
     return value
 
 
-async def stream_listing(call: ApiCall, **query: int | None) -> Response:
+async def stream_listing(call: ApiCall, *, paged: bool = False, **query: int | None) -> Response:
     """Stream a listing in the call's format; memory stays flat whatever its length.
 
     The first chunk (which carries ``nbData``) is produced before the response
     starts, so that a failure to open the list is still a proper error answer.
+    A ``paged`` answer ends with ``nextAfter``.
     """
-    chunks = _listing_chunks(call, query)
+    chunks = _listing_chunks(call, query, paged)
     first = await run_in_threadpool(next, chunks)
     return StreamingResponse(_prepend(first, chunks), media_type=render.media_type(call.format))
 
@@ -66,32 +69,46 @@ def _prepend(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
     yield from rest
 
 
-def _listing_chunks(call: ApiCall, query: dict[str, int | None]) -> Iterator[bytes]:
+def _listing_chunks(
+    call: ApiCall, query: dict[str, int | None], paged: bool = False
+) -> Iterator[bytes]:
     formatter = LocalTimeFormatter(call.account.zone)
     with call.stop_list.listing(**query) as listing:
-        yield from _encode_listing(listing, call.format, formatter)
+        yield from _encode_listing(listing, call.format, formatter, paged)
 
 
 def _encode_listing(
-    listing: Listing, fmt: Format, formatter: LocalTimeFormatter
+    listing: Listing, fmt: Format, formatter: LocalTimeFormatter, paged: bool = False
 ) -> Iterator[bytes]:
+    last_id: int | None = None
     if fmt == "xml":
         yield (
             f"{render.XML_DECLARATION}<result><entry>true</entry><entry>200</entry>"
             f"<entry>{listing.total}</entry><entry>"
         ).encode()
         for batch in listing.batches:
+            if batch:
+                last_id = batch[-1][0]
             yield "".join(_xml_row(row, formatter) for row in batch).encode()
-        yield b"</entry></result>\n"
+        if paged:
+            next_after = last_id if listing.more else None
+            yield f"</entry><entry>{next_after or ''}</entry></result>\n".encode()
+        else:
+            yield b"</entry></result>\n"
         return
     yield f'{{"success":true,"code":200,"nbData":{listing.total},"data":['.encode()
     separator = ""
     for batch in listing.batches:
         if not batch:
             continue
+        last_id = batch[-1][0]
         yield (separator + ",".join(_json_row(row, formatter) for row in batch)).encode()
         separator = ","
-    yield b"]}"
+    if paged:
+        next_after = last_id if listing.more else None
+        yield f'],"nextAfter":{"null" if next_after is None else next_after}}}'.encode()
+    else:
+        yield b"]}"
 
 
 def _json_row(row: StopRow, formatter: LocalTimeFormatter) -> str:

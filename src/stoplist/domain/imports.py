@@ -23,10 +23,10 @@ import csv
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from stoplist.domain import clock
+from stoplist.domain import clock, webhooks
 from stoplist.domain.canonical import is_canonical
 from stoplist.domain.errors import StoplistError
-from stoplist.domain.events import Source
+from stoplist.domain.events import Event, EventKind, Source
 from stoplist.domain.stops import StopList
 from stoplist.storage import bulk
 
@@ -125,12 +125,42 @@ def _apply(
         fresh = [number for number in numbers if number not in stopped]
         decided = bulk.numbers_with_state_events(conn, account_id, fresh)
         added = [number for number in fresh if number not in decided]
-        bulk.insert_opt_outs(
-            conn, account_id, added, source=source.value, actor=actor, at=clock.now_us()
+        at = clock.now_us()
+        rows = bulk.insert_opt_outs(
+            conn, account_id, added, source=source.value, actor=actor, at=at
         )
+        queued = webhooks.enqueue(
+            conn,
+            stop_list.account,
+            (_event(account_id, row, source, actor, at) for row in rows),
+            stop_ids={event_id: stop_id for event_id, _, stop_id in rows},
+        )
+    if queued:
+        webhooks.wake()
     report.added += len(added)
     report.already_stopped += len(stopped)
     report.opted_in += len(decided)
+
+
+def _event(
+    account_id: int, row: tuple[int, str, int], source: Source, actor: str | None, at: int
+) -> Event:
+    event_id, number, _ = row
+    return Event(
+        id=event_id,
+        account_id=account_id,
+        phone_number=number,
+        kind=EventKind.OPT_OUT,
+        source=source,
+        event_at=at,
+        received_at=at,
+        provider=None,
+        provider_message_id=None,
+        text=None,
+        actor=actor,
+        reason=None,
+        details={},
+    )
 
 
 def _cells(lines: Iterable[str]) -> Iterator[tuple[int, str]]:

@@ -44,10 +44,15 @@ class Recorded:
 
 @dataclass(frozen=True, slots=True)
 class Listing:
-    """A consistent view of a list: ``total`` rows, delivered in ``batches``."""
+    """A consistent view of a list: ``total`` rows, delivered in ``batches``.
+
+    ``more`` says that rows past ``limit`` exist (the next page is not empty).
+    Rows are ``(id, phone_number, created_at)``, plus ``source`` when asked.
+    """
 
     total: int
     batches: Iterator[list[StopRow]]
+    more: bool = False
 
 
 class StopList:
@@ -155,16 +160,22 @@ class StopList:
         until: int | None = None,
         after: int | None = None,
         limit: int | None = None,
+        with_source: bool = False,
     ) -> Iterator[Listing]:
         """Open a snapshot of the list; its count and rows always agree."""
         with self.db.read(snapshot=True) as conn:
-            total = stop_store.count(conn, self.account.id, since=since, until=until, after=after)
-            if limit is not None:
-                total = min(total, limit)
+            count = stop_store.count(conn, self.account.id, since=since, until=until, after=after)
+            total = count if limit is None else min(count, limit)
             batches = stop_store.iter_batches(
-                conn, self.account.id, since=since, until=until, after=after, limit=limit
+                conn,
+                self.account.id,
+                since=since,
+                until=until,
+                after=after,
+                limit=limit,
+                with_source=with_source,
             )
-            yield Listing(total, batches)
+            yield Listing(total, batches, more=count > total)
 
     def _record(self, conn: Connection, new: NewEvent) -> Recorded:
         account_id = self.account.id

@@ -97,14 +97,19 @@ def iter_batches(
     after: int | None = None,
     limit: int | None = None,
     batch_size: int = 5000,
+    with_source: bool = False,
 ) -> Iterator[list[StopRow]]:
     """Stream ``(id, phone_number, created_at)`` rows in id order, a batch at a time.
 
-    A server-side cursor on PostgreSQL and SQLite's own stepping keep memory
-    flat however long the list is.
+    ``with_source`` adds the ``source`` column (for exports). A server-side
+    cursor on PostgreSQL and SQLite's own stepping keep memory flat however
+    long the list is.
     """
+    columns = [stops.c.id, stops.c.phone_number, stops.c.created_at]
+    if with_source:
+        columns.append(stops.c.source)
     query = _filtered(
-        select(stops.c.id, stops.c.phone_number, stops.c.created_at),
+        select(*columns),
         account_id,
         since,
         until,

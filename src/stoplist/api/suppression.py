@@ -1,0 +1,244 @@
+"""Suppression at scale: check, filter, export and import.
+
+Handlers translate only; the rules live in ``stoplist.domain.filtering`` and
+``stoplist.domain.imports``. Big bodies get their own limits: a filter body
+is parsed whole (64 MiB is about four million E.164 numbers), an import body
+is spooled to a temporary file and read line by line, so neither a long
+answer nor a long upload is ever held as one string.
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from collections.abc import Iterator
+from typing import IO, Any
+
+import orjson
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+
+from stoplist.api import render
+from stoplist.api.call import ApiCall, authenticated_call, open_call, parse_body, read_body
+from stoplist.api.negotiation import response_format
+from stoplist.api.stop_sms import single_number
+from stoplist.domain.clock import LocalTimeFormatter
+from stoplist.domain.errors import BodyTooLarge, InvalidParameter, PhoneNumberRequired
+from stoplist.domain.filtering import Verdicts, check_number, filter_numbers
+from stoplist.domain.imports import ImportReport, import_numbers
+
+MAX_FILTER_BODY_BYTES = 64 * 1024 * 1024
+MAX_IMPORT_BODY_BYTES = 1024 * 1024 * 1024
+_SPOOL_IN_MEMORY = 1024 * 1024
+_CHUNK_ITEMS = 10_000
+_EXPORT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+    "ndjson": "application/x-ndjson",
+}
+
+
+async def check(request: Request) -> Response:
+    call = await open_call(request)
+    raw = single_number(call.param("phoneNumber", "phoneNumbers"))
+    number, stop = await run_in_threadpool(check_number, call.stop_list, raw)
+    if stop is None:
+        return call.respond({"success": True, "code": 200, "phoneNumber": number, "stopped": False})
+    created = LocalTimeFormatter(call.account.zone)(stop.created_at)
+    return call.respond(
+        {
+            "success": True,
+            "code": 200,
+            "phoneNumber": number,
+            "stopped": True,
+            "stopId": stop.id,
+            "createdAt": created,
+        }
+    )
+
+
+async def filter_list(request: Request) -> Response:
+    request.state.format = response_format(request.query_params.get("_format"))
+    body = await read_body(request, MAX_FILTER_BODY_BYTES)
+    params: dict[str, Any] = dict(request.query_params.items())
+    inputs: list[Any] | None = None
+    if _is_text_list(request, body):
+        inputs = _lines(body)
+    else:
+        params.update(await parse_body(request, body))
+    call = await authenticated_call(request, params)
+    if inputs is None:
+        inputs = _number_list(call.params.get("phoneNumbers", call.params.get("phoneNumber")))
+    verdicts = await run_in_threadpool(filter_numbers, call.stop_list, inputs)
+    media = render.media_type(call.format)
+    return StreamingResponse(_filter_chunks(call, inputs, verdicts), media_type=media)
+
+
+async def export(request: Request) -> Response:
+    call = await authenticated_call(request, dict(request.query_params.items()))
+    fmt = str(call.params.get("format") or "csv").strip().lower()
+    if fmt not in _EXPORT_TYPES:
+        raise InvalidParameter("format must be csv, json or ndjson")
+    chunks = _export_chunks(call, fmt)
+    first = await run_in_threadpool(next, chunks)
+    headers = {"Content-Disposition": f'attachment; filename="stop-list.{fmt}"'}
+    return StreamingResponse(
+        _prepend(first, chunks), media_type=_EXPORT_TYPES[fmt], headers=headers
+    )
+
+
+async def import_file(request: Request) -> Response:
+    """The body is the file; the key comes from the query string or a header."""
+    call = await authenticated_call(request, dict(request.query_params.items()))
+    spool = await _spool(request)
+    try:
+        report = await run_in_threadpool(_import, call, spool)
+    finally:
+        spool.close()
+    return call.respond(import_payload(report))
+
+
+def import_payload(report: ImportReport) -> dict[str, Any]:
+    return {
+        "success": True,
+        "code": 200,
+        "added": report.added,
+        "alreadyStopped": report.already_stopped,
+        "invalid": report.invalid,
+        "invalidLines": [
+            {"line": item.line, "input": item.input, "code": item.code}
+            for item in report.invalid_lines
+        ],
+        "optedIn": report.opted_in,
+    }
+
+
+def _import(call: ApiCall, spool: IO[bytes]) -> ImportReport:
+    spool.seek(0)
+    text = io.TextIOWrapper(spool, encoding="utf-8", errors="replace", newline=None)
+    try:
+        return import_numbers(call.stop_list, text, actor="api")
+    finally:
+        text.detach()
+
+
+async def _spool(request: Request) -> IO[bytes]:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_IMPORT_BODY_BYTES:
+        raise BodyTooLarge()
+    spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY)  # noqa: SIM115 (caller closes)
+    size = 0
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_IMPORT_BODY_BYTES:
+                raise BodyTooLarge()
+            spool.write(chunk)
+    except BaseException:
+        spool.close()
+        raise
+    return spool
+
+
+def _is_text_list(request: Request, body: bytes) -> bool:
+    """A body of numbers, one per line, as opposed to JSON or a form."""
+    content = body.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not content or content[:1] in (b"{", b"["):
+        return False
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        return b"=" not in content.split(b"\n", 1)[0]
+    return True
+
+
+def _lines(body: bytes) -> list[str]:
+    text = body.decode("utf-8", errors="replace").removeprefix("\ufeff")
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _number_list(value: object) -> list[Any]:
+    if value is None or value == "":
+        raise PhoneNumberRequired()
+    if isinstance(value, list):
+        return value
+    if isinstance(value, str):
+        return [part.strip() for part in value.replace(",", "\n").splitlines() if part.strip()]
+    return [value]
+
+
+def _filter_chunks(call: ApiCall, inputs: list[Any], verdicts: Verdicts) -> Iterator[bytes]:
+    counts = {"allowed": verdicts.allowed, "stopped": verdicts.stopped, "invalid": verdicts.invalid}
+    if call.format == "xml":
+        head = render.xml_value([True, 200, len(inputs), counts])
+        yield (f"{render.XML_DECLARATION}<result>{head}<entry>").encode()
+        for start in range(0, len(inputs), _CHUNK_ITEMS):
+            items = _items(inputs, verdicts, start)
+            yield "".join(f"<entry>{render.xml_value(item)}</entry>" for item in items).encode()
+        yield b"</entry></result>\n"
+        return
+    head = {"success": True, "code": 200, "nbData": len(inputs), "counts": counts}
+    yield orjson.dumps(head)[:-1] + b',"data":['
+    separator = b""
+    for start in range(0, len(inputs), _CHUNK_ITEMS):
+        yield separator + orjson.dumps(_items(inputs, verdicts, start))[1:-1]
+        separator = b","
+    yield b"]}"
+
+
+def _items(inputs: list[Any], verdicts: Verdicts, start: int) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    numbers, stop_ids = verdicts.numbers, verdicts.stop_ids
+    for index in range(start, min(start + _CHUNK_ITEMS, len(inputs))):
+        number = numbers[index]
+        if number is None:
+            items.append({"input": _shown(inputs[index]), "status": "invalid", "code": 9})
+        elif stop_ids[index] is None:
+            items.append({"phoneNumber": number, "status": "allowed"})
+        else:
+            items.append({"phoneNumber": number, "status": "stopped", "stopId": stop_ids[index]})
+    return items
+
+
+def _shown(raw: object) -> object:
+    """An invalid input as sent, when JSON can carry it back as it was."""
+    if raw is None or isinstance(raw, str | int | float | bool):
+        return raw
+    return str(raw)
+
+
+def _export_chunks(call: ApiCall, fmt: str) -> Iterator[bytes]:
+    formatter = LocalTimeFormatter(call.account.zone)
+    with call.stop_list.listing(with_source=True) as listing:
+        if fmt == "csv":
+            yield b"id,phoneNumber,createdAt,source\n"
+        elif fmt == "json":
+            yield b"["
+        else:
+            yield b""
+        separator = ""
+        for batch in listing.batches:
+            if not batch:
+                continue
+            if fmt == "csv":
+                yield "".join(
+                    f"{i},{n},{formatter(c)},{s}\n"
+                    for i, n, c, s in batch  # type: ignore[misc]
+                ).encode()
+                continue
+            rows = [
+                f'{{"id":{i},"phoneNumber":"{n}","createdAt":"{formatter(c)}","source":"{s}"}}'
+                for i, n, c, s in batch  # type: ignore[misc]
+            ]
+            if fmt == "json":
+                yield (separator + ",".join(rows)).encode()
+                separator = ","
+            else:
+                yield ("\n".join(rows) + "\n").encode()
+        if fmt == "json":
+            yield b"]"
+
+
+def _prepend(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
+    yield first
+    yield from rest
