@@ -24,7 +24,8 @@ from stoplist.api.call import ApiCall, authenticated_call, open_call, parse_body
 from stoplist.api.negotiation import response_format
 from stoplist.api.stop_sms import single_number
 from stoplist.domain.clock import LocalTimeFormatter
-from stoplist.domain.errors import BodyTooLarge, InvalidParameter, PhoneNumberRequired
+from stoplist.domain.errors import BodyTooLarge, PhoneNumberRequired
+from stoplist.domain.exports import export_chunks, export_format
 from stoplist.domain.filtering import Verdicts, check_number, filter_numbers
 from stoplist.domain.imports import ImportReport, import_numbers
 
@@ -77,10 +78,8 @@ async def filter_list(request: Request) -> Response:
 
 async def export(request: Request) -> Response:
     call = await authenticated_call(request, dict(request.query_params.items()))
-    fmt = str(call.params.get("format") or "csv").strip().lower()
-    if fmt not in _EXPORT_TYPES:
-        raise InvalidParameter("format must be csv, json or ndjson")
-    chunks = _export_chunks(call, fmt)
+    fmt = export_format(call.params.get("format"))
+    chunks = export_chunks(call.stop_list, fmt)
     first = await run_in_threadpool(next, chunks)
     headers = {"Content-Disposition": f'attachment; filename="stop-list.{fmt}"'}
     return StreamingResponse(
@@ -205,38 +204,6 @@ def _shown(raw: object) -> object:
     if raw is None or isinstance(raw, str | int | float | bool):
         return raw
     return str(raw)
-
-
-def _export_chunks(call: ApiCall, fmt: str) -> Iterator[bytes]:
-    formatter = LocalTimeFormatter(call.account.zone)
-    with call.stop_list.listing(with_source=True) as listing:
-        if fmt == "csv":
-            yield b"id,phoneNumber,createdAt,source\n"
-        elif fmt == "json":
-            yield b"["
-        else:
-            yield b""
-        separator = ""
-        for batch in listing.batches:
-            if not batch:
-                continue
-            if fmt == "csv":
-                yield "".join(
-                    f"{i},{n},{formatter(c)},{s}\n"
-                    for i, n, c, s in batch  # type: ignore[misc]
-                ).encode()
-                continue
-            rows = [
-                f'{{"id":{i},"phoneNumber":"{n}","createdAt":"{formatter(c)}","source":"{s}"}}'
-                for i, n, c, s in batch  # type: ignore[misc]
-            ]
-            if fmt == "json":
-                yield (separator + ",".join(rows)).encode()
-                separator = ","
-            else:
-                yield ("\n".join(rows) + "\n").encode()
-        if fmt == "json":
-            yield b"]"
 
 
 def _prepend(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:

@@ -10,6 +10,7 @@ from stoplist.cli.inbound import inbound_app, keywords_app
 from stoplist.cli.remote import remote_app
 from stoplist.cli.serve import serve
 from stoplist.cli.sync import sync
+from stoplist.cli.transfer import export_command, import_command
 from stoplist.cli.webhooks import webhooks_app
 
 app = typer.Typer(
@@ -26,6 +27,8 @@ app.add_typer(keywords_app, name="keywords")
 app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(remote_app, name="remote")
 app.command()(sync)
+app.command("import")(import_command)
+app.command("export")(export_command)
 
 
 def main() -> None:
