@@ -46,6 +46,9 @@ _TYPE_DESCS = (
 )
 
 _Desc = tuple[frozenset[int], re.Pattern[str]]
+_UNSEEN = object()
+_BY_PREFIX: dict[str, object] = {}
+"""Calling code (or None) by the digits after ``+``; filled as numbers arrive."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +59,11 @@ class _Region:
     types_any_length: re.Pattern[str] | None
 
     def valid(self, nsn: str) -> bool:
-        if self.general is None or not _matches(self.general, nsn):
+        general = self.general
+        if general is None:
+            return False
+        lengths, general_pattern = general
+        if (lengths and len(nsn) not in lengths) or general_pattern.fullmatch(nsn) is None:
             return False
         pattern = self.types_by_length.get(len(nsn), self.types_any_length)
         return pattern is not None and pattern.fullmatch(nsn) is not None
@@ -81,25 +88,36 @@ class _CallingCode:
         return False
 
 
+def is_e164_shaped(text: str) -> bool:
+    """``+`` then 7 to 15 ASCII digits, the first not 0 (string methods beat a regex)."""
+    return (
+        8 <= len(text) <= 16
+        and text[0] == "+"
+        and text.isascii()
+        and text[1:].isdigit()
+        and text[1] != "0"
+    )
+
+
 def is_canonical(text: str) -> bool:
     """True only when ``normalize(text)`` would return ``text`` unchanged."""
-    if E164_SHAPE.fullmatch(text) is None:
-        return False
-    digits = text[1:]
-    for size in (1, 2, 3):
-        code = _calling_code(int(digits[:size]))
+    return is_e164_shaped(text) and is_canonical_shaped(text)
+
+
+def is_canonical_shaped(text: str) -> bool:
+    """``is_canonical`` for a text already known to be E.164-shaped."""
+    for end in (2, 3, 4):
+        prefix = text[1:end]
+        code = _BY_PREFIX.get(prefix, _UNSEEN)
+        if code is _UNSEEN:
+            code = _BY_PREFIX[prefix] = _calling_code(int(prefix))
         if code is None:
             continue
-        nsn = digits[size:]
+        nsn = text[end:]
         if code.national_prefix is not None and code.national_prefix.match(nsn):
             return False
-        return code.valid(nsn)
+        return code.valid(nsn)  # type: ignore[union-attr]
     return False
-
-
-def _matches(desc: _Desc, nsn: str) -> bool:
-    lengths, pattern = desc
-    return (not lengths or len(nsn) in lengths) and pattern.fullmatch(nsn) is not None
 
 
 @cache

@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from stoplist.domain.canonical import E164_SHAPE, is_canonical
+from stoplist.domain.canonical import is_canonical_shaped, is_e164_shaped
 from stoplist.domain.errors import InvalidParameter, StoplistError
 from stoplist.domain.models import Stop
 from stoplist.domain.stops import StopList
@@ -68,7 +68,7 @@ def filter_numbers(stop_list: StopList, inputs: Sequence[object]) -> Verdicts:
     numbers: list[str | None] = [None] * len(inputs)
     shaped: list[int] = []
     for index, raw in enumerate(inputs):
-        if isinstance(raw, str) and E164_SHAPE.fullmatch(raw):
+        if isinstance(raw, str) and is_e164_shaped(raw):
             numbers[index] = raw
             shaped.append(index)
         else:
@@ -89,7 +89,7 @@ def filter_numbers(stop_list: StopList, inputs: Sequence[object]) -> Verdicts:
         for index in shaped:
             number = numbers[index]
             assert number is not None
-            if number in stops or is_canonical(number):
+            if number in stops or is_canonical_shaped(number):
                 continue
             normal = _normalize(stop_list, number)
             numbers[index] = normal
@@ -109,10 +109,10 @@ def check_number(stop_list: StopList, raw: object) -> tuple[str, Stop | None]:
     Raises the contract's error when ``raw`` is not a number.
     """
     account_id = stop_list.account.id
-    if isinstance(raw, str) and E164_SHAPE.fullmatch(raw):
+    if isinstance(raw, str) and is_e164_shaped(raw):
         with stop_list.db.read() as conn:
             stop = stop_store.find_by_number(conn, account_id, raw)
-        if stop is not None or is_canonical(raw):
+        if stop is not None or is_canonical_shaped(raw):
             return raw, stop
     number = stop_list.normalize(raw)
     with stop_list.db.read() as conn:
