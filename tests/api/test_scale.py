@@ -1,0 +1,130 @@
+"""The server at scale: flat memory while streaming, and several workers on one port."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import insert
+
+from stoplist.domain import clock
+from stoplist.domain.accounts import Accounts
+from stoplist.storage.schema import stops
+from tests.support import Server
+
+SMALL = 20_000
+LARGE = 200_000
+
+
+def _fill(db, account_id: int, count: int) -> None:
+    """Put ``count`` stops straight into the table (no events: only listing is measured)."""
+    now = clock.now_us()
+    batch = 20_000
+    with db.write() as conn:
+        for start in range(0, count, batch):
+            conn.execute(
+                insert(stops),
+                [
+                    {
+                        "account_id": account_id,
+                        "phone_number": f"+336{account_id % 10}{i:07d}",
+                        "created_at": now - i * 1_000_000,
+                        "source": "import",
+                    }
+                    for i in range(start, min(start + batch, count))
+                ],
+            )
+
+
+def _memory_kib(pid: int) -> dict[str, int]:
+    values = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, rest = line.partition(":")
+        if name in ("VmHWM", "VmRSS"):
+            values[name] = int(rest.split()[0])
+    return values
+
+
+def _stream(base_url: str, api_key: str, fmt: str) -> int:
+    """Read a whole listing without keeping it; returns its size in bytes."""
+    size = 0
+    path = "/v1/stop-sms/list" if fmt == "json" else "/v1/stop-sms/export"
+    params = {"apiKey": api_key} if fmt == "json" else {"apiKey": api_key, "format": fmt}
+    with httpx.stream("GET", base_url + path, params=params, timeout=300) as answer:
+        assert answer.status_code == 200
+        for chunk in answer.iter_raw():
+            size += len(chunk)
+    return size
+
+
+def test_streaming_memory_does_not_grow_with_the_list(db, database_url, tmp_path):
+    small = Accounts(db).create("rss-small")
+    large = Accounts(db).create("rss-large")
+    _fill(db, small.account.id, SMALL)
+    _fill(db, large.account.id, LARGE)
+    server = Server(database_url, tmp_path / "rss.log").start()
+    try:
+        pid = server.process.pid  # one worker: the server process itself serves
+        _stream(server.base_url, small.api_key, "json")  # warm up: imports, pools, caches
+        before = _memory_kib(pid)["VmHWM"]
+        small_bytes = _stream(server.base_url, small.api_key, "json")
+        after_small = _memory_kib(pid)["VmHWM"]
+        large_bytes = _stream(server.base_url, large.api_key, "json")
+        _stream(server.base_url, large.api_key, "csv")
+        after_large = _memory_kib(pid)["VmHWM"]
+    finally:
+        server.stop()
+    assert large_bytes > 9 * small_bytes
+    # Ten times the entries: a server that held the list (or its answer)
+    # would need tens of megabytes more for the large one.
+    growth_small = after_small - before
+    growth_large = after_large - after_small
+    assert growth_large < 8 * 1024, (before, after_small, after_large)
+    assert growth_large < max(4 * 1024, 3 * growth_small + 2 * 1024)
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children = (task / "children").read_text().split()
+        found += [int(child) for child in children]
+    return found
+
+
+@pytest.mark.parametrize("number", ["+33699999999"])
+def test_two_workers_on_one_port_stay_correct(db, database_url, tmp_path, number):
+    created = Accounts(db).create("two-workers")
+    server = Server(database_url, tmp_path / "workers.log", extra_args=("--workers", "2"))
+    server.start()
+    try:
+        assert len(_children(server.process.pid)) >= 2
+        answers: list[dict[str, object]] = []
+        lock = threading.Lock()
+
+        def add() -> None:
+            with httpx.Client(base_url=server.base_url, timeout=60) as client:
+                for _ in range(5):
+                    body = client.post(
+                        "/v1/stop-sms/add",
+                        json={"apiKey": created.api_key, "phoneNumber": number},
+                    ).json()
+                    with lock:
+                        answers.append(body)
+
+        threads = [threading.Thread(target=add) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        listed = httpx.get(
+            f"{server.base_url}/v1/stop-sms/list", params={"apiKey": created.api_key}
+        ).json()
+    finally:
+        server.stop()
+    assert listed["nbData"] == 1
+    stop_id = listed["data"][0]["id"]
+    assert sum(1 for body in answers if body["success"]) == 1
+    assert all(body.get("stopId") == stop_id for body in answers)
+    assert {body["code"] for body in answers} == {200, 3}

@@ -1,0 +1,124 @@
+"""``stoplist import`` and ``stoplist export`` on real databases."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import pty
+import subprocess
+
+from stoplist.domain.accounts import Accounts
+from tests.support import run_cli, stoplist_command
+
+
+def _account(db, name):
+    return Accounts(db).create(name).account
+
+
+def test_import_then_export(db, database_url, tmp_path):
+    account = _account(db, "transfer-basic")
+    source = tmp_path / "list.csv"
+    source.write_text(
+        "phone_number,name\n0612345678,Ann\nhello,Bob\n0611111111,Cid\n0612345678,X\n"
+    )
+    args = ("--account", account.name, "--database", database_url)
+    out = run_cli("import", str(source), *args, "--json").stdout
+    report = json.loads(out)
+    assert report == {
+        "added": 2,
+        "alreadyStopped": 1,
+        "invalid": 1,
+        "invalidLines": [{"line": 3, "input": "hello", "code": 9}],
+        "optedIn": 0,
+    }
+    again = run_cli("import", str(source), *args).stdout
+    assert "added 0" in again and "already stopped 3" in again and "line 3" in again
+
+    exported = run_cli("export", *args).stdout
+    rows = list(csv.reader(io.StringIO(exported)))
+    assert rows[0] == ["id", "phoneNumber", "createdAt", "source"]
+    assert [(row[1], row[3]) for row in rows[1:]] == [
+        ("+33612345678", "import"),
+        ("+33611111111", "import"),
+    ]
+    target = tmp_path / "out.ndjson"
+    run_cli("export", *args, "--format", "ndjson", "--output", str(target))
+    lines = [json.loads(line) for line in target.read_text().splitlines()]
+    assert [line["phoneNumber"] for line in lines] == ["+33612345678", "+33611111111"]
+    as_json = json.loads(run_cli("export", *args, "--format", "json").stdout)
+    assert as_json == lines
+
+
+def test_import_from_stdin(db, database_url):
+    account = _account(db, "transfer-stdin")
+    result = run_cli(
+        "import",
+        "-",
+        "--account",
+        account.name,
+        "--database",
+        database_url,
+        "--json",
+        input="+33612345678\n+33612345679\n",
+    )
+    assert json.loads(result.stdout)["added"] == 2
+    assert result.stderr == ""  # no progress bar when stderr is not a terminal
+
+
+def test_errors(db, database_url, tmp_path):
+    account = _account(db, "transfer-errors")
+    missing = run_cli(
+        "import",
+        str(tmp_path / "nope.csv"),
+        "--account",
+        account.name,
+        "--database",
+        database_url,
+        check=False,
+    )
+    assert missing.returncode == 1 and "no such file" in missing.stderr
+    unknown = run_cli("export", "--account", "nobody-here", "--database", database_url, check=False)
+    assert unknown.returncode == 1 and "nobody-here" in unknown.stderr
+    bad = run_cli(
+        "export",
+        "--account",
+        account.name,
+        "--format",
+        "xls",
+        "--database",
+        database_url,
+        check=False,
+    )
+    assert bad.returncode == 1 and "csv, json or ndjson" in bad.stderr
+
+
+def test_progress_bar_on_a_terminal(db, database_url, tmp_path):
+    account = _account(db, "transfer-tty")
+    source = tmp_path / "big.txt"
+    source.write_text("".join(f"+3361{i:07d}\n" for i in range(20_000)))
+    master, slave = pty.openpty()
+    process = subprocess.Popen(
+        stoplist_command(
+            "import", str(source), "--account", account.name, "--database", database_url
+        ),
+        stdout=subprocess.PIPE,
+        stderr=slave,
+        env={**os.environ, "TERM": "xterm", "COLUMNS": "100"},
+    )
+    os.close(slave)
+    drawn = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    stdout, _ = process.communicate(timeout=120)
+    os.close(master)
+    assert process.returncode == 0
+    assert b"added 20000" in stdout
+    assert b"import" in drawn and b"\x1b[" in drawn  # a bar, drawn with terminal codes
