@@ -241,10 +241,19 @@ class Outbox:
         self.lease = int(lease_seconds() * clock.MICROS)
 
     def claim_due(self, limit: int = 50) -> list[Claimed]:
+        """Claim up to ``limit`` due deliveries for this process.
+
+        The idle case (nothing due) only reads, so polling never takes
+        SQLite's write lock away from inbound requests.
+        """
         now = clock.now_us()
+        with self.db.read() as conn:
+            candidates = store.due_ids(conn, now, limit)
+        if not candidates:
+            return []
         claimed: list[Claimed] = []
         with self.db.write() as conn:
-            for delivery_id in store.due_ids(conn, now, limit):
+            for delivery_id in candidates:
                 if not store.claim(conn, delivery_id, now, now + self.lease):
                     continue
                 delivery = store.find_delivery(conn, delivery_id)
