@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from stoplist.api import docs, history, render, stop_sms, suppression
+from stoplist.api import docs, history, render, stop_sms, suppression, webhooks
 from stoplist.api.access_log import AccessLogMiddleware
 from stoplist.api.call import DEFAULT_MAX_BODY_BYTES
 from stoplist.api.negotiation import language, response_format
@@ -88,6 +88,10 @@ def routes() -> list[BaseRoute]:
         Route("/v1/stop-sms/add", stop_sms.add_stop, methods=_BOTH),
         Route("/v1/stop-sms/delete", stop_sms.delete_stop, methods=_BOTH),
         Route("/v1/stop-sms/history", history.history, methods=_BOTH),
+        Route("/v1/webhooks/list", webhooks.list_endpoints, methods=_BOTH),
+        Route("/v1/webhooks/add", webhooks.add_endpoint, methods=["POST"]),
+        Route("/v1/webhooks/delete", webhooks.delete_endpoint, methods=["POST"]),
+        Route("/v1/webhooks/deliveries", webhooks.list_deliveries, methods=_BOTH),
         Route("/v1/stop-sms/check", suppression.check, methods=_BOTH),
         Route("/v1/stop-sms/filter", suppression.filter_list, methods=["POST"]),
         Route("/v1/stop-sms/export", suppression.export, methods=["GET"]),

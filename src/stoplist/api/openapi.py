@@ -87,6 +87,31 @@ _AUTH_ERRORS = {
 }
 
 
+def _webhook_paths() -> dict[str, Any]:
+    ok = {"type": "object", "properties": {"success": {"type": "boolean"}}}
+    errors = {**_AUTH_ERRORS, "400": "Code 91: missing or invalid parameter"}
+
+    def operation(summary: str, parameters: list[dict[str, Any]]) -> dict[str, Any]:
+        return _compatible(summary, summary + " (extension).", parameters, ok, errors, _body({}))
+
+    url = _query("url", "Absolute http(s) URL to POST events to", {"type": "string"})
+    endpoint_id = _query("id", "The endpoint's id", {"type": "integer"})
+    status = _query("status", "pending, delivered, failed or cancelled", {"type": "string"})
+    limit = _query("limit", "1..1000 (default 100)", {"type": "integer"})
+    add = operation("Register a webhook endpoint; the answer carries its secret, once", [url])
+    delete = operation("Remove a webhook endpoint", [endpoint_id])
+    paths = {
+        "/v1/webhooks/list": operation("List webhook endpoints", []),
+        "/v1/webhooks/add": {"post": add["post"]},
+        "/v1/webhooks/delete": {"post": delete["post"]},
+        "/v1/webhooks/deliveries": operation("Recent webhook deliveries", [status, limit]),
+    }
+    for path in paths.values():
+        for method in path.values():
+            method["tags"] = ["webhooks"]
+    return paths
+
+
 def _inbound() -> dict[str, Any]:
     operation = {
         "summary": "Receive a reply forwarded by an SMS provider",
@@ -173,6 +198,7 @@ def paths() -> dict[str, Any]:
             _body({"apiKey": {"type": "string"}, "phoneNumber": {"type": "string"}}),
         ),
         "/inbound/{token}/{provider}": _inbound(),
+        **_webhook_paths(),
         "/healthz": {
             "get": {
                 "summary": "Liveness",
