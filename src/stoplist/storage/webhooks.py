@@ -54,9 +54,7 @@ class AttemptRow:
 
 
 def _endpoint(row: Row[Any]) -> EndpointRow:
-    return EndpointRow(
-        row.id, row.account_id, row.url, row.secret, row.created_at, row.disabled_at
-    )
+    return EndpointRow(row.id, row.account_id, row.url, row.secret, row.created_at, row.disabled_at)
 
 
 def _delivery(row: Row[Any]) -> DeliveryRow:
@@ -129,9 +127,7 @@ def due_ids(conn: Connection, now: int, limit: int) -> list[int]:
 
 
 def _unlocked(now: int) -> Any:
-    return or_(
-        webhook_deliveries.c.locked_until.is_(None), webhook_deliveries.c.locked_until < now
-    )
+    return or_(webhook_deliveries.c.locked_until.is_(None), webhook_deliveries.c.locked_until < now)
 
 
 def claim(conn: Connection, delivery_id: int, now: int, locked_until: int) -> bool:
