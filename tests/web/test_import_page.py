@@ -1,0 +1,77 @@
+"""Importing from the dashboard: in the browser, without JavaScript, and the progress stream."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import httpx
+from playwright.sync_api import Page, expect
+
+from stoplist.domain.stops import StopList
+from tests.support import Server
+from tests.web.conftest import csrf_token_of, sign_in_http, sign_in_with_key
+
+CSV = b"\xef\xbb\xbfphoneNumber\n0612121212\nnot a number\n"
+
+
+def test_import_without_javascript_answers_with_the_summary(server: Server, db, account):
+    with httpx.Client(base_url=server.base_url, headers={"Accept-Language": "en"}) as client:
+        sign_in_http(client, method="key", api_key=account.api_key)
+        token = csrf_token_of(client.get("/dashboard/import"))
+        answer = client.post(
+            "/dashboard/import",
+            data={"csrf_token": token},
+            files={"file": ("numbers.csv", CSV, "text/csv")},
+        )
+    assert answer.status_code == 200
+    assert 'id="import-added">1<' in answer.text and 'id="import-invalid">1<' in answer.text
+    assert StopList(db, account.account).find("0612121212") is not None
+
+
+def test_import_progress_stream_ends_with_the_result(server: Server, db, account):
+    with httpx.Client(base_url=server.base_url, headers={"Accept-Language": "en"}) as client:
+        sign_in_http(client, method="key", api_key=account.api_key)
+        token = csrf_token_of(client.get("/dashboard/import"))
+        answer = client.post(
+            "/dashboard/import",
+            data={"csrf_token": token},
+            files={"file": ("numbers.csv", CSV, "text/csv")},
+            headers={"X-Import-Progress": "1"},
+        )
+        refused = client.post(
+            "/dashboard/import",
+            files={"file": ("numbers.csv", CSV, "text/csv")},
+            headers={"X-Import-Progress": "1"},
+        )
+    head, _, result = answer.text.partition("\n--result--\n")
+    assert head.splitlines()[0] == "progress 0 3" and head.splitlines()[-1] == "progress 3 3"
+    assert 'id="import-added">1<' in result and "<html" not in result
+    assert refused.status_code == 403
+
+
+def test_import_a_csv_with_progress_and_a_summary(page: Page, db, account, tmp_path):
+    StopList(db, account.account).add("0611111111")
+    upload = tmp_path / "customers.csv"
+    upload.write_text(
+        "name;phone_number\nAnn;06 11 11 11 11\nBob;+33 6 22 22 22 22\nCarl;hello\nDan;0633333333\n"
+    )
+    sign_in_with_key(page, account.api_key)
+    page.get_by_role("link", name="Import").click()
+    page.get_by_label("File").set_input_files(upload)
+    page.get_by_role("button", name="Import").click()
+    expect(page.locator("#import-phase")).to_have_text("Import finished.")
+    expect(page.locator("#import-added")).to_have_text("2")
+    expect(page.locator("#import-already")).to_have_text("1")
+    expect(page.locator("#import-invalid")).to_have_text("1")
+    expect(page.locator("#invalid-lines")).to_contain_text("hello")
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download the invalid lines (CSV)").click()
+    rows = list(csv.reader(io.StringIO(download_info.value.path().read_text())))
+    assert rows == [["line", "input", "code"], ["4", "hello", "9"]]
+
+    listed = StopList(db, account.account)
+    assert listed.find("+33622222222") is not None and listed.find("0633333333") is not None
+    page.goto("/dashboard/numbers?origin=import")
+    expect(page.locator("table.numbers tbody tr")).to_have_count(2)
