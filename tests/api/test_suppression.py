@@ -371,3 +371,11 @@ def test_import_needs_a_key_outside_the_body(http, account):
     answer = http.post("/v1/stop-sms/import", content=b"0612345678\n")
     assert answer.status_code == 401
     assert answer.json()["code"] == 1
+
+
+def test_openapi_describes_the_extensions(http):
+    paths = http.get("/openapi.json").json()["paths"]
+    for path in ("check", "filter", "export", "import"):
+        assert f"/v1/stop-sms/{path}" in paths
+    names = [p["name"] for p in paths["/v1/stop-sms/list"]["get"]["parameters"] if "name" in p]
+    assert {"limit", "after", "since", "until"} <= set(names)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from stoplist import __version__
+from stoplist.api import suppression_spec
 
 _API_KEY = {"$ref": "#/components/parameters/apiKey"}
 _FORMAT = {"$ref": "#/components/parameters/format"}
@@ -148,8 +149,9 @@ def paths() -> dict[str, Any]:
     return {
         "/v1/stop-sms/list": _compatible(
             "List the stop list",
-            "The whole list, ordered by id and streamed however long it is.",
-            [],
+            "The whole list, ordered by id and streamed however long it is. "
+            "With limit or after, one page ending with nextAfter (extension).",
+            suppression_spec.LIST_PARAMETERS,
             {"$ref": "#/components/schemas/StopList"},
             _AUTH_ERRORS,
             _body({"apiKey": {"type": "string"}, "_format": {"type": "string"}}),
@@ -197,6 +199,7 @@ def paths() -> dict[str, Any]:
             {**_AUTH_ERRORS, "400": "Code 2 (no number), 9 (invalid number) or 90"},
             _body({"apiKey": {"type": "string"}, "phoneNumber": {"type": "string"}}),
         ),
+        **suppression_spec.paths(),
         "/inbound/{token}/{provider}": _inbound(),
         **_webhook_paths(),
         "/healthz": {

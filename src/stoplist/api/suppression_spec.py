@@ -1,0 +1,193 @@
+"""OpenAPI paths of the suppression extensions (check, filter, export, import).
+
+Kept beside ``openapi.py`` so that each area describes its own endpoints.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_API_KEY = {"$ref": "#/components/parameters/apiKey"}
+_FORMAT = {"$ref": "#/components/parameters/format"}
+_ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+def _query(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "description": description,
+            "schema": schema}  # fmt: skip
+
+
+def _answer(description: str, schema: dict[str, Any], media: str = "application/json") -> Any:
+    content: dict[str, Any] = {media: {"schema": schema}}
+    if media == "application/json":
+        content["application/xml"] = {"schema": {"type": "string"}}
+    return {"description": description, "content": content}
+
+
+def _errors(extra: dict[str, str]) -> dict[str, Any]:
+    table = {
+        "401": "Code 1 (no API key) or 10 (unknown or revoked key)",
+        "413": "Body too large",
+        **extra,
+    }
+    return {
+        status: {"description": text, "content": {"application/json": {"schema": _ERROR}}}
+        for status, text in table.items()
+    }
+
+
+LIST_PARAMETERS = [
+    _query("limit", "At most this many entries (1..10000); the answer ends with nextAfter",
+           {"type": "integer", "minimum": 1, "maximum": 10000}),
+    _query("after", "Only entries with a greater id (keyset paging)", {"type": "integer"}),
+    _query("since", "createdAt at or after (YYYY-MM-DD[ HH:MM:SS] in the account's zone, "
+           "or ISO 8601 with an offset)", {"type": "string"}),
+    _query("until", "createdAt before (same forms as since)", {"type": "string"}),
+]  # fmt: skip
+
+_CHECK = {
+    "type": "object",
+    "properties": {
+        "success": {"type": "boolean"},
+        "code": {"type": "integer"},
+        "phoneNumber": {"type": "string"},
+        "stopped": {"type": "boolean"},
+        "stopId": {"type": "integer", "description": "Only when stopped"},
+        "createdAt": {"type": "string", "description": "Only when stopped"},
+    },
+}
+_FILTER = {
+    "type": "object",
+    "properties": {
+        "success": {"type": "boolean"},
+        "code": {"type": "integer"},
+        "nbData": {"type": "integer"},
+        "counts": {
+            "type": "object",
+            "properties": {k: {"type": "integer"} for k in ("allowed", "stopped", "invalid")},
+        },
+        "data": {
+            "type": "array",
+            "description": "One item per input, in input order",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "phoneNumber": {"type": "string"},
+                    "input": {"description": "The input as sent, when invalid"},
+                    "status": {"enum": ["allowed", "stopped", "invalid"]},
+                    "stopId": {"type": "integer"},
+                    "code": {"type": "integer", "description": "9 when invalid"},
+                },
+            },
+        },
+    },
+}
+_IMPORT = {
+    "type": "object",
+    "properties": {
+        "success": {"type": "boolean"},
+        "code": {"type": "integer"},
+        "added": {"type": "integer"},
+        "alreadyStopped": {"type": "integer"},
+        "invalid": {"type": "integer"},
+        "invalidLines": {
+            "type": "array",
+            "description": "The first 10,000 invalid lines",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "line": {"type": "integer"},
+                    "input": {"type": "string"},
+                    "code": {"type": "integer"},
+                },
+            },
+        },
+        "optedIn": {
+            "type": "integer",
+            "description": "Numbers left off because they were opted back in or removed",
+        },
+    },
+}
+
+
+def paths() -> dict[str, Any]:
+    phone = _query("phoneNumber", "The number, in E.164 or any national form", {"type": "string"})
+    check = {
+        "summary": "Is this number stopped? (extension)",
+        "tags": ["suppression"],
+        "parameters": [_API_KEY, _FORMAT, phone],
+        "responses": {
+            "200": _answer("The verdict", _CHECK),
+            **_errors({"400": "Code 2 (no number), 9 (invalid number) or 90"}),
+        },
+    }
+    return {
+        "/v1/stop-sms/check": {"get": check, "post": check},
+        "/v1/stop-sms/filter": {
+            "post": {
+                "summary": "Which of these numbers may be texted? (extension)",
+                "description": "Up to 1,000,000 numbers in any accepted form, as "
+                '`{"phoneNumbers":[...]}` or a text body of one number per line (then '
+                "`apiKey` in the query or a header). Numbers already in E.164 take a fast "
+                "path that never changes the verdict.",
+                "tags": ["suppression"],
+                "parameters": [_API_KEY, _FORMAT],
+                "requestBody": {
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {
+                                    "apiKey": {"type": "string"},
+                                    "phoneNumbers": {"type": "array", "items": {}},
+                                },
+                            }
+                        },
+                        "text/plain": {"schema": {"type": "string"}},
+                    }
+                },
+                "responses": {
+                    "200": _answer("One verdict per input", _FILTER),
+                    **_errors({"400": "Code 2 (no numbers), 90, or 91 (over 1,000,000)"}),
+                },
+            }
+        },
+        "/v1/stop-sms/export": {
+            "get": {
+                "summary": "The whole list as CSV, JSON or NDJSON, streamed (extension)",
+                "tags": ["suppression"],
+                "parameters": [
+                    _API_KEY,
+                    _query(
+                        "format",
+                        "csv (default), json or ndjson",
+                        {"enum": ["csv", "json", "ndjson"]},
+                    ),
+                ],
+                "responses": {
+                    "200": {
+                        "description": "CSV header id,phoneNumber,createdAt,source",
+                        "content": {
+                            "text/csv": {"schema": {"type": "string"}},
+                            "application/json": {"schema": {"type": "array"}},
+                            "application/x-ndjson": {"schema": {"type": "string"}},
+                        },
+                    },
+                    **_errors({"400": "Code 91: unknown format"}),
+                },
+            }
+        },
+        "/v1/stop-sms/import": {
+            "post": {
+                "summary": "Add the numbers of a file (extension)",
+                "description": "The body is a CSV (first column, or a column named "
+                "phoneNumber, phone_number or number) or one number per line, up to 1 GiB. "
+                "Idempotent; never removes anything and never re-adds a number that was "
+                "opted back in. `apiKey` goes in the query or a header.",
+                "tags": ["suppression"],
+                "parameters": [_API_KEY, _FORMAT],
+                "requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}},
+                "responses": {"200": _answer("What was done", _IMPORT), **_errors({})},
+            }
+        },
+    }
