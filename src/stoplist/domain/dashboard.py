@@ -6,7 +6,6 @@ both the dashboard and the command line. Days are the account's local days.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -154,11 +153,6 @@ class Dashboard:
                 limit=size,
             )
         return Page(stops, total, number, size)
-
-    def export_rows(self) -> Iterator[list[Stop]]:
-        """Every stop, in id order, a batch at a time, from one consistent snapshot."""
-        with self.db.read(snapshot=True) as conn:
-            yield from store.iter_stops(conn, self.account.id)
 
 
 def _local_midnight(day: date, account: Account) -> datetime:

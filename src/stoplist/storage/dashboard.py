@@ -5,7 +5,7 @@ Every query takes the account id and filters on it first.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
@@ -108,19 +108,6 @@ def page_stops(
     return [
         Stop(row.id, row.account_id, row.phone_number, row.created_at, row.source) for row in rows
     ]
-
-
-def iter_stops(
-    conn: Connection, account_id: int, *, batch_size: int = 5000
-) -> Iterator[list[Stop]]:
-    """Every stop of the account in id order, a batch at a time (for exports)."""
-    query = select(stops).where(stops.c.account_id == account_id).order_by(stops.c.id)
-    result = conn.execution_options(stream_results=True, yield_per=batch_size).execute(query)
-    for partition in result.partitions():
-        yield [
-            Stop(row.id, row.account_id, row.phone_number, row.created_at, row.source)
-            for row in partition
-        ]
 
 
 def password_hash(conn: Connection, account_id: int) -> str | None:

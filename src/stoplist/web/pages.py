@@ -7,10 +7,7 @@ change the list) stays in ``stoplist.domain``.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from collections.abc import Iterator
 from datetime import date
 
 from starlette.concurrency import run_in_threadpool
@@ -26,6 +23,7 @@ from stoplist.domain.errors import (
     StopNotFound,
 )
 from stoplist.domain.events import Source
+from stoplist.domain.exports import export_chunks
 from stoplist.domain.models import Stop
 from stoplist.web.chart import activity_svg
 from stoplist.web.context import PREFIX, PageContext, Refused, page, safe_next
@@ -228,25 +226,11 @@ def _day(value: str | None) -> date | None:
 
 @page
 async def export(ctx: PageContext) -> Response:
-    dashboard = Dashboard(ctx.db, ctx.signed_in)
-    local = ctx.local
+    """The whole list as CSV, in the same format as the API's and the CLI's export."""
     safe_name = re.sub(r"[^A-Za-z0-9_.-]+", "-", ctx.signed_in.name).strip("-") or "account"
     today = clock.from_us(clock.now_us(), ctx.signed_in.zone).date().isoformat()
-
-    def lines() -> Iterator[str]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(["id", "phoneNumber", "createdAt", "source"])
-        for batch in dashboard.export_rows():
-            for stop in batch:
-                writer.writerow([stop.id, stop.phone_number, local(stop.created_at), stop.source])
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-        yield buffer.getvalue()
-
     return StreamingResponse(
-        lines(),
+        export_chunks(ctx.stop_list, "csv"),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="stoplist-{safe_name}-{today}.csv"'},
     )
