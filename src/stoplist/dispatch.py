@@ -58,7 +58,18 @@ class Dispatcher:
             if not claimed:
                 return total
             total += len(claimed)
-            await asyncio.gather(*(self._deliver(client, item) for item in claimed))
+            results = await asyncio.gather(*(self._send(client, item) for item in claimed))
+            outcomes = list(zip(claimed, results, strict=True))
+            statuses = await run_in_threadpool(self.outbox.complete, outcomes)
+            for (item, result), status in zip(outcomes, statuses, strict=True):
+                if status != "delivered":
+                    logger.warning(
+                        "webhook delivery %d to endpoint %d failed (%s), now %s",
+                        item.delivery.id,
+                        item.delivery.endpoint_id,
+                        result.error or result.status_code,
+                        status,
+                    )
 
     async def run_forever(self) -> None:
         loop = asyncio.get_running_loop()
@@ -76,18 +87,9 @@ class Dispatcher:
         finally:
             undo()
 
-    async def _deliver(self, client: httpx.AsyncClient, item: Claimed) -> None:
+    async def _send(self, client: httpx.AsyncClient, item: Claimed) -> AttemptResult:
         async with self._limit:
-            result = await send(client, item)
-        status = await run_in_threadpool(self.outbox.complete, item, result)
-        if status != "delivered":
-            logger.warning(
-                "webhook delivery %d to endpoint %d failed (%s), now %s",
-                item.delivery.id,
-                item.delivery.endpoint_id,
-                result.error or result.status_code,
-                status,
-            )
+            return await send(client, item)
 
 
 async def send(client: httpx.AsyncClient, item: Claimed) -> AttemptResult:

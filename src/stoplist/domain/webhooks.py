@@ -263,29 +263,32 @@ class Outbox:
                 claimed.append(Claimed(delivery, endpoint.url, endpoint.secret))
         return claimed
 
-    def complete(self, claimed: Claimed, result: AttemptResult) -> str:
-        """Record an attempt; returns the delivery's new status."""
-        delivery = claimed.delivery
+    def complete(self, outcomes: list[tuple[Claimed, AttemptResult]]) -> list[str]:
+        """Record a batch of attempts in one transaction; returns each delivery's new status."""
         now = clock.now_us()
-        next_attempt_at = None
-        if result.ok:
-            status = store.DELIVERED
-        else:
-            next_attempt_at = now + retry_delay(delivery.attempts + 1)
-            within = next_attempt_at <= delivery.created_at + RETRY_WINDOW
-            status = store.PENDING if within else store.FAILED
+        statuses = []
         with self.db.write() as conn:
-            store.finish_attempt(
-                conn,
-                delivery.id,
-                attempted_at=now,
-                status_code=result.status_code,
-                error=result.error,
-                duration_ms=result.duration_ms,
-                status=status,
-                next_attempt_at=next_attempt_at,
-            )
-        return status
+            for claimed, result in outcomes:
+                delivery = claimed.delivery
+                next_attempt_at = None
+                if result.ok:
+                    status = store.DELIVERED
+                else:
+                    next_attempt_at = now + retry_delay(delivery.attempts + 1)
+                    within = next_attempt_at <= delivery.created_at + RETRY_WINDOW
+                    status = store.PENDING if within else store.FAILED
+                store.finish_attempt(
+                    conn,
+                    delivery.id,
+                    attempted_at=now,
+                    status_code=result.status_code,
+                    error=result.error,
+                    duration_ms=result.duration_ms,
+                    status=status,
+                    next_attempt_at=next_attempt_at,
+                )
+                statuses.append(status)
+        return statuses
 
     def make_due(self, account: Account | None = None) -> int:
         """Retry every pending delivery now instead of waiting for its backoff."""
