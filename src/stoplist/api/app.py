@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from stoplist.api import docs, history, render, stop_sms, suppression, webhooks
-from stoplist.api.access_log import AccessLogMiddleware
+from stoplist.api.access_log import AccessLogMiddleware, redact_path
 from stoplist.api.call import DEFAULT_MAX_BODY_BYTES
 from stoplist.api.negotiation import language, response_format
 from stoplist.dispatch import run_dispatcher
@@ -70,7 +70,7 @@ async def _on_http_error(request: Request, exc: Exception) -> Response:
 
 
 async def _on_unexpected_error(request: Request, exc: Exception) -> Response:
-    logger.error("unhandled error on %s", request.url.path, exc_info=exc)
+    logger.error("unhandled error on %s", redact_path(request.url.path), exc_info=exc)
     return error_response(request, InternalError())
 
 
