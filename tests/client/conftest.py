@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
 
-from stoplist.client import ApiError, AsyncClient, Client
+from stoplist.client import AsyncClient, Client
 from tests.client.blocking import Blocking
 from tests.support import Server
 
@@ -43,14 +42,3 @@ def api_url(server: Server) -> str:
 @pytest.fixture
 def client(make_client: MakeClient, api_url: str, account: Any) -> Any:
     return make_client(api_url, account.api_key)
-
-
-@contextmanager
-def served(endpoint: str) -> Iterator[None]:
-    """Run a test of an extension endpoint; xfail, saying so, while the server lacks it."""
-    try:
-        yield
-    except ApiError as exc:
-        if exc.code == 404 and exc.status_code == 404:
-            pytest.xfail(f"/v1/stop-sms/{endpoint} is not served by this server yet")
-        raise
