@@ -102,18 +102,16 @@ def _encode_listing(
         if not batch:
             continue
         last_id = batch[-1][0]
-        yield (separator + ",".join(_json_row(row, formatter) for row in batch)).encode()
+        rows = [
+            f'{{"id":{i},"phoneNumber":"{n}","createdAt":"{formatter(c)}"}}' for i, n, c in batch
+        ]
+        yield (separator + ",".join(rows)).encode()
         separator = ","
     if paged:
         next_after = last_id if listing.more else None
         yield f'],"nextAfter":{"null" if next_after is None else next_after}}}'.encode()
     else:
         yield b"]}"
-
-
-def _json_row(row: StopRow, formatter: LocalTimeFormatter) -> str:
-    stop_id, number, created_at = row
-    return f'{{"id":{stop_id},"phoneNumber":"{number}","createdAt":"{formatter(created_at)}"}}'
 
 
 def _xml_row(row: StopRow, formatter: LocalTimeFormatter) -> str:

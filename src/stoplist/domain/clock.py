@@ -58,30 +58,52 @@ class LocalTimeFormatter:
     """Formats instants as ``YYYY-MM-DD HH:MM:SS`` in one zone, fast.
 
     Listing a million stops means a million conversions, so the zone offset is
-    cached per quarter hour and the date string per local day.
+    cached per quarter hour and the text up to the minute per local minute;
+    an instant in the same second as the previous one (rows added by one
+    import) costs a single comparison.
     """
 
     def __init__(self, tz: ZoneInfo) -> None:
         self._tz = tz
         self._offsets: dict[int, int] = {}
-        self._dates: dict[int, str] = {}
+        self._minutes: dict[int, str] = {}
+        self._last_second = -1
+        self._last_text = ""
 
     def __call__(self, instant: int) -> str:
+        second = instant // MICROS
+        if second == self._last_second:
+            return self._last_text
         bucket = instant // _OFFSET_BUCKET
         offset = self._offsets.get(bucket)
         if offset is None:
+            if len(self._offsets) > _CACHE_LIMIT:
+                self._offsets.clear()
             offset = self._offset_at(bucket * _OFFSET_BUCKET)
             self._offsets[bucket] = offset
-        local = instant // MICROS + offset
-        day, seconds = divmod(local, _DAY)
-        date = self._dates.get(day)
-        if date is None:
-            date = datetime.fromtimestamp(day * _DAY, tz=UTC).strftime("%Y-%m-%d")
-            self._dates[day] = date
-        hours, rest = divmod(seconds, 3600)
-        minutes, secs = divmod(rest, 60)
-        return f"{date} {hours:02d}:{minutes:02d}:{secs:02d}"
+        minute, seconds = divmod(second + offset, 60)
+        prefix = self._minutes.get(minute)
+        if prefix is None:
+            if len(self._minutes) > _CACHE_LIMIT:
+                self._minutes.clear()
+            prefix = self._minutes[minute] = _minute_text(minute)
+        text = prefix + _SECONDS[seconds]
+        self._last_second = second
+        self._last_text = text
+        return text
 
     def _offset_at(self, instant: int) -> int:
         offset = from_us(instant, self._tz).utcoffset()
         return int(offset.total_seconds()) if offset else 0
+
+
+_CACHE_LIMIT = 100_000
+_SECONDS = [f"{second:02d}" for second in range(60)]
+
+
+def _minute_text(minute: int) -> str:
+    """``YYYY-MM-DD HH:MM:`` of a local minute count since the epoch."""
+    day, minutes = divmod(minute, 1440)
+    date = datetime.fromtimestamp(day * _DAY, tz=UTC).strftime("%Y-%m-%d")
+    hours, minutes = divmod(minutes, 60)
+    return f"{date} {hours:02d}:{minutes:02d}:"

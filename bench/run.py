@@ -1,0 +1,637 @@
+"""Suppression at scale, measured side by side with what a team would reach for.
+
+Run from the repository root with ``.venv/bin/python -m bench`` (or
+``.venv/bin/python bench/run.py``). It installs wrk and sqlite3 when missing,
+builds its data under ``bench/.data/``, starts its own servers on free
+loopback ports, prints one table and writes it to ``docs/benchmarks.md``.
+Every row compares two things measured in the same run, alternating them,
+each the median of ``--repeat`` repetitions (at least 5).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import re
+import shutil
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT / "src") not in sys.path:
+    sys.path.insert(0, str(ROOT / "src"))
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+import orjson  # noqa: E402
+import psycopg  # noqa: E402
+import redis  # noqa: E402
+
+from stoplist.domain.accounts import Accounts  # noqa: E402
+from stoplist.domain.canonical import is_canonical  # noqa: E402
+from stoplist.domain.imports import import_numbers  # noqa: E402
+from stoplist.domain.stops import StopList  # noqa: E402
+from stoplist.storage.database import Database  # noqa: E402
+
+DATA = ROOT / "bench" / ".data"
+REPORT = ROOT / "docs" / "benchmarks.md"
+PYTHON = sys.executable
+POSTGRES_ADMIN = os.environ.get(
+    "STOPLIST_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+REDIS_URL = os.environ.get("STOPLIST_BENCH_REDIS", "redis://127.0.0.1:6379/0")
+REDIS_KEY = "stoplist-bench:stops"
+LARGE = 1_000_000
+SMALL = 100_000
+FILTER = 100_000
+CONNECTIONS = 32
+
+
+@dataclass
+class Row:
+    name: str
+    ours: str
+    reference: str
+    ratio: str
+    target: str
+    verdict: str
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=5, help="repetitions per measurement")
+    parser.add_argument("--seconds", type=int, default=5, help="length of each wrk run")
+    parser.add_argument("--no-write", action="store_true", help="do not rewrite the report")
+    args = parser.parse_args()
+    repeat = max(5, args.repeat)
+    _ensure_tools()
+    DATA.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    rows: list[Row] = []
+    with _bench_data() as data:
+        rows += _show(_bench_list(data, repeat))
+        rows += _show(_bench_filter(data, repeat))
+        rows += _show(_bench_check(data, repeat, args.seconds))
+        rows += _show(_bench_add(repeat, args.seconds))
+    rows += _show(_bench_import(repeat))
+    table = _table(rows)
+    print()
+    print(table)
+    print(f"\n(total {time.monotonic() - started:.0f} s)")
+    if not args.no_write:
+        _write_report(table, repeat, args.seconds)
+        print(f"written to {REPORT.relative_to(ROOT)}")
+
+
+def _show(rows: list[Row]) -> list[Row]:
+    for row in rows:
+        print(f"   {row.name}: {row.ours} vs {row.reference} -> {row.ratio} ({row.verdict})")
+    return rows
+
+
+# ---------------------------------------------------------------- tools & data
+
+
+def _ensure_tools() -> None:
+    missing = [tool for tool in ("wrk", "sqlite3") if shutil.which(tool) is None]
+    if missing:
+        print(f"installing {' '.join(missing)} ...", flush=True)
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+        subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=True, env=env)
+
+
+@dataclass
+class BenchData:
+    db_path: Path
+    server: Server
+    small_key: str
+    large_key: str
+    stopped: list[str]
+    free: list[str]
+
+
+def _numbers(rng: random.Random, count: int) -> list[str]:
+    """``count`` distinct valid French mobile numbers in E.164."""
+    candidates = (f"+336{n:08d}" for n in rng.sample(range(10**8), count * 2))
+    valid = [number for number in candidates if is_canonical(number)]
+    if len(valid) < count:
+        raise RuntimeError("not enough valid numbers drawn")
+    return valid[:count]
+
+
+@contextmanager
+def _bench_data() -> Iterator[BenchData]:
+    rng = random.Random(20261127)
+    numbers = _numbers(rng, LARGE + FILTER)
+    large, outside = numbers[:LARGE], numbers[LARGE:]
+    db_path = DATA / "lists.db"
+    keys_path = DATA / "lists.keys"
+    if not (db_path.exists() and keys_path.exists()):
+        for stale in DATA.glob("lists.db*"):
+            stale.unlink()
+        print(f"building {db_path.relative_to(ROOT)}: {SMALL:,} and {LARGE:,} stops ...")
+        db = Database(f"sqlite:///{db_path}")
+        db.migrate()
+        accounts = Accounts(db)
+        small = accounts.create("bench-100k")
+        big = accounts.create("bench-1m")
+        import_numbers(StopList(db, small.account), large[:SMALL])
+        import_numbers(StopList(db, big.account), large)
+        db.dispose()
+        keys_path.write_text(f"{small.api_key}\n{big.api_key}\n")
+    small_key, large_key = keys_path.read_text().split()
+    half = FILTER // 2
+    stopped = rng.sample(large, half)
+    free = outside[:half]
+    with Server.stoplist(f"sqlite:///{db_path}") as server:
+        yield BenchData(db_path, server, small_key, large_key, stopped, free)
+
+
+# ---------------------------------------------------------------- servers
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    def __init__(self, command: list[str], env: dict[str, str] | None = None) -> None:
+        self.port = _free_port()
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed by stop)
+        self.process = subprocess.Popen(
+            [part.replace("{port}", str(self.port)) for part in command],
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
+            cwd=ROOT,
+        )
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                self.log.seek(0)
+                raise RuntimeError(f"server exited: {self.log.read().decode()}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"server on {self.port} did not start")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+    def memory_kib(self, field: str = "VmHWM") -> int:
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+        return 0
+
+    @classmethod
+    @contextmanager
+    def stoplist(cls, url: str, workers: int = 1) -> Iterator[Server]:
+        server = cls(
+            [PYTHON, "-m", "stoplist", "serve", "--port", "{port}", "--database", url,
+             "--workers", str(workers), "--log-level", "warning"]
+        )  # fmt: skip
+        try:
+            yield server
+        finally:
+            server.stop()
+
+    @classmethod
+    @contextmanager
+    def bare(cls, static_file: Path | None = None) -> Iterator[Server]:
+        env = {"BENCH_STATIC_FILE": str(static_file)} if static_file else {}
+        server = cls(
+            [PYTHON, "-m", "uvicorn", "bench.bare_app:app", "--port", "{port}",
+             "--no-access-log", "--log-level", "warning", "--no-server-header"],
+            env,
+        )  # fmt: skip
+        try:
+            yield server
+        finally:
+            server.stop()
+
+
+# ---------------------------------------------------------------- measuring
+
+
+def _median(samples: list[float]) -> float:
+    return statistics.median(samples)
+
+
+def _alternate(
+    repeat: int, first: Callable[[], float], second: Callable[[], float]
+) -> tuple[float, float]:
+    """Run the two sides in turn ``repeat`` times, so load drifts hit both alike."""
+    a: list[float] = []
+    b: list[float] = []
+    for _ in range(repeat):
+        a.append(first())
+        b.append(second())
+    return _median(a), _median(b)
+
+
+def _download(url: str, params: dict[str, str] | None = None) -> float:
+    """Seconds to receive the whole body (curl, discarding it)."""
+    query = "?" + "&".join(f"{k}={v}" for k, v in (params or {}).items()) if params else ""
+    result = subprocess.run(
+        ["curl", "-s", "-o", "/dev/null", "-w", "%{time_total} %{http_code}", url + query],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    seconds, status = result.stdout.split()
+    if status != "200":
+        raise RuntimeError(f"{url}: HTTP {status}")
+    return float(seconds)
+
+
+def _wrk(url: str, seconds: int, script: Path | None = None) -> float:
+    """Requests per second from wrk at ``CONNECTIONS`` connections."""
+    command = ["wrk", "-t", "1", "-c", str(CONNECTIONS), "-d", f"{seconds}s", "--latency"]
+    if script:
+        command += ["-s", str(script)]
+    result = subprocess.run([*command, url], capture_output=True, text=True, check=True)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", result.stdout)
+    if errors:
+        raise RuntimeError(f"wrk saw {errors.group(1)} error answers:\n{result.stdout}")
+    match = re.search(r"Requests/sec:\s+([\d.]+)", result.stdout)
+    if not match:
+        raise RuntimeError(result.stdout + result.stderr)
+    return float(match.group(1))
+
+
+# ---------------------------------------------------------------- 1. list
+
+
+def _bench_list(data: BenchData, repeat: int) -> list[Row]:
+    print("1. full list ...", flush=True)
+    server = data.server
+    url = f"{server.base_url}/v1/stop-sms/list"
+    _download(url, {"apiKey": data.small_key})  # warm up
+    rss_start = server.memory_kib()
+    _download(url, {"apiKey": data.small_key})
+    rss_small = server.memory_kib()
+    static_file = DATA / "list-1m.json"
+    with (
+        httpx.stream("GET", url, params={"apiKey": data.large_key}, timeout=600) as answer,
+        static_file.open("wb") as out,
+    ):
+        for chunk in answer.iter_raw():
+            out.write(chunk)
+    rss_large = server.memory_kib()
+    with Server.bare(static_file) as bare:
+        _download(f"{bare.base_url}/static")
+        ours, static = _alternate(
+            repeat,
+            lambda: _download(url, {"apiKey": data.large_key}),
+            lambda: _download(f"{bare.base_url}/static"),
+        )
+    rss_large = max(rss_large, server.memory_kib())
+    size_mb = static_file.stat().st_size / 1e6
+    growth = (rss_large - rss_small) / 1024
+    return [
+        Row(
+            f"full `list` of {LARGE:,} stops, JSON ({size_mb:.0f} MB)",
+            f"{ours:.2f} s",
+            f"static file: {static:.2f} s",
+            f"{ours / static:.2f}×",
+            "≤ 3×",
+            _verdict(ours / static <= 3),
+        ),
+        Row(
+            f"server peak RSS listing {SMALL:,} → {LARGE:,} stops",
+            f"{rss_small / 1024:.0f} → {rss_large / 1024:.0f} MB",
+            f"(after start-up {rss_start / 1024:.0f} MB)",
+            f"+{growth:.1f} MB",
+            "< +30 MB",
+            _verdict(growth < 30),
+        ),
+    ]
+
+
+# ---------------------------------------------------------------- 2. filter
+
+
+def _bench_filter(data: BenchData, repeat: int) -> list[Row]:
+    print("2. filter vs Redis SMISMEMBER ...", flush=True)
+    numbers = data.stopped + data.free
+    random.Random(5).shuffle(numbers)
+    client = redis.Redis.from_url(REDIS_URL)
+    _load_redis(client, data)
+    expected = len(data.stopped)
+    url = f"{data.server.base_url}/v1/stop-sms/filter"
+    body = orjson.dumps({"apiKey": data.large_key, "phoneNumbers": numbers})
+
+    def ours() -> float:
+        with httpx.Client(timeout=600) as http:
+            start = time.perf_counter()
+            answer = http.post(url, content=body)
+            parsed = orjson.loads(answer.content)
+            elapsed = time.perf_counter() - start
+        if parsed["counts"]["stopped"] != expected:
+            raise RuntimeError(f"filter disagrees: {parsed['counts']}")
+        return elapsed
+
+    def theirs() -> float:
+        start = time.perf_counter()
+        pipe = client.pipeline(transaction=False)
+        for offset in range(0, len(numbers), 1000):
+            pipe.smismember(REDIS_KEY, numbers[offset : offset + 1000])
+        replies = pipe.execute()
+        elapsed = time.perf_counter() - start
+        found = sum(sum(reply) for reply in replies)
+        if found != expected:
+            raise RuntimeError(f"Redis disagrees: {found}")
+        return elapsed
+
+    try:
+        ours(), theirs()
+        mine, redis_time = _alternate(repeat, ours, theirs)
+    finally:
+        client.delete(REDIS_KEY)
+        client.close()
+    return [
+        Row(
+            f"`filter` {FILTER:,} E.164 numbers against {LARGE:,} stops",
+            f"{mine * 1000:.0f} ms",
+            f"Redis SMISMEMBER, pipelined: {redis_time * 1000:.0f} ms",
+            f"{mine / redis_time:.2f}×",
+            "≤ 1.0×",
+            _verdict(mine / redis_time <= 1.0),
+        )
+    ]
+
+
+def _load_redis(client: redis.Redis, data: BenchData) -> None:
+    client.delete(REDIS_KEY)
+    connection = sqlite3.connect(data.db_path)
+    try:
+        account = connection.execute("SELECT id FROM accounts WHERE name = 'bench-1m'").fetchone()[
+            0
+        ]
+        cursor = connection.execute(
+            "SELECT phone_number FROM stops WHERE account_id = ?", (account,)
+        )
+        pipe = client.pipeline(transaction=False)
+        while batch := cursor.fetchmany(10_000):
+            pipe.sadd(REDIS_KEY, *[row[0] for row in batch])
+        pipe.execute()
+    finally:
+        connection.close()
+    if client.scard(REDIS_KEY) != LARGE:
+        raise RuntimeError("Redis set not loaded")
+
+
+# ---------------------------------------------------------------- 3. check
+
+
+def _bench_check(data: BenchData, repeat: int, seconds: int) -> list[Row]:
+    print("3. check requests/s vs a constant endpoint ...", flush=True)
+    number = data.stopped[0].replace("+", "%2B")
+    url = f"{data.server.base_url}/v1/stop-sms/check?apiKey={data.large_key}&phoneNumber={number}"
+    with Server.bare() as bare:
+        _wrk(url, 1)
+        _wrk(f"{bare.base_url}/constant", 1)
+        ours, constant = _alternate(
+            repeat, lambda: _wrk(url, seconds), lambda: _wrk(f"{bare.base_url}/constant", seconds)
+        )
+    return [
+        Row(
+            f"`check` at {CONNECTIONS} connections",
+            f"{ours:,.0f} req/s",
+            f"constant endpoint: {constant:,.0f} req/s",
+            f"{ours / constant:.0%}",
+            "≥ 50%",
+            _verdict(ours / constant >= 0.5),
+        )
+    ]
+
+
+# ---------------------------------------------------------------- 4. add
+
+_ADD_SCRIPT = """
+counter = 0
+prefix = os.getenv("BENCH_PREFIX")
+request = function()
+  counter = counter + 1
+  local body = string.format('{"apiKey":"%s","phoneNumber":"+336%s%05d"}',
+                             os.getenv("BENCH_KEY"), prefix, counter)
+  return wrk.format("POST", "/v1/stop-sms/add", {["Content-Type"] = "application/json"}, body)
+end
+"""
+
+
+def _bench_add(repeat: int, seconds: int) -> list[Row]:
+    print("4. durable add on SQLite and PostgreSQL ...", flush=True)
+    script = DATA / "add.lua"
+    script.write_text(_ADD_SCRIPT)
+    results: dict[str, float] = {}
+    sqlite_path = DATA / "add.db"
+    for stale in DATA.glob("add.db*"):
+        stale.unlink()
+    with _postgres_database() as pg_url:
+        urls = {"SQLite": f"sqlite:///{sqlite_path}", "PostgreSQL": pg_url}
+        keys: dict[str, str] = {}
+        for name, url in urls.items():
+            db = Database(url)
+            db.migrate()
+            keys[name] = Accounts(db).create("bench-add").api_key
+            db.dispose()
+        with Server.stoplist(urls["SQLite"]) as lite, Server.stoplist(urls["PostgreSQL"]) as pg:
+            prefixes = iter(range(100, 1000))
+
+            def run(server: Server, key: str) -> float:
+                os.environ["BENCH_KEY"] = key
+                os.environ["BENCH_PREFIX"] = f"{next(prefixes):03d}"
+                return _wrk(server.base_url, seconds, script)
+
+            run(lite, keys["SQLite"])
+            run(pg, keys["PostgreSQL"])
+            results["SQLite"], results["PostgreSQL"] = _alternate(
+                repeat, lambda: run(lite, keys["SQLite"]), lambda: run(pg, keys["PostgreSQL"])
+            )
+    for stale in DATA.glob("add.db*"):
+        stale.unlink()
+    return [
+        Row(
+            f"durable `add` at {CONNECTIONS} connections",
+            f"SQLite: {results['SQLite']:,.0f} req/s",
+            f"PostgreSQL: {results['PostgreSQL']:,.0f} req/s",
+            f"{results['PostgreSQL'] / results['SQLite']:.2f}× (PG/SQLite)",
+            "measured",
+            "—",
+        )
+    ]
+
+
+@contextmanager
+def _postgres_database() -> Iterator[str]:
+    name = f"stoplist_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{POSTGRES_ADMIN.rsplit('/', 1)[0]}/{name}"
+    finally:
+        with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# ---------------------------------------------------------------- 5. import
+
+
+def _bench_import(repeat: int) -> list[Row]:
+    print("5. import a 1,000,000-line CSV vs sqlite3 .import ...", flush=True)
+    csv_path = DATA / "import-1m.csv"
+    if not csv_path.exists():
+        numbers = _numbers(random.Random(99), LARGE)
+        csv_path.write_text("phoneNumber\n" + "\n".join(numbers) + "\n")
+    template = DATA / "empty.db"
+    for stale in DATA.glob("empty.db*"):
+        stale.unlink()
+    db = Database(f"sqlite:///{template}")
+    db.migrate()
+    Accounts(db).create("bench-import")
+    db.dispose()
+    target = DATA / "import.db"
+
+    def fresh(copy_template: bool) -> None:
+        for stale in DATA.glob("import.db*"):
+            stale.unlink()
+        if copy_template:
+            shutil.copy(template, target)
+
+    def ours() -> float:
+        fresh(True)
+        start = time.perf_counter()
+        result = subprocess.run(
+            [PYTHON, "-m", "stoplist", "import", str(csv_path), "--account", "bench-import",
+             "--database", f"sqlite:///{target}", "--json"],
+            capture_output=True, text=True, check=True, cwd=ROOT,
+        )  # fmt: skip
+        elapsed = time.perf_counter() - start
+        if orjson.loads(result.stdout)["added"] != LARGE:
+            raise RuntimeError(result.stdout[:500])
+        return elapsed
+
+    def theirs() -> float:
+        fresh(False)
+        start = time.perf_counter()
+        subprocess.run(
+            ["sqlite3", str(target), "CREATE TABLE t(phoneNumber TEXT);",
+             ".mode csv", f".import --skip 1 {csv_path} t"],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        elapsed = time.perf_counter() - start
+        count = sqlite3.connect(target).execute("SELECT count(*) FROM t").fetchone()[0]
+        if count != LARGE:
+            raise RuntimeError(f"sqlite3 imported {count}")
+        return elapsed
+
+    try:
+        mine, bare = _alternate(repeat, ours, theirs)
+    finally:
+        for stale in [*DATA.glob("import.db*"), *DATA.glob("empty.db*")]:
+            stale.unlink()
+    return [
+        Row(
+            f"import a {LARGE:,}-line CSV (SQLite, `stoplist import`)",
+            f"{mine:.1f} s",
+            f"sqlite3 .import into a bare table: {bare:.1f} s",
+            f"{mine / bare:.1f}×",
+            "≤ 5×",
+            _verdict(mine / bare <= 5),
+        )
+    ]
+
+
+# ---------------------------------------------------------------- report
+
+
+def _verdict(ok: bool) -> str:
+    return "met" if ok else "missed"
+
+
+def _table(rows: list[Row]) -> str:
+    header = ["measurement", "stoplist", "reference", "ratio", "target", ""]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row in rows:
+        cells = [row.name, row.ours, row.reference, row.ratio, row.target, row.verdict]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _machine() -> str:
+    cpu = "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    memory = 0
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal:"):
+            memory = int(line.split()[1]) // 1024 // 1024
+    versions = [
+        f"Python {platform.python_version()}",
+        f"SQLite {sqlite3.sqlite_version}",
+    ]
+    try:
+        with psycopg.connect(POSTGRES_ADMIN) as conn:
+            row = conn.execute("SHOW server_version").fetchone()
+            versions.append(f"PostgreSQL {row[0].split()[0] if row else '?'}")
+    except psycopg.Error:
+        pass
+    try:
+        info = redis.Redis.from_url(REDIS_URL).info("server")
+        versions.append(f"Redis {info['redis_version']}")
+    except redis.RedisError:
+        pass
+    return f"{os.cpu_count()} × {cpu}, {memory} GiB RAM, Linux {platform.release()}; " + ", ".join(
+        versions
+    )
+
+
+def _write_report(table: str, repeat: int, seconds: int) -> None:
+    text = REPORT.read_text() if REPORT.exists() else ""
+    start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+    block = (
+        f"{start}\n"
+        f"Machine: {_machine()}.\n"
+        f"Run: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, median of {repeat} "
+        f"repetitions per side, wrk runs of {seconds} s, one server worker.\n\n"
+        f"{table}\n{end}"
+    )
+    if start in text and end in text:
+        text = text[: text.index(start)] + block + text[text.index(end) + len(end) :]
+    else:
+        text = "# Benchmarks\n\n" + block + "\n"
+    REPORT.write_text(text)
+
+
+if __name__ == "__main__":
+    main()
