@@ -10,7 +10,7 @@ reads them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import orjson
 from sqlalchemy import Connection
@@ -58,7 +58,6 @@ class InboundMessage:
     forced: EventKind | None = None
     """The provider already decided (SMS Partner ``type: stop``, Twilio ``OptOutType``)."""
     part: Part | None = None
-    raw: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,7 +223,6 @@ def _assemble(
         sent_at=min(sent) if sent else None,
         forced=EventKind(forced) if forced else None,
         part=part,
-        raw=message.raw,
     )
 
 
