@@ -10,10 +10,12 @@ import pytest
 from stoplist.domain import clock
 from stoplist.domain.dashboard import Dashboard, Origin
 from stoplist.domain.dashboard_access import (
+    MAX_FAILURES,
     SECRET_KEY_ENV,
     DashboardAccess,
     PasswordRejected,
     SignInFailed,
+    SignInThrottled,
     hash_password,
     verify_password,
 )
@@ -147,3 +149,17 @@ def test_activity_window_follows_the_account_zone(db, account):
     days = Dashboard(db, account.account).activity(days=7, now=now)
     today = clock.from_us(now, PARIS).date()
     assert [d.day for d in days] == [today - timedelta(days=i) for i in range(6, -1, -1)]
+
+
+def test_repeated_wrong_passwords_pause_password_sign_in(db, account):
+    access = DashboardAccess(db)
+    access.set_password(account.account, "the right password")
+    name = account.account.name
+    for _ in range(MAX_FAILURES):
+        with pytest.raises(SignInFailed) as failed:
+            access.sign_in_with_password(name, "a wrong password")
+        assert not isinstance(failed.value, SignInThrottled)
+    with pytest.raises(SignInThrottled):
+        access.sign_in_with_password(name.upper(), "the right password")
+    # Keys still open the dashboard, and other accounts are not affected.
+    assert access.sign_in_with_key(account.api_key).account_id == account.account.id

@@ -13,6 +13,8 @@ import hashlib
 import hmac
 import os
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 
 from stoplist.domain.accounts import Accounts, hash_secret
@@ -28,11 +30,19 @@ MAX_PASSWORD_LENGTH = 1024
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
 _SALT_BYTES = 16
 _HASH_BYTES = 32
+MAX_FAILURES = 10
+FAILURE_WINDOW = 15 * 60
+"""Password attempts per account name and process before sign-in pauses (seconds)."""
+_MAX_TRACKED_NAMES = 10_000
 _DUMMY_HASH = "$".join(["scrypt", "16384", "8", "1", "A" * 22 + "==", "A" * 43 + "="])
 
 
 class SignInFailed(Exception):
     """Wrong key, name or password; deliberately silent about which."""
+
+
+class SignInThrottled(SignInFailed):
+    """Too many wrong passwords for this account lately; API keys still work."""
 
 
 class PasswordRejected(ValueError):
@@ -100,10 +110,41 @@ def _fingerprint(stored_hash: str) -> str:
     return hashlib.sha256(stored_hash.encode()).hexdigest()[:16]
 
 
+class _Failures:
+    """Recent wrong passwords per account name, to slow guessing down.
+
+    Kept in memory per process: API keys are far too random to guess, so only
+    passwords need it, and a restart forgetting the count is acceptable.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seen: dict[str, list[float]] = {}
+
+    def blocked(self, name: str) -> bool:
+        with self._lock:
+            return len(self._recent(name)) >= MAX_FAILURES
+
+    def record(self, name: str) -> None:
+        with self._lock:
+            if len(self._seen) >= _MAX_TRACKED_NAMES:
+                self._seen.clear()
+            self._seen[name] = [*self._recent(name), time.monotonic()]
+
+    def clear(self, name: str) -> None:
+        with self._lock:
+            self._seen.pop(name, None)
+
+    def _recent(self, name: str) -> list[float]:
+        horizon = time.monotonic() - FAILURE_WINDOW
+        return [moment for moment in self._seen.get(name, ()) if moment > horizon]
+
+
 class DashboardAccess:
     def __init__(self, db: Database) -> None:
         self.db = db
         self.accounts = Accounts(db)
+        self._failures = _Failures()
 
     def set_password(self, account: Account, password: str) -> None:
         check_new_password(password)
@@ -127,13 +168,18 @@ class DashboardAccess:
         return Grant(account.id, "key", str(key_id))
 
     def sign_in_with_password(self, name: str, password: str) -> Grant:
+        name = name.strip()
+        if self._failures.blocked(name.casefold()):
+            raise SignInThrottled()
         with self.db.read() as conn:
-            found = store.password_hash_by_name(conn, name.strip())
+            found = store.password_hash_by_name(conn, name)
         stored = found[1] if found else None
         # Hash even when there is nothing to compare with, so timing says nothing.
         matches = verify_password(password, stored or _DUMMY_HASH)
         if found is None or stored is None or not matches:
+            self._failures.record(name.casefold())
             raise SignInFailed()
+        self._failures.clear(name.casefold())
         return Grant(found[0], "password", _fingerprint(stored))
 
     def resume(self, grant: Grant) -> Account | None:

@@ -35,6 +35,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "password": "Password",
         "sign_in": "Sign in",
         "sign_in_failed": "Sign-in failed: check what you typed.",
+        "sign_in_throttled": "Too many wrong passwords for this account. Wait 15 minutes, "
+        "or sign in with an API key.",
         "signed_out": "You are signed out.",
         "session_expired": "Please sign in.",
         "csrf_failed": "This form has expired or did not come from this site. "
@@ -226,6 +228,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "password": "Mot de passe",
         "sign_in": "Se connecter",
         "sign_in_failed": "Échec de la connexion : vérifiez votre saisie.",
+        "sign_in_throttled": "Trop de mots de passe erronés pour ce compte. Attendez 15 minutes "
+        "ou connectez-vous avec une clé API.",
         "signed_out": "Vous êtes déconnecté.",
         "session_expired": "Veuillez vous connecter.",
         "csrf_failed": "Ce formulaire a expiré ou ne vient pas de ce site. "

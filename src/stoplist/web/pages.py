@@ -15,7 +15,7 @@ from starlette.responses import Response, StreamingResponse
 
 from stoplist.domain import clock
 from stoplist.domain.dashboard import Dashboard, Origin
-from stoplist.domain.dashboard_access import SignInFailed
+from stoplist.domain.dashboard_access import SignInFailed, SignInThrottled
 from stoplist.domain.errors import (
     AlreadyStopped,
     InvalidPhoneNumber,
@@ -65,12 +65,13 @@ async def sign_in(ctx: PageContext) -> Response:
             grant = await run_in_threadpool(
                 ctx.access.sign_in_with_key, str(form.get("api_key", ""))
             )
-    except SignInFailed:
+    except SignInFailed as failed:
+        throttled = isinstance(failed, SignInThrottled)
         return ctx.render(
             "login.html",
-            status=401,
+            status=429 if throttled else 401,
             next=safe_next(form.get("next")),
-            error=ctx.t("sign_in_failed"),
+            error=ctx.t("sign_in_throttled" if throttled else "sign_in_failed"),
             method=method,
             account_name=str(form.get("account", "")),
         )
