@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 
 from stoplist import __version__
 from stoplist.domain import webhooks
+from stoplist.domain.inbound import flush_incomplete
 from stoplist.domain.webhooks import AttemptResult, Claimed, Outbox
 from stoplist.storage.database import Database
 
@@ -34,6 +35,7 @@ TIMEOUT = 10.0
 CONCURRENCY = 16
 BATCH = 50
 _MAX_ERROR = 500
+FLUSH_INTERVAL = 60.0
 
 
 def poll_interval() -> float:
@@ -126,18 +128,30 @@ async def deliver_due(db: Database) -> int:
 
 @asynccontextmanager
 async def run_dispatcher(db: Database) -> AsyncIterator[None]:
-    """Run a dispatcher in the background for as long as the block lasts.
+    """Run the background work of a server process for as long as the block lasts.
 
-    ``STOPLIST_WEBHOOK_DISPATCH=0`` turns it off, for deployments that run
-    ``stoplist webhooks deliver`` from a scheduler instead.
+    That is the webhook dispatcher (``STOPLIST_WEBHOOK_DISPATCH=0`` turns it
+    off, for deployments that run ``stoplist webhooks deliver`` from a
+    scheduler instead) and the sweep of incomplete long messages.
     """
-    if os.environ.get(DISPATCH_ENV, "1") == "0":
-        yield
-        return
-    task = asyncio.create_task(Dispatcher(db).run_forever(), name="stoplist-webhooks")
+    tasks = [asyncio.create_task(_flush_incomplete_forever(db), name="stoplist-parts")]
+    if os.environ.get(DISPATCH_ENV, "1") != "0":
+        tasks.append(asyncio.create_task(Dispatcher(db).run_forever(), name="stoplist-webhooks"))
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+async def _flush_incomplete_forever(db: Database) -> None:
+    """Long messages whose missing parts never came still reach the history."""
+    while True:
+        try:
+            await run_in_threadpool(flush_incomplete, db)
+        except Exception:
+            logger.exception("recording incomplete long messages failed; retrying")
+        await asyncio.sleep(FLUSH_INTERVAL)

@@ -11,6 +11,7 @@ reads them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import orjson
 from sqlalchemy import Connection
@@ -27,6 +28,7 @@ from stoplist.domain.keywords import (
 )
 from stoplist.domain.models import Account
 from stoplist.domain.stops import Recorded, StopList
+from stoplist.storage import accounts as account_store
 from stoplist.storage import inbound_parts as part_store
 from stoplist.storage import keywords as keyword_store
 from stoplist.storage.database import Database
@@ -34,6 +36,8 @@ from stoplist.storage.database import Database
 MAX_PARTS = 16
 PART_RETENTION = 3 * 86_400 * clock.MICROS
 """Parts are kept this long, so that a part delivered again is still recognised."""
+INCOMPLETE_WAIT = 15 * 60 * clock.MICROS
+"""How long after its last part a long message missing parts is recorded as it is."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +149,52 @@ class Inbound:
             webhooks.wake()
         return Outcome(number, classification.kind, recorded)
 
+    def flush(self, provider: str, number: str, ref: str, quiet_since: int) -> bool:
+        """Record a long message whose missing parts never came, as a plain reply.
+
+        A fragment is never read for keywords: a message long enough to be
+        split is not a bare STOP, and half a sentence must not stop anyone.
+        The history keeps what arrived. True when something was recorded.
+        """
+        with self.db.write() as conn:
+            self.db.lock_number(conn, self.account.id, number)
+            stored = part_store.parts(conn, self.account.id, provider, number, ref)
+            if not stored or len(stored) >= stored[0].total:
+                return False
+            if max(row.received_at for row in stored) >= quiet_since:
+                return False
+            if not part_store.insert_part(
+                conn,
+                self.account.id,
+                provider=provider,
+                sender=number,
+                concat_ref=ref,
+                part=part_store.FLUSHED,
+                total=stored[0].total,
+                text="",
+                payload="{}",
+                received_at=clock.now_us(),
+            ):
+                return False  # flushed already
+            payloads = [orjson.loads(row.payload) for row in stored]
+            sent = [p["sentAt"] for p in payloads if p.get("sentAt") is not None]
+            event = NewEvent(
+                phone_number=number,
+                kind=EventKind.REPLY,
+                source=Source.SMS,
+                event_at=min(sent) if sent else None,
+                provider=provider,
+                text=_with_gaps(stored),
+                details={
+                    "incomplete": True,
+                    "parts": stored[0].total,
+                    "partsReceived": [row.part for row in stored],
+                    "messageIds": [p.get("messageId") for p in payloads],
+                },
+            )
+            self.stop_list.record_in(conn, event)
+        return True
+
     def classify(self, message: InboundMessage, keywords: KeywordSet) -> Classification:
         found = (
             Classification(message.forced) if message.forced else keywords.classify(message.text)
@@ -232,3 +282,35 @@ def _part_payload(message: InboundMessage) -> dict[str, object]:
         "sentAt": message.sent_at,
         "forced": message.forced.value if message.forced else None,
     }
+
+
+def flush_incomplete(db: Database, *, wait: int = INCOMPLETE_WAIT) -> int:
+    """Record every long message that has waited ``wait`` for its missing parts.
+
+    Run periodically (``stoplist serve`` does, in the background); returns
+    how many messages were recorded.
+    """
+    quiet_since = clock.now_us() - wait
+    with db.read() as conn:
+        groups = part_store.incomplete_groups(conn, quiet_since)
+    flushed = 0
+    for account_id, provider, sender, ref in groups:
+        with db.read() as conn:
+            account = account_store.find_by_id(conn, account_id)
+        if account is not None and Inbound(db, account).flush(provider, sender, ref, quiet_since):
+            flushed += 1
+    return flushed
+
+
+def _with_gaps(rows: list[Any]) -> str:
+    """The parts that arrived, in order, with ``[…]`` where one is missing."""
+    pieces: list[str] = []
+    expected = 1
+    for row in rows:
+        if row.part != expected:
+            pieces.append("[…]")
+        pieces.append(row.text)
+        expected = row.part + 1
+    if expected <= rows[0].total:
+        pieces.append("[…]")
+    return "".join(pieces)

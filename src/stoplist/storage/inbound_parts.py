@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, select
+from sqlalchemy import Connection, Row, delete, func, select
 from sqlalchemy import insert as sa_insert
 
 from stoplist.storage.schema import inbound_parts
@@ -41,6 +41,7 @@ def parts(
                 inbound_parts.c.provider == provider,
                 inbound_parts.c.sender == sender,
                 inbound_parts.c.concat_ref == concat_ref,
+                inbound_parts.c.part > 0,
             )
             .order_by(inbound_parts.c.part)
         )
@@ -53,3 +54,28 @@ def purge(conn: Connection, account_id: int, older_than: int) -> None:
             inbound_parts.c.account_id == account_id, inbound_parts.c.received_at < older_than
         )
     )
+
+
+FLUSHED = 0
+"""The part number of the marker row that says a group was recorded incomplete."""
+
+
+def incomplete_groups(conn: Connection, quiet_since: int) -> list[tuple[int, str, str, str]]:
+    """``(account_id, provider, sender, concat_ref)`` of groups still missing parts
+    whose last part arrived before ``quiet_since`` and that were never flushed."""
+    group = (
+        inbound_parts.c.account_id,
+        inbound_parts.c.provider,
+        inbound_parts.c.sender,
+        inbound_parts.c.concat_ref,
+    )
+    rows = conn.execute(
+        select(*group)
+        .group_by(*group)
+        .having(
+            func.max(inbound_parts.c.received_at) < quiet_since,
+            func.min(inbound_parts.c.part) > FLUSHED,
+            func.count() < func.max(inbound_parts.c.total),
+        )
+    )
+    return [tuple(row) for row in rows]  # type: ignore[misc]
