@@ -86,6 +86,7 @@ def test_sync_adds_then_reruns_change_nothing(server, account, mirror, local, up
     name, here = local
     ids = [upstream.add(n) for n in ("0611111111", "0622222222", "0633333333")]
     first = sync(mirror, name, f"{server.base_url}/v1", account.api_key)
+    assert first["upstreamTotal"] == 3, first
     assert numbers(first["added"]) == ["+33611111111", "+33622222222", "+33633333333"]
     assert [c["upstreamId"] for c in first["added"]] == ids
     mirrored = here.list()
