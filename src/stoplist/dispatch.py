@@ -36,6 +36,7 @@ CONCURRENCY = 16
 BATCH = 50
 _MAX_ERROR = 500
 FLUSH_INTERVAL = 60.0
+GATHER = 0.05
 
 
 def poll_interval() -> float:
@@ -86,6 +87,8 @@ class Dispatcher:
                         logger.exception("webhook dispatch failed; retrying")
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wakeup.wait(), self.poll)
+                        # A burst of commits wakes us many times: gather it into one batch.
+                        await asyncio.sleep(GATHER)
         finally:
             undo()
 
