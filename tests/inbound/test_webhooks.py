@@ -16,7 +16,9 @@ import httpx
 import orjson
 import pytest
 from standardwebhooks import Webhook
+from typer.testing import CliRunner
 
+from stoplist.cli import app
 from stoplist.domain.accounts import Accounts, NewAccount
 from stoplist.domain.webhooks import Webhooks
 from stoplist.storage.database import Database
@@ -24,7 +26,6 @@ from tests.support import (
     REQUIRE_POSTGRES,
     Server,
     postgres_unavailable_reason,
-    run_cli,
     temporary_postgres_database,
 )
 
@@ -33,6 +34,13 @@ FAST_RETRIES = {
     "STOPLIST_WEBHOOK_POLL_SECONDS": "0.2",
     "STOPLIST_WEBHOOK_LEASE_SECONDS": "2",
 }
+
+
+def run_cli(*args: str) -> str:
+    """The real command, run in this process; its standard output."""
+    result = CliRunner().invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.stdout
 
 
 class Receiver:
@@ -174,7 +182,7 @@ def test_events_arrive_signed_after_failed_attempts(own_database, acme, tmp_path
     assert receiver.refused() == 4
 
     listed = run_cli("webhooks", "deliveries", "acme", "--database", own_database.url, "--json")
-    deliveries = orjson.loads(listed.stdout)
+    deliveries = orjson.loads(listed)
     assert {d["status"] for d in deliveries} == {"delivered"}
     assert sum(d["attempts"] for d in deliveries) == 8
     assert sum(len(d["attemptLog"]) for d in deliveries) == 8
@@ -218,10 +226,10 @@ def test_cli_manages_endpoints_and_delivers_once(own_database, acme, tmp_path):
     url = own_database.url
     with Receiver() as receiver:
         added = orjson.loads(
-            run_cli("webhooks", "add", "acme", receiver.url, "--database", url, "--json").stdout
+            run_cli("webhooks", "add", "acme", receiver.url, "--database", url, "--json")
         )
         secret = added["secret"]
-        listed = run_cli("webhooks", "list", "acme", "--database", url, "--json").stdout
+        listed = run_cli("webhooks", "list", "acme", "--database", url, "--json")
         assert secret not in listed
         assert [e["url"] for e in orjson.loads(listed)] == [receiver.url]
 
