@@ -163,11 +163,13 @@ class KeywordSet:
     """Keywords (normalised phrases) and what each one means."""
 
     actions: Mapping[str, EventKind]
+    longest: int = 1
+    """The number of words in the longest keyword phrase."""
 
-    @property
-    def longest(self) -> int:
-        """The number of words in the longest keyword phrase."""
-        return max((phrase.count(" ") + 1 for phrase in self.actions), default=1)
+    @classmethod
+    def of(cls, actions: Mapping[str, EventKind]) -> KeywordSet:
+        longest = max((phrase.count(" ") + 1 for phrase in actions), default=1)
+        return cls(MappingProxyType(dict(actions)), longest)
 
     @classmethod
     def built_in(cls) -> KeywordSet:
@@ -183,7 +185,7 @@ class KeywordSet:
                 actions.pop(keyword, None)
             else:
                 actions[keyword] = kind
-        return KeywordSet(MappingProxyType(actions))
+        return KeywordSet.of(actions)
 
     def classify(self, text: str | None) -> Classification:
         return classify(text, self)
@@ -194,7 +196,7 @@ def _build(groups: Iterable[tuple[EventKind, Iterable[str]]]) -> KeywordSet:
     for kind, words in groups:
         for word in words:
             actions[normalize_keyword(word)] = kind
-    return KeywordSet(MappingProxyType(actions))
+    return KeywordSet.of(actions)
 
 
 _BUILT_IN = _build(
