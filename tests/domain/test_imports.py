@@ -89,7 +89,8 @@ def test_csv_columns_and_delimiters(stops, lines, expected):
 
 def test_progress_reports_every_line(stops):
     seen: list[int] = []
-    import_numbers(stops, [f"+3361{i:07d}" for i in range(12_345)], progress=seen.append)
+    numbers = [f"+3361{i:07d}" for i in range(12_345)]
+    import_numbers(stops, numbers, progress=seen.append, batch_size=1000)
     assert sum(seen) == 12_345
     assert len(seen) > 1
 

@@ -20,7 +20,13 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from stoplist.api import render
-from stoplist.api.call import ApiCall, authenticated_call, open_call, parse_body, read_body
+from stoplist.api.call import (
+    ApiCall,
+    authenticated_call,
+    open_call_then,
+    parse_body,
+    read_body,
+)
 from stoplist.api.negotiation import response_format
 from stoplist.api.stop_sms import single_number
 from stoplist.domain.clock import LocalTimeFormatter
@@ -28,6 +34,7 @@ from stoplist.domain.errors import BodyTooLarge, PhoneNumberRequired
 from stoplist.domain.exports import export_chunks, export_format
 from stoplist.domain.filtering import Verdicts, check_number, filter_numbers
 from stoplist.domain.imports import ImportReport, import_numbers
+from stoplist.domain.models import Stop
 
 MAX_FILTER_BODY_BYTES = 64 * 1024 * 1024
 MAX_IMPORT_BODY_BYTES = 1024 * 1024 * 1024
@@ -41,9 +48,7 @@ _EXPORT_TYPES = {
 
 
 async def check(request: Request) -> Response:
-    call = await open_call(request)
-    raw = single_number(call.param("phoneNumber", "phoneNumbers"))
-    number, stop = await run_in_threadpool(check_number, call.stop_list, raw)
+    call, (number, stop) = await open_call_then(request, _check)
     if stop is None:
         return call.respond({"success": True, "code": 200, "phoneNumber": number, "stopped": False})
     created = LocalTimeFormatter(call.account.zone)(stop.created_at)
@@ -96,6 +101,10 @@ async def import_file(request: Request) -> Response:
     finally:
         spool.close()
     return call.respond(import_payload(report))
+
+
+def _check(call: ApiCall) -> tuple[str, Stop | None]:
+    return check_number(call.stop_list, single_number(call.param("phoneNumber", "phoneNumbers")))
 
 
 def import_payload(report: ImportReport) -> dict[str, Any]:

@@ -9,8 +9,8 @@ lock (``lock_number``) plus unique constraints.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
@@ -18,6 +18,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 
 from stoplist.config import database_url
+
+_BULK_CACHE_KIB = 256 * 1024
 
 
 class Database:
@@ -49,6 +51,32 @@ class Database:
             conn.begin(),
         ):
             yield conn
+
+    @contextmanager
+    def bulk_writes(self) -> Iterator[Callable[[], AbstractContextManager[Connection]]]:
+        """One connection for a long run of write transactions (a bulk import).
+
+        Yields a function that opens the next transaction. On SQLite the
+        connection's page cache is enlarged for the run, because inserting a
+        million numbers touches index pages all over the file; the connection
+        is discarded afterwards so that memory does not stay in the pool.
+        """
+        conn = self.engine.connect().execution_options(stoplist_write=True)
+        try:
+            if self.is_sqlite:
+                conn.exec_driver_sql(f"PRAGMA cache_size = -{_BULK_CACHE_KIB}")
+                conn.commit()
+
+            @contextmanager
+            def transaction() -> Iterator[Connection]:
+                with conn.begin():
+                    yield conn
+
+            yield transaction
+        finally:
+            if self.is_sqlite:
+                conn.invalidate()
+            conn.close()
 
     def lock_number(self, conn: Connection, account_id: int, phone_number: str) -> None:
         """Serialise writers of one account's number until the transaction ends."""

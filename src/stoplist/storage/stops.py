@@ -26,10 +26,14 @@ def _stop(row: Row[Any]) -> Stop:
 
 
 def find_by_number(conn: Connection, account_id: int, phone_number: str) -> Stop | None:
-    row = conn.execute(
-        select(stops).where(stops.c.account_id == account_id, stops.c.phone_number == phone_number)
+    """The entry for a number (plain driver SQL: ``check`` and ``add`` run it per request)."""
+    mark = "?" if conn.dialect.name == "sqlite" else "%s"
+    row = conn.exec_driver_sql(
+        "SELECT id, created_at, source FROM stops "
+        f"WHERE account_id = {mark} AND phone_number = {mark}",
+        (account_id, phone_number),
     ).first()
-    return _stop(row) if row else None
+    return Stop(row[0], account_id, phone_number, row[1], row[2]) if row else None
 
 
 def find_by_id(conn: Connection, account_id: int, stop_id: int) -> Stop | None:
