@@ -10,8 +10,11 @@ from dataclasses import dataclass
 
 import pytest
 
+from stoplist.cli.sync import report_json
 from stoplist.client import Client
 from stoplist.domain.accounts import Accounts
+from stoplist.domain.stops import StopList
+from stoplist.domain.sync import sync_from
 from stoplist.storage.database import Database
 from tests.client.faulty_proxy import FaultyProxy
 from tests.support import Server, run_cli, temporary_postgres_database
@@ -78,6 +81,16 @@ def sync(mirror, name, from_url, api_key, *extra, check=True):
     return json.loads(result.stdout) if check else result
 
 
+def sync_in_process(mirror, name, from_url, api_key, *extra):
+    """The same run as ``sync`` without starting a process, for the longer scenarios."""
+    here = Accounts(mirror.db).get(name)
+    with Client(from_url, api_key, retries=0) as client:
+        report = sync_from(
+            client, StopList(mirror.db, here), mirror_deletes="--mirror-deletes" in extra
+        )
+    return report_json(report)
+
+
 def numbers(changes):
     return [change["phoneNumber"] for change in changes]
 
@@ -106,24 +119,24 @@ def test_removed_upstream_is_reported_then_mirrored(server, account, mirror, loc
     keep = upstream.add("0611111111")
     gone = upstream.add("0622222222")
     url = f"{server.base_url}/v1"
-    sync(mirror, name, url, account.api_key)
+    sync_in_process(mirror, name, url, account.api_key)
     upstream.delete(gone)
-    reported = sync(mirror, name, url, account.api_key)
+    reported = sync_in_process(mirror, name, url, account.api_key)
     assert numbers(reported["removedUpstream"]) == ["+33622222222"]
     assert reported["deleted"] == []
     assert [s.phone_number for s in here.list()] == ["+33611111111", "+33622222222"]
-    mirrored = sync(mirror, name, url, account.api_key, "--mirror-deletes")
+    mirrored = sync_in_process(mirror, name, url, account.api_key, "--mirror-deletes")
     assert numbers(mirrored["deleted"]) == ["+33622222222"]
     assert [s.phone_number for s in here.list()] == ["+33611111111"]
     assert [(e.type, e.source) for e in here.history("0622222222").events] == [
         ("opt_in", "sync"),
         ("opt_out", "sync"),
     ]
-    again = sync(mirror, name, url, account.api_key, "--mirror-deletes")
+    again = sync_in_process(mirror, name, url, account.api_key, "--mirror-deletes")
     assert (again["added"], again["deleted"], again["removedUpstream"]) == ([], [], [])
     # Stopped upstream again later: a new upstream entry, mirrored again.
     upstream.add("0622222222")
-    back = sync(mirror, name, url, account.api_key)
+    back = sync_in_process(mirror, name, url, account.api_key)
     assert numbers(back["added"]) == ["+33622222222"]
     assert keep in [s.id for s in upstream.list()]
 
@@ -133,9 +146,9 @@ def test_mirror_deletes_never_undo_a_local_opt_out(server, account, mirror, loca
     here.add("0611111111")  # the person opted out here too
     stop_id = upstream.add("0611111111")
     url = f"{server.base_url}/v1"
-    assert sync(mirror, name, url, account.api_key)["added"] == []
+    assert sync_in_process(mirror, name, url, account.api_key)["added"] == []
     upstream.delete(stop_id)
-    result = sync(mirror, name, url, account.api_key, "--mirror-deletes")
+    result = sync_in_process(mirror, name, url, account.api_key, "--mirror-deletes")
     assert result["deleted"] == []
     assert numbers(result["kept"]) == ["+33611111111"]
     assert [s.phone_number for s in here.list()] == ["+33611111111"]

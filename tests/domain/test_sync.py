@@ -66,3 +66,26 @@ def test_upstreams_are_told_apart_and_keys_stay_out():
     assert upstream_provider(UPSTREAM) == upstream_provider(UPSTREAM + "/")
     assert upstream_provider(UPSTREAM) != upstream_provider("http://127.0.0.1:8080/v1")
     assert len(upstream_provider(UPSTREAM)) <= 32
+
+
+def test_a_number_back_upstream_after_a_mirrored_removal_is_stopped_again(db, account):
+    stops = StopList(db, account.account)
+    apply(stops, UPSTREAM, entries("+33611111111"))
+    removal = apply(stops, UPSTREAM, [], mirror_deletes=True)
+    assert [c.phone_number for c in removal.deleted] == ["+33611111111"]
+    assert stops.find("+33611111111") is None
+    # Back upstream under a new id; its createdAt (rounded, or from a slower
+    # clock) may even read earlier than the removal we recorded.
+    back = [UpstreamStop(200, "+33611111111", LAST_WEEK)]
+    report = apply(stops, UPSTREAM, back, mirror_deletes=True)
+    assert [c.phone_number for c in report.added] == ["+33611111111"]
+    assert stops.find("+33611111111") is not None
+
+
+def test_removals_are_reported_unless_mirrored(db, account):
+    stops = StopList(db, account.account)
+    apply(stops, UPSTREAM, entries("+33611111111", "+33622222222"))
+    report = apply(stops, UPSTREAM, entries("+33611111111"))
+    assert [c.phone_number for c in report.removed_upstream] == ["+33622222222"]
+    assert report.deleted == []
+    assert stops.count() == 2

@@ -110,8 +110,9 @@ def apply(
     seen, removed = _recorded(stop_list, provider)
     new = [(number, entry) for number, entry in current.items() if entry.id not in seen]
     report.unchanged = len(current) - len(new)
+    undone = {seen[upstream_id] for upstream_id in removed if upstream_id in seen}
     for batch in _batches(new):
-        _add_batch(stop_list, provider, report, batch)
+        _add_batch(stop_list, provider, report, batch, undone)
     gone: dict[str, int] = {}
     for upstream_id, number in seen.items():
         if upstream_id not in removed and number not in current:
@@ -140,16 +141,21 @@ def _add_batch(
     provider: str,
     report: SyncReport,
     batch: list[tuple[str, UpstreamStop]],
+    undone: set[str],
 ) -> None:
     with stop_list.db.write() as conn:
         for number, entry in batch:
+            # A number whose upstream removal we mirrored and that is back
+            # upstream was stopped again after that removal, whatever the
+            # upstream's second-rounded createdAt says: it counts from now.
+            event_at = None if number in undone else clock.to_us(entry.created_at)
             recorded = stop_list.record_in(
                 conn,
                 NewEvent(
                     number,
                     EventKind.OPT_OUT,
                     Source.SYNC,
-                    event_at=clock.to_us(entry.created_at),
+                    event_at=event_at,
                     provider=provider,
                     provider_message_id=str(entry.id),
                     details={"upstream": report.upstream, "upstreamStopId": entry.id},
