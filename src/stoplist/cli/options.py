@@ -7,6 +7,7 @@ from typing import Annotated, Any, NoReturn
 import orjson
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from stoplist.config import DATABASE_URL_ENV
 from stoplist.domain.accounts import Accounts
@@ -45,7 +46,8 @@ def find_account(db: Database, name_or_id: str) -> Account:
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    errors.print(f"[red]error:[/red] {message}", highlight=False)
+    """Print one unwrapped ``error:`` line on stderr (scripts grep it) and exit."""
+    errors.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 

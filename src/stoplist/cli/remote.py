@@ -14,12 +14,12 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Annotated, Any, Literal, NoReturn
+from typing import Annotated, Any, Literal
 
 import typer
 from rich.table import Table
 
-from stoplist.cli.options import JsonOption, console, print_json
+from stoplist.cli.options import JsonOption, console, fail, print_json
 from stoplist.client import AlreadyStopped, Client, StoplistError
 from stoplist.client.models import Check, FilterItem, HistoryEvent, Stop
 
@@ -60,19 +60,14 @@ TimezoneOption = Annotated[
 def _client(base_url: str, api_key: str | None, fmt: str, timezone: str) -> Iterator[Client]:
     """A client whose failures become a message and exit code 2."""
     if fmt not in ("json", "xml"):
-        _fail("--format must be json or xml")
+        fail("--format must be json or xml", EXIT_ERROR)
     try:
         with Client(base_url, api_key, format=fmt, timezone=timezone) as client:  # type: ignore[arg-type]
             yield client
     except StoplistError as exc:
-        _fail(str(exc))
+        fail(str(exc), EXIT_ERROR)
     except ValueError as exc:
-        _fail(str(exc))
-
-
-def _fail(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(EXIT_ERROR)
+        fail(str(exc), EXIT_ERROR)
 
 
 def _time(moment: datetime | None) -> str | None:
