@@ -75,23 +75,36 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="repetitions per measurement")
     parser.add_argument("--seconds", type=int, default=5, help="length of each wrk run")
     parser.add_argument("--no-write", action="store_true", help="do not rewrite the report")
+    parser.add_argument(
+        "--only",
+        choices=["list", "filter", "check", "add", "import"],
+        action="append",
+        help="run only these rows (repeatable); implies --no-write",
+    )
     args = parser.parse_args()
     repeat = max(5, args.repeat)
     _ensure_tools()
     DATA.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
+    wanted = set(args.only or ["list", "filter", "check", "add", "import"])
     rows: list[Row] = []
-    with _bench_data() as data:
-        rows += _show(_bench_list(data, repeat))
-        rows += _show(_bench_filter(data, repeat))
-        rows += _show(_bench_check(data, repeat, args.seconds))
+    if wanted & {"list", "filter", "check"}:
+        with _bench_data() as data:
+            if "list" in wanted:
+                rows += _show(_bench_list(data, repeat))
+            if "filter" in wanted:
+                rows += _show(_bench_filter(data, repeat))
+            if "check" in wanted:
+                rows += _show(_bench_check(data, repeat, args.seconds))
+    if "add" in wanted:
         rows += _show(_bench_add(repeat, args.seconds))
-    rows += _show(_bench_import(repeat))
+    if "import" in wanted:
+        rows += _show(_bench_import(repeat))
     table = _table(rows)
     print()
     print(table)
     print(f"\n(total {time.monotonic() - started:.0f} s)")
-    if not args.no_write:
+    if not args.no_write and not args.only:
         _write_report(table, repeat, args.seconds)
         print(f"written to {REPORT.relative_to(ROOT)}")
 

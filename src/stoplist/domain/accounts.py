@@ -100,8 +100,7 @@ class Accounts:
         if api_key is None or not api_key.strip():
             raise ApiKeyRequired()
         digest = hash_secret(api_key.strip())
-        with self.db.read() as conn:
-            found = store.find_by_key_hash(conn, digest)
+        found = store.find_by_key_hash(self.db, digest)
         if found is None:
             raise InvalidApiKey()
         account, stored_digest = found

@@ -110,13 +110,11 @@ def check_number(stop_list: StopList, raw: object) -> tuple[str, Stop | None]:
     """
     account_id = stop_list.account.id
     if isinstance(raw, str) and is_e164_shaped(raw):
-        with stop_list.db.read() as conn:
-            stop = stop_store.find_by_number(conn, account_id, raw)
+        stop = stop_store.lookup_number(stop_list.db, account_id, raw)
         if stop is not None or is_canonical_shaped(raw):
             return raw, stop
     number = stop_list.normalize(raw)
-    with stop_list.db.read() as conn:
-        return number, stop_store.find_by_number(conn, account_id, number)
+    return number, stop_store.lookup_number(stop_list.db, account_id, number)
 
 
 def _normalize(stop_list: StopList, raw: object) -> str | None:

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, insert, select, update
 
 from stoplist.domain.models import Account, ApiKey
+from stoplist.storage.database import Database
 from stoplist.storage.schema import accounts, api_keys
 
 _ACCOUNT_COLUMNS = [
@@ -81,18 +82,17 @@ _KEY_LOOKUP = (
     "SELECT a.id, a.name, a.default_region, a.timezone, a.inbound_token, "
     "a.opt_in_keywords_enabled, a.twilio_auth_token, a.created_at, k.key_hash "
     "FROM api_keys k JOIN accounts a ON a.id = k.account_id "
-    "WHERE k.key_hash = {mark} AND k.revoked_at IS NULL"
+    "WHERE k.key_hash = ? AND k.revoked_at IS NULL"
 )
 
 
-def find_by_key_hash(conn: Connection, key_hash: str) -> tuple[Account, str] | None:
+def find_by_key_hash(db: Database, key_hash: str) -> tuple[Account, str] | None:
     """The account owning an active key with this digest, and the stored digest.
 
-    Every API request runs this, so it is plain SQL for the driver: building
-    and caching a Core statement costs more than the indexed lookup itself.
+    Every API request runs this, so it is one plain statement for the driver:
+    building a Core statement and a transaction costs more than the lookup.
     """
-    mark = "?" if conn.dialect.name == "sqlite" else "%s"
-    row = conn.exec_driver_sql(_KEY_LOOKUP.format(mark=mark), (key_hash,)).first()
+    row = db.fetch_one(_KEY_LOOKUP, (key_hash,))
     if row is None:
         return None
     account = Account(

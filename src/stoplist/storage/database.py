@@ -9,6 +9,8 @@ lock (``lock_number``) plus unique constraints.
 from __future__ import annotations
 
 import hashlib
+import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
@@ -29,6 +31,7 @@ class Database:
         self.url = database_url(url)
         self.engine = _create_engine(self.url, pool_size=pool_size)
         self.dialect = self.engine.dialect.name
+        self._point_readers = _PointReaders(self.engine.url.database if self.is_sqlite else None)
 
     @property
     def is_sqlite(self) -> bool:
@@ -102,7 +105,24 @@ class Database:
             (keys,),
         )
 
+    def fetch_one(self, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        """The first row of one read-only statement, which is a transaction of its own.
+
+        For the lookups every request makes (its API key, ``check``): on a
+        SQLite file a connection kept per thread in autocommit mode answers
+        without the pool checkout and BEGIN/COMMIT of ``read()``, and each
+        statement still sees the latest committed state. ``sql`` uses ``?``.
+        """
+        cursor = self._point_readers.cursor()
+        if cursor is not None:
+            return cursor.execute(sql, params).fetchone()
+        with self.engine.connect() as conn:
+            marks = sql.replace("?", "%s") if not self.is_sqlite else sql
+            row = conn.exec_driver_sql(marks, params).first()
+            return tuple(row) if row is not None else None
+
     def dispose(self) -> None:
+        self._point_readers.close()
         self.engine.dispose()
 
     def migrate(self) -> None:
@@ -151,3 +171,34 @@ def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
     def _on_begin(conn: Connection) -> None:
         immediate = conn.get_execution_options().get("stoplist_write", False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+class _PointReaders:
+    """One autocommit, query-only SQLite connection per thread, for ``fetch_one``."""
+
+    def __init__(self, path: str | None) -> None:
+        self._path = path if path and path != ":memory:" else None
+        self._local = threading.local()
+        self._opened: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    def cursor(self) -> sqlite3.Cursor | None:
+        if self._path is None:
+            return None
+        cursor = getattr(self._local, "cursor", None)
+        if cursor is None:
+            connection = sqlite3.connect(
+                self._path, timeout=30, isolation_level=None, check_same_thread=False
+            )
+            connection.execute("PRAGMA query_only=ON")
+            with self._lock:
+                self._opened.append(connection)
+            cursor = self._local.cursor = connection.cursor()
+        return cursor
+
+    def close(self) -> None:
+        with self._lock:
+            for connection in self._opened:
+                connection.close()
+            self._opened.clear()
+        self._local = threading.local()

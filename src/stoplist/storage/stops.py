@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, delete, func, insert, select, update
 
 from stoplist.domain.models import Stop
+from stoplist.storage.database import Database
 from stoplist.storage.schema import stops
 
 StopRow = tuple[int, str, int]
@@ -25,14 +26,21 @@ def _stop(row: Row[Any]) -> Stop:
     )
 
 
+_NUMBER_LOOKUP = (
+    "SELECT id, created_at, source FROM stops WHERE account_id = ? AND phone_number = ?"
+)
+
+
 def find_by_number(conn: Connection, account_id: int, phone_number: str) -> Stop | None:
-    """The entry for a number (plain driver SQL: ``check`` and ``add`` run it per request)."""
-    mark = "?" if conn.dialect.name == "sqlite" else "%s"
-    row = conn.exec_driver_sql(
-        "SELECT id, created_at, source FROM stops "
-        f"WHERE account_id = {mark} AND phone_number = {mark}",
-        (account_id, phone_number),
-    ).first()
+    """The entry for a number, inside the caller's transaction (plain driver SQL)."""
+    marks = _NUMBER_LOOKUP if conn.dialect.name == "sqlite" else _NUMBER_LOOKUP.replace("?", "%s")
+    row = conn.exec_driver_sql(marks, (account_id, phone_number)).first()
+    return Stop(row[0], account_id, phone_number, row[1], row[2]) if row else None
+
+
+def lookup_number(db: Database, account_id: int, phone_number: str) -> Stop | None:
+    """``find_by_number`` as a read of its own, for ``check`` (see ``Database.fetch_one``)."""
+    row = db.fetch_one(_NUMBER_LOOKUP, (account_id, phone_number))
     return Stop(row[0], account_id, phone_number, row[1], row[2]) if row else None
 
 
