@@ -84,6 +84,8 @@ def routes() -> list[BaseRoute]:
     from stoplist.web.routes import routes as web_routes
 
     return [
+        # Most requests are per-message checks: matched first.
+        Route("/v1/stop-sms/check", suppression.check, methods=_BOTH),
         Route("/v1/stop-sms/list", stop_sms.list_stops, methods=_BOTH),
         Route("/v1/stop-sms/add", stop_sms.add_stop, methods=_BOTH),
         Route("/v1/stop-sms/delete", stop_sms.delete_stop, methods=_BOTH),
@@ -92,7 +94,6 @@ def routes() -> list[BaseRoute]:
         Route("/v1/webhooks/add", webhooks.add_endpoint, methods=["POST"]),
         Route("/v1/webhooks/delete", webhooks.delete_endpoint, methods=["POST"]),
         Route("/v1/webhooks/deliveries", webhooks.list_deliveries, methods=_BOTH),
-        Route("/v1/stop-sms/check", suppression.check, methods=_BOTH),
         Route("/v1/stop-sms/filter", suppression.filter_list, methods=["POST"]),
         Route("/v1/stop-sms/export", suppression.export, methods=["GET"]),
         Route("/v1/stop-sms/import", suppression.import_file, methods=["POST"]),
