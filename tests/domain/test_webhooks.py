@@ -9,14 +9,21 @@ import pytest
 from standardwebhooks import Webhook, WebhookVerificationError
 
 from stoplist.domain import clock
+from stoplist.domain.accounts import Accounts
+from stoplist.domain.stops import StopList
 from stoplist.domain.webhooks import (
     RETRY_CAP,
     RETRY_WINDOW,
+    AttemptResult,
+    Outbox,
+    Webhooks,
     check_url,
     generate_secret,
     retry_delay,
     sign,
 )
+from stoplist.storage.database import Database
+from tests.support import temporary_postgres_database
 
 
 def test_endpoint_urls_must_be_http():
@@ -61,3 +68,33 @@ def test_retries_span_more_than_48_hours():
         attempts += 1
         elapsed += retry_delay(attempts, rng=rng)
     assert elapsed >= 48 * 3600 * clock.MICROS
+
+
+def test_an_endpoint_removed_during_an_attempt_stays_cancelled(database_url, tmp_path):
+    if database_url.startswith("sqlite"):
+        _removed_during_attempt(f"sqlite:///{tmp_path / 'outbox.db'}")
+        return
+    with temporary_postgres_database() as url:
+        _removed_during_attempt(url)
+
+
+def _removed_during_attempt(url: str) -> None:
+    # A database of its own: no running server's dispatcher may claim the delivery first.
+    db = Database(url)
+    try:
+        db.migrate()
+        account = Accounts(db).create("outbox").account
+        hooks = Webhooks(db, account)
+        endpoint = hooks.add("http://127.0.0.1:9/hook").endpoint
+        StopList(db, account).add("0612345678")
+        outbox = Outbox(db)
+        [claimed] = outbox.claim_due()
+        hooks.remove(endpoint.id)  # while the request is in flight
+        outbox.complete(
+            [(claimed, AttemptResult(status_code=None, error="refused", duration_ms=1))]
+        )
+        [(delivery, attempts)] = hooks.deliveries()
+        assert delivery.status == "cancelled"
+        assert len(attempts) == 1  # the attempt stays on record
+    finally:
+        db.dispose()

@@ -167,7 +167,7 @@ def finish_attempt(
     status: str,
     next_attempt_at: int | None,
 ) -> None:
-    """Record one attempt and what it means for the delivery, in one go."""
+    """Record one attempt and what it means for a still-pending delivery, in one go."""
     conn.execute(
         insert(webhook_attempts).values(
             delivery_id=delivery_id,
@@ -188,8 +188,11 @@ def finish_attempt(
         values["delivered_at"] = attempted_at
     if next_attempt_at is not None:
         values["next_attempt_at"] = next_attempt_at
+    # A delivery cancelled while this attempt was in flight stays cancelled.
     conn.execute(
-        update(webhook_deliveries).where(webhook_deliveries.c.id == delivery_id).values(**values)
+        update(webhook_deliveries)
+        .where(webhook_deliveries.c.id == delivery_id, webhook_deliveries.c.status == PENDING)
+        .values(**values)
     )
 
 
