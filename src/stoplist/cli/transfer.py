@@ -148,18 +148,7 @@ def _progress(total: int | None) -> Progress | _NoProgress:
 
 def _print_report(report: ImportReport, as_json: bool) -> None:
     if as_json:
-        print_json(
-            {
-                "added": report.added,
-                "alreadyStopped": report.already_stopped,
-                "invalid": report.invalid,
-                "invalidLines": [
-                    {"line": item.line, "input": item.input, "code": item.code}
-                    for item in report.invalid_lines
-                ],
-                "optedIn": report.opted_in,
-            }
-        )
+        print_json(report.summary())
         return
     console.print(
         f"added {report.added}, already stopped {report.already_stopped}, "

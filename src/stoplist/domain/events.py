@@ -49,6 +49,24 @@ class NewEvent:
     reason: str | None = None
     details: dict[str, object] = field(default_factory=dict)
 
+    def recorded(self, event_id: int, account_id: int, *, received_at: int) -> Event:
+        """This event as stored under ``event_id``, having reached us at ``received_at``."""
+        return Event(
+            id=event_id,
+            account_id=account_id,
+            phone_number=self.phone_number,
+            kind=self.kind,
+            source=self.source,
+            event_at=effective_event_time(self.event_at, received_at),
+            received_at=received_at,
+            provider=self.provider,
+            provider_message_id=self.provider_message_id,
+            text=self.text,
+            actor=self.actor,
+            reason=self.reason,
+            details=self.details,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Event:

@@ -29,7 +29,7 @@ from sqlalchemy import Connection
 from stoplist.domain import clock, webhooks
 from stoplist.domain.canonical import is_canonical
 from stoplist.domain.errors import StoplistError
-from stoplist.domain.events import Event, EventKind, Source
+from stoplist.domain.events import Event, EventKind, NewEvent, Source
 from stoplist.domain.stops import StopList
 from stoplist.storage import bulk
 
@@ -56,6 +56,19 @@ class ImportReport:
     opted_in: int = 0
     invalid: int = 0
     invalid_lines: list[InvalidLine] = field(default_factory=list)
+
+    def summary(self) -> dict[str, object]:
+        """The counts under their wire names, as the API and the CLI print them."""
+        return {
+            "added": self.added,
+            "alreadyStopped": self.already_stopped,
+            "invalid": self.invalid,
+            "invalidLines": [
+                {"line": item.line, "input": item.input, "code": item.code}
+                for item in self.invalid_lines
+            ],
+            "optedIn": self.opted_in,
+        }
 
     def _invalid(self, line: int, text: str, code: int) -> None:
         self.invalid += 1
@@ -153,21 +166,8 @@ def _event(
     account_id: int, row: tuple[int, str, int], source: Source, actor: str | None, at: int
 ) -> Event:
     event_id, number, _ = row
-    return Event(
-        id=event_id,
-        account_id=account_id,
-        phone_number=number,
-        kind=EventKind.OPT_OUT,
-        source=source,
-        event_at=at,
-        received_at=at,
-        provider=None,
-        provider_message_id=None,
-        text=None,
-        actor=actor,
-        reason=None,
-        details={},
-    )
+    new = NewEvent(number, EventKind.OPT_OUT, source, event_at=at, actor=actor)
+    return new.recorded(event_id, account_id, received_at=at)
 
 
 def _cells(lines: Iterable[str]) -> Iterator[tuple[int, str]]:

@@ -206,21 +206,7 @@ class StopList:
         self, conn: Connection, new: NewEvent, recorded: Recorded, received_at: int
     ) -> None:
         """Queue the account's outgoing webhooks in this same transaction."""
-        event = Event(
-            id=recorded.event_id,
-            account_id=self.account.id,
-            phone_number=new.phone_number,
-            kind=new.kind,
-            source=new.source,
-            event_at=effective_event_time(new.event_at, received_at),
-            received_at=received_at,
-            provider=new.provider,
-            provider_message_id=new.provider_message_id,
-            text=new.text,
-            actor=new.actor,
-            reason=new.reason,
-            details=new.details,
-        )
+        event = new.recorded(recorded.event_id, self.account.id, received_at=received_at)
         stop = recorded.stop_after or recorded.stop_before
         stop_ids = {event.id: stop.id} if stop else None
         webhooks.enqueue(conn, self.account, [event], stop_ids=stop_ids)
