@@ -17,6 +17,7 @@ from starlette.routing import BaseRoute, Route
 from stoplist.api import docs, history, render, stop_sms, suppression, webhooks
 from stoplist.api.access_log import AccessLogMiddleware, redact_path
 from stoplist.api.call import DEFAULT_MAX_BODY_BYTES
+from stoplist.api.fast_check import CheckFastPath
 from stoplist.api.negotiation import language, response_format
 from stoplist.dispatch import run_dispatcher
 from stoplist.domain.accounts import Accounts
@@ -116,7 +117,7 @@ def create_app(database: Database | None = None) -> Starlette:
 
     app = Starlette(
         routes=routes(),
-        middleware=[Middleware(AccessLogMiddleware)],
+        middleware=[Middleware(AccessLogMiddleware), Middleware(CheckFastPath, db=db)],
         exception_handlers={
             StoplistError: _on_stoplist_error,
             HTTPException: _on_http_error,

@@ -119,12 +119,17 @@ def api_key(request: Request, params: dict[str, Any]) -> str | None:
     value = params.get("apiKey")
     if isinstance(value, str) and value.strip():
         return value
-    authorization = request.headers.get("authorization", "")
+    return header_api_key(
+        request.headers.get("authorization", ""), request.headers.get("x-api-key", "")
+    )
+
+
+def header_api_key(authorization: str, x_api_key: str) -> str | None:
+    """The key of ``Authorization: Bearer <key>``, else of ``X-Api-Key``."""
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() == "bearer" and token.strip():
         return token.strip()
-    header = request.headers.get("x-api-key", "")
-    return header or None
+    return x_api_key or None
 
 
 async def read_body(request: Request, limit: int) -> bytes:
