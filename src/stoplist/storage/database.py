@@ -113,9 +113,8 @@ class Database:
         without the pool checkout and BEGIN/COMMIT of ``read()``, and each
         statement still sees the latest committed state. ``sql`` uses ``?``.
         """
-        cursor = self._point_readers.cursor()
-        if cursor is not None:
-            return cursor.execute(sql, params).fetchone()
+        if self._point_readers.available:
+            return self._point_readers.fetch_one(sql, params)
         with self.engine.connect() as conn:
             marks = sql.replace("?", "%s") if not self.is_sqlite else sql
             row = conn.exec_driver_sql(marks, params).first()
@@ -174,7 +173,15 @@ def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
 
 
 class _PointReaders:
-    """One autocommit, query-only SQLite connection per thread, for ``fetch_one``."""
+    """One autocommit, query-only SQLite connection per thread, for ``fetch_one``.
+
+    Answers are remembered until the database changes: SQLite's
+    ``data_version`` moves whenever any other connection commits, and these
+    connections never write, so a remembered row is never staler than a new
+    read would be (a revoked key or a new stop is seen by the next request).
+    """
+
+    _MAX_REMEMBERED = 65_536
 
     def __init__(self, path: str | None) -> None:
         self._path = path if path and path != ":memory:" else None
@@ -182,19 +189,39 @@ class _PointReaders:
         self._opened: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
 
-    def cursor(self) -> sqlite3.Cursor | None:
-        if self._path is None:
-            return None
-        cursor = getattr(self._local, "cursor", None)
+    @property
+    def available(self) -> bool:
+        return self._path is not None
+
+    def fetch_one(self, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        local = self._local
+        cursor = getattr(local, "cursor", None)
         if cursor is None:
-            connection = sqlite3.connect(
-                self._path, timeout=30, isolation_level=None, check_same_thread=False
-            )
-            connection.execute("PRAGMA query_only=ON")
-            with self._lock:
-                self._opened.append(connection)
-            cursor = self._local.cursor = connection.cursor()
-        return cursor
+            cursor = self._open()
+        version = cursor.execute("PRAGMA data_version").fetchone()[0]
+        remembered: dict[tuple[str, tuple[Any, ...]], Any] = local.remembered
+        if version != local.version or len(remembered) >= self._MAX_REMEMBERED:
+            remembered.clear()
+            local.version = version
+        key = (sql, params)
+        if key in remembered:
+            return remembered[key]
+        row = remembered[key] = cursor.execute(sql, params).fetchone()
+        return row
+
+    def _open(self) -> sqlite3.Cursor:
+        assert self._path is not None
+        connection = sqlite3.connect(
+            self._path, timeout=30, isolation_level=None, check_same_thread=False
+        )
+        connection.execute("PRAGMA query_only=ON")
+        with self._lock:
+            self._opened.append(connection)
+        local = self._local
+        local.remembered = {}
+        local.version = None
+        local.cursor = connection.cursor()
+        return local.cursor
 
     def close(self) -> None:
         with self._lock:
