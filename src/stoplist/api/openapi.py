@@ -10,9 +10,7 @@ from typing import Any
 
 from stoplist import __version__
 from stoplist.api import suppression_spec
-
-_API_KEY = {"$ref": "#/components/parameters/apiKey"}
-_FORMAT = {"$ref": "#/components/parameters/format"}
+from stoplist.api.openapi_parts import API_KEY, FORMAT, query_parameter
 
 
 def _error(description: str) -> dict[str, Any]:
@@ -62,22 +60,12 @@ def _compatible(
         "summary": summary,
         "description": description,
         "tags": ["stop-sms"],
-        "parameters": [_API_KEY, _FORMAT, *parameters],
+        "parameters": [API_KEY, FORMAT, *parameters],
         "responses": {"200": _ok(success), **{k: _error(v) for k, v in errors.items()}},
     }
     return {
         "get": operation,
         "post": {**operation, "requestBody": body},
-    }
-
-
-def _query(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "query",
-        "required": False,
-        "description": description,
-        "schema": schema,
     }
 
 
@@ -95,10 +83,12 @@ def _webhook_paths() -> dict[str, Any]:
     def operation(summary: str, parameters: list[dict[str, Any]]) -> dict[str, Any]:
         return _compatible(summary, summary + " (extension).", parameters, ok, errors, _body({}))
 
-    url = _query("url", "Absolute http(s) URL to POST events to", {"type": "string"})
-    endpoint_id = _query("id", "The endpoint's id", {"type": "integer"})
-    status = _query("status", "pending, delivered, failed or cancelled", {"type": "string"})
-    limit = _query("limit", "1..1000 (default 100)", {"type": "integer"})
+    url = query_parameter("url", "Absolute http(s) URL to POST events to", {"type": "string"})
+    endpoint_id = query_parameter("id", "The endpoint's id", {"type": "integer"})
+    status = query_parameter(
+        "status", "pending, delivered, failed or cancelled", {"type": "string"}
+    )
+    limit = query_parameter("limit", "1..1000 (default 100)", {"type": "integer"})
     add = operation("Register a webhook endpoint; the answer carries its secret, once", [url])
     delete = operation("Remove a webhook endpoint", [endpoint_id])
     paths = {
@@ -140,12 +130,12 @@ def _inbound() -> dict[str, Any]:
 
 
 def paths() -> dict[str, Any]:
-    phone = _query(
+    phone = query_parameter(
         "phoneNumber",
         "The number, in E.164 or any national form of the account's region (alias phoneNumbers)",
         {"type": "string"},
     )
-    stop_id = _query("id", "The id (stopId) of an entry", {"type": "integer"})
+    stop_id = query_parameter("id", "The id (stopId) of an entry", {"type": "integer"})
     return {
         "/v1/stop-sms/list": _compatible(
             "List the stop list",

@@ -7,14 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-_API_KEY = {"$ref": "#/components/parameters/apiKey"}
-_FORMAT = {"$ref": "#/components/parameters/format"}
+from stoplist.api.openapi_parts import API_KEY, FORMAT, query_parameter
+
 _ERROR = {"$ref": "#/components/schemas/Error"}
-
-
-def _query(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "description": description,
-            "schema": schema}  # fmt: skip
 
 
 def _answer(description: str, schema: dict[str, Any], media: str = "application/json") -> Any:
@@ -37,12 +32,12 @@ def _errors(extra: dict[str, str]) -> dict[str, Any]:
 
 
 LIST_PARAMETERS = [
-    _query("limit", "At most this many entries (1..10000); the answer ends with nextAfter",
+    query_parameter("limit", "At most this many entries (1..10000); the answer ends with nextAfter",
            {"type": "integer", "minimum": 1, "maximum": 10000}),
-    _query("after", "Only entries with a greater id (keyset paging)", {"type": "integer"}),
-    _query("since", "createdAt at or after (YYYY-MM-DD[ HH:MM:SS] in the account's zone, "
+    query_parameter("after", "Only entries with a greater id (keyset paging)", {"type": "integer"}),
+    query_parameter("since", "createdAt at or after (YYYY-MM-DD[ HH:MM:SS] in the account's zone, "
            "or ISO 8601 with an offset)", {"type": "string"}),
-    _query("until", "createdAt before (same forms as since)", {"type": "string"}),
+    query_parameter("until", "createdAt before (same forms as since)", {"type": "string"}),
 ]  # fmt: skip
 
 _CHECK = {
@@ -111,11 +106,13 @@ _IMPORT = {
 
 
 def paths() -> dict[str, Any]:
-    phone = _query("phoneNumber", "The number, in E.164 or any national form", {"type": "string"})
+    phone = query_parameter(
+        "phoneNumber", "The number, in E.164 or any national form", {"type": "string"}
+    )
     check = {
         "summary": "Is this number stopped? (extension)",
         "tags": ["suppression"],
-        "parameters": [_API_KEY, _FORMAT, phone],
+        "parameters": [API_KEY, FORMAT, phone],
         "responses": {
             "200": _answer("The verdict", _CHECK),
             **_errors({"400": "Code 2 (no number), 9 (invalid number) or 90"}),
@@ -131,7 +128,7 @@ def paths() -> dict[str, Any]:
                 "`apiKey` in the query or a header). Numbers already in E.164 take a fast "
                 "path that never changes the verdict.",
                 "tags": ["suppression"],
-                "parameters": [_API_KEY, _FORMAT],
+                "parameters": [API_KEY, FORMAT],
                 "requestBody": {
                     "content": {
                         "application/json": {
@@ -157,8 +154,8 @@ def paths() -> dict[str, Any]:
                 "summary": "The whole list as CSV, JSON or NDJSON, streamed (extension)",
                 "tags": ["suppression"],
                 "parameters": [
-                    _API_KEY,
-                    _query(
+                    API_KEY,
+                    query_parameter(
                         "format",
                         "csv (default), json or ndjson",
                         {"enum": ["csv", "json", "ndjson"]},
@@ -185,7 +182,7 @@ def paths() -> dict[str, Any]:
                 "Idempotent; never removes anything and never re-adds a number that was "
                 "opted back in. `apiKey` goes in the query or a header.",
                 "tags": ["suppression"],
-                "parameters": [_API_KEY, _FORMAT],
+                "parameters": [API_KEY, FORMAT],
                 "requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}},
                 "responses": {"200": _answer("What was done", _IMPORT), **_errors({})},
             }
