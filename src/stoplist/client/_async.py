@@ -16,7 +16,7 @@ from stoplist.client.errors import StoplistError
 from stoplist.client.models import Check, FilterResult, History, Page, Stop
 
 
-class AsyncClient:
+class AsyncClient(_core.ClientBase):
     """A stop list reached over HTTP: a stoplist server or SMS Partner itself.
 
     ``api_key`` defaults to the ``STOPLIST_API_KEY`` environment variable;
@@ -43,14 +43,6 @@ class AsyncClient:
             transport=transport,
             headers={"User-Agent": _core.USER_AGENT},
         )
-
-    @property
-    def base_url(self) -> str:
-        return self._conf.base_url
-
-    @property
-    def format(self) -> Format:
-        return self._conf.format
 
     async def list(self) -> builtins.list[Stop]:
         """The whole stop list, in id order."""

@@ -69,6 +69,20 @@ class Settings:
     backoff: float
 
 
+class ClientBase:
+    """What the blocking and the async client share: their settings, read-only."""
+
+    _conf: Settings
+
+    @property
+    def base_url(self) -> str:
+        return self._conf.base_url
+
+    @property
+    def format(self) -> Format:
+        return self._conf.format
+
+
 def settings(
     base_url: str,
     api_key: str | None,
