@@ -48,11 +48,14 @@ class Listing:
 
     ``more`` says that rows past ``limit`` exist (the next page is not empty).
     Rows are ``(id, phone_number, created_at)``, plus ``source`` when asked.
+    ``version`` is the list version the view was taken at, where one is kept
+    (see ``storage.stops.touch_list``).
     """
 
     total: int
     batches: Iterator[list[StopRow]]
     more: bool = False
+    version: int | None = None
 
 
 class StopList:
@@ -175,7 +178,8 @@ class StopList:
                 limit=limit,
                 with_source=with_source,
             )
-            yield Listing(total, batches, more=count > total)
+            version = stop_store.list_version(conn, self.account.id)
+            yield Listing(total, batches, more=count > total, version=version)
 
     def _record(self, conn: Connection, new: NewEvent) -> Recorded:
         account_id = self.account.id
@@ -217,7 +221,7 @@ class StopList:
         latest = event_store.latest_state_event(conn, account_id, number)
         if latest is None or latest.kind is EventKind.OPT_IN:
             if current is not None:
-                stop_store.delete_stop(conn, current.id)
+                stop_store.delete_stop(conn, account_id, current.id)
             return None
         last_opt_in = event_store.latest_opt_in(conn, account_id, number)
         first = event_store.first_opt_out_after(conn, account_id, number, last_opt_in)
@@ -232,7 +236,7 @@ class StopList:
                 event_id=first.id,
             )
         if first.event_at < current.created_at:
-            stop_store.update_created_at(conn, current.id, first.event_at)
+            stop_store.update_created_at(conn, account_id, current.id, first.event_at)
             return Stop(current.id, account_id, number, first.event_at, current.source)
         return current
 

@@ -17,6 +17,7 @@ import orjson
 from sqlalchemy import Connection
 
 from stoplist.domain.events import EventKind
+from stoplist.storage.stops import touch_list
 
 
 def _mark(conn: Connection) -> str:
@@ -143,4 +144,5 @@ def insert_opt_outs(
         "ORDER BY e.id RETURNING event_id, phone_number, id",
         (floor, account_id, EventKind.OPT_OUT.value),
     )
+    touch_list(conn, account_id)
     return sorted(tuple(row) for row in rows)  # type: ignore[misc]

@@ -69,11 +69,13 @@ def insert_stop(
             event_id=event_id,
         )
     ).inserted_primary_key[0]
+    touch_list(conn, account_id)
     return Stop(stop_id, account_id, phone_number, created_at, source)
 
 
-def delete_stop(conn: Connection, stop_id: int) -> None:
-    conn.execute(delete(stops).where(stops.c.id == stop_id))
+def delete_stop(conn: Connection, account_id: int, stop_id: int) -> None:
+    conn.execute(delete(stops).where(stops.c.account_id == account_id, stops.c.id == stop_id))
+    touch_list(conn, account_id)
 
 
 def _filtered(
@@ -148,5 +150,42 @@ def iter_batches(
         cursor.close()
 
 
-def update_created_at(conn: Connection, stop_id: int, created_at: int) -> None:
-    conn.execute(update(stops).where(stops.c.id == stop_id).values(created_at=created_at))
+def update_created_at(conn: Connection, account_id: int, stop_id: int, created_at: int) -> None:
+    conn.execute(
+        update(stops)
+        .where(stops.c.account_id == account_id, stops.c.id == stop_id)
+        .values(created_at=created_at)
+    )
+    touch_list(conn, account_id)
+
+
+_LIST_VERSION = "SELECT list_version FROM accounts WHERE id = ?"
+
+
+def touch_list(conn: Connection, account_id: int) -> None:
+    """Move the account's list version, in the transaction that changes its stops.
+
+    Only on SQLite: there writers take turns, so a version names exactly one
+    state of the list and a rendering made at that version stays right until
+    it moves. On PostgreSQL concurrent writers would queue on the account's
+    row for it, so the version is not kept there (``list_version`` is None).
+    """
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(
+            "UPDATE accounts SET list_version = list_version + 1 WHERE id = ?", (account_id,)
+        )
+
+
+def list_version(conn: Connection, account_id: int) -> int | None:
+    """The version of the account's list as this transaction sees it (SQLite only)."""
+    if conn.dialect.name != "sqlite":
+        return None
+    return conn.exec_driver_sql(_LIST_VERSION, (account_id,)).scalar_one()
+
+
+def current_list_version(db: Database, account_id: int) -> int | None:
+    """``list_version`` as a read of its own (see ``Database.fetch_one``)."""
+    if not db.is_sqlite:
+        return None
+    row = db.fetch_one(_LIST_VERSION, (account_id,))
+    return row[0] if row else None
