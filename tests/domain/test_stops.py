@@ -7,6 +7,7 @@ import pytest
 from stoplist.domain.clock import LocalTimeFormatter, to_us, zone
 from stoplist.domain.errors import AlreadyStopped, StopIdRequired, StopNotFound
 from stoplist.domain.events import EventKind, NewEvent, Source
+from stoplist.domain.imports import import_numbers
 from stoplist.domain.stops import StopList, parse_stop_id
 
 
@@ -84,3 +85,31 @@ def test_local_time_follows_daylight_saving():
     assert paris(at("2015-01-20 08:19:45")) == "2015-01-20 09:19:45"
     assert paris(at("2026-03-29 00:59:59")) == "2026-03-29 01:59:59"
     assert paris(at("2026-03-29 01:00:00")) == "2026-03-29 03:00:00"
+
+
+def test_the_list_version_moves_with_every_change_to_the_list(db, account, other_account):
+    stops = StopList(db, account.account)
+    if not db.is_sqlite:
+        assert stops.version() is None  # kept only where writers take turns
+        return
+    seen = [stops.version()]
+
+    def moved() -> bool:
+        seen.append(stops.version())
+        return seen[-1] > seen[-2]
+
+    number = "+33655555555"
+    stop = stops.add(number)
+    assert moved()
+    stops.record(sms(number, EventKind.OPT_OUT, "2020-01-01 08:00:00", "earlier"))
+    assert moved()  # createdAt went back in time
+    stops.record(sms(number, EventKind.OPT_OUT, "2030-01-01 08:00:00", "later"))
+    assert not moved()  # the entry is unchanged
+    stops.find(number)
+    assert not moved()
+    stops.delete(stop.id)
+    assert moved()
+    StopList(db, other_account.account).add(number)
+    assert not moved()  # another account's list
+    import_numbers(stops, ["+33666666666", "+33677777777"])
+    assert moved()

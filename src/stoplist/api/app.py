@@ -18,6 +18,7 @@ from stoplist.api import docs, history, render, stop_sms, suppression, webhooks
 from stoplist.api.access_log import AccessLogMiddleware, redact_path
 from stoplist.api.call import DEFAULT_MAX_BODY_BYTES
 from stoplist.api.fast_check import CheckFastPath
+from stoplist.api.list_cache import ListCache
 from stoplist.api.negotiation import language, response_format
 from stoplist.dispatch import run_dispatcher
 from stoplist.domain.accounts import Accounts
@@ -127,5 +128,6 @@ def create_app(database: Database | None = None) -> Starlette:
     )
     app.state.db = db
     app.state.accounts = Accounts(db)
+    app.state.list_cache = ListCache.for_database(db)
     app.state.max_body_bytes = int(os.environ.get(MAX_BODY_ENV, DEFAULT_MAX_BODY_BYTES))
     return app

@@ -14,6 +14,7 @@ from starlette.responses import Response, StreamingResponse
 
 from stoplist.api import render
 from stoplist.api.call import ApiCall, open_call
+from stoplist.api.list_cache import ListCache, RenderingKey, read_file
 from stoplist.api.negotiation import Format
 from stoplist.domain.clock import LocalTimeFormatter
 from stoplist.domain.errors import InvalidPhoneNumber
@@ -25,6 +26,18 @@ from stoplist.storage.stops import StopRow
 async def list_stops(request: Request) -> Response:
     call = await open_call(request)
     query = listing_query(call.params, call.account.zone)
+    cache: ListCache = request.app.state.list_cache
+    if query.whole and cache.enabled:
+        version = call.stop_list.version()
+        kept = cache.open(_rendering_key(call, version)) if version is not None else None
+        if kept is not None:
+            file, size = kept
+            return StreamingResponse(
+                read_file(file),
+                media_type=render.media_type(call.format),
+                headers={"Content-Length": str(size)},
+            )
+        return await stream_listing(call, keep_in=cache)
     return await stream_listing(call, paged=query.paged, **query.as_kwargs())
 
 
@@ -52,14 +65,17 @@ def single_number(value: object) -> object:
     return value
 
 
-async def stream_listing(call: ApiCall, *, paged: bool = False, **query: int | None) -> Response:
+async def stream_listing(
+    call: ApiCall, *, paged: bool = False, keep_in: ListCache | None = None, **query: int | None
+) -> Response:
     """Stream a listing in the call's format; memory stays flat whatever its length.
 
     The first chunk (which carries ``nbData``) is produced before the response
     starts, so that a failure to open the list is still a proper error answer.
-    A ``paged`` answer ends with ``nextAfter``.
+    A ``paged`` answer ends with ``nextAfter``. ``keep_in`` keeps a copy of a
+    whole list's answer for the next identical request.
     """
-    chunks = _listing_chunks(call, query, paged)
+    chunks = _listing_chunks(call, query, paged, keep_in)
     first = await run_in_threadpool(next, chunks)
     return StreamingResponse(_prepend(first, chunks), media_type=render.media_type(call.format))
 
@@ -70,11 +86,22 @@ def _prepend(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
 
 
 def _listing_chunks(
-    call: ApiCall, query: dict[str, int | None], paged: bool = False
+    call: ApiCall,
+    query: dict[str, int | None],
+    paged: bool = False,
+    keep_in: ListCache | None = None,
 ) -> Iterator[bytes]:
     formatter = LocalTimeFormatter(call.account.zone)
     with call.stop_list.listing(**query) as listing:
-        yield from _encode_listing(listing, call.format, formatter, paged)
+        chunks = _encode_listing(listing, call.format, formatter, paged)
+        if keep_in is not None and listing.version is not None:
+            key = _rendering_key(call, listing.version)
+            chunks = keep_in.keep(chunks, key, listing.total)
+        yield from chunks
+
+
+def _rendering_key(call: ApiCall, version: int) -> RenderingKey:
+    return RenderingKey(call.account.id, call.format, call.account.timezone, version)
 
 
 def _encode_listing(

@@ -31,6 +31,11 @@ class ListingQuery:
         """Whether the answer carries ``nextAfter`` (only when paging was asked for)."""
         return self.limit is not None or self.after is not None
 
+    @property
+    def whole(self) -> bool:
+        """Whether this asks for the whole list, the compatible default."""
+        return self == ListingQuery()
+
     def as_kwargs(self) -> dict[str, int | None]:
         return {"since": self.since, "until": self.until, "after": self.after, "limit": self.limit}
 

@@ -181,6 +181,10 @@ class StopList:
             version = stop_store.list_version(conn, self.account.id)
             yield Listing(total, batches, more=count > total, version=version)
 
+    def version(self) -> int | None:
+        """The list's current version, where one is kept (see ``Listing.version``)."""
+        return stop_store.current_list_version(self.db, self.account.id)
+
     def _record(self, conn: Connection, new: NewEvent) -> Recorded:
         account_id = self.account.id
         before = stop_store.find_by_number(conn, account_id, new.phone_number)
