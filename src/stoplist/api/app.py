@@ -28,6 +28,7 @@ from stoplist.domain.errors import (
     NotFound,
     StoplistError,
 )
+from stoplist.domain.stop_index import StopIndexes
 from stoplist.storage.database import Database
 
 logger = logging.getLogger("stoplist")
@@ -129,5 +130,6 @@ def create_app(database: Database | None = None) -> Starlette:
     app.state.db = db
     app.state.accounts = Accounts(db)
     app.state.list_cache = ListCache.for_database(db)
+    app.state.stop_indexes = StopIndexes()
     app.state.max_body_bytes = int(os.environ.get(MAX_BODY_ENV, DEFAULT_MAX_BODY_BYTES))
     return app

@@ -17,8 +17,10 @@ followed by a lookup would give; the fast path only avoids work:
 3. Every other input (national forms, spaces, ``00`` prefixes) is normalised
    with the account's region first.
 
-Lookups go to the database in large batches inside one read transaction, so
-the answer is one consistent view of the list.
+Lookups go to the account's in-memory index where one is kept (see
+``stop_index``; it is brought up to date first), or else to the database in
+large batches inside one read transaction. Either way the answer is one
+consistent view of the list.
 """
 
 from __future__ import annotations
@@ -26,9 +28,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from stoplist.domain.canonical import is_canonical_shaped, is_e164_shaped
 from stoplist.domain.errors import InvalidParameter, StoplistError
 from stoplist.domain.models import Stop
+from stoplist.domain.number_arrays import e164_value, e164_values
+from stoplist.domain.stop_index import NOT_STOPPED, StopIndexes
 from stoplist.domain.stops import StopList
 from stoplist.storage import bulk
 from stoplist.storage import stops as stop_store
@@ -61,15 +67,53 @@ class Verdicts:
         return STOPPED if self.stop_ids[index] is not None else ALLOWED
 
 
-def filter_numbers(stop_list: StopList, inputs: Sequence[object]) -> Verdicts:
-    """Decide, for each input in order, whether it may be sent to."""
+def filter_numbers(
+    stop_list: StopList, inputs: Sequence[object], indexes: StopIndexes | None = None
+) -> Verdicts:
+    """Decide, for each input in order, whether it may be sent to.
+
+    With ``indexes`` (and a database that keeps list versions) the lookups go
+    to the account's in-memory index; otherwise to the database.
+    """
     if len(inputs) > MAX_NUMBERS:
         raise InvalidParameter(f"at most {MAX_NUMBERS} numbers per filter")
+    shaped, values = e164_values(inputs)
+    index = indexes.current(stop_list) if indexes is not None else None
+    if index is None:
+        return _filter_in_database(stop_list, inputs, shaped.tolist())
+    found = index.lookup(values)
+    numbers: list[str | None] = list(inputs)  # type: ignore[arg-type]
+    unsure = np.flatnonzero(~shaped | (found == NOT_STOPPED)).tolist()
+    rewritten: dict[int, str] = {}
+    shaped_list = shaped.tolist()
+    for position in unsure:
+        raw = inputs[position]
+        if shaped_list[position] and is_canonical_shaped(raw):  # type: ignore[arg-type]
+            continue
+        normal = _normalize(stop_list, raw)
+        numbers[position] = normal
+        if normal is not None:
+            rewritten[position] = normal
+    stop_ids: list[int | None] = [stop_id or None for stop_id in found.tolist()]
+    if rewritten:
+        again = np.fromiter(
+            (e164_value(number) for number in rewritten.values()),
+            dtype=np.int64,
+            count=len(rewritten),
+        )
+        for position, stop_id in zip(rewritten, index.lookup(again).tolist(), strict=True):
+            stop_ids[position] = stop_id or None
+    return _verdicts(numbers, stop_ids)
+
+
+def _filter_in_database(
+    stop_list: StopList, inputs: Sequence[object], shaped_inputs: list[bool]
+) -> Verdicts:
     numbers: list[str | None] = [None] * len(inputs)
     shaped: list[int] = []
     for index, raw in enumerate(inputs):
-        if isinstance(raw, str) and is_e164_shaped(raw):
-            numbers[index] = raw
+        if shaped_inputs[index]:
+            numbers[index] = raw  # type: ignore[assignment]
             shaped.append(index)
         else:
             numbers[index] = _normalize(stop_list, raw)
@@ -98,6 +142,10 @@ def filter_numbers(stop_list: StopList, inputs: Sequence[object]) -> Verdicts:
         if rewritten:
             stops.update(lookup(rewritten))
     stop_ids = [None if number is None else stops.get(number) for number in numbers]
+    return _verdicts(numbers, stop_ids)
+
+
+def _verdicts(numbers: list[str | None], stop_ids: list[int | None]) -> Verdicts:
     invalid = numbers.count(None)
     stopped = len(stop_ids) - stop_ids.count(None)
     return Verdicts(numbers, stop_ids, len(numbers) - invalid - stopped, stopped, invalid)

@@ -189,3 +189,46 @@ def current_list_version(db: Database, account_id: int) -> int | None:
         return None
     row = db.fetch_one(_LIST_VERSION, (account_id,))
     return row[0] if row else None
+
+
+def iter_number_values(
+    conn: Connection, account_id: int, batch_size: int = 50_000
+) -> Iterator[list[tuple[int, int]]]:
+    """``(digits of the number as an integer, stop id)`` for every stop, in batches.
+
+    SQLite turns ``+33612345678`` into ``33612345678`` itself, which spares a
+    Python string and its conversion per row; the rows are the driver's own
+    tuples, as in ``iter_batches``.
+    """
+    conn.exec_driver_sql("SELECT 1")  # make sure the transaction (and snapshot) is open
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    cursor = driver.cursor()
+    try:
+        cursor.execute(
+            "SELECT CAST(substr(phone_number, 2) AS INTEGER), id FROM stops WHERE account_id = ?",
+            (account_id,),
+        )
+        while batch := cursor.fetchmany(batch_size):
+            yield batch
+    finally:
+        cursor.close()
+
+
+def numbers_changed_since(
+    conn: Connection, account_id: int, after_event_id: int
+) -> tuple[list[str], int]:
+    """Numbers with an event after ``after_event_id``, and the highest event id now.
+
+    Every change to a stop is recorded with an event in the same transaction,
+    and on SQLite event ids are handed out in commit order (one writer at a
+    time, never reused), so these are all the numbers whose entry may have
+    changed since a view that had seen events up to ``after_event_id``.
+    """
+    highest = conn.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM events").scalar_one()
+    rows = conn.exec_driver_sql(
+        # The unary + keeps SQLite on the id range rather than every event of the account.
+        "SELECT DISTINCT phone_number FROM events WHERE id > ? AND id <= ? AND +account_id = ?",
+        (after_event_id, highest, account_id),
+    )
+    return [row[0] for row in rows], highest

@@ -1,0 +1,61 @@
+"""Many E.164 numbers at once, as integers.
+
+A number in E.164 is ``+`` and at most 15 digits, the first not 0, so its
+digits read as an integer fit in 64 bits and two numbers are equal exactly
+when their integers are. Holding a list as a sorted array of those integers
+takes 8 bytes a number and answers "which of these are on it?" with one
+vectorised binary search, where Python objects would take over 100 bytes
+and a loop.
+
+``e164_values`` reads the shape of a whole batch of inputs in a few array
+operations instead of a few string methods per input; it gives the same
+answer as ``canonical.is_e164_shaped`` for each one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+_WIDTH = 17  # one more than the longest E.164 text: a longer text is cut and seen as too long
+_MIN_LENGTH = 8
+_MAX_LENGTH = 16
+_PLUS, _ZERO, _ONE, _NINE = (ord(c) for c in "+019")
+
+Values = npt.NDArray[np.int64]
+Mask = npt.NDArray[np.bool_]
+
+
+def e164_value(number: str) -> int:
+    """The integer of one E.164 number (its digits)."""
+    return int(number[1:])
+
+
+def e164_values(inputs: Sequence[object]) -> tuple[Mask, Values]:
+    """For each input, whether it is E.164-shaped text, and if so its integer (else 0)."""
+    count = len(inputs)
+    if count == 0:
+        return np.zeros(0, dtype=np.bool_), np.zeros(0, dtype=np.int64)
+    texts = [item if type(item) is str else "" for item in inputs]
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=count)
+    codes = np.array(texts, dtype=f"U{_WIDTH}").view(np.uint32).reshape(count, _WIDTH)
+    # numpy drops trailing NUL characters; a text that ends with some is not a number.
+    stored = np.count_nonzero(codes, axis=1)
+    shaped = (
+        (lengths >= _MIN_LENGTH)
+        & (lengths <= _MAX_LENGTH)
+        & (stored == lengths)
+        & (codes[:, 0] == _PLUS)
+        & (codes[:, 1] >= _ONE)
+        & (codes[:, 1] <= _NINE)
+    )
+    digits = codes[:, 1:_MAX_LENGTH].astype(np.int64) - _ZERO
+    inside = np.arange(1, _MAX_LENGTH)[None, :] < lengths[:, None]
+    shaped &= np.all(((digits >= 0) & (digits <= 9)) | ~inside, axis=1)
+    values = np.zeros(count, dtype=np.int64)
+    for column in range(_MAX_LENGTH - 1):
+        more = inside[:, column] & shaped
+        values = np.where(more, values * 10 + digits[:, column], values)
+    return shaped, values

@@ -1,0 +1,126 @@
+"""Each account's list held in memory for bulk membership tests, and kept exact.
+
+Filtering 100,000 numbers against a million stops through SQL costs one index
+probe per number. Held as a sorted array of the numbers' integers (see
+``number_arrays``) with their stop ids beside them, 16 bytes a stop, the same
+question is one vectorised binary search.
+
+An index is never trusted blindly. Before each use the account's list version
+(``storage.stops.touch_list``) is compared with the one the index was read at;
+when it moved, the numbers with events recorded since are looked up again (a
+change to a stop always comes with an event in the same transaction) and
+their current entries override the array. Past ``MAX_CHANGES`` such numbers
+the index is read again from scratch. A filter therefore sees every change
+committed before it started, as a SQL lookup would.
+
+Only on SQLite, where the list version is kept; a process keeps the indexes
+of the ``MAX_ACCOUNTS`` accounts that filtered last.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from stoplist.domain.number_arrays import Values, e164_value
+from stoplist.domain.stops import StopList
+from stoplist.storage import bulk
+from stoplist.storage import stops as stop_store
+
+MAX_ACCOUNTS = 8
+MAX_CHANGES = 50_000
+NOT_STOPPED = 0
+"""The stop id ``lookup`` gives a number that is not on the list (ids start at 1)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ListIndex:
+    version: int
+    last_event_id: int
+    numbers: Values
+    stop_ids: Values
+    changed: dict[int, int] = field(default_factory=dict)
+    """Number -> stop id (``NOT_STOPPED`` when it left the list), since the arrays were read."""
+
+    def lookup(self, values: Values) -> Values:
+        """The stop id of each number given as its integer (``NOT_STOPPED`` if none)."""
+        if len(self.numbers):
+            at = np.searchsorted(self.numbers, values)
+            at[at == len(self.numbers)] = 0
+            found = np.where(self.numbers[at] == values, self.stop_ids[at], NOT_STOPPED)
+        else:
+            found = np.full(len(values), NOT_STOPPED, dtype=np.int64)
+        if self.changed:
+            keys = np.fromiter(self.changed, dtype=np.int64, count=len(self.changed))
+            for position in np.flatnonzero(np.isin(values, keys)):
+                found[position] = self.changed[int(values[position])]
+        return found
+
+
+class StopIndexes:
+    """The indexes one process keeps, by account."""
+
+    def __init__(self, max_accounts: int = MAX_ACCOUNTS, max_changes: int = MAX_CHANGES) -> None:
+        self._indexes: OrderedDict[int, ListIndex] = OrderedDict()
+        self._locks: dict[int, threading.Lock] = {}
+        self._guard = threading.Lock()
+        self._max_accounts = max_accounts
+        self._max_changes = max_changes
+
+    def current(self, stop_list: StopList) -> ListIndex | None:
+        """The account's index, up to date with every committed change.
+
+        None when no index can be kept for this database (PostgreSQL).
+        """
+        version = stop_list.version()
+        if version is None:
+            return None
+        account_id = stop_list.account.id
+        with self._guard:
+            index = self._indexes.get(account_id)
+            lock = self._locks.setdefault(account_id, threading.Lock())
+        if index is not None and index.version == version:
+            self._remember(account_id, index)
+            return index
+        with lock:  # one reader per account; the others wait for its result
+            index = self._indexes.get(account_id)
+            if index is None or index.version != stop_list.version():
+                index = _refreshed(stop_list, index, self._max_changes)
+            self._remember(account_id, index)
+        return index
+
+    def _remember(self, account_id: int, index: ListIndex) -> None:
+        with self._guard:
+            self._indexes[account_id] = index
+            self._indexes.move_to_end(account_id)
+            while len(self._indexes) > self._max_accounts:
+                forgotten, _ = self._indexes.popitem(last=False)
+                self._locks.pop(forgotten, None)
+
+
+def _refreshed(stop_list: StopList, index: ListIndex | None, max_changes: int) -> ListIndex:
+    account_id = stop_list.account.id
+    with stop_list.db.read(snapshot=True) as conn:
+        version = stop_store.list_version(conn, account_id)
+        assert version is not None
+        if index is not None:
+            numbers, last_event_id = stop_store.numbers_changed_since(
+                conn, account_id, index.last_event_id
+            )
+            if len(index.changed) + len(numbers) <= max_changes:
+                current = bulk.find_stops(conn, account_id, numbers)
+                changed = dict(index.changed)
+                for number in numbers:
+                    changed[e164_value(number)] = current.get(number, NOT_STOPPED)
+                return ListIndex(version, last_event_id, index.numbers, index.stop_ids, changed)
+        last_event_id = bulk.max_event_id(conn)
+        pairs = [
+            np.array(batch, dtype=np.int64).reshape(-1, 2)
+            for batch in stop_store.iter_number_values(conn, account_id)
+        ]
+    both = np.concatenate(pairs) if pairs else np.zeros((0, 2), dtype=np.int64)
+    order = np.argsort(both[:, 0], kind="stable")
+    return ListIndex(version, last_event_id, both[order, 0].copy(), both[order, 1].copy())

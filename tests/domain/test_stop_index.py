@@ -1,0 +1,87 @@
+"""Filtering through the in-memory index gives what the database gives, change after change."""
+
+import pytest
+
+from stoplist.domain.events import EventKind, NewEvent, Source
+from stoplist.domain.filtering import filter_numbers
+from stoplist.domain.imports import import_numbers
+from stoplist.domain.stop_index import StopIndexes
+from stoplist.domain.stops import StopList
+from stoplist.storage.database import Database
+
+MIXED = [
+    "+33612345678",
+    "+33698765432",
+    "06 11 11 11 11",
+    "+330622222222",  # rewritten by normalize to +33622222222
+    "+33622222222",
+    "+3361234",
+    "not a number",
+    None,
+    "+14155550100",
+]
+
+
+def _statuses(stop_list: StopList, numbers: list[object], indexes: StopIndexes | None):
+    verdicts = filter_numbers(stop_list, numbers, indexes)
+    return [(verdicts.numbers[i], verdicts.stop_ids[i]) for i in range(len(numbers))]
+
+
+@pytest.fixture
+def writer(database_url):
+    """Another connection pool on the same database, as another worker process would have."""
+    other = Database(database_url)
+    yield other
+    other.dispose()
+
+
+def test_postgresql_filters_in_the_database(db, account):
+    if db.is_sqlite:
+        pytest.skip("the index is kept on SQLite")
+    assert StopIndexes().current(StopList(db, account.account)) is None
+
+
+def test_the_index_gives_what_the_database_gives(db, account):
+    stops = StopList(db, account.account)
+    for number in ("+33612345678", "0611111111", "+33622222222"):
+        stops.add(number)
+    indexes = StopIndexes()
+    assert _statuses(stops, MIXED, indexes) == _statuses(stops, MIXED, None)
+    verdicts = filter_numbers(stops, MIXED, indexes)
+    assert (verdicts.allowed, verdicts.stopped, verdicts.invalid) == (2, 4, 3)
+
+
+def test_every_change_from_any_process_is_seen_by_the_next_filter(db, account, writer):
+    if not db.is_sqlite:
+        pytest.skip("the index is kept on SQLite")
+    stops = StopList(db, account.account)
+    elsewhere = StopList(writer, account.account)
+    indexes = StopIndexes(max_changes=3)
+    numbers = ["+33612345678", "+33633333333", "+33644444444", "+33655555555", "+33666666666"]
+
+    def stopped_by_index() -> list[bool]:
+        return [stop_id is not None for _, stop_id in _statuses(stops, numbers, indexes)]
+
+    assert stopped_by_index() == [False] * 5
+
+    first = elsewhere.add(numbers[0])
+    assert stopped_by_index() == [True, False, False, False, False]
+    elsewhere.record(NewEvent(numbers[1], EventKind.OPT_OUT, Source.SMS, event_at=1))
+    assert stopped_by_index() == [True, True, False, False, False]
+    elsewhere.delete(first.id)
+    assert stopped_by_index() == [False, True, False, False, False]
+    elsewhere.add(numbers[0])  # back, with a new id
+    assert _statuses(stops, numbers, indexes)[0][1] == stops.find(numbers[0]).id
+    import_numbers(elsewhere, numbers[2:])  # past max_changes: read again from scratch
+    assert stopped_by_index() == [True] * 5
+    assert _statuses(stops, numbers, indexes) == _statuses(stops, numbers, None)
+
+
+def test_one_accounts_index_never_answers_for_another(db, account, other_account):
+    stops = StopList(db, account.account)
+    others = StopList(db, other_account.account)
+    stops.add("+33612345678")
+    indexes = StopIndexes(max_accounts=1)
+    assert _statuses(stops, ["+33612345678"], indexes)[0][1] is not None
+    assert _statuses(others, ["+33612345678"], indexes)[0][1] is None
+    assert _statuses(stops, ["+33612345678"], indexes)[0][1] is not None
