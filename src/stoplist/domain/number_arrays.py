@@ -23,6 +23,11 @@ _WIDTH = 17  # one more than the longest E.164 text: a longer text is cut and se
 _MIN_LENGTH = 8
 _MAX_LENGTH = 16
 _PLUS, _ZERO, _ONE, _NINE = (ord(c) for c in "+019")
+_POSITIONS = np.arange(1, _MAX_LENGTH)[None, :]
+_PLACES = 10 ** np.arange(_MAX_LENGTH - 2, -1, -1, dtype=np.int64)
+_PADDING = np.array(
+    [10 ** max(0, _MAX_LENGTH - length) for length in range(_WIDTH + 1)], dtype=np.int64
+)
 
 Values = npt.NDArray[np.int64]
 Mask = npt.NDArray[np.bool_]
@@ -41,21 +46,22 @@ def e164_values(inputs: Sequence[object]) -> tuple[Mask, Values]:
     texts = [item if type(item) is str else "" for item in inputs]
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=count)
     codes = np.array(texts, dtype=f"U{_WIDTH}").view(np.uint32).reshape(count, _WIDTH)
-    # numpy drops trailing NUL characters; a text that ends with some is not a number.
-    stored = np.count_nonzero(codes, axis=1)
     shaped = (
         (lengths >= _MIN_LENGTH)
         & (lengths <= _MAX_LENGTH)
-        & (stored == lengths)
         & (codes[:, 0] == _PLUS)
         & (codes[:, 1] >= _ONE)
         & (codes[:, 1] <= _NINE)
     )
-    digits = codes[:, 1:_MAX_LENGTH].astype(np.int64) - _ZERO
-    inside = np.arange(1, _MAX_LENGTH)[None, :] < lengths[:, None]
-    shaped &= np.all(((digits >= 0) & (digits <= 9)) | ~inside, axis=1)
-    values = np.zeros(count, dtype=np.int64)
-    for column in range(_MAX_LENGTH - 1):
-        more = inside[:, column] & shaped
-        values = np.where(more, values * 10 + digits[:, column], values)
+    if "\x00" in "".join(texts):
+        # numpy drops trailing NUL characters; a text that ends with some is not a number.
+        shaped &= np.count_nonzero(codes, axis=1) == lengths
+    digits = codes[:, 1:_MAX_LENGTH] - np.uint32(_ZERO)  # below "0" wraps round to a huge value
+    inside = lengths[:, None] > _POSITIONS
+    shaped &= ((digits <= 9) | ~inside).all(axis=1)
+    digits = digits.astype(np.int64)
+    digits *= inside  # nothing past the end of each text
+    # The digits read as one 15-digit number, then the padding zeros divided away.
+    values = (digits @ _PLACES) // _PADDING[np.minimum(lengths, _WIDTH)]
+    values *= shaped
     return shaped, values

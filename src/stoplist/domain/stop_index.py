@@ -48,9 +48,13 @@ class ListIndex:
     def lookup(self, values: Values) -> Values:
         """The stop id of each number given as its integer (``NOT_STOPPED`` if none)."""
         if len(self.numbers):
-            at = np.searchsorted(self.numbers, values)
+            # Searching in order walks the array once instead of jumping about it.
+            order = np.argsort(values)
+            wanted = values[order]
+            at = np.searchsorted(self.numbers, wanted)
             at[at == len(self.numbers)] = 0
-            found = np.where(self.numbers[at] == values, self.stop_ids[at], NOT_STOPPED)
+            found = np.empty(len(values), dtype=np.int64)
+            found[order] = np.where(self.numbers[at] == wanted, self.stop_ids[at], NOT_STOPPED)
         else:
             found = np.full(len(values), NOT_STOPPED, dtype=np.int64)
         if self.changed:
