@@ -39,14 +39,14 @@ def test_import_then_export(db, database_url, tmp_path):
     exported = run_cli("export", *args).stdout
     rows = list(csv.reader(io.StringIO(exported)))
     assert rows[0] == ["id", "phoneNumber", "createdAt", "source"]
-    assert [(row[1], row[3]) for row in rows[1:]] == [
-        ("+33612345678", "import"),
+    assert [(row[1], row[3]) for row in rows[1:]] == [  # an import batch goes in number order
         ("+33611111111", "import"),
+        ("+33612345678", "import"),
     ]
     target = tmp_path / "out.ndjson"
     run_cli("export", *args, "--format", "ndjson", "--output", str(target))
     lines = [json.loads(line) for line in target.read_text().splitlines()]
-    assert [line["phoneNumber"] for line in lines] == ["+33612345678", "+33611111111"]
+    assert [line["phoneNumber"] for line in lines] == ["+33611111111", "+33612345678"]
     as_json = json.loads(run_cli("export", *args, "--format", "json").stdout)
     assert as_json == lines
 

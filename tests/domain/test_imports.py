@@ -27,10 +27,11 @@ def _numbers(stops):
         return [row[1] for batch in listing.batches for row in batch]
 
 
-def test_adds_new_numbers_in_file_order_with_one_import_event_each(stops):
-    report = import_numbers(stops, ["0612345678\n", "+33611111111\n", "0033622222222"])
+def test_adds_new_numbers_in_number_order_with_one_import_event_each(stops):
+    """A batch is written sorted by number, so that index inserts are sequential."""
+    report = import_numbers(stops, ["0622222222\n", "+33611111111\n", "0033612345678"])
     assert (report.added, report.already_stopped, report.invalid) == (3, 0, 0)
-    assert _numbers(stops) == ["+33612345678", "+33611111111", "+33622222222"]
+    assert _numbers(stops) == ["+33611111111", "+33612345678", "+33622222222"]
     for number in _numbers(stops):
         _, events = stops.history(number)
         assert [(e.kind, e.source) for e in events] == [(EventKind.OPT_OUT, Source.IMPORT)]

@@ -19,6 +19,10 @@ What it skips, and why that is safe for an input ``+<cc><nsn>``:
 - validation: the number must match the general description and one of the
   type descriptions of the region ``phonenumbers`` would pick, exactly as
   ``phonenumbers.is_valid_number`` does.
+
+For whole files ``number_regex`` writes the same test as one regular
+expression per calling code, so that a block of lines is checked by a single
+``re`` call instead of a Python call per line.
 """
 
 from __future__ import annotations
@@ -51,12 +55,49 @@ _BY_PREFIX: dict[str, object] = {}
 """Calling code (or None) by the digits after ``+``; filled as numbers arrive."""
 
 
+_METADATA_PATTERN = re.compile(r"(?:[0-9()\[\]{}|?:,-]|\\d|\(\?:)*")
+"""What the metadata's patterns are made of: digits, ``\\d``, classes, plain
+and non-capturing groups, quantifiers (and ``$`` in national prefixes, which
+is rewritten). Only such patterns are embedded: they match digits only, so
+an embedded pattern cannot run past the end of the number."""
+
+
 @dataclass(frozen=True, slots=True)
 class _Region:
     leading_digits: re.Pattern[str] | None
     general: _Desc | None
     types_by_length: dict[int, re.Pattern[str] | None]
     types_any_length: re.Pattern[str] | None
+
+    def regex(self, end: str) -> str | None:
+        """Zero-width, at the start of the nsn: ``valid`` for the nsn that ends before ``end``."""
+        if self.general is None:
+            return "(?!)"
+        lengths, general_pattern = self.general
+        parts = [_whole(general_pattern.pattern, end)]
+        if lengths:
+            parts.append(_length_in(lengths, end))
+        choices = [
+            f"(?={_exactly(length, end)}){_whole(pattern.pattern, end)}"
+            for length, pattern in sorted(self.types_by_length.items())
+            if pattern is not None
+        ]
+        if self.types_any_length is not None:
+            by_length = self.types_by_length
+            other = f"(?!{_one_of_lengths(by_length, end)})" if by_length else ""
+            choices.append(f"{other}{_whole(self.types_any_length.pattern, end)}")
+        parts.append(f"(?:{'|'.join(choices)})" if choices else "(?!)")
+        joined = "".join(parts)
+        return joined if all(_embeddable(part) for part in self._patterns()) else None
+
+    def _patterns(self) -> list[str]:
+        found = [self.general[1].pattern] if self.general else []
+        found += [p.pattern for p in self.types_by_length.values() if p is not None]
+        if self.types_any_length is not None:
+            found.append(self.types_any_length.pattern)
+        if self.leading_digits is not None:
+            found.append(self.leading_digits.pattern)
+        return found
 
     def valid(self, nsn: str) -> bool:
         general = self.general
@@ -74,6 +115,29 @@ class _CallingCode:
     national_prefix: re.Pattern[str] | None
     regions: tuple[_Region, ...]
     shared: bool
+
+    def regex(self, end: str) -> str | None:
+        """Zero-width: ``national_prefix`` does not match and ``valid`` holds, at the nsn."""
+        prefix = ""
+        if self.national_prefix is not None:
+            national = self.national_prefix.pattern.replace("$", f"(?={end})")
+            if not _embeddable(self.national_prefix.pattern.replace("$", "")):
+                return None
+            prefix = f"(?!(?:{national}))"
+        regions = self.regions[:1] if not self.shared else self.regions
+        chosen = "(?!)"
+        for region in reversed(regions):  # each region decides or hands on to the next
+            valid = region.regex(end)
+            if valid is None:
+                return None
+            if not self.shared:
+                chosen = valid
+            elif region.leading_digits is not None:
+                lead = region.leading_digits.pattern
+                chosen = f"(?:(?=(?:{lead})){valid}|(?!(?:{lead})){chosen})"
+            else:
+                chosen = f"(?:{valid}|{chosen})"
+        return prefix + chosen
 
     def valid(self, nsn: str) -> bool:
         """``is_valid_number`` for this calling code, region choice included."""
@@ -118,6 +182,65 @@ def is_canonical_shaped(text: str) -> bool:
             return False
         return code.valid(nsn)  # type: ignore[union-attr]
     return False
+
+
+def calling_code(text: str) -> int | None:
+    """The calling code of an E.164-shaped text, as ``is_canonical`` reads it."""
+    for end in (2, 3, 4):
+        if _lookup(text[1:end]) is not None:
+            return int(text[1:end])
+    return None
+
+
+@cache
+def number_regex(code: int, end: str) -> str | None:
+    """A regular expression matching exactly the canonical numbers of one calling code.
+
+    It matches ``+<code><nsn>`` where ``is_canonical`` is True, when followed
+    by a match of ``end`` (which it does not consume; ``end`` must not match
+    at a digit). Compile it with ``re.ASCII`` so that ``\\d`` means 0-9 as
+    the shape test does. ``None`` when the metadata has a pattern that cannot
+    be embedded safely; callers then test numbers one by one.
+    """
+    digits = str(code)
+    if any(_calling_code(int(digits[:cut])) is not None for cut in range(1, len(digits))):
+        return None  # a shorter prefix would be read as the code (never with real metadata)
+    calling = _calling_code(code)
+    if calling is None:
+        return None
+    tests = calling.regex(end)
+    if tests is None:
+        return None
+    shortest, longest = max(1, 7 - len(digits)), 15 - len(digits)
+    return rf"\+{digits}{tests}[0-9]{{{shortest},{longest}}}(?={end})"
+
+
+def _lookup(prefix: str) -> _CallingCode | None:
+    code = _BY_PREFIX.get(prefix, _UNSEEN)
+    if code is _UNSEEN:
+        code = _BY_PREFIX[prefix] = _calling_code(int(prefix))
+    return code  # type: ignore[return-value]
+
+
+def _embeddable(pattern: str) -> bool:
+    return _METADATA_PATTERN.fullmatch(pattern) is not None
+
+
+def _whole(pattern: str, end: str) -> str:
+    """Zero-width: ``pattern`` matches the whole nsn (``fullmatch``), which ends before ``end``."""
+    return f"(?=(?:{pattern})(?={end}))"
+
+
+def _exactly(length: int, end: str) -> str:
+    return f"[0-9]{{{length}}}(?={end})"
+
+
+def _length_in(lengths: frozenset[int], end: str) -> str:
+    return f"(?={'|'.join(_exactly(length, end) for length in sorted(lengths))})"
+
+
+def _one_of_lengths(by_length: dict[int, re.Pattern[str] | None], end: str) -> str:
+    return "|".join(_exactly(length, end) for length in sorted(by_length))
 
 
 @cache

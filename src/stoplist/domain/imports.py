@@ -12,34 +12,60 @@ The rules, whatever the file's size:
   as if it had been added by hand, so its history says where it came from.
 
 Input is a CSV (the first column, or the column named ``phoneNumber``,
-``phone_number`` or ``number`` in a header line) or one number per line. Work
-is done in batches of thousands of numbers per transaction with set-at-a-time
-SQL, so a million lines take seconds and memory stays flat.
+``phone_number`` or ``number`` in a header line) or one number per line.
+
+A million lines take seconds:
+- lines are read in blocks, and the usual ones (a canonical E.164 number,
+  alone or as a plain CSV cell) are recognised by one regular expression per
+  block (``canonical.number_regex``); any other line goes through the csv
+  module and ``normalize`` one at a time, with exactly the same outcome;
+- each batch is written with set-at-a-time SQL in one transaction, sorted by
+  number so that rows land in the ``(account_id, phone_number)`` indexes in
+  order. On SQLite a batch is up to a million numbers (one commit and a few
+  seconds of the write lock for a million-line file: committing many small
+  batches rewrites those indexes' pages once per batch); on PostgreSQL it is
+  a thousand, because each number holds an advisory lock until it commits;
+- on SQLite, an account whose history is all this import's own (it had no
+  event and no stop, and no one else has written since) needs no look-ups
+  for numbers that have no event yet: there are none.
 """
 
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from functools import cache
+from itertools import islice
+from operator import methodcaller
+from typing import Protocol
 
 from sqlalchemy import Connection
 
 from stoplist.domain import clock, webhooks
-from stoplist.domain.canonical import is_canonical
+from stoplist.domain.canonical import calling_code, is_canonical, number_regex
 from stoplist.domain.errors import StoplistError
 from stoplist.domain.events import Event, EventKind, NewEvent, Source
 from stoplist.domain.stops import StopList
 from stoplist.storage import bulk
+from stoplist.storage import webhooks as webhook_store
 
 HEADER_NAMES = frozenset({"phonenumber", "phone_number", "number"})
 MAX_REPORTED_INVALID = 10_000
 """Invalid lines listed in a report; the count is always exact."""
 
-_SQLITE_BATCH = 20_000  # one commit (one fsync) per batch
+_SQLITE_BATCH = 1_000_000  # one commit (one fsync) per batch
 _POSTGRES_BATCH = 1000  # each number holds an advisory lock until the batch commits
 _DELIMITERS = (",", ";", "\t")
+_BLOCK_CHARS = 1 << 20  # read from a stream at a time
+_BLOCK_LINES = 1 << 16  # taken from an iterable of lines at a time
+_MAX_FAST_CODES = 8  # calling codes recognised by the block expression
+
+
+class _Readable(Protocol):
+    def read(self, size: int = -1, /) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +104,7 @@ class ImportReport:
 
 def import_numbers(
     stop_list: StopList,
-    lines: Iterable[str],
+    lines: Iterable[str] | _Readable,
     *,
     source: Source = Source.IMPORT,
     actor: str | None = None,
@@ -87,79 +113,121 @@ def import_numbers(
 ) -> ImportReport:
     """Add every valid number of ``lines`` that is not, and never was, on the list.
 
-    ``lines`` are the file's lines (with or without their line ends);
+    ``lines`` are the file's lines (with or without their line ends), or a
+    text stream to read them from in large blocks (lines end at ``\\n``);
     ``progress`` is called with the number of lines handled after each batch
     (``batch_size`` numbers; by default what suits the database).
     """
     report = ImportReport()
     size = batch_size or (_SQLITE_BATCH if stop_list.db.is_sqlite else _POSTGRES_BATCH)
-    batch: dict[str, None] = {}
+    parser = _Parser(stop_list, report)
+    batch: set[str] = set()
     handled = 0
     with stop_list.db.bulk_writes() as transaction:
-        for line_number, cell in _cells(lines):
-            handled += 1
-            number = _number(stop_list, cell, line_number, report)
-            if number is None:
-                continue
-            if number in batch:
-                report.already_stopped += 1  # a repeat within the file
-                continue
-            batch[number] = None
-            if len(batch) >= size:
-                _apply(stop_list, transaction, list(batch), report, source, actor)
-                batch.clear()
-                if progress:
-                    progress(handled)
-                    handled = 0
-        _apply(stop_list, transaction, list(batch), report, source, actor)
+        writer = _Writer(stop_list, transaction, report, source, actor)
+        for block in _blocks(lines):
+            numbers, count = parser.feed(block)
+            handled += count
+            start = 0
+            while start < len(numbers):
+                part = numbers[start : start + size - len(batch)]
+                start += len(part)
+                before = len(batch)
+                batch.update(part)
+                report.already_stopped += len(part) - (len(batch) - before)  # repeats in the file
+                if len(batch) >= size:
+                    writer.write(batch)
+                    batch = set()
+                    if progress:
+                        progress(handled)
+                        handled = 0
+        writer.write(batch)
     if progress and handled:
         progress(handled)
     return report
 
 
-def _number(stop_list: StopList, cell: str, line: int, report: ImportReport) -> str | None:
-    if is_canonical(cell):
-        return cell
-    try:
-        return stop_list.normalize(cell)
-    except StoplistError as error:
-        report._invalid(line, cell, error.code)
-        return None
+class _Writer:
+    """Writes one import's batches, each in its own transaction.
 
+    On SQLite it remembers whether the account's whole history is this
+    import's own: the account had no event and no stop when the first batch
+    began, and the highest event id and the list version still read what
+    this writer left after its last commit (``bulk.writes_mark``). While that
+    holds, every event of the account is an opt-out this import recorded
+    along with a stop that is still there, so no number can have been opted
+    in: the events look-up is skipped, and so is the stops look-up for the
+    first batch. Anything else, or PostgreSQL, looks both up.
+    """
 
-def _apply(
-    stop_list: StopList,
-    transaction: Callable[[], AbstractContextManager[Connection]],
-    numbers: list[str],
-    report: ImportReport,
-    source: Source,
-    actor: str | None,
-) -> None:
-    if not numbers:
-        return
-    account_id = stop_list.account.id
-    db = stop_list.db
-    with transaction() as conn:
-        db.lock_numbers(conn, account_id, numbers)
-        stopped = bulk.find_stops(conn, account_id, numbers)
-        fresh = [number for number in numbers if number not in stopped]
-        decided = bulk.numbers_with_state_events(conn, account_id, fresh)
-        added = [number for number in fresh if number not in decided]
+    def __init__(
+        self,
+        stop_list: StopList,
+        transaction: Callable[[], AbstractContextManager[Connection]],
+        report: ImportReport,
+        source: Source,
+        actor: str | None,
+    ) -> None:
+        self.stop_list = stop_list
+        self.transaction = transaction
+        self.report = report
+        self.source = source
+        self.actor = actor
+        self._first = True
+        self._mark: tuple[int, int] | None = None
+
+    def write(self, batch: set[str]) -> None:
+        if not batch:
+            return
+        numbers = sorted(batch)
+        account_id = self.stop_list.account.id
+        db = self.stop_list.db
+        with self.transaction() as conn:
+            db.lock_numbers(conn, account_id, numbers)
+            ours = self._history_is_ours(conn)
+            stopped = {} if ours and self._first else bulk.find_stops(conn, account_id, numbers)
+            fresh = [number for number in numbers if number not in stopped] if stopped else numbers
+            decided = set() if ours else bulk.numbers_with_state_events(conn, account_id, fresh)
+            added = [number for number in fresh if number not in decided] if decided else fresh
+            queued = self._insert(conn, added)
+            self._mark = bulk.writes_mark(conn, account_id) if ours else None
+        self._first = False
+        if queued:
+            webhooks.wake()
+        self.report.added += len(added)
+        self.report.already_stopped += len(stopped)
+        self.report.opted_in += len(decided)
+
+    def _history_is_ours(self, conn: Connection) -> bool:
+        if not self.stop_list.db.is_sqlite:
+            return False  # concurrent writers: ids are not a timeline, and no list version
+        account_id = self.stop_list.account.id
+        if self._first:
+            return not bulk.account_has_history(conn, account_id)
+        return self._mark is not None and bulk.writes_mark(conn, account_id) == self._mark
+
+    def _insert(self, conn: Connection, numbers: list[str]) -> int:
+        """Record and stop ``numbers``; returns the webhook deliveries queued."""
+        account = self.stop_list.account
+        notify = bool(webhook_store.list_endpoints(conn, account.id, active_only=True))
         at = clock.now_us()
         rows = bulk.insert_opt_outs(
-            conn, account_id, added, source=source.value, actor=actor, at=at
-        )
-        queued = webhooks.enqueue(
             conn,
-            stop_list.account,
-            (_event(account_id, row, source, actor, at) for row in rows),
+            account.id,
+            numbers,
+            source=self.source.value,
+            actor=self.actor,
+            at=at,
+            returning=notify,
+        )
+        if not notify:
+            return 0
+        return webhooks.enqueue(
+            conn,
+            account,
+            (_event(account.id, row, self.source, self.actor, at) for row in rows),
             stop_ids={event_id: stop_id for event_id, _, stop_id in rows},
         )
-    if queued:
-        webhooks.wake()
-    report.added += len(added)
-    report.already_stopped += len(stopped)
-    report.opted_in += len(decided)
 
 
 def _event(
@@ -170,37 +238,173 @@ def _event(
     return new.recorded(event_id, account_id, received_at=at)
 
 
-def _cells(lines: Iterable[str]) -> Iterator[tuple[int, str]]:
-    """``(line number, number cell)`` for each non-blank line, header skipped.
+def _blocks(lines: Iterable[str] | _Readable) -> Iterator[str | list[str]]:
+    """The input as text blocks of whole lines, each ending with ``\\n``.
+
+    A list of lines is given back instead when its lines do not join into
+    such a block (a line with a ``\\n`` inside, or some lines with their
+    ends and some without); those are read one by one, exactly as given.
+    """
+    if not isinstance(lines, str) and callable(getattr(lines, "read", None)):
+        yield from _stream_blocks(lines)  # type: ignore[arg-type]
+        return
+    iterator = iter(lines)  # type: ignore[arg-type]
+    while chunk := list(islice(iterator, _BLOCK_LINES)):
+        text = "".join(chunk)
+        ended = sum(map(_ends_line, chunk))
+        breaks = text.count("\n")
+        if ended == len(chunk) == breaks:
+            yield text
+        elif ended == breaks == 0:
+            yield "\n".join(chunk) + "\n"
+        else:
+            yield chunk
+
+
+_ends_line = methodcaller("endswith", "\n")
+
+
+def _stream_blocks(stream: _Readable) -> Iterator[str]:
+    rest = ""
+    while data := stream.read(_BLOCK_CHARS):
+        data = rest + data if rest else data
+        cut = data.rfind("\n") + 1
+        if cut:
+            yield data[:cut]
+        rest = data[cut:]
+    if rest:
+        yield rest + "\n"
+
+
+@dataclass(frozen=True, slots=True)
+class _FastLines:
+    """Recognises runs of lines whose number cell is a canonical number of known codes."""
+
+    run: re.Pattern[str]
+    cells: re.Pattern[str]
+
+
+@cache
+def _fast_lines(codes: tuple[int, ...], delimiter: str | None, column: int) -> _FastLines | None:
+    """The expressions for lines that ``_Parser._cell`` would read as a canonical number.
+
+    Such a line is blank (only spaces, tabs and CRs), or has no quote and no
+    CR but at its end, and its number cell is the canonical number itself,
+    unpadded: then the csv module splits it on the delimiter alone and
+    ``is_canonical`` would say yes. Other lines do not match and are read
+    one by one.
+    """
+    end = r"\r?\n" if delimiter is None else rf"{re.escape(delimiter)}|\r?\n"
+    sources = [source for source in (number_regex(code, end) for code in codes) if source]
+    if not sources:
+        return None
+    number = f"(?:{'|'.join(sources)})"
+    if delimiter is None:
+        line, cell = rf"{number}\r?\n", r"(?m)^(\+[0-9]+)"
+    else:
+        d = re.escape(delimiter)
+        before = f"(?:[^{d}\\n\\r\"]*{d}){{{column}}}"
+        line = rf'{before}{number}(?:{d}[^\n\r"]*)?\r?\n'
+        cell = rf"(?m)^{before}(\+[0-9]+)"
+    return _FastLines(
+        run=re.compile(rf"(?:{line}|[ \t\r]*\n)*", re.ASCII),
+        cells=re.compile(cell, re.ASCII),
+    )
+
+
+class _Parser:
+    """Reads blocks of lines into numbers: runs of usual lines at once, others one by one.
 
     The first non-blank line decides the delimiter and, when it names a
     number column, which column to read; otherwise the first column is read
     and that line is data.
     """
-    column = 0
-    delimiter: str | None = None
-    first = True
-    for line_number, raw in enumerate(lines, start=1):
-        line = raw.strip().removeprefix("\ufeff").strip() if first else raw.strip()
-        if not line:
-            continue
-        if first:
-            first = False
-            delimiter = next((d for d in _DELIMITERS if d in line), None)
+
+    def __init__(self, stop_list: StopList, report: ImportReport) -> None:
+        self.stop_list = stop_list
+        self.report = report
+        self.line = 0
+        self.started = False
+        self.delimiter: str | None = None
+        self.column = 0
+        self.codes: tuple[int, ...] = ()
+        self.fast: _FastLines | None = None
+
+    def feed(self, block: str | list[str]) -> tuple[list[str], int]:
+        """``(numbers, lines read)`` for one block; invalid lines go to the report."""
+        numbers: list[str] = []
+        first = self.line
+        if isinstance(block, list):
+            for raw in block:
+                self._one(raw, numbers)
+            return numbers, self.line - first
+        position, size = 0, len(block)
+        while position < size:
+            fast = self.fast
+            if fast is not None:
+                end = fast.run.match(block, position).end()  # type: ignore[union-attr]
+                if end > position:
+                    run = block[position:end]
+                    numbers += fast.cells.findall(run)
+                    self.line += run.count("\n")
+                    position = end
+                    continue
+            newline = block.index("\n", position)
+            self._one(block[position:newline], numbers)
+            position = newline + 1
+        return numbers, self.line - first
+
+    def _one(self, raw: str, numbers: list[str]) -> None:
+        self.line += 1
+        cell = self._cell(raw)
+        if cell is None:
+            return
+        if is_canonical(cell):
+            numbers.append(cell)
+            self._learn(cell)
+            return
+        try:
+            number = self.stop_list.normalize(cell)
+        except StoplistError as error:
+            self.report._invalid(self.line, cell, error.code)
+            return
+        numbers.append(number)
+        self._learn(number)
+
+    def _learn(self, number: str) -> None:
+        """Recognise ``number``'s calling code in blocks from now on."""
+        code = calling_code(number)
+        if code is None or code in self.codes or len(self.codes) >= _MAX_FAST_CODES:
+            return
+        self.codes = (*self.codes, code)
+        self.fast = _fast_lines(self.codes, self.delimiter, self.column)
+
+    def _cell(self, raw: str) -> str | None:
+        """The number cell of one line; None for a blank line or the header."""
+        if not self.started:
+            line = raw.strip().removeprefix("\ufeff").strip()
+            if not line:
+                return None
+            self.started = True
+            delimiter = self.delimiter = next((d for d in _DELIMITERS if d in line), None)
             header = _split(line, delimiter)
             named = [i for i, cell in enumerate(header) if cell.strip().lower() in HEADER_NAMES]
             if named:
-                column = named[0]
-                continue
+                self.column = named[0]
+                return None
+        else:
+            line = raw.strip()
+            if not line:
+                return None
+        delimiter, column = self.delimiter, self.column
         if delimiter is None or (delimiter not in line and '"' not in line):
             found = delimiter or next((d for d in _DELIMITERS if d in line), None)
             if found is None:
-                yield line_number, line.strip('"').strip() if column == 0 else ""
-                continue
+                return line.strip('"').strip() if column == 0 else ""
             cells = _split(line, found)
         else:
             cells = _split(line, delimiter)
-        yield line_number, cells[column].strip() if column < len(cells) else ""
+        return cells[column].strip() if column < len(cells) else ""
 
 
 def _split(line: str, delimiter: str | None) -> list[str]:

@@ -96,6 +96,31 @@ def max_event_id(conn: Connection) -> int:
     return conn.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM events").scalar_one()
 
 
+def account_has_history(conn: Connection, account_id: int) -> bool:
+    """Whether the account has any event or any stop at all (two index probes)."""
+    m = _mark(conn)
+    row = conn.exec_driver_sql(
+        f"SELECT EXISTS (SELECT 1 FROM events WHERE account_id = {m}) "
+        f"OR EXISTS (SELECT 1 FROM stops WHERE account_id = {m})",
+        (account_id, account_id),
+    ).scalar_one()
+    return bool(row)
+
+
+def writes_mark(conn: Connection, account_id: int) -> tuple[int, int]:
+    """``(highest event id, the account's list version)``, to tell whether anyone else wrote.
+
+    On SQLite event ids are never reused (AUTOINCREMENT) and every change to
+    an account's stops moves its list version, so if both read the same at
+    the start of a transaction as right after this writer's last commit, no
+    event and no stop change was committed by anyone else in between.
+    """
+    version = conn.exec_driver_sql(
+        f"SELECT list_version FROM accounts WHERE id = {_mark(conn)}", (account_id,)
+    ).scalar_one()
+    return max_event_id(conn), version
+
+
 def insert_opt_outs(
     conn: Connection,
     account_id: int,
@@ -104,11 +129,17 @@ def insert_opt_outs(
     source: str,
     actor: str | None,
     at: int,
+    returning: bool = True,
 ) -> list[tuple[int, str, int]]:
     """Record an opt-out for each number and put it on the list, in input order.
 
-    Returns ``(event id, number, stop id)`` per number. The caller holds the
-    numbers' locks and has checked that none is on the list.
+    Returns ``(event id, number, stop id)`` per number, sorted by event id;
+    with ``returning=False`` nothing is read back and the list is empty
+    (reading a million rows back costs more than writing them when no one,
+    such as a webhook, needs them). The caller holds the numbers' locks and
+    has checked that none is on the list. Callers pass large batches sorted,
+    so that the rows land in the ``(account_id, phone_number)`` indexes in
+    order instead of all over them.
     """
     if not numbers:
         return []
@@ -120,29 +151,32 @@ def insert_opt_outs(
             "FROM unnest(%s::text[]) WITH ORDINALITY AS t(value, key) ORDER BY t.key "
             "RETURNING id, account_id, phone_number, event_at, source) "
             "INSERT INTO stops (account_id, phone_number, created_at, source, event_id) "
-            "SELECT account_id, phone_number, event_at, source, id FROM ev ORDER BY id "
-            "RETURNING event_id, phone_number, id",
+            "SELECT account_id, phone_number, event_at, source, id FROM ev ORDER BY id"
+            + (" RETURNING event_id, phone_number, id" if returning else ""),
             (*values, list(numbers)),
         )
-        return sorted(tuple(row) for row in rows)  # type: ignore[misc]
+        return sorted(tuple(row) for row in rows) if returning else []  # type: ignore[misc]
     # Under SQLite's single writer (this transaction began IMMEDIATE), every
     # event after the highest id seen before inserting is one inserted here,
     # so the new stops come from a range scan of the primary key.
     floor = max_event_id(conn)
     encoded = orjson.dumps(list(numbers)).decode()
+    # json_each yields the array in order; an ORDER BY key would add a sort
+    # of the whole batch, and nothing depends on the order beyond locality.
     conn.exec_driver_sql(
         "INSERT INTO events (account_id, phone_number, kind, source, event_at, received_at, "
-        "actor) SELECT ?, value, ?, ?, ?, ?, ? FROM json_each(?) ORDER BY key",
+        "actor) SELECT ?, value, ?, ?, ?, ?, ? FROM json_each(?)",
         (*values, encoded),
     )
-    rows = conn.exec_driver_sql(
+    result = conn.exec_driver_sql(
         "INSERT INTO stops (account_id, phone_number, created_at, source, event_id) "
         "SELECT e.account_id, e.phone_number, e.event_at, e.source, e.id FROM events e "
         # The unary + keeps SQLite on the primary key: through the account's
         # index this would read every event of the account, batch after batch.
-        "WHERE e.id > ? AND +e.account_id = ? AND +e.kind = ? "
-        "ORDER BY e.id RETURNING event_id, phone_number, id",
+        "WHERE e.id > ? AND +e.account_id = ? AND +e.kind = ? ORDER BY e.id"
+        + (" RETURNING event_id, phone_number, id" if returning else ""),
         (floor, account_id, EventKind.OPT_OUT.value),
     )
+    rows = sorted(tuple(row) for row in result) if returning else []
     touch_list(conn, account_id)
-    return sorted(tuple(row) for row in rows)  # type: ignore[misc]
+    return rows  # type: ignore[return-value]
