@@ -28,6 +28,8 @@ expression per calling code, so that a block of lines is checked by a single
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -182,6 +184,50 @@ def is_canonical_shaped(text: str) -> bool:
             return False
         return code.valid(nsn)  # type: ignore[union-attr]
     return False
+
+
+def canonical_flags(texts: Sequence[str], max_codes: int = 8) -> list[bool]:
+    """``is_canonical_shaped`` of each E.164-shaped text, most of them a run at a time.
+
+    The texts are joined one per line and runs of canonical ones are matched
+    by one ``number_regex`` expression for the ``max_codes`` most frequent
+    calling codes; a text that breaks a run is tested alone. Same answers,
+    about half the time for a long list.
+    """
+    run = _run_pattern(_frequent_codes(texts, max_codes))
+    if run is None:
+        return [is_canonical_shaped(text) for text in texts]
+    joined = "\n".join(texts) + "\n"
+    flags = [False] * len(texts)
+    position = index = 0
+    while index < len(texts):
+        end = run.match(joined, position).end()  # type: ignore[union-attr]  # may match nothing
+        matched = joined.count("\n", position, end)
+        flags[index : index + matched] = [True] * matched
+        index += matched
+        position = end
+        if index < len(texts):
+            flags[index] = is_canonical_shaped(texts[index])
+            position += len(texts[index]) + 1
+            index += 1
+    return flags
+
+
+def _frequent_codes(texts: Sequence[str], count: int) -> tuple[int, ...]:
+    by_code: Counter[int] = Counter()
+    for prefix, seen in Counter(text[:4] for text in texts).items():
+        code = calling_code(prefix)
+        if code is not None:
+            by_code[code] += seen
+    return tuple(sorted(code for code, _ in by_code.most_common(count)))
+
+
+@cache
+def _run_pattern(codes: tuple[int, ...]) -> re.Pattern[str] | None:
+    sources = [source for source in (number_regex(code, r"\n") for code in codes) if source]
+    if not sources:
+        return None
+    return re.compile(rf"(?:(?:{'|'.join(sources)})\n)*", re.ASCII)
 
 
 def calling_code(text: str) -> int | None:

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from stoplist.domain.canonical import is_canonical_shaped, is_e164_shaped
+from stoplist.domain.canonical import canonical_flags, is_canonical_shaped, is_e164_shaped
 from stoplist.domain.errors import InvalidParameter, StoplistError
 from stoplist.domain.models import Stop
 from stoplist.domain.number_arrays import e164_value, e164_values
@@ -83,13 +83,13 @@ def filter_numbers(
         return _filter_in_database(stop_list, inputs, shaped.tolist())
     found = index.lookup(values)
     numbers: list[str | None] = list(inputs)  # type: ignore[arg-type]
-    unsure = np.flatnonzero(~shaped | (found == NOT_STOPPED)).tolist()
+    missed = np.flatnonzero(shaped & (found == NOT_STOPPED)).tolist()
+    canonical = canonical_flags([inputs[position] for position in missed])  # type: ignore[misc]
+    unsure = [position for position, ok in zip(missed, canonical, strict=True) if not ok]
+    unsure += np.flatnonzero(~shaped).tolist()
     rewritten: dict[int, str] = {}
-    shaped_list = shaped.tolist()
     for position in unsure:
         raw = inputs[position]
-        if shaped_list[position] and is_canonical_shaped(raw):  # type: ignore[arg-type]
-            continue
         normal = _normalize(stop_list, raw)
         numbers[position] = normal
         if normal is not None:
