@@ -131,5 +131,15 @@ class Server:
         self.stop()
         self.start()
 
-    def logs(self) -> str:
-        return self.log_path.read_text(errors="replace")
+    def logs(self, *, containing: str = "", timeout: float = 5.0) -> str:
+        """The log so far; with ``containing``, waits until it holds that text.
+
+        A line is written once the answer is sent, so right after a request
+        it may not be there yet.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            text = self.log_path.read_text(errors="replace")
+            if containing in text or time.monotonic() > deadline:
+                return text
+            time.sleep(0.05)

@@ -8,6 +8,9 @@ import httpx
 import pytest
 
 from stoplist.api.list_cache import MIN_ROWS
+from stoplist.domain.events import EventKind, NewEvent, Source
+from stoplist.domain.stops import StopList
+from tests.support import Server
 
 LONG = [f"+3361{i:07d}" for i in range(MIN_ROWS)]
 
@@ -34,7 +37,7 @@ def _kept(database_url: str, account_id: int) -> list[str]:
     directory = Path(database_url.removeprefix("sqlite:///") + "-lists")
     if not directory.exists():
         return []
-    return sorted(path.name for path in directory.glob(f"list-{account_id}-*"))
+    return sorted(path.name for path in directory.glob(f"list-{account_id}-*") if not path.suffix)
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
@@ -111,3 +114,63 @@ def test_only_the_newest_copy_is_kept(http, account, database_url):
     after = _kept(database_url, account.account.id)
     assert len(before) == len(after) == 1
     assert before != after
+
+
+@pytest.fixture(scope="session")
+def uncached(database_url, tmp_path_factory):
+    """A second server on the same database that renders every list from the database."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("copies are kept only on SQLite")
+    log_path = tmp_path_factory.mktemp("uncached") / "server.log"
+    running = Server(database_url, log_path, env={"STOPLIST_LIST_CACHE_DIR": "off"}).start()
+    yield running
+    running.stop()
+
+
+def _same_as_rendered(http: httpx.Client, uncached: Server, api_key: str) -> None:
+    """Both formats from the kept copy (patched, never re-rendered) equal a fresh rendering."""
+    for fmt in ("json", "xml"):
+        kept = _whole(http, api_key, fmt)
+        assert "content-length" in kept.headers, "rendered again instead of patched"
+        rendered = httpx.get(
+            f"{uncached.base_url}/v1/stop-sms/list", params={"apiKey": api_key, "_format": fmt}
+        )
+        assert kept.content == rendered.content
+
+
+def test_a_kept_copy_is_patched_change_after_change(http, account, db, uncached):
+    key = account.api_key
+    _import(http, key, LONG)
+    _whole(http, key)
+    _whole(http, key, "xml")
+    listed = _whole(http, key).json()["data"]
+    stops = StopList(db, account.account)
+
+    def add(number: str) -> int:
+        answer = http.post("/v1/stop-sms/add", json={"apiKey": key, "phoneNumber": number})
+        return answer.json()["stopId"]
+
+    def delete(stop_id: int) -> None:
+        http.post("/v1/stop-sms/delete", json={"apiKey": key, "id": stop_id})
+
+    add("+33699999999")  # a new last entry
+    _same_as_rendered(http, uncached, key)
+    delete(listed[0]["id"])  # the first entry, then one in the middle, then the last
+    delete(listed[5000]["id"])
+    delete(listed[-1]["id"])
+    _same_as_rendered(http, uncached, key)
+    add(listed[5000]["phoneNumber"])  # back at the end, with a new id
+    _same_as_rendered(http, uncached, key)
+    earlier = NewEvent(listed[7000]["phoneNumber"], EventKind.OPT_OUT, Source.SMS, event_at=10**15)
+    stops.record(earlier)  # an older STOP arriving late moves createdAt back
+    _same_as_rendered(http, uncached, key)
+    _import(http, key, [f"+3362{i:07d}" for i in range(12_000)])  # more than a segment
+    _same_as_rendered(http, uncached, key)
+    for entry in listed[100:9900:7]:  # many scattered changes: rendered again, still right
+        delete(entry["id"])
+    for fmt in ("json", "xml"):
+        rendered = httpx.get(
+            f"{uncached.base_url}/v1/stop-sms/list", params={"apiKey": key, "_format": fmt}
+        )
+        assert _whole(http, key, fmt).content == rendered.content
+    _same_as_rendered(http, uncached, key)  # and kept again

@@ -318,8 +318,9 @@ def test_api_keys_never_reach_the_logs(http, server, account):
     http.get(LIST, headers={"Authorization": f"Bearer {account.api_key}"})
     checked = {"apiKey": account.api_key, "phoneNumber": "+33612121212"}
     assert http.get("/v1/stop-sms/check", params=checked).json()["stopped"] is True
-    logs = server.logs()
-    assert '"GET /v1/stop-sms/check?apiKey=[redacted]&phoneNumber=' in logs
+    logged_check = '"GET /v1/stop-sms/check?apiKey=[redacted]&phoneNumber='
+    logs = server.logs(containing=logged_check)
+    assert logged_check in logs
     assert "apiKey=[redacted]" in logs
     assert account.api_key not in logs
 

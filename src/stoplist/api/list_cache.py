@@ -1,20 +1,27 @@
-"""Renderings of whole lists kept on disk and sent like static files.
+"""Renderings of whole lists kept on disk, sent like static files and patched on change.
 
 Listing a million stops means reading a million rows and encoding each one,
 several times slower than sending a file of the same bytes. On SQLite each
 account's list has a version that moves in the very transaction that changes
 one of its stops (``storage.stops.touch_list``), so a rendering made from a
 snapshot at version V is exactly the answer for as long as the version is V.
-The first whole listing after a change streams from the database as usual
-and keeps a copy of its bytes on the way; later ones at the same version
-send that copy.
+
+A copy is three files: the answer itself; ``.rows``, the ``(number, id)``
+pairs it lists; and ``.meta``, the highest event id its snapshot had seen and
+its segments (runs of entries between two ids, with their place in the
+answer). When the version has moved, the numbers with events since then are
+the only ones whose entries may differ (``StopList.changes_since``): the
+segments that held or now hold them are rendered again from the database and
+every other segment is copied byte for byte from the previous answer. A new
+STOP therefore costs a segment or two, not the whole list. Too many changes,
+or no previous copy, and the list is rendered from the database as it
+streams out, keeping a copy on the way.
 
 Only whole lists (no paging, no date bounds) of at least ``MIN_ROWS``
-entries are kept: a page or a short list costs little to render. A copy is
-written under a temporary name and renamed when complete, so no reader ever
-sees half of one, and workers racing to write the same version are harmless.
-Writing a version removes the account's older ones; an answer already
-sending one keeps its open file.
+entries are kept. Files are written under temporary names and renamed when
+complete (the answer last), so no reader ever sees half of one, and workers
+racing to write the same version are harmless. Writing a version removes the
+account's older ones; an answer already sending one keeps its open file.
 """
 
 from __future__ import annotations
@@ -24,11 +31,18 @@ import logging
 import os
 import time
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
+import numpy as np
+import orjson
+
+from stoplist.api import render
+from stoplist.api.negotiation import Format
+from stoplist.domain.number_arrays import e164_value
+from stoplist.domain.stops import ListChanges, Listing, StopList
 from stoplist.storage.database import Database
 
 logger = logging.getLogger("stoplist")
@@ -36,8 +50,16 @@ logger = logging.getLogger("stoplist")
 CACHE_DIR_ENV = "STOPLIST_LIST_CACHE_DIR"
 """Where copies go; ``off`` turns the cache off. Default: beside the SQLite file."""
 MIN_ROWS = 10_000
+SEGMENT_ROWS = 5000
+MAX_CHANGED_NUMBERS = 20_000
+MAX_CHANGED_SHARE = 0.25
+"""Past this share of segments to render again (and ``MIN_CHANGED_SEGMENTS``),
+rendering everything is about as quick."""
+MIN_CHANGED_SEGMENTS = 8
 _READ_SIZE = 1024 * 1024
 _STALE_TEMPORARY_SECONDS = 3600
+
+LocalTime = Callable[[int], str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +67,7 @@ class RenderingKey:
     """What a whole-list answer depends on besides the rows themselves."""
 
     account_id: int
-    format: str
+    format: Format
     zone: str
     version: int
 
@@ -58,6 +80,35 @@ class RenderingKey:
     @property
     def filename(self) -> str:
         return f"{self.family}{self.version}"
+
+    def at(self, version: int) -> RenderingKey:
+        return RenderingKey(self.account_id, self.format, self.zone, version)
+
+
+@dataclass(slots=True)
+class _Segment:
+    """Entries with ids after the previous segment's ``through`` up to this one's."""
+
+    rows: int
+    through: int | None  # None: no upper bound (the last segment)
+    offset: int
+    length: int
+
+
+@dataclass(slots=True)
+class _Meta:
+    last_event_id: int
+    segments: list[_Segment] = field(default_factory=list)
+    rows_sorted: bool = False
+
+    def dump(self) -> bytes:
+        return orjson.dumps(asdict(self))
+
+    @classmethod
+    def load(cls, data: bytes) -> _Meta:
+        raw = orjson.loads(data)
+        segments = [_Segment(**segment) for segment in raw["segments"]]
+        return cls(raw["last_event_id"], segments, raw["rows_sorted"])
 
 
 class ListCache:
@@ -85,7 +136,7 @@ class ListCache:
         return self.directory is not None
 
     def open(self, key: RenderingKey) -> tuple[BinaryIO, int] | None:
-        """The kept rendering for ``key`` and its size, opened for reading, if there is one."""
+        """The kept answer for ``key`` and its size, opened for reading, if there is one."""
         if self.directory is None:
             return None
         try:
@@ -94,22 +145,64 @@ class ListCache:
             return None
         return file, os.fstat(file.fileno()).st_size
 
-    def keep(self, chunks: Iterator[bytes], key: RenderingKey, rows: int) -> Iterator[bytes]:
-        """Pass ``chunks`` through, keeping a copy when the list is long enough.
+    def refresh(
+        self, stop_list: StopList, key: RenderingKey, local_time: LocalTime
+    ) -> tuple[BinaryIO, int] | None:
+        """Patch the newest older copy up to the list as it is now, and open the result.
+
+        None when there is no copy to start from or too much has changed;
+        the caller then renders the list from the database.
+        """
+        if self.directory is None:
+            return None
+        base = self._newest_before(key)
+        if base is None:
+            return None
+        try:
+            version = _patch(self.directory, base, key, stop_list, local_time)
+        except (OSError, ValueError) as error:  # a copy removed meanwhile, a full disk
+            logger.warning("cannot patch the kept list: %s", error)
+            return None
+        except Exception as error:  # never fail the answer: render it from the database
+            logger.error("cannot patch the kept list", exc_info=error)
+            return None
+        return None if version is None else self.open(key.at(version))
+
+    def keep(
+        self, listing: Listing, key: RenderingKey, local_time: LocalTime
+    ) -> Iterator[bytes] | None:
+        """The whole listing's answer, keeping a copy as it goes; None if not worth keeping.
 
         The copy is kept only if every chunk went through: an answer cut short
         (the client went away, the database failed) leaves nothing behind.
         """
-        if self.directory is None or rows < self.min_rows:
-            yield from chunks
-            return
-        copy = _Copy.start(self.directory, key)
+        if self.directory is None or listing.total < self.min_rows:
+            return None
+        if listing.last_event_id is None:
+            return None
+        return self._render(listing, key, local_time, listing.last_event_id)
+
+    def _render(
+        self, listing: Listing, key: RenderingKey, local_time: LocalTime, last_event_id: int
+    ) -> Iterator[bytes]:
+        assert self.directory is not None
+        copy = _Copy.start(self.directory, key, _Meta(last_event_id))
         complete = False
         try:
-            for chunk in chunks:
-                if copy is not None:
-                    copy = copy.write(chunk)
-                yield chunk
+            head = render.list_head(key.format, listing.total)
+            copy = copy and copy.write(head)
+            yield head
+            separator = b""
+            for batch in listing.batches:
+                if not batch:
+                    continue
+                body = render.list_rows(key.format, batch, local_time)
+                copy = copy and copy.segment(separator, body, batch, batch[-1][0])
+                yield separator + body
+                separator = render.LIST_SEPARATOR[key.format]
+            tail = render.list_tail(key.format)
+            copy = copy and copy.write(tail)
+            yield tail
             complete = True
         finally:
             if copy is not None:
@@ -118,48 +211,239 @@ class ListCache:
                 else:
                     copy.abandon()
 
+    def _newest_before(self, key: RenderingKey) -> RenderingKey | None:
+        assert self.directory is not None
+        newest: int | None = None
+        try:
+            names = os.listdir(self.directory)
+        except OSError:
+            return None
+        for name in names:
+            if name.startswith(key.family) and name.endswith(".meta"):
+                version = name.removeprefix(key.family).removesuffix(".meta")
+                if version.isdigit() and int(version) < key.version:
+                    newest = max(newest or 0, int(version))
+        return None if newest is None else key.at(newest)
+
 
 def read_file(file: BinaryIO) -> Iterator[bytes]:
-    """A kept rendering in large reads; the file is closed at the end or if abandoned."""
+    """A kept answer in large reads; the file is closed at the end or if abandoned."""
     with file:
         while chunk := file.read(_READ_SIZE):
             yield chunk
 
 
+def _patch(
+    directory: Path,
+    base: RenderingKey,
+    key: RenderingKey,
+    stop_list: StopList,
+    local_time: LocalTime,
+) -> int | None:
+    """Write the copy for the list's current version from ``base``; returns that version."""
+    meta = _Meta.load((directory / f"{base.filename}.meta").read_bytes())
+    with (directory / base.filename).open("rb") as old:
+        pairs = _sorted_pairs(directory / f"{base.filename}.rows", meta)
+        with stop_list.changes_since(meta.last_event_id) as changes:
+            if changes is None or len(changes.numbers) > MAX_CHANGED_NUMBERS:
+                return None
+            if changes.version == base.version:
+                return None  # nothing to do; the caller's version was newer than the copy's
+            touched = _touched_segments(meta.segments, pairs, changes)
+            if len(touched) > max(MIN_CHANGED_SEGMENTS, MAX_CHANGED_SHARE * len(meta.segments)):
+                return None
+            fresh = {
+                index: _render_range(meta.segments, index, changes, key.format, local_time)
+                for index in sorted(touched)
+            }
+        copy = _Copy.start(
+            directory, key.at(changes.version), _Meta(changes.last_event_id, rows_sorted=True)
+        )
+        if copy is None:
+            return None
+        try:
+            _write_patched(copy, old, meta, fresh, key.format)
+            copy.replace_pairs(_patched_pairs(pairs, changes))
+        except BaseException:
+            copy.abandon()
+            raise
+        copy.finish()
+        return changes.version
+
+
+_Rendered = list[tuple[bytes, list[Sequence[Any]], int | None]]
+"""A range rendered again: ``(entries, rows, through)`` per new segment."""
+
+
+def _touched_segments(
+    segments: list[_Segment], pairs: np.ndarray, changes: ListChanges
+) -> set[int]:
+    """Segments that held one of the changed numbers, or will hold its entry now."""
+    throughs = np.array([s.through if s.through is not None else 2**62 for s in segments])
+    touched: set[int] = set()
+    values = np.array([e164_value(number) for number in changes.numbers], dtype=np.int64)
+    if len(values) and len(pairs):
+        touched.update(np.searchsorted(throughs, pairs[_held(pairs, values), 1]).tolist())
+    if changes.stop_ids:
+        ids = np.fromiter(changes.stop_ids.values(), dtype=np.int64)
+        touched.update(np.searchsorted(throughs, ids).tolist())
+    return {min(index, len(segments) - 1) for index in touched}
+
+
+def _held(pairs: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Positions in ``pairs`` (sorted by number) of those ``values`` it holds."""
+    at = np.searchsorted(pairs[:, 0], values)
+    inside = at < len(pairs)
+    at = at[inside]
+    return at[pairs[at, 0] == values[inside]]
+
+
+def _render_range(
+    segments: list[_Segment],
+    index: int,
+    changes: ListChanges,
+    fmt: Format,
+    local_time: LocalTime,
+) -> _Rendered:
+    """Segment ``index``'s id range as it is now, cut into segments of at most SEGMENT_ROWS."""
+    after = segments[index - 1].through if index > 0 else 0
+    through = segments[index].through
+    batches = changes.rows(after or 0, through)
+    rows: list[Sequence[Any]] = [row for batch in batches for row in batch]
+    if not rows:
+        return [(b"", [], through)]
+    pieces: _Rendered = []
+    for start in range(0, len(rows), SEGMENT_ROWS):
+        chunk = rows[start : start + SEGMENT_ROWS]
+        last = start + SEGMENT_ROWS >= len(rows)
+        pieces.append(
+            (render.list_rows(fmt, chunk, local_time), chunk, through if last else chunk[-1][0])
+        )
+    return pieces
+
+
+def _write_patched(
+    copy: _Copy, old: BinaryIO, meta: _Meta, fresh: dict[int, _Rendered], fmt: Format
+) -> None:
+    total = sum(
+        sum(len(rows) for _, rows, _ in fresh[index]) if index in fresh else segment.rows
+        for index, segment in enumerate(meta.segments)
+    )
+    copy.write(render.list_head(fmt, total))
+    separator = render.LIST_SEPARATOR[fmt]
+    started = False  # a separator goes before every entry but the first
+    for index, segment in enumerate(meta.segments):
+        if index in fresh:
+            for body, rows, through in fresh[index]:
+                copy.segment(separator if started and body else b"", body, rows, through)
+                started = started or bool(body)
+        else:
+            copy.copied_segment(separator if started and segment.length else b"", old, segment)
+            started = started or bool(segment.length)
+    copy.write(render.list_tail(fmt))
+
+
+def _sorted_pairs(path: Path, meta: _Meta) -> np.ndarray:
+    pairs = np.fromfile(path, dtype=np.int64).reshape(-1, 2)
+    if not meta.rows_sorted:
+        pairs = pairs[np.argsort(pairs[:, 0], kind="stable")]
+    return pairs
+
+
+def _patched_pairs(pairs: np.ndarray, changes: ListChanges) -> np.ndarray:
+    """The ``(number, id)`` pairs of the new version, still sorted by number."""
+    values = np.array([e164_value(number) for number in changes.numbers], dtype=np.int64)
+    kept = np.delete(pairs, _held(pairs, values), axis=0) if len(values) else pairs
+    added = np.array(
+        sorted((e164_value(number), stop_id) for number, stop_id in changes.stop_ids.items()),
+        dtype=np.int64,
+    ).reshape(-1, 2)
+    if not len(added):
+        return kept
+    return np.insert(kept, np.searchsorted(kept[:, 0], added[:, 0]), added, axis=0)
+
+
 @dataclass(slots=True)
 class _Copy:
-    """A rendering being written under a temporary name."""
+    """A copy being written under temporary names."""
 
     directory: Path
     key: RenderingKey
-    temporary: Path
-    file: BinaryIO
+    meta: _Meta
+    answer: BinaryIO
+    pairs: BinaryIO
+    temporaries: tuple[Path, Path]
+    size: int = 0
 
     @classmethod
-    def start(cls, directory: Path, key: RenderingKey) -> _Copy | None:
-        temporary = directory / f".{key.filename}.{uuid.uuid4().hex}.tmp"
+    def start(cls, directory: Path, key: RenderingKey, meta: _Meta) -> _Copy | None:
+        token = uuid.uuid4().hex
+        answer = directory / f".{key.filename}.{token}.tmp"
+        pairs = directory / f".{key.filename}.rows.{token}.tmp"
         try:
             directory.mkdir(parents=True, exist_ok=True)
-            file = temporary.open("wb")
+            return cls(directory, key, meta, answer.open("wb"), pairs.open("wb"), (answer, pairs))
         except OSError as error:
             logger.warning("cannot keep a copy of the list in %s: %s", directory, error)
             return None
-        return cls(directory, key, temporary, file)
 
-    def write(self, chunk: bytes) -> _Copy | None:
-        """Append ``chunk``; on a write error (a full disk) give up the copy, not the answer."""
+    def write(self, data: bytes) -> _Copy | None:
+        """Append ``data``; on a write error (a full disk) give up the copy, not the answer."""
         try:
-            self.file.write(chunk)
+            self.answer.write(data)
         except OSError as error:
             logger.warning("cannot keep a copy of the list: %s", error)
             self.abandon()
             return None
+        self.size += len(data)
         return self
 
+    def segment(
+        self,
+        separator: bytes,
+        body: bytes,
+        rows: Sequence[Sequence[Any]],
+        through: int | None,
+    ) -> _Copy | None:
+        """Append one segment's entries, and its rows' numbers while the pairs are unsorted."""
+        if self.write(separator) is None:
+            return None
+        self.meta.segments.append(_Segment(len(rows), through, self.size, len(body)))
+        if not self.meta.rows_sorted and rows:
+            ids, _, _, values = zip(*rows, strict=True)
+            np.column_stack((np.array(values), np.array(ids))).astype(np.int64).tofile(self.pairs)
+        return self.write(body)
+
+    def copied_segment(self, separator: bytes, old: BinaryIO, segment: _Segment) -> None:
+        self.write(separator)
+        self.answer.flush()
+        offset, left = segment.offset, segment.length
+        self.meta.segments.append(_Segment(segment.rows, segment.through, self.size, left))
+        while left:
+            sent = os.copy_file_range(old.fileno(), self.answer.fileno(), left, offset)
+            if sent == 0:
+                raise OSError("the kept list is shorter than its segments say")
+            offset += sent
+            left -= sent
+        self.answer.seek(0, os.SEEK_END)
+        self.size += segment.length
+
+    def replace_pairs(self, pairs: np.ndarray) -> None:
+        """Write all the pairs at once, sorted by number (a patched copy)."""
+        pairs.astype(np.int64).tofile(self.pairs)
+
     def finish(self) -> None:
+        if self.meta.segments:
+            self.meta.segments[-1].through = None  # later ids land in the last segment
+        name = self.key.filename
         try:
-            self.file.close()
-            os.replace(self.temporary, self.directory / self.key.filename)
+            self.answer.close()
+            self.pairs.close()
+            meta = self.directory / f".{name}.meta.{uuid.uuid4().hex}.tmp"
+            meta.write_bytes(self.meta.dump())
+            os.replace(self.temporaries[1], self.directory / f"{name}.rows")
+            os.replace(meta, self.directory / f"{name}.meta")
+            os.replace(self.temporaries[0], self.directory / name)
         except OSError as error:
             logger.warning("cannot keep a copy of the list: %s", error)
             self.abandon()
@@ -167,8 +451,10 @@ class _Copy:
         self._remove_older()
 
     def abandon(self) -> None:
-        self.file.close()
-        self.temporary.unlink(missing_ok=True)
+        self.answer.close()
+        self.pairs.close()
+        for path in self.temporaries:
+            path.unlink(missing_ok=True)
 
     def _remove_older(self) -> None:
         """Drop this list's older versions, and temporaries left by a crashed worker."""
@@ -177,8 +463,8 @@ class _Copy:
         for path in self.directory.iterdir():
             name = path.name
             try:
-                if name.startswith(family) and name != self.key.filename:
-                    version = name.removeprefix(family)
+                if name.startswith(family):
+                    version = name.removeprefix(family).split(".")[0]
                     if version.isdigit() and int(version) < self.key.version:
                         path.unlink(missing_ok=True)
                 elif name.endswith(".tmp") and path.stat().st_mtime < stale_before:

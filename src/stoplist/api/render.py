@@ -8,7 +8,7 @@ CDATA, nested objects and lists nested entries.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -54,6 +54,53 @@ def xml_document(payload: Mapping[str, Any]) -> bytes:
 
 def encode(payload: Mapping[str, Any], fmt: Format) -> bytes:
     return xml_document(payload) if fmt == "xml" else orjson.dumps(payload)
+
+
+LIST_SEPARATOR = {"json": b",", "xml": b""}
+"""What goes between two runs of ``list_rows`` in each format."""
+
+
+def list_head(fmt: Format, total: int) -> bytes:
+    """A listing up to its first entry (``nbData`` is ``total``)."""
+    if fmt == "xml":
+        return (
+            f"{XML_DECLARATION}<result><entry>true</entry><entry>200</entry>"
+            f"<entry>{total}</entry><entry>"
+        ).encode()
+    return f'{{"success":true,"code":200,"nbData":{total},"data":['.encode()
+
+
+def list_rows(
+    fmt: Format, rows: Sequence[Sequence[Any]], local_time: Callable[[int], str]
+) -> bytes:
+    """Entries for ``(id, phone_number, created_at, ...)`` rows.
+
+    Numbers are ``+`` and digits and dates are digits, so nothing needs
+    escaping: one f-string a row is the whole cost.
+    """
+    if fmt == "xml":
+        return "".join(
+            f"<entry><entry>{row[0]}</entry><entry><![CDATA[{row[1]}]]></entry>"
+            f"<entry><![CDATA[{local_time(row[2])}]]></entry></entry>"
+            for row in rows
+        ).encode()
+    return ",".join(
+        [
+            f'{{"id":{row[0]},"phoneNumber":"{row[1]}","createdAt":"{local_time(row[2])}"}}'
+            for row in rows
+        ]
+    ).encode()
+
+
+def list_tail(fmt: Format, *, paged: bool = False, next_after: int | None = None) -> bytes:
+    """The end of a listing; a ``paged`` one ends with ``nextAfter``."""
+    if fmt == "xml":
+        if paged:
+            return f"</entry><entry>{next_after or ''}</entry></result>\n".encode()
+        return b"</entry></result>\n"
+    if paged:
+        return f'],"nextAfter":{"null" if next_after is None else next_after}}}'.encode()
+    return b"]}"
 
 
 def media_type(fmt: Format) -> str:

@@ -20,7 +20,6 @@ from stoplist.domain.clock import LocalTimeFormatter
 from stoplist.domain.errors import InvalidPhoneNumber
 from stoplist.domain.paging import listing_query
 from stoplist.domain.stops import Listing
-from stoplist.storage.stops import StopRow
 
 
 async def list_stops(request: Request) -> Response:
@@ -28,8 +27,19 @@ async def list_stops(request: Request) -> Response:
     query = listing_query(call.params, call.account.zone)
     cache: ListCache = request.app.state.list_cache
     if query.whole and cache.enabled:
-        version = call.stop_list.version()
-        kept = cache.open(_rendering_key(call, version)) if version is not None else None
+        return await _whole_list(call, cache)
+    return await stream_listing(call, paged=query.paged, **query.as_kwargs())
+
+
+async def _whole_list(call: ApiCall, cache: ListCache) -> Response:
+    """The kept answer for the list's version, patched from an older one, or rendered."""
+    version = call.stop_list.version()
+    if version is not None:
+        key = _rendering_key(call, version)
+        kept = cache.open(key)
+        if kept is None:
+            formatter = LocalTimeFormatter(call.account.zone)
+            kept = await run_in_threadpool(cache.refresh, call.stop_list, key, formatter)
         if kept is not None:
             file, size = kept
             return StreamingResponse(
@@ -37,8 +47,7 @@ async def list_stops(request: Request) -> Response:
                 media_type=render.media_type(call.format),
                 headers={"Content-Length": str(size)},
             )
-        return await stream_listing(call, keep_in=cache)
-    return await stream_listing(call, paged=query.paged, **query.as_kwargs())
+    return await stream_listing(call, keep_in=cache)
 
 
 async def add_stop(request: Request) -> Response:
@@ -92,12 +101,11 @@ def _listing_chunks(
     keep_in: ListCache | None = None,
 ) -> Iterator[bytes]:
     formatter = LocalTimeFormatter(call.account.zone)
-    with call.stop_list.listing(**query) as listing:
-        chunks = _encode_listing(listing, call.format, formatter, paged)
+    with call.stop_list.listing(with_value=keep_in is not None, **query) as listing:
+        kept = None
         if keep_in is not None and listing.version is not None:
-            key = _rendering_key(call, listing.version)
-            chunks = keep_in.keep(chunks, key, listing.total)
-        yield from chunks
+            kept = keep_in.keep(listing, _rendering_key(call, listing.version), formatter)
+        yield from kept or _encode_listing(listing, call.format, formatter, paged)
 
 
 def _rendering_key(call: ApiCall, version: int) -> RenderingKey:
@@ -107,43 +115,14 @@ def _rendering_key(call: ApiCall, version: int) -> RenderingKey:
 def _encode_listing(
     listing: Listing, fmt: Format, formatter: LocalTimeFormatter, paged: bool = False
 ) -> Iterator[bytes]:
+    yield render.list_head(fmt, listing.total)
     last_id: int | None = None
-    if fmt == "xml":
-        yield (
-            f"{render.XML_DECLARATION}<result><entry>true</entry><entry>200</entry>"
-            f"<entry>{listing.total}</entry><entry>"
-        ).encode()
-        for batch in listing.batches:
-            if batch:
-                last_id = batch[-1][0]
-            yield "".join(_xml_row(row, formatter) for row in batch).encode()
-        if paged:
-            next_after = last_id if listing.more else None
-            yield f"</entry><entry>{next_after or ''}</entry></result>\n".encode()
-        else:
-            yield b"</entry></result>\n"
-        return
-    yield f'{{"success":true,"code":200,"nbData":{listing.total},"data":['.encode()
-    separator = ""
+    separator = b""
     for batch in listing.batches:
         if not batch:
             continue
         last_id = batch[-1][0]
-        rows = [
-            f'{{"id":{i},"phoneNumber":"{n}","createdAt":"{formatter(c)}"}}' for i, n, c in batch
-        ]
-        yield (separator + ",".join(rows)).encode()
-        separator = ","
-    if paged:
-        next_after = last_id if listing.more else None
-        yield f'],"nextAfter":{"null" if next_after is None else next_after}}}'.encode()
-    else:
-        yield b"]}"
-
-
-def _xml_row(row: StopRow, formatter: LocalTimeFormatter) -> str:
-    stop_id, number, created_at = row
-    return (
-        f"<entry><entry>{stop_id}</entry><entry><![CDATA[{number}]]></entry>"
-        f"<entry><![CDATA[{formatter(created_at)}]]></entry></entry>"
-    )
+        yield separator + render.list_rows(fmt, batch, formatter)
+        separator = render.LIST_SEPARATOR[fmt]
+    next_after = last_id if listing.more else None
+    yield render.list_tail(fmt, paged=paged, next_after=next_after)

@@ -8,7 +8,7 @@ Every method is scoped to the account the list was opened for.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -20,6 +20,7 @@ from stoplist.domain.errors import AlreadyStopped, StopIdRequired, StopNotFound
 from stoplist.domain.events import Event, EventKind, NewEvent, Source, effective_event_time
 from stoplist.domain.models import Account, Stop
 from stoplist.domain.numbers import normalize
+from stoplist.storage import bulk
 from stoplist.storage import events as event_store
 from stoplist.storage import stops as stop_store
 from stoplist.storage.database import Database
@@ -49,13 +50,32 @@ class Listing:
     ``more`` says that rows past ``limit`` exist (the next page is not empty).
     Rows are ``(id, phone_number, created_at)``, plus ``source`` when asked.
     ``version`` is the list version the view was taken at, where one is kept
-    (see ``storage.stops.touch_list``).
+    (see ``storage.stops.touch_list``), and ``last_event_id`` the highest
+    event id it had seen (the starting point of ``StopList.changes_since``).
     """
 
     total: int
     batches: Iterator[list[StopRow]]
     more: bool = False
     version: int | None = None
+    last_event_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ListChanges:
+    """How a list differs from an earlier view of it, read in one snapshot.
+
+    Only ``numbers`` may have another entry than in the earlier view, or none;
+    every other entry is as it was. ``stop_ids`` are their entries now, and
+    ``rows(after, through)`` reads the entries with ``after < id <= through``
+    (no upper bound for None) as ``(id, phone_number, created_at, value)``.
+    """
+
+    version: int
+    last_event_id: int
+    numbers: list[str]
+    stop_ids: dict[str, int]
+    rows: Callable[[int, int | None], Iterator[list[StopRow]]]
 
 
 class StopList:
@@ -164,8 +184,12 @@ class StopList:
         after: int | None = None,
         limit: int | None = None,
         with_source: bool = False,
+        with_value: bool = False,
     ) -> Iterator[Listing]:
-        """Open a snapshot of the list; its count and rows always agree."""
+        """Open a snapshot of the list; its count and rows always agree.
+
+        ``with_value`` adds each number's integer to the rows (SQLite only).
+        """
         with self.db.read(snapshot=True) as conn:
             count = stop_store.count(conn, self.account.id, since=since, until=until, after=after)
             total = count if limit is None else min(count, limit)
@@ -177,9 +201,36 @@ class StopList:
                 after=after,
                 limit=limit,
                 with_source=with_source,
+                with_value=with_value,
             )
             version = stop_store.list_version(conn, self.account.id)
-            yield Listing(total, batches, more=count > total, version=version)
+            last_event_id = None if version is None else bulk.max_event_id(conn)
+            yield Listing(total, batches, count > total, version, last_event_id)
+
+    @contextmanager
+    def changes_since(self, last_event_id: int) -> Iterator[ListChanges | None]:
+        """What changed since a ``Listing`` whose ``last_event_id`` is given.
+
+        Every change to a stop is recorded with an event in the same
+        transaction, and where list versions are kept (SQLite) event ids are
+        handed out in commit order, so the numbers with later events are all
+        the numbers that may have changed. None where versions are not kept.
+        """
+        account_id = self.account.id
+        with self.db.read(snapshot=True) as conn:
+            version = stop_store.list_version(conn, account_id)
+            if version is None:
+                yield None
+                return
+            numbers, highest = stop_store.numbers_changed_since(conn, account_id, last_event_id)
+
+            def rows(after: int, through: int | None) -> Iterator[list[StopRow]]:
+                return stop_store.iter_batches(
+                    conn, account_id, after=after, through=through, with_value=True
+                )
+
+            stop_ids = bulk.find_stops(conn, account_id, numbers)
+            yield ListChanges(version, highest, numbers, stop_ids, rows)
 
     def version(self) -> int | None:
         """The list's current version, where one is kept (see ``Listing.version``)."""

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, delete, func, insert, literal_column, select, update
 
 from stoplist.domain.models import Stop
 from stoplist.storage.database import Database
@@ -111,12 +111,16 @@ def iter_batches(
     until: int | None = None,
     after: int | None = None,
     limit: int | None = None,
+    through: int | None = None,
     batch_size: int = 5000,
     with_source: bool = False,
+    with_value: bool = False,
 ) -> Iterator[list[StopRow]]:
     """Stream ``(id, phone_number, created_at)`` rows in id order, a batch at a time.
 
-    ``with_source`` adds the ``source`` column (for exports). A server-side
+    ``through`` is the highest id wanted. ``with_source`` adds the ``source``
+    column (for exports), ``with_value`` the number's digits as an integer
+    (see ``domain.number_arrays``; SQLite only). A server-side
     cursor on PostgreSQL and SQLite's own stepping keep memory flat however
     long the list is. Batches are the driver's own tuples: at a million rows,
     building a SQLAlchemy ``Row`` for each costs more than the query.
@@ -124,6 +128,8 @@ def iter_batches(
     columns = [stops.c.id, stops.c.phone_number, stops.c.created_at]
     if with_source:
         columns.append(stops.c.source)
+    if with_value:
+        columns.append(literal_column("CAST(substr(phone_number, 2) AS INTEGER)"))
     query = _filtered(
         select(*columns),
         account_id,
@@ -131,6 +137,8 @@ def iter_batches(
         until,
         after,
     ).order_by(stops.c.id)
+    if through is not None:
+        query = query.where(stops.c.id <= through)
     if limit is not None:
         query = query.limit(limit)
     # Every bound value is an integer we produced, so inlining them is safe.
