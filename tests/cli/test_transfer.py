@@ -67,6 +67,20 @@ def test_import_from_stdin(db, database_url):
     assert result.stderr == ""  # no progress bar when stderr is not a terminal
 
 
+def test_import_reads_bytes_with_bom_crlf_bad_utf8_and_no_final_line_end(
+    db, database_url, tmp_path
+):
+    account = _account(db, "transfer-bytes")
+    source = tmp_path / "list.csv"
+    source.write_bytes(
+        b"\xef\xbb\xbfphoneNumber\r\n+33612345678\r\n\r\n06 11 11 11 11\r\nbad\xff\r\n+33612345678"
+    )
+    args = ("--account", account.name, "--database", database_url, "--json")
+    report = json.loads(run_cli("import", str(source), *args).stdout)
+    assert (report["added"], report["alreadyStopped"], report["invalid"]) == (2, 1, 1)
+    assert report["invalidLines"] == [{"line": 5, "input": "bad\ufffd", "code": 9}]
+
+
 def test_errors(db, database_url, tmp_path):
     account = _account(db, "transfer-errors")
     missing = run_cli(

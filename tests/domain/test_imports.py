@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import random
 import threading
 
@@ -12,9 +13,10 @@ import pytest
 from stoplist.domain.canonical import is_canonical
 from stoplist.domain.errors import StoplistError
 from stoplist.domain.events import EventKind, NewEvent, Source
-from stoplist.domain.imports import import_numbers
+from stoplist.domain.imports import ImportReport, _Parser, import_numbers
 from stoplist.domain.numbers import normalize
 from stoplist.domain.stops import StopList
+from stoplist.domain.webhooks import Webhooks
 
 
 @pytest.fixture
@@ -152,3 +154,135 @@ def test_canonical_check_never_disagrees_with_normalize():
     assert confirmed > len(samples) // 4  # the fast path is actually taken
     assert not is_canonical("+330612345678")
     assert normalize("+330612345678") == "+33612345678"
+
+
+def test_the_spaces_a_strip_removes_end_at_u3000():
+    assert not any(chr(c).isspace() for c in range(0x3001, 0x110000))
+
+
+def _stream(lines: list[str], end: str = "\n") -> io.StringIO:
+    return io.StringIO("".join(line + end for line in lines))
+
+
+def test_a_stream_is_read_in_blocks_under_the_same_rules(stops):
+    """Header with a BOM, ``;``, quotes, blank lines, repeats, invalid lines, old entries."""
+    stops.add("+33600000001")
+    stops.record(NewEvent("+33600000002", EventKind.OPT_OUT, Source.SMS))
+    stops.record(NewEvent("+33600000002", EventKind.OPT_IN, Source.SMS))
+    fresh = [f"+3361{i:07d}" for i in range(500)]
+    lines = ["\ufeffname;phone_number;note"]
+    lines += [f"n{i};{number};x" for i, number in enumerate(fresh)]
+    lines += [
+        "",
+        '"Ann; the first";+33600000001;x',  # quoted cell before the number: already stopped
+        "Bob;+33600000002",  # opted back in: stays off
+        "Cid;+33610000007;y",  # a repeat
+        "  ",
+        "Dan;hello;z",  # invalid, line 507
+        'Eve;"06 22 22 22 22";"a ""quoted"" note"',
+        "Fay;+330622222223",  # a trunk prefix left in: normalized
+        "Gus",  # no number cell: invalid, line 510
+    ]
+    report = import_numbers(stops, _stream(lines, "\r\n"))
+    assert (report.added, report.already_stopped, report.opted_in) == (502, 2, 1)
+    assert [(item.line, item.input, item.code) for item in report.invalid_lines] == [
+        (507, "hello", 9),
+        (510, "", 2),
+    ]
+    assert stops.find("+33622222222") is not None
+    assert stops.find("+33622222223") is not None
+    assert stops.find("+33600000002") is None
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t", None])
+def test_blocks_give_what_lines_one_by_one_give(stops, delimiter):
+    """The block expression and the one-line-at-a-time reading agree, line for line."""
+    rng = random.Random(str(delimiter))
+    canonical = ["+33612345678", "+447700900123", "+12025550123", "+4915123456789", "+33712345678"]
+    odd = [
+        "0612345678",
+        "06 12 34 56 78",
+        "0033612345678",
+        "+330612345678",
+        "+33 612345678",
+        " +33612345678",
+        "+33612345678 ",
+        "+٣٣٦١٢٣٤٥٦٧٨",
+        '"+33612345678"',
+        "+33612345678x",
+        "+3361234567",
+        "+336123456789",
+        "+999123456789",
+        "+12025550123\x0b",
+        "hello",
+        "",
+        "+",
+    ]
+    d = delimiter or ""
+    others = ["", "Ann", '"Bob, Jr"', "+33699999999", f"a{d}b", '"x""y"', " ", "\u2003", "Émile"]
+    for header in ([], ["phoneNumber"], [f"name{d}number{d}note"], [f"\ufeffnumber{d}x"]):
+        column = 1 if header and "name" in header[0] and delimiter else 0
+        lines = list(header)
+        for _ in range(400):
+            number = rng.choice(canonical) if rng.random() < 0.7 else rng.choice(odd)
+            number = number if rng.random() < 0.95 else number[:-1] + rng.choice("0123456789")
+            if delimiter is None:
+                cells = [number]
+            else:
+                cells = [rng.choice(others) for _ in range(rng.randrange(column + 1, column + 3))]
+                cells[column] = number
+            lines.append(d.join(cells) + rng.choice(["", "", "", "\r", " "]))
+            if rng.random() < 0.05:
+                lines.append(rng.choice(["", " ", "\t", "\r"]))
+        text = "".join(line + "\n" for line in lines)
+        in_blocks, by_line = ImportReport(), ImportReport()
+        block_parser, line_parser = _Parser(stops, in_blocks), _Parser(stops, by_line)
+        assert block_parser.feed(text) == line_parser.feed(lines)
+        assert in_blocks == by_line
+        assert block_parser.codes  # the block expression was used
+
+
+def test_lines_without_line_ends_and_with_a_line_break_inside(stops):
+    assert import_numbers(stops, ["+33612345678", "+33611111111"]).added == 2
+    seen: list[int] = []
+    lines = ["+33622222222\n", "+33633333333", "+3364\n4444444\n", "hello"]
+    mixed = import_numbers(stops, lines, progress=seen.append)
+    assert (mixed.added, mixed.invalid, sum(seen)) == (3, 1, 4)  # one line, as given
+    assert [(item.line, item.input) for item in mixed.invalid_lines] == [(4, "hello")]
+    assert stops.find("+33644444444") is not None
+
+
+def test_batches_after_the_first_still_see_repeats_and_other_writers(stops):
+    """Between two batches someone opts a later number in and deletes an added one."""
+    numbers = [f"+3361{i:07d}" for i in range(6)]
+    calls: list[int] = []
+
+    def meanwhile(_: int) -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            stops.record(NewEvent(numbers[4], EventKind.OPT_OUT, Source.SMS))
+            stops.record(NewEvent(numbers[4], EventKind.OPT_IN, Source.SMS))
+            stops.delete(stops.find(numbers[0]).id)
+
+    lines = [numbers[2], numbers[0], numbers[1], *numbers[3:], numbers[0], numbers[5]]
+    report = import_numbers(stops, lines, batch_size=3, progress=meanwhile)
+    assert (report.added, report.opted_in, report.already_stopped) == (5, 2, 1)
+    assert _numbers(stops) == [numbers[1], numbers[2], numbers[3], numbers[5]]
+
+
+def test_repeats_across_batches_of_a_fresh_account(stops):
+    lines = ["+33611111111", "+33622222222", "+33611111111", "+33633333333", "+33622222222"]
+    report = import_numbers(stops, lines, batch_size=2)
+    assert (report.added, report.already_stopped) == (3, 2)
+    for number in ("+33611111111", "+33622222222", "+33633333333"):
+        _, events = stops.history(number)
+        assert len(events) == 1
+
+
+def test_webhook_deliveries_are_queued_for_each_number_added(db, stops):
+    Webhooks(db, stops.account).add("http://127.0.0.1:9/hook")
+    report = import_numbers(stops, _stream(["+33611111111", "+33622222222"]))
+    assert report.added == 2
+    deliveries = Webhooks(db, stops.account).deliveries()
+    events = {stops.history(number)[1][0].id for number in ("+33611111111", "+33622222222")}
+    assert {delivery.event_id for delivery, _ in deliveries} == events

@@ -1,15 +1,15 @@
 """``stoplist import`` and ``stoplist export``: whole lists in and out, from files.
 
-Both stream: an import reads its file a line at a time and commits every few
-thousand numbers; an export writes the list a batch at a time. A progress bar
+Both stream: an import reads its file a block at a time and commits a batch
+of numbers at a time; an export writes the list a batch at a time. A progress bar
 is shown on stderr only when stderr is a terminal, so scripts and pipes get
 clean output.
 """
 
 from __future__ import annotations
 
+import codecs
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Annotated
 
@@ -65,10 +65,10 @@ def import_command(
             task = bar.add_task("import", total=total) if bar else None
             report = import_numbers(
                 stop_list,
-                counter.lines(),
+                counter,
                 source=Source.IMPORT,
                 actor="cli",
-                progress=(lambda _: bar.update(task, completed=counter.read)) if bar else None,
+                progress=(lambda _: bar.update(task, completed=counter.consumed)) if bar else None,
             )
     finally:
         if stream is not sys.stdin.buffer:
@@ -111,16 +111,21 @@ def export_command(
 
 
 class _ByteCounter:
-    """Decodes a binary stream into lines and counts the bytes read, for the bar."""
+    """A text stream over a binary one, counting the bytes read for the bar.
+
+    UTF-8 with bad bytes replaced, line ends left as they are: the import
+    splits lines at ``\\n`` only and strips what surrounds each line.
+    """
 
     def __init__(self, stream: IO[bytes]) -> None:
         self.stream = stream
-        self.read = 0
+        self.consumed = 0
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
 
-    def lines(self) -> Iterator[str]:
-        for raw in self.stream:
-            self.read += len(raw)
-            yield raw.decode("utf-8", errors="replace")
+    def read(self, size: int = -1, /) -> str:
+        data = self.stream.read(size)
+        self.consumed += len(data)
+        return self._decoder.decode(data, final=not data)
 
 
 class _NoProgress:

@@ -62,6 +62,8 @@ _DELIMITERS = (",", ";", "\t")
 _BLOCK_CHARS = 1 << 20  # read from a stream at a time
 _BLOCK_LINES = 1 << 16  # taken from an iterable of lines at a time
 _MAX_FAST_CODES = 8  # calling codes recognised by the block expression
+_SPACES = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
+"""What ``str.strip`` removes (U+3000 is the last such character)."""
 
 
 class _Readable(Protocol):
@@ -116,12 +118,13 @@ def import_numbers(
     ``lines`` are the file's lines (with or without their line ends), or a
     text stream to read them from in large blocks (lines end at ``\\n``);
     ``progress`` is called with the number of lines handled after each batch
-    (``batch_size`` numbers; by default what suits the database).
+    (``batch_size`` numbers read, repeats included; by default what suits the
+    database).
     """
     report = ImportReport()
     size = batch_size or (_SQLITE_BATCH if stop_list.db.is_sqlite else _POSTGRES_BATCH)
     parser = _Parser(stop_list, report)
-    batch: set[str] = set()
+    batch: list[str] = []
     handled = 0
     with stop_list.db.bulk_writes() as transaction:
         writer = _Writer(stop_list, transaction, report, source, actor)
@@ -132,12 +135,10 @@ def import_numbers(
             while start < len(numbers):
                 part = numbers[start : start + size - len(batch)]
                 start += len(part)
-                before = len(batch)
-                batch.update(part)
-                report.already_stopped += len(part) - (len(batch) - before)  # repeats in the file
+                batch += part
                 if len(batch) >= size:
                     writer.write(batch)
-                    batch = set()
+                    batch = []
                     if progress:
                         progress(handled)
                         handled = 0
@@ -176,10 +177,12 @@ class _Writer:
         self._first = True
         self._mark: tuple[int, int] | None = None
 
-    def write(self, batch: set[str]) -> None:
+    def write(self, batch: list[str]) -> None:
+        """Write one batch of numbers (in any order, repeats included), sorting it in place."""
         if not batch:
             return
-        numbers = sorted(batch)
+        numbers = _sorted_unique(batch)
+        self.report.already_stopped += len(batch) - len(numbers)  # repeats within the file
         account_id = self.stop_list.account.id
         db = self.stop_list.db
         with self.transaction() as conn:
@@ -228,6 +231,18 @@ class _Writer:
             (_event(account.id, row, self.source, self.actor, at) for row in rows),
             stop_ids={event_id: stop_id for event_id, _, stop_id in rows},
         )
+
+
+def _sorted_unique(numbers: list[str]) -> list[str]:
+    """``numbers`` sorted without repeats.
+
+    Sorting the list as read beats sorting a set: its strings sit in memory
+    in file order, a set's in hash order.
+    """
+    numbers.sort()
+    if len(set(numbers)) == len(numbers):
+        return numbers
+    return list(dict.fromkeys(numbers))
 
 
 def _event(
@@ -281,7 +296,8 @@ class _FastLines:
     """Recognises runs of lines whose number cell is a canonical number of known codes."""
 
     run: re.Pattern[str]
-    cells: re.Pattern[str]
+    cells: re.Pattern[str] | None
+    """Finds the number cells of a run; None when they are its only words."""
 
 
 @cache
@@ -289,27 +305,27 @@ def _fast_lines(codes: tuple[int, ...], delimiter: str | None, column: int) -> _
     """The expressions for lines that ``_Parser._cell`` would read as a canonical number.
 
     Such a line is blank (only spaces, tabs and CRs), or has no quote and no
-    CR but at its end, and its number cell is the canonical number itself,
-    unpadded: then the csv module splits it on the delimiter alone and
-    ``is_canonical`` would say yes. Other lines do not match and are read
-    one by one.
+    CR but at its end, its number cell is the canonical number itself,
+    unpadded, and, when that is not the first cell, it does not start with
+    white space (stripping the line would drop leading tab delimiters). Then
+    the csv module splits it on the delimiter alone and ``is_canonical``
+    would say yes. Other lines do not match and are read one by one.
     """
     end = r"\r?\n" if delimiter is None else rf"{re.escape(delimiter)}|\r?\n"
     sources = [source for source in (number_regex(code, end) for code in codes) if source]
     if not sources:
         return None
     number = f"(?:{'|'.join(sources)})"
+    cells: re.Pattern[str] | None = None
     if delimiter is None:
-        line, cell = rf"{number}\r?\n", r"(?m)^(\+[0-9]+)"
+        line = rf"{number}\r?\n"
     else:
         d = re.escape(delimiter)
-        before = f"(?:[^{d}\\n\\r\"]*{d}){{{column}}}"
+        unstripped = f"(?![{re.escape(_SPACES)}])" if column else ""
+        before = f'{unstripped}(?:[^{d}\\n\\r"]*{d}){{{column}}}'
         line = rf'{before}{number}(?:{d}[^\n\r"]*)?\r?\n'
-        cell = rf"(?m)^{before}(\+[0-9]+)"
-    return _FastLines(
-        run=re.compile(rf"(?:{line}|[ \t\r]*\n)*", re.ASCII),
-        cells=re.compile(cell, re.ASCII),
-    )
+        cells = re.compile(rf"(?m)^{before}(\+[0-9]+)", re.ASCII)
+    return _FastLines(re.compile(rf"(?:{line}|[ \t\r]*\n)*", re.ASCII), cells)
 
 
 class _Parser:
@@ -345,7 +361,7 @@ class _Parser:
                 end = fast.run.match(block, position).end()  # type: ignore[union-attr]
                 if end > position:
                     run = block[position:end]
-                    numbers += fast.cells.findall(run)
+                    numbers += fast.cells.findall(run) if fast.cells else run.split()
                     self.line += run.count("\n")
                     position = end
                     continue
