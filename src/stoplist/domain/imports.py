@@ -130,8 +130,7 @@ def import_numbers(
         writer = _Writer(stop_list, transaction, report, source, actor)
         for block in _blocks(lines):
             numbers, count = parser.feed(block)
-            handled += count
-            start = 0
+            start = counted = 0  # this block's numbers batched, lines counted
             while start < len(numbers):
                 part = numbers[start : start + size - len(batch)]
                 start += len(part)
@@ -139,9 +138,13 @@ def import_numbers(
                 if len(batch) >= size:
                     writer.write(batch)
                     batch = []
+                    share = count * start // len(numbers)  # the block's lines written, about
+                    handled += share - counted
+                    counted = share
                     if progress:
                         progress(handled)
                         handled = 0
+            handled += count - counted
         writer.write(batch)
     if progress and handled:
         progress(handled)
