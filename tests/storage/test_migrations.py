@@ -2,10 +2,11 @@
 
 from concurrent.futures import ThreadPoolExecutor
 
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
-from stoplist.storage.database import Database
-from stoplist.storage.migrate import current_revision
+from stoplist.storage.database import HEAD_REVISION, Database
+from stoplist.storage.migrate import alembic_config, current_revision
 from tests.support import run_cli, temporary_postgres_database
 
 
@@ -54,3 +55,9 @@ def _migrate_concurrently(url: str) -> None:
     with ThreadPoolExecutor(max_workers=4) as pool:
         revisions = set(pool.map(migrate, range(4)))
     assert revisions == {_head(Database(url))}
+
+
+def test_the_head_revision_the_quick_check_knows_is_the_scripts_head(db):
+    config = alembic_config(db)
+    assert ScriptDirectory.from_config(config).get_current_head() == HEAD_REVISION
+    assert current_revision(db) == HEAD_REVISION

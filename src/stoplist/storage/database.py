@@ -17,10 +17,13 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import StaticPool
 
 from stoplist.config import database_url
 
+HEAD_REVISION = "0001"
+"""The newest migration (``tests/storage/test_migrations.py`` holds it to the scripts)."""
 _BULK_CACHE_KIB = 256 * 1024
 
 
@@ -125,10 +128,23 @@ class Database:
         self.engine.dispose()
 
     def migrate(self) -> None:
-        """Create or upgrade the schema to the latest migration."""
+        """Create or upgrade the schema to the latest migration.
+
+        A schema already at ``HEAD_REVISION`` is told by one query, without
+        loading Alembic: that saves every command a tenth of a second.
+        """
+        if self._revision() == HEAD_REVISION:
+            return
         from stoplist.storage.migrate import upgrade
 
         upgrade(self)
+
+    def _revision(self) -> str | None:
+        try:
+            with self.engine.connect() as conn:
+                return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+        except DBAPIError:  # no such table yet
+            return None
 
 
 def _lock_key(name: str) -> int:
