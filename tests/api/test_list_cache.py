@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import httpx
 import pytest
 
-from stoplist.api.list_cache import MIN_ROWS
+from stoplist.api.list_cache import MIN_ROWS, ListCache, RenderingKey
+from stoplist.domain.accounts import Accounts
+from stoplist.domain.clock import LocalTimeFormatter
 from stoplist.domain.events import EventKind, NewEvent, Source
+from stoplist.domain.imports import import_numbers
 from stoplist.domain.stops import StopList
+from stoplist.storage.database import Database
 from tests.support import Server
 
 LONG = [f"+3361{i:07d}" for i in range(MIN_ROWS)]
@@ -174,3 +179,57 @@ def test_a_kept_copy_is_patched_change_after_change(http, account, db, uncached)
         )
         assert _whole(http, key, fmt).content == rendered.content
     _same_as_rendered(http, uncached, key)  # and kept again
+
+
+def _keep(cache: ListCache, stops: StopList) -> RenderingKey:
+    """Render the whole list through ``cache`` as the list endpoint does; returns its key."""
+    with stops.listing(with_value=True) as listing:
+        key = RenderingKey(stops.account.id, "json", stops.account.timezone, listing.version)
+        answer = cache.keep(listing, key, LocalTimeFormatter(stops.account.zone))
+        assert answer is not None
+        b"".join(answer)
+    return key
+
+
+def test_a_copy_never_answers_for_another_database(tmp_path):
+    """Two databases, one after the other at one path, share the copies' directory."""
+    cache = ListCache(tmp_path / "lists")
+    first, second = Database(f"sqlite:///{tmp_path}/a.db"), Database(f"sqlite:///{tmp_path}/b.db")
+    first.migrate()
+    second.migrate()
+    try:
+        old = StopList(first, Accounts(first).create("shop").account)
+        import_numbers(old, LONG)
+        kept = _keep(cache, old)
+        assert cache.open(kept) is not None
+        new = StopList(second, Accounts(second).create("shop").account)
+        assert new.account.id == old.account.id
+        import_numbers(new, [f"+3362{i:07d}" for i in range(MIN_ROWS)])
+        key = RenderingKey(new.account.id, "json", new.account.timezone, new.version())
+        assert cache.open(key) is None
+        assert cache.refresh(new, key, LocalTimeFormatter(new.account.zone)) is None
+    finally:
+        first.dispose()
+        second.dispose()
+
+
+def test_a_copy_is_not_patched_after_a_restore(tmp_path):
+    """After a restore, events the copy had seen are gone; patching from it would be wrong."""
+    cache = ListCache(tmp_path / "lists")
+    path = tmp_path / "a.db"
+    db = Database(f"sqlite:///{path}")
+    db.migrate()
+    try:
+        stops = StopList(db, Accounts(db).create("shop").account)
+        import_numbers(stops, LONG)
+        with sqlite3.connect(path) as live, sqlite3.connect(tmp_path / "backup.db") as backup:
+            live.backup(backup)
+        stops.add("+33699999999")
+        _keep(cache, stops)  # a copy that lists +33699999999
+        with sqlite3.connect(tmp_path / "backup.db") as backup, sqlite3.connect(path) as live:
+            backup.backup(live)
+        stops.add("+33688888888")  # the same event id as +33699999999 had
+        key = RenderingKey(stops.account.id, "json", stops.account.timezone, stops.version())
+        assert cache.refresh(stops, key, LocalTimeFormatter(stops.account.zone)) is None
+    finally:
+        db.dispose()

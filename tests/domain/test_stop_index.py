@@ -1,5 +1,7 @@
 """Filtering through the in-memory index gives what the database gives, change after change."""
 
+import sqlite3
+
 import pytest
 
 from stoplist.domain.events import EventKind, NewEvent, Source
@@ -85,3 +87,25 @@ def test_one_accounts_index_never_answers_for_another(db, account, other_account
     assert _statuses(stops, ["+33612345678"], indexes)[0][1] is not None
     assert _statuses(others, ["+33612345678"], indexes)[0][1] is None
     assert _statuses(stops, ["+33612345678"], indexes)[0][1] is not None
+
+
+def test_a_database_restored_from_a_backup_is_read_again(db, account, tmp_path):
+    if not db.is_sqlite:
+        pytest.skip("the index is kept on SQLite")
+    stops = StopList(db, account.account)
+    indexes = StopIndexes()
+    stops.add("+33611111111")
+    assert _statuses(stops, ["+33622222222"], indexes)[0][1] is None
+    path = db.engine.url.database
+    with sqlite3.connect(path) as live, sqlite3.connect(tmp_path / "backup.db") as backup:
+        live.backup(backup)
+    stops.add("+33622222222")
+    assert _statuses(stops, ["+33622222222"], indexes)[0][1] is not None
+    with sqlite3.connect(tmp_path / "backup.db") as backup, sqlite3.connect(path) as live:
+        backup.backup(live)  # back to before the second STOP, event ids and all
+    assert stops.find("+33622222222") is None
+    assert _statuses(stops, ["+33622222222"], indexes)[0][1] is None
+    stops.add("+33633333333")  # reuses the id of the event the index saw last
+    assert _statuses(stops, ["+33622222222", "+33633333333"], indexes) == _statuses(
+        stops, ["+33622222222", "+33633333333"], None
+    )

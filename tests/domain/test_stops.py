@@ -96,7 +96,7 @@ def test_the_list_version_moves_with_every_change_to_the_list(db, account, other
 
     def moved() -> bool:
         seen.append(stops.version())
-        return seen[-1] > seen[-2]
+        return seen[-1] != seen[-2]
 
     number = "+33655555555"
     stop = stops.add(number)

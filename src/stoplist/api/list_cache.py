@@ -7,7 +7,7 @@ one of its stops (``storage.stops.touch_list``), so a rendering made from a
 snapshot at version V is exactly the answer for as long as the version is V.
 
 A copy is three files: the answer itself; ``.rows``, the ``(number, id)``
-pairs it lists; and ``.meta``, the highest event id its snapshot had seen and
+pairs it lists; and ``.meta``, the newest event its snapshot had seen and
 its segments (runs of entries between two ids, with their place in the
 answer). When the version has moved, the numbers with events since then are
 the only ones whose entries may differ (``StopList.changes_since``): the
@@ -21,7 +21,7 @@ Only whole lists (no paging, no date bounds) of at least ``MIN_ROWS``
 entries are kept. Files are written under temporary names and renamed when
 complete (the answer last), so no reader ever sees half of one, and workers
 racing to write the same version are harmless. Writing a version removes the
-account's older ones; an answer already sending one keeps its open file.
+account's other ones; an answer already sending one keeps its open file.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ from stoplist.api.negotiation import Format
 from stoplist.domain.number_arrays import e164_value
 from stoplist.domain.stops import ListChanges, Listing, StopList
 from stoplist.storage.database import Database
+from stoplist.storage.stops import Watermark
 
 logger = logging.getLogger("stoplist")
 
@@ -97,7 +98,7 @@ class _Segment:
 
 @dataclass(slots=True)
 class _Meta:
-    last_event_id: int
+    watermark: Watermark
     segments: list[_Segment] = field(default_factory=list)
     rows_sorted: bool = False
 
@@ -108,7 +109,7 @@ class _Meta:
     def load(cls, data: bytes) -> _Meta:
         raw = orjson.loads(data)
         segments = [_Segment(**segment) for segment in raw["segments"]]
-        return cls(raw["last_event_id"], segments, raw["rows_sorted"])
+        return cls(tuple(raw["watermark"]), segments, raw["rows_sorted"])  # type: ignore[arg-type]
 
 
 class ListCache:
@@ -148,7 +149,7 @@ class ListCache:
     def refresh(
         self, stop_list: StopList, key: RenderingKey, local_time: LocalTime
     ) -> tuple[BinaryIO, int] | None:
-        """Patch the newest older copy up to the list as it is now, and open the result.
+        """Patch the most recent other copy up to the list as it is now, and open the result.
 
         None when there is no copy to start from or too much has changed;
         the caller then renders the list from the database.
@@ -178,15 +179,15 @@ class ListCache:
         """
         if self.directory is None or listing.total < self.min_rows:
             return None
-        if listing.last_event_id is None:
+        if listing.watermark is None:
             return None
-        return self._render(listing, key, local_time, listing.last_event_id)
+        return self._render(listing, key, local_time, listing.watermark)
 
     def _render(
-        self, listing: Listing, key: RenderingKey, local_time: LocalTime, last_event_id: int
+        self, listing: Listing, key: RenderingKey, local_time: LocalTime, mark: Watermark
     ) -> Iterator[bytes]:
         assert self.directory is not None
-        copy = _Copy.start(self.directory, key, _Meta(last_event_id))
+        copy = _Copy.start(self.directory, key, _Meta(mark))
         complete = False
         try:
             head = render.list_head(key.format, listing.total)
@@ -212,18 +213,33 @@ class ListCache:
                     copy.abandon()
 
     def _newest_before(self, key: RenderingKey) -> RenderingKey | None:
+        """The most recently written other version of this list, if any.
+
+        Versions are random (see ``touch_list``), so recency comes from the
+        files; whether it can be patched at all is for ``changes_since`` to say.
+        """
         assert self.directory is not None
-        newest: int | None = None
+        newest: tuple[float, str] | None = None
         try:
-            names = os.listdir(self.directory)
+            entries = list(os.scandir(self.directory))
         except OSError:
             return None
-        for name in names:
+        for entry in entries:
+            name = entry.name
             if name.startswith(key.family) and name.endswith(".meta"):
                 version = name.removeprefix(key.family).removesuffix(".meta")
-                if version.isdigit() and int(version) < key.version:
-                    newest = max(newest or 0, int(version))
-        return None if newest is None else key.at(newest)
+                if _is_version(version) and int(version) != key.version:
+                    try:
+                        written = entry.stat().st_mtime
+                    except OSError:
+                        continue
+                    if newest is None or written > newest[0]:
+                        newest = (written, version)
+        return None if newest is None else key.at(int(newest[1]))
+
+
+def _is_version(text: str) -> bool:
+    return text.isascii() and text.isdigit()
 
 
 def read_file(file: BinaryIO) -> Iterator[bytes]:
@@ -244,7 +260,7 @@ def _patch(
     meta = _Meta.load((directory / f"{base.filename}.meta").read_bytes())
     with (directory / base.filename).open("rb") as old:
         pairs = _sorted_pairs(directory / f"{base.filename}.rows", meta)
-        with stop_list.changes_since(meta.last_event_id) as changes:
+        with stop_list.changes_since(meta.watermark) as changes:
             if changes is None or len(changes.numbers) > MAX_CHANGED_NUMBERS:
                 return None
             if changes.version == base.version:
@@ -257,7 +273,7 @@ def _patch(
                 for index in sorted(touched)
             }
         copy = _Copy.start(
-            directory, key.at(changes.version), _Meta(changes.last_event_id, rows_sorted=True)
+            directory, key.at(changes.version), _Meta(changes.watermark, rows_sorted=True)
         )
         if copy is None:
             return None
@@ -448,7 +464,7 @@ class _Copy:
             logger.warning("cannot keep a copy of the list: %s", error)
             self.abandon()
             return
-        self._remove_older()
+        self._remove_others()
 
     def abandon(self) -> None:
         self.answer.close()
@@ -456,8 +472,8 @@ class _Copy:
         for path in self.temporaries:
             path.unlink(missing_ok=True)
 
-    def _remove_older(self) -> None:
-        """Drop this list's older versions, and temporaries left by a crashed worker."""
+    def _remove_others(self) -> None:
+        """Drop this list's other versions, and temporaries left by a crashed worker."""
         family = self.key.family
         stale_before = time.time() - _STALE_TEMPORARY_SECONDS
         for path in self.directory.iterdir():
@@ -465,7 +481,7 @@ class _Copy:
             try:
                 if name.startswith(family):
                     version = name.removeprefix(family).split(".")[0]
-                    if version.isdigit() and int(version) < self.key.version:
+                    if _is_version(version) and int(version) != self.key.version:
                         path.unlink(missing_ok=True)
                 elif name.endswith(".tmp") and path.stat().st_mtime < stale_before:
                     path.unlink(missing_ok=True)

@@ -9,9 +9,11 @@ An index is never trusted blindly. Before each use the account's list version
 (``storage.stops.touch_list``) is compared with the one the index was read at;
 when it moved, the numbers with events recorded since are looked up again (a
 change to a stop always comes with an event in the same transaction) and
-their current entries override the array. Past ``MAX_CHANGES`` such numbers
-the index is read again from scratch. A filter therefore sees every change
-committed before it started, as a SQL lookup would.
+their current entries override the array. The index is read again from
+scratch past ``MAX_CHANGES`` such numbers, or when the newest event it had
+seen is no longer there (the database was restored or replaced). A filter
+therefore sees every change committed before it started, as a SQL lookup
+would.
 
 Only on SQLite, where the list version is kept; a process keeps the indexes
 of the ``MAX_ACCOUNTS`` accounts that filtered last.
@@ -29,6 +31,7 @@ from stoplist.domain.number_arrays import Values, e164_value
 from stoplist.domain.stops import StopList
 from stoplist.storage import bulk
 from stoplist.storage import stops as stop_store
+from stoplist.storage.stops import Watermark
 
 MAX_ACCOUNTS = 8
 MAX_CHANGES = 50_000
@@ -39,7 +42,7 @@ NOT_STOPPED = 0
 @dataclass(frozen=True, slots=True)
 class ListIndex:
     version: int
-    last_event_id: int
+    watermark: Watermark
     numbers: Values
     stop_ids: Values
     changed: dict[int, int] = field(default_factory=dict)
@@ -110,21 +113,19 @@ def _refreshed(stop_list: StopList, index: ListIndex | None, max_changes: int) -
     with stop_list.db.read(snapshot=True) as conn:
         version = stop_store.list_version(conn, account_id)
         assert version is not None
-        if index is not None:
-            numbers, last_event_id = stop_store.numbers_changed_since(
-                conn, account_id, index.last_event_id
-            )
+        if index is not None and stop_store.in_history(conn, index.watermark):
+            numbers, mark = stop_store.numbers_changed_since(conn, account_id, index.watermark)
             if len(index.changed) + len(numbers) <= max_changes:
                 current = bulk.find_stops(conn, account_id, numbers)
                 changed = dict(index.changed)
                 for number in numbers:
                     changed[e164_value(number)] = current.get(number, NOT_STOPPED)
-                return ListIndex(version, last_event_id, index.numbers, index.stop_ids, changed)
-        last_event_id = bulk.max_event_id(conn)
+                return ListIndex(version, mark, index.numbers, index.stop_ids, changed)
+        mark = stop_store.watermark(conn)
         pairs = [
             np.array(batch, dtype=np.int64).reshape(-1, 2)
             for batch in stop_store.iter_number_values(conn, account_id)
         ]
     both = np.concatenate(pairs) if pairs else np.zeros((0, 2), dtype=np.int64)
     order = np.argsort(both[:, 0], kind="stable")
-    return ListIndex(version, last_event_id, both[order, 0].copy(), both[order, 1].copy())
+    return ListIndex(version, mark, both[order, 0].copy(), both[order, 1].copy())

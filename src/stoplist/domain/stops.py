@@ -24,7 +24,7 @@ from stoplist.storage import bulk
 from stoplist.storage import events as event_store
 from stoplist.storage import stops as stop_store
 from stoplist.storage.database import Database
-from stoplist.storage.stops import StopRow
+from stoplist.storage.stops import StopRow, Watermark
 
 _MAX_STOP_ID = 2**63 - 1
 
@@ -50,15 +50,15 @@ class Listing:
     ``more`` says that rows past ``limit`` exist (the next page is not empty).
     Rows are ``(id, phone_number, created_at)``, plus ``source`` when asked.
     ``version`` is the list version the view was taken at, where one is kept
-    (see ``storage.stops.touch_list``), and ``last_event_id`` the highest
-    event id it had seen (the starting point of ``StopList.changes_since``).
+    (see ``storage.stops.touch_list``), and ``watermark`` the newest event it
+    had seen (the starting point of ``StopList.changes_since``).
     """
 
     total: int
     batches: Iterator[list[StopRow]]
     more: bool = False
     version: int | None = None
-    last_event_id: int | None = None
+    watermark: Watermark | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +72,7 @@ class ListChanges:
     """
 
     version: int
-    last_event_id: int
+    watermark: Watermark
     numbers: list[str]
     stop_ids: dict[str, int]
     rows: Callable[[int, int | None], Iterator[list[StopRow]]]
@@ -204,25 +204,26 @@ class StopList:
                 with_value=with_value,
             )
             version = stop_store.list_version(conn, self.account.id)
-            last_event_id = None if version is None else bulk.max_event_id(conn)
-            yield Listing(total, batches, count > total, version, last_event_id)
+            mark = None if version is None else stop_store.watermark(conn)
+            yield Listing(total, batches, count > total, version, mark)
 
     @contextmanager
-    def changes_since(self, last_event_id: int) -> Iterator[ListChanges | None]:
-        """What changed since a ``Listing`` whose ``last_event_id`` is given.
+    def changes_since(self, mark: Watermark) -> Iterator[ListChanges | None]:
+        """What changed since a ``Listing`` whose ``watermark`` is given.
 
         Every change to a stop is recorded with an event in the same
         transaction, and where list versions are kept (SQLite) event ids are
         handed out in commit order, so the numbers with later events are all
-        the numbers that may have changed. None where versions are not kept.
+        the numbers that may have changed. None where versions are not kept,
+        or when ``mark`` is not a point of this database's history.
         """
         account_id = self.account.id
         with self.db.read(snapshot=True) as conn:
             version = stop_store.list_version(conn, account_id)
-            if version is None:
+            if version is None or not stop_store.in_history(conn, mark):
                 yield None
                 return
-            numbers, highest = stop_store.numbers_changed_since(conn, account_id, last_event_id)
+            numbers, now = stop_store.numbers_changed_since(conn, account_id, mark)
 
             def rows(after: int, through: int | None) -> Iterator[list[StopRow]]:
                 return stop_store.iter_batches(
@@ -230,7 +231,7 @@ class StopList:
                 )
 
             stop_ids = bulk.find_stops(conn, account_id, numbers)
-            yield ListChanges(version, highest, numbers, stop_ids, rows)
+            yield ListChanges(version, now, numbers, stop_ids, rows)
 
     def version(self) -> int | None:
         """The list's current version, where one is kept (see ``Listing.version``)."""

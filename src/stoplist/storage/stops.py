@@ -171,16 +171,20 @@ _LIST_VERSION = "SELECT list_version FROM accounts WHERE id = ?"
 
 
 def touch_list(conn: Connection, account_id: int) -> None:
-    """Move the account's list version, in the transaction that changes its stops.
+    """Give the account's list a new version, in the transaction that changes its stops.
 
     Only on SQLite: there writers take turns, so a version names exactly one
     state of the list and a rendering made at that version stays right until
     it moves. On PostgreSQL concurrent writers would queue on the account's
     row for it, so the version is not kept there (``list_version`` is None).
+    A version is a random 63-bit number rather than a count, so one seen
+    once never names another state, even after the database is restored
+    from a backup or another one takes its place.
     """
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql(
-            "UPDATE accounts SET list_version = list_version + 1 WHERE id = ?", (account_id,)
+            "UPDATE accounts SET list_version = random() & 9223372036854775807 WHERE id = ?",
+            (account_id,),
         )
 
 
@@ -223,20 +227,43 @@ def iter_number_values(
         cursor.close()
 
 
+Watermark = tuple[int, int]
+"""``(id, received_at)`` of the newest event a view had seen: a point in one database's history.
+
+The ``received_at`` (microseconds) tells this database's event of that id
+from another's, after a restore from a backup or with another database file.
+"""
+
+
+def watermark(conn: Connection) -> Watermark:
+    row = conn.exec_driver_sql(
+        "SELECT id, received_at FROM events ORDER BY id DESC LIMIT 1"
+    ).first()
+    return (row[0], row[1]) if row is not None else (0, 0)
+
+
+def in_history(conn: Connection, mark: Watermark) -> bool:
+    """Whether ``mark`` is a point of this database's history (never for an empty one)."""
+    event_id, received_at = mark
+    row = conn.exec_driver_sql("SELECT received_at FROM events WHERE id = ?", (event_id,)).first()
+    return row is not None and row[0] == received_at
+
+
 def numbers_changed_since(
-    conn: Connection, account_id: int, after_event_id: int
-) -> tuple[list[str], int]:
-    """Numbers with an event after ``after_event_id``, and the highest event id now.
+    conn: Connection, account_id: int, mark: Watermark
+) -> tuple[list[str], Watermark]:
+    """Numbers with an event after ``mark``, and the watermark now.
 
     Every change to a stop is recorded with an event in the same transaction,
     and on SQLite event ids are handed out in commit order (one writer at a
     time, never reused), so these are all the numbers whose entry may have
-    changed since a view that had seen events up to ``after_event_id``.
+    changed since a view that had seen events up to ``mark`` (which the
+    caller has checked is ``in_history``).
     """
-    highest = conn.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM events").scalar_one()
+    now = watermark(conn)
     rows = conn.exec_driver_sql(
         # The unary + keeps SQLite on the id range rather than every event of the account.
         "SELECT DISTINCT phone_number FROM events WHERE id > ? AND id <= ? AND +account_id = ?",
-        (after_event_id, highest, account_id),
+        (mark[0], now[0], account_id),
     )
-    return [row[0] for row in rows], highest
+    return [row[0] for row in rows], now
