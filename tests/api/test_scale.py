@@ -130,3 +130,26 @@ def test_two_workers_on_one_port_stay_correct(db, database_url, tmp_path, number
     assert sum(1 for body in answers if body["success"]) == 1
     assert all(body.get("stopId") == stop_id for body in answers)
     assert {body["code"] for body in answers} == {200, 3}
+
+
+def test_kept_lists_stay_right_with_two_workers(db, database_url, tmp_path):
+    created = Accounts(db).create("two-workers-lists")
+    server = Server(database_url, tmp_path / "lists.log", extra_args=("--workers", "2"))
+    server.start()
+    try:
+        with httpx.Client(base_url=server.base_url, timeout=120) as client:
+            key = created.api_key
+            numbers = "\n".join(f"+3364{i:07d}" for i in range(12_000))
+            client.post("/v1/stop-sms/import", params={"apiKey": key}, content=numbers.encode())
+            expected = 12_000
+            for round_ in range(6):
+                number = f"+3365{round_:07d}"
+                client.post("/v1/stop-sms/add", json={"apiKey": key, "phoneNumber": number})
+                expected += 1
+                bodies = [client.get("/v1/stop-sms/list", params={"apiKey": key}) for _ in range(4)]
+                listed = [body.json() for body in bodies]
+                assert all(page["nbData"] == expected for page in listed)
+                assert all(page["data"][-1]["phoneNumber"] == number for page in listed)
+                assert len({body.content for body in bodies}) == 1
+    finally:
+        server.stop()
