@@ -379,3 +379,23 @@ def test_openapi_describes_the_extensions(http):
         assert f"/v1/stop-sms/{path}" in paths
     names = [p["name"] for p in paths["/v1/stop-sms/list"]["get"]["parameters"] if "name" in p]
     assert {"limit", "after", "since", "until"} <= set(names)
+
+
+def test_filter_sees_every_change_made_since_the_last_filter(http, account):
+    numbers = ["+33612345678", "+33698765432"]
+
+    def statuses() -> list[str]:
+        body = http.post(
+            "/v1/stop-sms/filter", json={"apiKey": account.api_key, "phoneNumbers": numbers}
+        ).json()
+        return [item["status"] for item in body["data"]]
+
+    assert statuses() == ["allowed", "allowed"]
+    added = http.post(
+        "/v1/stop-sms/add", json={"apiKey": account.api_key, "phoneNumber": numbers[1]}
+    ).json()["stopId"]
+    assert statuses() == ["allowed", "stopped"]
+    http.post("/v1/stop-sms/delete", json={"apiKey": account.api_key, "id": added})
+    assert statuses() == ["allowed", "allowed"]
+    http.post("/v1/stop-sms/import", params={"apiKey": account.api_key}, content=b"0612345678")
+    assert statuses() == ["stopped", "allowed"]
