@@ -156,7 +156,7 @@ class ListCache:
         """
         if self.directory is None:
             return None
-        base = self._newest_before(key)
+        base = self._latest_other(key)
         if base is None:
             return None
         try:
@@ -212,7 +212,7 @@ class ListCache:
                 else:
                     copy.abandon()
 
-    def _newest_before(self, key: RenderingKey) -> RenderingKey | None:
+    def _latest_other(self, key: RenderingKey) -> RenderingKey | None:
         """The most recently written other version of this list, if any.
 
         Versions are random (see ``touch_list``), so recency comes from the
@@ -264,7 +264,7 @@ def _patch(
             if changes is None or len(changes.numbers) > MAX_CHANGED_NUMBERS:
                 return None
             if changes.version == base.version:
-                return None  # nothing to do; the caller's version was newer than the copy's
+                return base.version  # the copy is the list as it is now
             touched = _touched_segments(meta.segments, pairs, changes)
             if len(touched) > max(MIN_CHANGED_SEGMENTS, MAX_CHANGED_SHARE * len(meta.segments)):
                 return None
