@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import stat
 from pathlib import Path
 
 import httpx
@@ -58,6 +59,8 @@ def test_a_long_list_is_the_same_answer_from_its_kept_copy(http, account, databa
         assert "content-length" not in first.headers  # streamed from the database
         assert again.headers["content-length"] == str(len(first.content))  # sent from the copy
         assert len(_kept(database_url, account.account.id)) == 1
+        directory = Path(database_url.removeprefix("sqlite:///") + "-lists")
+        assert stat.S_IMODE(directory.stat().st_mode) == 0o700  # phone numbers: owner only
     else:
         assert "content-length" not in again.headers
         assert _kept(database_url, account.account.id) == []

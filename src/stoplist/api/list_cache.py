@@ -397,7 +397,7 @@ class _Copy:
         answer = directory / f".{key.filename}.{token}.tmp"
         pairs = directory / f".{key.filename}.rows.{token}.tmp"
         try:
-            directory.mkdir(parents=True, exist_ok=True)
+            directory.mkdir(mode=0o700, parents=True, exist_ok=True)  # phone numbers: owner only
             return cls(directory, key, meta, answer.open("wb"), pairs.open("wb"), (answer, pairs))
         except OSError as error:
             logger.warning("cannot keep a copy of the list in %s: %s", directory, error)
