@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from stoplist.api.list_cache import CACHE_DIR_ENV as LIST_CACHE_ENV
 from stoplist.domain.accounts import Accounts
 from stoplist.domain.models import Account
 from stoplist.storage.database import Database
@@ -55,9 +56,14 @@ def db(database_url: str) -> Iterator[Database]:
 def server(
     database_url: str, db: Database, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Server]:
-    """One real ``stoplist serve`` process per backend, on a free port."""
-    log_path = tmp_path_factory.mktemp("server") / "server.log"
-    running = Server(database_url, log_path).start()
+    """One real ``stoplist serve`` process per backend, on a free port.
+
+    On PostgreSQL whole lists are kept where ``STOPLIST_LIST_CACHE_DIR`` says
+    (there is no database file to keep them beside).
+    """
+    directory = tmp_path_factory.mktemp("server")
+    env = {} if database_url.startswith("sqlite") else {LIST_CACHE_ENV: str(directory / "lists")}
+    running = Server(database_url, directory / "server.log", env=env).start()
     yield running
     running.stop()
 

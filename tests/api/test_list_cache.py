@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from stoplist.api.list_cache import MIN_ROWS, ListCache, RenderingKey
+from stoplist.api.list_cache import CACHE_DIR_ENV, MIN_ROWS, ListCache, RenderingKey
 from stoplist.domain.accounts import Accounts
 from stoplist.domain.clock import LocalTimeFormatter
 from stoplist.domain.events import EventKind, NewEvent, Source
@@ -37,17 +37,22 @@ def _whole(http: httpx.Client, api_key: str, fmt: str = "json") -> httpx.Respons
     return answer
 
 
-def _kept(database_url: str, account_id: int) -> list[str]:
-    if not database_url.startswith("sqlite"):
-        return []
-    directory = Path(database_url.removeprefix("sqlite:///") + "-lists")
+def _directory(server: Server) -> Path:
+    configured = server.env.get(CACHE_DIR_ENV)
+    if configured:
+        return Path(configured)
+    return Path(server.database_url.removeprefix("sqlite:///") + "-lists")
+
+
+def _kept(server: Server, account_id: int) -> list[str]:
+    directory = _directory(server)
     if not directory.exists():
         return []
     return sorted(path.name for path in directory.glob(f"list-{account_id}-*") if not path.suffix)
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
-def test_a_long_list_is_the_same_answer_from_its_kept_copy(http, account, database_url, fmt):
+def test_a_long_list_is_the_same_answer_from_its_kept_copy(http, account, server, fmt):
     _import(http, account.api_key, LONG)
     first = _whole(http, account.api_key, fmt)
     again = _whole(http, account.api_key, fmt)
@@ -55,15 +60,10 @@ def test_a_long_list_is_the_same_answer_from_its_kept_copy(http, account, databa
     assert again.headers["content-type"] == first.headers["content-type"]
     if fmt == "json":
         assert first.json()["nbData"] == MIN_ROWS
-    if database_url.startswith("sqlite"):
-        assert "content-length" not in first.headers  # streamed from the database
-        assert again.headers["content-length"] == str(len(first.content))  # sent from the copy
-        assert len(_kept(database_url, account.account.id)) == 1
-        directory = Path(database_url.removeprefix("sqlite:///") + "-lists")
-        assert stat.S_IMODE(directory.stat().st_mode) == 0o700  # phone numbers: owner only
-    else:
-        assert "content-length" not in again.headers
-        assert _kept(database_url, account.account.id) == []
+    assert "content-length" not in first.headers  # streamed from the database
+    assert again.headers["content-length"] == str(len(first.content))  # sent from the copy
+    assert len(_kept(server, account.account.id)) == 1
+    assert stat.S_IMODE(_directory(server).stat().st_mode) == 0o700  # phone numbers: owner only
 
 
 def test_every_change_shows_in_the_next_whole_list(http, account):
@@ -100,26 +100,24 @@ def test_a_copy_belongs_to_its_account(http, account, other_account):
     assert _whole(http, account.api_key).json()["nbData"] == MIN_ROWS
 
 
-def test_pages_bounds_and_short_lists_are_not_kept(http, account, database_url):
+def test_pages_bounds_and_short_lists_are_not_kept(http, account, server):
     _import(http, account.api_key, LONG[:100])
     _whole(http, account.api_key)
-    assert _kept(database_url, account.account.id) == []
+    assert _kept(server, account.account.id) == []
     _import(http, account.api_key, LONG[100:])
     for extra in ({"limit": 10}, {"after": 5}, {"since": "2000-01-01"}):
         answer = http.get("/v1/stop-sms/list", params={"apiKey": account.api_key, **extra})
         assert answer.status_code == 200
-    assert _kept(database_url, account.account.id) == []
+    assert _kept(server, account.account.id) == []
 
 
-def test_only_the_newest_copy_is_kept(http, account, database_url):
-    if not database_url.startswith("sqlite"):
-        pytest.skip("copies are kept only on SQLite")
+def test_only_the_newest_copy_is_kept(http, account, server):
     _import(http, account.api_key, LONG)
     _whole(http, account.api_key)
-    before = _kept(database_url, account.account.id)
+    before = _kept(server, account.account.id)
     http.post("/v1/stop-sms/add", json={"apiKey": account.api_key, "phoneNumber": "+33699999998"})
     _whole(http, account.api_key)
-    after = _kept(database_url, account.account.id)
+    after = _kept(server, account.account.id)
     assert len(before) == len(after) == 1
     assert before != after
 
@@ -127,8 +125,6 @@ def test_only_the_newest_copy_is_kept(http, account, database_url):
 @pytest.fixture(scope="session")
 def uncached(database_url, tmp_path_factory):
     """A second server on the same database that renders every list from the database."""
-    if not database_url.startswith("sqlite"):
-        pytest.skip("copies are kept only on SQLite")
     log_path = tmp_path_factory.mktemp("uncached") / "server.log"
     running = Server(database_url, log_path, env={"STOPLIST_LIST_CACHE_DIR": "off"}).start()
     yield running

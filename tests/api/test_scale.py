@@ -79,12 +79,11 @@ def test_streaming_memory_does_not_grow_with_the_list(db, database_url, tmp_path
     finally:
         server.stop()
     assert large_bytes > 9 * small_bytes
-    # Ten times the entries: a server that held the list (or its answer)
-    # would need tens of megabytes more for the large one.
-    growth_small = after_small - before
+    # Ten times the entries: a server that held the answer would need about
+    # 15 MB more for the large one, one that held the rows about 35 MB. The
+    # allocator's own growth under a loaded machine stays within a few MB.
     growth_large = after_large - after_small
-    assert growth_large < 8 * 1024, (before, after_small, after_large)
-    assert growth_large < max(4 * 1024, 3 * growth_small + 2 * 1024)
+    assert growth_large < 10 * 1024, (before, after_small, after_large)
 
 
 def _children(pid: int) -> list[int]:

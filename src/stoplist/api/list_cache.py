@@ -1,7 +1,7 @@
 """Renderings of whole lists kept on disk, sent like static files and patched on change.
 
 Listing a million stops means reading a million rows and encoding each one,
-several times slower than sending a file of the same bytes. On SQLite each
+several times slower than sending a file of the same bytes. Each
 account's list has a version that moves in the very transaction that changes
 one of its stops (``storage.stops.touch_list``), so a rendering made from a
 snapshot at version V is exactly the answer for as long as the version is V.
@@ -49,7 +49,7 @@ from stoplist.storage.stops import Watermark
 logger = logging.getLogger("stoplist")
 
 CACHE_DIR_ENV = "STOPLIST_LIST_CACHE_DIR"
-"""Where copies go; ``off`` turns the cache off. Default: beside the SQLite file."""
+"""Where copies go; ``off`` keeps none. Default: beside the SQLite file; none on PostgreSQL."""
 MIN_ROWS = 10_000
 SEGMENT_ROWS = 5000
 MAX_CHANGED_NUMBERS = 20_000
@@ -121,12 +121,19 @@ class ListCache:
 
     @classmethod
     def for_database(cls, db: Database) -> ListCache:
-        """Beside the SQLite file unless configured; off where no list version is kept."""
+        """Where configured, else beside the SQLite file.
+
+        A PostgreSQL database has no file to sit beside: each machine keeps
+        its own copies where it is told to (they are all patched from the
+        same list versions).
+        """
         configured = os.environ.get(CACHE_DIR_ENV, "").strip()
-        if configured.lower() == "off" or not db.is_sqlite:
+        if configured.lower() == "off":
             return cls(None)
         if configured:
             return cls(Path(configured))
+        if not db.is_sqlite:
+            return cls(None)
         path = db.engine.url.database
         if not path or path == ":memory:":
             return cls(None)

@@ -15,8 +15,8 @@ seen is no longer there (the database was restored or replaced). A filter
 therefore sees every change committed before it started, as a SQL lookup
 would.
 
-Only on SQLite, where the list version is kept; a process keeps the indexes
-of the ``MAX_ACCOUNTS`` accounts that filtered last.
+A process keeps the indexes of the ``MAX_ACCOUNTS`` accounts that filtered
+last.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ NOT_STOPPED = 0
 @dataclass(frozen=True, slots=True)
 class ListIndex:
     version: int
-    watermark: Watermark
+    watermark: Watermark | None
     numbers: Values
     stop_ids: Values
     changed: dict[int, int] = field(default_factory=dict)
@@ -78,10 +78,7 @@ class StopIndexes:
         self._max_changes = max_changes
 
     def current(self, stop_list: StopList) -> ListIndex | None:
-        """The account's index, up to date with every committed change.
-
-        None when no index can be kept for this database (PostgreSQL).
-        """
+        """The account's index, up to date with every committed change (None: no account)."""
         version = stop_list.version()
         if version is None:
             return None
@@ -113,15 +110,16 @@ def _refreshed(stop_list: StopList, index: ListIndex | None, max_changes: int) -
     with stop_list.db.read(snapshot=True) as conn:
         version = stop_store.list_version(conn, account_id)
         assert version is not None
-        if index is not None and stop_store.in_history(conn, index.watermark):
-            numbers, mark = stop_store.numbers_changed_since(conn, account_id, index.watermark)
+        seen = index.watermark if index is not None else None
+        if index is not None and seen is not None and stop_store.in_history(conn, seen):
+            numbers, mark = stop_store.numbers_changed_since(conn, account_id, seen)
             if len(index.changed) + len(numbers) <= max_changes:
                 current = bulk.find_stops(conn, account_id, numbers)
                 changed = dict(index.changed)
                 for number in numbers:
                     changed[e164_value(number)] = current.get(number, NOT_STOPPED)
                 return ListIndex(version, mark, index.numbers, index.stop_ids, changed)
-        mark = stop_store.watermark(conn)
+        mark = stop_store.watermark(conn, account_id)
         pairs = [
             np.array(batch, dtype=np.int64).reshape(-1, 2)
             for batch in stop_store.iter_number_values(conn, account_id)

@@ -49,8 +49,8 @@ class Listing:
 
     ``more`` says that rows past ``limit`` exist (the next page is not empty).
     Rows are ``(id, phone_number, created_at)``, plus ``source`` when asked.
-    ``version`` is the list version the view was taken at, where one is kept
-    (see ``storage.stops.touch_list``), and ``watermark`` the newest event it
+    ``version`` is the list version the view was taken at (see
+    ``storage.stops.touch_list``), and ``watermark`` the newest event it
     had seen (the starting point of ``StopList.changes_since``).
     """
 
@@ -204,7 +204,7 @@ class StopList:
                 with_value=with_value,
             )
             version = stop_store.list_version(conn, self.account.id)
-            mark = None if version is None else stop_store.watermark(conn)
+            mark = stop_store.watermark(conn, self.account.id)
             yield Listing(total, batches, count > total, version, mark)
 
     @contextmanager
@@ -212,15 +212,15 @@ class StopList:
         """What changed since a ``Listing`` whose ``watermark`` is given.
 
         Every change to a stop is recorded with an event in the same
-        transaction, and where list versions are kept (SQLite) event ids are
-        handed out in commit order, so the numbers with later events are all
-        the numbers that may have changed. None where versions are not kept,
-        or when ``mark`` is not a point of this database's history.
+        transaction, and an account's changes commit one at a time in the
+        order their events are numbered, so the numbers with later events are
+        all the numbers that may have changed. None when ``mark`` is not a
+        point of this database's history (restored from a backup, replaced).
         """
         account_id = self.account.id
         with self.db.read(snapshot=True) as conn:
             version = stop_store.list_version(conn, account_id)
-            if version is None or not stop_store.in_history(conn, mark):
+            if not stop_store.in_history(conn, mark):
                 yield None
                 return
             numbers, now = stop_store.numbers_changed_since(conn, account_id, mark)
@@ -234,7 +234,7 @@ class StopList:
             yield ListChanges(version, now, numbers, stop_ids, rows)
 
     def version(self) -> int | None:
-        """The list's current version, where one is kept (see ``Listing.version``)."""
+        """The list's current version (see ``Listing.version``)."""
         return stop_store.current_list_version(self.db, self.account.id)
 
     def _record(self, conn: Connection, new: NewEvent) -> Recorded:

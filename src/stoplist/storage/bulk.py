@@ -155,7 +155,9 @@ def insert_opt_outs(
             + (" RETURNING event_id, phone_number, id" if returning else ""),
             (*values, list(numbers)),
         )
-        return sorted(tuple(row) for row in rows) if returning else []  # type: ignore[misc]
+        written = sorted(tuple(row) for row in rows) if returning else []
+        touch_list(conn, account_id)
+        return written  # type: ignore[return-value]
     # Under SQLite's single writer (this transaction began IMMEDIATE), every
     # event after the highest id seen before inserting is one inserted here,
     # so the new stops come from a range scan of the primary key.

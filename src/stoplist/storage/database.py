@@ -85,9 +85,17 @@ class Database:
             conn.close()
 
     def lock_number(self, conn: Connection, account_id: int, phone_number: str) -> None:
-        """Serialise writers of one account's number until the transaction ends."""
+        """Serialise writers of one account's number until the transaction ends.
+
+        On PostgreSQL the account's row is locked first: an account's stop
+        changes then commit one at a time, in the order their events were
+        numbered, which is what lets a view of the list learn exactly what
+        changed since (``storage.stops.touch_list``). ``FOR NO KEY UPDATE``
+        leaves rows that merely refer to the account free to be written.
+        """
         if self.is_sqlite:
             return  # BEGIN IMMEDIATE already serialises every writer.
+        self._lock_account(conn, account_id)
         conn.execute(
             text("SELECT pg_advisory_xact_lock(:key)"),
             {"key": _lock_key(f"{account_id}:{phone_number}")},
@@ -101,11 +109,17 @@ class Database:
         """
         if self.is_sqlite or not phone_numbers:
             return
+        self._lock_account(conn, account_id)
         keys = sorted({_lock_key(f"{account_id}:{number}") for number in phone_numbers})
         conn.exec_driver_sql(
             "SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) WITH ORDINALITY AS t(k, i) "
             "ORDER BY i",
             (keys,),
+        )
+
+    def _lock_account(self, conn: Connection, account_id: int) -> None:
+        conn.exec_driver_sql(
+            "SELECT 1 FROM accounts WHERE id = %s FOR NO KEY UPDATE", (account_id,)
         )
 
     def fetch_one(self, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:

@@ -36,8 +36,9 @@ accounts = Table(
     Column("twilio_auth_token", String(200)),
     Column("dashboard_password_hash", String(300)),
     Column("created_at", BigInteger, nullable=False),
-    # Moves with every change to the account's stops on SQLite (see storage.stops.touch_list).
+    # Move with every change to the account's stops (see storage.stops.touch_list).
     Column("list_version", BigInteger, nullable=False, server_default="0"),
+    Column("list_event_id", BigInteger),
     sqlite_autoincrement=True,
 )
 

@@ -120,7 +120,7 @@ def iter_batches(
 
     ``through`` is the highest id wanted. ``with_source`` adds the ``source``
     column (for exports), ``with_value`` the number's digits as an integer
-    (see ``domain.number_arrays``; SQLite only). A server-side
+    (see ``domain.number_arrays``). A server-side
     cursor on PostgreSQL and SQLite's own stepping keep memory flat however
     long the list is. Batches are the driver's own tuples: at a million rows,
     building a SQLAlchemy ``Row`` for each costs more than the query.
@@ -129,7 +129,7 @@ def iter_batches(
     if with_source:
         columns.append(stops.c.source)
     if with_value:
-        columns.append(literal_column("CAST(substr(phone_number, 2) AS INTEGER)"))
+        columns.append(literal_column(_NUMBER_VALUE))
     query = _filtered(
         select(*columns),
         account_id,
@@ -173,34 +173,46 @@ _LIST_VERSION = "SELECT list_version FROM accounts WHERE id = ?"
 def touch_list(conn: Connection, account_id: int) -> None:
     """Give the account's list a new version, in the transaction that changes its stops.
 
-    Only on SQLite: there writers take turns, so a version names exactly one
-    state of the list and a rendering made at that version stays right until
-    it moves. On PostgreSQL concurrent writers would queue on the account's
-    row for it, so the version is not kept there (``list_version`` is None).
-    A version is a random 63-bit number rather than a count, so one seen
-    once never names another state, even after the database is restored
-    from a backup or another one takes its place.
+    The caller holds the account's write lock (``Database.lock_number``), so
+    an account's stop changes commit one at a time, and has recorded the
+    change's event: the account row also keeps the id of that newest event
+    (see ``watermark``). A version is a random 63-bit number rather than a
+    count, so one seen once never names another state of the list, even
+    after the database is restored from a backup or another one takes its
+    place. A rendering made at a version stays right while it is current.
     """
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql(
-            "UPDATE accounts SET list_version = random() & 9223372036854775807 WHERE id = ?",
+            "UPDATE accounts SET list_version = random() & 9223372036854775807, "
+            "list_event_id = (SELECT max(id) FROM events) WHERE id = ?",
             (account_id,),
         )
+        return
+    conn.exec_driver_sql(
+        "UPDATE accounts SET list_version = (random() * 4e18)::bigint, list_event_id = "
+        # account_id + 0: walk back from the newest event (ours) rather than the account's index
+        "(SELECT id FROM events WHERE account_id + 0 = %s ORDER BY id DESC LIMIT 1) "
+        "WHERE id = %s",
+        (account_id, account_id),
+    )
 
 
-def list_version(conn: Connection, account_id: int) -> int | None:
-    """The version of the account's list as this transaction sees it (SQLite only)."""
-    if conn.dialect.name != "sqlite":
-        return None
-    return conn.exec_driver_sql(_LIST_VERSION, (account_id,)).scalar_one()
+def list_version(conn: Connection, account_id: int) -> int:
+    """The version of the account's list as this transaction sees it."""
+    return conn.exec_driver_sql(_marks(conn, _LIST_VERSION), (account_id,)).scalar_one()
 
 
 def current_list_version(db: Database, account_id: int) -> int | None:
-    """``list_version`` as a read of its own (see ``Database.fetch_one``)."""
-    if not db.is_sqlite:
-        return None
+    """``list_version`` as a read of its own (see ``Database.fetch_one``); None: no account."""
     row = db.fetch_one(_LIST_VERSION, (account_id,))
     return row[0] if row else None
+
+
+def _marks(conn: Connection, sql: str) -> str:
+    return sql if conn.dialect.name == "sqlite" else sql.replace("?", "%s")
+
+
+_NUMBER_VALUE = "CAST(substr(phone_number, 2) AS BIGINT)"
 
 
 def iter_number_values(
@@ -208,17 +220,18 @@ def iter_number_values(
 ) -> Iterator[list[tuple[int, int]]]:
     """``(digits of the number as an integer, stop id)`` for every stop, in batches.
 
-    SQLite turns ``+33612345678`` into ``33612345678`` itself, which spares a
-    Python string and its conversion per row; the rows are the driver's own
-    tuples, as in ``iter_batches``.
+    The database turns ``+33612345678`` into ``33612345678`` itself, which
+    spares a Python string and its conversion per row; the rows are the
+    driver's own tuples, as in ``iter_batches``.
     """
     conn.exec_driver_sql("SELECT 1")  # make sure the transaction (and snapshot) is open
     driver = conn.connection.driver_connection
     assert driver is not None
-    cursor = driver.cursor()
+    sqlite = conn.dialect.name == "sqlite"
+    cursor = driver.cursor() if sqlite else driver.cursor(name=f"stoplist_ids_{uuid.uuid4().hex}")
     try:
         cursor.execute(
-            "SELECT CAST(substr(phone_number, 2) AS INTEGER), id FROM stops WHERE account_id = ?",
+            _marks(conn, f"SELECT {_NUMBER_VALUE}, id FROM stops WHERE account_id = ?"),
             (account_id,),
         )
         while batch := cursor.fetchmany(batch_size):
@@ -228,42 +241,55 @@ def iter_number_values(
 
 
 Watermark = tuple[int, int]
-"""``(id, received_at)`` of the newest event a view had seen: a point in one database's history.
+"""``(id, received_at)`` of an event: a point in one database's history.
 
-The ``received_at`` (microseconds) tells this database's event of that id
-from another's, after a restore from a backup or with another database file.
+A list's watermark is the newest event of its latest change. Changes commit
+one at a time per account and number their events as they go, so every
+change committed after a view has events with greater ids than the view's
+watermark. The ``received_at`` (microseconds) tells this database's event of
+that id from another's, after a restore from a backup or with another
+database file.
 """
 
 
-def watermark(conn: Connection) -> Watermark:
+def watermark(conn: Connection, account_id: int) -> Watermark | None:
+    """The list's watermark as this transaction sees it; None if it never changed."""
     row = conn.exec_driver_sql(
-        "SELECT id, received_at FROM events ORDER BY id DESC LIMIT 1"
+        _marks(
+            conn,
+            "SELECT e.id, e.received_at FROM accounts a JOIN events e ON e.id = a.list_event_id "
+            "WHERE a.id = ?",
+        ),
+        (account_id,),
     ).first()
-    return (row[0], row[1]) if row is not None else (0, 0)
+    return (row[0], row[1]) if row is not None else None
 
 
 def in_history(conn: Connection, mark: Watermark) -> bool:
-    """Whether ``mark`` is a point of this database's history (never for an empty one)."""
+    """Whether ``mark`` is a point of this database's history."""
     event_id, received_at = mark
-    row = conn.exec_driver_sql("SELECT received_at FROM events WHERE id = ?", (event_id,)).first()
+    row = conn.exec_driver_sql(
+        _marks(conn, "SELECT received_at FROM events WHERE id = ?"), (event_id,)
+    ).first()
     return row is not None and row[0] == received_at
 
 
 def numbers_changed_since(
     conn: Connection, account_id: int, mark: Watermark
 ) -> tuple[list[str], Watermark]:
-    """Numbers with an event after ``mark``, and the watermark now.
+    """Numbers with an event after ``mark`` up to the list's watermark now, and that watermark.
 
-    Every change to a stop is recorded with an event in the same transaction,
-    and on SQLite event ids are handed out in commit order (one writer at a
-    time, never reused), so these are all the numbers whose entry may have
-    changed since a view that had seen events up to ``mark`` (which the
-    caller has checked is ``in_history``).
+    These are all the numbers whose entry may have changed since a view at
+    ``mark`` (which the caller has checked is ``in_history``).
     """
-    now = watermark(conn)
+    now = watermark(conn, account_id) or mark
     rows = conn.exec_driver_sql(
-        # The unary + keeps SQLite on the id range rather than every event of the account.
-        "SELECT DISTINCT phone_number FROM events WHERE id > ? AND id <= ? AND +account_id = ?",
+        # The account's index would read every event of the account: stay on the id range.
+        _marks(
+            conn,
+            "SELECT DISTINCT phone_number FROM events "
+            "WHERE id > ? AND id <= ? AND account_id + 0 = ?",
+        ),
         (mark[0], now[0], account_id),
     )
     return [row[0] for row in rows], now
