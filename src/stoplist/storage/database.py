@@ -3,7 +3,8 @@
 Writers on SQLite take the database lock when their transaction begins
 (``BEGIN IMMEDIATE``) so that two processes never both read "absent" and then
 both insert; on PostgreSQL the same guarantee comes from a per-number advisory
-lock (``lock_number``) plus unique constraints.
+lock (``lock_number``) plus unique constraints, and an account's stop changes
+commit one at a time under a lock on its row (see ``storage.stops.touch_list``).
 """
 
 from __future__ import annotations
