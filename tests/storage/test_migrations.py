@@ -2,9 +2,12 @@
 
 from concurrent.futures import ThreadPoolExecutor
 
+from alembic import command
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
+from stoplist.domain.accounts import Accounts
+from stoplist.domain.stops import StopList
 from stoplist.storage.database import HEAD_REVISION, Database
 from stoplist.storage.migrate import alembic_config, current_revision
 from tests.support import run_cli, temporary_postgres_database
@@ -61,3 +64,34 @@ def test_the_head_revision_the_quick_check_knows_is_the_scripts_head(db):
     config = alembic_config(db)
     assert ScriptDirectory.from_config(config).get_current_head() == HEAD_REVISION
     assert current_revision(db) == HEAD_REVISION
+
+
+def test_a_database_from_the_first_release_is_upgraded_with_its_data(tmp_path, database_url):
+    if database_url.startswith("sqlite"):
+        _upgrade_from_first_release(f"sqlite:///{tmp_path / 'old.db'}")
+        return
+    with temporary_postgres_database() as url:
+        _upgrade_from_first_release(url)
+
+
+def _upgrade_from_first_release(url: str) -> None:
+    db = Database(url)
+    try:
+        command.upgrade(alembic_config(db), "0001")
+        with db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO accounts (name, inbound_token, created_at) "
+                    "VALUES ('old', 'token', 1)"
+                )
+            )
+        db.migrate()
+        assert current_revision(db) == HEAD_REVISION
+        account = Accounts(db).list()[0]
+        assert account.name == "old"
+        stops = StopList(db, account)
+        before = stops.version()
+        stops.add("+33612345678")
+        assert stops.version() != before
+    finally:
+        db.dispose()

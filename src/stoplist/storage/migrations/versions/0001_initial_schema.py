@@ -28,8 +28,6 @@ def upgrade() -> None:
         sa.Column("twilio_auth_token", sa.String(length=200), nullable=True),
         sa.Column("dashboard_password_hash", sa.String(length=300), nullable=True),
         sa.Column("created_at", sa.BigInteger(), nullable=False),
-        sa.Column("list_version", sa.BigInteger(), server_default="0", nullable=False),
-        sa.Column("list_event_id", sa.BigInteger(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("inbound_token"),
         sa.UniqueConstraint("name"),
