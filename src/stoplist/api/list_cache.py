@@ -53,6 +53,8 @@ CACHE_DIR_ENV = "STOPLIST_LIST_CACHE_DIR"
 MIN_ROWS = 10_000
 SEGMENT_ROWS = 5000
 MAX_CHANGED_NUMBERS = 20_000
+MAX_CHANGED_SHARE_OF_ROWS = 0.1
+"""A patch looks up every changed number: past the larger of these, render instead."""
 MAX_CHANGED_SHARE = 0.25
 """Past this share of segments to render again (and ``MIN_CHANGED_SEGMENTS``),
 rendering everything is about as quick."""
@@ -268,7 +270,9 @@ def _patch(
     with (directory / base.filename).open("rb") as old:
         pairs = _sorted_pairs(directory / f"{base.filename}.rows", meta)
         with stop_list.changes_since(meta.watermark) as changes:
-            if changes is None or len(changes.numbers) > MAX_CHANGED_NUMBERS:
+            rows = sum(segment.rows for segment in meta.segments)
+            most = max(MAX_CHANGED_NUMBERS, MAX_CHANGED_SHARE_OF_ROWS * rows)
+            if changes is None or len(changes.numbers) > most:
                 return None
             if changes.version == base.version:
                 return base.version  # the copy is the list as it is now
