@@ -232,3 +232,26 @@ def test_a_copy_is_not_patched_after_a_restore(tmp_path):
         assert cache.refresh(stops, key, LocalTimeFormatter(stops.account.zone)) is None
     finally:
         db.dispose()
+
+
+def test_a_new_time_zone_replaces_the_copies_in_the_old_one(tmp_path):
+    cache = ListCache(tmp_path / "lists")
+    db = Database(f"sqlite:///{tmp_path}/a.db")
+    db.migrate()
+    try:
+        accounts = Accounts(db)
+        stops = StopList(db, accounts.create("shop").account)
+        import_numbers(stops, LONG)
+        paris = _keep(cache, stops)
+        moved = accounts.update_settings(stops.account, timezone="America/New_York")
+        new_york = _keep(cache, StopList(db, moved))
+        assert paris.family != new_york.family
+        assert cache.open(paris) is None
+        assert cache.open(new_york) is not None
+        assert sorted(path.name for path in (tmp_path / "lists").iterdir()) == [
+            new_york.filename,
+            f"{new_york.filename}.meta",
+            f"{new_york.filename}.rows",
+        ]
+    finally:
+        db.dispose()

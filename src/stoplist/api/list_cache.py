@@ -78,7 +78,12 @@ class RenderingKey:
     def family(self) -> str:
         """The name shared by every version of this account's list in this format and zone."""
         zone = hashlib.sha256(self.zone.encode()).hexdigest()[:12]
-        return f"list-{self.account_id}-{self.format}-{zone}-"
+        return f"{self.format_family}{zone}-"
+
+    @property
+    def format_family(self) -> str:
+        """The name shared by this account's lists in this format, in any zone."""
+        return f"list-{self.account_id}-{self.format}-"
 
     @property
     def filename(self) -> str:
@@ -484,17 +489,18 @@ class _Copy:
             path.unlink(missing_ok=True)
 
     def _remove_others(self) -> None:
-        """Drop this list's other versions, and temporaries left by a crashed worker."""
-        family = self.key.family
+        """Drop this list's other versions, and temporaries left by a crashed worker.
+
+        Copies in another time zone go too: an account has one zone at a time.
+        """
+        family, keep = self.key.format_family, self.key.filename
         stale_before = time.time() - _STALE_TEMPORARY_SECONDS
         for path in self.directory.iterdir():
             name = path.name
             try:
-                if name.startswith(family):
-                    version = name.removeprefix(family).split(".")[0]
-                    if _is_version(version) and int(version) != self.key.version:
-                        path.unlink(missing_ok=True)
-                elif name.endswith(".tmp") and path.stat().st_mtime < stale_before:
+                replaced = name.startswith(family) and name.split(".")[0] != keep
+                abandoned = name.endswith(".tmp") and path.stat().st_mtime < stale_before
+                if replaced or abandoned:
                     path.unlink(missing_ok=True)
             except OSError:
                 continue
