@@ -36,6 +36,7 @@ CONCURRENCY = 16
 BATCH = 50
 _MAX_ERROR = 500
 FLUSH_INTERVAL = 60.0
+PURGE_INTERVAL = 3600.0
 GATHER = 0.05
 
 
@@ -135,9 +136,13 @@ async def run_dispatcher(db: Database) -> AsyncIterator[None]:
 
     That is the webhook dispatcher (``STOPLIST_WEBHOOK_DISPATCH=0`` turns it
     off, for deployments that run ``stoplist webhooks deliver`` from a
-    scheduler instead) and the sweep of incomplete long messages.
+    scheduler instead), the sweep of incomplete long messages, and the
+    removal of old finished deliveries.
     """
-    tasks = [asyncio.create_task(_flush_incomplete_forever(db), name="stoplist-parts")]
+    tasks = [
+        asyncio.create_task(_flush_incomplete_forever(db), name="stoplist-parts"),
+        asyncio.create_task(_purge_forever(db), name="stoplist-purge"),
+    ]
     if os.environ.get(DISPATCH_ENV, "1") != "0":
         tasks.append(asyncio.create_task(Dispatcher(db).run_forever(), name="stoplist-webhooks"))
     try:
@@ -148,6 +153,19 @@ async def run_dispatcher(db: Database) -> AsyncIterator[None]:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+
+
+async def _purge_forever(db: Database) -> None:
+    """Finished deliveries older than the retention period go, once an hour."""
+    outbox = Outbox(db)
+    while True:
+        try:
+            purged = await run_in_threadpool(outbox.purge)
+            if purged:
+                logger.info("removed %d finished webhook deliveries", purged)
+        except Exception:
+            logger.exception("removing old webhook deliveries failed; retrying")
+        await asyncio.sleep(PURGE_INTERVAL)
 
 
 async def _flush_incomplete_forever(db: Database) -> None:

@@ -12,6 +12,7 @@ from stoplist.domain import clock
 from stoplist.domain.accounts import Accounts
 from stoplist.domain.stops import StopList
 from stoplist.domain.webhooks import (
+    RETENTION_ENV,
     RETRY_CAP,
     RETRY_WINDOW,
     AttemptResult,
@@ -96,5 +97,43 @@ def _removed_during_attempt(url: str) -> None:
         [(delivery, attempts)] = hooks.deliveries()
         assert delivery.status == "cancelled"
         assert len(attempts) == 1  # the attempt stays on record
+    finally:
+        db.dispose()
+
+
+def test_finished_deliveries_are_removed_after_the_retention_period(
+    database_url, tmp_path, monkeypatch
+):
+    if database_url.startswith("sqlite"):
+        _purged(f"sqlite:///{tmp_path / 'purge.db'}", monkeypatch)
+        return
+    with temporary_postgres_database() as url:
+        _purged(url, monkeypatch)
+
+
+def _purged(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = Database(url)
+    try:
+        db.migrate()
+        account = Accounts(db).create("purge").account
+        hooks = Webhooks(db, account)
+        hooks.add("http://127.0.0.1:9/hook")
+        stops = StopList(db, account)
+        outbox = Outbox(db)
+        stops.add("0611111111")
+        [claimed] = outbox.claim_due()
+        outbox.complete([(claimed, AttemptResult(status_code=200, error=None, duration_ms=1))])
+        stops.add("0622222222")  # still pending: never removed
+        day = 86400 * clock.MICROS
+        now = clock.now_us()
+
+        assert outbox.purge(now + 29 * day) == 0
+        monkeypatch.setenv(RETENTION_ENV, "0")  # keep for good
+        assert outbox.purge(now + 400 * day) == 0
+        monkeypatch.delenv(RETENTION_ENV)
+        assert outbox.purge(now + 31 * day) == 1
+        assert [delivery.status for delivery, _ in hooks.deliveries()] == ["pending"]
+        with db.engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM webhook_attempts").scalar() == 0
     finally:
         db.dispose()

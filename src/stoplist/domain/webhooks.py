@@ -50,6 +50,11 @@ LEASE_ENV = "STOPLIST_WEBHOOK_LEASE_SECONDS"
 DEFAULT_LEASE = 60.0
 """How long a claimed delivery is held: a process that dies holding it delays it this long."""
 
+RETENTION_ENV = "STOPLIST_WEBHOOK_RETENTION_DAYS"
+DEFAULT_RETENTION_DAYS = 30.0
+"""How long finished deliveries (and their attempts) are kept for ``/v1/webhooks/deliveries``."""
+_PURGE_BATCH = 1000
+
 SMS_PARTNER_TYPES = {EventKind.OPT_OUT: "stop", EventKind.OPT_IN: "start"}
 
 
@@ -226,6 +231,15 @@ def lease_seconds() -> float:
         return DEFAULT_LEASE
 
 
+def retention_days() -> float | None:
+    """Days finished deliveries are kept; None (``0`` in the setting) keeps them for good."""
+    try:
+        days = float(os.environ.get(RETENTION_ENV, DEFAULT_RETENTION_DAYS))
+    except ValueError:
+        return DEFAULT_RETENTION_DAYS
+    return days if days > 0 else None
+
+
 def retry_base() -> float:
     try:
         return max(float(os.environ.get(RETRY_BASE_ENV, DEFAULT_RETRY_BASE)), 0.01)
@@ -289,6 +303,25 @@ class Outbox:
                 )
                 statuses.append(status)
         return statuses
+
+    def purge(self, now: int | None = None) -> int:
+        """Delete deliveries finished more than ``retention_days`` ago; returns how many.
+
+        Each import of a million numbers queues a million deliveries per
+        endpoint: kept for good, they would outgrow the stop list itself.
+        Work is done a thousand at a time, each in its own short transaction.
+        """
+        days = retention_days()
+        if days is None:
+            return 0
+        before = (now if now is not None else clock.now_us()) - int(days * 86400 * clock.MICROS)
+        total = 0
+        while True:
+            with self.db.write() as conn:
+                purged = store.purge_finished(conn, before, _PURGE_BATCH)
+            total += purged
+            if purged < _PURGE_BATCH:
+                return total
 
     def make_due(self, account: Account | None = None) -> int:
         """Retry every pending delivery now instead of waiting for its backoff."""

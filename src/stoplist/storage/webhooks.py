@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, Row, and_, delete, func, insert, or_, select, update
 
 from stoplist.storage.schema import webhook_attempts, webhook_deliveries, webhook_endpoints
 
@@ -249,3 +249,29 @@ def count_by_status(conn: Connection, account_id: int) -> dict[str, int]:
         .group_by(webhook_deliveries.c.status)
     )
     return {status: count for status, count in rows}
+
+
+def purge_finished(conn: Connection, before: int, limit: int) -> int:
+    """Delete up to ``limit`` of the oldest deliveries, if finished before ``before``.
+
+    Only the oldest rows are looked at (by id, which follows creation), so a
+    pass costs the same however long the table is; a delivery still pending
+    among them is kept, and waits for its retries to end. Its attempts go too.
+    """
+    oldest = (
+        select(webhook_deliveries.c.id).order_by(webhook_deliveries.c.id).limit(limit).subquery()
+    )
+    ids = [
+        row[0]
+        for row in conn.execute(
+            select(webhook_deliveries.c.id).where(
+                webhook_deliveries.c.id.in_(select(oldest.c.id)),
+                webhook_deliveries.c.status != PENDING,
+                webhook_deliveries.c.created_at < before,
+            )
+        )
+    ]
+    if ids:
+        conn.execute(delete(webhook_attempts).where(webhook_attempts.c.delivery_id.in_(ids)))
+        conn.execute(delete(webhook_deliveries).where(webhook_deliveries.c.id.in_(ids)))
+    return len(ids)
