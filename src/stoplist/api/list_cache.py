@@ -202,22 +202,23 @@ class ListCache:
     ) -> Iterator[bytes]:
         assert self.directory is not None
         copy = _Copy.start(self.directory, key, _Meta(mark))
+        in_segment = False  # the chunk going out is a batch the copy has already taken
+
+        def record(separator: bytes, entries: bytes, rows: Sequence[Sequence[Any]]) -> None:
+            nonlocal copy, in_segment
+            copy = copy and copy.segment(separator, entries, rows, rows[-1][0])
+            in_segment = True
+
+        chunks = render.encode_listing(
+            key.format, listing.total, listing.batches, local_time, on_batch=record
+        )
         complete = False
         try:
-            head = render.list_head(key.format, listing.total)
-            copy = copy and copy.write(head)
-            yield head
-            separator = b""
-            for batch in listing.batches:
-                if not batch:
-                    continue
-                body = render.list_rows(key.format, batch, local_time)
-                copy = copy and copy.segment(separator, body, batch, batch[-1][0])
-                yield separator + body
-                separator = render.LIST_SEPARATOR[key.format]
-            tail = render.list_tail(key.format)
-            copy = copy and copy.write(tail)
-            yield tail
+            for chunk in chunks:
+                if not in_segment:  # the head or the tail
+                    copy = copy and copy.write(chunk)
+                in_segment = False
+                yield chunk
             complete = True
         finally:
             if copy is not None:

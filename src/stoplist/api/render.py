@@ -8,7 +8,7 @@ CDATA, nested objects and lists nested entries.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -101,6 +101,37 @@ def list_tail(fmt: Format, *, paged: bool = False, next_after: int | None = None
     if paged:
         return f'],"nextAfter":{"null" if next_after is None else next_after}}}'.encode()
     return b"]}"
+
+
+def encode_listing(
+    fmt: Format,
+    total: int,
+    batches: Iterable[Sequence[Sequence[Any]]],
+    local_time: Callable[[int], str],
+    *,
+    paged: bool = False,
+    more: bool = False,
+    on_batch: Callable[[bytes, bytes, Sequence[Sequence[Any]]], None] | None = None,
+) -> Iterator[bytes]:
+    """A listing, chunk by chunk: its head, one chunk per batch of rows, its tail.
+
+    ``on_batch(separator, entries, rows)`` sees each batch's chunk in its two
+    parts before it goes out (a kept copy records them); ``more`` says that a
+    ``paged`` listing has a next page.
+    """
+    yield list_head(fmt, total)
+    last_id: int | None = None
+    separator = b""
+    for rows in batches:
+        if not rows:
+            continue
+        last_id = rows[-1][0]
+        entries = list_rows(fmt, rows, local_time)
+        if on_batch is not None:
+            on_batch(separator, entries, rows)
+        yield separator + entries
+        separator = LIST_SEPARATOR[fmt]
+    yield list_tail(fmt, paged=paged, next_after=last_id if more else None)
 
 
 def media_type(fmt: Format) -> str:

@@ -15,11 +15,9 @@ from starlette.responses import Response, StreamingResponse
 from stoplist.api import render
 from stoplist.api.call import ApiCall, open_call
 from stoplist.api.list_cache import ListCache, RenderingKey, read_file
-from stoplist.api.negotiation import Format
 from stoplist.domain.clock import LocalTimeFormatter
 from stoplist.domain.errors import InvalidPhoneNumber
 from stoplist.domain.paging import listing_query
-from stoplist.domain.stops import Listing
 
 
 async def list_stops(request: Request) -> Response:
@@ -105,24 +103,10 @@ def _listing_chunks(
         kept = None
         if keep_in is not None and listing.version is not None:
             kept = keep_in.keep(listing, _rendering_key(call, listing.version), formatter)
-        yield from kept or _encode_listing(listing, call.format, formatter, paged)
+        yield from kept or render.encode_listing(
+            call.format, listing.total, listing.batches, formatter, paged=paged, more=listing.more
+        )
 
 
 def _rendering_key(call: ApiCall, version: int) -> RenderingKey:
     return RenderingKey(call.account.id, call.format, call.account.timezone, version)
-
-
-def _encode_listing(
-    listing: Listing, fmt: Format, formatter: LocalTimeFormatter, paged: bool = False
-) -> Iterator[bytes]:
-    yield render.list_head(fmt, listing.total)
-    last_id: int | None = None
-    separator = b""
-    for batch in listing.batches:
-        if not batch:
-            continue
-        last_id = batch[-1][0]
-        yield separator + render.list_rows(fmt, batch, formatter)
-        separator = render.LIST_SEPARATOR[fmt]
-    next_after = last_id if listing.more else None
-    yield render.list_tail(fmt, paged=paged, next_after=next_after)
