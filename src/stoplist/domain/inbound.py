@@ -137,7 +137,7 @@ class Inbound:
         number = self.stop_list.normalize(message.sender)
         keywords = AccountKeywords(self.db, self.account).keyword_set()
         with self.db.write() as conn:
-            self.db.lock_number(conn, self.account.id, number)
+            self.db.lock_list(conn, self.account.id)
             if message.part is not None and message.part.total > 1:
                 complete = _assemble(conn, self.account, number, message)
                 if complete is None:
@@ -157,7 +157,7 @@ class Inbound:
         The history keeps what arrived. True when something was recorded.
         """
         with self.db.write() as conn:
-            self.db.lock_number(conn, self.account.id, number)
+            self.db.lock_list(conn, self.account.id)
             stored = part_store.parts(conn, self.account.id, provider, number, ref)
             if not stored or len(stored) >= stored[0].total:
                 return False

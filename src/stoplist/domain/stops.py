@@ -113,7 +113,7 @@ class StopList:
         new = NewEvent(number, EventKind.OPT_OUT, source, actor=actor, reason=reason)
         try:
             with self.db.write() as conn:
-                self.db.lock_number(conn, self.account.id, number)
+                self.db.lock_list(conn, self.account.id)
                 existing = stop_store.find_by_number(conn, self.account.id, number)
                 if existing is not None:
                     raise AlreadyStopped(existing.id)
@@ -141,7 +141,7 @@ class StopList:
             stop = stop_store.find_by_id(conn, self.account.id, parsed)
             if stop is None:
                 raise StopNotFound()
-            self.db.lock_number(conn, self.account.id, stop.phone_number)
+            self.db.lock_list(conn, self.account.id)
             new = NewEvent(stop.phone_number, EventKind.OPT_IN, source, actor=actor, reason=reason)
             self._record(conn, new)
         webhooks.wake()
@@ -150,7 +150,7 @@ class StopList:
     def record(self, new: NewEvent) -> Recorded:
         """Record an event (once per provider message) and apply it to the list."""
         with self.db.write() as conn:
-            self.db.lock_number(conn, self.account.id, new.phone_number)
+            self.db.lock_list(conn, self.account.id)
             recorded = self._record(conn, new)
         if recorded.changed:
             webhooks.wake()
@@ -163,7 +163,7 @@ class StopList:
         ``webhooks.wake()`` after committing to send them without waiting for
         the dispatcher's next poll.
         """
-        self.db.lock_number(conn, self.account.id, new.phone_number)
+        self.db.lock_list(conn, self.account.id)
         return self._record(conn, new)
 
     def history(self, raw: object, *, limit: int = 1000) -> tuple[str, list[Event]]:

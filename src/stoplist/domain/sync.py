@@ -183,7 +183,7 @@ def _removal_batch(
     account_id = stop_list.account.id
     with stop_list.db.write() as conn:
         for number, upstream_id in batch:
-            stop_list.db.lock_number(conn, account_id, number)
+            stop_list.db.lock_list(conn, account_id)
             if stop_store.find_by_number(conn, account_id, number) is None:
                 continue  # already off the list here: nothing to mirror
             change = Change(number, upstream_id)

@@ -2,21 +2,19 @@
 
 Writers on SQLite take the database lock when their transaction begins
 (``BEGIN IMMEDIATE``) so that two processes never both read "absent" and then
-both insert; on PostgreSQL the same guarantee comes from a per-number advisory
-lock (``lock_number``) plus unique constraints, and an account's stop changes
-commit one at a time under a lock on its row (see ``storage.stops.touch_list``).
+both insert; on PostgreSQL the same guarantee comes from a lock on the
+account's row (``lock_list``) plus unique constraints.
 """
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import StaticPool
@@ -85,40 +83,19 @@ class Database:
                 conn.invalidate()
             conn.close()
 
-    def lock_number(self, conn: Connection, account_id: int, phone_number: str) -> None:
-        """Serialise writers of one account's number until the transaction ends.
+    def lock_list(self, conn: Connection, account_id: int) -> None:
+        """Serialise the writers of one account's stops until the transaction ends.
 
-        On PostgreSQL the account's row is locked first: an account's stop
-        changes then commit one at a time, in the order their events were
+        SQLite's ``BEGIN IMMEDIATE`` already lets one writer in at a time. On
+        PostgreSQL the account's row is locked (``FOR NO KEY UPDATE``, which
+        leaves rows that merely refer to the account free to be written): two
+        writers never both read "absent" and both insert, and an account's
+        stop changes commit one at a time, in the order their events were
         numbered, which is what lets a view of the list learn exactly what
-        changed since (``storage.stops.touch_list``). ``FOR NO KEY UPDATE``
-        leaves rows that merely refer to the account free to be written.
+        changed since (``storage.stops.touch_list``). Take it before reading.
         """
         if self.is_sqlite:
-            return  # BEGIN IMMEDIATE already serialises every writer.
-        self._lock_account(conn, account_id)
-        conn.execute(
-            text("SELECT pg_advisory_xact_lock(:key)"),
-            {"key": _lock_key(f"{account_id}:{phone_number}")},
-        )
-
-    def lock_numbers(self, conn: Connection, account_id: int, phone_numbers: list[str]) -> None:
-        """``lock_number`` for many numbers in one statement, in a fixed order.
-
-        Taking the keys sorted means two bulk writers never wait on each other
-        in a cycle; a single-number writer holds one key and cannot either.
-        """
-        if self.is_sqlite or not phone_numbers:
             return
-        self._lock_account(conn, account_id)
-        keys = sorted({_lock_key(f"{account_id}:{number}") for number in phone_numbers})
-        conn.exec_driver_sql(
-            "SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) WITH ORDINALITY AS t(k, i) "
-            "ORDER BY i",
-            (keys,),
-        )
-
-    def _lock_account(self, conn: Connection, account_id: int) -> None:
         conn.exec_driver_sql(
             "SELECT 1 FROM accounts WHERE id = %s FOR NO KEY UPDATE", (account_id,)
         )
@@ -160,12 +137,6 @@ class Database:
                 return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
         except DBAPIError:  # no such table yet
             return None
-
-
-def _lock_key(name: str) -> int:
-    return int.from_bytes(
-        hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True
-    )
 
 
 def _create_engine(url: str, *, pool_size: int) -> Engine:

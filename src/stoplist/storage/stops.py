@@ -173,7 +173,7 @@ _LIST_VERSION = "SELECT list_version FROM accounts WHERE id = ?"
 def touch_list(conn: Connection, account_id: int) -> None:
     """Give the account's list a new version, in the transaction that changes its stops.
 
-    The caller holds the account's write lock (``Database.lock_number``), so
+    The caller holds the account's write lock (``Database.lock_list``), so
     an account's stop changes commit one at a time, and has recorded the
     change's event: the account row also keeps the id of that newest event
     (see ``watermark``). A version is a random 63-bit number rather than a
