@@ -39,12 +39,15 @@ import httpx  # noqa: E402
 import orjson  # noqa: E402
 import psycopg  # noqa: E402
 import redis  # noqa: E402
+from sqlalchemy import select  # noqa: E402
 
 from stoplist.domain.accounts import Accounts  # noqa: E402
 from stoplist.domain.canonical import is_canonical  # noqa: E402
 from stoplist.domain.imports import import_numbers  # noqa: E402
 from stoplist.domain.stops import StopList  # noqa: E402
 from stoplist.storage.database import Database  # noqa: E402
+from stoplist.storage.schema import accounts as accounts_table  # noqa: E402
+from stoplist.storage.schema import stops as stops_table  # noqa: E402
 
 DATA = ROOT / "bench" / ".data"
 REPORT = ROOT / "docs" / "benchmarks.md"
@@ -52,12 +55,14 @@ PYTHON = sys.executable
 POSTGRES_ADMIN = os.environ.get(
     "STOPLIST_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
+POSTGRES_BENCH_DATABASE = "stoplist_bench_lists"
 REDIS_URL = os.environ.get("STOPLIST_BENCH_REDIS", "redis://127.0.0.1:6379/0")
 REDIS_KEY = "stoplist-bench:stops"
 LARGE = 1_000_000
 SMALL = 100_000
 FILTER = 100_000
 CONNECTIONS = 32
+ROWS = ["list", "filter", "check", "add", "import"]
 
 
 @dataclass
@@ -76,8 +81,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=5, help="length of each wrk run")
     parser.add_argument("--no-write", action="store_true", help="do not rewrite the report")
     parser.add_argument(
+        "--backend",
+        choices=["sqlite", "postgresql"],
+        default="sqlite",
+        help="the database behind rows 1 to 3 (list, filter, check); postgresql runs only those",
+    )
+    parser.add_argument(
         "--only",
-        choices=["list", "filter", "check", "add", "import"],
+        choices=ROWS,
         action="append",
         help="run only these rows (repeatable); implies --no-write",
     )
@@ -86,10 +97,11 @@ def main() -> None:
     _ensure_tools()
     DATA.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    wanted = set(args.only or ["list", "filter", "check", "add", "import"])
+    every = ["list", "filter", "check"] if args.backend == "postgresql" else ROWS
+    wanted = set(args.only or every)
     rows: list[Row] = []
     if wanted & {"list", "filter", "check"}:
-        with _bench_data() as data:
+        with _bench_data(args.backend) as data:
             if "list" in wanted:
                 rows += _show(_bench_list(data, repeat))
             if "filter" in wanted:
@@ -105,7 +117,7 @@ def main() -> None:
     print(table)
     print(f"\n(total {time.monotonic() - started:.0f} s)")
     if not args.no_write and not args.only:
-        _write_report(table, repeat, args.seconds)
+        _write_report(table, repeat, args.seconds, args.backend)
         print(f"written to {REPORT.relative_to(ROOT)}")
 
 
@@ -129,7 +141,7 @@ def _ensure_tools() -> None:
 
 @dataclass
 class BenchData:
-    db_path: Path
+    db_url: str
     server: Server
     small_key: str
     large_key: str
@@ -147,31 +159,69 @@ def _numbers(rng: random.Random, count: int) -> list[str]:
 
 
 @contextmanager
-def _bench_data() -> Iterator[BenchData]:
+def _bench_data(backend: str) -> Iterator[BenchData]:
     rng = random.Random(20261127)
     numbers = _numbers(rng, LARGE + FILTER)
     large, outside = numbers[:LARGE], numbers[LARGE:]
-    db_path = DATA / "lists.db"
-    keys_path = DATA / "lists.keys"
-    if not (db_path.exists() and keys_path.exists()):
-        for stale in DATA.glob("lists.db*"):
-            stale.unlink()
-        print(f"building {db_path.relative_to(ROOT)}: {SMALL:,} and {LARGE:,} stops ...")
-        db = Database(f"sqlite:///{db_path}")
-        db.migrate()
-        accounts = Accounts(db)
-        small = accounts.create("bench-100k")
-        big = accounts.create("bench-1m")
-        import_numbers(StopList(db, small.account), large[:SMALL])
-        import_numbers(StopList(db, big.account), large)
-        db.dispose()
-        keys_path.write_text(f"{small.api_key}\n{big.api_key}\n")
+    keys_path = DATA / f"lists-{backend}.keys"
+    if backend == "sqlite":
+        db_path = DATA / "lists.db"
+        db_url = f"sqlite:///{db_path}"
+        exists = db_path.exists()
+        env = {}
+    else:
+        db_url = f"{POSTGRES_ADMIN.rsplit('/', 1)[0]}/{POSTGRES_BENCH_DATABASE}"
+        exists = _postgres_database_exists(POSTGRES_BENCH_DATABASE)
+        env = {"STOPLIST_LIST_CACHE_DIR": str(DATA / "lists-postgresql-cache")}
+    if not (exists and keys_path.exists()):
+        _build_lists(backend, db_url, large, keys_path)
     small_key, large_key = keys_path.read_text().split()
     half = FILTER // 2
     stopped = rng.sample(large, half)
     free = outside[:half]
-    with Server.stoplist(f"sqlite:///{db_path}") as server:
-        yield BenchData(db_path, server, small_key, large_key, stopped, free)
+    with Server.stoplist(db_url, env=env) as server:
+        yield BenchData(db_url, server, small_key, large_key, stopped, free)
+
+
+def _build_lists(backend: str, db_url: str, large: list[str], keys_path: Path) -> None:
+    print(f"building the {backend} lists: {SMALL:,} and {LARGE:,} stops ...", flush=True)
+    if backend == "sqlite":
+        for stale in DATA.glob("lists.db*"):
+            if stale.is_file():
+                stale.unlink()
+    else:
+        with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{POSTGRES_BENCH_DATABASE}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{POSTGRES_BENCH_DATABASE}"')
+        shutil.rmtree(DATA / "lists-postgresql-cache", ignore_errors=True)
+    db = Database(db_url)
+    db.migrate()
+    accounts = Accounts(db)
+    small = accounts.create("bench-100k")
+    big = accounts.create("bench-1m")
+    import_numbers(StopList(db, small.account), large[:SMALL])
+    import_numbers(StopList(db, big.account), large)
+    db.dispose()
+    keys_path.write_text(f"{small.api_key}\n{big.api_key}\n")
+
+
+def _postgres_database_exists(name: str) -> bool:
+    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as conn:
+        row = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+    return row is not None
+
+
+def _stopped_numbers(db_url: str, candidates: list[str]) -> set[str]:
+    """Those of ``candidates`` on any list of the bench database."""
+    db = Database(db_url)
+    try:
+        with db.read() as conn:
+            rows = conn.execute(
+                select(stops_table.c.phone_number).where(stops_table.c.phone_number.in_(candidates))
+            )
+            return {row[0] for row in rows}
+    finally:
+        db.dispose()
 
 
 # ---------------------------------------------------------------- servers
@@ -305,7 +355,7 @@ def _wrk(url: str, seconds: int, script: Path | None = None) -> float:
 def _bench_list(data: BenchData, repeat: int) -> list[Row]:
     print("1. full list ...", flush=True)
     path = "/v1/stop-sms/list"
-    db_url = f"sqlite:///{data.db_path}"
+    db_url = data.db_url
     static_file = DATA / "list-1m.json"
     # A second worker on the same file with no kept copies: every answer is
     # rendered from the database, as the first one after a change is.
@@ -381,18 +431,9 @@ class _StopsAdded:
     def __init__(self, data: BenchData) -> None:
         self.base_url = data.server.base_url
         self.key = data.large_key
-        connection = sqlite3.connect(data.db_path)
-        known = set(data.stopped) | set(data.free)
-        self.candidates = [
-            number
-            for number in _numbers(random.Random(31), 200)
-            if number not in known
-            and connection.execute(
-                "SELECT 1 FROM stops WHERE phone_number = ?", (number,)
-            ).fetchone()
-            is None
-        ]
-        connection.close()
+        drawn = _numbers(random.Random(31), 200)
+        taken = set(data.stopped) | set(data.free) | _stopped_numbers(data.db_url, drawn)
+        self.candidates = [number for number in drawn if number not in taken]
         self.added: list[int] = []
 
     def add_one(self) -> float:
@@ -465,25 +506,21 @@ def _bench_filter(data: BenchData, repeat: int) -> list[Row]:
 
 def _load_redis(client: redis.Redis, data: BenchData) -> None:
     client.delete(REDIS_KEY)
-    connection = sqlite3.connect(data.db_path)
+    db = Database(data.db_url)
     try:
-        account = connection.execute("SELECT id FROM accounts WHERE name = 'bench-1m'").fetchone()[
-            0
-        ]
-        cursor = connection.execute(
-            "SELECT phone_number FROM stops WHERE account_id = ?", (account,)
-        )
-        pipe = client.pipeline(transaction=False)
-        while batch := cursor.fetchmany(10_000):
-            pipe.sadd(REDIS_KEY, *[row[0] for row in batch])
-        pipe.execute()
+        with db.read() as conn:
+            account = conn.execute(
+                select(accounts_table.c.id).where(accounts_table.c.name == "bench-1m")
+            ).scalar_one()
+            numbers = conn.execute(
+                select(stops_table.c.phone_number).where(stops_table.c.account_id == account)
+            ).scalars()
+            pipe = client.pipeline(transaction=False)
+            while batch := numbers.fetchmany(10_000):
+                pipe.sadd(REDIS_KEY, *batch)
+            pipe.execute()
     finally:
-        connection.close()
-    if client.scard(REDIS_KEY) != LARGE:
-        raise RuntimeError("Redis set not loaded")
-
-
-# ---------------------------------------------------------------- 3. check
+        db.dispose()
 
 
 def _bench_check(data: BenchData, repeat: int, seconds: int) -> list[Row]:
@@ -715,18 +752,21 @@ def _machine() -> str:
     )
 
 
-def _write_report(table: str, repeat: int, seconds: int) -> None:
+def _write_report(table: str, repeat: int, seconds: int, backend: str) -> None:
     text = REPORT.read_text() if REPORT.exists() else ""
-    start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+    name = "bench" if backend == "sqlite" else f"bench-{backend}"
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
     block = (
         f"{start}\n"
         f"Machine: {_machine()}.\n"
         f"Run: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, median of {repeat} "
-        f"repetitions per side, wrk runs of {seconds} s, one server worker.\n\n"
+        f"repetitions per side, wrk runs of {seconds} s, one server worker on {backend}.\n\n"
         f"{table}\n{end}"
     )
     if start in text and end in text:
         text = text[: text.index(start)] + block + text[text.index(end) + len(end) :]
+    elif text:
+        text = text.rstrip() + "\n\n" + block + "\n"
     else:
         text = "# Benchmarks\n\n" + block + "\n"
     REPORT.write_text(text)

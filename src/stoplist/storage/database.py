@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
+import psycopg
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
@@ -34,6 +35,7 @@ class Database:
         self.engine = _create_engine(self.url, pool_size=pool_size)
         self.dialect = self.engine.dialect.name
         self._point_readers = _PointReaders(self.engine.url.database if self.is_sqlite else None)
+        self._postgres_readers = None if self.is_sqlite else _PostgresPointReaders(self.engine)
 
     @property
     def is_sqlite(self) -> bool:
@@ -110,13 +112,16 @@ class Database:
         """
         if self._point_readers.available:
             return self._point_readers.fetch_one(sql, params)
+        if self._postgres_readers is not None:
+            return self._postgres_readers.fetch_one(sql.replace("?", "%s"), params)
         with self.engine.connect() as conn:
-            marks = sql.replace("?", "%s") if not self.is_sqlite else sql
-            row = conn.exec_driver_sql(marks, params).first()
+            row = conn.exec_driver_sql(sql, params).first()
             return tuple(row) if row is not None else None
 
     def dispose(self) -> None:
         self._point_readers.close()
+        if self._postgres_readers is not None:
+            self._postgres_readers.close()
         self.engine.dispose()
 
     def migrate(self) -> None:
@@ -231,3 +236,41 @@ class _PointReaders:
                 connection.close()
             self._opened.clear()
         self._local = threading.local()
+
+
+class _PostgresPointReaders:
+    """A small pool of autocommit connections for ``fetch_one`` on PostgreSQL.
+
+    A connection of the main pool costs a BEGIN and a ROLLBACK around every
+    statement; in autocommit each statement is one round trip and sees the
+    latest committed state. The pool is small (these statements are short)
+    so that many worker processes stay well within the server's connections.
+    A connection that breaks (a server restart) is dropped and the statement
+    tried once more.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = create_engine(
+            engine.url, isolation_level="AUTOCOMMIT", pool_size=4, max_overflow=4
+        )
+
+    def fetch_one(self, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        try:
+            return self._fetch_one(sql, params)
+        except psycopg.OperationalError:
+            return self._fetch_one(sql, params)
+
+    def _fetch_one(self, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        connection = self._engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            cursor.execute(sql, params)
+            return cursor.fetchone()
+        except psycopg.OperationalError:
+            connection.invalidate()
+            raise
+        finally:
+            connection.close()
+
+    def close(self) -> None:
+        self._engine.dispose()
