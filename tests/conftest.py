@@ -52,6 +52,16 @@ def db(database_url: str) -> Iterator[Database]:
     database.dispose()
 
 
+@pytest.fixture
+def fresh_database_url(database_url: str, tmp_path: Path) -> Iterator[str]:
+    """A new empty database on the test's backend, which no other connection touches."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'fresh.db'}"
+        return
+    with temporary_postgres_database() as url:
+        yield url
+
+
 @pytest.fixture(scope="session")
 def server(
     database_url: str, db: Database, tmp_path_factory: pytest.TempPathFactory

@@ -24,7 +24,6 @@ from stoplist.domain.webhooks import (
     sign,
 )
 from stoplist.storage.database import Database
-from tests.support import temporary_postgres_database
 
 
 def test_endpoint_urls_must_be_http():
@@ -71,12 +70,8 @@ def test_retries_span_more_than_48_hours():
     assert elapsed >= 48 * 3600 * clock.MICROS
 
 
-def test_an_endpoint_removed_during_an_attempt_stays_cancelled(database_url, tmp_path):
-    if database_url.startswith("sqlite"):
-        _removed_during_attempt(f"sqlite:///{tmp_path / 'outbox.db'}")
-        return
-    with temporary_postgres_database() as url:
-        _removed_during_attempt(url)
+def test_an_endpoint_removed_during_an_attempt_stays_cancelled(fresh_database_url):
+    _removed_during_attempt(fresh_database_url)
 
 
 def _removed_during_attempt(url: str) -> None:
@@ -102,13 +97,9 @@ def _removed_during_attempt(url: str) -> None:
 
 
 def test_finished_deliveries_are_removed_after_the_retention_period(
-    database_url, tmp_path, monkeypatch
+    fresh_database_url, monkeypatch
 ):
-    if database_url.startswith("sqlite"):
-        _purged(f"sqlite:///{tmp_path / 'purge.db'}", monkeypatch)
-        return
-    with temporary_postgres_database() as url:
-        _purged(url, monkeypatch)
+    _purged(fresh_database_url, monkeypatch)
 
 
 def _purged(url: str, monkeypatch: pytest.MonkeyPatch) -> None:

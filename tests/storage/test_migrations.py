@@ -10,7 +10,7 @@ from stoplist.domain.accounts import Accounts
 from stoplist.domain.stops import StopList
 from stoplist.storage.database import HEAD_REVISION, Database
 from stoplist.storage.migrate import alembic_config, current_revision
-from tests.support import run_cli, temporary_postgres_database
+from tests.support import run_cli
 
 
 def _head(db: Database) -> str:
@@ -37,13 +37,8 @@ def test_plain_path_means_sqlite(tmp_path):
     assert db.is_sqlite and current_revision(db) == _head(db)
 
 
-def test_processes_starting_together_migrate_once(tmp_path, database_url):
-    if database_url.startswith("sqlite"):
-        url = f"sqlite:///{tmp_path / 'together.db'}"
-        _migrate_concurrently(url)
-        return
-    with temporary_postgres_database() as url:
-        _migrate_concurrently(url)
+def test_processes_starting_together_migrate_once(fresh_database_url):
+    _migrate_concurrently(fresh_database_url)
 
 
 def _migrate_concurrently(url: str) -> None:
@@ -66,12 +61,8 @@ def test_the_head_revision_the_quick_check_knows_is_the_scripts_head(db):
     assert current_revision(db) == HEAD_REVISION
 
 
-def test_a_database_from_the_first_release_is_upgraded_with_its_data(tmp_path, database_url):
-    if database_url.startswith("sqlite"):
-        _upgrade_from_first_release(f"sqlite:///{tmp_path / 'old.db'}")
-        return
-    with temporary_postgres_database() as url:
-        _upgrade_from_first_release(url)
+def test_a_database_from_the_first_release_is_upgraded_with_its_data(fresh_database_url):
+    _upgrade_from_first_release(fresh_database_url)
 
 
 def _upgrade_from_first_release(url: str) -> None:

@@ -5,7 +5,6 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import text
 
 from stoplist.storage.database import Database
-from tests.support import temporary_postgres_database
 
 SQL = "SELECT value FROM server_settings WHERE name = ?"
 
@@ -46,23 +45,22 @@ def test_each_thread_reads_for_itself(db):
     assert db.fetch_one(SQL, ("absent",)) is None
 
 
-def test_a_connection_the_server_dropped_is_replaced(database_url):
-    if database_url.startswith("sqlite"):
+def test_a_connection_the_server_dropped_is_replaced(fresh_database_url):
+    if fresh_database_url.startswith("sqlite"):
         return  # a file has no connection to lose
-    with temporary_postgres_database() as url:  # of its own: no one else's connections go
-        db = Database(url)
-        try:
-            db.migrate()
-            _set(db, "before")
-            assert db.fetch_one(SQL, ("point-read",)) == ("before",)
-            with db.engine.connect() as conn:  # as a server restart would
-                conn.execute(
-                    text(
-                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                    )
+    db = Database(fresh_database_url)  # of its own: no one else's connections go
+    try:
+        db.migrate()
+        _set(db, "before")
+        assert db.fetch_one(SQL, ("point-read",)) == ("before",)
+        with db.engine.connect() as conn:  # as a server restart would
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
                 )
-            _set(db, "after")
-            assert db.fetch_one(SQL, ("point-read",)) == ("after",)
-        finally:
-            db.dispose()
+            )
+        _set(db, "after")
+        assert db.fetch_one(SQL, ("point-read",)) == ("after",)
+    finally:
+        db.dispose()
