@@ -3,6 +3,8 @@
 from concurrent.futures import ThreadPoolExecutor
 
 from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
@@ -10,6 +12,7 @@ from stoplist.domain.accounts import Accounts
 from stoplist.domain.stops import StopList
 from stoplist.storage.database import HEAD_REVISION, Database
 from stoplist.storage.migrate import alembic_config, current_revision
+from stoplist.storage.schema import metadata
 from tests.support import run_cli
 
 
@@ -84,5 +87,20 @@ def _upgrade_from_first_release(url: str) -> None:
         before = stops.version()
         stops.add("+33612345678")
         assert stops.version() != before
+    finally:
+        db.dispose()
+
+
+def test_the_migrations_build_the_schema_the_queries_are_written_against(fresh_database_url):
+    """``storage/schema.py`` and the migrations describe the same tables, columns and indexes."""
+    db = Database(fresh_database_url)
+    try:
+        db.migrate()
+        with db.engine.connect() as conn:
+            context = MigrationContext.configure(
+                conn, opts={"compare_type": False, "compare_server_default": False}
+            )
+            differences = compare_metadata(context, metadata)
+        assert differences == []
     finally:
         db.dispose()
