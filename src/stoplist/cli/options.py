@@ -19,6 +19,7 @@ DatabaseOption = Annotated[
     str | None,
     typer.Option(
         "--database",
+        metavar="URL",
         envvar=DATABASE_URL_ENV,
         show_envvar=True,
         help="SQLAlchemy URL (sqlite:///path.db, postgresql://...) or a SQLite file path. "
