@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pty
 import socket
 import subprocess
 import sys
@@ -68,6 +69,34 @@ def run_cli(
     if check and result.returncode != 0:
         raise AssertionError(f"stoplist {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
     return result
+
+
+def run_cli_on_terminal(*args: str, env: dict[str, str] | None = None) -> tuple[int, bytes, bytes]:
+    """Run ``stoplist`` with stderr on a pseudo-terminal: exit code, stdout, what was drawn.
+
+    The terminal is read while the command runs, so a chatty progress bar
+    never fills it and blocks the command.
+    """
+    master, slave = pty.openpty()
+    process = subprocess.Popen(
+        stoplist_command(*args),
+        stdout=subprocess.PIPE,
+        stderr=slave,
+        env={**os.environ, "TERM": "xterm", "COLUMNS": "100", **(env or {})},
+    )
+    os.close(slave)
+    drawn = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    stdout, _ = process.communicate(timeout=120)
+    os.close(master)
+    return process.returncode, stdout, drawn
 
 
 @dataclass

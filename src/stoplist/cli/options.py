@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from stoplist.cli.language import tr
 from stoplist.config import DATABASE_URL_ENV
 from stoplist.domain.accounts import Accounts
 from stoplist.domain.errors import AccountNotFound
@@ -42,13 +43,25 @@ def open_database(url: str | None) -> Database:
 def find_account(db: Database, name_or_id: str) -> Account:
     try:
         return Accounts(db).get(name_or_id)
-    except AccountNotFound as exc:
-        fail(str(exc))
+    except AccountNotFound:
+        fail_tr(
+            f"no account named or numbered {name_or_id!r}",
+            f"aucun compte n'a ce nom ou ce numéro : {name_or_id!r}",
+        )
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
     """Print one unwrapped ``error:`` line on stderr (scripts grep it) and exit."""
-    errors.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
+    _fail_line("error:", message, code)
+
+
+def fail_tr(en: str, fr: str, code: int = 1) -> NoReturn:
+    """``fail`` in the CLI's language: prefix and message in the same one."""
+    _fail_line(tr("error:", "erreur :"), tr(en, fr), code)
+
+
+def _fail_line(prefix: str, message: str, code: int) -> NoReturn:
+    errors.print(f"[red]{prefix}[/red] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
