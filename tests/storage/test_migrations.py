@@ -41,6 +41,12 @@ def test_processes_starting_together_migrate_once(fresh_database_url):
     _migrate_concurrently(fresh_database_url)
 
 
+def test_the_migration_lock_file_is_removed_once_released(tmp_path):
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    _migrate_concurrently(url)
+    assert sorted(path.name for path in tmp_path.iterdir() if path.name.endswith("-lock")) == []
+
+
 def _migrate_concurrently(url: str) -> None:
     def migrate(_: int) -> str | None:
         db = Database(url)

@@ -9,6 +9,7 @@ import typer
 from stoplist import __version__
 from stoplist.cli import language
 from stoplist.cli.accounts import accounts_app, keys_app
+from stoplist.cli.backup import backup_command
 from stoplist.cli.dashboard import dashboard_app
 from stoplist.cli.help import tidy
 from stoplist.cli.inbound import inbound_app, keywords_app
@@ -74,6 +75,7 @@ app.add_typer(remote_app, name="remote")
 app.command()(sync)
 app.command("import")(import_command)
 app.command("export")(export_command)
+app.command("backup")(backup_command)
 
 
 def main() -> None:

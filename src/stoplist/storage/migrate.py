@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -51,12 +52,8 @@ def _migration_lock(db: Database) -> Iterator[None]:
         if not path or path == ":memory:":
             yield
             return
-        with open(f"{path}.migrate-lock", "a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        with _file_lock(Path(f"{path}.migrate-lock")):
+            yield
         return
     with db.engine.connect() as conn:
         conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
@@ -66,3 +63,31 @@ def _migration_lock(db: Database) -> Iterator[None]:
         finally:
             conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _PG_MIGRATION_LOCK})
             conn.commit()
+
+
+@contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    """An exclusive lock on ``path``, which exists only while it is held.
+
+    The holder removes the file before letting go. A process that was
+    waiting on the removed file then holds a lock nobody else can see, so it
+    checks that the path still names the file it locked, and starts over
+    with the new one if not.
+    """
+    while True:
+        handle = path.open("a")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                same = os.fstat(handle.fileno()).st_ino == path.stat().st_ino
+            except FileNotFoundError:
+                same = False
+            if not same:
+                continue
+            try:
+                yield
+            finally:
+                path.unlink(missing_ok=True)
+            return
+        finally:
+            handle.close()
