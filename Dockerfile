@@ -22,7 +22,7 @@ FROM ${BASE_IMAGE}
 ENV PATH=/opt/stoplist/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     STOPLIST_DATABASE_URL=/data/stoplist.db
-RUN useradd --system --uid 10001 --user-group --home-dir /data --no-create-home stoplist \
+RUN useradd --uid 10001 --user-group --home-dir /data --no-create-home --shell /usr/sbin/nologin stoplist \
     && mkdir -p /data \
     && chown stoplist:stoplist /data \
     && chmod 0750 /data

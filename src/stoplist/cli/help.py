@@ -50,6 +50,11 @@ def _tidy_argument(argument: Any) -> None:
         argument.metavar = (argument.name or "value").upper()
     # The name says what it is; a type column would only repeat "<str>".
     argument.display_type_rich = _no_type
+    # Usage lines as everywhere else: NUMBER, [NUMBERS]..., not {NUMBER}.
+    usage = argument.metavar if argument.required else f"[{argument.metavar}]"
+    if argument.nargs != 1:
+        usage += "..."
+    argument._usage_display_name = lambda: usage
 
 
 def _no_type(ctx: Any = None) -> None:
