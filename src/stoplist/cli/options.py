@@ -15,6 +15,7 @@ from stoplist.domain.accounts import Accounts
 from stoplist.domain.errors import AccountNotFound
 from stoplist.domain.models import Account
 from stoplist.storage.database import Database
+from stoplist.storage.migrate import SchemaTooNew
 
 DatabaseOption = Annotated[
     str | None,
@@ -36,7 +37,11 @@ errors = Console(stderr=True)
 def open_database(url: str | None) -> Database:
     """Open the database, creating or migrating its schema on first use."""
     db = Database(url, pool_size=2)
-    db.migrate()
+    try:
+        db.migrate()
+    except SchemaTooNew as exc:
+        db.dispose()
+        fail(f"{exc}; restore the backup taken before the upgrade, or upgrade stoplist again")
     return db
 
 

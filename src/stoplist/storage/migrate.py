@@ -29,12 +29,35 @@ def alembic_config(db: Database) -> Config:
     return config
 
 
+class SchemaTooNew(RuntimeError):
+    """The database was migrated by a newer stoplist than this one.
+
+    This version cannot know what the newer migrations changed, so it does
+    not touch the database: roll back by restoring the backup taken before
+    the upgrade (docs/deploy.md), or install the newer version again.
+    """
+
+    def __init__(self, revision: str, head: str | None) -> None:
+        super().__init__(
+            f"the database is at schema revision {revision}, newer than this stoplist "
+            f"knows (up to {head}): it was upgraded by a newer version"
+        )
+        self.revision = revision
+        self.head = head
+
+
 def upgrade(db: Database) -> None:
     """Bring the schema to the newest revision, skipping work when already there."""
     config = alembic_config(db)
-    head = ScriptDirectory.from_config(config).get_current_head()
-    if current_revision(db) == head:
+    scripts = ScriptDirectory.from_config(config)
+    head = scripts.get_current_head()
+    current = current_revision(db)
+    if current == head:
         return
+    if current is not None and current not in {
+        script.revision for script in scripts.walk_revisions()
+    }:
+        raise SchemaTooNew(current, head)
     with _migration_lock(db):
         if current_revision(db) != head:
             command.upgrade(config, "head")
