@@ -135,6 +135,9 @@ def test_base_url_without_v1_gets_it(server, account):
         check=False,
     )
     assert slash.returncode == 3, slash.stderr
+    typo = run_cli("remote", "list", "--base-url", "127.0.0.1:8080", "--api-key", "k", check=False)
+    assert typo.returncode == 2
+    assert typo.stderr.strip() == "error: not an http:// or https:// URL: 127.0.0.1:8080"
 
 
 def test_times_name_their_zone(server, account):

@@ -95,6 +95,19 @@ def api_base_url(url: str) -> str:
     return url
 
 
+def checked_base_url(raw: str, exit_code: int) -> str:
+    """``api_base_url(raw)``, or a one-line error when it is not an HTTP URL at all."""
+    url = api_base_url(raw)
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        fail_tr(
+            f"not an http:// or https:// URL: {raw}",
+            f"ce n'est pas une URL http:// ou https:// : {raw}",
+            exit_code,
+        )
+    return url
+
+
 def error_message(exc: StoplistError, base_url: str) -> str:
     """What went wrong, in the current language only.
 
@@ -132,7 +145,7 @@ def _client(base_url: str, api_key: str | None, fmt: str, timezone: str) -> Iter
         fail_tr(
             f"unknown time zone: {timezone}", f"fuseau horaire inconnu : {timezone}", EXIT_ERROR
         )
-    url = api_base_url(base_url)
+    url = checked_base_url(base_url, EXIT_ERROR)
     headers = {"Accept-Language": language.current()}
     try:
         with Client(url, api_key, format=fmt, timezone=timezone, headers=headers) as client:  # type: ignore[arg-type]

@@ -25,7 +25,7 @@ from stoplist.cli.options import (
     open_database,
     print_json,
 )
-from stoplist.cli.remote import api_base_url, error_message
+from stoplist.cli.remote import checked_base_url, error_message
 from stoplist.client import Client, StoplistError
 from stoplist.domain.stops import StopList
 from stoplist.domain.sync import Change, Phase, SyncReport, sync_from
@@ -81,9 +81,9 @@ def sync(
     json: JsonOption = False,
 ) -> None:
     """Pull an upstream stop list into a local account and print what changed."""
+    url = checked_base_url(from_url, 1)
     db = open_database(database)
     local = find_account(db, account)
-    url = api_base_url(from_url)
     headers = {"Accept-Language": language.current()}
     try:
         with (
