@@ -129,7 +129,11 @@ class Server:
             stderr=subprocess.STDOUT,
             env={**os.environ, **self.env},
         )
-        self.wait_ready()
+        try:
+            self.wait_ready()
+        except BaseException:
+            self.stop()  # never leave a server running that no test will stop
+            raise
         return self
 
     def wait_ready(self, timeout: float = 30.0) -> None:
