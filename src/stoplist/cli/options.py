@@ -62,7 +62,12 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 def fail_tr(en: str, fr: str, code: int = 1) -> NoReturn:
     """``fail`` in the CLI's language: prefix and message in the same one."""
-    _fail_line(tr("error:", "erreur :"), tr(en, fr), code)
+    fail_localized(tr(en, fr), code)
+
+
+def fail_localized(message: str, code: int = 1) -> NoReturn:
+    """``fail`` for a message already in the CLI's language (the server's, say)."""
+    _fail_line(tr("error:", "erreur :"), message, code)
 
 
 def _fail_line(prefix: str, message: str, code: int) -> NoReturn:

@@ -24,7 +24,7 @@ from rich.table import Table
 
 from stoplist.cli import language
 from stoplist.cli.language import tr
-from stoplist.cli.options import JsonOption, console, fail_tr, print_json
+from stoplist.cli.options import JsonOption, console, fail_localized, fail_tr, print_json
 from stoplist.client import (
     BASE_URL_ENV,
     AlreadyStopped,
@@ -151,8 +151,7 @@ def _client(base_url: str, api_key: str | None, fmt: str, timezone: str) -> Iter
         with Client(url, api_key, format=fmt, timezone=timezone, headers=headers) as client:  # type: ignore[arg-type]
             yield client
     except StoplistError as exc:
-        message = error_message(exc, url)
-        fail_tr(message, message, EXIT_ERROR)
+        fail_localized(error_message(exc, url), EXIT_ERROR)
 
 
 def _time(moment: datetime | None) -> str | None:
