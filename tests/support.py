@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pty
 import socket
 import subprocess
 import sys
@@ -70,6 +71,34 @@ def run_cli(
     return result
 
 
+def run_cli_on_terminal(*args: str, env: dict[str, str] | None = None) -> tuple[int, bytes, bytes]:
+    """Run ``stoplist`` with stderr on a pseudo-terminal: exit code, stdout, what was drawn.
+
+    The terminal is read while the command runs, so a chatty progress bar
+    never fills it and blocks the command.
+    """
+    master, slave = pty.openpty()
+    process = subprocess.Popen(
+        stoplist_command(*args),
+        stdout=subprocess.PIPE,
+        stderr=slave,
+        env={**os.environ, "TERM": "xterm", "COLUMNS": "100", **(env or {})},
+    )
+    os.close(slave)
+    drawn = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    stdout, _ = process.communicate(timeout=120)
+    os.close(master)
+    return process.returncode, stdout, drawn
+
+
 @dataclass
 class Server:
     """A running ``stoplist serve`` process."""
@@ -100,7 +129,11 @@ class Server:
             stderr=subprocess.STDOUT,
             env={**os.environ, **self.env},
         )
-        self.wait_ready()
+        try:
+            self.wait_ready()
+        except BaseException:
+            self.stop()  # never leave a server running that no test will stop
+            raise
         return self
 
     def wait_ready(self, timeout: float = 30.0) -> None:

@@ -8,6 +8,7 @@ client tests cover both); each run starts a process, which is what costs.
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -64,7 +65,14 @@ def test_check_exit_codes(server, account):
 
 def test_errors_exit_2_with_the_servers_message(server, account):
     result = run_cli(
-        "remote", "list", "--base-url", f"{server.base_url}/v1", "--api-key", "bad", check=False
+        "remote",
+        "list",
+        "--base-url",
+        f"{server.base_url}/v1",
+        "--api-key",
+        "bad",
+        env={"LC_ALL": "fr_FR.UTF-8"},
+        check=False,
     )
     assert result.returncode == 2
     assert "[10] Clé API incorrecte" in result.stderr
@@ -102,3 +110,39 @@ def test_history(server, account):
     ]
     table = remote(server, account, "history", "0612345678")
     assert "not stopped" in table.stdout and "opt_in" in table.stdout
+
+
+def test_base_url_without_v1_gets_it(server, account):
+    bare = run_cli(
+        "remote",
+        "add",
+        "0612345678",
+        "--base-url",
+        server.base_url,
+        "--api-key",
+        account.api_key,
+        check=False,
+    )
+    assert bare.returncode == 0, bare.stderr
+    slash = run_cli(
+        "remote",
+        "check",
+        "0612345678",
+        "--base-url",
+        f"{server.base_url}/",
+        "--api-key",
+        account.api_key,
+        check=False,
+    )
+    assert slash.returncode == 3, slash.stderr
+    typo = run_cli("remote", "list", "--base-url", "127.0.0.1:8080", "--api-key", "k", check=False)
+    assert typo.returncode == 2
+    assert typo.stderr.strip() == "error: not an http:// or https:// URL: 127.0.0.1:8080"
+
+
+def test_times_name_their_zone(server, account):
+    remote(server, account, "add", "0612345678")
+    table = remote(server, account, "list")
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d (CET|CEST)", table.stdout), table.stdout
+    checked = remote(server, account, "check", "0612345678", "--timezone", "UTC")
+    assert re.search(r"\d\d:\d\d:\d\d UTC\)", checked.stdout), checked.stdout

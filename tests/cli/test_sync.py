@@ -17,7 +17,7 @@ from stoplist.domain.stops import StopList
 from stoplist.domain.sync import sync_from
 from stoplist.storage.database import Database
 from tests.client.faulty_proxy import FaultyProxy
-from tests.support import Server, run_cli, temporary_postgres_database
+from tests.support import Server, run_cli, run_cli_on_terminal, temporary_postgres_database
 
 
 @dataclass
@@ -197,7 +197,47 @@ def test_plain_output_says_what_changed(server, account, mirror, local, upstream
         name,
         "--database",
         mirror.url,
+        "--verbose",
     )
     assert "added    +33611111111" in result.stdout
     assert "1 added" in result.stdout
     assert account.api_key not in result.stdout + result.stderr
+
+
+def test_a_large_first_sync_shows_a_bar_and_a_summary(server, account, mirror, local, http):
+    """Not one line per number: a bar on the terminal, then the counts."""
+    name, here = local
+    body = "".join(f"+3361{i:07d}\n" for i in range(1500))
+    imported = http.post("/v1/stop-sms/import", params={"apiKey": account.api_key}, content=body)
+    assert imported.json()["added"] == 1500
+    returncode, stdout, drawn = run_cli_on_terminal(
+        "sync",
+        "--from",
+        server.base_url,  # no /v1: it is added
+        "--account",
+        name,
+        "--database",
+        mirror.url,
+        "--page-size",
+        "500",
+        env={"STOPLIST_FROM_API_KEY": account.api_key},
+    )
+    assert returncode == 0, drawn.decode(errors="replace")
+    lines = stdout.decode().splitlines()
+    assert len(lines) <= 3, lines
+    assert "1500 upstream, 1500 added, 0 deleted" in lines[0]
+    assert "+3361" not in stdout.decode()
+    assert b"recording" in drawn and b"1500/1500" in drawn and b"\x1b[" in drawn
+    assert len(here.list()) == 1500
+    again = run_cli(
+        "sync",
+        "--from",
+        f"{server.base_url}/v1",
+        "--account",
+        name,
+        "--database",
+        mirror.url,
+        "--verbose",
+        env={"STOPLIST_FROM_API_KEY": account.api_key},
+    )
+    assert "1500 unchanged" in again.stdout and "\x1b[" not in again.stderr

@@ -5,12 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import pty
-import subprocess
 
 from stoplist.domain.accounts import Accounts
-from tests.support import run_cli, stoplist_command
+from tests.support import run_cli, run_cli_on_terminal
 
 
 def _account(db, name):
@@ -112,27 +109,9 @@ def test_progress_bar_on_a_terminal(db, database_url, tmp_path):
     account = _account(db, "transfer-tty")
     source = tmp_path / "big.txt"
     source.write_text("".join(f"+3361{i:07d}\n" for i in range(20_000)))
-    master, slave = pty.openpty()
-    process = subprocess.Popen(
-        stoplist_command(
-            "import", str(source), "--account", account.name, "--database", database_url
-        ),
-        stdout=subprocess.PIPE,
-        stderr=slave,
-        env={**os.environ, "TERM": "xterm", "COLUMNS": "100"},
+    returncode, stdout, drawn = run_cli_on_terminal(
+        "import", str(source), "--account", account.name, "--database", database_url
     )
-    os.close(slave)
-    drawn = b""
-    while True:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        drawn += chunk
-    stdout, _ = process.communicate(timeout=120)
-    os.close(master)
-    assert process.returncode == 0
+    assert returncode == 0
     assert b"added 20000" in stdout
     assert b"import" in drawn and b"\x1b[" in drawn  # a bar, drawn with terminal codes

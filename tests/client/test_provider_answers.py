@@ -44,10 +44,22 @@ def _clients(provider: Provider, fmt: str) -> list[object]:
     ]
 
 
-def test_default_base_url_is_sms_partners():
+def test_default_base_url_is_sms_partners(monkeypatch):
+    monkeypatch.delenv("STOPLIST_BASE_URL", raising=False)
     assert DEFAULT_BASE_URL == "https://api.smspartner.fr/v1"
     with Client(api_key="key") as client:
         assert client.base_url == "https://api.smspartner.fr/v1/"
+
+
+@pytest.mark.parametrize("make", [Client, AsyncClient])
+def test_default_base_url_from_the_environment(monkeypatch, make):
+    monkeypatch.setenv("STOPLIST_BASE_URL", "http://stoplist.internal:8080/v1")
+    monkeypatch.setenv("STOPLIST_API_KEY", "sl_from_env")
+    client = make(transport=httpx.MockTransport(lambda request: httpx.Response(500)))
+    assert client.base_url == "http://stoplist.internal:8080/v1/"
+    assert client._conf.api_key == "sl_from_env"
+    explicit = make("http://127.0.0.1:9/v1", transport=httpx.MockTransport(lambda r: None))
+    assert explicit.base_url == "http://127.0.0.1:9/v1/"
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])

@@ -44,6 +44,27 @@ def test_processes_starting_together_migrate_once(fresh_database_url):
     _migrate_concurrently(fresh_database_url)
 
 
+def test_the_migration_lock_file_is_removed_once_released(tmp_path):
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    _migrate_concurrently(url)
+    assert sorted(path.name for path in tmp_path.iterdir() if path.name.endswith("-lock")) == []
+
+
+def test_a_database_from_a_newer_version_is_left_alone(fresh_database_url):
+    db = Database(fresh_database_url)
+    db.migrate()
+    with db.write() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    db.dispose()
+    result = run_cli("accounts", "list", "--database", fresh_database_url, check=False)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert "schema revision 9999, newer than this stoplist knows" in result.stderr
+    db = Database(fresh_database_url)
+    assert current_revision(db) == "9999"
+    db.dispose()
+
+
 def _migrate_concurrently(url: str) -> None:
     def migrate(_: int) -> str | None:
         db = Database(url)

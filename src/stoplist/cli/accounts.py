@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from stoplist.cli.language import tr
 from stoplist.cli.options import (
     DatabaseOption,
     JsonOption,
@@ -73,9 +74,15 @@ def list_accounts(database: DatabaseOption = None, json: JsonOption = False) -> 
     if json:
         print_json([account_json(account) for account in accounts])
         return
-    table = Table("id", "name", "region", "time zone", "created")
+    table = Table(
+        "id",
+        tr("name", "nom"),
+        tr("region", "région"),
+        tr("time zone", "fuseau"),
+        tr("created", "créé le"),
+    )
     for account in accounts:
-        created = clock.from_us(account.created_at, account.zone).strftime("%Y-%m-%d %H:%M")
+        created = clock.from_us(account.created_at, account.zone).strftime("%Y-%m-%d %H:%M %Z")
         table.add_row(
             str(account.id), account.name, account.default_region, account.timezone, created
         )
@@ -110,14 +117,20 @@ def list_keys(
     if json:
         print_json([key_json(key) for key in keys])
         return
-    table = Table("id", "prefix", "label", "created", "status")
+    table = Table(
+        "id",
+        tr("prefix", "préfixe"),
+        tr("label", "libellé"),
+        tr("created", "créée le"),
+        tr("status", "état"),
+    )
     for key in keys:
         table.add_row(
             str(key.id),
             key.prefix + "…",
             key.label or "",
             clock.from_us(key.created_at).strftime("%Y-%m-%d %H:%M UTC"),
-            "active" if key.active else "revoked",
+            tr("active", "active") if key.active else tr("revoked", "révoquée"),
         )
     console.print(table)
 
@@ -138,4 +151,9 @@ def revoke_key(
     if json:
         print_json(key_json(revoked))
         return
-    typer.echo(f"revoked key {revoked.id} ({revoked.prefix}…)")
+    typer.echo(
+        tr(
+            f"revoked key {revoked.id} ({revoked.prefix}…)",
+            f"clé {revoked.id} révoquée ({revoked.prefix}…)",
+        )
+    )

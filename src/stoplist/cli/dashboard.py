@@ -24,7 +24,7 @@ def set_password(
     """Set the password staff use to sign in to ACCOUNT's dashboard.
 
     The password is asked for twice on a terminal, or read from the first line
-    of standard input (``echo "$PASSWORD" | stoplist dashboard set-password acme``),
+    of standard input (echo "$PASSWORD" | stoplist dashboard set-password acme),
     never from the command line where other users could see it.
     """
     db = open_database(database)

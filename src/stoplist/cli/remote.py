@@ -14,17 +14,29 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
+from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import httpx
 import typer
 from rich.table import Table
 
-from stoplist.cli.options import JsonOption, console, fail, print_json
-from stoplist.client import AlreadyStopped, Client, StoplistError
+from stoplist.cli import language
+from stoplist.cli.language import tr
+from stoplist.cli.options import JsonOption, console, fail_localized, fail_tr, print_json
+from stoplist.client import (
+    BASE_URL_ENV,
+    AlreadyStopped,
+    ApiError,
+    Client,
+    ServerError,
+    StoplistError,
+)
 from stoplist.client.models import Check, FilterItem, HistoryEvent, Stop
 
-BASE_URL_ENV = "STOPLIST_BASE_URL"
 DEFAULT_REMOTE_URL = "http://127.0.0.1:8080/v1"
+API_PATH = "/v1"
 EXIT_OK = 0
 EXIT_ERROR = 2
 EXIT_STOPPED = 3
@@ -39,39 +51,112 @@ BaseUrlOption = Annotated[
     str,
     typer.Option(
         "--base-url",
+        metavar="URL",
         envvar=BASE_URL_ENV,
         show_envvar=True,
-        help="The API's base URL, ending in /v1 (SMS Partner: https://api.smspartner.fr/v1).",
+        help="The API's base URL; /v1 is added to a bare host "
+        "(SMS Partner: https://api.smspartner.fr/v1).",
     ),
 ]
 ApiKeyOption = Annotated[
     str | None,
-    typer.Option("--api-key", envvar="STOPLIST_API_KEY", show_envvar=True, help="The API key."),
+    typer.Option(
+        "--api-key",
+        metavar="KEY",
+        envvar="STOPLIST_API_KEY",
+        show_envvar=True,
+        help="The API key.",
+    ),
 ]
 FormatOption = Annotated[
-    str, typer.Option("--format", help="Wire format to ask the server for: json or xml.")
+    str,
+    typer.Option(
+        "--format", metavar="json|xml", help="Wire format to ask the server for: json or xml."
+    ),
 ]
 TimezoneOption = Annotated[
-    str, typer.Option("--timezone", help="The account's time zone (the API's times are in it).")
+    str,
+    typer.Option(
+        "--timezone",
+        metavar="ZONE",
+        help="The account's time zone: the API's times are read, and shown, in it.",
+    ),
 ]
+
+
+def api_base_url(url: str) -> str:
+    """``url`` with ``/v1`` added when it names only a host (``http://host:8080``).
+
+    Any other path is kept as given: a proxy may serve the API under a prefix.
+    """
+    parts = urlsplit(url.strip())
+    if parts.scheme and parts.netloc and parts.path.strip("/") == "":
+        return urlunsplit(parts._replace(path=API_PATH))
+    return url
+
+
+def checked_base_url(raw: str, exit_code: int) -> str:
+    """``api_base_url(raw)``, or a one-line error when it is not an HTTP URL at all."""
+    url = api_base_url(raw)
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        fail_tr(
+            f"not an http:// or https:// URL: {raw}",
+            f"ce n'est pas une URL http:// ou https:// : {raw}",
+            exit_code,
+        )
+    return url
+
+
+def error_message(exc: StoplistError, base_url: str) -> str:
+    """What went wrong, in the current language only.
+
+    The server words API errors in the language it was asked for; network
+    and server failures are worded here, since their details (the operating
+    system's, the HTTP library's) come in English.
+    """
+    if isinstance(exc, ApiError):
+        return f"[{exc.code}] {exc.message}"
+    if isinstance(exc, ServerError):
+        status = f"HTTP {exc.status_code}" if exc.status_code else "?"
+        return tr(
+            f"{base_url} failed or gave an answer that is not the API's ({status})",
+            f"{base_url} a échoué ou répondu autre chose que l'API ({status})",
+        )
+    cause = exc.__cause__
+    if isinstance(cause, httpx.TimeoutException):
+        return tr(f"{base_url} did not answer in time", f"{base_url} n'a pas répondu à temps")
+    if isinstance(cause, httpx.ConnectError):
+        return tr(f"cannot connect to {base_url}", f"impossible de se connecter à {base_url}")
+    return tr(
+        f"the connection to {base_url} failed before an answer came back",
+        f"la connexion à {base_url} a échoué avant la réponse",
+    )
 
 
 @contextmanager
 def _client(base_url: str, api_key: str | None, fmt: str, timezone: str) -> Iterator[Client]:
     """A client whose failures become a message and exit code 2."""
     if fmt not in ("json", "xml"):
-        fail("--format must be json or xml", EXIT_ERROR)
+        fail_tr("--format must be json or xml", "--format doit valoir json ou xml", EXIT_ERROR)
     try:
-        with Client(base_url, api_key, format=fmt, timezone=timezone) as client:  # type: ignore[arg-type]
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        fail_tr(
+            f"unknown time zone: {timezone}", f"fuseau horaire inconnu : {timezone}", EXIT_ERROR
+        )
+    url = checked_base_url(base_url, EXIT_ERROR)
+    headers = {"Accept-Language": language.current()}
+    try:
+        with Client(url, api_key, format=fmt, timezone=timezone, headers=headers) as client:  # type: ignore[arg-type]
             yield client
     except StoplistError as exc:
-        fail(str(exc), EXIT_ERROR)
-    except ValueError as exc:
-        fail(str(exc), EXIT_ERROR)
+        fail_localized(error_message(exc, url), EXIT_ERROR)
 
 
 def _time(moment: datetime | None) -> str | None:
-    return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else None
+    """A time as the API gives it, with its zone named (``2026-11-27 13:35:34 CET``)."""
+    return moment.strftime("%Y-%m-%d %H:%M:%S %Z") if moment else None
 
 
 def stop_json(stop: Stop) -> dict[str, Any]:
@@ -88,7 +173,9 @@ def list_stops(
     api_key: ApiKeyOption = None,
     fmt: FormatOption = "json",
     timezone: TimezoneOption = "Europe/Paris",
-    page_size: Annotated[int, typer.Option(help="Entries per page where the server pages.")] = 1000,
+    page_size: Annotated[
+        int, typer.Option(min=1, help="Entries per page where the server pages.")
+    ] = 1000,
     json: JsonOption = False,
 ) -> None:
     """List every stopped number."""
@@ -97,11 +184,14 @@ def list_stops(
     if json:
         print_json([stop_json(stop) for stop in stops])
         return
-    table = Table("id", "phone number", "created")
+    table = Table("id", tr("phone number", "numéro"), tr("created", "ajouté le"))
     for stop in stops:
         table.add_row(str(stop.id), stop.phone_number, _time(stop.created_at))
     console.print(table)
-    console.print(f"{len(stops)} stopped number(s)", highlight=False)
+    console.print(
+        tr(f"{len(stops)} stopped number(s)", f"{len(stops)} numéro(s) en opposition"),
+        highlight=False,
+    )
 
 
 @remote_app.command("add")
@@ -124,9 +214,9 @@ def add_stop(
     if json:
         print_json({"stopId": stop_id, "alreadyStopped": already is not None})
     elif already is not None:
-        typer.echo(f"already stopped as {stop_id}")
+        typer.echo(tr(f"already stopped as {stop_id}", f"déjà en opposition sous l'id {stop_id}"))
     else:
-        typer.echo(f"stopped as {stop_id}")
+        typer.echo(tr(f"stopped as {stop_id}", f"mis en opposition sous l'id {stop_id}"))
     if already is not None:
         raise typer.Exit(EXIT_STOPPED)
 
@@ -146,7 +236,7 @@ def delete_stop(
     if json:
         print_json({"deleted": stop_id})
     else:
-        typer.echo(f"deleted {stop_id}")
+        typer.echo(tr(f"deleted {stop_id}", f"{stop_id} supprimé"))
 
 
 def check_json(result: Check) -> dict[str, Any]:
@@ -171,11 +261,17 @@ def check_number(
     if json:
         print_json(check_json(result))
     elif result.stopped:
+        when = _time(result.created_at)
         typer.echo(
-            f"{result.phone_number} stopped (id {result.stop_id}, {_time(result.created_at)})"
+            tr(
+                f"{result.phone_number} stopped (id {result.stop_id}, {when})",
+                f"{result.phone_number} en opposition (id {result.stop_id}, {when})",
+            )
         )
     else:
-        typer.echo(f"{result.phone_number} not stopped")
+        typer.echo(
+            tr(f"{result.phone_number} not stopped", f"{result.phone_number} pas en opposition")
+        )
     raise typer.Exit(EXIT_STOPPED if result.stopped else EXIT_OK)
 
 
@@ -222,12 +318,16 @@ def filter_numbers(
             }
         )
         return
-    table = Table("input", "phone number", "status", "stop id")
+    table = Table(tr("input", "saisi"), tr("phone number", "numéro"), tr("status", "statut"), "id")
     for given, item in zip(inputs, result.items, strict=False):
         table.add_row(given, item.phone_number or "", item.status, str(item.stop_id or ""))
     console.print(table)
     console.print(
-        f"{result.allowed} allowed, {result.stopped} stopped, {result.invalid} invalid",
+        tr(
+            f"{result.allowed} allowed, {result.stopped} stopped, {result.invalid} invalid",
+            f"{result.allowed} autorisé(s), {result.stopped} en opposition, "
+            f"{result.invalid} invalide(s)",
+        ),
         highlight=False,
     )
 
@@ -269,9 +369,19 @@ def number_history(
             }
         )
         return
-    state: Literal["stopped", "not stopped"] = "stopped" if history.stopped else "not stopped"
+    if history.stopped:
+        state = tr("stopped", "en opposition")
+    else:
+        state = tr("not stopped", "pas en opposition")
     console.print(f"{history.phone_number}: {state}", highlight=False)
-    table = Table("when", "type", "source", "provider", "text", "reason")
+    table = Table(
+        tr("when", "quand"),
+        "type",
+        "source",
+        tr("provider", "fournisseur"),
+        tr("text", "texte"),
+        tr("reason", "motif"),
+    )
     for event in history.events:
         table.add_row(
             _time(event.event_at),

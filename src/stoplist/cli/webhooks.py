@@ -171,7 +171,7 @@ def deliver(
         bool, typer.Option("--now", help="Retry pending deliveries now, ignoring backoff.")
     ] = False,
 ) -> None:
-    """Send every due delivery once, then exit (``stoplist serve`` does this continuously)."""
+    """Send every due delivery once, then exit ('stoplist serve' does this continuously)."""
     db = open_database(database)
     if now:
         Outbox(db).make_due()

@@ -7,12 +7,14 @@
             ...
 
 ``AsyncClient`` offers the same methods to ``await``. Nothing here imports
-the server, so the client works wherever ``httpx`` does.
+the server, so the client works wherever ``httpx`` does: it is also released
+alone, as the ``stoplist-client`` distribution (``packages/client``).
 """
 
 from stoplist.client._async import AsyncClient
-from stoplist.client._core import API_KEY_ENV, DEFAULT_BASE_URL
+from stoplist.client._core import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL
 from stoplist.client._sync import Client
+from stoplist.client._version import __version__
 from stoplist.client.errors import (
     AlreadyStopped,
     ApiError,
@@ -41,6 +43,7 @@ from stoplist.client.webhooks import InvalidWebhook, verify_webhook
 
 __all__ = [
     "API_KEY_ENV",
+    "BASE_URL_ENV",
     "DEFAULT_BASE_URL",
     "AlreadyStopped",
     "ApiError",
@@ -65,5 +68,6 @@ __all__ = [
     "StopNotFound",
     "StoplistError",
     "TransportError",
+    "__version__",
     "verify_webhook",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import builtins
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from types import TracebackType
 from typing import Any
 
@@ -19,14 +19,15 @@ from stoplist.client.models import Check, FilterResult, History, Page, Stop
 class AsyncClient(_core.ClientBase):
     """A stop list reached over HTTP: a stoplist server or SMS Partner itself.
 
-    ``api_key`` defaults to the ``STOPLIST_API_KEY`` environment variable;
+    ``base_url`` defaults to the ``STOPLIST_BASE_URL`` environment variable,
+    then to SMS Partner's; ``api_key`` to the ``STOPLIST_API_KEY`` variable;
     ``timezone`` is the account's zone, in which the API writes its times.
     Use it as an async context manager, or await ``aclose()``.
     """
 
     def __init__(
         self,
-        base_url: str = _core.DEFAULT_BASE_URL,
+        base_url: str | None = None,
         api_key: str | None = None,
         *,
         timeout: float = 10.0,
@@ -35,13 +36,14 @@ class AsyncClient(_core.ClientBase):
         retries: int = 3,
         backoff: float = 0.5,
         transport: httpx.AsyncBaseTransport | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         self._conf = _core.settings(base_url, api_key, timeout, format, timezone, retries, backoff)
         self._http = httpx.AsyncClient(
             base_url=self._conf.base_url,
             timeout=timeout,
             transport=transport,
-            headers={"User-Agent": _core.USER_AGENT},
+            headers=_core.headers(headers),
         )
 
     async def list(self) -> builtins.list[Stop]:

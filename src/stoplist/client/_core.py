@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
 
-from stoplist import __version__
 from stoplist.client import _xml
+from stoplist.client._version import __version__
 from stoplist.client.errors import (
     AlreadyStopped,
     ServerError,
@@ -39,6 +39,7 @@ from stoplist.client.models import (
 
 DEFAULT_BASE_URL = "https://api.smspartner.fr/v1"
 DEFAULT_TIMEZONE = "Europe/Paris"
+BASE_URL_ENV = "STOPLIST_BASE_URL"
 API_KEY_ENV = "STOPLIST_API_KEY"
 USER_AGENT = f"stoplist-client/{__version__}"
 DEFAULT_PAGE_SIZE = 1000
@@ -84,7 +85,7 @@ class ClientBase:
 
 
 def settings(
-    base_url: str,
+    base_url: str | None,
     api_key: str | None,
     timeout: float,
     format: str,
@@ -96,6 +97,8 @@ def settings(
         raise ValueError("format must be 'json' or 'xml'")
     if retries < 0:
         raise ValueError("retries must be zero or more")
+    if base_url is None:
+        base_url = os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
     if api_key is None:
         api_key = os.environ.get(API_KEY_ENV)
     try:
@@ -111,6 +114,11 @@ def settings(
         retries=retries,
         backoff=backoff,
     )
+
+
+def headers(extra: Mapping[str, str] | None) -> dict[str, str]:
+    """The headers of every request: ours, then the caller's (``Accept-Language``, ...)."""
+    return {"User-Agent": USER_AGENT, **(extra or {})}
 
 
 # --- the calls -----------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import builtins
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from types import TracebackType
 from typing import Any
 
@@ -19,14 +19,15 @@ from stoplist.client.models import Check, FilterResult, History, Page, Stop
 class Client(_core.ClientBase):
     """A stop list reached over HTTP: a stoplist server or SMS Partner itself.
 
-    ``api_key`` defaults to the ``STOPLIST_API_KEY`` environment variable;
+    ``base_url`` defaults to the ``STOPLIST_BASE_URL`` environment variable,
+    then to SMS Partner's; ``api_key`` to the ``STOPLIST_API_KEY`` variable;
     ``timezone`` is the account's zone, in which the API writes its times.
     Use it as a context manager, or call ``close()``.
     """
 
     def __init__(
         self,
-        base_url: str = _core.DEFAULT_BASE_URL,
+        base_url: str | None = None,
         api_key: str | None = None,
         *,
         timeout: float = 10.0,
@@ -35,13 +36,14 @@ class Client(_core.ClientBase):
         retries: int = 3,
         backoff: float = 0.5,
         transport: httpx.BaseTransport | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         self._conf = _core.settings(base_url, api_key, timeout, format, timezone, retries, backoff)
         self._http = httpx.Client(
             base_url=self._conf.base_url,
             timeout=timeout,
             transport=transport,
-            headers={"User-Agent": _core.USER_AGENT},
+            headers=_core.headers(headers),
         )
 
     def list(self) -> builtins.list[Stop]:

@@ -18,10 +18,10 @@ opted out through another channel.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from sqlalchemy import Connection
 
@@ -38,6 +38,11 @@ from stoplist.storage.sync import recorded_upstream_events
 _BATCH = 500
 _REMOVED_SUFFIX = ":removed"
 _T = TypeVar("_T")
+
+Phase = Literal["pull", "record"]
+Progress = Callable[[Phase, int, int | None], None]
+"""Told ``(phase, done, total)`` as a run goes: entries pulled (total unknown
+until the end), then new entries recorded (out of how many)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,9 +76,18 @@ def upstream_provider(base_url: str) -> str:
     return "sync:" + hashlib.sha256(normalized.encode()).hexdigest()[:16]
 
 
-def pull(client: Client, *, page_size: int = 1000) -> list[UpstreamStop]:
+def pull(
+    client: Client, *, page_size: int = 1000, progress: Progress | None = None
+) -> list[UpstreamStop]:
     """The whole upstream list, or the client's error: never a part of it."""
-    return list(client.iter_stops(page_size=page_size))
+    entries: list[UpstreamStop] = []
+    for entry in client.iter_stops(page_size=page_size):
+        entries.append(entry)
+        if progress and len(entries) % _BATCH == 0:
+            progress("pull", len(entries), None)
+    if progress:
+        progress("pull", len(entries), len(entries))
+    return entries
 
 
 def sync_from(
@@ -82,10 +96,13 @@ def sync_from(
     *,
     mirror_deletes: bool = False,
     page_size: int = 1000,
+    progress: Progress | None = None,
 ) -> SyncReport:
     """Pull the upstream list, then apply it to ``stop_list``."""
-    entries = pull(client, page_size=page_size)
-    return apply(stop_list, client.base_url, entries, mirror_deletes=mirror_deletes)
+    entries = pull(client, page_size=page_size, progress=progress)
+    return apply(
+        stop_list, client.base_url, entries, mirror_deletes=mirror_deletes, progress=progress
+    )
 
 
 def apply(
@@ -94,6 +111,7 @@ def apply(
     entries: Iterable[UpstreamStop],
     *,
     mirror_deletes: bool = False,
+    progress: Progress | None = None,
 ) -> SyncReport:
     """Make ``stop_list`` reflect a complete upstream list (see the module docstring)."""
     provider = upstream_provider(upstream_url)
@@ -111,8 +129,14 @@ def apply(
     new = [(number, entry) for number, entry in current.items() if entry.id not in seen]
     report.unchanged = len(current) - len(new)
     undone = {seen[upstream_id] for upstream_id in removed if upstream_id in seen}
+    done = 0
+    if progress:
+        progress("record", done, len(new))
     for batch in _batches(new):
         _add_batch(stop_list, provider, report, batch, undone)
+        done += len(batch)
+        if progress:
+            progress("record", done, len(new))
     gone: dict[str, int] = {}
     for upstream_id, number in seen.items():
         if upstream_id not in removed and number not in current:

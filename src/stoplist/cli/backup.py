@@ -1,0 +1,103 @@
+"""``stoplist backup``: a copy of the database that a restore can start from."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from stoplist.cli.language import tr
+from stoplist.cli.options import DatabaseOption, errors, fail_tr, open_database
+from stoplist.domain.backup import (
+    NoSuchDirectory,
+    NotSqlite,
+    backup,
+    list_cache_directory,
+    secrets_key_file,
+)
+from stoplist.storage.database import Database
+
+
+def backup_command(
+    destination: Annotated[
+        Path,
+        typer.Argument(
+            metavar="DEST",
+            help="File to write, or a directory to write a dated file in.",
+        ),
+    ],
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace DEST if it is already there.")
+    ] = False,
+    database: DatabaseOption = None,
+) -> None:
+    """Copy the SQLite database to DEST, safely while it is being served.
+
+    The copy is one self-contained file holding every change committed before
+    the backup began; restore it by putting it in place of the database while
+    stoplist is stopped. On PostgreSQL, prints the pg_dump command to use.
+    """
+    db = open_database(database)
+    try:
+        made = backup(db, destination, overwrite=force)
+    except NotSqlite as exc:
+        errors.print(
+            tr(
+                "stoplist backup copies SQLite databases; back up PostgreSQL with pg_dump "
+                "(password masked: give it with PGPASSWORD or ~/.pgpass):",
+                "stoplist backup copie les bases SQLite ; sauvegardez PostgreSQL avec "
+                "pg_dump (mot de passe masqué : donnez-le par PGPASSWORD ou ~/.pgpass) :",
+            ),
+            highlight=False,
+            soft_wrap=True,
+        )
+        errors.print(f"  {exc.command}", highlight=False, soft_wrap=True, markup=False)
+        _print_keep_also(db)
+        raise typer.Exit(1) from None
+    except FileExistsError:
+        fail_tr(
+            f"{destination} already exists (--force to replace it)",
+            f"{destination} existe déjà (--force pour le remplacer)",
+        )
+    except NoSuchDirectory as exc:
+        fail_tr(f"no such directory: {exc}", f"ce répertoire n'existe pas : {exc}")
+    except ValueError:
+        fail_tr(
+            "DEST is the database itself: choose another file",
+            "DEST est la base elle-même : choisissez un autre fichier",
+        )
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        fail_tr(f"cannot write {destination}: {reason}", f"écriture impossible : {destination}")
+    finally:
+        db.dispose()
+    copy = made.copy
+    size = f"{copy.size / 1_000_000:.1f} MB"
+    when = f"{made.made_at:%Y-%m-%d %H:%M:%S} UTC"
+    typer.echo(
+        tr(
+            f"backed up {copy.stops} stop(s) to {copy.path} ({size}), as of {when}",
+            f"{copy.stops} opposition(s) sauvegardée(s) dans {copy.path} ({size}), au {when}",
+        )
+    )
+    _print_keep_also(db)
+
+
+def _print_keep_also(db: Database) -> None:
+    key = secrets_key_file(db)
+    if key.exists():
+        typer.echo(
+            tr(
+                f"also keep, apart from the backup: the secrets key file {key}",
+                f"gardez aussi, à part de la sauvegarde : le fichier de clé {key}",
+            )
+        )
+    lists = list_cache_directory(db)
+    if lists is not None and lists.exists():
+        typer.echo(
+            tr(
+                f"no need to keep {lists}: kept lists are remade on demand",
+                f"inutile de garder {lists} : les listes gardées sont refaites à la demande",
+            )
+        )

@@ -1,0 +1,51 @@
+"""The language of the command line's messages: French or English.
+
+It follows the locale the way other Unix tools do (``LC_ALL``, then
+``LC_MESSAGES``, then ``LANG``), and ``stoplist --lang`` overrides it. The
+same language is asked of the server (``Accept-Language``), so an error the
+server words is shown in the language of the line around it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from stoplist.domain.errors import Language
+
+LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
+LANGUAGES: tuple[Language, ...] = ("en", "fr")
+DEFAULT_LANGUAGE: Language = "en"
+
+_chosen: Language | None = None
+
+
+def from_locale(environ: Mapping[str, str] | None = None) -> Language:
+    """French for a ``fr`` locale, English for anything else (``C`` and unset included).
+
+    The first of ``LC_ALL``, ``LC_MESSAGES`` and ``LANG`` that is set and not
+    empty decides, as POSIX says.
+    """
+    env = os.environ if environ is None else environ
+    for name in LOCALE_VARIABLES:
+        value = env.get(name, "").strip()
+        if value:
+            return "fr" if value.lower().split("_")[0].split(".")[0] == "fr" else "en"
+    return DEFAULT_LANGUAGE
+
+
+def choose(language: str | None) -> None:
+    """Set the language for this run (``--lang``); ``None`` goes back to the locale."""
+    global _chosen
+    if language is not None and language not in LANGUAGES:
+        raise ValueError(f"unknown language: {language}")
+    _chosen = language  # type: ignore[assignment]
+
+
+def current() -> Language:
+    return _chosen or from_locale()
+
+
+def tr(en: str, fr: str) -> str:
+    """The message in the current language; both wordings stay side by side in the code."""
+    return fr if current() == "fr" else en

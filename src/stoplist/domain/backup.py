@@ -1,0 +1,88 @@
+"""Backups: a consistent copy of a SQLite database, or what to run for PostgreSQL.
+
+What a restore needs besides the database: the secrets key file, which
+stays out of the copy on purpose (a stolen backup alone opens no secret),
+so it is named for the operator to keep separately. The kept whole-list
+answers (``<database>-lists/``) need no backup: they are remade on demand
+and never used against a database they were not made from.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from stoplist.storage.backup import SqliteCopy, copy_sqlite
+from stoplist.storage.database import Database
+
+SECRETS_KEY_FILE_ENV = "STOPLIST_SECRETS_KEY_FILE"
+_SQLITE_KEY_SUFFIX = "-secrets.key"
+_POSTGRES_KEY_FILE = "stoplist-secrets.key"
+
+
+class NotSqlite(Exception):
+    """The database is PostgreSQL: ``pg_dump`` makes its backups."""
+
+    def __init__(self, command: str) -> None:
+        super().__init__(command)
+        self.command = command
+
+
+class NoSuchDirectory(Exception):
+    """The backup's directory does not exist (it is not made: a typo should not be)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Backup:
+    copy: SqliteCopy
+    made_at: datetime
+
+
+def backup(db: Database, destination: Path, *, overwrite: bool = False) -> Backup:
+    """Copy ``db`` to ``destination`` (a file, or a directory to put a dated file in).
+
+    Safe while servers write to the database. ``FileExistsError`` rather
+    than replacing a file unless ``overwrite``; ``NotSqlite`` on PostgreSQL;
+    ``NoSuchDirectory`` when the destination's directory does not exist.
+    """
+    if not db.is_sqlite:
+        raise NotSqlite(pg_dump_command(db, destination))
+    source = Path(db.engine.url.database or "")
+    made_at = datetime.now(UTC)
+    destination = destination.expanduser().absolute()
+    if destination.is_dir():
+        destination = destination / f"{source.stem}-{made_at:%Y%m%dT%H%M%SZ}.db"
+    if not destination.parent.is_dir():
+        raise NoSuchDirectory(str(destination.parent))
+    return Backup(copy_sqlite(source, destination, overwrite=overwrite), made_at)
+
+
+def secrets_key_file(db: Database) -> Path:
+    """Where the key that seals the database's secrets is kept (it may not exist yet)."""
+    configured = os.environ.get(SECRETS_KEY_FILE_ENV, "").strip()
+    if configured:
+        return Path(configured).expanduser().resolve()
+    if db.is_sqlite:
+        return Path(f"{db.engine.url.database}{_SQLITE_KEY_SUFFIX}")
+    return Path(_POSTGRES_KEY_FILE).resolve()
+
+
+def list_cache_directory(db: Database) -> Path | None:
+    """The default directory of kept whole-list answers beside a SQLite file."""
+    return Path(f"{db.engine.url.database}-lists") if db.is_sqlite else None
+
+
+def pg_dump_command(db: Database, destination: Path) -> str:
+    """The ``pg_dump`` line for this database, its password masked."""
+    url = make_url(db.url).set(drivername="postgresql")
+    shown = url.render_as_string(hide_password=True)
+    return f"pg_dump --format=custom --file={_quote(str(destination))} {_quote(shown)}"
+
+
+def _quote(text: str) -> str:
+    safe = all(c.isalnum() or c in "@%+=:,./-_" for c in text)
+    return text if safe else "'" + text.replace("'", "'\\''") + "'"

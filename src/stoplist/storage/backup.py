@@ -1,0 +1,88 @@
+"""Copying a live SQLite database to one self-contained file.
+
+SQLite's online backup API reads a consistent snapshot through an ordinary
+connection: in WAL mode readers never block writers, so the server keeps
+answering (and committing) while the copy is made, and the copy holds
+exactly the transactions committed before it started. It is copied in one
+step on purpose: a stepwise copy starts over whenever another connection
+writes, which under steady traffic may be forever.
+
+The copy is written beside its destination under a temporary name, checked,
+flushed to disk, then renamed into place, so a crash or a full disk never
+leaves a half-written file under the backup's name.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class SqliteCopy:
+    path: Path
+    size: int
+    stops: int
+
+
+def copy_sqlite(source: Path, destination: Path, *, overwrite: bool = False) -> SqliteCopy:
+    """Copy the database at ``source`` to ``destination``.
+
+    Raises ``FileExistsError`` when ``destination`` exists and ``overwrite``
+    is false (checked again at the rename, so a file that appears meanwhile
+    is not replaced either), and ``ValueError`` when it is the source itself.
+    """
+    if destination.exists() and destination.resolve() == source.resolve():
+        raise ValueError("the backup cannot replace the database itself")
+    if destination.exists() and not overwrite:
+        raise FileExistsError(str(destination))
+    temporary = destination.with_name(f".{destination.name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        stops = _copy(source, temporary)
+        _fsync(temporary)
+        if overwrite:
+            os.replace(temporary, destination)
+        else:
+            os.link(temporary, destination)  # fails, instead of replacing, if it now exists
+            temporary.unlink()
+        _fsync_directory(destination.parent)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return SqliteCopy(destination, destination.stat().st_size, stops)
+
+
+def _copy(source: Path, target: Path) -> int:
+    # The copy holds personal data: readable by its owner only, from the start.
+    os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    reader = sqlite3.connect(source, timeout=30)
+    try:
+        writer = sqlite3.connect(target)
+        try:
+            reader.backup(writer)
+            # One file, readable without its -wal beside it.
+            writer.execute("PRAGMA journal_mode=DELETE")
+            (verdict,) = writer.execute("PRAGMA quick_check").fetchone()
+            if verdict != "ok":
+                raise sqlite3.DatabaseError(f"the copy failed its check: {verdict}")
+            (stops,) = writer.execute("SELECT count(*) FROM stops").fetchone()
+        finally:
+            writer.close()
+    finally:
+        reader.close()
+    return int(stops)
+
+
+def _fsync(path: Path) -> None:
+    with path.open("rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def _fsync_directory(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)

@@ -1,0 +1,175 @@
+"""``stoplist backup`` and the documented restore, against real servers.
+
+The backup is taken while a server commits a steady stream of adds; restored
+into a fresh directory, it serves every add acknowledged before the backup
+began, and exactly the list the live server had at that moment.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from pathlib import Path
+
+import httpx
+import pytest
+
+from stoplist.domain.accounts import Accounts
+from stoplist.storage.database import Database
+from tests.support import Server, run_cli
+
+_WRITERS = 2
+_MAX_ADDS = 20_000  # per writer: bounds the load whatever happens
+
+
+def _new_database(directory: Path) -> tuple[str, str]:
+    """A SQLite database in ``directory`` with one account: its URL and API key."""
+    directory.mkdir()
+    url = f"sqlite:///{directory / 'stoplist.db'}"
+    db = Database(url)
+    db.migrate()
+    api_key = Accounts(db).create("shop").api_key
+    db.dispose()
+    return url, api_key
+
+
+def _restore(backup: Path, directory: Path) -> str:
+    """What docs/deploy.md says: the backup file becomes the database of a stopped server."""
+    directory.mkdir()
+    shutil.copyfile(backup, directory / "stoplist.db")
+    return f"sqlite:///{directory / 'stoplist.db'}"
+
+
+def _list(server: Server, api_key: str) -> bytes:
+    answer = httpx.get(f"{server.base_url}/v1/stop-sms/list", params={"apiKey": api_key})
+    assert answer.status_code == 200
+    return answer.content
+
+
+class _Load:
+    """Writers adding new numbers as fast as the server acknowledges them."""
+
+    def __init__(self, server: Server, api_key: str) -> None:
+        self.acknowledged: list[tuple[int, str]] = []
+        self.failures: list[str] = []
+        self._stop = threading.Event()
+        self._threads = [
+            threading.Thread(target=self._write, args=(server.base_url, api_key, n))
+            for n in range(_WRITERS)
+        ]
+
+    def __enter__(self) -> _Load:
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join()
+
+    def wait_for(self, count: int) -> None:
+        while len(self.acknowledged) < count and any(t.is_alive() for t in self._threads):
+            self._stop.wait(0.05)
+        assert not self.failures, self.failures
+        assert len(self.acknowledged) >= count
+
+    def _write(self, base_url: str, api_key: str, writer: int) -> None:
+        with httpx.Client(base_url=base_url, timeout=30) as http:
+            for i in range(_MAX_ADDS):
+                if self._stop.is_set():
+                    return
+                number = f"+336{writer}{i:07d}"
+                answer = http.post(
+                    "/v1/stop-sms/add", params={"apiKey": api_key}, data={"phoneNumber": number}
+                )
+                if answer.status_code != 200:
+                    self.failures.append(answer.text)
+                    return
+                self.acknowledged.append((answer.json()["stopId"], number))
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_backup_under_load_then_restore(tmp_path, database_url):
+    url, api_key = _new_database(tmp_path / "live")
+    live = Server(url, tmp_path / "live.log").start()
+    try:
+        with _Load(live, api_key) as load:
+            load.wait_for(200)
+            before = list(load.acknowledged)
+            taken = run_cli("backup", str(tmp_path / "under-load.db"), "--database", url)
+            load.wait_for(len(load.acknowledged) + 50)  # still writing after the backup
+        assert "backed up" in taken.stdout
+        live_list = json.loads(_list(live, api_key))["data"]
+        # Quiet now: a second backup must give back the very same answer.
+        run_cli("backup", str(tmp_path / "quiet.db"), "--database", url)
+        quiet_bytes = _list(live, api_key)
+    finally:
+        live.stop()
+    assert not (tmp_path / "under-load.db-wal").exists()  # one self-contained file
+
+    restored = Server(
+        _restore(tmp_path / "under-load.db", tmp_path / "restored"), tmp_path / "restored.log"
+    ).start()
+    try:
+        entries = json.loads(_list(restored, api_key))["data"]
+    finally:
+        restored.stop()
+    kept = {(entry["id"], entry["phoneNumber"]) for entry in entries}
+    assert set(before) <= kept, "an add acknowledged before the backup is missing"
+    # A consistent snapshot: exactly the live list up to some commit.
+    assert len(entries) < len(live_list)
+    assert entries == live_list[: len(entries)]
+
+    again = Server(
+        _restore(tmp_path / "quiet.db", tmp_path / "restored-quiet"),
+        tmp_path / "restored-quiet.log",
+    ).start()
+    try:
+        assert _list(again, api_key) == quiet_bytes
+    finally:
+        again.stop()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_existing_file_is_kept_unless_forced(tmp_path, database_url):
+    url, _ = _new_database(tmp_path / "db")
+    target = tmp_path / "backup.db"
+    target.write_bytes(b"precious")
+    refused = run_cli("backup", str(target), "--database", url, check=False)
+    assert refused.returncode == 1
+    assert refused.stderr.strip() == f"error: {target} already exists (--force to replace it)"
+    assert target.read_bytes() == b"precious"
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+    run_cli("backup", str(target), "--force", "--database", url)
+    assert target.read_bytes().startswith(b"SQLite format 3\x00")
+    assert target.stat().st_mode & 0o077 == 0  # personal data: the owner's only
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_into_a_directory_and_bad_destinations(tmp_path, database_url):
+    url, _ = _new_database(tmp_path / "db")
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    run_cli("backup", str(folder), "--database", url)
+    (made,) = folder.iterdir()
+    assert made.name.startswith("stoplist-") and made.suffix == ".db"
+    missing = run_cli("backup", str(tmp_path / "nope" / "x.db"), "--database", url, check=False)
+    assert missing.returncode == 1 and "no such directory" in missing.stderr
+    itself = run_cli("backup", str(tmp_path / "db" / "stoplist.db"), "--database", url, check=False)
+    assert itself.returncode == 1 and "the database itself" in itself.stderr
+    french = run_cli(
+        "backup", str(made), "--database", url, env={"LANG": "fr_FR.UTF-8"}, check=False
+    )
+    assert french.stderr.strip() == f"erreur : {made} existe déjà (--force pour le remplacer)"
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_postgresql_is_pointed_at_pg_dump(database_url, tmp_path):
+    with_password = database_url.replace("postgresql://postgres@", "postgresql://postgres:hunter2@")
+    result = run_cli("backup", str(tmp_path / "x.dump"), "--database", with_password, check=False)
+    assert result.returncode == 1
+    assert "pg_dump --format=custom" in result.stderr
+    assert "postgres:***@" in result.stderr and "hunter2" not in result.stderr
+    assert not (tmp_path / "x.dump").exists()
