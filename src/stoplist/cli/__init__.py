@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from stoplist.cli.accounts import accounts_app, keys_app
+from stoplist.cli.config import config
 from stoplist.cli.dashboard import dashboard_app
 from stoplist.cli.inbound import inbound_app, keywords_app
 from stoplist.cli.remote import remote_app
@@ -19,6 +20,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.command()(serve)
+app.command()(config)
 app.add_typer(accounts_app, name="accounts")
 app.add_typer(keys_app, name="keys")
 app.add_typer(dashboard_app, name="dashboard")

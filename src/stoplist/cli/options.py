@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import traceback
 from typing import Annotated, Any, NoReturn
 
 import orjson
@@ -9,20 +10,21 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from stoplist.config import DATABASE_URL_ENV
 from stoplist.domain.accounts import Accounts
 from stoplist.domain.errors import AccountNotFound
 from stoplist.domain.models import Account
+from stoplist.settings import InvalidSettings, Settings, load_settings
+from stoplist.storage import diagnose
 from stoplist.storage.database import Database
+
+INVALID_SETTINGS_EXIT = 2
 
 DatabaseOption = Annotated[
     str | None,
     typer.Option(
         "--database",
-        envvar=DATABASE_URL_ENV,
-        show_envvar=True,
-        help="SQLAlchemy URL (sqlite:///path.db, postgresql://...) or a SQLite file path. "
-        "Default: stoplist.db in the working directory.",
+        help="SQLAlchemy URL (sqlite:///path.db, postgresql://...) or a SQLite file path "
+        "[env: STOPLIST_DATABASE_URL; default: stoplist.db in the working directory].",
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
@@ -31,10 +33,41 @@ console = Console()
 errors = Console(stderr=True)
 
 
+def settings_from(**flags: Any) -> Settings:
+    """The settings with these flags over the environment; exit status 2 when invalid."""
+    try:
+        return load_settings(flags)
+    except InvalidSettings as invalid:
+        for line in invalid.lines:
+            _print_error(line)
+        raise typer.Exit(INVALID_SETTINGS_EXIT) from None
+
+
 def open_database(url: str | None) -> Database:
-    """Open the database, creating or migrating its schema on first use."""
-    db = Database(url, pool_size=2)
-    db.migrate()
+    """Open the database ``--database`` or the settings name, migrating it on first use."""
+    return open_configured(settings_from(database_url=url))
+
+
+def open_configured(settings: Settings) -> Database:
+    """Open the settings' database; a database that cannot be opened ends the command.
+
+    The message names the database (password masked) and the likely cause;
+    ``STOPLIST_LOG_LEVEL=debug`` (or ``serve --log-level debug``) adds the traceback.
+    """
+    url = settings.database_url
+    problem = diagnose.precheck(url)
+    if problem:
+        fail(f"cannot open the database {diagnose.where(url)}: {problem}")
+    db: Database | None = None
+    try:
+        db = Database(url, pool_size=2)
+        db.migrate()
+    except Exception as exc:
+        if db is not None:
+            db.dispose()
+        if settings.log_level == "debug":
+            traceback.print_exception(exc)
+        fail(diagnose.explain(url, exc))
     return db
 
 
@@ -47,8 +80,12 @@ def find_account(db: Database, name_or_id: str) -> Account:
 
 def fail(message: str, code: int = 1) -> NoReturn:
     """Print one unwrapped ``error:`` line on stderr (scripts grep it) and exit."""
-    errors.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
+    _print_error(message)
     raise typer.Exit(code)
+
+
+def _print_error(message: str) -> None:
+    errors.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
 
 
 def print_json(value: Any) -> None:
