@@ -199,7 +199,6 @@ class Described:
     variable: str
     value: str
     source: Source
-    description: str
 
 
 def env_name(field: str) -> str:
@@ -223,7 +222,7 @@ def describe(settings: Settings, flags: Mapping[str, Any] | None = None) -> list
     given = {name for name, value in (flags or {}).items() if value is not None}
     environment = {key.upper() for key, value in os.environ.items() if value != ""}
     rows = []
-    for name, info in Settings.model_fields.items():
+    for name in Settings.model_fields:
         source: Source = "default"
         if name in given:
             source = "flag"
@@ -235,7 +234,6 @@ def describe(settings: Settings, flags: Mapping[str, Any] | None = None) -> list
                 env_name(name),
                 shown_value(name, getattr(settings, name)),
                 source,
-                info.description or "",
             )
         )
     return rows
