@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from stoplist.api.proxy import ForwardedHeaders, TrustedProxies
@@ -24,7 +25,9 @@ def _seen(client: str, headers: dict[str, str], trusted: TrustedProxies = TRUSTE
         "headers": [(b"host", b"127.0.0.1:8080")]
         + [(name.lower().encode(), value.encode()) for name, value in headers.items()],
     }
-    asyncio.run(ForwardedHeaders(app, trusted)(scope, None, None))
+    # In a thread of its own: a browser test may have left this thread's loop running.
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, ForwardedHeaders(app, trusted)(scope, None, None)).result()
     host = dict(seen["headers"])[b"host"].decode()
     return seen["client"][0], seen["scheme"], host
 

@@ -58,17 +58,22 @@ def open_configured(settings: Settings) -> Database:
     problem = diagnose.precheck(url)
     if problem:
         fail(f"cannot open the database {diagnose.where(url)}: {problem}")
-    db: Database | None = None
     try:
         db = Database(url, pool_size=2)
+    except Exception as exc:
+        _cannot_open(settings, exc)
+    try:
         db.migrate()
     except Exception as exc:
-        if db is not None:
-            db.dispose()
-        if settings.log_level == "debug":
-            traceback.print_exception(exc)
-        fail(diagnose.explain(url, exc))
+        db.dispose()
+        _cannot_open(settings, exc)
     return db
+
+
+def _cannot_open(settings: Settings, error: Exception) -> NoReturn:
+    if settings.log_level == "debug":
+        traceback.print_exception(error)
+    fail(diagnose.explain(settings.database_url, error))
 
 
 def find_account(db: Database, name_or_id: str) -> Account:
