@@ -13,9 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from stoplist.api.list_cache import CACHE_DIR_ENV as LIST_CACHE_ENV
 from stoplist.domain.accounts import Accounts
 from stoplist.domain.models import Account
+from stoplist.settings import env_name
 from stoplist.storage.database import Database
 from tests.support import (
     REQUIRE_POSTGRES,
@@ -25,6 +25,7 @@ from tests.support import (
 )
 
 BACKENDS = ["sqlite", "postgresql"]
+LIST_CACHE_ENV = env_name("list_cache_dir")
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -24,13 +23,11 @@ from stoplist import __version__
 from stoplist.domain import webhooks
 from stoplist.domain.inbound import flush_incomplete
 from stoplist.domain.webhooks import AttemptResult, Claimed, Outbox
+from stoplist.settings import Settings
 from stoplist.storage.database import Database
 
 logger = logging.getLogger("stoplist.webhooks")
 
-DISPATCH_ENV = "STOPLIST_WEBHOOK_DISPATCH"
-POLL_ENV = "STOPLIST_WEBHOOK_POLL_SECONDS"
-DEFAULT_POLL = 1.0
 TIMEOUT = 10.0
 CONCURRENCY = 16
 BATCH = 50
@@ -40,17 +37,21 @@ PURGE_INTERVAL = 3600.0
 GATHER = 0.05
 
 
-def poll_interval() -> float:
-    try:
-        return max(float(os.environ.get(POLL_ENV, DEFAULT_POLL)), 0.05)
-    except ValueError:
-        return DEFAULT_POLL
+def outbox(db: Database, settings: Settings) -> Outbox:
+    """The outbox with the configured lease, retry delay and retention."""
+    return Outbox(
+        db,
+        lease_seconds=settings.webhook_lease_seconds,
+        retry_base=settings.webhook_retry_seconds,
+        retention_days=settings.retention_days,
+    )
 
 
 class Dispatcher:
-    def __init__(self, db: Database, *, poll: float | None = None) -> None:
-        self.outbox = Outbox(db)
-        self.poll = poll_interval() if poll is None else poll
+    def __init__(self, db: Database, settings: Settings) -> None:
+        self.outbox = outbox(db, settings)
+        self.poll = settings.webhook_poll_seconds
+        self.lease_seconds = settings.webhook_lease_seconds
         self._wakeup = asyncio.Event()
         self._limit = asyncio.Semaphore(CONCURRENCY)
 
@@ -79,7 +80,7 @@ class Dispatcher:
         loop = asyncio.get_running_loop()
         undo = webhooks.on_enqueued(lambda: loop.call_soon_threadsafe(self._wakeup.set))
         try:
-            async with _client() as client:
+            async with _client(self.lease_seconds) as client:
                 while True:
                     self._wakeup.clear()
                     try:
@@ -118,20 +119,20 @@ async def send(client: httpx.AsyncClient, item: Claimed) -> AttemptResult:
     return AttemptResult(status_code, error, duration_ms)
 
 
-def _client() -> httpx.AsyncClient:
+def _client(lease_seconds: float) -> httpx.AsyncClient:
     """Each attempt ends well within the claim lease, so no claim expires mid-send."""
-    timeout = min(TIMEOUT, webhooks.lease_seconds() / 2)
+    timeout = min(TIMEOUT, lease_seconds / 2)
     return httpx.AsyncClient(timeout=timeout, follow_redirects=False, trust_env=False)
 
 
-async def deliver_due(db: Database) -> int:
+async def deliver_due(db: Database, settings: Settings) -> int:
     """One pass over the due deliveries (for the command line)."""
-    async with _client() as client:
-        return await Dispatcher(db).run_once(client)
+    async with _client(settings.webhook_lease_seconds) as client:
+        return await Dispatcher(db, settings).run_once(client)
 
 
 @asynccontextmanager
-async def run_dispatcher(db: Database) -> AsyncIterator[None]:
+async def run_dispatcher(db: Database, settings: Settings) -> AsyncIterator[None]:
     """Run the background work of a server process for as long as the block lasts.
 
     That is the webhook dispatcher (``STOPLIST_WEBHOOK_DISPATCH=0`` turns it
@@ -141,10 +142,11 @@ async def run_dispatcher(db: Database) -> AsyncIterator[None]:
     """
     tasks = [
         asyncio.create_task(_flush_incomplete_forever(db), name="stoplist-parts"),
-        asyncio.create_task(_purge_forever(db), name="stoplist-purge"),
+        asyncio.create_task(_purge_forever(outbox(db, settings)), name="stoplist-purge"),
     ]
-    if os.environ.get(DISPATCH_ENV, "1") != "0":
-        tasks.append(asyncio.create_task(Dispatcher(db).run_forever(), name="stoplist-webhooks"))
+    if settings.webhook_dispatch:
+        dispatcher = Dispatcher(db, settings)
+        tasks.append(asyncio.create_task(dispatcher.run_forever(), name="stoplist-webhooks"))
     try:
         yield
     finally:
@@ -155,9 +157,8 @@ async def run_dispatcher(db: Database) -> AsyncIterator[None]:
                 await task
 
 
-async def _purge_forever(db: Database) -> None:
+async def _purge_forever(outbox: Outbox) -> None:
     """Finished deliveries older than the retention period go, once an hour."""
-    outbox = Outbox(db)
     while True:
         try:
             purged = await run_in_threadpool(outbox.purge)

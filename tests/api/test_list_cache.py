@@ -9,12 +9,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from stoplist.api.list_cache import CACHE_DIR_ENV, MIN_ROWS, ListCache, RenderingKey
+from stoplist.api.list_cache import MIN_ROWS, ListCache, RenderingKey
 from stoplist.domain.accounts import Accounts
 from stoplist.domain.clock import LocalTimeFormatter
 from stoplist.domain.events import EventKind, NewEvent, Source
 from stoplist.domain.imports import import_numbers
 from stoplist.domain.stops import StopList
+from stoplist.settings import env_name
 from stoplist.storage.database import Database
 from tests.support import Server
 
@@ -38,7 +39,7 @@ def _whole(http: httpx.Client, api_key: str, fmt: str = "json") -> httpx.Respons
 
 
 def _directory(server: Server) -> Path:
-    configured = server.env.get(CACHE_DIR_ENV)
+    configured = server.env.get(env_name("list_cache_dir"))
     if configured:
         return Path(configured)
     return Path(server.database_url.removeprefix("sqlite:///") + "-lists")

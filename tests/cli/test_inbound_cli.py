@@ -44,6 +44,20 @@ def test_urls_and_token_rotation(http, account, database_url):
     assert http.post(f"/inbound/{new_token}/generic", json=message).status_code == 200
 
 
+def test_urls_default_to_the_public_url_setting(account, database_url, monkeypatch):
+    name, token = account.account.name, account.account.inbound_token
+    monkeypatch.delenv("STOPLIST_PUBLIC_URL", raising=False)
+    monkeypatch.setenv("STOPLIST_PORT", "9090")
+    local = CliRunner().invoke(app, ["inbound", "urls", name, "--database", database_url])
+    assert f"http://127.0.0.1:9090/inbound/{token}/twilio" in local.stdout
+    assert "STOPLIST_PUBLIC_URL is not set" in local.stderr
+
+    monkeypatch.setenv("STOPLIST_PUBLIC_URL", "https://stoplist.example.com/")
+    public = CliRunner().invoke(app, ["inbound", "urls", name, "--database", database_url])
+    assert f"https://stoplist.example.com/inbound/{token}/twilio" in public.stdout
+    assert public.stderr == ""
+
+
 def test_twilio_token_and_opt_in_switch(account, database_url, db):
     name = account.account.name
     run_cli("inbound", "twilio-token", name, "secret-auth-token", "--database", database_url)

@@ -11,7 +11,6 @@ from stoplist.domain import clock
 from stoplist.domain.dashboard import Dashboard, Origin
 from stoplist.domain.dashboard_access import (
     MAX_FAILURES,
-    SECRET_KEY_ENV,
     DashboardAccess,
     PasswordRejected,
     SignInFailed,
@@ -136,12 +135,10 @@ def test_sign_in_by_password_and_by_key(db, account):
         access.sign_in_with_key(account.api_key)
 
 
-def test_the_session_secret_is_made_once_and_shared(db, monkeypatch):
-    monkeypatch.delenv(SECRET_KEY_ENV, raising=False)
+def test_the_session_secret_is_made_once_and_shared(db):
     first = DashboardAccess(db).secret_key()
     assert len(first) >= 32 and DashboardAccess(db).secret_key() == first
-    monkeypatch.setenv(SECRET_KEY_ENV, "from-the-environment")
-    assert DashboardAccess(db).secret_key() == "from-the-environment"
+    assert DashboardAccess(db).secret_key("from-the-settings") == "from-the-settings"
 
 
 def test_activity_window_follows_the_account_zone(db, account):

@@ -12,7 +12,6 @@ from stoplist.domain import clock
 from stoplist.domain.accounts import Accounts
 from stoplist.domain.stops import StopList
 from stoplist.domain.webhooks import (
-    RETENTION_ENV,
     RETRY_CAP,
     RETRY_WINDOW,
     AttemptResult,
@@ -96,13 +95,11 @@ def _removed_during_attempt(url: str) -> None:
         db.dispose()
 
 
-def test_finished_deliveries_are_removed_after_the_retention_period(
-    fresh_database_url, monkeypatch
-):
-    _purged(fresh_database_url, monkeypatch)
+def test_finished_deliveries_are_removed_after_the_retention_period(fresh_database_url):
+    _purged(fresh_database_url)
 
 
-def _purged(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def _purged(url: str) -> None:
     db = Database(url)
     try:
         db.migrate()
@@ -119,9 +116,7 @@ def _purged(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
         now = clock.now_us()
 
         assert outbox.purge(now + 29 * day) == 0
-        monkeypatch.setenv(RETENTION_ENV, "0")  # keep for good
-        assert outbox.purge(now + 400 * day) == 0
-        monkeypatch.delenv(RETENTION_ENV)
+        assert Outbox(db, retention_days=None).purge(now + 400 * day) == 0  # kept for good
         assert outbox.purge(now + 31 * day) == 1
         assert [delivery.status for delivery, _ in hooks.deliveries()] == ["pending"]
         with db.engine.connect() as conn:

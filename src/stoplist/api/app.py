@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -16,10 +15,10 @@ from starlette.routing import BaseRoute, Route
 
 from stoplist.api import docs, history, render, stop_sms, suppression, webhooks
 from stoplist.api.access_log import AccessLogMiddleware, redact_path
-from stoplist.api.call import DEFAULT_MAX_BODY_BYTES
 from stoplist.api.fast_check import CheckFastPath
 from stoplist.api.list_cache import ListCache
 from stoplist.api.negotiation import language, response_format
+from stoplist.api.proxy import ForwardedHeaders, TrustedProxies
 from stoplist.dispatch import run_dispatcher
 from stoplist.domain.accounts import Accounts
 from stoplist.domain.errors import (
@@ -29,11 +28,11 @@ from stoplist.domain.errors import (
     StoplistError,
 )
 from stoplist.domain.stop_index import StopIndexes
+from stoplist.settings import Settings, load_settings
 from stoplist.storage.database import Database
 
 logger = logging.getLogger("stoplist")
 
-MAX_BODY_ENV = "STOPLIST_MAX_BODY_BYTES"
 _BOTH = ["GET", "POST"]
 
 
@@ -107,19 +106,28 @@ def routes() -> list[BaseRoute]:
     ]
 
 
-def create_app(database: Database | None = None) -> Starlette:
-    """Build the application; the database defaults to ``STOPLIST_DATABASE_URL``."""
-    db = database or Database()
+def create_app(database: Database | None = None, settings: Settings | None = None) -> Starlette:
+    """Build the application.
+
+    Without arguments (how ``stoplist serve`` and its workers call it) the
+    settings come from the environment and the database from them.
+    """
+    settings = settings or load_settings()
+    db = database or Database(settings.database_url)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with run_dispatcher(db):
+        async with run_dispatcher(db, settings):
             yield
         db.dispose()
 
     app = Starlette(
         routes=routes(),
-        middleware=[Middleware(AccessLogMiddleware), Middleware(CheckFastPath, db=db)],
+        middleware=[
+            Middleware(ForwardedHeaders, trusted=TrustedProxies(settings.trusted_proxies)),
+            Middleware(AccessLogMiddleware),
+            Middleware(CheckFastPath, db=db),
+        ],
         exception_handlers={
             StoplistError: _on_stoplist_error,
             HTTPException: _on_http_error,
@@ -127,9 +135,10 @@ def create_app(database: Database | None = None) -> Starlette:
         },
         lifespan=lifespan,
     )
+    app.state.settings = settings
     app.state.db = db
     app.state.accounts = Accounts(db)
-    app.state.list_cache = ListCache.for_database(db)
+    app.state.list_cache = ListCache.for_database(db, settings.list_cache_dir)
     app.state.stop_indexes = StopIndexes()
-    app.state.max_body_bytes = int(os.environ.get(MAX_BODY_ENV, DEFAULT_MAX_BODY_BYTES))
+    app.state.max_body_bytes = settings.max_body_bytes
     return app

@@ -26,7 +26,6 @@ from stoplist.domain.models import Account
 from stoplist.domain.stops import StopList
 from stoplist.storage.database import Database
 
-DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 T = TypeVar("T")
 
 

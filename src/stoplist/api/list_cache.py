@@ -48,7 +48,6 @@ from stoplist.storage.stops import Watermark
 
 logger = logging.getLogger("stoplist")
 
-CACHE_DIR_ENV = "STOPLIST_LIST_CACHE_DIR"
 """Where copies go; ``off`` keeps none. Default: beside the SQLite file; none on PostgreSQL."""
 MIN_ROWS = 10_000
 SEGMENT_ROWS = 5000
@@ -127,14 +126,14 @@ class ListCache:
         self.min_rows = min_rows
 
     @classmethod
-    def for_database(cls, db: Database) -> ListCache:
-        """Where configured, else beside the SQLite file.
+    def for_database(cls, db: Database, configured: str | None = None) -> ListCache:
+        """In the ``configured`` directory (``off``: nowhere), else beside the SQLite file.
 
         A PostgreSQL database has no file to sit beside: each machine keeps
         its own copies where it is told to (they are all patched from the
         same list versions).
         """
-        configured = os.environ.get(CACHE_DIR_ENV, "").strip()
+        configured = (configured or "").strip()
         if configured.lower() == "off":
             return cls(None)
         if configured:

@@ -10,6 +10,7 @@ from stoplist import __version__
 from stoplist.cli import language
 from stoplist.cli.accounts import accounts_app, keys_app
 from stoplist.cli.backup import backup_command
+from stoplist.cli.config import config
 from stoplist.cli.dashboard import dashboard_app
 from stoplist.cli.help import tidy
 from stoplist.cli.inbound import inbound_app, keywords_app
@@ -65,6 +66,7 @@ def _main(
 
 
 app.command()(serve)
+app.command()(config)
 app.add_typer(accounts_app, name="accounts")
 app.add_typer(keys_app, name="keys")
 app.add_typer(dashboard_app, name="dashboard")

@@ -13,14 +13,17 @@ from stoplist.cli.options import (
     console,
     fail,
     find_account,
+    open_configured,
     open_database,
     print_json,
+    settings_from,
 )
 from stoplist.domain.accounts import Accounts
 from stoplist.domain.events import EventKind
 from stoplist.domain.inbound import AccountKeywords
 from stoplist.domain.keywords import KeywordSet, parse_action
 from stoplist.inbound.routes import PROVIDERS
+from stoplist.settings import Settings
 
 inbound_app = typer.Typer(help="Inbound webhook URLs, tokens and settings.", no_args_is_help=True)
 keywords_app = typer.Typer(
@@ -35,19 +38,34 @@ def urls(
     account: AccountArgument,
     database: DatabaseOption = None,
     base_url: Annotated[
-        str, typer.Option(help="The address providers reach stoplist at.")
-    ] = "http://127.0.0.1:8080",
+        str | None,
+        typer.Option(
+            help="The address providers reach stoplist at "
+            "[default: STOPLIST_PUBLIC_URL, else this machine's serve address]."
+        ),
+    ] = None,
     json: JsonOption = False,
 ) -> None:
     """Print the URL to give each provider (it contains the account's secret token)."""
-    found = find_account(open_database(database), account)
-    base = base_url.rstrip("/")
+    settings = settings_from(database_url=database)
+    found = find_account(open_configured(settings), account)
+    base = (base_url or settings.public_url or _local_base(settings)).rstrip("/")
+    if not base_url and not settings.public_url:
+        typer.echo(
+            "note: STOPLIST_PUBLIC_URL is not set; these URLs only reach this machine",
+            err=True,
+        )
     addresses = {name: f"{base}/inbound/{found.inbound_token}/{name}" for name in PROVIDERS}
     if json:
         print_json(addresses)
         return
     for name, url in addresses.items():
         typer.echo(f"{name:<11} {url}")
+
+
+def _local_base(settings: Settings) -> str:
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
+    return f"http://{f'[{host}]' if ':' in host else host}:{settings.port}"
 
 
 @inbound_app.command("rotate-token")

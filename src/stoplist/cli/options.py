@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import traceback
 from typing import Annotated, Any, NoReturn
 
 import orjson
@@ -10,22 +11,23 @@ from rich.console import Console
 from rich.markup import escape
 
 from stoplist.cli.language import tr
-from stoplist.config import DATABASE_URL_ENV
 from stoplist.domain.accounts import Accounts
 from stoplist.domain.errors import AccountNotFound
 from stoplist.domain.models import Account
+from stoplist.settings import InvalidSettings, Settings, load_settings
+from stoplist.storage import diagnose
 from stoplist.storage.database import Database
 from stoplist.storage.migrate import SchemaTooNew
+
+INVALID_SETTINGS_EXIT = 2
 
 DatabaseOption = Annotated[
     str | None,
     typer.Option(
         "--database",
         metavar="URL",
-        envvar=DATABASE_URL_ENV,
-        show_envvar=True,
-        help="SQLAlchemy URL (sqlite:///path.db, postgresql://...) or a SQLite file path. "
-        "Default: stoplist.db in the working directory.",
+        help="SQLAlchemy URL (sqlite:///path.db, postgresql://...) or a SQLite file path "
+        "[env: STOPLIST_DATABASE_URL; default: stoplist.db in the working directory].",
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
@@ -34,15 +36,50 @@ console = Console()
 errors = Console(stderr=True)
 
 
+def settings_from(**flags: Any) -> Settings:
+    """The settings with these flags over the environment; exit status 2 when invalid."""
+    try:
+        return load_settings(flags)
+    except InvalidSettings as invalid:
+        for line in invalid.lines:
+            _print_error(line)
+        raise typer.Exit(INVALID_SETTINGS_EXIT) from None
+
+
 def open_database(url: str | None) -> Database:
-    """Open the database, creating or migrating its schema on first use."""
-    db = Database(url, pool_size=2)
+    """Open the database ``--database`` or the settings name, migrating it on first use."""
+    return open_configured(settings_from(database_url=url))
+
+
+def open_configured(settings: Settings) -> Database:
+    """Open the settings' database; a database that cannot be opened ends the command.
+
+    The message names the database (password masked) and the likely cause;
+    ``STOPLIST_LOG_LEVEL=debug`` (or ``serve --log-level debug``) adds the traceback.
+    """
+    url = settings.database_url
+    problem = diagnose.precheck(url)
+    if problem:
+        fail(f"cannot open the database {diagnose.where(url)}: {problem}")
+    try:
+        db = Database(url, pool_size=2)
+    except Exception as exc:
+        _cannot_open(settings, exc)
     try:
         db.migrate()
     except SchemaTooNew as exc:
         db.dispose()
         fail(f"{exc}; restore the backup taken before the upgrade, or upgrade stoplist again")
+    except Exception as exc:
+        db.dispose()
+        _cannot_open(settings, exc)
     return db
+
+
+def _cannot_open(settings: Settings, error: Exception) -> NoReturn:
+    if settings.log_level == "debug":
+        traceback.print_exception(error)
+    fail(diagnose.explain(settings.database_url, error))
 
 
 def find_account(db: Database, name_or_id: str) -> Account:
@@ -71,8 +108,12 @@ def fail_localized(message: str, code: int = 1) -> NoReturn:
 
 
 def _fail_line(prefix: str, message: str, code: int) -> NoReturn:
-    errors.print(f"[red]{prefix}[/red] {escape(message)}", highlight=False, soft_wrap=True)
+    _print_error(message, prefix)
     raise typer.Exit(code)
+
+
+def _print_error(message: str, prefix: str = "error:") -> None:
+    errors.print(f"[red]{prefix}[/red] {escape(message)}", highlight=False, soft_wrap=True)
 
 
 def print_json(value: Any) -> None:

@@ -2,17 +2,62 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import socket
+import traceback
 from typing import Annotated, Any
 
 import typer
 import uvicorn
 
-from stoplist.cli.options import DatabaseOption, open_database
-from stoplist.config import DATABASE_URL_ENV
+from stoplist.cli.options import DatabaseOption, fail, open_configured, settings_from
 from stoplist.domain.accounts import Accounts
+from stoplist.settings import Settings
 
 DEMO_ACCOUNT = "demo"
+
+HostOption = Annotated[
+    str | None,
+    typer.Option(help="Interface to listen on [env: STOPLIST_HOST; default: 127.0.0.1]."),
+]
+PortOption = Annotated[
+    str | None, typer.Option(help="TCP port [env: STOPLIST_PORT; default: 8080].")
+]
+WorkersOption = Annotated[
+    str | None,
+    typer.Option(help="Worker processes on the same port [env: STOPLIST_WORKERS; default: 1]."),
+]
+LogLevelOption = Annotated[
+    str | None,
+    typer.Option(
+        help="debug, info, warning or error [env: STOPLIST_LOG_LEVEL; default: info]; "
+        "debug also prints tracebacks of start-up errors."
+    ),
+]
+LogFormatOption = Annotated[
+    str | None,
+    typer.Option(help="text or json [env: STOPLIST_LOG_FORMAT; default: text]."),
+]
+
+
+def serve_flags(
+    host: str | None,
+    port: str | None,
+    workers: str | None,
+    log_level: str | None,
+    log_format: str | None,
+    database: str | None,
+) -> dict[str, Any]:
+    """The settings ``serve``'s flags give (None: not given)."""
+    return {
+        "host": host,
+        "port": port,
+        "workers": workers,
+        "log_level": log_level,
+        "log_format": log_format,
+        "database_url": database,
+    }
 
 
 def log_config(level: str) -> dict[str, Any]:
@@ -31,32 +76,62 @@ def log_config(level: str) -> dict[str, Any]:
 
 
 def serve(
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="TCP port.")] = 8080,
+    host: HostOption = None,
+    port: PortOption = None,
     database: DatabaseOption = None,
-    workers: Annotated[int, typer.Option(min=1, help="Worker processes on the same port.")] = 1,
+    workers: WorkersOption = None,
     demo: Annotated[
         bool, typer.Option("--demo", help="Create a 'demo' account if there is no account yet.")
     ] = False,
-    log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info",
+    log_level: LogLevelOption = None,
+    log_format: LogFormatOption = None,
 ) -> None:
     """Serve the stop-sms API (and the inbound webhooks and dashboard)."""
-    db = open_database(database)
+    settings = settings_from(**serve_flags(host, port, workers, log_level, log_format, database))
+    db = open_configured(settings)
     if demo:
         _ensure_demo_account(Accounts(db))
-    os.environ[DATABASE_URL_ENV] = db.url
     db.dispose()
+    check_port(settings)
+    # The worker processes import the application afresh: they read these.
+    os.environ.update(settings.as_environment())
     uvicorn.run(
         "stoplist.api.app:create_app",
         factory=True,
-        host=host,
-        port=port,
-        workers=workers,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
         access_log=False,
-        log_config=log_config(log_level),
+        log_config=log_config(settings.log_level),
         server_header=False,
         proxy_headers=False,
     )
+
+
+def check_port(settings: Settings) -> None:
+    """Fail with one line when the address cannot be listened on (uvicorn would log a trace)."""
+    host, port = settings.host, settings.port
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            if settings.log_level == "debug":
+                traceback.print_exception(exc)
+            fail(f"cannot listen on {host} port {port}: {_bind_cause(exc)}")
+
+
+def _bind_cause(error: OSError) -> str:
+    if error.errno == errno.EADDRINUSE:
+        return "the port is already in use (another stoplist?); choose another --port"
+    if error.errno == errno.EACCES:
+        return "permission denied (ports below 1024 need privileges)"
+    if error.errno == errno.EADDRNOTAVAIL:
+        return "that is not an address of this machine (check --host)"
+    if isinstance(error, socket.gaierror):
+        return "the host name cannot be resolved (check --host)"
+    return error.strerror or str(error)
 
 
 def _ensure_demo_account(accounts: Accounts) -> None:

@@ -14,8 +14,10 @@ from stoplist.cli.options import (
     console,
     fail,
     find_account,
+    open_configured,
     open_database,
     print_json,
+    settings_from,
 )
 from stoplist.dispatch import deliver_due
 from stoplist.domain import clock
@@ -172,8 +174,9 @@ def deliver(
     ] = False,
 ) -> None:
     """Send every due delivery once, then exit ('stoplist serve' does this continuously)."""
-    db = open_database(database)
+    settings = settings_from(database_url=database)
+    db = open_configured(settings)
     if now:
         Outbox(db).make_due()
-    attempted = asyncio.run(deliver_due(db))
+    attempted = asyncio.run(deliver_due(db, settings))
     typer.echo(f"{attempted} deliveries attempted")

@@ -23,7 +23,6 @@ from stoplist.domain.models import Account
 from stoplist.storage import dashboard as store
 from stoplist.storage.database import Database
 
-SECRET_KEY_ENV = "STOPLIST_SECRET_KEY"
 SECRET_SETTING = "dashboard_secret_key"
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024
@@ -203,13 +202,12 @@ class DashboardAccess:
         except AccountNotFound:
             return None
 
-    def secret_key(self) -> str:
+    def secret_key(self, configured: str | None = None) -> str:
         """The key sessions are signed with, the same for every server process.
 
-        ``STOPLIST_SECRET_KEY`` wins; otherwise one is made on first use and
-        kept in the database that all the processes share.
+        A ``configured`` key (``STOPLIST_SECRET_KEY``) wins; otherwise one is
+        made on first use and kept in the database that all the processes share.
         """
-        configured = os.environ.get(SECRET_KEY_ENV)
         if configured:
             return configured
         with self.db.write() as conn:

@@ -17,7 +17,6 @@ Requests are signed per the Standard Webhooks specification (``webhook-id``,
 from __future__ import annotations
 
 import base64
-import os
 import random
 import secrets
 import threading
@@ -41,16 +40,13 @@ SECRET_PREFIX = "whsec_"
 _SECRET_BYTES = 32
 MAX_URL_LENGTH = 2000
 
-RETRY_BASE_ENV = "STOPLIST_WEBHOOK_RETRY_SECONDS"
 DEFAULT_RETRY_BASE = 5.0
 RETRY_CAP = 3600.0
 RETRY_WINDOW = 72 * 3600 * clock.MICROS
 """How long a delivery is retried: past the 48 hours a receiver may be down."""
-LEASE_ENV = "STOPLIST_WEBHOOK_LEASE_SECONDS"
 DEFAULT_LEASE = 60.0
 """How long a claimed delivery is held: a process that dies holding it delays it this long."""
 
-RETENTION_ENV = "STOPLIST_WEBHOOK_RETENTION_DAYS"
 DEFAULT_RETENTION_DAYS = 30.0
 """How long finished deliveries (and their attempts) are kept for ``/v1/webhooks/deliveries``."""
 _PURGE_BATCH = 1000
@@ -211,48 +207,39 @@ def sign(secret: str, message_id: str, timestamp: int, body: str) -> dict[str, s
     }
 
 
-def retry_delay(attempts: int, base: float | None = None, rng: random.Random | None = None) -> int:
+def retry_delay(
+    attempts: int, base: float = DEFAULT_RETRY_BASE, rng: random.Random | None = None
+) -> int:
     """Microseconds to wait after the ``attempts``-th failure: doubling, capped, jittered.
 
     "Equal jitter": half the delay is fixed and half random, so retries from a
     burst of failures spread out without ever coming back immediately.
     """
-    base = retry_base() if base is None else base
     delay = min(base * 2 ** max(attempts - 1, 0), RETRY_CAP)
     jitter = (rng or random).uniform(0, delay / 2)
     return int((delay / 2 + jitter) * clock.MICROS)
 
 
-def lease_seconds() -> float:
-    """The claim lease; every attempt is given at most half of it (see ``dispatch``)."""
-    try:
-        return max(float(os.environ.get(LEASE_ENV, DEFAULT_LEASE)), 1.0)
-    except ValueError:
-        return DEFAULT_LEASE
-
-
-def retention_days() -> float | None:
-    """Days finished deliveries are kept; None (``0`` in the setting) keeps them for good."""
-    try:
-        days = float(os.environ.get(RETENTION_ENV, DEFAULT_RETENTION_DAYS))
-    except ValueError:
-        return DEFAULT_RETENTION_DAYS
-    return days if days > 0 else None
-
-
-def retry_base() -> float:
-    try:
-        return max(float(os.environ.get(RETRY_BASE_ENV, DEFAULT_RETRY_BASE)), 0.01)
-    except ValueError:
-        return DEFAULT_RETRY_BASE
-
-
 class Outbox:
-    """Claiming due deliveries and recording what became of them."""
+    """Claiming due deliveries and recording what became of them.
 
-    def __init__(self, db: Database) -> None:
+    ``lease_seconds`` is how long a claim holds, ``retry_base`` the first
+    retry delay in seconds, and ``retention_days`` how long finished
+    deliveries are kept (None: for good).
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        lease_seconds: float = DEFAULT_LEASE,
+        retry_base: float = DEFAULT_RETRY_BASE,
+        retention_days: float | None = DEFAULT_RETENTION_DAYS,
+    ) -> None:
         self.db = db
-        self.lease = int(lease_seconds() * clock.MICROS)
+        self.lease = int(lease_seconds * clock.MICROS)
+        self.retry_base = retry_base
+        self.retention_days = retention_days
 
     def claim_due(self, limit: int = 50) -> list[Claimed]:
         """Claim up to ``limit`` due deliveries for this process.
@@ -288,7 +275,7 @@ class Outbox:
                 if result.ok:
                     status = store.DELIVERED
                 else:
-                    next_attempt_at = now + retry_delay(delivery.attempts + 1)
+                    next_attempt_at = now + retry_delay(delivery.attempts + 1, self.retry_base)
                     within = next_attempt_at <= delivery.created_at + RETRY_WINDOW
                     status = store.PENDING if within else store.FAILED
                 store.finish_attempt(
@@ -311,7 +298,7 @@ class Outbox:
         endpoint: kept for good, they would outgrow the stop list itself.
         Work is done a thousand at a time, each in its own short transaction.
         """
-        days = retention_days()
+        days = self.retention_days
         if days is None:
             return 0
         before = (now if now is not None else clock.now_us()) - int(days * 86400 * clock.MICROS)

@@ -2,21 +2,21 @@
 
 When the account has a Twilio auth token, every request must carry a valid
 signature, checked with the ``twilio`` package's own validator against the
-URL Twilio called: that is the request's URL, or ``STOPLIST_PUBLIC_URL`` plus
-its path when stoplist sits behind a proxy that changes scheme or host.
+URL Twilio called: the public URL of the request (``STOPLIST_PUBLIC_URL`` or
+what a trusted proxy says, plus its path; see ``stoplist.api.proxy``).
 Twilio's ``OptOutType`` (set by Advanced Opt-Out) wins over our reading of
 the text. The answer is an empty TwiML document: stoplist sends no reply.
 """
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from twilio.request_validator import RequestValidator
 
+from stoplist.api.proxy import public_url
 from stoplist.domain.events import EventKind
 from stoplist.domain.inbound import InboundMessage, Outcome
 from stoplist.domain.models import Account
@@ -29,7 +29,6 @@ from stoplist.inbound.common import (
 )
 
 NAME = "twilio"
-PUBLIC_URL_ENV = "STOPLIST_PUBLIC_URL"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 
 _OPT_OUT_TYPES = {
@@ -55,16 +54,8 @@ def verify(request: Request, account: Account, read: Request_) -> None:
         return
     signature = request.headers.get("x-twilio-signature", "")
     validator = RequestValidator(account.twilio_auth_token)
-    if not signature or not validator.validate(signed_url(request), read.body, signature):
+    if not signature or not validator.validate(public_url(request), read.body, signature):
         raise InvalidSignature()
-
-
-def signed_url(request: Request) -> str:
-    public = os.environ.get(PUBLIC_URL_ENV, "").rstrip("/")
-    if not public:
-        return str(request.url)
-    query = request.url.query
-    return public + request.url.path + (f"?{query}" if query else "")
 
 
 def answer(outcome: Outcome) -> Response:

@@ -8,30 +8,53 @@ account's row (``lock_list``) plus unique constraints.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
 from typing import Any
 
 import psycopg
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.pool import StaticPool
-
-from stoplist.config import database_url
 
 HEAD_REVISION = "0002"
 """The newest migration (``tests/storage/test_migrations.py`` holds it to the scripts)."""
 _BULK_CACHE_KIB = 256 * 1024
+SUPPORTED_SCHEMES = ("sqlite", "postgresql+psycopg")
+
+
+def normalise_url(value: str) -> str:
+    """A SQLAlchemy URL for ``value``.
+
+    A plain path (anything without ``://``) names a SQLite file. ``postgres://``
+    and ``postgresql://`` URLs are pointed at the psycopg 3 driver.
+    """
+    if "://" not in value:
+        return f"sqlite:///{Path(value).expanduser().resolve()}"
+    scheme, rest = value.split("://", 1)
+    if scheme in ("postgres", "postgresql"):
+        return f"postgresql+psycopg://{rest}"
+    return value
+
+
+def masked_url(url: str) -> str:
+    """``url`` as it may be shown: any password replaced by ``***``."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return re.sub(r"(://[^/:@]*:)[^/@]*@", r"\1***@", url)
 
 
 class Database:
     """One stoplist database: an engine plus the transaction rules above."""
 
-    def __init__(self, url: str | None = None, *, pool_size: int = 8) -> None:
-        self.url = database_url(url)
+    def __init__(self, url: str, *, pool_size: int = 8) -> None:
+        self.url = normalise_url(url)
         self.engine = _create_engine(self.url, pool_size=pool_size)
         self.dialect = self.engine.dialect.name
         self._point_readers = _PointReaders(self.engine.url.database if self.is_sqlite else None)
@@ -147,7 +170,15 @@ class Database:
 def _create_engine(url: str, *, pool_size: int) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_size=pool_size, max_overflow=32, pool_pre_ping=True)
+        # A host that drops packets would otherwise hold every command forever.
+        connect_args = {} if "connect_timeout" in parsed.query else {"connect_timeout": 10}
+        return create_engine(
+            url,
+            pool_size=pool_size,
+            max_overflow=32,
+            pool_pre_ping=True,
+            connect_args=connect_args,
+        )
     if parsed.database in (None, "", ":memory:"):
         engine = create_engine(url, connect_args={"check_same_thread": False}, poolclass=StaticPool)
     else:

@@ -7,6 +7,7 @@ cookies, security headers or refused forms.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -30,6 +31,8 @@ from stoplist.storage.database import Database
 from stoplist.web import csrf
 from stoplist.web.i18n import Translate, choose, translator
 from stoplist.web.session import Session, SessionCodec
+
+logger = logging.getLogger("stoplist.web")
 
 PREFIX = "/dashboard"
 SECURITY_HEADERS = {
@@ -128,10 +131,17 @@ class PageContext:
                 max_files=1, max_fields=100, max_part_size=limit
             )
         except Exception:
+            logger.warning("dashboard form refused on %s: unreadable form body", self._path)
             raise Refused(400, "csrf_failed") from None
-        if not csrf.is_valid(self.request, self.session.csrf_token, form.get(csrf.FIELD)):
+        reason = csrf.refusal(self.request, self.session.csrf_token, form.get(csrf.FIELD))
+        if reason is not None:
+            logger.warning("dashboard form refused on %s: %s", self._path, reason)
             raise Refused(403, "csrf_failed")
         return form
+
+    @property
+    def _path(self) -> str:
+        return self.request.url.path
 
 
 Handler = Callable[[PageContext], Awaitable[Response]]
@@ -195,7 +205,7 @@ async def _services(request: Request) -> tuple[DashboardAccess, SessionCodec]:
     services = getattr(state, "dashboard_services", None)
     if services is None:
         access = DashboardAccess(state.db)
-        secret = await run_in_threadpool(access.secret_key)
+        secret = await run_in_threadpool(access.secret_key, state.settings.secret_key_value)
         services = (access, SessionCodec(secret))
         state.dashboard_services = services
     return services

@@ -154,6 +154,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "inbound_title": "Inbound webhook URLs",
         "inbound_intro": "Paste the URL for your provider in its console, where replies to "
         "your messages are forwarded. Keep them secret: anyone with the URL can report STOPs.",
+        "inbound_loopback": "These URLs point at this machine only (no public URL is set and "
+        "this page was opened at a local address): providers cannot reach them. Set "
+        "STOPLIST_PUBLIC_URL to the address providers reach stoplist at.",
         "copy": "Copy",
         "copied": "Copied",
         "regional_title": "Region and time zone",
@@ -348,6 +351,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "inbound_intro": "Collez l'URL de votre opérateur dans sa console, là où les réponses "
         "à vos messages sont transférées. Gardez-les secrètes : quiconque connaît l'URL peut "
         "signaler des STOP.",
+        "inbound_loopback": "Ces URL ne désignent que cette machine (aucune URL publique n'est "
+        "réglée et cette page a été ouverte à une adresse locale) : les opérateurs ne peuvent "
+        "pas les joindre. Réglez STOPLIST_PUBLIC_URL sur l'adresse où ils joignent stoplist.",
         "copy": "Copier",
         "copied": "Copié",
         "regional_title": "Région et fuseau horaire",

@@ -15,6 +15,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.requests import Request
 from starlette.responses import Response
 
+from stoplist.api.proxy import public_origin_is_https
 from stoplist.domain.dashboard_access import Grant
 
 COOKIE_NAME = "stoplist_session"
@@ -66,7 +67,7 @@ class SessionCodec:
             self._serializer.dumps(_to_payload(session)),
             max_age=MAX_AGE,
             path=COOKIE_PATH,
-            secure=request.url.scheme == "https",
+            secure=public_origin_is_https(request),
             httponly=True,
             samesite="lax",
         )

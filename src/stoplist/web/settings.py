@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from stoplist.api.proxy import public_base, shows_loopback
 from stoplist.domain.events import EventKind
 from stoplist.domain.inbound import AccountKeywords
 from stoplist.domain.keywords import KeywordSet
@@ -54,7 +55,7 @@ async def _render(ctx: PageContext, *, status: int = 200, **values: object) -> R
     every_endpoint = await run_in_threadpool(lambda: webhooks.list(include_disabled=True))
     endpoints = [endpoint for endpoint in every_endpoint if endpoint.disabled_at is None]
     deliveries = await run_in_threadpool(lambda: webhooks.deliveries(limit=RECENT_DELIVERIES))
-    base = str(ctx.request.base_url).rstrip("/")
+    base = public_base(ctx.request)
     inbound = [
         (provider, f"{base}/inbound/{account.inbound_token}/{provider}") for provider in PROVIDERS
     ]
@@ -64,6 +65,7 @@ async def _render(ctx: PageContext, *, status: int = 200, **values: object) -> R
         status=status,
         keys=keys,
         inbound=inbound,
+        inbound_loopback=shows_loopback(ctx.request),
         zones=_zones(),
         overrides=sorted(overrides.items()),
         built_in=_built_in_keywords(),

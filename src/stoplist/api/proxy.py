@@ -1,0 +1,157 @@
+"""Running behind a reverse proxy: forwarded headers, and the public URL of a request.
+
+A proxy in front of stoplist talks to it from its own address, over plain
+HTTP, often with its own ``Host``. What the client really used travels in
+``Forwarded`` (RFC 7239) or ``X-Forwarded-For``/``-Proto``/``-Host``; those
+headers are believed only when the connection comes from one of
+``STOPLIST_TRUSTED_PROXIES``, since anyone else could send them. When
+``STOPLIST_PUBLIC_URL`` is set it is the last word on scheme and host: it is
+what the dashboard shows, what Twilio signatures and form origins are checked
+against, whatever headers the proxy passes on.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable
+from functools import lru_cache
+
+from starlette.requests import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+_SCHEMES = {"http", "https"}
+
+
+class TrustedProxies:
+    """The addresses whose forwarded headers are believed."""
+
+    def __init__(self, networks: Iterable[str]) -> None:
+        self._networks: tuple[IPNetwork, ...] = tuple(
+            ipaddress.ip_network(network, strict=False) for network in networks
+        )
+        self._trusts = lru_cache(maxsize=4096)(self._compute)
+
+    def __bool__(self) -> bool:
+        return bool(self._networks)
+
+    def __contains__(self, address: str | None) -> bool:
+        return address is not None and self._trusts(address)
+
+    def _compute(self, address: str) -> bool:
+        try:
+            parsed = ipaddress.ip_address(address.strip("[]"))
+        except ValueError:
+            return False
+        return any(parsed in network for network in self._networks)
+
+
+class ForwardedHeaders:
+    """Takes client address, scheme and host from a trusted proxy's headers."""
+
+    def __init__(self, app: ASGIApp, trusted: TrustedProxies) -> None:
+        self.app = app
+        self.trusted = trusted
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and self.trusted:
+            client = scope.get("client")
+            if client and client[0] in self.trusted:
+                _apply(scope, self.trusted)
+        await self.app(scope, receive, send)
+
+
+def _apply(scope: Scope, trusted: TrustedProxies) -> None:
+    headers: dict[bytes, list[str]] = {}
+    for name, value in scope["headers"]:
+        headers.setdefault(name, []).append(value.decode("latin-1"))
+    if b"forwarded" in headers:
+        hops = _parse_forwarded(", ".join(headers[b"forwarded"]))
+        chain = [hop.get("for", "") for hop in hops]
+        proto = hops[-1].get("proto") if hops else None
+        host = hops[-1].get("host") if hops else None
+    else:
+        chain = _split(headers.get(b"x-forwarded-for", []))
+        proto = _last(headers.get(b"x-forwarded-proto", []))
+        host = _last(headers.get(b"x-forwarded-host", []))
+    client = _client(chain, trusted)
+    if client is not None:
+        scope["client"] = (client, 0)
+    if proto and proto.lower() in _SCHEMES:
+        scope["scheme"] = proto.lower()
+    if host and _plausible_host(host):
+        kept = [(name, value) for name, value in scope["headers"] if name != b"host"]
+        scope["headers"] = [(b"host", host.encode("latin-1")), *kept]
+
+
+def _client(chain: list[str], trusted: TrustedProxies) -> str | None:
+    """The nearest address that is not one of our proxies: the real client."""
+    for address in reversed(chain):
+        host = _strip_port(address)
+        if host and host not in trusted:
+            return host
+    return _strip_port(chain[0]) if chain else None
+
+
+def _parse_forwarded(value: str) -> list[dict[str, str]]:
+    hops = []
+    for element in value.split(","):
+        pairs: dict[str, str] = {}
+        for pair in element.split(";"):
+            key, sep, raw = pair.partition("=")
+            if sep:
+                pairs[key.strip().lower()] = raw.strip().strip('"')
+        hops.append(pairs)
+    return hops
+
+
+def _split(values: list[str]) -> list[str]:
+    return [item.strip() for value in values for item in value.split(",") if item.strip()]
+
+
+def _last(values: list[str]) -> str | None:
+    items = _split(values)
+    return items[-1] if items else None
+
+
+def _strip_port(address: str) -> str:
+    address = address.strip()
+    if address.startswith("["):
+        return address[1 : address.find("]")] if "]" in address else address
+    if address.count(":") == 1:
+        return address.split(":", 1)[0]
+    return address
+
+
+def _plausible_host(host: str) -> bool:
+    return all(char.isalnum() or char in ".-:[]_" for char in host) and len(host) < 256
+
+
+def public_base(request: Request) -> str:
+    """``scheme://host[:port]`` clients reach this service at."""
+    configured: str | None = request.app.state.settings.public_url
+    return configured or f"{request.url.scheme}://{request.url.netloc}"
+
+
+def public_url(request: Request) -> str:
+    """The URL of this request as its sender saw it (what Twilio and Vonage sign)."""
+    query = request.url.query
+    return public_base(request) + request.url.path + (f"?{query}" if query else "")
+
+
+def public_origin_is_https(request: Request) -> bool:
+    """True when the public URL or (through a trusted proxy) the request says https."""
+    return request.url.scheme == "https" or public_base(request).startswith("https://")
+
+
+def shows_loopback(request: Request) -> bool:
+    """True when URLs built for this request would only work on this machine."""
+    if request.app.state.settings.public_url:
+        return False
+    host = request.url.hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

@@ -1,0 +1,175 @@
+"""A database that cannot be opened ends any command with one line saying why.
+
+Each case is tried with ``serve`` (which would otherwise print a long
+traceback) and with an ordinary command. Nothing here leaves this machine:
+the "wrong host" is a loopback address nobody listens on.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from stoplist.storage.database import Database
+from tests.support import (
+    POSTGRES_ADMIN_URL,
+    REQUIRE_POSTGRES,
+    free_port,
+    postgres_unavailable_reason,
+    run_cli,
+    stoplist_command,
+)
+
+COMMANDS = [("serve", "--port", "1"), ("accounts", "list")]
+NOBODY = 65534
+SETPRIV = shutil.which("setpriv")
+
+
+def _refusal(
+    command: tuple[str, ...], url: str, *extra: str, user: int | None = None
+) -> subprocess.CompletedProcess[str]:
+    args = [*command, "--database", url, *extra]
+    if user is None:
+        return run_cli(*args, check=False)
+    as_user = [SETPRIV, f"--reuid={user}", f"--regid={user}", "--clear-groups"]
+    return subprocess.run(
+        [*as_user, *stoplist_command(*args)], capture_output=True, text=True, timeout=120
+    )
+
+
+def _assert_short(result: subprocess.CompletedProcess[str], *expected: str) -> None:
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode != 0, result.stdout
+    assert 1 <= len(lines) <= 2, result.stderr
+    assert lines[0].startswith("error: cannot open the database "), result.stderr
+    for text in expected:
+        assert text in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.fixture
+def shared_directory() -> Iterator[Path]:
+    """A directory other users can reach (pytest's own are private to root)."""
+    made = Path(tempfile.mkdtemp(prefix="stoplist-db-errors-"))
+    made.chmod(0o755)
+    yield made
+    shutil.rmtree(made, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def postgres() -> str:
+    reason = postgres_unavailable_reason()
+    if reason:
+        if REQUIRE_POSTGRES:
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return POSTGRES_ADMIN_URL
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda command: command[0])
+def test_sqlite_file_in_a_missing_directory(tmp_path, command):
+    missing = tmp_path / "no-such-directory"
+    result = _refusal(command, f"sqlite:///{missing}/stoplist.db")
+    _assert_short(result, f"the directory {missing} does not exist")
+    assert not missing.exists()
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda command: command[0])
+def test_file_that_is_not_a_database(tmp_path, command):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("these are not the tables you are looking for\n" * 100)
+    result = _refusal(command, str(notes))
+    _assert_short(result, f"{notes} is not a SQLite database")
+    assert notes.read_text().startswith("these are not")
+
+
+def _as_another_user() -> int | None:
+    """Root may write read-only files, so the read-only cases run as nobody."""
+    if os.geteuid() != 0:
+        return None
+    if SETPRIV is None:
+        pytest.skip("running as root without setpriv (util-linux) to become another user")
+    return NOBODY
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda command: command[0])
+def test_read_only_file_and_read_only_directory(shared_directory, command):
+    path = shared_directory / "stoplist.db"
+    Database(str(path)).migrate()
+    before = path.read_bytes()
+    user = _as_another_user()
+    if user is not None:
+        os.chown(path, user, -1)
+    path.chmod(0o444)
+    shared_directory.chmod(0o777)
+    _assert_short(_refusal(command, str(path), user=user), f"{path} is read-only")
+
+    path.chmod(0o644)
+    shared_directory.chmod(0o555)
+    if user is not None:
+        os.chown(shared_directory, user, -1)
+    result = _refusal(command, str(path), user=user)
+    _assert_short(result, f"the directory {shared_directory} is read-only")
+    shared_directory.chmod(0o755)
+    assert path.read_bytes() == before
+
+
+def _postgres_url(admin: str, **changes: object) -> str:
+    return make_url(admin).set(**changes).render_as_string(hide_password=False)
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda command: command[0])
+def test_postgresql_wrong_port_host_role_and_database(postgres, command):
+    server = make_url(postgres)
+    port = free_port()
+    wrong_port = _postgres_url(postgres, port=port, password="hunter2")
+    _assert_short(
+        _refusal(command, wrong_port),
+        f"nothing is listening at {server.host} port {port}",
+        "***",
+    )
+    assert "hunter2" not in _refusal(command, wrong_port).stderr
+
+    wrong_host = _postgres_url(postgres, host="127.0.0.2")
+    _assert_short(_refusal(command, wrong_host), "nothing is listening at 127.0.0.2")
+
+    wrong_role = _postgres_url(postgres, username="no_such_role_here")
+    _assert_short(_refusal(command, wrong_role), 'no role "no_such_role_here"')
+
+    wrong_database = _postgres_url(postgres, database="no_such_database_here")
+    _assert_short(_refusal(command, wrong_database), 'no database "no_such_database_here"')
+
+
+def test_debug_log_level_adds_the_traceback(tmp_path):
+    url = f"sqlite:///{tmp_path}/missing/stoplist.db"
+    quiet = run_cli("serve", "--database", url, check=False)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a database\n" * 100)
+    loud = run_cli("serve", "--database", str(notes), "--log-level", "debug", check=False)
+    assert loud.returncode != 0 and quiet.returncode != 0
+    assert "Traceback" in loud.stderr and "Traceback" not in quiet.stderr
+    assert loud.stderr.strip().splitlines()[-1].startswith("error: cannot open the database")
+    env = run_cli(
+        "accounts",
+        "list",
+        "--database",
+        str(notes),
+        check=False,
+        env={"STOPLIST_LOG_LEVEL": "debug"},
+    )
+    assert "Traceback" in env.stderr
+
+
+def test_unsupported_database_url(tmp_path):
+    result = run_cli("accounts", "list", "--database", "mysql://u:hunter2@127.0.0.1/x", check=False)
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("error: --database: not a database stoplist supports")
+    assert "hunter2" not in line
