@@ -6,6 +6,7 @@ with ``STOPLIST_REQUIRE_POSTGRES=1`` (as in CI) they fail instead.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ from stoplist.api.list_cache import CACHE_DIR_ENV as LIST_CACHE_ENV
 from stoplist.domain.accounts import Accounts
 from stoplist.domain.models import Account
 from stoplist.storage.database import Database
+from stoplist.storage.secrets import KEY_FILE_ENV as SECRETS_KEY_ENV
 from tests.support import (
     REQUIRE_POSTGRES,
     Server,
@@ -25,6 +27,15 @@ from tests.support import (
 )
 
 BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def secrets_key_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One secrets key per test run, outside the working tree (PostgreSQL's default
+    is the working directory); servers and commands the tests start inherit it."""
+    path = tmp_path_factory.mktemp("secrets") / "secrets.key"
+    os.environ[SECRETS_KEY_ENV] = str(path)
+    return path
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

@@ -207,10 +207,12 @@ class DashboardAccess:
         """The key sessions are signed with, the same for every server process.
 
         ``STOPLIST_SECRET_KEY`` wins; otherwise one is made on first use and
-        kept in the database that all the processes share.
+        kept, sealed, in the database that all the processes share.
         """
         configured = os.environ.get(SECRET_KEY_ENV)
         if configured:
             return configured
         with self.db.write() as conn:
-            return store.setting_or_insert(conn, SECRET_SETTING, lambda: secrets.token_hex(32))
+            return store.sealed_setting_or_insert(
+                conn, SECRET_SETTING, lambda: secrets.token_hex(32)
+            )

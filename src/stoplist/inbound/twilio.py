@@ -1,6 +1,6 @@
 """Twilio Programmable Messaging: form fields, signed with ``X-Twilio-Signature``.
 
-When the account has a Twilio auth token, every request must carry a valid
+When the account gives its Twilio auth token, every request must carry a valid
 signature, checked with the ``twilio`` package's own validator against the
 URL Twilio called: that is the request's URL, or ``STOPLIST_PUBLIC_URL`` plus
 its path when stoplist sits behind a proxy that changes scheme or host.
@@ -19,7 +19,7 @@ from twilio.request_validator import RequestValidator
 
 from stoplist.domain.events import EventKind
 from stoplist.domain.inbound import InboundMessage, Outcome
-from stoplist.domain.models import Account
+from stoplist.domain.inbound_endpoints import EndpointSettings
 from stoplist.inbound.common import (
     InvalidSignature,
     Provider,
@@ -50,11 +50,10 @@ def parse(params: dict[str, Any]) -> InboundMessage:
     )
 
 
-def verify(request: Request, account: Account, read: Request_) -> None:
-    if not account.twilio_auth_token:
-        return
+def verify(request: Request, settings: EndpointSettings, read: Request_) -> None:
+    assert settings.secret is not None
     signature = request.headers.get("x-twilio-signature", "")
-    validator = RequestValidator(account.twilio_auth_token)
+    validator = RequestValidator(settings.secret)
     if not signature or not validator.validate(signed_url(request), read.body, signature):
         raise InvalidSignature()
 

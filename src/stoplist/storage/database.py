@@ -21,8 +21,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import StaticPool
 
 from stoplist.config import database_url
+from stoplist.storage import secrets
 
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003"
 """The newest migration (``tests/storage/test_migrations.py`` holds it to the scripts)."""
 _BULK_CACHE_KIB = 256 * 1024
 
@@ -125,16 +126,16 @@ class Database:
         self.engine.dispose()
 
     def migrate(self) -> None:
-        """Create or upgrade the schema to the latest migration.
+        """Create or upgrade the schema to the latest migration, and load the secrets key.
 
         A schema already at ``HEAD_REVISION`` is told by one query, without
         loading Alembic: that saves every command a tenth of a second.
         """
-        if self._revision() == HEAD_REVISION:
-            return
-        from stoplist.storage.migrate import upgrade
+        if self._revision() != HEAD_REVISION:
+            from stoplist.storage.migrate import upgrade
 
-        upgrade(self)
+            upgrade(self)
+        secrets.box(self.engine)  # a missing or wrong secrets key stops the process here
 
     def _revision(self) -> str | None:
         try:
