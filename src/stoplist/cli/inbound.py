@@ -177,12 +177,13 @@ def _signing(
         _settings, used = endpoints.require_signatures(provider, secret, method)
     except ValueError as exc:
         fail(str(exc))
-    typer.echo(f"{provider} signatures are now required")
     if secret is None:
         typer.echo(
-            "Sign requests with this secret (shown again by nothing but the dashboard):", err=True
+            f"{provider} signatures are now required; sign with (not shown again):", err=True
         )
         typer.echo(used)
+    else:
+        typer.echo(f"{provider} signatures are now required")
     unsigned = [e.provider for e in endpoints.all() if e.enabled and not e.signed]
     if unsigned:
         typer.echo(

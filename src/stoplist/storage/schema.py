@@ -185,7 +185,7 @@ inbound_endpoints = Table(
     Column("provider", String(32), primary_key=True),
     Column("enabled", Boolean, nullable=False, server_default=true()),
     Column("secret", Text),  # sealed (storage.secrets); set: signatures are required
-    Column("signature_method", String(16)),
+    Column("signature_method", String(32)),
     Column("updated_at", BigInteger, nullable=False),
 )
 

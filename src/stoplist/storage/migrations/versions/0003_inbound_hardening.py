@@ -49,7 +49,7 @@ def upgrade() -> None:
         sa.Column("provider", sa.String(length=32), nullable=False),
         sa.Column("enabled", sa.Boolean(), server_default=sa.true(), nullable=False),
         sa.Column("secret", sa.Text(), nullable=True),
-        sa.Column("signature_method", sa.String(length=16), nullable=True),
+        sa.Column("signature_method", sa.String(length=32), nullable=True),
         sa.Column("updated_at", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(["account_id"], ["accounts.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("account_id", "provider"),
