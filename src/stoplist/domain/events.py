@@ -49,7 +49,7 @@ class NewEvent:
     reason: str | None = None
     details: dict[str, object] = field(default_factory=dict)
     provider_time_raw: str | None = None
-    """The provider's own send time as it came (see ``domain.inbound``)."""
+    """The provider's send time as it came, when it was not believed (see ``domain.inbound``)."""
 
     def recorded(self, event_id: int, account_id: int, *, received_at: int) -> Event:
         """This event as stored under ``event_id``, having reached us at ``received_at``."""

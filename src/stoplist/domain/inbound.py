@@ -65,7 +65,7 @@ class InboundMessage:
     sent_at: int | None = None
     """When the provider says it was sent, if it said and we could read it."""
     sent_at_raw: str | None = None
-    """The provider's time field as sent, whatever it held."""
+    """The provider's time field as sent, whatever it held (kept when not believed)."""
     forced: EventKind | None = None
     """The provider already decided (SMS Partner ``type: stop``, Twilio ``OptOutType``)."""
     part: Part | None = None
@@ -223,8 +223,6 @@ class Inbound:
             details["providerDecision"] = message.forced.value
         if message.part is not None:
             details["parts"] = message.part.total
-        if message.sent_at_raw is not None and message.sent_at is None:
-            details["providerTimeIgnored"] = True
         return NewEvent(
             phone_number=number,
             kind=classification.kind,
@@ -234,7 +232,7 @@ class Inbound:
             provider_message_id=message.message_id,
             text=message.text,
             details=details,
-            provider_time_raw=message.sent_at_raw,
+            provider_time_raw=message.sent_at_raw if message.sent_at is None else None,
         )
 
 

@@ -90,7 +90,7 @@ events = Table(
     Column("actor", FreeString(200)),
     Column("reason", FreeText),
     Column("details", FreeText),
-    # The provider's own send time as it came, when there was one (see domain.inbound).
+    # The provider's send time as it came, when it was not believed (see domain.inbound).
     Column("provider_time_raw", FreeString(200)),
     UniqueConstraint(
         "account_id",

@@ -165,6 +165,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "signature_method": "Signature method",
         "signing_generate": "Require Standard Webhooks signatures with a new secret",
         "signing_clear": "Accept unsigned requests again",
+        "provider_time": "provider's time, not trusted: {value}",
         "secret_kept": "kept (type a new one to replace it)",
         "new_signing_secret": "Sign the generic endpoint's requests with this secret; "
         "it is not shown again:",
@@ -371,6 +372,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "signature_method": "Méthode de signature",
         "signing_generate": "Exiger des signatures Standard Webhooks avec un nouveau secret",
         "signing_clear": "Accepter de nouveau les requêtes non signées",
+        "provider_time": "heure de l'opérateur, non retenue : {value}",
         "secret_kept": "conservé (saisissez-en un nouveau pour le remplacer)",
         "new_signing_secret": "Signez les requêtes de l'URL generic avec ce secret ; "
         "il ne sera plus affiché :",
