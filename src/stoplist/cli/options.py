@@ -14,6 +14,7 @@ from stoplist.domain.accounts import Accounts
 from stoplist.domain.errors import AccountNotFound
 from stoplist.domain.models import Account
 from stoplist.storage.database import Database
+from stoplist.storage.secrets import SecretsKeyError
 
 DatabaseOption = Annotated[
     str | None,
@@ -34,7 +35,10 @@ errors = Console(stderr=True)
 def open_database(url: str | None) -> Database:
     """Open the database, creating or migrating its schema on first use."""
     db = Database(url, pool_size=2)
-    db.migrate()
+    try:
+        db.migrate()
+    except SecretsKeyError as exc:
+        fail(str(exc))
     return db
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import threading
+import weakref
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -71,6 +72,8 @@ class SecretBox:
 
 
 _boxes: dict[str, SecretBox] = {}
+_by_engine: weakref.WeakKeyDictionary[Engine, SecretBox] = weakref.WeakKeyDictionary()
+"""Every API request opens its account's token: the look-up must cost next to nothing."""
 _lock = threading.Lock()
 
 
@@ -94,21 +97,22 @@ def box(bind: Connection | Engine) -> SecretBox:
     second connection would wait for its lock.
     """
     engine = bind.engine
-    path = key_path(engine)
-    cache_key = f"{engine.url!r}|{path}"
-    found = _boxes.get(cache_key)
+    found = _by_engine.get(engine)
     if found is not None:
         return found
+    path = key_path(engine)
+    cache_key = f"{engine.url!r}|{path}"
     with _lock:
         found = _boxes.get(cache_key)
         if found is not None:
+            _by_engine[engine] = found
             return found
         if isinstance(bind, Connection):
             made = _checked_box(bind, path)
         else:
             with engine.begin() as conn:
                 made = _checked_box(conn, path)
-        _boxes[cache_key] = made
+        _boxes[cache_key] = _by_engine[engine] = made
         return made
 
 
