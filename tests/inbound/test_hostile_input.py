@@ -164,6 +164,7 @@ def test_text_postgresql_cannot_store_as_sent_is_stored_all_the_same(http, accou
         ("generic", b'{"from": "+33612345678", "text": "STOP \xff\xfe"}', "application/json"),
         ("generic", b'{"from": "+33612345678", "text": "STOP", "to": "\xc3"}', "application/json"),
         ("twilio", b"From=%2B33612345678&Body=STOP%00%FF&MessageSid=SMx%00", None),
+        ("twilio", b"From=%2B33612345678&Body=STOP\xff&MessageSid=SM\xc3", None),
         ("vonage", b"msisdn=33612345678&to=3370&text=Stop%ED%A0%80", None),
         (
             "smspartner",
@@ -176,6 +177,7 @@ def test_text_postgresql_cannot_store_as_sent_is_stored_all_the_same(http, accou
         "invalid-utf8-json",
         "cut-character",
         "twilio-form",
+        "twilio-raw-bytes",
         "vonage",
         "smspartner",
     ],

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -69,16 +70,18 @@ async def read(request: Request, limit: int) -> Request_:
 
 
 def _repaired(body: bytes) -> dict[str, Any]:
-    """A JSON object whose text is not valid UTF-8 or JSON's strictest reading, read anyway.
+    """A JSON object or form whose text is not valid UTF-8 (or strict JSON), read anyway.
 
     A phone's text can carry bytes no encoder meant (a bad GSM-7 conversion,
     a cut multibyte character, an escaped lone surrogate, a number too large
     for 64 bits): the message is still a person's reply and may be a STOP.
     Undecodable bytes and lone surrogates become U+FFFD; anything that is
-    still not a JSON object stays a malformed body.
+    still neither a JSON object nor a form stays a malformed body.
     """
     text = body.decode("utf-8", "replace").strip().removeprefix("\ufeff")
     try:
+        if text[:1] not in ("{", "["):
+            return dict(parse_qsl(text, keep_blank_values=True, strict_parsing=True))
         value = json.loads(text, parse_constant=_refuse_constant)
     except (ValueError, RecursionError):
         raise MalformedBody() from None
