@@ -138,7 +138,13 @@ def _checked_box(conn: Connection, path: Path | None) -> SecretBox:
             f"with a key: restore that file (or point {KEY_FILE_ENV} at it)"
         )
     else:
-        key = _create_key(path)
+        try:
+            key = _create_key(path)
+        except OSError as exc:
+            raise SecretsKeyError(
+                f"cannot create the secrets key file {path} ({exc.strerror or exc}): "
+                f"make its directory writable, or point {KEY_FILE_ENV} elsewhere"
+            ) from None
     made = SecretBox(key)
     if check is None:
         try:
