@@ -6,6 +6,7 @@ with ``STOPLIST_REQUIRE_POSTGRES=1`` (as in CI) they fail instead.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,9 @@ import pytest
 from stoplist.domain.accounts import Accounts
 from stoplist.domain.models import Account
 from stoplist.settings import env_name
+from stoplist.storage import secrets
 from stoplist.storage.database import Database
+from stoplist.storage.secrets import KEY_FILE_ENV as SECRETS_KEY_ENV
 from tests.support import (
     REQUIRE_POSTGRES,
     Server,
@@ -26,6 +29,16 @@ from tests.support import (
 
 BACKENDS = ["sqlite", "postgresql"]
 LIST_CACHE_ENV = env_name("list_cache_dir")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def secrets_key_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One secrets key per test run, outside the working tree (PostgreSQL's default
+    is the working directory); servers and commands the tests start inherit it."""
+    path = tmp_path_factory.mktemp("secrets") / "secrets.key"
+    os.environ[SECRETS_KEY_ENV] = str(path)
+    secrets.use_key_file(path)
+    return path
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

@@ -8,6 +8,7 @@ from typer.testing import CliRunner
 
 from stoplist.cli import app
 from stoplist.domain.accounts import Accounts
+from stoplist.domain.inbound_endpoints import InboundEndpoints
 
 
 class Result:
@@ -61,9 +62,10 @@ def test_urls_default_to_the_public_url_setting(account, database_url, monkeypat
 def test_twilio_token_and_opt_in_switch(account, database_url, db):
     name = account.account.name
     run_cli("inbound", "twilio-token", name, "secret-auth-token", "--database", database_url)
-    assert Accounts(db).get(name).twilio_auth_token == "secret-auth-token"
+    twilio = InboundEndpoints(db, account.account)
+    assert twilio.get("twilio").secret == "secret-auth-token"
     run_cli("inbound", "twilio-token", name, "--clear", "--database", database_url)
-    assert Accounts(db).get(name).twilio_auth_token is None
+    assert twilio.get("twilio").secret is None
     neither = run_cli("inbound", "twilio-token", name, "--database", database_url, check=False)
     assert neither.returncode != 0
 

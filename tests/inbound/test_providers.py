@@ -9,6 +9,7 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from stoplist.domain.accounts import Accounts
+from stoplist.domain.inbound_endpoints import InboundEndpoints
 
 
 def inbound(account, provider: str) -> str:
@@ -138,7 +139,7 @@ def test_twilio_unsigned_when_no_token_is_set(http, account):
 
 def test_twilio_signature_is_checked_when_a_token_is_set(http, account, db, server):
     token = "twilio-auth-" + unique_id()
-    Accounts(db).update_settings(account.account, twilio_auth_token=token)
+    InboundEndpoints(db, account.account).require_signatures("twilio", token)
     path = inbound(account, "twilio")
     url = server.base_url + path
     form = twilio_form("Stop", sid="SMsigned")

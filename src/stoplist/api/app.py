@@ -113,7 +113,7 @@ def create_app(database: Database | None = None, settings: Settings | None = Non
     settings come from the environment and the database from them.
     """
     settings = settings or load_settings()
-    db = database or Database(settings.database_url)
+    db = database or Database(settings.database_url, secrets_key_file=settings.secrets_key_file)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

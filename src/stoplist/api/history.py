@@ -43,4 +43,5 @@ def _event(event: Event, formatter: LocalTimeFormatter) -> dict[str, object]:
         "receivedAt": formatter(event.received_at),
         "actor": event.actor,
         "reason": event.reason,
+        "providerTime": event.provider_time_raw,
     }

@@ -278,6 +278,12 @@ def spec() -> dict[str, Any]:
                         "receivedAt": {"type": "string", "example": "2015-07-20 10:19:47"},
                         "actor": {"type": ["string", "null"]},
                         "reason": {"type": ["string", "null"]},
+                        "providerTime": {
+                            "type": ["string", "null"],
+                            "description": "The provider's send time as it came, when it was "
+                            "not believed (unreadable, over 48 h old or over 5 min ahead); "
+                            "the event is then dated by its arrival.",
+                        },
                     },
                 },
                 "StopList": {

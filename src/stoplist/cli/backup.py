@@ -86,7 +86,7 @@ def backup_command(
 
 def _print_keep_also(db: Database) -> None:
     key = secrets_key_file(db)
-    if key.exists():
+    if key is not None and key.exists():
         typer.echo(
             tr(
                 f"also keep, apart from the backup: the secrets key file {key}",

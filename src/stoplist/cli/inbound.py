@@ -21,6 +21,12 @@ from stoplist.cli.options import (
 from stoplist.domain.accounts import Accounts
 from stoplist.domain.events import EventKind
 from stoplist.domain.inbound import AccountKeywords
+from stoplist.domain.inbound_endpoints import (
+    PROVIDER_NAMES,
+    SIGNATURE_METHODS,
+    EndpointSettings,
+    InboundEndpoints,
+)
 from stoplist.domain.keywords import KeywordSet, parse_action
 from stoplist.inbound.routes import PROVIDERS
 from stoplist.settings import Settings
@@ -31,6 +37,7 @@ keywords_app = typer.Typer(
 )
 
 AccountArgument = Annotated[str, typer.Argument(help="Account name or id.")]
+ProviderArgument = Annotated[str, typer.Argument(help=", ".join(PROVIDER_NAMES) + ".")]
 
 
 @inbound_app.command("urls")
@@ -77,6 +84,84 @@ def rotate_token(account: AccountArgument, database: DatabaseOption = None) -> N
     typer.echo(rotated.inbound_token)
 
 
+@inbound_app.command("status")
+def status(
+    account: AccountArgument, database: DatabaseOption = None, json: JsonOption = False
+) -> None:
+    """Which provider endpoints answer, and which require signed requests."""
+    db = open_database(database)
+    endpoints = InboundEndpoints(db, find_account(db, account)).all()
+    if json:
+        print_json([_describe(endpoint) for endpoint in endpoints])
+        return
+    table = Table("provider", "endpoint", "signatures")
+    for endpoint in endpoints:
+        described = _describe(endpoint)
+        table.add_row(
+            endpoint.provider,
+            "on" if endpoint.enabled else "off",
+            described["signature"] or "not required",
+        )
+    console.print(table)
+
+
+def _describe(endpoint: EndpointSettings) -> dict[str, object]:
+    return {
+        "provider": endpoint.provider,
+        "enabled": endpoint.enabled,
+        "signature": endpoint.signature_method if endpoint.signed else None,
+    }
+
+
+@inbound_app.command("enable")
+def enable(
+    account: AccountArgument, provider: ProviderArgument, database: DatabaseOption = None
+) -> None:
+    """Let a provider's URL receive messages again."""
+    _switch(account, provider, True, database)
+
+
+@inbound_app.command("disable")
+def disable(
+    account: AccountArgument, provider: ProviderArgument, database: DatabaseOption = None
+) -> None:
+    """Switch a provider's URL off: it then answers 404, like a wrong token."""
+    _switch(account, provider, False, database)
+
+
+def _switch(account: str, provider: str, enabled: bool, database: str | None) -> None:
+    db = open_database(database)
+    try:
+        InboundEndpoints(db, find_account(db, account)).set_enabled(provider, enabled)
+    except ValueError as exc:
+        fail(str(exc))
+    typer.echo(f"{provider}: {'on' if enabled else 'off (its URL answers 404)'}")
+
+
+@inbound_app.command("signing")
+def signing(
+    account: AccountArgument,
+    provider: Annotated[str, typer.Argument(help=", ".join(SIGNATURE_METHODS) + ".")],
+    secret: Annotated[
+        str | None,
+        typer.Argument(
+            help="Twilio: the auth token. Vonage: the signature secret. "
+            "Generic: a whsec_ secret (made and printed when left out)."
+        ),
+    ] = None,
+    method: Annotated[
+        str | None,
+        typer.Option(
+            help="Vonage: " + ", ".join(SIGNATURE_METHODS["vonage"]) + " (as set at Vonage)."
+        ),
+    ] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="Accept unsigned requests again.")] = False,
+    database: DatabaseOption = None,
+) -> None:
+    """Require a provider's requests to be signed (a bad or missing signature gets 403)."""
+    _signing(account, provider, secret, method, clear, database)
+
+
 @inbound_app.command("twilio-token")
 def twilio_token(
     account: AccountArgument,
@@ -85,14 +170,45 @@ def twilio_token(
     database: DatabaseOption = None,
 ) -> None:
     """Set the Twilio auth token that X-Twilio-Signature is checked with (or --clear it)."""
-    if (token is None) == (not clear):
+    if token is None and not clear:
         fail("give either a TOKEN or --clear")
+    _signing(account, "twilio", token, None, clear, database)
+
+
+def _signing(
+    account: str,
+    provider: str,
+    secret: str | None,
+    method: str | None,
+    clear: bool,
+    database: str | None,
+) -> None:
+    if clear and (secret is not None or method is not None):
+        fail("--clear takes no secret or method")
     db = open_database(database)
-    value = None if clear else (token or "").strip()
-    if value == "":
-        fail("the token must not be empty")
-    Accounts(db).update_settings(find_account(db, account), twilio_auth_token=value)
-    typer.echo("Twilio signatures are now " + ("not checked" if clear else "required"))
+    endpoints = InboundEndpoints(db, find_account(db, account))
+    try:
+        if clear:
+            endpoints.stop_requiring_signatures(provider)
+            typer.echo(f"{provider} signatures are now not checked")
+            return
+        _settings, used = endpoints.require_signatures(provider, secret, method)
+    except ValueError as exc:
+        fail(str(exc))
+    if secret is None:
+        typer.echo(
+            f"{provider} signatures are now required; sign with (not shown again):", err=True
+        )
+        typer.echo(used)
+    else:
+        typer.echo(f"{provider} signatures are now required")
+    unsigned = [e.provider for e in endpoints.all() if e.enabled and not e.signed]
+    if unsigned:
+        typer.echo(
+            f"Still accepting unsigned requests: {', '.join(unsigned)} "
+            f"(switch them off with 'stoplist inbound disable {account} PROVIDER').",
+            err=True,
+        )
 
 
 @inbound_app.command("opt-in")

@@ -18,6 +18,7 @@ from stoplist.settings import InvalidSettings, Settings, load_settings
 from stoplist.storage import diagnose
 from stoplist.storage.database import Database
 from stoplist.storage.migrate import SchemaTooNew
+from stoplist.storage.secrets import SecretsKeyError
 
 INVALID_SETTINGS_EXIT = 2
 
@@ -62,7 +63,7 @@ def open_configured(settings: Settings) -> Database:
     if problem:
         fail(f"cannot open the database {diagnose.where(url)}: {problem}")
     try:
-        db = Database(url, pool_size=2)
+        db = Database(url, pool_size=2, secrets_key_file=settings.secrets_key_file)
     except Exception as exc:
         _cannot_open(settings, exc)
     try:
@@ -70,6 +71,9 @@ def open_configured(settings: Settings) -> Database:
     except SchemaTooNew as exc:
         db.dispose()
         fail(f"{exc}; restore the backup taken before the upgrade, or upgrade stoplist again")
+    except SecretsKeyError as exc:
+        db.dispose()
+        fail(str(exc))
     except Exception as exc:
         db.dispose()
         _cannot_open(settings, exc)

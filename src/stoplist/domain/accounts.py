@@ -137,14 +137,15 @@ class Accounts:
             return store.find_by_id(conn, account.id)  # type: ignore[return-value]
 
     def find_by_inbound_token(self, token: str) -> Account | None:
+        """The account whose inbound URLs carry ``token`` (looked up by its digest)."""
         with self.db.read() as conn:
-            account = store.find_by_inbound_token(conn, token)
+            account = store.find_by_inbound_token_digest(conn, store.token_digest(token))
         if account is None or not hmac.compare_digest(account.inbound_token, token):
             return None
         return account
 
     def update_settings(self, account: Account, **changes: object) -> Account:
-        """Change an account's settings (region, time zone, Twilio token, ...)."""
+        """Change an account's settings (region, time zone, opt-in keywords, ...)."""
         region = str(changes.get("default_region", account.default_region)).upper()
         timezone = str(changes.get("timezone", account.timezone))
         _check_settings(region, timezone)

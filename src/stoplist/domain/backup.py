@@ -9,19 +9,15 @@ and never used against a database they were not made from.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from stoplist.storage import secrets
 from stoplist.storage.backup import SqliteCopy, copy_sqlite
 from stoplist.storage.database import Database
-
-SECRETS_KEY_FILE_ENV = "STOPLIST_SECRETS_KEY_FILE"
-_SQLITE_KEY_SUFFIX = "-secrets.key"
-_POSTGRES_KEY_FILE = "stoplist-secrets.key"
 
 
 class NotSqlite(Exception):
@@ -61,14 +57,9 @@ def backup(db: Database, destination: Path, *, overwrite: bool = False) -> Backu
     return Backup(copy_sqlite(source, destination, overwrite=overwrite), made_at)
 
 
-def secrets_key_file(db: Database) -> Path:
+def secrets_key_file(db: Database) -> Path | None:
     """Where the key that seals the database's secrets is kept (it may not exist yet)."""
-    configured = os.environ.get(SECRETS_KEY_FILE_ENV, "").strip()
-    if configured:
-        return Path(configured).expanduser().resolve()
-    if db.is_sqlite:
-        return Path(f"{db.engine.url.database}{_SQLITE_KEY_SUFFIX}")
-    return Path(_POSTGRES_KEY_FILE).resolve()
+    return secrets.key_path(db.engine)
 
 
 def list_cache_directory(db: Database) -> Path | None:

@@ -206,9 +206,12 @@ class DashboardAccess:
         """The key sessions are signed with, the same for every server process.
 
         A ``configured`` key (``STOPLIST_SECRET_KEY``) wins; otherwise one is
-        made on first use and kept in the database that all the processes share.
+        made on first use and kept, sealed, in the database that all the
+        processes share.
         """
         if configured:
             return configured
         with self.db.write() as conn:
-            return store.setting_or_insert(conn, SECRET_SETTING, lambda: secrets.token_hex(32))
+            return store.sealed_setting_or_insert(
+                conn, SECRET_SETTING, lambda: secrets.token_hex(32)
+            )

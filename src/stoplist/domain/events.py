@@ -48,6 +48,8 @@ class NewEvent:
     actor: str | None = None
     reason: str | None = None
     details: dict[str, object] = field(default_factory=dict)
+    provider_time_raw: str | None = None
+    """The provider's send time as it came, when it was not believed (see ``domain.inbound``)."""
 
     def recorded(self, event_id: int, account_id: int, *, received_at: int) -> Event:
         """This event as stored under ``event_id``, having reached us at ``received_at``."""
@@ -65,6 +67,7 @@ class NewEvent:
             actor=self.actor,
             reason=self.reason,
             details=self.details,
+            provider_time_raw=self.provider_time_raw,
         )
 
 
@@ -83,6 +86,7 @@ class Event:
     actor: str | None
     reason: str | None
     details: dict[str, object]
+    provider_time_raw: str | None = None
 
 
 def effective_event_time(claimed: int | None, received_at: int) -> int:

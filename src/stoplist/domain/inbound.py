@@ -10,7 +10,7 @@ reads them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import orjson
@@ -38,6 +38,10 @@ PART_RETENTION = 3 * 86_400 * clock.MICROS
 """Parts are kept this long, so that a part delivered again is still recognised."""
 INCOMPLETE_WAIT = 15 * 60 * clock.MICROS
 """How long after its last part a long message missing parts is recorded as it is."""
+MAX_LATENESS = 48 * 3600 * clock.MICROS
+"""Providers deliver up to 48 hours late; an older send time is not believed."""
+MAX_CLOCK_AHEAD = 5 * 60 * clock.MICROS
+"""A provider clock may run a little ahead; further ahead, its time is not believed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +63,9 @@ class InboundMessage:
     recipient: str | None = None
     message_id: str | None = None
     sent_at: int | None = None
+    """When the provider says it was sent, if it said and we could read it."""
+    sent_at_raw: str | None = None
+    """The provider's time field as sent, whatever it held (kept when not believed)."""
     forced: EventKind | None = None
     """The provider already decided (SMS Partner ``type: stop``, Twilio ``OptOutType``)."""
     part: Part | None = None
@@ -136,6 +143,7 @@ class Inbound:
         """
         number = self.stop_list.normalize(message.sender)
         keywords = AccountKeywords(self.db, self.account).keyword_set()
+        message = replace(message, sent_at=trusted_send_time(message.sent_at, clock.now_us()))
         with self.db.write() as conn:
             self.db.lock_list(conn, self.account.id)
             if message.part is not None and message.part.total > 1:
@@ -224,7 +232,21 @@ class Inbound:
             provider_message_id=message.message_id,
             text=message.text,
             details=details,
+            provider_time_raw=message.sent_at_raw if message.sent_at is None else None,
         )
+
+
+def trusted_send_time(sent_at: int | None, now: int) -> int | None:
+    """``sent_at`` if it is a believable send time for a message arriving ``now``.
+
+    A time more than ``MAX_LATENESS`` old or ``MAX_CLOCK_AHEAD`` ahead is a
+    provider's bug or a forgery: trusting it would let an old message
+    outrank newer ones (or never be outranked) and could not even be shown.
+    The message is then recorded at its arrival; the raw value is kept.
+    """
+    if sent_at is None or not now - MAX_LATENESS <= sent_at <= now + MAX_CLOCK_AHEAD:
+        return None
+    return sent_at
 
 
 def _assemble(
@@ -264,6 +286,7 @@ def _assemble(
     first = payloads[0]
     sent = [p["sentAt"] for p in payloads if p.get("sentAt") is not None]
     forced = next((p["forced"] for p in payloads if p.get("forced")), None)
+    raw = next((p["sentAtRaw"] for p in payloads if p.get("sentAtRaw") is not None), None)
     return InboundMessage(
         provider=message.provider,
         sender=message.sender,
@@ -271,6 +294,7 @@ def _assemble(
         recipient=message.recipient,
         message_id=first.get("messageId") or f"concat:{number}:{part.ref}",
         sent_at=min(sent) if sent else None,
+        sent_at_raw=raw,
         forced=EventKind(forced) if forced else None,
         part=part,
     )
@@ -280,6 +304,7 @@ def _part_payload(message: InboundMessage) -> dict[str, object]:
     return {
         "messageId": message.message_id,
         "sentAt": message.sent_at,
+        "sentAtRaw": message.sent_at_raw,
         "forced": message.forced.value if message.forced else None,
     }
 

@@ -15,8 +15,8 @@ class Account:
     default_region: str
     timezone: str
     inbound_token: str
+    """The secret in the account's inbound URLs (stored sealed, found by its digest)."""
     opt_in_keywords_enabled: bool
-    twilio_auth_token: str | None
     created_at: int
 
     @property

@@ -242,7 +242,7 @@ class StopList:
         before = stop_store.find_by_number(conn, account_id, new.phone_number)
         if new.provider and new.provider_message_id:
             seen = event_store.find_by_provider_message(
-                conn, account_id, new.provider, new.provider_message_id
+                conn, account_id, new.provider, new.provider_message_id, new.phone_number
             )
             if seen is not None:
                 return Recorded(seen.id, True, before, before)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -13,13 +16,14 @@ from starlette.responses import Response
 from stoplist.api import render
 from stoplist.api.call import parse_body, read_body
 from stoplist.domain import clock
-from stoplist.domain.errors import InvalidParameter, StoplistError
+from stoplist.domain.errors import InvalidParameter, MalformedBody, StoplistError
 from stoplist.domain.inbound import InboundMessage, Outcome, Part
-from stoplist.domain.models import Account
+from stoplist.domain.inbound_endpoints import EndpointSettings
 
 MAX_INBOUND_BODY = 64 * 1024
 """An SMS is at most a few kilobytes even with every provider field around it."""
 MAX_TEXT = 10_000
+MAX_RAW_TIME = 100
 
 
 class InvalidSignature(StoplistError):
@@ -37,6 +41,7 @@ class Request_:
 
     query: dict[str, Any]
     body: dict[str, Any]
+    raw_body: bytes = b""
 
     @property
     def params(self) -> dict[str, Any]:
@@ -51,12 +56,52 @@ class Provider:
     parse: Callable[[dict[str, Any]], InboundMessage]
     answer: Callable[[Outcome], Response]
     methods: tuple[str, ...] = ("POST",)
-    verify: Callable[[Request, Account, Request_], None] | None = None
+    verify: Callable[[Request, EndpointSettings, Request_], None] | None = None
+    """Raises ``InvalidSignature`` unless signed with ``settings.secret`` (only called when set)."""
 
 
 async def read(request: Request, limit: int) -> Request_:
     body = await read_body(request, min(limit, MAX_INBOUND_BODY))
-    return Request_(dict(request.query_params.items()), await parse_body(request, body))
+    try:
+        params = await parse_body(request, body)
+    except MalformedBody:
+        params = _repaired(body)
+    return Request_(dict(request.query_params.items()), params, body)
+
+
+def _repaired(body: bytes) -> dict[str, Any]:
+    """A JSON object or form whose text is not valid UTF-8 (or strict JSON), read anyway.
+
+    A phone's text can carry bytes no encoder meant (a bad GSM-7 conversion,
+    a cut multibyte character, an escaped lone surrogate, a number too large
+    for 64 bits): the message is still a person's reply and may be a STOP.
+    Undecodable bytes and lone surrogates become U+FFFD; anything that is
+    still neither a JSON object nor a form stays a malformed body.
+    """
+    text = body.decode("utf-8", "replace").strip().removeprefix("\ufeff")
+    try:
+        if text[:1] not in ("{", "["):
+            return dict(parse_qsl(text, keep_blank_values=True, strict_parsing=True))
+        value = json.loads(text, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError):
+        raise MalformedBody() from None
+    if not isinstance(value, dict):
+        raise MalformedBody()
+    return _without_surrogates(value)
+
+
+def _refuse_constant(name: str) -> object:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _without_surrogates(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, dict):
+        return {_without_surrogates(k): _without_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_surrogates(item) for item in value]
+    return value
 
 
 def text_field(params: dict[str, Any], *names: str, required: bool = True) -> str | None:
@@ -85,24 +130,46 @@ def provider_time(value: object) -> int | None:
     """A provider's send time: ISO 8601 or ``YYYY-MM-DD HH:MM:SS`` (UTC), or epoch seconds.
 
     A time we cannot read is dropped rather than refusing the message: the
-    arrival time then stands in, and the STOP is not lost.
+    arrival time then stands in, and the STOP is not lost. Whether a time we
+    can read is believable is the domain's decision (``domain.inbound``).
     """
     if value is None or isinstance(value, bool) or value == "":
         return None
-    if isinstance(value, int | float) or (isinstance(value, str) and value.isdigit()):
-        seconds = float(value)
-        if seconds > 1e11:  # milliseconds
-            seconds /= 1000
-        return int(seconds * clock.MICROS)
+    if isinstance(value, str) and value.isascii() and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, int | float):
+        return _epoch_us(value)
     if not isinstance(value, str):
         return None
     try:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return clock.to_us(moment)
+    except (ValueError, OverflowError):
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return clock.to_us(moment)
+
+
+_MAX_EPOCH_SECONDS = 1e13
+"""Far beyond any real time; also keeps microseconds within 64 bits."""
+
+
+def _epoch_us(value: float) -> int | None:
+    seconds = float(value) if abs(value) < 1e300 else math.inf
+    if not math.isfinite(seconds):
+        return None
+    if seconds > 1e11:  # milliseconds
+        seconds /= 1000
+    if abs(seconds) > _MAX_EPOCH_SECONDS:
+        return None
+    return int(seconds * clock.MICROS)
+
+
+def raw_time(value: object) -> str | None:
+    """The provider's time field as it came, for the record (None when absent)."""
+    if value is None or value == "":
+        return None
+    return str(value)[:MAX_RAW_TIME]
 
 
 def concat_part(params: dict[str, Any]) -> Part | None:

@@ -1,10 +1,11 @@
 """Routes of the inbound webhooks: ``/inbound/<token>/<provider>``.
 
 The handler is the same for every provider: find the account by its token
-(an unknown token and an unknown provider both answer a plain 404), read the
-request within the body limit, let the provider check its signature and
-parse, then hand the message to the domain. The answer goes out only after
-the event is committed.
+(an unknown token, an unknown provider and an endpoint the account switched
+off all answer a plain 404), read the request within the body limit, check
+its signature when the account requires one for this provider (403
+otherwise, and nothing is recorded), parse, then hand the message to the
+domain. The answer goes out only after the event is committed.
 """
 
 from __future__ import annotations
@@ -17,13 +18,16 @@ from starlette.routing import BaseRoute, Route
 from stoplist.domain.accounts import Accounts
 from stoplist.domain.errors import MethodNotAllowed, NotFound
 from stoplist.domain.inbound import Inbound
+from stoplist.domain.inbound_endpoints import PROVIDER_NAMES, EndpointSettings, InboundEndpoints
+from stoplist.domain.models import Account
 from stoplist.inbound import generic, smspartner, twilio, vonage
-from stoplist.inbound.common import Provider, read
+from stoplist.inbound.common import InvalidSignature, Provider, read
 
 PROVIDERS: dict[str, Provider] = {
     provider.name: provider
     for provider in (smspartner.PROVIDER, twilio.PROVIDER, vonage.PROVIDER, generic.PROVIDER)
 }
+assert tuple(PROVIDERS) == PROVIDER_NAMES
 
 
 async def receive(request: Request) -> Response:
@@ -32,17 +36,29 @@ async def receive(request: Request) -> Response:
         raise NotFound()
     if request.method not in provider.methods:
         raise MethodNotAllowed()
-    accounts: Accounts = request.app.state.accounts
-    account = await run_in_threadpool(accounts.find_by_inbound_token, request.path_params["token"])
-    if account is None:
+    found = await run_in_threadpool(_endpoint, request, provider.name)
+    if found is None:
         raise NotFound()
+    account, settings = found
     read_request = await read(request, request.app.state.max_body_bytes)
-    if provider.verify is not None:
-        provider.verify(request, account, read_request)
+    if settings.signed:
+        if provider.verify is None:
+            raise InvalidSignature()
+        provider.verify(request, settings, read_request)
     message = provider.parse(read_request.params)
     inbound = Inbound(request.app.state.db, account)
     outcome = await run_in_threadpool(inbound.receive, message)
     return provider.answer(outcome)
+
+
+def _endpoint(request: Request, provider: str) -> tuple[Account, EndpointSettings] | None:
+    """The account behind the URL's token and its settings for ``provider``, if switched on."""
+    accounts: Accounts = request.app.state.accounts
+    account = accounts.find_by_inbound_token(request.path_params["token"])
+    if account is None:
+        return None
+    settings = InboundEndpoints(request.app.state.db, account).get(provider)
+    return (account, settings) if settings.enabled else None
 
 
 def routes() -> list[BaseRoute]:

@@ -19,6 +19,7 @@ from stoplist.inbound.common import (
     json_answer,
     message_text,
     provider_time,
+    raw_time,
     text_field,
 )
 
@@ -39,6 +40,7 @@ def _short_number(params: dict[str, Any]) -> InboundMessage:
         text=message_text(params, "text", "message"),
         message_id=text_field(params, "message_id", "messageId", required=False),
         sent_at=provider_time(params.get("date") or params.get("timestamp")),
+        sent_at_raw=raw_time(params.get("date") or params.get("timestamp")),
         forced=EventKind.OPT_OUT if kind == "stop" else None,
     )
 
@@ -51,6 +53,7 @@ def _long_number(params: dict[str, Any]) -> InboundMessage:
         text=message_text(params, "text"),
         message_id=text_field(params, "messageId", "message_id", required=False),
         sent_at=provider_time(params.get("message-timestamp")),
+        sent_at_raw=raw_time(params.get("message-timestamp")),
         part=concat_part(params),
     )
 

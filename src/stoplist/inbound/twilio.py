@@ -1,6 +1,6 @@
 """Twilio Programmable Messaging: form fields, signed with ``X-Twilio-Signature``.
 
-When the account has a Twilio auth token, every request must carry a valid
+When the account gives its Twilio auth token, every request must carry a valid
 signature, checked with the ``twilio`` package's own validator against the
 URL Twilio called: the public URL of the request (``STOPLIST_PUBLIC_URL`` or
 what a trusted proxy says, plus its path; see ``stoplist.api.proxy``).
@@ -19,7 +19,7 @@ from twilio.request_validator import RequestValidator
 from stoplist.api.proxy import public_url
 from stoplist.domain.events import EventKind
 from stoplist.domain.inbound import InboundMessage, Outcome
-from stoplist.domain.models import Account
+from stoplist.domain.inbound_endpoints import EndpointSettings
 from stoplist.inbound.common import (
     InvalidSignature,
     Provider,
@@ -49,11 +49,10 @@ def parse(params: dict[str, Any]) -> InboundMessage:
     )
 
 
-def verify(request: Request, account: Account, read: Request_) -> None:
-    if not account.twilio_auth_token:
-        return
+def verify(request: Request, settings: EndpointSettings, read: Request_) -> None:
+    assert settings.secret is not None
     signature = request.headers.get("x-twilio-signature", "")
-    validator = RequestValidator(account.twilio_auth_token)
+    validator = RequestValidator(settings.secret)
     if not signature or not validator.validate(public_url(request), read.body, signature):
         raise InvalidSignature()
 

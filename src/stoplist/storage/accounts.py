@@ -1,12 +1,18 @@
-"""SQL for accounts and API keys."""
+"""SQL for accounts and API keys.
+
+The inbound token is stored sealed (``storage.secrets``), because the
+dashboard shows the inbound URLs again, and found by its SHA-256.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, Engine, Row, insert, select, update
 
 from stoplist.domain.models import Account, ApiKey
+from stoplist.storage import secrets
 from stoplist.storage.database import Database
 from stoplist.storage.schema import accounts, api_keys
 
@@ -17,22 +23,34 @@ _ACCOUNT_COLUMNS = [
     accounts.c.timezone,
     accounts.c.inbound_token,
     accounts.c.opt_in_keywords_enabled,
-    accounts.c.twilio_auth_token,
     accounts.c.created_at,
 ]
 
 
-def _account(row: Row[Any]) -> Account:
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _account(bind: Connection | Engine, row: Row[Any] | tuple[Any, ...]) -> Account:
+    account_id, name, region, timezone, sealed_token, opt_in, created_at = row[:7]
     return Account(
-        id=row.id,
-        name=row.name,
-        default_region=row.default_region,
-        timezone=row.timezone,
-        inbound_token=row.inbound_token,
-        opt_in_keywords_enabled=bool(row.opt_in_keywords_enabled),
-        twilio_auth_token=row.twilio_auth_token,
-        created_at=row.created_at,
+        id=account_id,
+        name=name,
+        default_region=region,
+        timezone=timezone,
+        inbound_token=secrets.box(bind).open(sealed_token),
+        opt_in_keywords_enabled=bool(opt_in),
+        created_at=created_at,
     )
+
+
+def _sealed(conn: Connection, values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` with a plain ``inbound_token`` replaced by its sealed form and digest."""
+    token = values.pop("inbound_token", None)
+    if token is not None:
+        values["inbound_token"] = secrets.box(conn).seal(token)
+        values["inbound_token_hash"] = token_digest(token)
+    return values
 
 
 def _key(row: Row[Any]) -> ApiKey:
@@ -47,17 +65,21 @@ def _key(row: Row[Any]) -> ApiKey:
 
 
 def insert_account(conn: Connection, **values: Any) -> Account:
-    account_id = conn.execute(insert(accounts).values(**values)).inserted_primary_key[0]
+    account_id = conn.execute(
+        insert(accounts).values(**_sealed(conn, values))
+    ).inserted_primary_key[0]
     return find_by_id(conn, account_id)  # type: ignore[return-value]
 
 
 def update_account(conn: Connection, account_id: int, **values: Any) -> None:
-    conn.execute(update(accounts).where(accounts.c.id == account_id).values(**values))
+    conn.execute(
+        update(accounts).where(accounts.c.id == account_id).values(**_sealed(conn, values))
+    )
 
 
 def _find(conn: Connection, condition: Any) -> Account | None:
     row = conn.execute(select(*_ACCOUNT_COLUMNS).where(condition)).first()
-    return _account(row) if row else None
+    return _account(conn, row) if row else None
 
 
 def find_by_id(conn: Connection, account_id: int) -> Account | None:
@@ -68,19 +90,20 @@ def find_by_name(conn: Connection, name: str) -> Account | None:
     return _find(conn, accounts.c.name == name)
 
 
-def find_by_inbound_token(conn: Connection, token: str) -> Account | None:
-    return _find(conn, accounts.c.inbound_token == token)
+def find_by_inbound_token_digest(conn: Connection, digest: str) -> Account | None:
+    return _find(conn, accounts.c.inbound_token_hash == digest)
 
 
 def list_all(conn: Connection) -> list[Account]:
     return [
-        _account(row) for row in conn.execute(select(*_ACCOUNT_COLUMNS).order_by(accounts.c.id))
+        _account(conn, row)
+        for row in conn.execute(select(*_ACCOUNT_COLUMNS).order_by(accounts.c.id))
     ]
 
 
 _KEY_LOOKUP = (
     "SELECT a.id, a.name, a.default_region, a.timezone, a.inbound_token, "
-    "a.opt_in_keywords_enabled, a.twilio_auth_token, a.created_at, k.key_hash "
+    "a.opt_in_keywords_enabled, a.created_at, k.key_hash "
     "FROM api_keys k JOIN accounts a ON a.id = k.account_id "
     "WHERE k.key_hash = ? AND k.revoked_at IS NULL"
 )
@@ -95,17 +118,7 @@ def find_by_key_hash(db: Database, key_hash: str) -> tuple[Account, str] | None:
     row = db.fetch_one(_KEY_LOOKUP, (key_hash,))
     if row is None:
         return None
-    account = Account(
-        id=row[0],
-        name=row[1],
-        default_region=row[2],
-        timezone=row[3],
-        inbound_token=row[4],
-        opt_in_keywords_enabled=bool(row[5]),
-        twilio_auth_token=row[6],
-        created_at=row[7],
-    )
-    return account, row[8]
+    return _account(db.engine, row), row[7]
 
 
 def insert_key(

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from stoplist.domain.events import Event
 from stoplist.domain.models import Stop
+from stoplist.storage import secrets
 from stoplist.storage.events import _event
 from stoplist.storage.schema import accounts, api_keys, events, server_settings, stops
 
@@ -154,6 +155,12 @@ def setting(conn: Connection, name: str) -> str | None:
     return conn.execute(
         select(server_settings.c.value).where(server_settings.c.name == name)
     ).scalar_one_or_none()
+
+
+def sealed_setting_or_insert(conn: Connection, name: str, make: Callable[[], str]) -> str:
+    """``setting_or_insert`` for a secret: stored sealed (``storage.secrets``), returned open."""
+    box = secrets.box(conn)
+    return box.open(setting_or_insert(conn, name, lambda: box.seal(make())))
 
 
 def setting_or_insert(conn: Connection, name: str, make: Callable[[], str]) -> str:

@@ -22,7 +22,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.pool import StaticPool
 
-HEAD_REVISION = "0002"
+from stoplist.storage import secrets
+
+HEAD_REVISION = "0003"
 """The newest migration (``tests/storage/test_migrations.py`` holds it to the scripts)."""
 _BULK_CACHE_KIB = 256 * 1024
 SUPPORTED_SCHEMES = ("sqlite", "postgresql+psycopg")
@@ -53,9 +55,12 @@ def masked_url(url: str) -> str:
 class Database:
     """One stoplist database: an engine plus the transaction rules above."""
 
-    def __init__(self, url: str, *, pool_size: int = 8) -> None:
+    def __init__(
+        self, url: str, *, pool_size: int = 8, secrets_key_file: Path | None = None
+    ) -> None:
         self.url = normalise_url(url)
         self.engine = _create_engine(self.url, pool_size=pool_size)
+        secrets.configure(self.engine, secrets_key_file)
         self.dialect = self.engine.dialect.name
         self._point_readers = _PointReaders(self.engine.url.database if self.is_sqlite else None)
         self._postgres_readers = None if self.is_sqlite else _PostgresPointReaders(self.engine)
@@ -148,16 +153,16 @@ class Database:
         self.engine.dispose()
 
     def migrate(self) -> None:
-        """Create or upgrade the schema to the latest migration.
+        """Create or upgrade the schema to the latest migration, and load the secrets key.
 
         A schema already at ``HEAD_REVISION`` is told by one query, without
         loading Alembic: that saves every command a tenth of a second.
         """
-        if self._revision() == HEAD_REVISION:
-            return
-        from stoplist.storage.migrate import upgrade
+        if self._revision() != HEAD_REVISION:
+            from stoplist.storage.migrate import upgrade
 
-        upgrade(self)
+            upgrade(self)
+        secrets.box(self.engine)  # a missing or wrong secrets key stops the process here
 
     def _revision(self) -> str | None:
         try:

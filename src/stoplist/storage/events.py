@@ -28,6 +28,7 @@ def _event(row: Row[Any]) -> Event:
         actor=row.actor,
         reason=row.reason,
         details=orjson.loads(row.details) if row.details else {},
+        provider_time_raw=row.provider_time_raw,
     )
 
 
@@ -48,18 +49,22 @@ def insert_event(
             actor=new.actor,
             reason=new.reason,
             details=orjson.dumps(new.details).decode() if new.details else None,
+            provider_time_raw=new.provider_time_raw,
         )
     ).inserted_primary_key[0]
 
 
 def find_by_provider_message(
-    conn: Connection, account_id: int, provider: str, provider_message_id: str
+    conn: Connection, account_id: int, provider: str, provider_message_id: str, phone_number: str
 ) -> Event | None:
+    """The event of one provider message from one sender (ids are only unique per sender
+    for formats such as the generic one, whose ids the sender's side makes up)."""
     row = conn.execute(
         select(events).where(
             events.c.account_id == account_id,
             events.c.provider == provider,
             events.c.provider_message_id == provider_message_id,
+            events.c.phone_number == phone_number,
         )
     ).first()
     return _event(row) if row else None

@@ -22,23 +22,27 @@ from sqlalchemy import (
     true,
 )
 
+from stoplist.storage.text import FreeString, FreeText
+
 metadata = MetaData()
 
 accounts = Table(
     "accounts",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("name", String(200), nullable=False, unique=True),
+    Column("name", FreeString(200), nullable=False, unique=True),
     Column("default_region", String(2), nullable=False, server_default="FR"),
     Column("timezone", String(64), nullable=False, server_default="Europe/Paris"),
-    Column("inbound_token", String(64), nullable=False, unique=True),
+    # Sealed (storage.secrets); URLs are looked up by the token's SHA-256.
+    Column("inbound_token", Text, nullable=False, unique=True),
+    Column("inbound_token_hash", String(64)),
     Column("opt_in_keywords_enabled", Boolean, nullable=False, server_default=true()),
-    Column("twilio_auth_token", String(200)),
     Column("dashboard_password_hash", String(300)),
     Column("created_at", BigInteger, nullable=False),
     # Move with every change to the account's stops (see storage.stops.touch_list).
     Column("list_version", BigInteger, nullable=False, server_default="0"),
     Column("list_event_id", BigInteger),
+    Index("ix_accounts_inbound_token_hash", "inbound_token_hash", unique=True),
     sqlite_autoincrement=True,
 )
 
@@ -49,7 +53,7 @@ api_keys = Table(
     Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
     Column("key_hash", String(64), nullable=False, unique=True),
     Column("prefix", String(16), nullable=False),
-    Column("label", String(200)),
+    Column("label", FreeString(200)),
     Column("created_at", BigInteger, nullable=False),
     Column("revoked_at", BigInteger),
     sqlite_autoincrement=True,
@@ -81,13 +85,19 @@ events = Table(
     Column("event_at", BigInteger, nullable=False),
     Column("received_at", BigInteger, nullable=False),
     Column("provider", String(32)),
-    Column("provider_message_id", String(200)),
-    Column("text", Text),
-    Column("actor", String(200)),
-    Column("reason", Text),
-    Column("details", Text),
+    Column("provider_message_id", FreeString(200)),
+    Column("text", FreeText),
+    Column("actor", FreeString(200)),
+    Column("reason", FreeText),
+    Column("details", FreeText),
+    # The provider's send time as it came, when it was not believed (see domain.inbound).
+    Column("provider_time_raw", FreeString(200)),
     UniqueConstraint(
-        "account_id", "provider", "provider_message_id", name="uq_events_provider_message"
+        "account_id",
+        "provider",
+        "provider_message_id",
+        "phone_number",
+        name="uq_events_provider_message_sender",
     ),
     Index("ix_events_number", "account_id", "phone_number", "event_at"),
     Index("ix_events_received", "account_id", "received_at"),
@@ -99,7 +109,7 @@ keywords = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
-    Column("keyword", String(100), nullable=False),
+    Column("keyword", FreeString(100), nullable=False),
     Column("action", String(16), nullable=False),
     Column("created_at", BigInteger, nullable=False),
     UniqueConstraint("account_id", "keyword", name="uq_keywords_account_keyword"),
@@ -111,7 +121,7 @@ webhook_endpoints = Table(
     Column("id", Integer, primary_key=True),
     Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
     Column("url", Text, nullable=False),
-    Column("secret", String(200), nullable=False),
+    Column("secret", Text, nullable=False),  # sealed (storage.secrets)
     Column("created_at", BigInteger, nullable=False),
     Column("disabled_at", BigInteger),
     sqlite_autoincrement=True,
@@ -157,15 +167,26 @@ inbound_parts = Table(
     Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
     Column("provider", String(32), nullable=False),
     Column("sender", String(32), nullable=False),
-    Column("concat_ref", String(64), nullable=False),
+    Column("concat_ref", FreeString(64), nullable=False),
     Column("part", Integer, nullable=False),
     Column("total", Integer, nullable=False),
-    Column("text", Text, nullable=False),
-    Column("payload", Text, nullable=False),
+    Column("text", FreeText, nullable=False),
+    Column("payload", FreeText, nullable=False),
     Column("received_at", BigInteger, nullable=False),
     UniqueConstraint(
         "account_id", "provider", "sender", "concat_ref", "part", name="uq_inbound_parts_part"
     ),
+)
+
+inbound_endpoints = Table(
+    "inbound_endpoints",
+    metadata,
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("provider", String(32), primary_key=True),
+    Column("enabled", Boolean, nullable=False, server_default=true()),
+    Column("secret", Text),  # sealed (storage.secrets); set: signatures are required
+    Column("signature_method", String(32)),
+    Column("updated_at", BigInteger, nullable=False),
 )
 
 server_settings = Table(

@@ -1,4 +1,7 @@
-"""SQL for outgoing webhooks: endpoints, the delivery outbox, and attempts."""
+"""SQL for outgoing webhooks: endpoints, the delivery outbox, and attempts.
+
+Endpoint secrets are stored sealed (``storage.secrets``) and opened on read.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, and_, delete, func, insert, or_, select, update
 
+from stoplist.storage import secrets
 from stoplist.storage.schema import webhook_attempts, webhook_deliveries, webhook_endpoints
 
 PENDING = "pending"
@@ -53,8 +57,9 @@ class AttemptRow:
     duration_ms: int | None
 
 
-def _endpoint(row: Row[Any]) -> EndpointRow:
-    return EndpointRow(row.id, row.account_id, row.url, row.secret, row.created_at, row.disabled_at)
+def _endpoint(conn: Connection, row: Row[Any]) -> EndpointRow:
+    secret = secrets.box(conn).open(row.secret)
+    return EndpointRow(row.id, row.account_id, row.url, secret, row.created_at, row.disabled_at)
 
 
 def _delivery(row: Row[Any]) -> DeliveryRow:
@@ -66,7 +71,10 @@ def insert_endpoint(
 ) -> EndpointRow:
     endpoint_id = conn.execute(
         insert(webhook_endpoints).values(
-            account_id=account_id, url=url, secret=secret, created_at=created_at
+            account_id=account_id,
+            url=url,
+            secret=secrets.box(conn).seal(secret),
+            created_at=created_at,
         )
     ).inserted_primary_key[0]
     return find_endpoint(conn, account_id, endpoint_id)  # type: ignore[return-value]
@@ -78,7 +86,7 @@ def find_endpoint(conn: Connection, account_id: int, endpoint_id: int) -> Endpoi
             webhook_endpoints.c.account_id == account_id, webhook_endpoints.c.id == endpoint_id
         )
     ).first()
-    return _endpoint(row) if row else None
+    return _endpoint(conn, row) if row else None
 
 
 def list_endpoints(
@@ -87,7 +95,7 @@ def list_endpoints(
     query = select(webhook_endpoints).where(webhook_endpoints.c.account_id == account_id)
     if active_only:
         query = query.where(webhook_endpoints.c.disabled_at.is_(None))
-    return [_endpoint(row) for row in conn.execute(query.order_by(webhook_endpoints.c.id))]
+    return [_endpoint(conn, row) for row in conn.execute(query.order_by(webhook_endpoints.c.id))]
 
 
 def disable_endpoint(conn: Connection, endpoint_id: int, disabled_at: int) -> None:

@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute, Route
 from stoplist.api.proxy import public_base, shows_loopback
 from stoplist.domain.events import EventKind
 from stoplist.domain.inbound import AccountKeywords
+from stoplist.domain.inbound_endpoints import SIGNATURE_METHODS, InboundEndpoints
 from stoplist.domain.keywords import KeywordSet
 from stoplist.domain.webhooks import Webhooks
 from stoplist.inbound.routes import PROVIDERS
@@ -37,6 +38,7 @@ def routes() -> list[BaseRoute]:
     return [
         Route(PATH, settings_page, methods=["GET"]),
         Route(PATH + "/regional", save_regional, methods=post),
+        Route(PATH + "/inbound/{provider}", save_endpoint, methods=post),
         Route(PATH + "/keywords", add_keyword, methods=post),
         Route(PATH + "/keywords/remove", remove_keyword, methods=post),
         Route(PATH + "/keywords/opt-in", switch_opt_in, methods=post),
@@ -56,8 +58,16 @@ async def _render(ctx: PageContext, *, status: int = 200, **values: object) -> R
     endpoints = [endpoint for endpoint in every_endpoint if endpoint.disabled_at is None]
     deliveries = await run_in_threadpool(lambda: webhooks.deliveries(limit=RECENT_DELIVERIES))
     base = public_base(ctx.request)
+    providers = await run_in_threadpool(InboundEndpoints(ctx.db, account).all)
     inbound = [
-        (provider, f"{base}/inbound/{account.inbound_token}/{provider}") for provider in PROVIDERS
+        (
+            endpoint.provider,
+            f"{base}/inbound/{account.inbound_token}/{endpoint.provider}",
+            endpoint,
+            SIGNATURE_METHODS.get(endpoint.provider, ()),
+        )
+        for endpoint in providers
+        if endpoint.provider in PROVIDERS
     ]
     values.setdefault("message", notice(ctx))
     return ctx.render(
@@ -104,6 +114,59 @@ async def save_regional(ctx: PageContext) -> Response:
     except ValueError:
         return await _render(ctx, status=422, regional_error=ctx.t("invalid_settings"))
     return ctx.redirect(PATH, done="saved")
+
+
+@page
+async def save_endpoint(ctx: PageContext) -> Response:
+    """One provider endpoint: on or off, and whether (and with what) it must be signed.
+
+    A secret typed in replaces the one kept (they are never shown again);
+    an empty field keeps it. The generic endpoint's secret is made here and
+    shown once.
+    """
+    provider = ctx.request.path_params["provider"]
+    if provider not in PROVIDERS:
+        raise Refused(404, "not_found", "not_found_title")
+    form = await ctx.form()
+    try:
+        generated = await run_in_threadpool(
+            lambda: _save_endpoint(
+                InboundEndpoints(ctx.db, ctx.signed_in),
+                provider,
+                enabled=form.get("enabled") == "on",
+                secret=str(form.get("secret", "")).strip(),
+                method=str(form.get("method", "")).strip() or None,
+                generate=form.get("generate") == "on",
+                unsigned=form.get("unsigned") == "on",
+            )
+        )
+    except ValueError as exc:
+        return await _render(ctx, status=422, inbound_error=ctx.t("invalid_value", detail=str(exc)))
+    if generated:
+        return await _render(ctx, new_signing_secret=generated)
+    return ctx.redirect(PATH, done="saved")
+
+
+def _save_endpoint(
+    endpoints: InboundEndpoints,
+    provider: str,
+    *,
+    enabled: bool,
+    secret: str,
+    method: str | None,
+    generate: bool,
+    unsigned: bool,
+) -> str | None:
+    """Apply one endpoint form; returns a secret made here (to show once), if any."""
+    endpoints.set_enabled(provider, enabled)
+    current = endpoints.get(provider)
+    if unsigned:
+        endpoints.stop_requiring_signatures(provider)
+    elif provider == "generic" and generate:
+        return endpoints.require_signatures(provider, None, method)[1]
+    elif secret or (method and current.signed and method != current.signature_method):
+        endpoints.require_signatures(provider, secret or current.secret, method)
+    return None
 
 
 @page
