@@ -3,31 +3,17 @@
 from __future__ import annotations
 
 import os
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 import uvicorn
 
-from stoplist.cli.options import DatabaseOption, open_database
+from stoplist.cli.options import DatabaseOption, fail, open_database
 from stoplist.config import DATABASE_URL_ENV
 from stoplist.domain.accounts import Accounts
+from stoplist.observability import logs, metrics
 
 DEMO_ACCOUNT = "demo"
-
-
-def log_config(level: str) -> dict[str, Any]:
-    """Plain lines on stderr; the server's own access log stays off (see access_log)."""
-    handler = {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"}
-    return {
-        "version": 1,
-        "disable_existing_loggers": False,
-        "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-        "handlers": {"stderr": handler},
-        "loggers": {
-            "uvicorn": {"handlers": ["stderr"], "level": level.upper(), "propagate": False},
-            "stoplist": {"handlers": ["stderr"], "level": level.upper(), "propagate": False},
-        },
-    }
 
 
 def serve(
@@ -41,22 +27,30 @@ def serve(
     log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info",
 ) -> None:
     """Serve the stop-sms API (and the inbound webhooks and dashboard)."""
+    try:
+        log_format = logs.log_format()
+    except ValueError as exc:
+        fail(str(exc))
     db = open_database(database)
     if demo:
         _ensure_demo_account(Accounts(db))
     os.environ[DATABASE_URL_ENV] = db.url
     db.dispose()
-    uvicorn.run(
-        "stoplist.api.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        access_log=False,
-        log_config=log_config(log_level),
-        server_header=False,
-        proxy_headers=False,
-    )
+    cleanup = metrics.prepare_multiprocess_dir()
+    try:
+        uvicorn.run(
+            "stoplist.api.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            access_log=False,
+            log_config=logs.log_config(log_level, log_format),
+            server_header=False,
+            proxy_headers=False,
+        )
+    finally:
+        cleanup()
 
 
 def _ensure_demo_account(accounts: Accounts) -> None:

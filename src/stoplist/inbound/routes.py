@@ -15,10 +15,11 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from stoplist.domain.accounts import Accounts
-from stoplist.domain.errors import MethodNotAllowed, NotFound
-from stoplist.domain.inbound import Inbound
+from stoplist.domain.errors import MethodNotAllowed, NotFound, StoplistError
+from stoplist.domain.inbound import Inbound, Outcome
 from stoplist.inbound import generic, smspartner, twilio, vonage
 from stoplist.inbound.common import Provider, read
+from stoplist.observability import metrics
 
 PROVIDERS: dict[str, Provider] = {
     provider.name: provider
@@ -32,6 +33,16 @@ async def receive(request: Request) -> Response:
         raise NotFound()
     if request.method not in provider.methods:
         raise MethodNotAllowed()
+    try:
+        outcome = await _receive(request, provider)
+    except StoplistError:
+        metrics.inbound_message(provider.name, "rejected")
+        raise
+    metrics.inbound_message(provider.name, outcome.verdict)
+    return provider.answer(outcome)
+
+
+async def _receive(request: Request, provider: Provider) -> Outcome:
     accounts: Accounts = request.app.state.accounts
     account = await run_in_threadpool(accounts.find_by_inbound_token, request.path_params["token"])
     if account is None:
@@ -41,8 +52,7 @@ async def receive(request: Request) -> Response:
         provider.verify(request, account, read_request)
     message = provider.parse(read_request.params)
     inbound = Inbound(request.app.state.db, account)
-    outcome = await run_in_threadpool(inbound.receive, message)
-    return provider.answer(outcome)
+    return await run_in_threadpool(inbound.receive, message)
 
 
 def routes() -> list[BaseRoute]:

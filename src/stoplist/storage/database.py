@@ -25,6 +25,7 @@ from stoplist.config import database_url
 HEAD_REVISION = "0002"
 """The newest migration (``tests/storage/test_migrations.py`` holds it to the scripts)."""
 _BULK_CACHE_KIB = 256 * 1024
+_CONNECT_TIMEOUT = 5
 
 
 class Database:
@@ -147,18 +148,40 @@ class Database:
 def _create_engine(url: str, *, pool_size: int) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_size=pool_size, max_overflow=32, pool_pre_ping=True)
+        return create_engine(
+            url,
+            pool_size=pool_size,
+            max_overflow=32,
+            pool_pre_ping=True,
+            hide_parameters=True,
+            connect_args=_postgres_connect_args(parsed.query),
+        )
     if parsed.database in (None, "", ":memory:"):
-        engine = create_engine(url, connect_args={"check_same_thread": False}, poolclass=StaticPool)
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False},
+            poolclass=StaticPool,
+            hide_parameters=True,
+        )
     else:
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
             pool_size=pool_size,
             max_overflow=32,
+            hide_parameters=True,
         )
     _configure_sqlite(engine, wal=parsed.database not in (None, "", ":memory:"))
     return engine
+
+
+def _postgres_connect_args(query: Any) -> dict[str, Any]:
+    """A server that does not answer fails a connection in seconds, not minutes.
+
+    Errors then reach clients as 503s while the database is away (a URL's
+    own ``connect_timeout`` wins).
+    """
+    return {} if "connect_timeout" in query else {"connect_timeout": _CONNECT_TIMEOUT}
 
 
 def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
@@ -251,7 +274,12 @@ class _PostgresPointReaders:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = create_engine(
-            engine.url, isolation_level="AUTOCOMMIT", pool_size=4, max_overflow=4
+            engine.url,
+            isolation_level="AUTOCOMMIT",
+            pool_size=4,
+            max_overflow=4,
+            hide_parameters=True,
+            connect_args=_postgres_connect_args(engine.url.query),
         )
 
     def fetch_one(self, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
