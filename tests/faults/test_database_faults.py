@@ -1,0 +1,312 @@
+"""The database goes away under load: clear 503s, nothing acknowledged is lost, and recovery.
+
+SQLite: the database file and its WAL are made immutable (``chattr +i``),
+which refuses every write even through files already open and even to
+root, as a read-only remount does; reads keep working. PostgreSQL: a
+throwaway cluster of the test's own (``initdb`` + ``pg_ctl`` on a free
+port) is stopped the hard way (``-m immediate``, as a crash) and started
+again, so the server the rest of the suite uses is never touched.
+
+In both cases the server process is never restarted: it must come back by
+itself.
+"""
+
+from __future__ import annotations
+
+import glob
+import itertools
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+from stoplist.domain.accounts import Accounts, NewAccount
+from stoplist.storage.database import Database
+from tests.support import REQUIRE_POSTGRES, Server, free_port
+
+UNAVAILABLE = 94
+
+
+@dataclass
+class Answer:
+    number: str
+    status: int | None
+    body: dict[str, object] = field(default_factory=dict)
+
+
+class AddLoad:
+    """Threads adding new numbers as fast as the server answers, recording every answer."""
+
+    def __init__(self, base_url: str, api_key: str, threads: int = 2) -> None:
+        self.base_url = base_url
+        self.api_key = api_key
+        self.answers: list[Answer] = []
+        self._lock = threading.Lock()
+        self._numbers = itertools.count()
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=self._run, daemon=True) for _ in range(threads)]
+
+    def _next_number(self) -> str:
+        with self._lock:
+            return f"+33612{next(self._numbers):06d}"
+
+    def _run(self) -> None:
+        with httpx.Client(base_url=self.base_url, timeout=30) as client:
+            while not self._stop.is_set():
+                number = self._next_number()
+                try:
+                    response = client.post(
+                        "/v1/stop-sms/add", json={"apiKey": self.api_key, "phoneNumber": number}
+                    )
+                    answer = Answer(number, response.status_code, response.json())
+                except (httpx.HTTPError, ValueError):
+                    answer = Answer(number, None)
+                with self._lock:
+                    self.answers.append(answer)
+                if answer.status != 200:
+                    time.sleep(0.05)  # as a client would back off
+
+    def count(self, status: int) -> int:
+        with self._lock:
+            return sum(1 for answer in self.answers if answer.status == status)
+
+    def __enter__(self) -> AddLoad:
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=60)
+
+
+def wait_for(condition: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def listed_numbers(client: httpx.Client, api_key: str) -> set[str]:
+    answer = client.get("/v1/stop-sms/list", params={"apiKey": api_key})
+    assert answer.status_code == 200, answer.text
+    return {entry["phoneNumber"] for entry in answer.json()["data"]}
+
+
+def check_outcome(load: AddLoad, client: httpx.Client, api_key: str) -> None:
+    """Every answer was a success or a 503 with code 94, and every success is on the list."""
+    statuses = {answer.status for answer in load.answers}
+    assert statuses == {200, 503}, statuses
+    refused = [answer for answer in load.answers if answer.status == 503]
+    assert {answer.body.get("code") for answer in refused} == {UNAVAILABLE}
+    on_list = listed_numbers(client, api_key)
+    acknowledged = {answer.number for answer in load.answers if answer.status == 200}
+    assert acknowledged <= on_list, sorted(acknowledged - on_list)[:5]
+    # A refused add changed nothing it could not finish: tried again, it is plainly decided.
+    for answer in refused[:20]:
+        again = client.post(
+            "/v1/stop-sms/add", json={"apiKey": api_key, "phoneNumber": answer.number}
+        )
+        assert again.status_code in (200, 409), again.text
+
+
+def inbound_stop(client: httpx.Client, account: NewAccount, number: str) -> httpx.Response:
+    return client.post(
+        f"/inbound/{account.account.inbound_token}/generic",
+        json={"from": number, "text": "STOP", "id": f"fault-{number}"},
+    )
+
+
+# SQLite -----------------------------------------------------------------------------------
+
+
+@contextmanager
+def immutable(paths: list[Path]) -> Iterator[Callable[[], None]]:
+    """Make ``paths`` immutable; yields a function that makes them writable again."""
+    names = [str(path) for path in paths]
+    made = subprocess.run(["chattr", "+i", *names], capture_output=True, text=True)
+    if made.returncode != 0:
+        pytest.skip(f"chattr +i is not possible here: {made.stderr.strip()}")
+    released = False
+
+    def release() -> None:
+        nonlocal released
+        if not released:
+            subprocess.run(["chattr", "-i", *names], check=True)
+            released = True
+
+    try:
+        yield release
+    finally:
+        release()
+
+
+def test_sqlite_made_read_only_under_load_refuses_writes_and_recovers(tmp_path):
+    path = tmp_path / "faults.db"
+    db = Database(f"sqlite:///{path}")
+    db.migrate()
+    account = Accounts(db).create("faults")
+    db.dispose()
+    server = Server(db.url, tmp_path / "server.log").start()
+    key = account.api_key
+    try:
+        with (
+            httpx.Client(base_url=server.base_url, timeout=30) as client,
+            AddLoad(server.base_url, key) as load,
+        ):
+            wait_for(lambda: load.count(200) >= 5, "adds before the fault")
+            wal = path.with_name(path.name + "-wal")
+            with immutable([path, wal] if wal.exists() else [path]) as release:
+                refused_before = load.count(503)
+                wait_for(lambda: load.count(503) >= refused_before + 3, "refused adds")
+                # Reads keep working while writes are refused.
+                assert client.get("/v1/stop-sms/list", params={"apiKey": key}).status_code == 200
+                checked = client.get(
+                    "/v1/stop-sms/check", params={"apiKey": key, "phoneNumber": "0612000000"}
+                )
+                assert checked.status_code == 200, checked.text
+                ready = client.get("/readyz")
+                assert ready.status_code == 503
+                assert ready.json()["checks"]["writable"] == "read-only"
+                stop = inbound_stop(client, account, "+33699999999")
+                assert stop.status_code == 503 and stop.json()["code"] == UNAVAILABLE
+                assert stop.headers["retry-after"]
+                english = client.post(
+                    "/v1/stop-sms/add",
+                    json={"apiKey": key, "phoneNumber": "+33698888888"},
+                    headers={"Accept-Language": "en"},
+                    params={"_format": "xml"},
+                )
+                assert english.status_code == 503
+                assert "<entry>94</entry>" in english.text
+                assert "The database is unavailable" in english.text
+                release()
+                succeeded = load.count(200)
+                wait_for(lambda: load.count(200) >= succeeded + 5, "adds after recovery")
+            assert client.get("/readyz").status_code == 200
+            # The provider delivers the refused STOP again, and now it is recorded.
+            assert inbound_stop(client, account, "+33699999999").status_code == 200
+        with httpx.Client(base_url=server.base_url, timeout=30) as client:
+            check_outcome(load, client, key)
+            assert "+33699999999" in listed_numbers(client, key)
+        assert server.process is not None and server.process.poll() is None
+    finally:
+        server.stop()
+    log = server.log_path.read_text()
+    assert "database unavailable" in log
+    assert "Traceback" not in log
+
+
+# PostgreSQL -------------------------------------------------------------------------------
+
+
+def _postgres_bin() -> Path | None:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    return Path(found[-1]).parent if found else None
+
+
+class Cluster:
+    """A PostgreSQL cluster of the test's own, run as the ``postgres`` user."""
+
+    def __init__(self, bin_dir: Path) -> None:
+        self.bin_dir = bin_dir
+        self.root = Path(tempfile.mkdtemp(prefix="stoplist-pg-"))
+        shutil.chown(self.root, "postgres", "postgres")
+        self.data = self.root / "data"
+        self.port = free_port()
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, tool: str, *args: str) -> None:
+        command = ["runuser", "-u", "postgres", "--", str(self.bin_dir / tool), *args]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        if result.returncode != 0:
+            raise RuntimeError(f"{tool} failed: {result.stdout}\n{result.stderr}")
+
+    def init(self) -> None:
+        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1"
+        log = str(self.root / "postgres.log")
+        self._run("pg_ctl", "-D", str(self.data), "-l", log, "-o", options, "-w", "start")
+
+    def crash(self) -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+
+    def destroy(self) -> None:
+        if (self.data / "postmaster.pid").exists():
+            self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+@pytest.fixture
+def cluster() -> Iterator[Cluster]:
+    bin_dir = _postgres_bin()
+    if bin_dir is None or shutil.which("runuser") is None:
+        reason = "PostgreSQL server binaries (initdb, pg_ctl) or runuser are not installed"
+        if REQUIRE_POSTGRES:
+            pytest.fail(reason)
+        pytest.skip(reason)
+    made = Cluster(bin_dir)
+    try:
+        made.init()
+        made.start()
+        yield made
+    finally:
+        made.destroy()
+
+
+def test_postgresql_restarted_under_load_loses_nothing_and_recovers(cluster, tmp_path):
+    db = Database(cluster.url)
+    db.migrate()
+    account = Accounts(db).create("faults")
+    db.dispose()
+    server = Server(cluster.url, tmp_path / "server.log", extra_args=("--workers", "2")).start()
+    key = account.api_key
+    try:
+        with (
+            httpx.Client(base_url=server.base_url, timeout=30) as client,
+            AddLoad(server.base_url, key) as load,
+        ):
+            wait_for(lambda: load.count(200) >= 5, "adds before the fault")
+            cluster.crash()
+            refused_before = load.count(503)
+            wait_for(lambda: load.count(503) >= refused_before + 3, "refused adds")
+            ready = client.get("/readyz")
+            assert ready.status_code == 503 and "database" in ready.json()["failed"]
+            listing = client.get("/v1/stop-sms/list", params={"apiKey": key})
+            assert listing.status_code == 503 and listing.json()["code"] == UNAVAILABLE
+            stop = inbound_stop(client, account, "+33699999999")
+            assert stop.status_code == 503 and stop.json()["code"] == UNAVAILABLE
+            page = client.get("/dashboard/", headers={"Accept-Language": "fr"})
+            assert page.status_code == 503
+            assert page.headers["content-type"].startswith("text/html")
+            assert "Service indisponible" in page.text
+            cluster.start()
+            wait_for(lambda: client.get("/readyz").status_code == 200, "/readyz to recover")
+            succeeded = load.count(200)
+            wait_for(lambda: load.count(200) >= succeeded + 5, "adds after recovery")
+            assert inbound_stop(client, account, "+33699999999").status_code == 200
+        with httpx.Client(base_url=server.base_url, timeout=30) as client:
+            check_outcome(load, client, key)
+            assert "+33699999999" in listed_numbers(client, key)
+        assert server.process is not None and server.process.poll() is None
+    finally:
+        server.stop()
+    log = server.log_path.read_text()
+    assert "database unavailable" in log
+    assert "Traceback" not in log
