@@ -6,8 +6,7 @@ counts it reads are its own requests' and nobody else's.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -19,7 +18,7 @@ from sqlalchemy import text
 from stoplist.domain.accounts import Accounts, NewAccount
 from stoplist.domain.webhooks import Webhooks
 from stoplist.storage.database import HEAD_REVISION, Database
-from tests.inbound.test_webhooks import FAST_RETRIES, Receiver
+from tests.inbound.test_webhooks import FAST_RETRIES, Receiver, wait_for
 from tests.support import Server
 
 METRICS_TOKEN = "metrics-token-for-tests"
@@ -38,15 +37,6 @@ def own_db(fresh_database_url: str) -> Iterator[Database]:
 @pytest.fixture
 def acme(own_db: Database) -> NewAccount:
     return Accounts(own_db).create("acme")
-
-
-def wait_for(condition: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def scrape(client: httpx.Client) -> Samples:

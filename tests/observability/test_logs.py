@@ -13,6 +13,7 @@ from stoplist.domain.accounts import Accounts
 from stoplist.observability.context import RequestContext, current
 from stoplist.observability.logs import JsonFormatter, PlainFormatter, log_format
 from stoplist.storage import stops as stop_store
+from tests.support import run_cli
 
 NUMBER = "+33698765432"
 
@@ -83,3 +84,17 @@ def test_an_unknown_log_format_is_refused_with_the_variable_named(monkeypatch):
         log_format()
     monkeypatch.setenv("STOPLIST_LOG_FORMAT", "JSON")
     assert log_format() == "json"
+
+
+def test_serve_refuses_an_unknown_log_format_in_one_line(tmp_path):
+    result = run_cli(
+        "serve",
+        "--database",
+        str(tmp_path / "never.db"),
+        env={"STOPLIST_LOG_FORMAT": "xml"},
+        check=False,
+    )
+    assert result.returncode != 0
+    assert result.stderr.strip().count("\n") == 0
+    assert "STOPLIST_LOG_FORMAT" in result.stderr
+    assert not (tmp_path / "never.db").exists()
