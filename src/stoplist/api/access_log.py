@@ -98,7 +98,7 @@ class AccessLogMiddleware:
             metrics.http_request(route, scope["method"], status, elapsed)
             if logger.isEnabledFor(logging.INFO):
                 query = redact_query(scope.get("query_string", b"").decode("latin-1"))
-                target = redact_path(scope["path"]) + (f"?{query}" if query else "")
+                target = scrub(redact_path(scope["path"])) + (f"?{query}" if query else "")
                 client = scope.get("client") or ("-", 0)
                 duration_ms = round(elapsed * 1000, 1)
                 logger.info(
@@ -108,7 +108,7 @@ class AccessLogMiddleware:
                     target,
                     status,
                     duration_ms,
-                    extra={"status": status, "duration_ms": duration_ms},
+                    extra={"status": status, "duration_ms": duration_ms, "redacted": True},
                 )
             context.current.reset(token)
 

@@ -7,8 +7,8 @@ carries that request's id.
 
 from __future__ import annotations
 
+import os
 import re
-import uuid
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,7 +44,7 @@ def request_id_from(header: str | None) -> str:
     """
     if header and _SANE_ID.fullmatch(header):
         return header
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()
 
 
 def route_template(scope: dict[str, Any]) -> str | None:

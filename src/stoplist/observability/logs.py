@@ -105,8 +105,14 @@ def _exception_line(exc: BaseException) -> str:
 
 class _Formatter(logging.Formatter):
     def parts(self, record: logging.LogRecord) -> tuple[str, str | None]:
-        """The record's message and exception text, both masked."""
-        message = scrub(record.getMessage())
+        """The record's message and exception text, both masked.
+
+        Access lines are built from parts already redacted (``redacted`` on
+        the record), so the busiest line skips the second pass.
+        """
+        message = record.getMessage()
+        if not getattr(record, "redacted", False):
+            message = scrub(message)
         error = None
         if record.exc_info and record.exc_info[1] is not None:
             error = safe_traceback(record.exc_info[1])

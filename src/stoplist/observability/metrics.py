@@ -113,12 +113,22 @@ def _never_fails(record: Callable[P, None]) -> Callable[P, None]:
     return safely
 
 
+_children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+
 @_never_fails
 def http_request(route: str, method: str, status: int, seconds: float) -> None:
-    method = method if method in _METHODS else "other"
-    metrics = _get()
-    metrics.requests.labels(route, method, str(status)).inc()
-    metrics.latency.labels(route, method).observe(seconds)
+    # Every request comes here: the labelled children are looked up once.
+    children = _children.get((route, method, status))
+    if children is None:
+        label = method if method in _METHODS else "other"
+        metrics = _get()
+        children = _children[(route, method, status)] = (
+            metrics.requests.labels(route, label, str(status)),
+            metrics.latency.labels(route, label),
+        )
+    children[0].inc()
+    children[1].observe(seconds)
 
 
 @_never_fails

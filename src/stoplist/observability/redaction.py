@@ -22,6 +22,9 @@ _NUMBERS = re.compile(
     r"|(?<![\d])\d{8,15}(?![\d])"  # bare digits
 )
 
+_SUSPECT = re.compile(r"\d{8}|\+\d|sl_|whsec_|/inbound/|\d\d[ .]\d\d[ .]\d\d")
+"""Anything any of the patterns above could match starts like one of these."""
+
 
 def mask_number(value: str) -> str:
     """``+33612345678`` -> ``+336****5678``: enough to tell numbers apart, not to dial one."""
@@ -35,6 +38,8 @@ def mask_number(value: str) -> str:
 
 def scrub(text: str) -> str:
     """``text`` with API keys, webhook secrets, inbound tokens and phone numbers masked."""
+    if not _SUSPECT.search(text):
+        return text  # most lines: one scan instead of three
     text = _KEYS.sub(lambda match: match.group(1) + REDACTED, text)
     text = _INBOUND_TOKEN.sub(rf"\1{REDACTED}", text)
     return _NUMBERS.sub(lambda match: mask_number(match.group(0)), text)
