@@ -118,6 +118,16 @@ def check_outcome(load: AddLoad, client: httpx.Client, api_key: str) -> None:
         assert again.status_code in (200, 409), again.text
 
 
+def new_account(url: str) -> NewAccount:
+    """An account in a new database at ``url``, made before any server opens it."""
+    db = Database(url)
+    try:
+        db.migrate()
+        return Accounts(db).create("faults")
+    finally:
+        db.dispose()
+
+
 def inbound_stop(client: httpx.Client, account: NewAccount, number: str) -> httpx.Response:
     return client.post(
         f"/inbound/{account.account.inbound_token}/generic",
@@ -188,11 +198,8 @@ def immutable(paths: list[Path]) -> Iterator[Callable[[], None]]:
 
 def test_sqlite_made_read_only_under_load_refuses_writes_and_recovers(tmp_path):
     path = tmp_path / "faults.db"
-    db = Database(f"sqlite:///{path}")
-    db.migrate()
-    account = Accounts(db).create("faults")
-    db.dispose()
-    server = Server(db.url, tmp_path / "server.log").start()
+    account = new_account(f"sqlite:///{path}")
+    server = Server(f"sqlite:///{path}", tmp_path / "server.log").start()
     key = account.api_key
     try:
         with (
@@ -301,10 +308,7 @@ def cluster() -> Iterator[Cluster]:
 
 
 def test_postgresql_restarted_under_load_loses_nothing_and_recovers(cluster, tmp_path):
-    db = Database(cluster.url)
-    db.migrate()
-    account = Accounts(db).create("faults")
-    db.dispose()
+    account = new_account(cluster.url)
     server = Server(cluster.url, tmp_path / "server.log", extra_args=("--workers", "2")).start()
     key = account.api_key
     try:
