@@ -14,6 +14,9 @@ from stoplist.domain.accounts import Accounts
 from stoplist.observability import logs, metrics
 
 DEMO_ACCOUNT = "demo"
+WORKER_HEALTHCHECK_SECONDS = 30
+"""How long a worker may take to answer its supervisor: on a busy machine a worker still
+starting can take longer than uvicorn's 5 s, and would be killed and started again in a loop."""
 
 
 def serve(
@@ -48,6 +51,7 @@ def serve(
             log_config=logs.log_config(log_level, log_format),
             server_header=False,
             proxy_headers=False,
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
         )
     finally:
         cleanup()
