@@ -56,12 +56,12 @@ def failure_kind(exc: BaseException) -> str | None:
     if isinstance(exc, sa_exc.TimeoutError):
         return "pool_timeout"
     if isinstance(exc, sa_exc.DBAPIError):
-        if exc.connection_invalidated:
-            return "unreachable"
         orig = exc.orig
         if isinstance(orig, psycopg.Error | sqlite3.Error):
-            return failure_kind(orig)
-        return "unavailable" if isinstance(exc, sa_exc.OperationalError) else None
+            kind = failure_kind(orig)
+        else:
+            kind = "unavailable" if isinstance(exc, sa_exc.OperationalError) else None
+        return "unreachable" if kind is None and exc.connection_invalidated else kind
     if isinstance(exc, sqlite3.Error):
         code = getattr(exc, "sqlite_errorcode", None)
         return _SQLITE_FAILURES.get(code & 0xFF) if isinstance(code, int) else None
