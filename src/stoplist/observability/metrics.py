@@ -119,13 +119,13 @@ _children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 @_never_fails
 def http_request(route: str, method: str, status: int, seconds: float) -> None:
     # Every request comes here: the labelled children are looked up once.
+    method = method if method in _METHODS else "other"
     children = _children.get((route, method, status))
     if children is None:
-        label = method if method in _METHODS else "other"
         metrics = _get()
         children = _children[(route, method, status)] = (
-            metrics.requests.labels(route, label, str(status)),
-            metrics.latency.labels(route, label),
+            metrics.requests.labels(route, method, str(status)),
+            metrics.latency.labels(route, method),
         )
     children[0].inc()
     children[1].observe(seconds)
