@@ -26,6 +26,13 @@ ALLOW_LOCAL_RECEIVERS = {"STOPLIST_WEBHOOK_ALLOW_PRIVATE": "1"}
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
 
+class PatientServer(Server):
+    """A server given two minutes to come up: two workers on a busy machine can take that."""
+
+    def wait_ready(self, timeout: float = 120.0) -> None:
+        super().wait_ready(timeout)
+
+
 @pytest.fixture
 def own_db(fresh_database_url: str) -> Iterator[Database]:
     database = Database(fresh_database_url)
@@ -58,10 +65,11 @@ def test_counters_move_after_an_add_an_inbound_stop_and_a_delivery(own_db, acme,
     with Receiver() as receiver:
         Webhooks(own_db, acme.account).add(receiver.url)
         env = {**FAST_RETRIES, **ALLOW_LOCAL_RECEIVERS, "STOPLIST_METRICS_TOKEN": METRICS_TOKEN}
-        server = Server(
+        server = PatientServer(
             own_db.url, tmp_path / "server.log", extra_args=("--workers", "2"), env=env
-        ).start()
+        )
         try:
+            server.start()
             with httpx.Client(base_url=server.base_url, timeout=30) as client:
                 assert client.get("/metrics").status_code == 401
                 wrong = {"Authorization": "Bearer nope"}
@@ -119,8 +127,9 @@ def test_inbound_verdicts_and_the_backlog_are_counted(own_db, acme, tmp_path):
     with Receiver(failures=1000) as receiver:
         Webhooks(own_db, acme.account).add(receiver.url)
         env = {**ALLOW_LOCAL_RECEIVERS, "STOPLIST_METRICS_TOKEN": METRICS_TOKEN}
-        server = Server(own_db.url, tmp_path / "server.log", env=env).start()
+        server = PatientServer(own_db.url, tmp_path / "server.log", env=env)
         try:
+            server.start()
             with httpx.Client(base_url=server.base_url, timeout=30) as client:
                 url = f"/inbound/{acme.account.inbound_token}/generic"
                 for body in (
@@ -153,11 +162,10 @@ def test_inbound_verdicts_and_the_backlog_are_counted(own_db, acme, tmp_path):
 
 
 def test_json_logs_carry_request_ids_and_no_key_token_or_number(own_db, acme, tmp_path):
-    server = Server(
-        own_db.url, tmp_path / "server.log", env={"STOPLIST_LOG_FORMAT": "json"}
-    ).start()
+    server = PatientServer(own_db.url, tmp_path / "server.log", env={"STOPLIST_LOG_FORMAT": "json"})
     token = acme.account.inbound_token
     try:
+        server.start()
         with httpx.Client(base_url=server.base_url, timeout=30) as client:
             added = client.get(
                 "/v1/stop-sms/add",
@@ -211,8 +219,9 @@ def test_json_logs_carry_request_ids_and_no_key_token_or_number(own_db, acme, tm
 
 
 def test_readyz_names_a_schema_that_is_not_at_the_expected_revision(own_db, tmp_path):
-    server = Server(own_db.url, tmp_path / "server.log").start()
+    server = PatientServer(own_db.url, tmp_path / "server.log")
     try:
+        server.start()
         with httpx.Client(base_url=server.base_url, timeout=30) as client:
             ready = client.get("/readyz")
             assert ready.status_code == 200, ready.text
@@ -241,8 +250,9 @@ def test_a_metrics_directory_given_by_the_operator_is_emptied_at_start(own_db, t
     stale = directory / "counter_999999.db"
     stale.write_bytes(b"\0" * 16)
     env = {"PROMETHEUS_MULTIPROC_DIR": str(directory)}
-    server = Server(own_db.url, tmp_path / "server.log", env=env).start()
+    server = PatientServer(own_db.url, tmp_path / "server.log", env=env)
     try:
+        server.start()
         assert not stale.exists()
         with httpx.Client(base_url=server.base_url, timeout=30) as client:
             assert client.get("/metrics").status_code == 200

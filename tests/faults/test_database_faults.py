@@ -33,6 +33,7 @@ from stoplist.domain.accounts import Accounts, NewAccount
 from stoplist.domain.stops import StopList
 from stoplist.observability.database_errors import DATABASE_ERRORS, failure_kind
 from stoplist.storage.database import Database
+from tests.api.test_observability import PatientServer
 from tests.inbound.test_webhooks import wait_for
 from tests.support import REQUIRE_POSTGRES, Server, free_port
 
@@ -202,9 +203,10 @@ def immutable(paths: list[Path]) -> Iterator[Callable[[], None]]:
 def test_sqlite_made_read_only_under_load_refuses_writes_and_recovers(tmp_path):
     path = tmp_path / "faults.db"
     account = new_account(f"sqlite:///{path}")
-    server = Server(f"sqlite:///{path}", tmp_path / "server.log").start()
+    server = PatientServer(f"sqlite:///{path}", tmp_path / "server.log")
     key = account.api_key
     try:
+        server.start()
         with (
             httpx.Client(base_url=server.base_url, timeout=30) as client,
             AddLoad(server.base_url, key) as load,
@@ -331,9 +333,10 @@ def cluster() -> Iterator[Cluster]:
 
 def test_postgresql_restarted_under_load_loses_nothing_and_recovers(cluster, tmp_path):
     account = new_account(cluster.url)
-    server = Server(cluster.url, tmp_path / "server.log", extra_args=("--workers", "2")).start()
+    server = PatientServer(cluster.url, tmp_path / "server.log", extra_args=("--workers", "2"))
     key = account.api_key
     try:
+        server.start()
         with (
             httpx.Client(base_url=server.base_url, timeout=30) as client,
             AddLoad(server.base_url, key) as load,
