@@ -23,6 +23,8 @@ from stoplist import __version__
 from stoplist.domain import webhooks
 from stoplist.domain.inbound import flush_incomplete
 from stoplist.domain.webhooks import AttemptResult, Claimed, Outbox
+from stoplist.observability import metrics
+from stoplist.observability.logs import log_failure
 from stoplist.settings import Settings
 from stoplist.storage.database import Database
 
@@ -67,6 +69,7 @@ class Dispatcher:
             outcomes = list(zip(claimed, results, strict=True))
             statuses = await run_in_threadpool(self.outbox.complete, outcomes)
             for (item, result), status in zip(outcomes, statuses, strict=True):
+                metrics.webhook_delivery(status)
                 if status != "delivered":
                     logger.warning(
                         "webhook delivery %d to endpoint %d failed (%s), now %s",
@@ -85,8 +88,8 @@ class Dispatcher:
                     self._wakeup.clear()
                     try:
                         await self.run_once(client)
-                    except Exception:
-                        logger.exception("webhook dispatch failed; retrying")
+                    except Exception as exc:
+                        log_failure(logger, "webhook dispatch failed; retrying", exc)
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wakeup.wait(), self.poll)
                         # A burst of commits wakes us many times: gather it into one batch.
@@ -164,8 +167,8 @@ async def _purge_forever(outbox: Outbox) -> None:
             purged = await run_in_threadpool(outbox.purge)
             if purged:
                 logger.info("removed %d finished webhook deliveries", purged)
-        except Exception:
-            logger.exception("removing old webhook deliveries failed; retrying")
+        except Exception as exc:
+            log_failure(logger, "removing old webhook deliveries failed; retrying", exc)
         await asyncio.sleep(PURGE_INTERVAL)
 
 
@@ -174,6 +177,6 @@ async def _flush_incomplete_forever(db: Database) -> None:
     while True:
         try:
             await run_in_threadpool(flush_incomplete, db)
-        except Exception:
-            logger.exception("recording incomplete long messages failed; retrying")
+        except Exception as exc:
+            log_failure(logger, "recording incomplete long messages failed; retrying", exc)
         await asyncio.sleep(FLUSH_INTERVAL)

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from stoplist.api import docs, history, render, stop_sms, suppression, webhooks
+from stoplist.api import docs, health, history, render, stop_sms, suppression, webhooks
 from stoplist.api.access_log import AccessLogMiddleware, redact_path
 from stoplist.api.fast_check import CheckFastPath
 from stoplist.api.list_cache import ListCache
@@ -22,18 +22,27 @@ from stoplist.api.proxy import ForwardedHeaders, TrustedProxies
 from stoplist.dispatch import run_dispatcher
 from stoplist.domain.accounts import Accounts
 from stoplist.domain.errors import (
+    DatabaseUnavailable,
     InternalError,
     MethodNotAllowed,
     NotFound,
     StoplistError,
 )
 from stoplist.domain.stop_index import StopIndexes
+from stoplist.observability import metrics
+from stoplist.observability.database_errors import (
+    DATABASE_ERRORS,
+    describe,
+    error_kind,
+    failure_kind,
+)
 from stoplist.settings import Settings, load_settings
 from stoplist.storage.database import Database
 
 logger = logging.getLogger("stoplist")
 
 _BOTH = ["GET", "POST"]
+RETRY_AFTER_SECONDS = 5
 
 
 def error_response(request: Request, error: StoplistError) -> Response:
@@ -76,6 +85,30 @@ async def _on_unexpected_error(request: Request, exc: Exception) -> Response:
     return error_response(request, InternalError())
 
 
+async def _on_database_error(request: Request, exc: Exception) -> Response:
+    """503 (code 94) while the database is down, read-only or full: nothing was changed.
+
+    Inbound webhooks get the same 503, so providers deliver the STOP again
+    later; dashboard pages get an error page. Only a short line reaches the
+    log: a driver's full message can quote the statement's values.
+    """
+    kind = error_kind(exc)
+    metrics.database_error(kind)
+    if failure_kind(exc) is None:
+        return await _on_unexpected_error(request, exc)
+    logger.warning(
+        "database unavailable (%s) on %s: %s", kind, redact_path(request.url.path), describe(exc)
+    )
+    if request.url.path.startswith("/dashboard"):
+        from stoplist.web.context import unavailable_page
+
+        response = unavailable_page(request)
+    else:
+        response = error_response(request, DatabaseUnavailable())
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
@@ -101,6 +134,7 @@ def routes() -> list[BaseRoute]:
         Route("/v1/stop-sms/import", suppression.import_file, methods=["POST"]),
         *inbound_routes(),
         Route("/healthz", healthz, methods=["GET"]),
+        *health.routes(),
         *docs.routes(),
         *web_routes(),
     ]
@@ -117,6 +151,7 @@ def create_app(database: Database | None = None, settings: Settings | None = Non
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        metrics.worker_started()
         async with run_dispatcher(db, settings):
             yield
         db.dispose()
@@ -131,6 +166,7 @@ def create_app(database: Database | None = None, settings: Settings | None = Non
         exception_handlers={
             StoplistError: _on_stoplist_error,
             HTTPException: _on_http_error,
+            **dict.fromkeys(DATABASE_ERRORS, _on_database_error),
             Exception: _on_unexpected_error,
         },
         lifespan=lifespan,

@@ -23,6 +23,7 @@ from stoplist.domain.clock import LocalTimeFormatter
 from stoplist.domain.errors import StoplistError
 from stoplist.domain.filtering import check_number
 from stoplist.domain.stops import StopList
+from stoplist.observability.database_errors import DATABASE_ERRORS
 from stoplist.storage.database import Database
 
 CHECK_PATH = "/v1/stop-sms/check"
@@ -66,8 +67,8 @@ class CheckFastPath:
         try:
             account = self.accounts.authenticate(key)
             number, stop = check_number(StopList(self.db, account), params.get("phoneNumber"))
-        except StoplistError:
-            return None
+        except (StoplistError, *DATABASE_ERRORS):
+            return None  # the route answers it, database failures included
         formatter = self._formatters.get(account.timezone)
         if formatter is None:
             formatter = self._formatters[account.timezone] = LocalTimeFormatter(account.zone)

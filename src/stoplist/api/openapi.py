@@ -73,6 +73,7 @@ _AUTH_ERRORS = {
     "401": "Code 1 (no API key) or 10 (unknown or revoked key)",
     "400": "Code 90: malformed body",
     "413": "Body too large",
+    "503": "Code 94: the database is unavailable; nothing was changed, try again",
 }
 
 
@@ -197,6 +198,30 @@ def paths() -> dict[str, Any]:
                 "summary": "Liveness",
                 "tags": ["operations"],
                 "responses": {"200": {"description": "The process is up"}},
+            }
+        },
+        "/readyz": {
+            "get": {
+                "summary": "Readiness",
+                "description": "The database answers, its schema is at this version's "
+                "migration and (SQLite) it takes writes; `checks` says what failed.",
+                "tags": ["operations"],
+                "responses": {
+                    "200": {"description": "Ready"},
+                    "503": {"description": "Not ready; `failed` names the failed checks"},
+                },
+            }
+        },
+        "/metrics": {
+            "get": {
+                "summary": "Prometheus metrics",
+                "description": "Text exposition format. With `STOPLIST_METRICS_TOKEN` set, "
+                "requires `Authorization: Bearer <token>`.",
+                "tags": ["operations"],
+                "responses": {
+                    "200": {"description": "Metrics", "content": {"text/plain": {}}},
+                    "401": {"description": "The metrics token is required"},
+                },
             }
         },
     }

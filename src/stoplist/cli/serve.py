@@ -13,9 +13,13 @@ import uvicorn
 
 from stoplist.cli.options import DatabaseOption, fail, open_configured, settings_from
 from stoplist.domain.accounts import Accounts
+from stoplist.observability import logs, metrics
 from stoplist.settings import Settings
 
 DEMO_ACCOUNT = "demo"
+WORKER_HEALTHCHECK_SECONDS = 30
+"""How long a worker may take to answer its supervisor: on a busy machine a worker still
+starting can take longer than uvicorn's 5 s, and would be killed and started again in a loop."""
 
 HostOption = Annotated[
     str | None,
@@ -60,21 +64,6 @@ def serve_flags(
     }
 
 
-def log_config(level: str) -> dict[str, Any]:
-    """Plain lines on stderr; the server's own access log stays off (see access_log)."""
-    handler = {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"}
-    return {
-        "version": 1,
-        "disable_existing_loggers": False,
-        "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-        "handlers": {"stderr": handler},
-        "loggers": {
-            "uvicorn": {"handlers": ["stderr"], "level": level.upper(), "propagate": False},
-            "stoplist": {"handlers": ["stderr"], "level": level.upper(), "propagate": False},
-        },
-    }
-
-
 def serve(
     host: HostOption = None,
     port: PortOption = None,
@@ -95,17 +84,22 @@ def serve(
     check_port(settings)
     # The worker processes import the application afresh: they read these.
     os.environ.update(settings.as_environment())
-    uvicorn.run(
-        "stoplist.api.app:create_app",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
-        access_log=False,
-        log_config=log_config(settings.log_level),
-        server_header=False,
-        proxy_headers=False,
-    )
+    cleanup = metrics.prepare_multiprocess_dir()
+    try:
+        uvicorn.run(
+            "stoplist.api.app:create_app",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=settings.workers,
+            access_log=False,
+            log_config=logs.log_config(settings.log_level, settings.log_format),
+            server_header=False,
+            proxy_headers=False,
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
+        )
+    finally:
+        cleanup()
 
 
 def check_port(settings: Settings) -> None:

@@ -123,6 +123,15 @@ class BodyTooLarge(StoplistError):
     message_en = "Request body too large"
 
 
+class DatabaseUnavailable(StoplistError):
+    """The database did not answer or refused to write: nothing was changed, try again."""
+
+    code = 94
+    http_status = 503
+    message_fr = "La base de données est indisponible, réessayez plus tard"
+    message_en = "The database is unavailable, try again later"
+
+
 class InternalError(StoplistError):
     code = 500
     http_status = 500

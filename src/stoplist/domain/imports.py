@@ -49,6 +49,7 @@ from stoplist.domain.canonical import calling_code, is_canonical, number_regex
 from stoplist.domain.errors import StoplistError
 from stoplist.domain.events import Event, EventKind, NewEvent, Source
 from stoplist.domain.stops import StopList
+from stoplist.observability import metrics
 from stoplist.storage import bulk
 from stoplist.storage import webhooks as webhook_store
 
@@ -201,6 +202,7 @@ class _Writer:
         if queued:
             webhooks.wake()
         self.report.added += len(added)
+        metrics.stop_changed(True, self.source, len(added))
         self.report.already_stopped += len(stopped)
         self.report.opted_in += len(decided)
 

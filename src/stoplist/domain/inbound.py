@@ -28,6 +28,7 @@ from stoplist.domain.keywords import (
 )
 from stoplist.domain.models import Account
 from stoplist.domain.stops import Recorded, StopList
+from stoplist.observability import metrics
 from stoplist.storage import accounts as account_store
 from stoplist.storage import inbound_parts as part_store
 from stoplist.storage import keywords as keyword_store
@@ -82,6 +83,15 @@ class Outcome:
     @property
     def pending(self) -> bool:
         return self.recorded is None
+
+    @property
+    def verdict(self) -> str:
+        """``pending``, ``duplicate``, or what the message meant (``opt_out``, ``reply``...)."""
+        if self.recorded is None:
+            return "pending"
+        if self.recorded.duplicate:
+            return "duplicate"
+        return self.kind.value if self.kind else EventKind.REPLY.value
 
 
 class AccountKeywords:
@@ -155,6 +165,7 @@ class Inbound:
             recorded = self.stop_list.record_in(conn, self._event(number, message, classification))
         if recorded.changed:
             webhooks.wake()
+            metrics.stop_changed(recorded.stop_after is not None, Source.SMS)
         return Outcome(number, classification.kind, recorded)
 
     def flush(self, provider: str, number: str, ref: str, quiet_since: int) -> bool:

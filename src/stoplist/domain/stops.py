@@ -20,6 +20,7 @@ from stoplist.domain.errors import AlreadyStopped, StopIdRequired, StopNotFound
 from stoplist.domain.events import Event, EventKind, NewEvent, Source, effective_event_time
 from stoplist.domain.models import Account, Stop
 from stoplist.domain.numbers import normalize
+from stoplist.observability import metrics
 from stoplist.storage import bulk
 from stoplist.storage import events as event_store
 from stoplist.storage import stops as stop_store
@@ -124,6 +125,7 @@ class StopList:
                 raise
             raise AlreadyStopped(existing.id) from None
         webhooks.wake()
+        metrics.stop_changed(True, source)
         assert recorded.stop_after is not None
         return recorded.stop_after
 
@@ -145,6 +147,7 @@ class StopList:
             new = NewEvent(stop.phone_number, EventKind.OPT_IN, source, actor=actor, reason=reason)
             self._record(conn, new)
         webhooks.wake()
+        metrics.stop_changed(False, source)
         return stop
 
     def record(self, new: NewEvent) -> Recorded:
@@ -154,6 +157,7 @@ class StopList:
             recorded = self._record(conn, new)
         if recorded.changed:
             webhooks.wake()
+            metrics.stop_changed(recorded.stop_after is not None, new.source)
         return recorded
 
     def record_in(self, conn: Connection, new: NewEvent) -> Recorded:

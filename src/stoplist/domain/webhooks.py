@@ -310,6 +310,13 @@ class Outbox:
             if purged < _PURGE_BATCH:
                 return total
 
+    def backlog(self) -> tuple[int, float]:
+        """Pending deliveries, and the age in seconds of the oldest (0 when none)."""
+        with self.db.read() as conn:
+            count, oldest = store.pending_backlog(conn)
+        age = (clock.now_us() - oldest) / clock.MICROS if oldest is not None else 0.0
+        return count, max(age, 0.0)
+
     def make_due(self, account: Account | None = None) -> int:
         """Retry every pending delivery now instead of waiting for its backoff."""
         with self.db.write() as conn:

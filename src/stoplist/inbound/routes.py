@@ -16,12 +16,13 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from stoplist.domain.accounts import Accounts
-from stoplist.domain.errors import MethodNotAllowed, NotFound
-from stoplist.domain.inbound import Inbound
+from stoplist.domain.errors import MethodNotAllowed, NotFound, StoplistError
+from stoplist.domain.inbound import Inbound, Outcome
 from stoplist.domain.inbound_endpoints import PROVIDER_NAMES, EndpointSettings, InboundEndpoints
 from stoplist.domain.models import Account
 from stoplist.inbound import generic, smspartner, twilio, vonage
 from stoplist.inbound.common import InvalidSignature, Provider, read
+from stoplist.observability import metrics
 
 PROVIDERS: dict[str, Provider] = {
     provider.name: provider
@@ -36,6 +37,16 @@ async def receive(request: Request) -> Response:
         raise NotFound()
     if request.method not in provider.methods:
         raise MethodNotAllowed()
+    try:
+        outcome = await _receive(request, provider)
+    except StoplistError:
+        metrics.inbound_message(provider.name, "rejected")
+        raise
+    metrics.inbound_message(provider.name, outcome.verdict)
+    return provider.answer(outcome)
+
+
+async def _receive(request: Request, provider: Provider) -> Outcome:
     found = await run_in_threadpool(_endpoint, request, provider.name)
     if found is None:
         raise NotFound()
@@ -47,8 +58,7 @@ async def receive(request: Request) -> Response:
         provider.verify(request, settings, read_request)
     message = provider.parse(read_request.params)
     inbound = Inbound(request.app.state.db, account)
-    outcome = await run_in_threadpool(inbound.receive, message)
-    return provider.answer(outcome)
+    return await run_in_threadpool(inbound.receive, message)
 
 
 def _endpoint(request: Request, provider: str) -> tuple[Account, EndpointSettings] | None:

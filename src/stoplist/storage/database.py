@@ -18,7 +18,7 @@ from typing import Any
 
 import psycopg
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.pool import StaticPool
 
@@ -50,6 +50,11 @@ def masked_url(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except (ArgumentError, ValueError):
         return re.sub(r"(://[^/:@]*:)[^/@]*@", r"\1***@", url)
+
+
+_CONNECT_TIMEOUT = 5
+_SQLITE_REOPEN = {8, 10, 11, 14, 26}
+"""SQLITE_READONLY, SQLITE_IOERR, SQLITE_CORRUPT, SQLITE_CANTOPEN, SQLITE_NOTADB."""
 
 
 class Database:
@@ -175,26 +180,40 @@ class Database:
 def _create_engine(url: str, *, pool_size: int) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        # A host that drops packets would otherwise hold every command forever.
-        connect_args = {} if "connect_timeout" in parsed.query else {"connect_timeout": 10}
         return create_engine(
             url,
             pool_size=pool_size,
             max_overflow=32,
             pool_pre_ping=True,
-            connect_args=connect_args,
+            hide_parameters=True,
+            connect_args=_postgres_connect_args(parsed.query),
         )
     if parsed.database in (None, "", ":memory:"):
-        engine = create_engine(url, connect_args={"check_same_thread": False}, poolclass=StaticPool)
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False},
+            poolclass=StaticPool,
+            hide_parameters=True,
+        )
     else:
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
             pool_size=pool_size,
             max_overflow=32,
+            hide_parameters=True,
         )
     _configure_sqlite(engine, wal=parsed.database not in (None, "", ":memory:"))
     return engine
+
+
+def _postgres_connect_args(query: Any) -> dict[str, Any]:
+    """A server that does not answer fails a connection in seconds, not minutes.
+
+    Errors then reach clients as 503s while the database is away (a URL's
+    own ``connect_timeout`` wins).
+    """
+    return {} if "connect_timeout" in query else {"connect_timeout": _CONNECT_TIMEOUT}
 
 
 def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
@@ -208,6 +227,16 @@ def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
+
+    @event.listens_for(engine, "handle_error")
+    def _on_error(context: ExceptionContext) -> None:
+        # A connection opened while the file could not be written stays
+        # read-only for good; one that met an I/O error may hold a stale view.
+        # Treated as disconnects, they are replaced, so writes work again as
+        # soon as the file does, without a restart.
+        code = getattr(context.original_exception, "sqlite_errorcode", None)
+        if isinstance(code, int) and code & 0xFF in _SQLITE_REOPEN:
+            context.is_disconnect = True
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
@@ -287,7 +316,12 @@ class _PostgresPointReaders:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = create_engine(
-            engine.url, isolation_level="AUTOCOMMIT", pool_size=4, max_overflow=4
+            engine.url,
+            isolation_level="AUTOCOMMIT",
+            pool_size=4,
+            max_overflow=4,
+            hide_parameters=True,
+            connect_args=_postgres_connect_args(engine.url.query),
         )
 
     def fetch_one(self, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:

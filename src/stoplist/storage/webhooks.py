@@ -283,3 +283,20 @@ def purge_finished(conn: Connection, before: int, limit: int) -> int:
         conn.execute(delete(webhook_attempts).where(webhook_attempts.c.delivery_id.in_(ids)))
         conn.execute(delete(webhook_deliveries).where(webhook_deliveries.c.id.in_(ids)))
     return len(ids)
+
+
+def pending_backlog(conn: Connection) -> tuple[int, int | None]:
+    """How many deliveries are pending, and when the oldest of them was created.
+
+    Ids follow creation, so the oldest pending delivery is the one with the
+    smallest id (found from the status index, whatever the table's length).
+    """
+    pending = webhook_deliveries.c.status == PENDING
+    count = conn.execute(select(func.count()).where(pending)).scalar_one()
+    if not count:
+        return 0, None
+    oldest = select(func.min(webhook_deliveries.c.id)).where(pending).scalar_subquery()
+    created = conn.execute(
+        select(webhook_deliveries.c.created_at).where(webhook_deliveries.c.id == oldest)
+    ).scalar()
+    return count, created

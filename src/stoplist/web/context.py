@@ -209,3 +209,19 @@ async def _services(request: Request) -> tuple[DashboardAccess, SessionCodec]:
         services = (access, SessionCodec(secret))
         state.dashboard_services = services
     return services
+
+
+def unavailable_page(request: Request) -> HTMLResponse:
+    """The 503 page shown while the database is down; it needs nothing from the database."""
+    lang = choose(request.headers.get("accept-language"))
+    t = translator(lang)
+    html = _templates.get_template("error.html").render(
+        t=t,
+        lang=lang,
+        account=None,
+        path=request.url.path,
+        prefix=PREFIX,
+        title=t("unavailable_title"),
+        message=t("unavailable"),
+    )
+    return HTMLResponse(html, status_code=503, headers=SECURITY_HEADERS)

@@ -43,6 +43,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "Reload the page and try again.",
         "forbidden_title": "Request refused",
         "not_found_title": "Not found",
+        "unavailable_title": "Service unavailable",
+        "unavailable": "The database is not answering. Nothing was changed: try again in a moment.",
         "not_found": "There is no such page or number in this account.",
         "too_large": "The file is too large.",
         "home_title": "Overview",
@@ -252,6 +254,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "Rechargez la page et réessayez.",
         "forbidden_title": "Requête refusée",
         "not_found_title": "Introuvable",
+        "unavailable_title": "Service indisponible",
+        "unavailable": "La base de données ne répond pas. Rien n'a été modifié : "
+        "réessayez dans un instant.",
         "not_found": "Cette page ou ce numéro n'existe pas dans ce compte.",
         "too_large": "Le fichier est trop volumineux.",
         "home_title": "Vue d'ensemble",

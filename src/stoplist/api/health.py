@@ -1,0 +1,102 @@
+"""``/readyz`` and ``/metrics``: what load balancers and Prometheus ask.
+
+``/healthz`` (in ``app``) only says the process answers. ``/readyz`` says
+whether this process can do its job: the database answers, its schema is at
+the revision this code expects, and (SQLite) the file takes writes. A
+failure answers 503 with each check's result, so the reason is in the body.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from stoplist.api.call import header_api_key
+from stoplist.domain.webhooks import Outbox
+from stoplist.observability import metrics
+from stoplist.observability.database_errors import DATABASE_ERRORS, error_kind
+from stoplist.storage.database import HEAD_REVISION, Database
+from stoplist.storage.readiness import Probe, probe
+
+PROBE_TIMEOUT = 2.0
+"""Seconds the database has to answer ``/readyz``; a slower one counts as down."""
+
+
+async def readyz(request: Request) -> Response:
+    db: Database = request.app.state.db
+    checks = {"database": "ok", "migrations": "ok"}
+    try:
+        result: Probe = await asyncio.wait_for(
+            run_in_threadpool(probe, db, PROBE_TIMEOUT), PROBE_TIMEOUT * 2
+        )
+    except TimeoutError:
+        checks["database"] = "no answer within the timeout"
+        checks["migrations"] = "unknown"
+    except DATABASE_ERRORS as exc:
+        kind = error_kind(exc)
+        metrics.database_error(kind)
+        checks["database"] = f"unavailable ({kind})"
+        checks["migrations"] = "unknown"
+    else:
+        if result.revision != HEAD_REVISION:
+            found = result.revision or "none"
+            checks["migrations"] = f"at {found}, expected {HEAD_REVISION}"
+        if db.is_sqlite:
+            checks["writable"] = "ok" if result.writable else "read-only"
+        elif not result.writable:
+            checks["database"] = "read-only"
+    failed = [name for name, value in checks.items() if value != "ok"]
+    body: dict[str, object] = {"status": "unavailable" if failed else "ok", "checks": checks}
+    if failed:
+        body["failed"] = failed
+    return JSONResponse(body, status_code=503 if failed else 200)
+
+
+async def metrics_page(request: Request) -> Response:
+    """Every worker's counts, plus the webhook backlog read from the database now."""
+    token = request.app.state.settings.metrics_token_value()
+    if token and not _authorized(request, token):
+        return JSONResponse(
+            {"success": False, "code": 401, "message": "A bearer token is required"},
+            status_code=401,
+            headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+        )
+    gauges = await run_in_threadpool(_database_gauges, request.app.state.db)
+    body, content_type = await run_in_threadpool(metrics.exposition, gauges)
+    return Response(body, media_type=content_type)
+
+
+def _authorized(request: Request, token: str) -> bool:
+    sent = header_api_key(request.headers.get("authorization", ""), "") or ""
+    return hmac.compare_digest(sent.encode(), token.encode())
+
+
+def _database_gauges(db: Database) -> list[metrics.Gauge]:
+    try:
+        depth, age = Outbox(db).backlog()
+    except DATABASE_ERRORS as exc:
+        metrics.database_error(error_kind(exc))
+        return [metrics.Gauge("stoplist_database_up", "1 when the database answered.", 0)]
+    return [
+        metrics.Gauge("stoplist_database_up", "1 when the database answered.", 1),
+        metrics.Gauge(
+            "stoplist_webhook_queue_depth", "Outgoing webhook deliveries pending.", depth
+        ),
+        metrics.Gauge(
+            "stoplist_webhook_oldest_pending_age_seconds",
+            "Age of the oldest pending outgoing webhook delivery (0 when none).",
+            age,
+        ),
+    ]
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/readyz", readyz, methods=["GET"]),
+        Route("/metrics", metrics_page, methods=["GET"]),
+    ]
