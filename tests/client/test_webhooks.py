@@ -13,9 +13,16 @@ import pytest
 from standardwebhooks import Webhook
 
 from stoplist.client import Client, InvalidWebhook, StoplistError, verify_webhook
+from stoplist.domain.webhook_urls import ALLOW_PRIVATE_ENV
 from stoplist.domain.webhooks import Webhooks
 
 SECRET = "whsec_" + "c2VjcmV0LWtleS1mb3ItdGVzdHMtb25seS0xMjM0NTY="
+
+
+@pytest.fixture(autouse=True)
+def _private_receivers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The receivers here listen on 127.0.0.1: allowed, as in the test server."""
+    monkeypatch.setenv(ALLOW_PRIVATE_ENV, "1")
 
 
 @contextmanager

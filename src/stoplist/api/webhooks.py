@@ -43,10 +43,7 @@ async def add_endpoint(request: Request) -> Response:
     url = call.param("url")
     if not isinstance(url, str):
         raise InvalidParameter("url is required")
-    try:
-        created = await run_in_threadpool(_webhooks(call).add, url)
-    except ValueError as exc:
-        raise InvalidParameter(str(exc)) from None
+    created = await run_in_threadpool(_webhooks(call).add, url)  # RefusedUrl is a code 91
     return call.respond(
         {"success": True, "code": 200, "id": created.endpoint.id, "secret": created.secret}
     )

@@ -24,7 +24,6 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
 
 import orjson
 from sqlalchemy import Connection
@@ -33,13 +32,13 @@ from standardwebhooks import Webhook
 from stoplist.domain import clock
 from stoplist.domain.events import Event, EventKind
 from stoplist.domain.models import Account
+from stoplist.domain.webhook_urls import check_url
 from stoplist.storage import webhooks as store
 from stoplist.storage.database import Database
 from stoplist.storage.webhooks import AttemptRow, DeliveryRow, EndpointRow
 
 SECRET_PREFIX = "whsec_"
 _SECRET_BYTES = 32
-MAX_URL_LENGTH = 2000
 
 RETRY_BASE_ENV = "STOPLIST_WEBHOOK_RETRY_SECONDS"
 DEFAULT_RETRY_BASE = 5.0
@@ -90,15 +89,6 @@ def generate_secret() -> str:
     return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(_SECRET_BYTES)).decode()
 
 
-def check_url(url: str) -> str:
-    """An endpoint URL must be absolute http(s); ``ValueError`` otherwise."""
-    url = url.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > MAX_URL_LENGTH:
-        raise ValueError(f"not an http(s) URL: {url!r}")
-    return url
-
-
 class Webhooks:
     """One account's endpoints and the record of their deliveries."""
 
@@ -107,6 +97,7 @@ class Webhooks:
         self.account = account
 
     def add(self, url: str) -> NewEndpoint:
+        """Register ``url``; ``RefusedUrl`` (see ``webhook_urls``) says why one cannot be."""
         secret = generate_secret()
         with self.db.write() as conn:
             endpoint = store.insert_endpoint(

@@ -1,0 +1,136 @@
+"""The guarded transport: addresses are checked after resolution, and the checked one is used.
+
+Every receiver here listens on a loopback address; the policies under test
+are told which loopback addresses to treat as public, so no test ever needs
+(or sends) traffic beyond this machine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+
+import httpx
+import pytest
+
+from stoplist.dispatch import REFUSED_DESTINATION, _client, send
+from stoplist.domain.webhook_urls import ALLOW_PRIVATE_ENV, IPAddress
+from stoplist.domain.webhooks import Claimed, generate_secret
+from stoplist.storage.webhooks import DeliveryRow
+from stoplist.webhook_transport import GuardedBackend, GuardedTransport, RefusedDestination
+from tests.support import free_port
+from tests.webhook_receiver import Receiver, verified
+
+PUBLIC = ipaddress.ip_address("127.0.0.2")  # stands for a public address in these tests
+
+
+def only_public(address: IPAddress) -> bool:
+    return address == PUBLIC
+
+
+class Resolver:
+    """Answers every name with ``answers``, and counts the questions."""
+
+    def __init__(self, *answers: str) -> None:
+        self.answers = list(answers)
+        self.asked: list[str] = []
+
+    async def __call__(self, host: str, port: int) -> list[str]:
+        self.asked.append(host)
+        return self.answers
+
+
+async def _post(backend: GuardedBackend, url: str) -> httpx.Response:
+    async with httpx.AsyncClient(transport=GuardedTransport(backend)) as client:
+        return await client.post(url, content=b"{}")
+
+
+def _claimed(url: str, secret: str = "") -> Claimed:
+    delivery = DeliveryRow(
+        id=1, account_id=1, endpoint_id=1, event_id=1, message_id="msg_test",
+        payload='{"type":"stop"}', status="pending", attempts=0, next_attempt_at=0,
+        locked_until=None, last_status_code=None, last_error=None, created_at=0,
+        delivered_at=None,
+    )  # fmt: skip
+    return Claimed(delivery, url, secret or generate_secret())
+
+
+async def _send(claimed: Claimed):
+    async with _client() as client:
+        return await send(client, claimed)
+
+
+def test_connects_to_the_address_it_checked_and_keeps_the_name():
+    # The system resolver says localhost is 127.0.0.1, where nothing listens on this
+    # port: a request that arrives went to the address the guard checked.
+    with Receiver("127.0.0.2") as receiver:
+        resolver = Resolver("127.0.0.2")
+        backend = GuardedBackend(only_public, resolver)
+        answer = asyncio.run(_post(backend, receiver.url(host="localhost")))
+    assert answer.status_code == 204
+    [request] = receiver.requests()
+    assert request.headers["Host"] == f"localhost:{receiver.port}"
+    assert resolver.asked == ["localhost"]
+
+
+def test_a_name_with_any_internal_answer_is_refused_before_connecting():
+    with Receiver("127.0.0.2") as receiver:
+        for answers in (("127.0.0.3",), ("127.0.0.2", "127.0.0.3"), ("127.0.0.3", "127.0.0.2")):
+            backend = GuardedBackend(only_public, Resolver(*answers))
+            with pytest.raises(RefusedDestination):
+                asyncio.run(_post(backend, receiver.url(host="localhost")))
+        assert receiver.requests() == []
+
+
+def test_literal_addresses_are_checked_without_resolving():
+    with Receiver("127.0.0.2") as receiver:
+        resolver = Resolver()
+        backend = GuardedBackend(only_public, resolver)
+        assert asyncio.run(_post(backend, receiver.url())).status_code == 204
+        with pytest.raises(RefusedDestination):
+            asyncio.run(_post(backend, receiver.url(host="127.0.0.1")))
+    assert resolver.asked == []
+    assert len(receiver.requests()) == 1
+
+
+def test_by_default_loopback_is_refused_after_real_resolution(monkeypatch):
+    monkeypatch.delenv(ALLOW_PRIVATE_ENV, raising=False)
+    with Receiver() as receiver:
+        closed = f"http://127.0.0.1:{free_port()}/hook"
+        results = [
+            asyncio.run(_send(_claimed(url)))
+            for url in (receiver.url(), receiver.url(host="localhost"), closed)
+        ]
+    assert receiver.requests() == []
+    # An open port, a name and a closed port look the same: nothing was tried.
+    assert {(r.status_code, r.error) for r in results} == {(None, REFUSED_DESTINATION)}
+
+
+def test_allowed_private_receivers_get_signed_requests(monkeypatch):
+    monkeypatch.setenv(ALLOW_PRIVATE_ENV, "1")
+    secret = generate_secret()
+    with Receiver() as receiver:
+        result = asyncio.run(_send(_claimed(receiver.url(), secret)))
+    assert (result.status_code, result.error, result.ok) == (204, None, True)
+    assert verified(receiver.requests(), secret) == [{"type": "stop"}]
+    assert receiver.requests()[0].headers["webhook-id"] == "msg_test"
+
+
+def test_redirects_are_not_followed(monkeypatch):
+    monkeypatch.setenv(ALLOW_PRIVATE_ENV, "1")
+    with Receiver() as target, Receiver(status=302, location=target.url()) as redirector:
+        result = asyncio.run(_send(_claimed(redirector.url())))
+    assert (result.status_code, result.error, result.ok) == (302, "HTTP 302", False)
+    assert len(redirector.requests()) == 1
+    assert target.requests() == []
+
+
+def test_any_failure_to_build_the_request_is_an_attempt_not_an_exception(monkeypatch):
+    monkeypatch.setenv(ALLOW_PRIVATE_ENV, "1")
+    with Receiver() as receiver:
+        injected = asyncio.run(_send(_claimed(receiver.url() + "\r\nX-Injected: yes")))
+        unsignable = asyncio.run(_send(_claimed(receiver.url(), secret="whsec_not-base64!")))
+    assert receiver.requests() == []
+    assert injected.status_code is None
+    assert injected.error == "refused: the URL contains spaces or control characters"
+    assert (unsignable.status_code, unsignable.error) == (None, "the request could not be sent")
