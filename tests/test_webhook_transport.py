@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import shutil
+import ssl
+import subprocess
+from pathlib import Path
 
 import httpx
 import pytest
@@ -134,3 +138,36 @@ def test_any_failure_to_build_the_request_is_an_attempt_not_an_exception(monkeyp
     assert injected.status_code is None
     assert injected.error == "refused: the URL contains spaces or control characters"
     assert (unsignable.status_code, unsignable.error) == (None, "the request could not be sent")
+
+
+@pytest.fixture
+def certificate(tmp_path: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for the name ``localhost`` only (no address in it)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+def test_tls_keeps_the_name_for_sni_and_the_certificate(certificate):
+    cert, key = certificate
+    served = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    served.load_cert_chain(cert, key)
+    trusted = ssl.create_default_context(cafile=str(cert))
+    with Receiver("127.0.0.2", tls=served) as receiver:
+        backend = GuardedBackend(only_public, Resolver("127.0.0.2"))
+
+        async def post() -> httpx.Response:
+            transport = GuardedTransport(backend, verify=trusted)
+            async with httpx.AsyncClient(transport=transport) as client:
+                return await client.post(receiver.url(host="localhost"), content=b"{}")
+
+        assert asyncio.run(post()).status_code == 204
+    assert receiver.server_names == ["localhost"]
+    assert receiver.requests()[0].headers["Host"] == f"localhost:{receiver.port}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -22,7 +23,8 @@ class Received:
 class Receiver:
     """Answers every POST with ``status`` (and ``location``, for redirects).
 
-    The first ``failures`` requests are answered 503 instead.
+    The first ``failures`` requests are answered 503 instead. With ``tls``,
+    it speaks HTTPS, and keeps the server names clients ask for (SNI).
 
     While ``hold`` is cleared, requests are kept waiting, unanswered, until it
     is set again: a receiver that answers slowly, so a test can act while
@@ -35,6 +37,7 @@ class Receiver:
         status: int = 204,
         location: str | None = None,
         failures: int = 0,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.status = status
         self.failures = failures
@@ -69,6 +72,11 @@ class Receiver:
 
         self.httpd = ThreadingHTTPServer((host, 0), Handler)
         self.httpd.daemon_threads = True
+        self.server_names: list[str | None] = []
+        self.scheme = "https" if tls else "http"
+        if tls is not None:
+            tls.sni_callback = lambda _sock, name, _ctx: self.server_names.append(name)
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     @property
@@ -76,7 +84,7 @@ class Receiver:
         return self.httpd.server_address[1]
 
     def url(self, path: str = "/hook", host: str | None = None) -> str:
-        return f"http://{host or self.httpd.server_address[0]}:{self.port}{path}"
+        return f"{self.scheme}://{host or self.httpd.server_address[0]}:{self.port}{path}"
 
     def requests(self) -> list[Received]:
         with self.lock:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import ssl
 from collections.abc import Awaitable, Callable, Iterable
 
 import anyio
@@ -109,13 +110,18 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
 
 
 class GuardedTransport(httpx.AsyncHTTPTransport):
-    """httpx's transport, connecting through a ``GuardedBackend``; no proxies, no retries."""
+    """httpx's transport, connecting through a ``GuardedBackend``; no proxies, no retries.
 
-    def __init__(self, backend: GuardedBackend | None = None) -> None:
+    ``verify`` is the TLS context (the default trusts certifi's authorities).
+    """
+
+    def __init__(
+        self, backend: GuardedBackend | None = None, verify: ssl.SSLContext | None = None
+    ) -> None:
         super().__init__(trust_env=False)
         limits = httpx.Limits()
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False),
+            ssl_context=verify or httpx.create_ssl_context(trust_env=False),
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
