@@ -12,7 +12,10 @@ import ipaddress
 import shutil
 import ssl
 import subprocess
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -25,6 +28,7 @@ from stoplist.webhook_transport import GuardedBackend, GuardedTransport, Refused
 from tests.support import free_port
 from tests.webhook_receiver import Receiver, verified
 
+T = TypeVar("T")
 PUBLIC = ipaddress.ip_address("127.0.0.2")  # stands for a public address in these tests
 
 
@@ -42,6 +46,16 @@ class Resolver:
     async def __call__(self, host: str, port: int) -> list[str]:
         self.asked.append(host)
         return self.answers
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run ``coroutine`` on an event loop of its own, in a thread of its own.
+
+    A session's Playwright keeps an event loop running in the main thread,
+    where ``asyncio.run`` would refuse to start another.
+    """
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 async def _post(backend: GuardedBackend, url: str) -> httpx.Response:
@@ -70,7 +84,7 @@ def test_connects_to_the_address_it_checked_and_keeps_the_name():
     with Receiver("127.0.0.2") as receiver:
         resolver = Resolver("127.0.0.2")
         backend = GuardedBackend(only_public, resolver)
-        answer = asyncio.run(_post(backend, receiver.url(host="localhost")))
+        answer = run(_post(backend, receiver.url(host="localhost")))
     assert answer.status_code == 204
     [request] = receiver.requests()
     assert request.headers["Host"] == f"localhost:{receiver.port}"
@@ -82,7 +96,7 @@ def test_a_name_with_any_internal_answer_is_refused_before_connecting():
         for answers in (("127.0.0.3",), ("127.0.0.2", "127.0.0.3"), ("127.0.0.3", "127.0.0.2")):
             backend = GuardedBackend(only_public, Resolver(*answers))
             with pytest.raises(RefusedDestination):
-                asyncio.run(_post(backend, receiver.url(host="localhost")))
+                run(_post(backend, receiver.url(host="localhost")))
         assert receiver.requests() == []
 
 
@@ -90,9 +104,9 @@ def test_literal_addresses_are_checked_without_resolving():
     with Receiver("127.0.0.2") as receiver:
         resolver = Resolver()
         backend = GuardedBackend(only_public, resolver)
-        assert asyncio.run(_post(backend, receiver.url())).status_code == 204
+        assert run(_post(backend, receiver.url())).status_code == 204
         with pytest.raises(RefusedDestination):
-            asyncio.run(_post(backend, receiver.url(host="127.0.0.1")))
+            run(_post(backend, receiver.url(host="127.0.0.1")))
     assert resolver.asked == []
     assert len(receiver.requests()) == 1
 
@@ -102,7 +116,7 @@ def test_by_default_loopback_is_refused_after_real_resolution(monkeypatch):
     with Receiver() as receiver:
         closed = f"http://127.0.0.1:{free_port()}/hook"
         results = [
-            asyncio.run(_send(_claimed(url)))
+            run(_send(_claimed(url)))
             for url in (receiver.url(), receiver.url(host="localhost"), closed)
         ]
     assert receiver.requests() == []
@@ -114,7 +128,7 @@ def test_allowed_private_receivers_get_signed_requests(monkeypatch):
     monkeypatch.setenv(ALLOW_PRIVATE_ENV, "1")
     secret = generate_secret()
     with Receiver() as receiver:
-        result = asyncio.run(_send(_claimed(receiver.url(), secret)))
+        result = run(_send(_claimed(receiver.url(), secret)))
     assert (result.status_code, result.error, result.ok) == (204, None, True)
     assert verified(receiver.requests(), secret) == [{"type": "stop"}]
     assert receiver.requests()[0].headers["webhook-id"] == "msg_test"
@@ -123,7 +137,7 @@ def test_allowed_private_receivers_get_signed_requests(monkeypatch):
 def test_redirects_are_not_followed(monkeypatch):
     monkeypatch.setenv(ALLOW_PRIVATE_ENV, "1")
     with Receiver() as target, Receiver(status=302, location=target.url()) as redirector:
-        result = asyncio.run(_send(_claimed(redirector.url())))
+        result = run(_send(_claimed(redirector.url())))
     assert (result.status_code, result.error, result.ok) == (302, "HTTP 302", False)
     assert len(redirector.requests()) == 1
     assert target.requests() == []
@@ -132,8 +146,8 @@ def test_redirects_are_not_followed(monkeypatch):
 def test_any_failure_to_build_the_request_is_an_attempt_not_an_exception(monkeypatch):
     monkeypatch.setenv(ALLOW_PRIVATE_ENV, "1")
     with Receiver() as receiver:
-        injected = asyncio.run(_send(_claimed(receiver.url() + "\r\nX-Injected: yes")))
-        unsignable = asyncio.run(_send(_claimed(receiver.url(), secret="whsec_not-base64!")))
+        injected = run(_send(_claimed(receiver.url() + "\r\nX-Injected: yes")))
+        unsignable = run(_send(_claimed(receiver.url(), secret="whsec_not-base64!")))
     assert receiver.requests() == []
     assert injected.status_code is None
     assert injected.error == "refused: the URL contains spaces or control characters"
@@ -168,6 +182,6 @@ def test_tls_keeps_the_name_for_sni_and_the_certificate(certificate):
             async with httpx.AsyncClient(transport=transport) as client:
                 return await client.post(receiver.url(host="localhost"), content=b"{}")
 
-        assert asyncio.run(post()).status_code == 204
+        assert run(post()).status_code == 204
     assert receiver.server_names == ["localhost"]
     assert receiver.requests()[0].headers["Host"] == f"localhost:{receiver.port}"
