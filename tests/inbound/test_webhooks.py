@@ -111,6 +111,11 @@ def test_events_arrive_signed_after_failed_attempts(own_database, acme, tmp_path
                 ).json()["stopId"]
                 client.post("/v1/stop-sms/delete", json={**key, "id": stop_id})
                 wait_for(lambda: len(verified(receiver, secret)) == 4, "four deliveries")
+                hooks = Webhooks(own_database, acme.account)
+                wait_for(
+                    lambda: {d.status for d, _ in hooks.deliveries()} == {"delivered"},
+                    "the deliveries recorded before the server stops",
+                )
         finally:
             server.stop()
 
