@@ -16,6 +16,7 @@ import pytest
 
 from stoplist.domain.accounts import Accounts
 from stoplist.domain.models import Account
+from stoplist.domain.webhook_urls import ALLOW_PRIVATE_ENV
 from stoplist.settings import env_name
 from stoplist.storage import secrets
 from stoplist.storage.database import Database
@@ -87,6 +88,24 @@ def server(
     """
     directory = tmp_path_factory.mktemp("server")
     env = {} if database_url.startswith("sqlite") else {LIST_CACHE_ENV: str(directory / "lists")}
+    env[ALLOW_PRIVATE_ENV] = "1"  # tests' webhook receivers listen on 127.0.0.1
+    running = Server(database_url, directory / "server.log", env=env).start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def strict_server(
+    database_url: str, db: Database, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """A server on the same database with the production default: webhooks to public hosts only.
+
+    Its dispatcher is off, so it never takes the other server's deliveries.
+    """
+    directory = tmp_path_factory.mktemp("strict")
+    env = {"STOPLIST_WEBHOOK_DISPATCH": "0", ALLOW_PRIVATE_ENV: ""}
+    if not database_url.startswith("sqlite"):
+        env[LIST_CACHE_ENV] = str(directory / "lists")
     running = Server(database_url, directory / "server.log", env=env).start()
     yield running
     running.stop()

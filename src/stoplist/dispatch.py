@@ -22,18 +22,21 @@ from starlette.concurrency import run_in_threadpool
 from stoplist import __version__
 from stoplist.domain import webhooks
 from stoplist.domain.inbound import flush_incomplete
+from stoplist.domain.webhook_urls import RefusedUrl, check_url
 from stoplist.domain.webhooks import AttemptResult, Claimed, Outbox
 from stoplist.observability import metrics
 from stoplist.observability.logs import log_failure
 from stoplist.settings import Settings
 from stoplist.storage.database import Database
+from stoplist.webhook_transport import RefusedDestination, transport
 
 logger = logging.getLogger("stoplist.webhooks")
 
 TIMEOUT = 10.0
 CONCURRENCY = 16
 BATCH = 50
-_MAX_ERROR = 500
+_MAX_ERROR = 200
+REFUSED_DESTINATION = "refused: the address is not public"
 FLUSH_INTERVAL = 60.0
 PURGE_INTERVAL = 3600.0
 GATHER = 0.05
@@ -54,6 +57,7 @@ class Dispatcher:
         self.outbox = outbox(db, settings)
         self.poll = settings.webhook_poll_seconds
         self.lease_seconds = settings.webhook_lease_seconds
+        self.allow_private = settings.webhook_allow_private
         self._wakeup = asyncio.Event()
         self._limit = asyncio.Semaphore(CONCURRENCY)
 
@@ -83,7 +87,7 @@ class Dispatcher:
         loop = asyncio.get_running_loop()
         undo = webhooks.on_enqueued(lambda: loop.call_soon_threadsafe(self._wakeup.set))
         try:
-            async with _client(self.lease_seconds) as client:
+            async with _client(self.lease_seconds, self.allow_private) as client:
                 while True:
                     self._wakeup.clear()
                     try:
@@ -103,34 +107,61 @@ class Dispatcher:
 
 
 async def send(client: httpx.AsyncClient, item: Claimed) -> AttemptResult:
-    """One signed POST; any answer but 2xx, and any transport error, is a failure."""
-    body = item.delivery.payload
-    headers = {
-        "content-type": "application/json",
-        "user-agent": f"stoplist/{__version__}",
-        **webhooks.sign(item.secret, item.delivery.message_id, int(time.time()), body),
-    }
+    """One signed POST; any answer but 2xx, and any error at all, is a failed attempt.
+
+    Nothing that goes wrong with one delivery may escape from here: the whole
+    batch is recorded together, so one bad URL would otherwise leave every
+    other account's deliveries unrecorded, to be sent again after each lease.
+    The recorded error is short and says what kind of failure it was, never
+    more (it is shown to the account, who chose the URL).
+    """
     started = time.perf_counter()
+    status_code: int | None = None
     try:
-        response = await client.post(item.url, content=body.encode(), headers=headers)
+        url = check_url(item.url, allow_private=True)
+        body = item.delivery.payload
+        headers = {
+            "content-type": "application/json",
+            "user-agent": f"stoplist/{__version__}",
+            **webhooks.sign(item.secret, item.delivery.message_id, int(time.time()), body),
+        }
+        response = await client.post(url, content=body.encode(), headers=headers)
+        status_code = response.status_code
         error = None if response.is_success else f"HTTP {response.status_code}"
-        status_code: int | None = response.status_code
+    except RefusedUrl as exc:
+        error = f"refused: {exc.detail}"
+    except RefusedDestination:
+        error = REFUSED_DESTINATION
     except httpx.HTTPError as exc:
-        status_code = None
-        error = (f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)[:_MAX_ERROR]
+        error = _describe(exc)
+    except Exception:
+        logger.exception("webhook delivery %d could not be sent", item.delivery.id)
+        error = "the request could not be sent"
     duration_ms = int((time.perf_counter() - started) * 1000)
     return AttemptResult(status_code, error, duration_ms)
 
 
-def _client(lease_seconds: float) -> httpx.AsyncClient:
-    """Each attempt ends well within the claim lease, so no claim expires mid-send."""
+def _describe(exc: httpx.HTTPError) -> str:
+    text = "".join(char for char in str(exc) if char.isprintable())
+    described = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    return described[:_MAX_ERROR]
+
+
+def _client(lease_seconds: float, allow_private: bool) -> httpx.AsyncClient:
+    """Each attempt ends well within the claim lease, so no claim expires mid-send.
+
+    Redirects are not followed: a 3xx is a failed attempt, so a receiver
+    cannot send stoplist on to an address it would have refused.
+    """
     timeout = min(TIMEOUT, lease_seconds / 2)
-    return httpx.AsyncClient(timeout=timeout, follow_redirects=False, trust_env=False)
+    return httpx.AsyncClient(
+        timeout=timeout, follow_redirects=False, trust_env=False, transport=transport(allow_private)
+    )
 
 
 async def deliver_due(db: Database, settings: Settings) -> int:
     """One pass over the due deliveries (for the command line)."""
-    async with _client(settings.webhook_lease_seconds) as client:
+    async with _client(settings.webhook_lease_seconds, settings.webhook_allow_private) as client:
         return await Dispatcher(db, settings).run_once(client)
 
 

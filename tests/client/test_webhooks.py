@@ -13,9 +13,16 @@ import pytest
 from standardwebhooks import Webhook
 
 from stoplist.client import Client, InvalidWebhook, StoplistError, verify_webhook
+from stoplist.domain.webhook_urls import ALLOW_PRIVATE_ENV
 from stoplist.domain.webhooks import Webhooks
 
 SECRET = "whsec_" + "c2VjcmV0LWtleS1mb3ItdGVzdHMtb25seS0xMjM0NTY="
+
+
+@pytest.fixture(autouse=True)
+def _private_receivers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The receivers here listen on 127.0.0.1: allowed, as in the test server."""
+    monkeypatch.setenv(ALLOW_PRIVATE_ENV, "1")
 
 
 @contextmanager
@@ -47,7 +54,7 @@ def receiver() -> Iterator[tuple[str, queue.Queue[tuple[bytes, dict[str, str]]]]
 
 def test_verifies_an_event_sent_by_the_server(server, db, account):
     with receiver() as (url, received):
-        secret = Webhooks(db, account.account).add(url).secret
+        secret = Webhooks(db, account.account, allow_private=True).add(url).secret
         with Client(f"{server.base_url}/v1", account.api_key) as client:
             stop_id = client.add("0612345678")
         body, headers = received.get(timeout=30)

@@ -6,20 +6,17 @@ other server's dispatcher (with its production backoff) takes part.
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import orjson
 import pytest
-from standardwebhooks import Webhook
 from typer.testing import CliRunner
 
 from stoplist.cli import app
 from stoplist.domain.accounts import Accounts, NewAccount
+from stoplist.domain.webhook_urls import ALLOW_PRIVATE_ENV
 from stoplist.domain.webhooks import Webhooks
 from stoplist.storage.database import Database
 from tests import support
@@ -29,6 +26,8 @@ from tests.support import (
     postgres_unavailable_reason,
     temporary_postgres_database,
 )
+from tests.webhook_receiver import Receiver, wait_for
+from tests.webhook_receiver import verified as verified_requests
 
 FAST_RETRIES = {
     "STOPLIST_WEBHOOK_RETRY_SECONDS": "0.05",
@@ -37,60 +36,17 @@ FAST_RETRIES = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _private_receivers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The receivers here listen on 127.0.0.1: allowed, here and in the servers started."""
+    monkeypatch.setenv(ALLOW_PRIVATE_ENV, "1")
+
+
 def run_cli(*args: str) -> str:
     """The real command, run in this process; its standard output."""
     result = CliRunner().invoke(app, list(args))
     assert result.exit_code == 0, result.output
     return result.stdout
-
-
-class Receiver:
-    """A local HTTP endpoint that refuses its first ``failures`` requests."""
-
-    def __init__(self, failures: int = 0) -> None:
-        self.failures = failures
-        self.requests: list[tuple[dict[str, str], bytes, int]] = []
-        self.lock = threading.Lock()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("content-length", "0")))
-                with receiver.lock:
-                    refused = receiver.failures > 0
-                    if refused:
-                        receiver.failures -= 1
-                    status = 503 if refused else 204
-                    receiver.requests.append((dict(self.headers.items()), body, status))
-                self.send_response(status)
-                self.send_header("content-length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}/hooks/stoplist"
-
-    def accepted(self) -> list[tuple[dict[str, str], bytes]]:
-        with self.lock:
-            return [(headers, body) for headers, body, status in self.requests if status == 204]
-
-    def refused(self) -> int:
-        with self.lock:
-            return sum(1 for *_, status in self.requests if status != 204)
-
-    def __enter__(self) -> Receiver:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -119,15 +75,6 @@ def acme(own_database: Database) -> NewAccount:
     return Accounts(own_database).create("acme")
 
 
-def wait_for(condition: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def stop(client: httpx.Client, acme: NewAccount, number: str, message_id: str) -> None:
     answer = client.post(
         f"/inbound/{acme.account.inbound_token}/generic",
@@ -138,16 +85,15 @@ def stop(client: httpx.Client, acme: NewAccount, number: str, message_id: str) -
 
 def verified(receiver: Receiver, secret: str) -> dict[str, dict]:
     """Every accepted event, checked with the standardwebhooks package, by webhook-id."""
-    events = {}
-    for headers, body in receiver.accepted():
-        payload = Webhook(secret).verify(body, headers)
-        events[headers["webhook-id"]] = payload
-    return events
+    accepted = receiver.accepted()
+    events = verified_requests(accepted, secret)
+    pairs = zip(accepted, events, strict=True)
+    return {request.headers["webhook-id"]: event for request, event in pairs}
 
 
 def test_events_arrive_signed_after_failed_attempts(own_database, acme, tmp_path):
     with Receiver(failures=4) as receiver:
-        secret = Webhooks(own_database, acme.account).add(receiver.url).secret
+        secret = Webhooks(own_database, acme.account, allow_private=True).add(receiver.url()).secret
         assert secret.startswith("whsec_")
         server = Server(own_database.url, tmp_path / "server.log", env=FAST_RETRIES).start()
         try:
@@ -165,6 +111,11 @@ def test_events_arrive_signed_after_failed_attempts(own_database, acme, tmp_path
                 ).json()["stopId"]
                 client.post("/v1/stop-sms/delete", json={**key, "id": stop_id})
                 wait_for(lambda: len(verified(receiver, secret)) == 4, "four deliveries")
+                hooks = Webhooks(own_database, acme.account, allow_private=True)
+                wait_for(
+                    lambda: {d.status for d, _ in hooks.deliveries()} == {"delivered"},
+                    "the deliveries recorded before the server stops",
+                )
         finally:
             server.stop()
 
@@ -193,7 +144,7 @@ def test_events_arrive_signed_after_failed_attempts(own_database, acme, tmp_path
 def test_a_crash_and_restart_lose_nothing(own_database, acme, tmp_path):
     log = tmp_path / "server.log"
     with Receiver(failures=10_000) as receiver:
-        secret = Webhooks(own_database, acme.account).add(receiver.url).secret
+        secret = Webhooks(own_database, acme.account, allow_private=True).add(receiver.url()).secret
         # First life: deliveries are committed and fail.
         server = Server(own_database.url, log, env=FAST_RETRIES).start()
         with httpx.Client(base_url=server.base_url, timeout=30) as client:
@@ -227,12 +178,12 @@ def test_cli_manages_endpoints_and_delivers_once(own_database, acme, tmp_path):
     url = own_database.url
     with Receiver() as receiver:
         added = orjson.loads(
-            run_cli("webhooks", "add", "acme", receiver.url, "--database", url, "--json")
+            run_cli("webhooks", "add", "acme", receiver.url(), "--database", url, "--json")
         )
         secret = added["secret"]
         listed = run_cli("webhooks", "list", "acme", "--database", url, "--json")
         assert secret not in listed
-        assert [e["url"] for e in orjson.loads(listed)] == [receiver.url]
+        assert [e["url"] for e in orjson.loads(listed)] == [receiver.url()]
 
         server = Server(url, tmp_path / "s.log", env={"STOPLIST_WEBHOOK_DISPATCH": "0"}).start()
         try:

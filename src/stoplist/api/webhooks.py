@@ -17,7 +17,8 @@ _MAX_LIMIT = 1000
 
 
 def _webhooks(call: ApiCall) -> Webhooks:
-    return Webhooks(call.stop_list.db, call.account)
+    settings = call.request.app.state.settings
+    return Webhooks(call.stop_list.db, call.account, allow_private=settings.webhook_allow_private)
 
 
 def _endpoint(endpoint: EndpointRow, formatter: LocalTimeFormatter) -> dict[str, object]:
@@ -43,10 +44,7 @@ async def add_endpoint(request: Request) -> Response:
     url = call.param("url")
     if not isinstance(url, str):
         raise InvalidParameter("url is required")
-    try:
-        created = await run_in_threadpool(_webhooks(call).add, url)
-    except ValueError as exc:
-        raise InvalidParameter(str(exc)) from None
+    created = await run_in_threadpool(_webhooks(call).add, url)  # RefusedUrl is a code 91
     return call.respond(
         {"success": True, "code": 200, "id": created.endpoint.id, "secret": created.secret}
     )

@@ -21,6 +21,7 @@ from stoplist.cli.options import (
 )
 from stoplist.dispatch import deliver_due
 from stoplist.domain import clock
+from stoplist.domain.webhook_urls import RefusedUrl
 from stoplist.domain.webhooks import Outbox, Webhooks
 from stoplist.storage.webhooks import AttemptRow, DeliveryRow, EndpointRow
 
@@ -72,16 +73,19 @@ def delivery_json(delivery: DeliveryRow, attempts: list[AttemptRow]) -> dict[str
 @webhooks_app.command("add")
 def add(
     account: AccountArgument,
-    url: Annotated[str, typer.Argument(help="http(s) URL to POST events to.")],
+    url: Annotated[str, typer.Argument(help="Public http(s) URL to POST events to.")],
     database: DatabaseOption = None,
     json: JsonOption = False,
 ) -> None:
     """Register an endpoint and print its signing secret (shown this once only)."""
-    db = open_database(database)
+    settings = settings_from(database_url=database)
+    db = open_configured(settings)
     try:
-        created = Webhooks(db, find_account(db, account)).add(url)
-    except ValueError as exc:
-        fail(str(exc))
+        created = Webhooks(
+            db, find_account(db, account), allow_private=settings.webhook_allow_private
+        ).add(url)
+    except RefusedUrl as exc:
+        fail(exc.message("en"))
     if json:
         print_json({**endpoint_json(created.endpoint), "secret": created.secret})
         return

@@ -23,7 +23,6 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
 
 import orjson
 from sqlalchemy import Connection
@@ -32,13 +31,13 @@ from standardwebhooks import Webhook
 from stoplist.domain import clock
 from stoplist.domain.events import Event, EventKind
 from stoplist.domain.models import Account
+from stoplist.domain.webhook_urls import check_url
 from stoplist.storage import webhooks as store
 from stoplist.storage.database import Database
 from stoplist.storage.webhooks import AttemptRow, DeliveryRow, EndpointRow
 
 SECRET_PREFIX = "whsec_"
 _SECRET_BYTES = 32
-MAX_URL_LENGTH = 2000
 
 DEFAULT_RETRY_BASE = 5.0
 RETRY_CAP = 3600.0
@@ -86,27 +85,25 @@ def generate_secret() -> str:
     return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(_SECRET_BYTES)).decode()
 
 
-def check_url(url: str) -> str:
-    """An endpoint URL must be absolute http(s); ``ValueError`` otherwise."""
-    url = url.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > MAX_URL_LENGTH:
-        raise ValueError(f"not an http(s) URL: {url!r}")
-    return url
-
-
 class Webhooks:
     """One account's endpoints and the record of their deliveries."""
 
-    def __init__(self, db: Database, account: Account) -> None:
+    def __init__(self, db: Database, account: Account, *, allow_private: bool = False) -> None:
         self.db = db
         self.account = account
+        self.allow_private = allow_private
+        """``STOPLIST_WEBHOOK_ALLOW_PRIVATE``: endpoints may be on internal addresses."""
 
     def add(self, url: str) -> NewEndpoint:
+        """Register ``url``; ``RefusedUrl`` (see ``webhook_urls``) says why one cannot be."""
         secret = generate_secret()
         with self.db.write() as conn:
             endpoint = store.insert_endpoint(
-                conn, self.account.id, check_url(url), secret, clock.now_us()
+                conn,
+                self.account.id,
+                check_url(url, allow_private=self.allow_private),
+                secret,
+                clock.now_us(),
             )
         return NewEndpoint(endpoint, secret)
 

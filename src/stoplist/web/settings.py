@@ -18,6 +18,7 @@ from stoplist.domain.events import EventKind
 from stoplist.domain.inbound import AccountKeywords
 from stoplist.domain.inbound_endpoints import SIGNATURE_METHODS, InboundEndpoints
 from stoplist.domain.keywords import KeywordSet
+from stoplist.domain.webhook_urls import RefusedUrl
 from stoplist.domain.webhooks import Webhooks
 from stoplist.inbound.routes import PROVIDERS
 from stoplist.web.context import PREFIX, PageContext, Refused, page
@@ -235,12 +236,15 @@ async def add_endpoint(ctx: PageContext) -> Response:
     form = await ctx.form()
     try:
         created = await run_in_threadpool(
-            Webhooks(ctx.db, ctx.signed_in).add, str(form.get("url", ""))
+            Webhooks(
+                ctx.db,
+                ctx.signed_in,
+                allow_private=ctx.request.app.state.settings.webhook_allow_private,
+            ).add,
+            str(form.get("url", "")),
         )
-    except ValueError as exc:
-        return await _render(
-            ctx, status=422, webhooks_error=ctx.t("invalid_value", detail=str(exc))
-        )
+    except RefusedUrl as exc:
+        return await _render(ctx, status=422, webhooks_error=exc.message(ctx.lang))
     return await _render(ctx, new_endpoint=created.endpoint, new_secret=created.secret)
 
 
