@@ -20,6 +20,7 @@ from stoplist.api.call import DEFAULT_MAX_BODY_BYTES
 from stoplist.api.fast_check import CheckFastPath
 from stoplist.api.list_cache import ListCache
 from stoplist.api.negotiation import language, response_format
+from stoplist.api.security_headers import SecurityHeadersMiddleware, add_security_headers
 from stoplist.dispatch import run_dispatcher
 from stoplist.domain.accounts import Accounts
 from stoplist.domain.errors import (
@@ -48,10 +49,9 @@ def error_response(request: Request, error: StoplistError) -> Response:
         "message": error.message(language(request.headers.get("accept-language"))),
     }
     payload.update(error.extra())
-    headers = {"Allow": "GET, POST"} if isinstance(error, MethodNotAllowed) else None
     response = render.respond(payload, fmt, error.http_status)
-    if headers:
-        response.headers.update(headers)
+    if isinstance(error, MethodNotAllowed):
+        response.headers["Allow"] = ", ".join(error.allow)
     return response
 
 
@@ -63,7 +63,7 @@ async def _on_stoplist_error(request: Request, exc: Exception) -> Response:
 async def _on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if exc.status_code == 405:
-        return error_response(request, MethodNotAllowed())
+        return error_response(request, MethodNotAllowed(_allowed(exc)))
     if exc.status_code == 404:
         return error_response(request, NotFound())
     return JSONResponse(
@@ -72,9 +72,17 @@ async def _on_http_error(request: Request, exc: Exception) -> Response:
     )
 
 
+def _allowed(exc: HTTPException) -> list[str]:
+    """The methods of the route that refused, from the ``Allow`` header routing put on it."""
+    listed = (exc.headers or {}).get("Allow", "GET, POST")
+    return sorted(method.strip() for method in listed.split(",") if method.strip())
+
+
 async def _on_unexpected_error(request: Request, exc: Exception) -> Response:
     logger.error("unhandled error on %s", redact_path(request.url.path), exc_info=exc)
-    return error_response(request, InternalError())
+    response = error_response(request, InternalError())
+    add_security_headers(response.headers)  # sent from outside the middleware stack
+    return response
 
 
 async def healthz(request: Request) -> Response:
@@ -119,7 +127,11 @@ def create_app(database: Database | None = None) -> Starlette:
 
     app = Starlette(
         routes=routes(),
-        middleware=[Middleware(AccessLogMiddleware), Middleware(CheckFastPath, db=db)],
+        middleware=[
+            Middleware(AccessLogMiddleware),
+            Middleware(SecurityHeadersMiddleware),
+            Middleware(CheckFastPath, db=db),
+        ],
         exception_handlers={
             StoplistError: _on_stoplist_error,
             HTTPException: _on_http_error,

@@ -7,6 +7,7 @@ as in the provider's documentation, and English on request.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import ClassVar, Literal
 
 Language = Literal["fr", "en"]
@@ -110,10 +111,16 @@ class NotFound(StoplistError):
 
 
 class MethodNotAllowed(StoplistError):
+    """``allow`` lists the methods the resource does answer (the ``Allow`` header)."""
+
     code = 405
     http_status = 405
     message_fr = "Méthode non autorisée"
     message_en = "Method not allowed"
+
+    def __init__(self, allow: Iterable[str] = ("GET", "POST")) -> None:
+        super().__init__()
+        self.allow = tuple(allow)
 
 
 class BodyTooLarge(StoplistError):

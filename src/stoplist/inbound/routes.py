@@ -31,7 +31,7 @@ async def receive(request: Request) -> Response:
     if provider is None:
         raise NotFound()
     if request.method not in provider.methods:
-        raise MethodNotAllowed()
+        raise MethodNotAllowed(provider.methods)
     accounts: Accounts = request.app.state.accounts
     account = await run_in_threadpool(accounts.find_by_inbound_token, request.path_params["token"])
     if account is None:
