@@ -7,6 +7,7 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from sqlalchemy.exc import DBAPIError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -28,9 +29,11 @@ from stoplist.domain.errors import (
     MethodNotAllowed,
     NotFound,
     StoplistError,
+    StorageFull,
 )
 from stoplist.domain.stop_index import StopIndexes
 from stoplist.storage.database import Database
+from stoplist.storage.faults import is_storage_full
 
 logger = logging.getLogger("stoplist")
 
@@ -76,6 +79,14 @@ def _allowed(exc: HTTPException) -> list[str]:
     """The methods of the route that refused, from the ``Allow`` header routing put on it."""
     listed = (exc.headers or {}).get("Allow", "GET, POST")
     return sorted(method.strip() for method in listed.split(",") if method.strip())
+
+
+async def _on_storage_error(request: Request, exc: Exception) -> Response:
+    """A full disk is a 503 with code 93 (the write was rolled back); anything else, a 500."""
+    if not is_storage_full(exc):
+        raise exc
+    logger.warning("storage full on %s: %s", redact_path(request.url.path), type(exc).__name__)
+    return error_response(request, StorageFull())
 
 
 async def _on_unexpected_error(request: Request, exc: Exception) -> Response:
@@ -135,6 +146,8 @@ def create_app(database: Database | None = None) -> Starlette:
         exception_handlers={
             StoplistError: _on_stoplist_error,
             HTTPException: _on_http_error,
+            DBAPIError: _on_storage_error,
+            OSError: _on_storage_error,
             Exception: _on_unexpected_error,
         },
         lifespan=lifespan,

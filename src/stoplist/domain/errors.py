@@ -130,6 +130,21 @@ class BodyTooLarge(StoplistError):
     message_en = "Request body too large"
 
 
+class StorageFull(StoplistError):
+    """The disk under the database (or a temporary file) is full: nothing was half-written.
+
+    Every write runs in a transaction that is rolled back when it cannot be
+    stored, so the client may simply try again once space is back (an
+    import is idempotent: batches committed before the disk filled are
+    counted as already stopped the next time).
+    """
+
+    code = 93
+    http_status = 503
+    message_fr = "Le stockage est plein : la demande n'a pas été enregistrée, réessayez plus tard"
+    message_en = "Storage is full: the request was not recorded, try again later"
+
+
 class InternalError(StoplistError):
     code = 500
     http_status = 500
