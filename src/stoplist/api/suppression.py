@@ -185,9 +185,9 @@ async def _spool(request: Request) -> IO[bytes]:
 def _is_text_list(request: Request, body: bytes) -> bool:
     """A body of numbers, one per line, as opposed to JSON or a form."""
     content = body.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if not content or content[:1] in (b"{", b"["):
-        return False
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if not content or content[:1] in (b"{", b"[") or media.endswith("json"):
+        return False
     if media in ("application/x-www-form-urlencoded", "multipart/form-data"):
         return b"=" not in content.split(b"\n", 1)[0]
     return True
@@ -199,6 +199,8 @@ def _number_list(value: object) -> list[Any]:
         raise PhoneNumberRequired()
     if isinstance(value, list):
         return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return [value]
     if isinstance(value, str):
         numbers: list[Any] = []
         for match in _LIST_ITEM.finditer(value):
@@ -208,7 +210,7 @@ def _number_list(value: object) -> list[Any]:
                 if len(numbers) > MAX_NUMBERS:
                     raise _too_many()
         return numbers
-    return [value]
+    raise InvalidParameter("phoneNumbers must be a list, or numbers separated by commas")
 
 
 def _filter_chunks(call: ApiCall, inputs: list[Any], verdicts: Verdicts) -> Iterator[bytes]:

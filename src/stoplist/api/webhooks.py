@@ -9,7 +9,7 @@ from starlette.responses import Response
 from stoplist.api.call import ApiCall, open_call
 from stoplist.domain.clock import LocalTimeFormatter
 from stoplist.domain.errors import InvalidParameter, NotFound
-from stoplist.domain.parameters import integer, whole_number
+from stoplist.domain.parameters import MAX_SMALL_ID, integer
 from stoplist.domain.webhooks import Webhooks
 from stoplist.storage.webhooks import EndpointRow
 
@@ -55,7 +55,7 @@ async def add_endpoint(request: Request) -> Response:
 
 async def delete_endpoint(request: Request) -> Response:
     call = await open_call(request)
-    endpoint_id = whole_number(call.param("id"))
+    endpoint_id = integer(call.param("id"), "id", 1, MAX_SMALL_ID)
     if endpoint_id is None:
         raise InvalidParameter("id is required")
     try:
