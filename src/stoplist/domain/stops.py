@@ -290,7 +290,10 @@ class StopList:
                 source=first.source.value,
                 event_id=first.id,
             )
-        if first.event_at < current.created_at:
+        if first.event_at != current.created_at:
+            # An opt-in that arrives late can make a later opt-out the first one of the
+            # current stop, as well as an early opt-out an earlier one: the entry starts
+            # with the first opt-out after the last opt-in, whatever the order of arrival.
             stop_store.update_created_at(conn, account_id, current.id, first.event_at)
             return Stop(current.id, account_id, number, first.event_at, current.source)
         return current
