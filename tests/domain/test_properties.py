@@ -181,3 +181,11 @@ def test_the_spellings_the_readme_names(region):
         "33612345678",
     ]
     assert {normalize(spelling, region) for spelling in spellings} == {"+33612345678"}
+
+
+def test_a_late_opt_in_moves_created_at_to_the_next_opt_out(db):
+    """Arrival: STOP at c, STOP at a, START at b (a < b < c): the entry starts at c."""
+    now = clock.now_us()
+    a, b, c = (now - seconds * clock.MICROS for seconds in (300, 200, 100))
+    events = [(EventKind.OPT_OUT, c), (EventKind.OPT_OUT, a), (EventKind.OPT_IN, b)]
+    assert _final_state(db, events, (0, 1, 2)) == (c, Source.SMS.value)
