@@ -149,6 +149,7 @@ class Server:
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
+        self.stop()  # never leave a half-started server behind
         raise RuntimeError(f"stoplist serve did not start:\n{self.log_path.read_text()}")
 
     def stop(self) -> None:

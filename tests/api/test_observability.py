@@ -63,7 +63,7 @@ def value(samples: Samples, name: str, **labels: str) -> float:
 
 def test_counters_move_after_an_add_an_inbound_stop_and_a_delivery(own_db, acme, tmp_path):
     with Receiver() as receiver:
-        Webhooks(own_db, acme.account).add(receiver.url)
+        Webhooks(own_db, acme.account, allow_private=True).add(receiver.url())
         env = {**FAST_RETRIES, **ALLOW_LOCAL_RECEIVERS, "STOPLIST_METRICS_TOKEN": METRICS_TOKEN}
         server = PatientServer(
             own_db.url, tmp_path / "server.log", extra_args=("--workers", "2"), env=env
@@ -125,7 +125,7 @@ def test_counters_move_after_an_add_an_inbound_stop_and_a_delivery(own_db, acme,
 
 def test_inbound_verdicts_and_the_backlog_are_counted(own_db, acme, tmp_path):
     with Receiver(failures=1000) as receiver:
-        Webhooks(own_db, acme.account).add(receiver.url)
+        Webhooks(own_db, acme.account, allow_private=True).add(receiver.url())
         env = {**ALLOW_LOCAL_RECEIVERS, "STOPLIST_METRICS_TOKEN": METRICS_TOKEN}
         server = PatientServer(own_db.url, tmp_path / "server.log", env=env)
         try:

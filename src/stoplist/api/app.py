@@ -19,6 +19,7 @@ from stoplist.api.fast_check import CheckFastPath
 from stoplist.api.list_cache import ListCache
 from stoplist.api.negotiation import language, response_format
 from stoplist.api.proxy import ForwardedHeaders, TrustedProxies
+from stoplist.api.security_headers import SecurityHeadersMiddleware, add_security_headers
 from stoplist.dispatch import run_dispatcher
 from stoplist.domain.accounts import Accounts
 from stoplist.domain.errors import (
@@ -27,6 +28,7 @@ from stoplist.domain.errors import (
     MethodNotAllowed,
     NotFound,
     StoplistError,
+    StorageFull,
 )
 from stoplist.domain.stop_index import StopIndexes
 from stoplist.observability import metrics
@@ -38,6 +40,7 @@ from stoplist.observability.database_errors import (
 )
 from stoplist.settings import Settings, load_settings
 from stoplist.storage.database import Database
+from stoplist.storage.faults import is_storage_full
 
 logger = logging.getLogger("stoplist")
 
@@ -56,10 +59,9 @@ def error_response(request: Request, error: StoplistError) -> Response:
         "message": error.message(language(request.headers.get("accept-language"))),
     }
     payload.update(error.extra())
-    headers = {"Allow": "GET, POST"} if isinstance(error, MethodNotAllowed) else None
     response = render.respond(payload, fmt, error.http_status)
-    if headers:
-        response.headers.update(headers)
+    if isinstance(error, MethodNotAllowed):
+        response.headers["Allow"] = ", ".join(error.allow)
     return response
 
 
@@ -71,7 +73,7 @@ async def _on_stoplist_error(request: Request, exc: Exception) -> Response:
 async def _on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if exc.status_code == 405:
-        return error_response(request, MethodNotAllowed())
+        return error_response(request, MethodNotAllowed(_allowed(exc)))
     if exc.status_code == 404:
         return error_response(request, NotFound())
     return JSONResponse(
@@ -80,9 +82,27 @@ async def _on_http_error(request: Request, exc: Exception) -> Response:
     )
 
 
+def _allowed(exc: HTTPException) -> list[str]:
+    """The methods of the route that refused, from the ``Allow`` header routing put on it."""
+    listed = (exc.headers or {}).get("Allow", "GET, POST")
+    return sorted(method.strip() for method in listed.split(",") if method.strip())
+
+
+async def _on_storage_error(request: Request, exc: Exception) -> Response:
+    """A full disk is a 503 with code 93 (the write was rolled back); anything else, a 500."""
+    if not is_storage_full(exc):
+        return await _on_unexpected_error(request, exc)
+    logger.warning("storage full on %s: %s", redact_path(request.url.path), type(exc).__name__)
+    response = error_response(request, StorageFull())
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 async def _on_unexpected_error(request: Request, exc: Exception) -> Response:
     logger.error("unhandled error on %s", redact_path(request.url.path), exc_info=exc)
-    return error_response(request, InternalError())
+    response = error_response(request, InternalError())
+    add_security_headers(response.headers)  # sent from outside the middleware stack
+    return response
 
 
 async def _on_database_error(request: Request, exc: Exception) -> Response:
@@ -94,6 +114,8 @@ async def _on_database_error(request: Request, exc: Exception) -> Response:
     """
     kind = error_kind(exc)
     metrics.database_error(kind)
+    if is_storage_full(exc):
+        return await _on_storage_error(request, exc)
     if failure_kind(exc) is None:
         return await _on_unexpected_error(request, exc)
     logger.warning(
@@ -161,12 +183,14 @@ def create_app(database: Database | None = None, settings: Settings | None = Non
         middleware=[
             Middleware(ForwardedHeaders, trusted=TrustedProxies(settings.trusted_proxies)),
             Middleware(AccessLogMiddleware),
+            Middleware(SecurityHeadersMiddleware),
             Middleware(CheckFastPath, db=db),
         ],
         exception_handlers={
             StoplistError: _on_stoplist_error,
             HTTPException: _on_http_error,
             **dict.fromkeys(DATABASE_ERRORS, _on_database_error),
+            OSError: _on_storage_error,
             Exception: _on_unexpected_error,
         },
         lifespan=lifespan,

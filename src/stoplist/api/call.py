@@ -8,6 +8,7 @@ Content-Type says when it looks like JSON, because real clients post
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -21,11 +22,17 @@ from starlette.responses import Response
 from stoplist.api import render
 from stoplist.api.negotiation import Format, language, response_format
 from stoplist.domain.accounts import Accounts
-from stoplist.domain.errors import BodyTooLarge, Language, MalformedBody
+from stoplist.domain.errors import BodyTooLarge, InvalidParameter, Language, MalformedBody
 from stoplist.domain.models import Account
 from stoplist.domain.stops import StopList
 from stoplist.storage.database import Database
 
+MAX_BODY_VALUES = 10_000
+"""Values (array items, object members) a JSON body of parameters may hold."""
+_MAX_FORM_FIELDS = 1000
+_PARSE_INLINE_BYTES = 1024 * 1024
+"""Larger bodies are parsed on a worker thread, not on the event loop."""
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
 T = TypeVar("T")
 
 
@@ -132,29 +139,49 @@ def header_api_key(authorization: str, x_api_key: str) -> str | None:
 
 
 async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, refusing with ``BodyTooLarge`` past ``limit`` bytes."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge()
-    chunks: list[bytes] = []
-    size = 0
+    """The request body, refusing with ``BodyTooLarge`` past ``limit`` bytes.
+
+    The refusal comes as soon as the declared length or the bytes received
+    go past the limit; the rest of the body is never read.
+    """
+    refuse_declared_length(request, limit)
+    body = bytearray()
     async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
+        if len(body) + len(chunk) > limit:
             raise BodyTooLarge()
-        chunks.append(chunk)
-    return b"".join(chunks)
+        body += chunk
+    return bytes(body)
 
 
-async def parse_body(request: Request, body: bytes) -> dict[str, Any]:
-    """Parameters carried by the body: a JSON object or a form, or nothing."""
+def refuse_declared_length(request: Request, limit: int) -> None:
+    """``BodyTooLarge`` at once when ``Content-Length`` says more than ``limit`` bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isascii() and declared.isdigit() and len(declared) < 20 and int(declared) > limit:
+        raise BodyTooLarge()
+
+
+async def parse_body(
+    request: Request, body: bytes, *, max_values: int = MAX_BODY_VALUES
+) -> dict[str, Any]:
+    """Parameters carried by the body: a JSON object or a form, or nothing.
+
+    ``max_values`` bounds what parsing may allocate: a megabyte of ``[],``
+    would otherwise become a third of a million Python lists.
+    """
     content = body.strip().removeprefix(b"\xef\xbb\xbf").strip()
     if not content:
         return {}
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media == "multipart/form-data":
         return await _multipart(request, body)
+    if len(content) > _PARSE_INLINE_BYTES:
+        return await run_in_threadpool(_parse_content, content, media, max_values)
+    return _parse_content(content, media, max_values)
+
+
+def _parse_content(content: bytes, media: str, max_values: int) -> dict[str, Any]:
     if content[:1] in (b"{", b"[") or media.endswith("json"):
+        _check_json_values(content, max_values)
         try:
             value = orjson.loads(content)
         except orjson.JSONDecodeError:
@@ -163,9 +190,28 @@ async def parse_body(request: Request, body: bytes) -> dict[str, Any]:
             raise MalformedBody()
         return value
     try:
-        return dict(parse_qsl(content.decode(), keep_blank_values=True, strict_parsing=True))
+        pairs = parse_qsl(
+            content.decode(),
+            keep_blank_values=True,
+            strict_parsing=True,
+            max_num_fields=_MAX_FORM_FIELDS,
+        )
     except (UnicodeDecodeError, ValueError):
         raise MalformedBody() from None
+    return dict(pairs)
+
+
+def _check_json_values(content: bytes, max_values: int) -> None:
+    """Refuse a JSON text of more than ``max_values`` values before parsing it.
+
+    Values are separated by commas, so there are at most one more than
+    there are commas outside strings; commas inside strings are only
+    counted out when the plain count is over the bound.
+    """
+    if content.count(b",") < max_values:
+        return
+    if _JSON_STRING.sub(b"", content).count(b",") >= max_values:
+        raise InvalidParameter(f"a JSON body may hold at most {max_values} values")
 
 
 async def _multipart(request: Request, body: bytes) -> dict[str, Any]:

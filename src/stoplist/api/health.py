@@ -59,7 +59,7 @@ async def readyz(request: Request) -> Response:
 
 async def metrics_page(request: Request) -> Response:
     """Every worker's counts, plus the webhook backlog read from the database now."""
-    token = request.app.state.settings.metrics_token_value()
+    token = request.app.state.settings.metrics_token_value
     if token and not _authorized(request, token):
         return JSONResponse(
             {"success": False, "code": 401, "message": "A bearer token is required"},

@@ -26,6 +26,7 @@ account's other ones; an answer already sending one keeps its open file.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -203,9 +204,21 @@ class ListCache:
         copy = _Copy.start(self.directory, key, _Meta(mark))
         in_segment = False  # the chunk going out is a batch the copy has already taken
 
+        def keep(write: Callable[[_Copy], None]) -> None:
+            """One write of the copy; failing (a full disk) gives up the copy, not the answer."""
+            nonlocal copy
+            if copy is None:
+                return
+            try:
+                write(copy)
+            except OSError as error:
+                logger.warning("cannot keep a copy of the list: %s", error)
+                copy.abandon()
+                copy = None
+
         def record(separator: bytes, entries: bytes, rows: Sequence[Sequence[Any]]) -> None:
-            nonlocal copy, in_segment
-            copy = copy and copy.segment(separator, entries, rows, rows[-1][0])
+            nonlocal in_segment
+            keep(lambda copy: copy.segment(separator, entries, rows, rows[-1][0]))
             in_segment = True
 
         chunks = render.encode_listing(
@@ -215,7 +228,7 @@ class ListCache:
         try:
             for chunk in chunks:
                 if not in_segment:  # the head or the tail
-                    copy = copy and copy.write(chunk)
+                    keep(lambda copy: copy.write(chunk))  # noqa: B023 (called at once)
                 in_segment = False
                 yield chunk
             complete = True
@@ -404,7 +417,7 @@ class _Copy:
     meta: _Meta
     answer: BinaryIO
     pairs: BinaryIO
-    temporaries: tuple[Path, Path]
+    temporaries: tuple[Path, ...]
     size: int = 0
 
     @classmethod
@@ -419,16 +432,10 @@ class _Copy:
             logger.warning("cannot keep a copy of the list in %s: %s", directory, error)
             return None
 
-    def write(self, data: bytes) -> _Copy | None:
-        """Append ``data``; on a write error (a full disk) give up the copy, not the answer."""
-        try:
-            self.answer.write(data)
-        except OSError as error:
-            logger.warning("cannot keep a copy of the list: %s", error)
-            self.abandon()
-            return None
+    def write(self, data: bytes) -> None:
+        """Append ``data``; an ``OSError`` (a full disk) means the copy must be abandoned."""
+        self.answer.write(data)
         self.size += len(data)
-        return self
 
     def segment(
         self,
@@ -436,15 +443,14 @@ class _Copy:
         body: bytes,
         rows: Sequence[Sequence[Any]],
         through: int | None,
-    ) -> _Copy | None:
+    ) -> None:
         """Append one segment's entries, and its rows' numbers while the pairs are unsorted."""
-        if self.write(separator) is None:
-            return None
+        self.write(separator)
         self.meta.segments.append(_Segment(len(rows), through, self.size, len(body)))
         if not self.meta.rows_sorted and rows:
             ids, _, _, values = zip(*rows, strict=True)
             np.column_stack((np.array(values), np.array(ids))).astype(np.int64).tofile(self.pairs)
-        return self.write(body)
+        self.write(body)
 
     def copied_segment(self, separator: bytes, old: BinaryIO, segment: _Segment) -> None:
         self.write(separator)
@@ -468,10 +474,11 @@ class _Copy:
         if self.meta.segments:
             self.meta.segments[-1].through = None  # later ids land in the last segment
         name = self.key.filename
+        meta = self.directory / f".{name}.meta.{uuid.uuid4().hex}.tmp"
+        self.temporaries = (*self.temporaries, meta)
         try:
             self.answer.close()
             self.pairs.close()
-            meta = self.directory / f".{name}.meta.{uuid.uuid4().hex}.tmp"
             meta.write_bytes(self.meta.dump())
             os.replace(self.temporaries[1], self.directory / f"{name}.rows")
             os.replace(meta, self.directory / f"{name}.meta")
@@ -483,10 +490,15 @@ class _Copy:
         self._remove_others()
 
     def abandon(self) -> None:
-        self.answer.close()
-        self.pairs.close()
+        """Close and remove the temporaries; never raises (closing flushes, which can fail)."""
+        for file in (self.answer, self.pairs):
+            with contextlib.suppress(OSError):
+                file.close()
         for path in self.temporaries:
-            path.unlink(missing_ok=True)
+            try:
+                path.unlink(missing_ok=True)
+            except OSError as error:
+                logger.warning("cannot remove %s: %s", path, error)
 
     def _remove_others(self) -> None:
         """Drop this list's other versions, and temporaries left by a crashed worker.

@@ -10,107 +10,76 @@ from typing import Any
 
 from stoplist import __version__
 from stoplist.api import suppression_spec
-from stoplist.api.openapi_parts import API_KEY, FORMAT, query_parameter
+from stoplist.api.openapi_parts import (
+    ID,
+    PHONE_NUMBER,
+    answer,
+    error,
+    errors,
+    get_and_post,
+    integer,
+)
+from stoplist.domain.parameters import MAX_SMALL_ID
 
-
-def _error(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {
-            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}},
-            "application/xml": {"schema": {"type": "string"}},
-        },
-    }
-
-
-def _ok(schema: dict[str, Any], description: str = "Success") -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {
-            "application/json": {"schema": schema},
-            "application/xml": {"schema": {"type": "string"}},
-        },
-    }
-
-
-def _body(properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": "object", "properties": properties}
-    if required:
-        schema["required"] = required
-    return {
-        "required": False,
-        "description": "Parameters may also be sent as a JSON body (whatever the "
-        "Content-Type) or as a form; a later source overrides an earlier one.",
-        "content": {
-            "application/json": {"schema": schema},
-            "application/x-www-form-urlencoded": {"schema": schema},
-        },
-    }
-
-
-def _compatible(
-    summary: str,
-    description: str,
-    parameters: list[dict[str, Any]],
-    success: dict[str, Any],
-    errors: dict[str, str],
-    body: dict[str, Any],
-) -> dict[str, Any]:
-    operation = {
-        "summary": summary,
-        "description": description,
-        "tags": ["stop-sms"],
-        "parameters": [API_KEY, FORMAT, *parameters],
-        "responses": {"200": _ok(success), **{k: _error(v) for k, v in errors.items()}},
-    }
-    return {
-        "get": operation,
-        "post": {**operation, "requestBody": body},
-    }
-
-
-_AUTH_ERRORS = {
-    "401": "Code 1 (no API key) or 10 (unknown or revoked key)",
-    "400": "Code 90: malformed body",
-    "413": "Body too large",
-    "503": "Code 94: the database is unavailable; nothing was changed, try again",
+_ADDED = {
+    "type": "object",
+    "properties": {
+        "success": {"type": "boolean"},
+        "code": {"type": "integer"},
+        "stopId": {"type": "integer"},
+    },
+}
+_DONE = {
+    "type": "object",
+    "properties": {"success": {"type": "boolean"}, "code": {"type": "integer"}},
 }
 
 
 def _webhook_paths() -> dict[str, Any]:
     ok = {"type": "object", "properties": {"success": {"type": "boolean"}}}
-    errors = {**_AUTH_ERRORS, "400": "Code 91: missing or invalid parameter"}
-
-    def operation(summary: str, parameters: list[dict[str, Any]]) -> dict[str, Any]:
-        return _compatible(summary, summary + " (extension).", parameters, ok, errors, _body({}))
-
-    url = query_parameter("url", "Absolute http(s) URL to POST events to", {"type": "string"})
-    endpoint_id = query_parameter("id", "The endpoint's id", {"type": "integer"})
-    status = query_parameter(
-        "status", "pending, delivered, failed or cancelled", {"type": "string"}
+    url = ("Absolute http(s) URL to POST events to", {"type": "string", "minLength": 1})
+    endpoint_id = ("The endpoint's id", integer(1, MAX_SMALL_ID))
+    status = (
+        "Only deliveries in this state",
+        {"type": "string", "enum": ["pending", "delivered", "failed", "cancelled"]},
     )
-    limit = query_parameter("limit", "1..1000 (default 100)", {"type": "integer"})
-    add = operation("Register a webhook endpoint; the answer carries its secret, once", [url])
-    delete = operation("Remove a webhook endpoint", [endpoint_id])
-    paths = {
-        "/v1/webhooks/list": operation("List webhook endpoints", []),
+    limit = ("At most this many (default 100)", integer(1, 1000))
+    invalid = {"400": "Code 91: missing or invalid parameter, 90: malformed body"}
+
+    def both(summary: str, parameters: dict[str, Any], required: list[str] | None = None) -> Any:
+        return get_and_post(
+            summary,
+            "webhooks",
+            parameters=parameters,
+            required=required,
+            success=answer("Success", ok),
+            errors_=errors(invalid),
+            description=summary + " (extension).",
+        )
+
+    add = both(
+        "Register a webhook endpoint; the answer carries its secret, once", {"url": url}, ["url"]
+    )
+    delete = both("Remove a webhook endpoint", {"id": endpoint_id}, ["id"])
+    delete["post"]["responses"]["404"] = error("No such endpoint in this account")
+    return {
+        "/v1/webhooks/list": both("List webhook endpoints", {}),
         "/v1/webhooks/add": {"post": add["post"]},
         "/v1/webhooks/delete": {"post": delete["post"]},
-        "/v1/webhooks/deliveries": operation("Recent webhook deliveries", [status, limit]),
+        "/v1/webhooks/deliveries": both(
+            "Recent webhook deliveries", {"status": status, "limit": limit}
+        ),
     }
-    for path in paths.values():
-        for method in path.values():
-            method["tags"] = ["webhooks"]
-    return paths
 
 
 def _inbound() -> dict[str, Any]:
-    operation = {
+    described = {
         "summary": "Receive a reply forwarded by an SMS provider",
         "description": "Point the provider's inbound-message webhook here. `provider` is "
         "`smspartner`, `twilio` (form fields, `X-Twilio-Signature` checked when the "
         "account has a Twilio auth token), `vonage` or `generic`. Answers 2xx once the "
-        "event is committed; Twilio gets an empty TwiML `<Response/>`.",
+        "event is committed; Twilio gets an empty TwiML `<Response/>`. Only `vonage` "
+        "answers GET.",
         "tags": ["inbound"],
         "security": [],
         "parameters": [
@@ -121,74 +90,75 @@ def _inbound() -> dict[str, Any]:
         ],
         "responses": {
             "200": {"description": "Recorded (or a duplicate, or a part awaiting the others)"},
-            "400": _error("Code 9 (sender is not a number), 90 or 91 (missing field)"),
-            "403": _error("Twilio signature missing or wrong: nothing recorded"),
-            "404": _error("Unknown token or provider"),
-            "413": _error("Body too large"),
+            "400": error("Code 9 (sender not a number), 90 or 91 (missing field)", json_only=True),
+            "403": error("Twilio signature missing or wrong: nothing recorded", json_only=True),
+            "404": error("Unknown token or provider", json_only=True),
+            "405": error("Wrong method; `Allow` lists the right ones", json_only=True),
+            "413": error("Body too large", json_only=True),
+            "503": error(
+                "Code 93: storage full, or 94: the database is unavailable (nothing was recorded)",
+                json_only=True,
+            ),
         },
     }  # fmt: skip
-    return {"post": operation, "get": {**operation, "summary": "Vonage GET callbacks"}}
+    vonage = {**described, "summary": "Vonage GET callbacks", "parameters": [
+        described["parameters"][0],
+        {"name": "provider", "in": "path", "required": True,
+         "schema": {"type": "string", "enum": ["vonage"]}},
+    ]}  # fmt: skip
+    return {"post": described, "get": vonage}
 
 
 def paths() -> dict[str, Any]:
-    phone = query_parameter(
-        "phoneNumber",
-        "The number, in E.164 or any national form of the account's region (alias phoneNumbers)",
-        {"type": "string"},
-    )
-    stop_id = query_parameter("id", "The id (stopId) of an entry", {"type": "integer"})
+    phone = ("The number (alias phoneNumbers)", PHONE_NUMBER)
+    no_number = {"400": "Code 2 (no number), 9 (invalid number), 90 (malformed body)"}
+    stop_id = ("The id (stopId) of an entry", ID)
+    list_parameters = {
+        parameter["name"]: (parameter["description"], parameter["schema"])
+        for parameter in suppression_spec.LIST_PARAMETERS
+    }
     return {
-        "/v1/stop-sms/list": _compatible(
+        "/v1/stop-sms/list": get_and_post(
             "List the stop list",
-            "The whole list, ordered by id and streamed however long it is. "
+            "stop-sms",
+            description="The whole list, ordered by id and streamed however long it is. "
             "With limit or after, one page ending with nextAfter (extension).",
-            suppression_spec.LIST_PARAMETERS,
-            {"$ref": "#/components/schemas/StopList"},
-            _AUTH_ERRORS,
-            _body({"apiKey": {"type": "string"}, "_format": {"type": "string"}}),
+            parameters=list_parameters,
+            success=answer("The list", {"$ref": "#/components/schemas/StopList"}),
+            errors_=errors({"400": "Code 91 (invalid paging parameter) or 90 (malformed body)"}),
         ),
-        "/v1/stop-sms/add": _compatible(
+        "/v1/stop-sms/add": get_and_post(
             "Add a number to the stop list",
-            "Answers code 3 with the existing stopId when the number is already listed.",
-            [phone],
-            {
-                "type": "object",
-                "properties": {
-                    "success": {"type": "boolean"},
-                    "code": {"type": "integer"},
-                    "stopId": {"type": "integer"},
-                },
-            },
-            {
-                **_AUTH_ERRORS,
-                "400": "Code 2 (no number), 9 (invalid number) or 90",
-                "409": "Code 3: already on the list (body carries stopId)",
-            },
-            _body({"apiKey": {"type": "string"}, "phoneNumber": {"type": "string"}}),
+            "stop-sms",
+            description="Answers code 3 with the existing stopId when the number is listed.",
+            parameters={"phoneNumber": phone},
+            required=["phoneNumber"],
+            success=answer("Added", _ADDED),
+            errors_=errors(
+                {**no_number, "409": "Code 3: already on the list (body carries stopId)"}
+            ),
         ),
-        "/v1/stop-sms/delete": _compatible(
+        "/v1/stop-sms/delete": get_and_post(
             "Remove an entry from the stop list",
-            "The number's history keeps the removal as an event.",
-            [stop_id],
-            {
-                "type": "object",
-                "properties": {"success": {"type": "boolean"}, "code": {"type": "integer"}},
-            },
-            {
-                **_AUTH_ERRORS,
-                "400": "Code 3 (no id) or 90",
-                "404": "Code 4: no such id in this account",
-            },
-            _body({"apiKey": {"type": "string"}, "id": {"type": "integer"}}),
+            "stop-sms",
+            description="The number's history keeps the removal as an event. An id that "
+            "cannot exist (not a positive 64-bit integer) is not found either.",
+            parameters={"id": stop_id},
+            required=["id"],
+            success=answer("Removed", _DONE),
+            errors_=errors(
+                {"400": "Code 3 (no id) or 90", "404": "Code 4: no such id in this account"}
+            ),
         ),
-        "/v1/stop-sms/history": _compatible(
+        "/v1/stop-sms/history": get_and_post(
             "A number's history (extension)",
-            "Every event of the number (opt-outs, opt-ins, help requests and replies, "
-            "from SMS, the API, imports...), newest first by event time.",
-            [phone],
-            {"$ref": "#/components/schemas/History"},
-            {**_AUTH_ERRORS, "400": "Code 2 (no number), 9 (invalid number) or 90"},
-            _body({"apiKey": {"type": "string"}, "phoneNumber": {"type": "string"}}),
+            "stop-sms",
+            description="Every event of the number (opt-outs, opt-ins, help requests and "
+            "replies, from SMS, the API, imports...), newest first by event time.",
+            parameters={"phoneNumber": phone},
+            required=["phoneNumber"],
+            success=answer("The history", {"$ref": "#/components/schemas/History"}),
+            errors_=errors(no_number),
         ),
         **suppression_spec.paths(),
         "/inbound/{token}/{provider}": _inbound(),
@@ -197,6 +167,7 @@ def paths() -> dict[str, Any]:
             "get": {
                 "summary": "Liveness",
                 "tags": ["operations"],
+                "security": [],
                 "responses": {"200": {"description": "The process is up"}},
             }
         },
@@ -240,18 +211,13 @@ def spec() -> dict[str, Any]:
         "paths": paths(),
         "components": {
             "parameters": {
-                "apiKey": {
-                    "name": "apiKey",
-                    "in": "query",
-                    "required": False,
-                    "description": "The account's API key (or use a header)",
-                    "schema": {"type": "string"},
-                },
                 "format": {
                     "name": "_format",
                     "in": "query",
                     "required": False,
-                    "schema": {"type": "string", "enum": ["json", "xml"]},
+                    "description": "`xml` (any case) for the seed's <result><entry> XML; "
+                    "any other value, or none, gives JSON, as the compatible API does",
+                    "schema": {"type": "string", "examples": ["json", "xml"]},
                 },
             },
             "securitySchemes": {
@@ -266,7 +232,8 @@ def spec() -> dict[str, Any]:
                         "success": {"type": "boolean", "const": False},
                         "code": {"type": "integer"},
                         "message": {"type": "string"},
-                        "stopId": {"type": "integer"},
+                        "detail": {"type": "string", "description": "With code 91"},
+                        "stopId": {"type": "integer", "description": "With code 3"},
                     },
                     "required": ["success", "code", "message"],
                 },

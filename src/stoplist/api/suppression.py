@@ -10,8 +10,9 @@ answer nor a long upload is ever held as one string.
 from __future__ import annotations
 
 import io
+import re
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import IO, Any
 
 import orjson
@@ -20,19 +21,20 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from stoplist.api import render
+from stoplist.api.body_lines import BodyLines
 from stoplist.api.call import (
     ApiCall,
     authenticated_call,
     open_call_then,
     parse_body,
-    read_body,
+    refuse_declared_length,
 )
 from stoplist.api.negotiation import response_format
 from stoplist.api.stop_sms import single_number
 from stoplist.domain.clock import LocalTimeFormatter
-from stoplist.domain.errors import BodyTooLarge, PhoneNumberRequired
+from stoplist.domain.errors import BodyTooLarge, InvalidParameter, PhoneNumberRequired
 from stoplist.domain.exports import export_chunks, export_format
-from stoplist.domain.filtering import Verdicts, check_number, filter_numbers
+from stoplist.domain.filtering import MAX_NUMBERS, Verdicts, check_number, filter_numbers
 from stoplist.domain.imports import ImportReport, import_numbers
 from stoplist.domain.models import Stop
 from stoplist.domain.stop_index import StopIndexes
@@ -40,6 +42,12 @@ from stoplist.domain.stop_index import StopIndexes
 MAX_FILTER_BODY_BYTES = 64 * 1024 * 1024
 MAX_IMPORT_BODY_BYTES = 1024 * 1024 * 1024
 _SPOOL_IN_MEMORY = 1024 * 1024
+_MAX_FILTER_VALUES = MAX_NUMBERS + 100
+"""A JSON filter body's numbers, plus its few other members."""
+_DECIDE_BYTES = 64 * 1024
+_LEADING_BLANKS = b"\xef\xbb\xbf \t\r\n"
+_LIST_ITEM = re.compile("[^,\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]+")
+"""An item of a string list: what ``str.splitlines`` and commas separate."""
 _CHUNK_ITEMS = 10_000
 _EXPORT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -71,13 +79,10 @@ def check_payload(
 
 async def filter_list(request: Request) -> Response:
     request.state.format = response_format(request.query_params.get("_format"))
-    body = await read_body(request, MAX_FILTER_BODY_BYTES)
     params: dict[str, Any] = dict(request.query_params.items())
-    inputs: list[Any] | None = None
-    if _is_text_list(request, body):
-        inputs = _lines(body)
-    else:
-        params.update(await parse_body(request, body))
+    inputs, body = await _read_filter_body(request)
+    if inputs is None:
+        params.update(await parse_body(request, body, max_values=_MAX_FILTER_VALUES))
     call = await authenticated_call(request, params)
     if inputs is None:
         inputs = _number_list(call.params.get("phoneNumbers", call.params.get("phoneNumber")))
@@ -85,6 +90,45 @@ async def filter_list(request: Request) -> Response:
     verdicts = await run_in_threadpool(filter_numbers, call.stop_list, inputs, indexes)
     media = render.media_type(call.format)
     return StreamingResponse(_filter_chunks(call, inputs, verdicts), media_type=media)
+
+
+async def _read_filter_body(request: Request) -> tuple[list[str] | None, bytes]:
+    """A text body's lines, counted as they arrive; or the body of JSON or a form.
+
+    The first line tells which it is. A text body is refused at its
+    1,000,001st number or its 64 MiB and first byte over, without reading
+    the rest; nothing else is kept of it than its lines.
+    """
+    refuse_declared_length(request, MAX_FILTER_BODY_BYTES)
+    chunks = request.stream()
+    head = bytearray()
+    async for chunk in chunks:
+        head += chunk
+        if len(head) > MAX_FILTER_BODY_BYTES:
+            raise BodyTooLarge()
+        if len(head) >= _DECIDE_BYTES or b"\n" in head.lstrip(_LEADING_BLANKS):
+            break
+    if not _is_text_list(request, bytes(head)):
+        rest = await _rest_of_body(chunks, head)
+        return None, rest
+    lines = BodyLines(max_bytes=MAX_FILTER_BODY_BYTES, max_lines=MAX_NUMBERS, too_many=_too_many)
+    lines.feed(bytes(head))
+    del head
+    async for chunk in chunks:
+        lines.feed(chunk)
+    return lines.finish(), b""
+
+
+async def _rest_of_body(chunks: AsyncIterator[bytes], head: bytearray) -> bytes:
+    async for chunk in chunks:
+        if len(head) + len(chunk) > MAX_FILTER_BODY_BYTES:
+            raise BodyTooLarge()
+        head += chunk
+    return bytes(head)
+
+
+def _too_many() -> Exception:
+    return InvalidParameter(f"at most {MAX_NUMBERS} numbers per filter")
 
 
 async def export(request: Request) -> Response:
@@ -123,9 +167,7 @@ def _import(call: ApiCall, spool: IO[bytes]) -> ImportReport:
 
 
 async def _spool(request: Request) -> IO[bytes]:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_IMPORT_BODY_BYTES:
-        raise BodyTooLarge()
+    refuse_declared_length(request, MAX_IMPORT_BODY_BYTES)
     spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY)  # noqa: SIM115 (caller closes)
     size = 0
     try:
@@ -143,27 +185,32 @@ async def _spool(request: Request) -> IO[bytes]:
 def _is_text_list(request: Request, body: bytes) -> bool:
     """A body of numbers, one per line, as opposed to JSON or a form."""
     content = body.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if not content or content[:1] in (b"{", b"["):
-        return False
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if not content or content[:1] in (b"{", b"[") or media.endswith("json"):
+        return False
     if media in ("application/x-www-form-urlencoded", "multipart/form-data"):
         return b"=" not in content.split(b"\n", 1)[0]
     return True
 
 
-def _lines(body: bytes) -> list[str]:
-    text = body.decode("utf-8", errors="replace").removeprefix("\ufeff")
-    return [line.strip() for line in text.splitlines() if line.strip()]
-
-
 def _number_list(value: object) -> list[Any]:
+    """A list as sent, or the numbers of a string separated by commas or line breaks."""
     if value is None or value == "":
         raise PhoneNumberRequired()
     if isinstance(value, list):
         return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return [value]
     if isinstance(value, str):
-        return [part.strip() for part in value.replace(",", "\n").splitlines() if part.strip()]
-    return [value]
+        numbers: list[Any] = []
+        for match in _LIST_ITEM.finditer(value):
+            item = match.group().strip()
+            if item:
+                numbers.append(item)
+                if len(numbers) > MAX_NUMBERS:
+                    raise _too_many()
+        return numbers
+    raise InvalidParameter("phoneNumbers must be a list, or numbers separated by commas")
 
 
 def _filter_chunks(call: ApiCall, inputs: list[Any], verdicts: Verdicts) -> Iterator[bytes]:

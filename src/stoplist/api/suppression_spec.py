@@ -7,37 +7,37 @@ from __future__ import annotations
 
 from typing import Any
 
-from stoplist.api.openapi_parts import API_KEY, FORMAT, query_parameter
+from stoplist.api.openapi_parts import (
+    PHONE_NUMBER,
+    answer,
+    errors,
+    get_and_post,
+    integer,
+    operation,
+    query_parameter,
+)
+from stoplist.domain.paging import MAX_LIMIT
+from stoplist.domain.parameters import DATE_PATTERN, MAX_ID
 
-_ERROR = {"$ref": "#/components/schemas/Error"}
-
-
-def _answer(description: str, schema: dict[str, Any], media: str = "application/json") -> Any:
-    content: dict[str, Any] = {media: {"schema": schema}}
-    if media == "application/json":
-        content["application/xml"] = {"schema": {"type": "string"}}
-    return {"description": description, "content": content}
-
-
-def _errors(extra: dict[str, str]) -> dict[str, Any]:
-    table = {
-        "401": "Code 1 (no API key) or 10 (unknown or revoked key)",
-        "413": "Body too large",
-        **extra,
-    }
-    return {
-        status: {"description": text, "content": {"application/json": {"schema": _ERROR}}}
-        for status, text in table.items()
-    }
-
+_TEXT_LIST = r"^[\s\ufeff]*[^\s\ufeff{\[]"
+"""A text body of numbers: whatever starts with ``{`` or ``[`` is read as JSON."""
+_EXPORT_FORMAT = r"^\s*(?:[cC][sS][vV]|(?:[nN][dD])?[jJ][sS][oO][nN])?\s*$"
+"""What ``exports.export_format`` reads: a format in any case, or nothing (CSV)."""
+_DATE = {
+    "type": "string",
+    "pattern": DATE_PATTERN,
+    "description": "YYYY-MM-DD or YYYY-MM-DD HH:MM:SS in the account's zone, or ISO 8601 with "
+    "an offset; years 1900 to 2999",
+    "example": "2025-01-31",
+}
 
 LIST_PARAMETERS = [
-    query_parameter("limit", "At most this many entries (1..10000); the answer ends with nextAfter",
-           {"type": "integer", "minimum": 1, "maximum": 10000}),
-    query_parameter("after", "Only entries with a greater id (keyset paging)", {"type": "integer"}),
-    query_parameter("since", "createdAt at or after (YYYY-MM-DD[ HH:MM:SS] in the account's zone, "
-           "or ISO 8601 with an offset)", {"type": "string"}),
-    query_parameter("until", "createdAt before (same forms as since)", {"type": "string"}),
+    query_parameter("limit", f"At most this many entries (1..{MAX_LIMIT}); ends with nextAfter",
+           integer(1, MAX_LIMIT)),
+    query_parameter("after", "Only entries with a greater id (keyset paging)",
+           integer(0, MAX_ID)),
+    query_parameter("since", "createdAt at or after this", _DATE),
+    query_parameter("until", "createdAt before this", _DATE),
 ]  # fmt: skip
 
 _CHECK = {
@@ -106,85 +106,96 @@ _IMPORT = {
 
 
 def paths() -> dict[str, Any]:
-    phone = query_parameter(
-        "phoneNumber", "The number, in E.164 or any national form", {"type": "string"}
+    check = get_and_post(
+        "Is this number stopped? (extension)",
+        "suppression",
+        parameters={"phoneNumber": ("The number", PHONE_NUMBER)},
+        required=["phoneNumber"],
+        success=answer("The verdict", _CHECK),
+        errors_=errors({"400": "Code 2 (no number), 9 (invalid number) or 90"}),
     )
-    check = {
-        "summary": "Is this number stopped? (extension)",
-        "tags": ["suppression"],
-        "parameters": [API_KEY, FORMAT, phone],
-        "responses": {
-            "200": _answer("The verdict", _CHECK),
-            **_errors({"400": "Code 2 (no number), 9 (invalid number) or 90"}),
+    numbers = {
+        "anyOf": [
+            {
+                "type": "array",
+                "items": {"description": "A number; anything else comes back invalid (code 9)"},
+                "maxItems": 1_000_000,
+            },
+            {"type": "string", "minLength": 1, "description": "Separated by commas or lines"},
+            {"type": "integer", "description": "One number, as digits"},
+        ]
+    }
+    filter_body = {
+        "required": True,
+        "description": "`phoneNumbers` as a JSON array or a comma-separated form field, or a "
+        "text body of one number per line (then `apiKey` goes in the query or a header).",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"phoneNumbers": numbers},
+                    "required": ["phoneNumbers"],
+                }
+            },
+            "text/plain": {"schema": {"type": "string", "pattern": _TEXT_LIST}},
+        },
+    }
+    export_format = query_parameter(
+        "format",
+        "csv (default), json or ndjson (any case); any other value is refused with code 91",
+        {"type": "string", "pattern": _EXPORT_FORMAT, "examples": ["csv", "json", "ndjson"]},
+    )
+    export_answer = {
+        "description": "CSV header id,phoneNumber,createdAt,source",
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            "application/json": {"schema": {"type": "array"}},
+            "application/x-ndjson": {"schema": {"type": "string"}},
         },
     }
     return {
-        "/v1/stop-sms/check": {"get": check, "post": check},
+        "/v1/stop-sms/check": check,
         "/v1/stop-sms/filter": {
-            "post": {
-                "summary": "Which of these numbers may be texted? (extension)",
-                "description": "Up to 1,000,000 numbers in any accepted form, as "
-                '`{"phoneNumbers":[...]}` or a text body of one number per line (then '
-                "`apiKey` in the query or a header). Numbers already in E.164 take a fast "
-                "path that never changes the verdict.",
-                "tags": ["suppression"],
-                "parameters": [API_KEY, FORMAT],
-                "requestBody": {
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "properties": {
-                                    "apiKey": {"type": "string"},
-                                    "phoneNumbers": {"type": "array", "items": {}},
-                                },
-                            }
-                        },
-                        "text/plain": {"schema": {"type": "string"}},
-                    }
-                },
-                "responses": {
-                    "200": _answer("One verdict per input", _FILTER),
-                    **_errors({"400": "Code 2 (no numbers), 90, or 91 (over 1,000,000)"}),
-                },
-            }
+            "post": operation(
+                "Which of these numbers may be texted? (extension)",
+                "suppression",
+                description="Up to 1,000,000 numbers in any accepted form. Numbers already "
+                "in E.164 take a fast path that never changes the verdict. A text body is "
+                "refused at its 1,000,001st number without reading the rest.",
+                parameters=[],
+                request_body=filter_body,
+                success=answer("One verdict per input", _FILTER),
+                errors_=errors({"400": "Code 2 (no numbers), 90, or 91 (over 1,000,000)"}),
+            )
         },
         "/v1/stop-sms/export": {
             "get": {
                 "summary": "The whole list as CSV, JSON or NDJSON, streamed (extension)",
                 "tags": ["suppression"],
-                "parameters": [
-                    API_KEY,
-                    query_parameter(
-                        "format",
-                        "csv (default), json or ndjson",
-                        {"enum": ["csv", "json", "ndjson"]},
-                    ),
-                ],
+                "parameters": [export_format],
                 "responses": {
-                    "200": {
-                        "description": "CSV header id,phoneNumber,createdAt,source",
-                        "content": {
-                            "text/csv": {"schema": {"type": "string"}},
-                            "application/json": {"schema": {"type": "array"}},
-                            "application/x-ndjson": {"schema": {"type": "string"}},
-                        },
-                    },
-                    **_errors({"400": "Code 91: unknown format"}),
+                    "200": export_answer,
+                    **errors({"400": "Code 91: unknown format"}, json_only=True),
                 },
             }
         },
         "/v1/stop-sms/import": {
-            "post": {
-                "summary": "Add the numbers of a file (extension)",
-                "description": "The body is a CSV (first column, or a column named "
-                "phoneNumber, phone_number or number) or one number per line, up to 1 GiB. "
-                "Idempotent; never removes anything and never re-adds a number that was "
-                "opted back in. `apiKey` goes in the query or a header.",
-                "tags": ["suppression"],
-                "parameters": [API_KEY, FORMAT],
-                "requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}},
-                "responses": {"200": _answer("What was done", _IMPORT), **_errors({})},
-            }
+            "post": operation(
+                "Add the numbers of a file (extension)",
+                "suppression",
+                description="The body is a CSV (first column, or a column named phoneNumber, "
+                "phone_number or number) or one number per line, up to 1 GiB. Idempotent; "
+                "never removes anything and never re-adds a number that was opted back in. "
+                "`apiKey` goes in the query or a header.",
+                parameters=[],
+                request_body={
+                    "required": False,
+                    "description": "Any bytes: undecodable ones are replaced, and lines that "
+                    "hold no number are reported in invalidLines",
+                    "content": {"text/csv": {"schema": {}}, "text/plain": {"schema": {}}},
+                },
+                success=answer("What was done", _IMPORT),
+                errors_=errors({}),
+            )
         },
     }

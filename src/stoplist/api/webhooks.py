@@ -9,6 +9,7 @@ from starlette.responses import Response
 from stoplist.api.call import ApiCall, open_call
 from stoplist.domain.clock import LocalTimeFormatter
 from stoplist.domain.errors import InvalidParameter, NotFound
+from stoplist.domain.parameters import MAX_SMALL_ID, integer
 from stoplist.domain.webhooks import Webhooks
 from stoplist.storage.webhooks import EndpointRow
 
@@ -52,11 +53,11 @@ async def add_endpoint(request: Request) -> Response:
 
 async def delete_endpoint(request: Request) -> Response:
     call = await open_call(request)
-    raw = call.param("id")
-    if raw is None or not str(raw).isdigit():
+    endpoint_id = integer(call.param("id"), "id", 1, MAX_SMALL_ID)
+    if endpoint_id is None:
         raise InvalidParameter("id is required")
     try:
-        await run_in_threadpool(_webhooks(call).remove, int(raw))
+        await run_in_threadpool(_webhooks(call).remove, endpoint_id)
     except LookupError:
         raise NotFound() from None
     return call.respond({"success": True, "code": 200})
@@ -67,12 +68,8 @@ async def list_deliveries(request: Request) -> Response:
     status = call.param("status")
     if status is not None and status not in _STATUSES:
         raise InvalidParameter("status is pending, delivered, failed or cancelled")
-    raw_limit = str(call.param("limit") or 100)
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= _MAX_LIMIT:
-        raise InvalidParameter(f"limit is between 1 and {_MAX_LIMIT}")
-    found = await run_in_threadpool(
-        lambda: _webhooks(call).deliveries(status=status, limit=int(raw_limit))
-    )
+    limit = integer(call.param("limit"), "limit", 1, _MAX_LIMIT) or 100
+    found = await run_in_threadpool(lambda: _webhooks(call).deliveries(status=status, limit=limit))
     formatter = LocalTimeFormatter(call.account.zone)
 
     def when(instant: int | None) -> str | None:

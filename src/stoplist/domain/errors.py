@@ -7,6 +7,7 @@ as in the provider's documentation, and English on request.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import ClassVar, Literal
 
 Language = Literal["fr", "en"]
@@ -110,10 +111,16 @@ class NotFound(StoplistError):
 
 
 class MethodNotAllowed(StoplistError):
+    """``allow`` lists the methods the resource does answer (the ``Allow`` header)."""
+
     code = 405
     http_status = 405
     message_fr = "Méthode non autorisée"
     message_en = "Method not allowed"
+
+    def __init__(self, allow: Iterable[str] = ("GET", "POST")) -> None:
+        super().__init__()
+        self.allow = tuple(allow)
 
 
 class BodyTooLarge(StoplistError):
@@ -121,6 +128,21 @@ class BodyTooLarge(StoplistError):
     http_status = 413
     message_fr = "Le corps de la requête est trop volumineux"
     message_en = "Request body too large"
+
+
+class StorageFull(StoplistError):
+    """The disk under the database (or a temporary file) is full: nothing was half-written.
+
+    Every write runs in a transaction that is rolled back when it cannot be
+    stored, so the client may simply try again once space is back (an
+    import is idempotent: batches committed before the disk filled are
+    counted as already stopped the next time).
+    """
+
+    code = 93
+    http_status = 503
+    message_fr = "Le stockage est plein : la demande n'a pas été enregistrée, réessayez plus tard"
+    message_en = "Storage is full: the request was not recorded, try again later"
 
 
 class DatabaseUnavailable(StoplistError):

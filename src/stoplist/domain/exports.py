@@ -20,7 +20,7 @@ CSV_HEADER = b"id,phoneNumber,createdAt,source\n"
 
 def export_format(raw: object) -> str:
     """The format asked for (default ``csv``), or code 91."""
-    fmt = str(raw or "csv").strip().lower()
+    fmt = str(raw or "").strip().lower() or "csv"
     if fmt not in FORMATS:
         raise InvalidParameter("format must be csv, json or ndjson")
     return fmt

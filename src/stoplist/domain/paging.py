@@ -12,11 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from stoplist.domain import clock
-from stoplist.domain.errors import InvalidParameter
+from stoplist.domain.parameters import MAX_ID, instant, integer
 
 MAX_LIMIT = 10_000
-_MAX_ID = 2**63 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,34 +41,8 @@ class ListingQuery:
 def listing_query(params: Mapping[str, object], zone: ZoneInfo) -> ListingQuery:
     """Read ``limit``, ``after``, ``since`` and ``until``; absent means unbounded."""
     return ListingQuery(
-        since=_instant(params.get("since"), "since", zone),
-        until=_instant(params.get("until"), "until", zone),
-        after=_integer(params.get("after"), "after", 0, _MAX_ID),
-        limit=_integer(params.get("limit"), "limit", 1, MAX_LIMIT),
+        since=instant(params.get("since"), "since", zone),
+        until=instant(params.get("until"), "until", zone),
+        after=integer(params.get("after"), "after", 0, MAX_ID),
+        limit=integer(params.get("limit"), "limit", 1, MAX_LIMIT),
     )
-
-
-def _present(value: object) -> bool:
-    return value is not None and not (isinstance(value, str) and not value.strip())
-
-
-def _integer(value: object, name: str, low: int, high: int) -> int | None:
-    if not _present(value):
-        return None
-    if isinstance(value, bool):
-        raise InvalidParameter(f"{name} must be an integer from {low} to {high}")
-    text = str(value).strip()
-    if not text.isascii() or not text.isdigit() or not low <= int(text) <= high:
-        raise InvalidParameter(f"{name} must be an integer from {low} to {high}")
-    return int(text)
-
-
-def _instant(value: object, name: str, zone: ZoneInfo) -> int | None:
-    if not _present(value):
-        return None
-    try:
-        return clock.parse_local(str(value), zone)
-    except ValueError:
-        raise InvalidParameter(
-            f"{name} must be YYYY-MM-DD, YYYY-MM-DD HH:MM:SS or ISO 8601 with an offset"
-        ) from None

@@ -20,14 +20,13 @@ from stoplist.domain.errors import AlreadyStopped, StopIdRequired, StopNotFound
 from stoplist.domain.events import Event, EventKind, NewEvent, Source, effective_event_time
 from stoplist.domain.models import Account, Stop
 from stoplist.domain.numbers import normalize
+from stoplist.domain.parameters import MAX_ID, present, whole_number
 from stoplist.observability import metrics
 from stoplist.storage import bulk
 from stoplist.storage import events as event_store
 from stoplist.storage import stops as stop_store
 from stoplist.storage.database import Database
 from stoplist.storage.stops import StopRow, Watermark
-
-_MAX_STOP_ID = 2**63 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,7 +294,10 @@ class StopList:
                 source=first.source.value,
                 event_id=first.id,
             )
-        if first.event_at < current.created_at:
+        if first.event_at != current.created_at:
+            # An opt-in that arrives late can make a later opt-out the first one of the
+            # current stop, as well as an early opt-out an earlier one: the entry starts
+            # with the first opt-out after the last opt-in, whatever the order of arrival.
             stop_store.update_created_at(conn, account_id, current.id, first.event_at)
             return Stop(current.id, account_id, number, first.event_at, current.source)
         return current
@@ -303,17 +305,9 @@ class StopList:
 
 def parse_stop_id(raw: object) -> int:
     """A stop id as sent by a client; anything that is not one is simply not found."""
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
+    if not present(raw):
         raise StopIdRequired()
-    if isinstance(raw, bool):
-        raise StopNotFound()
-    if isinstance(raw, int):
-        value = raw
-    else:
-        text = str(raw).strip()
-        if not text.isascii() or not text.isdigit():
-            raise StopNotFound()
-        value = int(text)
-    if not 0 < value <= _MAX_STOP_ID:
+    value = whole_number(raw)
+    if value is None or not 0 < value <= MAX_ID:
         raise StopNotFound()
     return value

@@ -36,7 +36,7 @@ async def receive(request: Request) -> Response:
     if provider is None:
         raise NotFound()
     if request.method not in provider.methods:
-        raise MethodNotAllowed()
+        raise MethodNotAllowed(provider.methods)
     try:
         outcome = await _receive(request, provider)
     except StoplistError:
