@@ -31,7 +31,7 @@ def test_history_of_api_and_sms_events(http, account):
     newest = body["data"][0]
     assert list(newest) == [
         "id", "type", "source", "provider", "providerMessageId", "text", "eventAt",
-        "receivedAt", "actor", "reason",
+        "receivedAt", "actor", "reason", "providerTime",
     ]  # fmt: skip
     assert (newest["type"], newest["source"], newest["provider"]) == ("opt_out", "sms", "generic")
     assert (newest["providerMessageId"], newest["text"]) == ("h-1", "Stop!")
