@@ -22,7 +22,7 @@ from sqlalchemy.pool import StaticPool
 
 from stoplist.config import database_url
 
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0004"
 """The newest migration (``tests/storage/test_migrations.py`` holds it to the scripts)."""
 _BULK_CACHE_KIB = 256 * 1024
 
