@@ -12,6 +12,7 @@ from stoplist.domain.dashboard_throttle import (
     SignInThrottle,
     client_key,
 )
+from stoplist.storage import dashboard as store
 
 
 @pytest.mark.parametrize(
@@ -41,6 +42,9 @@ def test_an_address_is_paused_after_its_failures_whatever_the_account(db, accoun
     assert throttle.attempt("198.51.100.2", account.account.id, now=now) is not None
     later = now + (WINDOW + 1) * clock.MICROS
     assert throttle.attempt(client, account.account.id, now=later) is not None
+    # Failures too old to count are removed, not kept forever.
+    with db.read() as conn:
+        assert store.count_failures(conn, 0, client=client) == 1
 
 
 def test_an_account_under_attack_still_opens_to_an_address_that_has_not_failed(db, account):

@@ -25,7 +25,7 @@ from stoplist.domain.dashboard_passwords import (
     needs_rehash,
     verify_password,
 )
-from stoplist.domain.dashboard_throttle import WINDOW, SignInThrottle, client_key
+from stoplist.domain.dashboard_throttle import SignInThrottle, client_key
 from stoplist.domain.errors import AccountNotFound, StoplistError
 from stoplist.domain.models import Account
 from stoplist.storage import dashboard as store
@@ -132,12 +132,12 @@ class DashboardAccess:
     def open_session(self, grant: Grant, *, now: int | None = None) -> str:
         """Record a new session for ``grant``; the returned id goes to the browser only.
 
-        Ended sessions and failures too old to count are removed on the way.
+        Ended sessions are removed on the way.
         """
         now = clock.now_us() if now is None else now
         token = secrets.token_urlsafe(32)
         with self.db.write() as conn:
-            store.delete_expired(conn, now=now, failures_before=now - WINDOW * clock.MICROS)
+            store.delete_expired_sessions(conn, now)
             store.insert_session(
                 conn,
                 _session_hash(token),

@@ -54,10 +54,12 @@ class SignInThrottle:
         """Record a password attempt as failed; ``None`` if it may not be made at all.
 
         Returns the attempt's id, to pass to ``succeeded`` if the password is right.
+        Failures too old to count are removed on the way.
         """
         now = clock.now_us() if now is None else now
         since = now - WINDOW * clock.MICROS
         with self.db.write() as conn:
+            store.delete_old_failures(conn, since)
             if store.count_failures(conn, since, client=client) >= ADDRESS_LIMIT:
                 return None
             if (

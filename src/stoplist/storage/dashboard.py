@@ -230,13 +230,14 @@ def delete_sessions(conn: Connection, account_id: int, *, method: str) -> None:
     )
 
 
-def delete_expired(conn: Connection, *, now: int, failures_before: int) -> None:
-    """Remove ended sessions and failures too old to count; both are indexed by time."""
+def delete_expired_sessions(conn: Connection, now: int) -> None:
     conn.execute(delete(dashboard_sessions).where(dashboard_sessions.c.expires_at <= now))
+
+
+def delete_old_failures(conn: Connection, before: int) -> None:
+    """Failures too old to count (indexed by time, so this stays cheap)."""
     conn.execute(
-        delete(dashboard_sign_in_failures).where(
-            dashboard_sign_in_failures.c.failed_at < failures_before
-        )
+        delete(dashboard_sign_in_failures).where(dashboard_sign_in_failures.c.failed_at < before)
     )
 
 

@@ -191,6 +191,7 @@ dashboard_sign_in_failures = Table(
     Column("failed_at", BigInteger, nullable=False),
     Index("ix_dashboard_sign_in_failures_client", "client", "failed_at"),
     Index("ix_dashboard_sign_in_failures_account", "account_id", "failed_at"),
+    Index("ix_dashboard_sign_in_failures_time", "failed_at"),
     sqlite_autoincrement=True,
 )
 

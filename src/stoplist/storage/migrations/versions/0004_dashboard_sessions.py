@@ -50,6 +50,9 @@ def upgrade() -> None:
         "dashboard_sign_in_failures",
         ["account_id", "failed_at"],
     )
+    op.create_index(
+        "ix_dashboard_sign_in_failures_time", "dashboard_sign_in_failures", ["failed_at"]
+    )
 
 
 def downgrade() -> None:
