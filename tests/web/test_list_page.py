@@ -15,15 +15,14 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from stoplist.domain.events import EventKind, NewEvent, Source
 from stoplist.domain.stops import StopList
 from tests.support import Server
-from tests.web.conftest import sign_in_with_key
+from tests.web.conftest import new_context, sign_in_with_key
 
 SEEDED = 260  # six pages of 50
 
 
 @pytest.fixture
 def no_script(browser: Browser, server: Server) -> Iterator[BrowserContext]:
-    made = browser.new_context(base_url=server.base_url, locale="en-GB", java_script_enabled=False)
-    made.set_default_timeout(15_000)
+    made = new_context(browser, server.base_url, java_script_enabled=False)
     yield made
     made.close()
 
@@ -97,9 +96,7 @@ def test_dates_counts_and_the_zone_follow_the_page_locale(
 ):
     stops = StopList(db, account.account)
     stops.add("+33612345678")
-    french = browser.new_context(
-        base_url=server.base_url, locale="fr-FR", java_script_enabled=False
-    )
+    french = new_context(browser, server.base_url, locale="fr-FR", java_script_enabled=False)
     try:
         page = french.new_page()
         page.goto("/dashboard/login")
@@ -123,11 +120,8 @@ def test_dates_counts_and_the_zone_follow_the_page_locale(
 
 
 def test_on_a_phone_the_chart_opens_on_the_latest_days(browser: Browser, server: Server, account):
-    phone = browser.new_context(
-        base_url=server.base_url,
-        locale="en-GB",
-        viewport={"width": 390, "height": 844},
-        java_script_enabled=False,
+    phone = new_context(
+        browser, server.base_url, viewport={"width": 390, "height": 844}, java_script_enabled=False
     )
     try:
         page: Page = phone.new_page()
