@@ -134,7 +134,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "list_search": "Number (or part of one)",
         "list_search_hint": "Any spelling: 06 12 34 56 78, +33 6 12, 0033…, "
         "or digits such as 45 67.",
-        "times_in_zone": "Times are in the {zone} time zone.",
+        "times_in_zone": "Times are shown in {zone}.",
         "first_page": "First page",
         "last_page": "Last page",
         "page_n": "Page {page}",
