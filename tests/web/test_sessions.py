@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -101,6 +102,7 @@ def _client(server: Server, address: str = "127.0.0.1") -> httpx.Client:
         base_url=server.base_url,
         transport=httpx.HTTPTransport(local_address=address),
         headers={"Accept-Language": "en"},
+        timeout=60,
     )
 
 
@@ -206,3 +208,20 @@ def test_changing_the_password_ends_its_sessions_but_a_rehash_does_not(
         run_cli("dashboard", "set-password", name, "--database", database_url, input=new_password)
         assert first.get("/dashboard/").status_code == 303
         assert second.get("/dashboard/").status_code == 303
+
+
+def test_a_burst_of_parallel_guesses_on_two_servers_gets_no_more_than_the_limit(
+    server: Server, second_server: Server, database_url, account
+):
+    name = _set_password(database_url, account)
+    both, guesser = (server, second_server), "127.0.0.5"
+    attempts = 4 * ADDRESS_LIMIT
+    with ThreadPoolExecutor(max_workers=attempts) as pool:
+        statuses = list(
+            pool.map(
+                lambda index: _password_sign_in(both[index % 2], guesser, name, f"guess {index}"),
+                range(attempts),
+            )
+        )
+    assert statuses.count(401) == ADDRESS_LIMIT
+    assert statuses.count(429) == attempts - ADDRESS_LIMIT

@@ -12,9 +12,9 @@ The rule, in the order it is applied to a password sign-in:
    attacker cannot lock its staff out, and API keys are never throttled.
 
 Failures are rows shared by every worker and every server on the database.
-An attempt is written as a failure *before* its password is checked and
-removed when the password is right, so concurrent guesses cannot overtake
-the count. IPv6 clients are counted per /64, the block one subscriber holds.
+An attempt is counted and written as a failure in one locked step *before*
+its password is checked, and removed when the password is right, so a burst
+of parallel guesses cannot overtake the count. IPv6 clients are counted per /64, the block one subscriber holds.
 """
 
 from __future__ import annotations
@@ -59,6 +59,7 @@ class SignInThrottle:
         now = clock.now_us() if now is None else now
         since = now - WINDOW * clock.MICROS
         with self.db.write() as conn:
+            store.lock_attempts(conn)
             store.delete_old_failures(conn, since)
             if store.count_failures(conn, since, client=client) >= ADDRESS_LIMIT:
                 return None

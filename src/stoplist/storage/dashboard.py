@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, delete, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from stoplist.domain.events import Event
@@ -239,6 +239,20 @@ def delete_old_failures(conn: Connection, before: int) -> None:
     conn.execute(
         delete(dashboard_sign_in_failures).where(dashboard_sign_in_failures.c.failed_at < before)
     )
+
+
+_PG_SIGN_IN_LOCK = 0x5354_4F50_5349_474E  # "STOPSIGN"
+"""Advisory lock that makes counting and recording an attempt one step on PostgreSQL."""
+
+
+def lock_attempts(conn: Connection) -> None:
+    """Hold the sign-in attempt lock until the transaction ends.
+
+    SQLite writers already run one at a time. PostgreSQL's READ COMMITTED would
+    let a burst of parallel guesses all count the same failures and all pass.
+    """
+    if conn.dialect.name != "sqlite":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_SIGN_IN_LOCK})
 
 
 def count_failures(
