@@ -143,6 +143,18 @@ def test_a_copied_cookie_is_worthless_once_signed_out_on_any_server(
         assert answer.status_code == 303 and "/dashboard/login" in answer.headers["location"]
 
 
+def test_an_operator_can_sign_everyone_out_of_an_account(
+    server: Server, second_server: Server, database_url, account, other_account
+):
+    with _client(server) as mine, _client(second_server) as theirs:
+        sign_in_http(mine, method="key", api_key=account.api_key)
+        sign_in_http(theirs, method="key", api_key=other_account.api_key)
+        done = run_cli("dashboard", "sign-out", account.account.name, "--database", database_url)
+        assert "Ended 1 dashboard session(s)" in done.stdout
+        assert mine.get("/dashboard/").status_code == 303
+        assert theirs.get("/dashboard/").status_code == 200
+
+
 def test_revoking_the_key_ends_its_sessions_on_every_server(
     server: Server, second_server: Server, database_url, account
 ):

@@ -161,6 +161,11 @@ class DashboardAccess:
         except AccountNotFound:
             return None
 
+    def end_sessions(self, account: Account) -> int:
+        """Sign everyone out of ``account``'s dashboard; returns how many sessions ended."""
+        with self.db.write() as conn:
+            return store.delete_sessions(conn, account.id)
+
     def close_session(self, token: str) -> None:
         with self.db.write() as conn:
             store.delete_session(conn, _session_hash(token))

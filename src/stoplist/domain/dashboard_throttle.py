@@ -14,7 +14,8 @@ The rule, in the order it is applied to a password sign-in:
 Failures are rows shared by every worker and every server on the database.
 An attempt is counted and written as a failure in one locked step *before*
 its password is checked, and removed when the password is right, so a burst
-of parallel guesses cannot overtake the count. IPv6 clients are counted per /64, the block one subscriber holds.
+of parallel guesses cannot overtake the count. IPv6 clients are counted per
+/64, the block one subscriber holds.
 """
 
 from __future__ import annotations

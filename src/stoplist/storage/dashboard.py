@@ -222,12 +222,12 @@ def delete_session(conn: Connection, id_hash: str) -> None:
     conn.execute(delete(dashboard_sessions).where(dashboard_sessions.c.id_hash == id_hash))
 
 
-def delete_sessions(conn: Connection, account_id: int, *, method: str) -> None:
-    conn.execute(
-        delete(dashboard_sessions).where(
-            dashboard_sessions.c.account_id == account_id, dashboard_sessions.c.method == method
-        )
-    )
+def delete_sessions(conn: Connection, account_id: int, *, method: str | None = None) -> int:
+    """End the account's sessions (only those opened by ``method`` if given); how many."""
+    query = delete(dashboard_sessions).where(dashboard_sessions.c.account_id == account_id)
+    if method is not None:
+        query = query.where(dashboard_sessions.c.method == method)
+    return conn.execute(query).rowcount
 
 
 def delete_expired_sessions(conn: Connection, now: int) -> None:
