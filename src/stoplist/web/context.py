@@ -52,14 +52,11 @@ _templates = Environment(
 class Refused(Exception):
     """A request the page answers with an error page (``key`` is a message id)."""
 
-    def __init__(
-        self, status: int, key: str, title_key: str = "forbidden_title", **values: str
-    ) -> None:
+    def __init__(self, status: int, key: str, title_key: str = "forbidden_title") -> None:
         super().__init__(key)
         self.status = status
         self.key = key
         self.title_key = title_key
-        self.values = values
 
 
 @dataclass
@@ -174,7 +171,7 @@ def page(handler: Handler | None = None, *, public: bool = False) -> Any:
                         "error.html",
                         status=refused.status,
                         title=ctx.t(refused.title_key),
-                        message=ctx.t(refused.key, **refused.values),
+                        message=ctx.t(refused.key),
                     )
             if session.changed:
                 codec.save(request, response, session)
@@ -190,7 +187,7 @@ def _checked_path(request: Request) -> dict[str, object]:
     try:
         return params.path_ids(request.path_params)
     except params.BadParameter as bad:
-        raise Refused(400, "bad_parameter", "bad_request_title", name=bad.name) from None
+        raise Refused(400, "bad_parameter", "bad_request_title") from bad
 
 
 def safe_next(value: object) -> str:

@@ -141,7 +141,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "go_to_page": "Go to page",
         "go": "Go",
         "bad_request_title": "Invalid address",
-        "bad_parameter": "This address is not valid: “{name}” is not a number this page accepts.",
+        "bad_parameter": "This address is not valid: it holds a number or date this page "
+        "cannot accept. Go back and follow a link instead.",
         "import_title": "Import numbers",
         "import_intro": "A CSV file (numbers in the first column, or in a column named "
         "phoneNumber, phone_number or number) or a text file with one number per line. "
@@ -347,8 +348,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "go_to_page": "Aller à la page",
         "go": "Aller",
         "bad_request_title": "Adresse invalide",
-        "bad_parameter": "Cette adresse n'est pas valide : « {name} » n'est pas un nombre "
-        "accepté par cette page.",
+        "bad_parameter": "Cette adresse n'est pas valide : elle contient un nombre ou une date "
+        "que cette page ne peut pas accepter. Revenez en arrière et suivez un lien.",
         "import_title": "Importer des numéros",
         "import_intro": "Un fichier CSV (numéros en première colonne, ou dans une colonne "
         "nommée phoneNumber, phone_number ou number) ou un fichier texte avec un numéro par "
