@@ -100,7 +100,11 @@ class Server:
             stderr=subprocess.STDOUT,
             env={**os.environ, **self.env},
         )
-        self.wait_ready()
+        try:
+            self.wait_ready()
+        except RuntimeError:
+            self.stop()  # a server that did not come up must not outlive the test
+            raise
         return self
 
     def wait_ready(self, timeout: float = 30.0) -> None:
