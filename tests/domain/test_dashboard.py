@@ -8,16 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from stoplist.domain import clock
-from stoplist.domain.dashboard import Dashboard, Origin
-from stoplist.domain.dashboard_access import (
-    MAX_FAILURES,
-    DashboardAccess,
-    PasswordRejected,
-    SignInFailed,
-    SignInThrottled,
-    hash_password,
-    verify_password,
-)
+from stoplist.domain.dashboard import Dashboard, NotANumberSearch, Origin, number_search
 from stoplist.domain.events import EventKind, NewEvent, Source
 from stoplist.domain.stops import StopList
 
@@ -96,51 +87,6 @@ def test_pages_filter_sort_and_count(db, account, other_account):
     assert sorted(s.phone_number for s in window.stops) == ["+33610000001", "+33610000002"]
 
 
-def test_passwords_are_salted_scrypt_hashes():
-    first, second = hash_password("correct horse battery"), hash_password("correct horse battery")
-    assert first != second and first.startswith("scrypt$")
-    assert "correct horse" not in first
-    assert verify_password("correct horse battery", first)
-    assert not verify_password("correct horse batterY", first)
-    assert not verify_password("anything", "not a hash")
-
-
-def test_sign_in_by_password_and_by_key(db, account):
-    access = DashboardAccess(db)
-    name = account.account.name
-    with pytest.raises(SignInFailed):
-        access.sign_in_with_password(name, "whatever-password")  # none set yet
-    with pytest.raises(PasswordRejected):
-        access.set_password(account.account, "short")
-    access.set_password(account.account, "a long enough password")
-    grant = access.sign_in_with_password(name, "a long enough password")
-    assert grant.account_id == account.account.id
-    assert access.resume(grant) == account.account
-    with pytest.raises(SignInFailed):
-        access.sign_in_with_password(name, "a wrong password!")
-    with pytest.raises(SignInFailed):
-        access.sign_in_with_password("no such account", "a long enough password")
-
-    # A new password ends the sessions opened with the old one.
-    access.set_password(account.account, "another long password")
-    assert access.resume(grant) is None
-
-    key_grant = access.sign_in_with_key(account.api_key)
-    assert access.resume(key_grant) == account.account
-    with pytest.raises(SignInFailed):
-        access.sign_in_with_key(account.api_key + "x")
-    access.accounts.revoke_key(account.account, account.api_key)
-    assert access.resume(key_grant) is None
-    with pytest.raises(SignInFailed):
-        access.sign_in_with_key(account.api_key)
-
-
-def test_the_session_secret_is_made_once_and_shared(db):
-    first = DashboardAccess(db).secret_key()
-    assert len(first) >= 32 and DashboardAccess(db).secret_key() == first
-    assert DashboardAccess(db).secret_key("from-the-settings") == "from-the-settings"
-
-
 def test_activity_window_follows_the_account_zone(db, account):
     now = clock.now_us()
     days = Dashboard(db, account.account).activity(days=7, now=now)
@@ -148,15 +94,53 @@ def test_activity_window_follows_the_account_zone(db, account):
     assert [d.day for d in days] == [today - timedelta(days=i) for i in range(6, -1, -1)]
 
 
-def test_repeated_wrong_passwords_pause_password_sign_in(db, account):
-    access = DashboardAccess(db)
-    access.set_password(account.account, "the right password")
-    name = account.account.name
-    for _ in range(MAX_FAILURES):
-        with pytest.raises(SignInFailed) as failed:
-            access.sign_in_with_password(name, "a wrong password")
-        assert not isinstance(failed.value, SignInThrottled)
-    with pytest.raises(SignInThrottled):
-        access.sign_in_with_password(name.upper(), "the right password")
-    # Keys still open the dashboard, and other accounts are not affected.
-    assert access.sign_in_with_key(account.api_key).account_id == account.account.id
+@pytest.mark.parametrize(
+    ("typed", "region", "expected"),
+    [
+        ("06 12 34 56 78", "FR", ("exact", "+33612345678")),
+        ("+33 (0)6.12.34.56.78", "FR", ("exact", "+33612345678")),
+        ("0033612345678", "FR", ("exact", "+33612345678")),
+        ("06 12", "FR", ("prefix", "+33612")),
+        ("0033 6 1", "FR", ("prefix", "+3361")),
+        ("+49 151", "FR", ("prefix", "+49151")),
+        ("45 67", "FR", ("contains", "4567")),
+        ("33612", "FR", ("contains", "33612")),
+        ("011 44 20", "US", ("prefix", "+4420")),
+        ("1 415", "US", ("prefix", "+1415")),
+        ("٠٦١٢", "FR", None),
+    ],
+)
+def test_list_search_reads_any_spelling_of_a_number_or_part_of_one(typed, region, expected):
+    if expected is None:
+        with pytest.raises(NotANumberSearch):
+            number_search(typed, region)
+    else:
+        assert number_search(typed, region) == expected
+
+
+def test_list_search_finds_numbers_by_whole_number_start_or_digits(db, account, other_account):
+    stops = StopList(db, account.account)
+    for number in ("+33612345678", "+33612000000", "+33745671234", "+4915112345678"):
+        stops.add(number)
+    StopList(db, other_account.account).add("+33612345679")
+    dashboard = Dashboard(db, account.account)
+
+    def found(search: str) -> list[str]:
+        return sorted(s.phone_number for s in dashboard.page(search=search).stops)
+
+    assert found("06.12.34.56.78") == ["+33612345678"]
+    assert found("06 12") == ["+33612000000", "+33612345678"]
+    assert found("4567") == ["+33612345678", "+33745671234", "+4915112345678"]
+    assert found("7 12") == ["+33745671234"]
+    assert found("+49") == ["+4915112345678"]
+    assert dashboard.page(search="06 12").total == 2
+    with pytest.raises(NotANumberSearch):
+        dashboard.page(search="hello")
+
+
+def test_a_page_past_the_last_is_the_last(db, account):
+    stops = StopList(db, account.account)
+    for index in range(5):
+        stops.add(f"+3361000001{index}")
+    last = Dashboard(db, account.account).page(size=2, number=999)
+    assert last.number == 3 and len(last.stops) == 1 and not last.has_next

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -35,10 +36,18 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
+def new_context(browser: Browser, base_url: str, **options: Any) -> BrowserContext:
+    """A browser context on ``base_url``: British English unless ``options`` say otherwise."""
+    made = browser.new_context(
+        base_url=base_url, **{"locale": "en-GB", "accept_downloads": True, **options}
+    )
+    made.set_default_timeout(15_000)
+    return made
+
+
 @pytest.fixture
 def context(browser: Browser, server: Server) -> Iterator[BrowserContext]:
-    made = browser.new_context(base_url=server.base_url, locale="en-GB", accept_downloads=True)
-    made.set_default_timeout(15_000)
+    made = new_context(browser, server.base_url)
     yield made
     made.close()
 

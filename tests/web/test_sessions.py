@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-import httpx
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
+import httpx
+import pytest
+
+from stoplist.domain.dashboard_throttle import ACCOUNT_LIMIT, ADDRESS_LIMIT
+from stoplist.storage import dashboard as dashboard_store
+from tests.domain.test_dashboard_passwords import scrypt_hash
 from tests.support import Server, run_cli
 from tests.web.conftest import csrf_token_of, sign_in_http
 
@@ -87,3 +94,146 @@ def test_every_server_process_on_the_database_accepts_the_session(
             assert client.get("/dashboard/").status_code == 200
     finally:
         other.stop()
+
+
+def _client(server: Server, address: str = "127.0.0.1") -> httpx.Client:
+    """A client whose requests come from ``address`` (any of 127.0.0.0/8 works on Linux)."""
+    return httpx.Client(
+        base_url=server.base_url,
+        transport=httpx.HTTPTransport(local_address=address),
+        headers={"Accept-Language": "en"},
+        timeout=60,
+    )
+
+
+def _password_sign_in(target: Server, address: str, name: str, password: str) -> int:
+    """The status of one password sign-in to ``target`` from ``address``."""
+    with _client(target, address) as client:
+        return sign_in_http(client, method="password", account=name, password=password).status_code
+
+
+@pytest.fixture
+def second_server(server: Server, database_url: str, tmp_path) -> Iterator[Server]:
+    """Another server process on the same database, as a second worker or machine would be."""
+    other = Server(database_url, tmp_path / "second.log").start()
+    yield other
+    other.stop()
+
+
+def _set_password(database_url: str, account) -> str:
+    name = account.account.name
+    run_cli("dashboard", "set-password", name, "--database", database_url, input=PASSWORD + "\n")
+    return name
+
+
+def test_a_copied_cookie_is_worthless_once_signed_out_on_any_server(
+    server: Server, second_server: Server, account
+):
+    with _client(server) as client:
+        sign_in_http(client, method="key", api_key=account.api_key)
+        copied = client.cookies["stoplist_session"]
+        with _client(second_server) as thief:
+            thief.cookies.set("stoplist_session", copied)
+            assert thief.get("/dashboard/").status_code == 200
+        token = csrf_token_of(client.get("/dashboard/"))
+        assert client.post("/dashboard/logout", data={"csrf_token": token}).status_code == 303
+    with _client(second_server) as thief:
+        thief.cookies.set("stoplist_session", copied)
+        answer = thief.get("/dashboard/numbers")
+        assert answer.status_code == 303 and "/dashboard/login" in answer.headers["location"]
+
+
+def test_an_operator_can_sign_everyone_out_of_an_account(
+    server: Server, second_server: Server, database_url, account, other_account
+):
+    with _client(server) as mine, _client(second_server) as theirs:
+        sign_in_http(mine, method="key", api_key=account.api_key)
+        sign_in_http(theirs, method="key", api_key=other_account.api_key)
+        done = run_cli("dashboard", "sign-out", account.account.name, "--database", database_url)
+        assert "Ended 1 dashboard session(s)" in done.stdout
+        assert mine.get("/dashboard/").status_code == 303
+        assert theirs.get("/dashboard/").status_code == 200
+
+
+def test_revoking_the_key_ends_its_sessions_on_every_server(
+    server: Server, second_server: Server, database_url, account
+):
+    with _client(server) as client:
+        sign_in_http(client, method="key", api_key=account.api_key)
+        copied = client.cookies["stoplist_session"]
+    run_cli("keys", "revoke", account.account.name, account.api_key, "--database", database_url)
+    for target in (server, second_server):
+        with _client(target) as client:
+            client.cookies.set("stoplist_session", copied)
+            assert client.get("/dashboard/").status_code == 303
+
+
+def test_wrong_passwords_are_counted_across_servers_and_pause_only_the_guesser(
+    server: Server, second_server: Server, database_url, account
+):
+    name = _set_password(database_url, account)
+    both, guesser = (server, second_server), "127.0.0.2"
+    for index in range(ADDRESS_LIMIT):
+        assert _password_sign_in(both[index % 2], guesser, name, f"guess {index}") == 401
+    for target in both:
+        with _client(target, guesser) as client:
+            paused = sign_in_http(client, method="password", account=name, password=PASSWORD)
+            assert paused.status_code == 429 and "Too many wrong passwords" in paused.text
+            assert client.get("/dashboard/").status_code == 303
+            # A correct API key is never refused, even from the guessing address.
+            by_key = sign_in_http(client, method="key", api_key=account.api_key)
+            assert by_key.status_code == 303
+    # Staff at another address sign in with the password as usual.
+    assert _password_sign_in(second_server, "127.0.0.3", name, PASSWORD) == 303
+
+
+def test_an_account_guessed_at_from_many_addresses_still_opens_to_its_staff(
+    server: Server, second_server: Server, database_url, account
+):
+    name = _set_password(database_url, account)
+    both = (server, second_server)
+    attackers = [f"127.0.1.{n}" for n in range(1, ACCOUNT_LIMIT + 1)]
+    for index, address in enumerate(attackers):
+        assert _password_sign_in(both[index % 2], address, name, "guess") == 401
+    # An address that failed may not try again while the account is under attack ...
+    assert _password_sign_in(server, attackers[0], name, PASSWORD) == 429
+    # ... but one that has not failed signs in, on either server.
+    assert _password_sign_in(server, "127.0.2.1", name, PASSWORD) == 303
+    assert _password_sign_in(second_server, "127.0.2.2", name, PASSWORD) == 303
+
+
+def test_changing_the_password_ends_its_sessions_but_a_rehash_does_not(
+    server: Server, database_url, db, account
+):
+    name = account.account.name
+    with db.write() as conn:
+        dashboard_store.set_password_hash(conn, account.account.id, scrypt_hash(PASSWORD))
+    with _client(server, "127.0.0.4") as first, _client(server, "127.0.0.4") as second:
+        answer = sign_in_http(first, method="password", account=name, password=PASSWORD)
+        assert answer.status_code == 303
+        with db.read() as conn:
+            assert dashboard_store.password_hash(conn, account.account.id).startswith("$argon2id$")
+        answer = sign_in_http(second, method="password", account=name, password=PASSWORD)
+        assert answer.status_code == 303
+        assert first.get("/dashboard/").status_code == 200
+        new_password = "a new password 42\n"
+        run_cli("dashboard", "set-password", name, "--database", database_url, input=new_password)
+        assert first.get("/dashboard/").status_code == 303
+        assert second.get("/dashboard/").status_code == 303
+
+
+def test_a_burst_of_parallel_guesses_on_two_servers_gets_no_more_than_the_limit(
+    server: Server, second_server: Server, database_url, account
+):
+    name = _set_password(database_url, account)
+    both, guesser = (server, second_server), "127.0.0.5"
+    attempts = 4 * ADDRESS_LIMIT
+    with ThreadPoolExecutor(max_workers=attempts) as pool:
+        statuses = list(
+            pool.map(
+                lambda index: _password_sign_in(both[index % 2], guesser, name, f"guess {index}"),
+                range(attempts),
+            )
+        )
+    assert statuses.count(401) == ADDRESS_LIMIT
+    assert statuses.count(429) == attempts - ADDRESS_LIMIT

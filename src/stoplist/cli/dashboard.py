@@ -45,6 +45,21 @@ def set_password(
         db.dispose()
 
 
+@dashboard_app.command("sign-out")
+def sign_out(
+    account: Annotated[str, typer.Argument(help="Account name or id.")],
+    database: DatabaseOption = None,
+) -> None:
+    """End every open dashboard session of ACCOUNT at once (keys and password stay as they are)."""
+    db = open_database(database)
+    try:
+        found = find_account(db, account)
+        ended = DashboardAccess(db).end_sessions(found)
+        typer.echo(f"Ended {ended} dashboard session(s) for account '{found.name}'.")
+    finally:
+        db.dispose()
+
+
 def _read_password() -> str:
     if sys.stdin.isatty():
         return typer.prompt("Password", hide_input=True, confirmation_prompt=True)

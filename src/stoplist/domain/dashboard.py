@@ -10,9 +10,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+import phonenumbers
+
 from stoplist.domain import clock
+from stoplist.domain.errors import InvalidPhoneNumber, PhoneNumberRequired
 from stoplist.domain.events import Event, EventKind, Source
 from stoplist.domain.models import Account, Stop
+from stoplist.domain.numbers import normalize
 from stoplist.storage import dashboard as store
 from stoplist.storage.database import Database
 
@@ -20,6 +24,11 @@ ACTIVITY_DAYS = 90
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
 _BUCKET_US = 15 * 60 * clock.MICROS  # zone offsets are whole quarter hours
+_MAX_SEARCH_DIGITS = 20
+
+
+class NotANumberSearch(ValueError):
+    """A list search with no digit in it."""
 
 
 class Origin(StrEnum):
@@ -128,12 +137,18 @@ class Dashboard:
         since: date | None = None,
         until: date | None = None,
         origin: Origin | None = None,
+        search: str = "",
         newest_first: bool = True,
     ) -> Page:
-        """One page of the list; ``since`` and ``until`` are inclusive local days."""
+        """One page of the list; ``since`` and ``until`` are inclusive local days.
+
+        ``search`` keeps the numbers ``number_search`` says; a page past the
+        last one is the last one.
+        """
         size = min(max(size, 1), MAX_PAGE_SIZE)
         number = max(number, 1)
         filters = {
+            "numbers": number_search(search, self.account.default_region) if search else None,
             "since": clock.to_us(_local_midnight(since, self.account)) if since else None,
             "until": (
                 clock.to_us(_local_midnight(until + timedelta(days=1), self.account))
@@ -144,6 +159,7 @@ class Dashboard:
         }
         with self.db.read(snapshot=True) as conn:
             total = store.count_stops(conn, self.account.id, **filters)  # type: ignore[arg-type]
+            number = min(number, max(1, -(-total // size)))
             stops = store.page_stops(
                 conn,
                 self.account.id,
@@ -153,6 +169,37 @@ class Dashboard:
                 limit=size,
             )
         return Page(stops, total, number, size)
+
+
+def number_search(raw: str, region: str) -> store.NumberFilter:
+    """What a list search typed by staff matches, in any spelling of a number or part of one.
+
+    A whole valid number matches itself, however it is written. Otherwise the
+    digits are read as the start of a number when they begin like one (``+``,
+    the region's international prefix such as ``00``, or its national prefix
+    such as ``0``: ``06 12`` means ``+33612…`` on a French account), and as
+    digits anywhere in the number when they do not (``45 67``).
+    ``NotANumberSearch`` if there is no digit at all.
+    """
+    text = raw.strip()
+    try:
+        return ("exact", normalize(text, region))
+    except (InvalidPhoneNumber, PhoneNumberRequired):
+        pass
+    digits = "".join(c for c in text if c.isascii() and c.isdigit())[:_MAX_SEARCH_DIGITS]
+    if not digits:
+        raise NotANumberSearch(raw)
+    if text.startswith("+"):
+        return ("prefix", "+" + digits)
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    if metadata is not None:
+        international = metadata.preferred_international_prefix or metadata.international_prefix
+        if international and international.isdigit() and digits.startswith(international):
+            return ("prefix", "+" + digits[len(international) :])
+        national = metadata.national_prefix
+        if national and digits.startswith(national) and len(digits) > len(national):
+            return ("prefix", f"+{metadata.country_code}{digits[len(national) :]}")
+    return ("contains", digits)
 
 
 def _local_midnight(day: date, account: Account) -> datetime:

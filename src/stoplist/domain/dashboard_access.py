@@ -1,39 +1,47 @@
 """Who may open an account's dashboard, and for how long.
 
 Staff sign in with one of the account's API keys or with the account's
-dashboard password (set by an operator from the command line). Passwords are
-stored as scrypt hashes with a random salt. A signed-in session remembers
-*how* it was granted, so revoking that key or changing that password ends it.
+dashboard password (set by an operator from the command line). A signed-in
+session is a row in the database named by the SHA-256 of a random id that only
+the browser holds, so every server process sees the same sessions and ending
+one (signing out, revoking its key, changing the password) takes effect at
+once everywhere. Sessions last ``SESSION_SECONDS`` from sign-in.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
-import os
 import secrets
-import threading
-import time
 from dataclasses import dataclass
 
+from stoplist.domain import clock
 from stoplist.domain.accounts import Accounts, hash_secret
+from stoplist.domain.dashboard_passwords import (
+    PasswordRejected,
+    check_new_password,
+    dummy_hash,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
+from stoplist.domain.dashboard_throttle import SignInThrottle, client_key
 from stoplist.domain.errors import AccountNotFound, StoplistError
 from stoplist.domain.models import Account
 from stoplist.storage import dashboard as store
 from stoplist.storage.database import Database
 
+__all__ = [
+    "SESSION_SECONDS",
+    "DashboardAccess",
+    "Grant",
+    "PasswordRejected",
+    "SignInFailed",
+    "SignInThrottled",
+]
+
 SECRET_SETTING = "dashboard_secret_key"
-MIN_PASSWORD_LENGTH = 10
-MAX_PASSWORD_LENGTH = 1024
-_SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
-_SALT_BYTES = 16
-_HASH_BYTES = 32
-MAX_FAILURES = 10
-FAILURE_WINDOW = 15 * 60
-"""Password attempts per account name and process before sign-in pauses (seconds)."""
-_MAX_TRACKED_NAMES = 10_000
-_DUMMY_HASH = "$".join(["scrypt", "16384", "8", "1", "A" * 22 + "==", "A" * 43 + "="])
+SESSION_SECONDS = 12 * 3600
+_KEY, _PASSWORD = "key", "password"
 
 
 class SignInFailed(Exception):
@@ -41,121 +49,50 @@ class SignInFailed(Exception):
 
 
 class SignInThrottled(SignInFailed):
-    """Too many wrong passwords for this account lately; API keys still work."""
-
-
-class PasswordRejected(ValueError):
-    """A new password that does not meet the rules."""
+    """Too many wrong passwords lately from this address; API keys still work."""
 
 
 @dataclass(frozen=True, slots=True)
 class Grant:
-    """How a session was opened: ``method`` is ``key`` or ``password``."""
+    """How a session was opened: ``method`` is ``key`` (with its id) or ``password``."""
 
     account_id: int
     method: str
-    reference: str
+    key_id: int | None = None
 
     @property
     def actor(self) -> str:
         """Who the events recorded through this session are attributed to."""
-        if self.method == "key":
-            return f"dashboard (API key #{self.reference})"
+        if self.method == _KEY:
+            return f"dashboard (API key #{self.key_id})"
         return "dashboard (password)"
 
 
-def hash_password(password: str) -> str:
-    salt = os.urandom(_SALT_BYTES)
-    digest = _scrypt(password, salt, _SCRYPT_N, _SCRYPT_R, _SCRYPT_P)
-    return "$".join(
-        [
-            "scrypt",
-            str(_SCRYPT_N),
-            str(_SCRYPT_R),
-            str(_SCRYPT_P),
-            base64.b64encode(salt).decode(),
-            base64.b64encode(digest).decode(),
-        ]
-    )
-
-
-def verify_password(password: str, stored: str) -> bool:
-    try:
-        scheme, n, r, p, salt, digest = stored.split("$")
-        if scheme != "scrypt":
-            return False
-        expected = base64.b64decode(digest)
-        actual = _scrypt(password, base64.b64decode(salt), int(n), int(r), int(p))
-    except ValueError:
-        return False
-    return hmac.compare_digest(actual, expected)
-
-
-def check_new_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise PasswordRejected(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
-    if len(password) > MAX_PASSWORD_LENGTH:
-        raise PasswordRejected(f"the password must have at most {MAX_PASSWORD_LENGTH} characters")
-
-
-def _scrypt(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
-    return hashlib.scrypt(
-        password.encode(), salt=salt, n=n, r=r, p=p, maxmem=64 * 1024 * 1024, dklen=_HASH_BYTES
-    )
-
-
-def _fingerprint(stored_hash: str) -> str:
-    """Names one stored password without revealing anything about it."""
-    return hashlib.sha256(stored_hash.encode()).hexdigest()[:16]
-
-
-class _Failures:
-    """Recent wrong passwords per account name, to slow guessing down.
-
-    Kept in memory per process: API keys are far too random to guess, so only
-    passwords need it, and a restart forgetting the count is acceptable.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._seen: dict[str, list[float]] = {}
-
-    def blocked(self, name: str) -> bool:
-        with self._lock:
-            return len(self._recent(name)) >= MAX_FAILURES
-
-    def record(self, name: str) -> None:
-        with self._lock:
-            if len(self._seen) >= _MAX_TRACKED_NAMES:
-                self._seen.clear()
-            self._seen[name] = [*self._recent(name), time.monotonic()]
-
-    def clear(self, name: str) -> None:
-        with self._lock:
-            self._seen.pop(name, None)
-
-    def _recent(self, name: str) -> list[float]:
-        horizon = time.monotonic() - FAILURE_WINDOW
-        return [moment for moment in self._seen.get(name, ()) if moment > horizon]
+def _session_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class DashboardAccess:
     def __init__(self, db: Database) -> None:
         self.db = db
         self.accounts = Accounts(db)
-        self._failures = _Failures()
+        self.throttle = SignInThrottle(db)
 
     def set_password(self, account: Account, password: str) -> None:
+        """A new password; the sessions opened with the old one end with it."""
         check_new_password(password)
         hashed = hash_password(password)
         with self.db.write() as conn:
             store.set_password_hash(conn, account.id, hashed)
+            store.delete_sessions(conn, account.id, method=_PASSWORD)
 
     def clear_password(self, account: Account) -> None:
         with self.db.write() as conn:
             store.set_password_hash(conn, account.id, None)
+            store.delete_sessions(conn, account.id, method=_PASSWORD)
 
     def sign_in_with_key(self, api_key: str) -> Grant:
+        """Never throttled: keys are far too random to guess, and staff must always get in."""
         try:
             account = self.accounts.authenticate(api_key)
         except StoplistError:
@@ -164,46 +101,74 @@ class DashboardAccess:
             key_id = store.active_key_id(conn, account.id, hash_secret(api_key.strip()))
         if key_id is None:
             raise SignInFailed()
-        return Grant(account.id, "key", str(key_id))
+        return Grant(account.id, _KEY, key_id)
 
-    def sign_in_with_password(self, name: str, password: str) -> Grant:
-        name = name.strip()
-        if self._failures.blocked(name.casefold()):
-            raise SignInThrottled()
+    def sign_in_with_password(self, name: str, password: str, client: str | None = None) -> Grant:
+        """Check a password, within the limits of ``stoplist.domain.dashboard_throttle``.
+
+        ``client`` is the address the request came from.
+        """
         with self.db.read() as conn:
-            found = store.password_hash_by_name(conn, name)
+            found = store.password_hash_by_name(conn, name.strip())
+        account_id = found[0] if found else None
         stored = found[1] if found else None
+        counted_as = client_key(client)
+        attempt = self.throttle.attempt(counted_as, account_id)
+        if attempt is None:
+            raise SignInThrottled()
         # Hash even when there is nothing to compare with, so timing says nothing.
-        matches = verify_password(password, stored or _DUMMY_HASH)
-        if found is None or stored is None or not matches:
-            self._failures.record(name.casefold())
+        matches = verify_password(password, stored or dummy_hash())
+        if account_id is None or stored is None or not matches:
             raise SignInFailed()
-        self._failures.clear(name.casefold())
-        return Grant(found[0], "password", _fingerprint(stored))
+        self.throttle.succeeded(counted_as, account_id, attempt)
+        if needs_rehash(stored):
+            with self.db.write() as conn:
+                store.replace_password_hash(conn, account_id, stored, hash_password(password))
+        return Grant(account_id, _PASSWORD)
 
-    def resume(self, grant: Grant) -> Account | None:
-        """The grant's account if the grant still holds (key active, password unchanged)."""
+    def open_session(self, grant: Grant, *, now: int | None = None) -> str:
+        """Record a new session for ``grant``; the returned id goes to the browser only.
+
+        Ended sessions are removed on the way.
+        """
+        now = clock.now_us() if now is None else now
+        token = secrets.token_urlsafe(32)
+        with self.db.write() as conn:
+            store.delete_expired_sessions(conn, now)
+            store.insert_session(
+                conn,
+                _session_hash(token),
+                grant.account_id,
+                grant.method,
+                grant.key_id,
+                now=now,
+                expires_at=now + SESSION_SECONDS * clock.MICROS,
+            )
+        return token
+
+    def resume(self, token: str) -> tuple[Grant, Account] | None:
+        """The session's grant and account, if it is still open and its key still active."""
         with self.db.read() as conn:
-            if grant.method == "key":
-                valid = grant.reference.isdigit() and store.key_is_active(
-                    conn, grant.account_id, int(grant.reference)
-                )
-            elif grant.method == "password":
-                stored = store.password_hash(conn, grant.account_id)
-                valid = stored is not None and hmac.compare_digest(
-                    _fingerprint(stored), grant.reference
-                )
-            else:
-                valid = False
-        if not valid:
+            row = store.live_session(conn, _session_hash(token), clock.now_us())
+        if row is None:
             return None
+        account_id, method, key_id = row
         try:
-            return self.accounts.get(grant.account_id)
+            return Grant(account_id, method, key_id), self.accounts.get(account_id)
         except AccountNotFound:
             return None
 
+    def end_sessions(self, account: Account) -> int:
+        """Sign everyone out of ``account``'s dashboard; returns how many sessions ended."""
+        with self.db.write() as conn:
+            return store.delete_sessions(conn, account.id)
+
+    def close_session(self, token: str) -> None:
+        with self.db.write() as conn:
+            store.delete_session(conn, _session_hash(token))
+
     def secret_key(self, configured: str | None = None) -> str:
-        """The key sessions are signed with, the same for every server process.
+        """The key session cookies are signed with, the same for every server process.
 
         A ``configured`` key (``STOPLIST_SECRET_KEY``) wins; otherwise one is
         made on first use and kept, sealed, in the database that all the

@@ -1,4 +1,4 @@
-"""SQL behind the dashboard: activity counts, recent events, list pages, passwords.
+"""SQL behind the dashboard: activity, events, list pages, passwords, sessions, throttle.
 
 Every query takes the account id and filters on it first.
 """
@@ -8,14 +8,22 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from stoplist.domain.events import Event
 from stoplist.domain.models import Stop
 from stoplist.storage import secrets
 from stoplist.storage.events import _event
-from stoplist.storage.schema import accounts, api_keys, events, server_settings, stops
+from stoplist.storage.schema import (
+    accounts,
+    api_keys,
+    dashboard_sessions,
+    dashboard_sign_in_failures,
+    events,
+    server_settings,
+    stops,
+)
 
 ActivityRow = tuple[int, str, str, int]
 """``(bucket, kind, source, count)``: events per time bucket, kind and source."""
@@ -66,8 +74,11 @@ def _stops_filtered(
     since: int | None,
     until: int | None,
     sources: Sequence[str] | None,
+    numbers: NumberFilter | None = None,
 ) -> Any:
     query = query.where(stops.c.account_id == account_id)
+    if numbers is not None:
+        query = query.where(_number_condition(numbers))
     if since is not None:
         query = query.where(stops.c.created_at >= since)
     if until is not None:
@@ -77,6 +88,23 @@ def _stops_filtered(
     return query
 
 
+NumberFilter = tuple[str, str]
+"""``("exact" | "prefix" | "contains", text)``: which numbers a list search keeps.
+
+``text`` holds only ``+`` and ASCII digits (the domain builds it), so it never
+carries a LIKE wildcard.
+"""
+
+
+def _number_condition(numbers: NumberFilter) -> Any:
+    how, text = numbers
+    if how == "exact":
+        return stops.c.phone_number == text
+    if how == "prefix":
+        return stops.c.phone_number.like(text + "%")
+    return stops.c.phone_number.like("%" + text + "%")
+
+
 def count_stops(
     conn: Connection,
     account_id: int,
@@ -84,9 +112,12 @@ def count_stops(
     since: int | None = None,
     until: int | None = None,
     sources: Sequence[str] | None = None,
+    numbers: NumberFilter | None = None,
 ) -> int:
     query = select(func.count()).select_from(stops)
-    return conn.execute(_stops_filtered(query, account_id, since, until, sources)).scalar_one()
+    return conn.execute(
+        _stops_filtered(query, account_id, since, until, sources, numbers)
+    ).scalar_one()
 
 
 def page_stops(
@@ -96,11 +127,12 @@ def page_stops(
     since: int | None = None,
     until: int | None = None,
     sources: Sequence[str] | None = None,
+    numbers: NumberFilter | None = None,
     newest_first: bool = True,
     offset: int = 0,
     limit: int = 50,
 ) -> list[Stop]:
-    query = _stops_filtered(select(stops), account_id, since, until, sources)
+    query = _stops_filtered(select(stops), account_id, since, until, sources, numbers)
     if newest_first:
         query = query.order_by(stops.c.created_at.desc(), stops.c.id.desc())
     else:
@@ -127,6 +159,133 @@ def password_hash_by_name(conn: Connection, name: str) -> tuple[int, str | None]
 def set_password_hash(conn: Connection, account_id: int, value: str | None) -> None:
     conn.execute(
         update(accounts).where(accounts.c.id == account_id).values(dashboard_password_hash=value)
+    )
+
+
+def replace_password_hash(conn: Connection, account_id: int, old: str, new: str) -> None:
+    """Store ``new`` only if the password is still the one ``old`` hashes (a rehash)."""
+    conn.execute(
+        update(accounts)
+        .where(accounts.c.id == account_id, accounts.c.dashboard_password_hash == old)
+        .values(dashboard_password_hash=new)
+    )
+
+
+SessionRow = tuple[int, str, int | None]
+"""``(account_id, method, key_id)`` of a live session."""
+
+
+def insert_session(
+    conn: Connection,
+    id_hash: str,
+    account_id: int,
+    method: str,
+    key_id: int | None,
+    *,
+    now: int,
+    expires_at: int,
+) -> None:
+    conn.execute(
+        insert(dashboard_sessions).values(
+            id_hash=id_hash,
+            account_id=account_id,
+            method=method,
+            key_id=key_id,
+            created_at=now,
+            expires_at=expires_at,
+        )
+    )
+
+
+def live_session(conn: Connection, id_hash: str, now: int) -> SessionRow | None:
+    """The session, if it has not expired and its key (when opened with one) is active."""
+    row = conn.execute(
+        select(dashboard_sessions.c.account_id, dashboard_sessions.c.method, api_keys.c.id)
+        .select_from(
+            dashboard_sessions.outerjoin(
+                api_keys,
+                (api_keys.c.id == dashboard_sessions.c.key_id)
+                & (api_keys.c.account_id == dashboard_sessions.c.account_id)
+                & api_keys.c.revoked_at.is_(None),
+            )
+        )
+        .where(dashboard_sessions.c.id_hash == id_hash, dashboard_sessions.c.expires_at > now)
+    ).first()
+    if row is None:
+        return None
+    account_id, method, key_id = row
+    if method == "key" and key_id is None:
+        return None
+    return int(account_id), str(method), key_id
+
+
+def delete_session(conn: Connection, id_hash: str) -> None:
+    conn.execute(delete(dashboard_sessions).where(dashboard_sessions.c.id_hash == id_hash))
+
+
+def delete_sessions(conn: Connection, account_id: int, *, method: str | None = None) -> int:
+    """End the account's sessions (only those opened by ``method`` if given); how many."""
+    query = delete(dashboard_sessions).where(dashboard_sessions.c.account_id == account_id)
+    if method is not None:
+        query = query.where(dashboard_sessions.c.method == method)
+    return conn.execute(query).rowcount
+
+
+def delete_expired_sessions(conn: Connection, now: int) -> None:
+    conn.execute(delete(dashboard_sessions).where(dashboard_sessions.c.expires_at <= now))
+
+
+def delete_old_failures(conn: Connection, before: int) -> None:
+    """Failures too old to count (indexed by time, so this stays cheap)."""
+    conn.execute(
+        delete(dashboard_sign_in_failures).where(dashboard_sign_in_failures.c.failed_at < before)
+    )
+
+
+_PG_SIGN_IN_LOCK = 0x5354_4F50_5349_474E  # "STOPSIGN"
+"""Advisory lock that makes counting and recording an attempt one step on PostgreSQL."""
+
+
+def lock_attempts(conn: Connection) -> None:
+    """Hold the sign-in attempt lock until the transaction ends.
+
+    SQLite writers already run one at a time. PostgreSQL's READ COMMITTED would
+    let a burst of parallel guesses all count the same failures and all pass.
+    """
+    if conn.dialect.name != "sqlite":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_SIGN_IN_LOCK})
+
+
+def count_failures(
+    conn: Connection, since: int, *, client: str | None = None, account_id: int | None = None
+) -> int:
+    """Failed password sign-ins since ``since`` from ``client`` and/or against ``account_id``."""
+    query = select(func.count()).where(dashboard_sign_in_failures.c.failed_at >= since)
+    if client is not None:
+        query = query.where(dashboard_sign_in_failures.c.client == client)
+    if account_id is not None:
+        query = query.where(dashboard_sign_in_failures.c.account_id == account_id)
+    return conn.execute(query).scalar_one()
+
+
+def insert_failure(conn: Connection, client: str, account_id: int | None, now: int) -> int:
+    return conn.execute(
+        insert(dashboard_sign_in_failures)
+        .values(client=client, account_id=account_id, failed_at=now)
+        .returning(dashboard_sign_in_failures.c.id)
+    ).scalar_one()
+
+
+def clear_failures(conn: Connection, client: str, account_id: int, attempt_id: int) -> None:
+    """Forget ``client``'s failures against ``account_id`` (and the attempt just made)."""
+    conn.execute(
+        delete(dashboard_sign_in_failures).where(
+            or_(
+                dashboard_sign_in_failures.c.id == attempt_id,
+                (dashboard_sign_in_failures.c.client == client)
+                & (dashboard_sign_in_failures.c.account_id == account_id),
+            )
+        )
     )
 
 

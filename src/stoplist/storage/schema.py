@@ -189,6 +189,33 @@ inbound_endpoints = Table(
     Column("updated_at", BigInteger, nullable=False),
 )
 
+dashboard_sessions = Table(
+    "dashboard_sessions",
+    metadata,
+    # SHA-256 of the session id in the cookie: a copy of this table opens nothing.
+    Column("id_hash", String(64), primary_key=True),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("method", String(16), nullable=False),
+    Column("key_id", ForeignKey("api_keys.id", ondelete="CASCADE")),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Index("ix_dashboard_sessions_account", "account_id"),
+    Index("ix_dashboard_sessions_expires", "expires_at"),
+)
+
+dashboard_sign_in_failures = Table(
+    "dashboard_sign_in_failures",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("client", String(64), nullable=False),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE")),
+    Column("failed_at", BigInteger, nullable=False),
+    Index("ix_dashboard_sign_in_failures_client", "client", "failed_at"),
+    Index("ix_dashboard_sign_in_failures_account", "account_id", "failed_at"),
+    Index("ix_dashboard_sign_in_failures_time", "failed_at"),
+    sqlite_autoincrement=True,
+)
+
 server_settings = Table(
     "server_settings",
     metadata,

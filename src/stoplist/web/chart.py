@@ -8,6 +8,9 @@ compare honestly. The page also carries the same numbers as a table.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
+
 from markupsafe import Markup, escape
 
 from stoplist.domain.dashboard import DayActivity, Origin
@@ -20,7 +23,13 @@ _LEFT = 40
 _BOTTOM_LABELS = 24
 
 
-def activity_svg(days: list[DayActivity], t: Translate) -> Markup:
+def activity_svg(
+    days: list[DayActivity],
+    t: Translate,
+    day_label: Callable[[date], str] = date.isoformat,
+    count: Callable[[int], str] = str,
+) -> Markup:
+    """The chart; ``day_label`` and ``count`` write dates and counts for the page's locale."""
     peak_out = max([0, *(d.total_opt_outs for d in days)])
     peak_in = max([0, *(d.total_opt_ins for d in days)])
     # One scale for both directions; opt-ins still get a visible band when rare.
@@ -34,7 +43,8 @@ def activity_svg(days: list[DayActivity], t: Translate) -> Markup:
         'aria-labelledby="chart-title chart-desc">',
         f'<title id="chart-title">{escape(t("activity_title"))}</title>',
         f'<desc id="chart-desc">{escape(t("activity_desc"))}</desc>',
-        f'<text class="axis" x="{_LEFT - 6}" y="{_TOP + 4}" text-anchor="end">{peak_out}</text>',
+        f'<text class="axis" x="{_LEFT - 6}" y="{_TOP + 4}" text-anchor="end">'
+        f"{escape(count(peak_out))}</text>",
         f'<text class="axis" x="{_LEFT - 6}" y="{middle + 4:.1f}" text-anchor="end">0</text>',
         f'<text class="axis" x="{_LEFT + 4}" y="{_TOP - 6}">▲ {escape(t("opt_outs"))}</text>',
         f'<text class="axis" x="{_LEFT + 4}" y="{_TOP + _PLOT - 2}">'
@@ -44,21 +54,21 @@ def activity_svg(days: list[DayActivity], t: Translate) -> Markup:
     if peak_in and bottom - middle > 14:
         parts.append(
             f'<text class="axis" x="{_LEFT - 6}" y="{bottom + 4:.1f}" text-anchor="end">'
-            f"{peak_in}</text>"
+            f"{escape(count(peak_in))}</text>"
         )
     for index, day in enumerate(days):
         x = _LEFT + index * step
         for counts, upwards in ((day.opt_outs, True), (day.opt_ins, False)):
             offset = 0.0
             for origin in Origin:
-                count = counts.get(origin, 0)
-                if not count:
+                n = counts.get(origin, 0)
+                if not n:
                     continue
-                size = count * scale
+                size = n * scale
                 y = middle - offset - size if upwards else middle + offset
                 offset += size
                 label = t("opt_outs") if upwards else t("opt_ins")
-                tip = f"{day.day.isoformat()}: {label}, {t('origin_' + origin.value)}: {count}"
+                tip = f"{day_label(day.day)}: {label}, {t('origin_' + origin.value)}: {count(n)}"
                 parts.append(
                     f'<rect class="o-{origin.value}" x="{x:.1f}" y="{y:.1f}" '
                     f'width="{bar:.1f}" height="{max(size, 0.5):.1f}">'
@@ -74,7 +84,7 @@ def activity_svg(days: list[DayActivity], t: Translate) -> Markup:
             anchor = "start" if index == 0 else "end" if index == len(days) - 1 else "middle"
             parts.append(
                 f'<text class="axis" x="{x:.1f}" y="{label_y}" text-anchor="{anchor}">'
-                f"{days[index].day.isoformat()}</text>"
+                f"{escape(day_label(days[index].day))}</text>"
             )
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -21,14 +21,14 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from stoplist.api.call import read_body
-from stoplist.domain.clock import LocalTimeFormatter
 from stoplist.domain.dashboard import Origin
 from stoplist.domain.dashboard_access import DashboardAccess, Grant
 from stoplist.domain.errors import BodyTooLarge, Language
 from stoplist.domain.models import Account
 from stoplist.domain.stops import StopList
 from stoplist.storage.database import Database
-from stoplist.web import csrf
+from stoplist.web import csrf, params
+from stoplist.web.formatting import Formats, page_locale
 from stoplist.web.i18n import Translate, choose, translator
 from stoplist.web.session import Session, SessionCodec
 
@@ -90,9 +90,15 @@ class PageContext:
         return StopList(self.db, self.signed_in)
 
     @cached_property
+    def fmt(self) -> Formats:
+        """Counts, numbers, dates and times for this page's reader."""
+        locale = page_locale(self.request.headers.get("accept-language"), self.lang)
+        return Formats(locale, self.account)
+
+    @property
     def local(self) -> Callable[[int], str]:
-        """Formats an instant in the account's zone."""
-        return LocalTimeFormatter(self.signed_in.zone)
+        """Formats an instant in the account's zone, in the page's locale."""
+        return self.fmt.when
 
     def render(self, template: str, *, status: int = 200, **values: Any) -> HTMLResponse:
         return HTMLResponse(self.render_html(template, **values), status_code=status)
@@ -100,6 +106,7 @@ class PageContext:
     def render_html(self, template: str, **values: Any) -> str:
         return _templates.get_template(template).render(
             ctx=self,
+            fmt=self.fmt,
             t=self.t,
             lang=self.lang,
             account=self.account,
@@ -155,16 +162,19 @@ def page(handler: Handler | None = None, *, public: bool = False) -> Any:
             access, codec = await _services(request)
             session = codec.load(request)
             account = None
-            if session.grant is not None:
-                account = await run_in_threadpool(access.resume, session.grant)
-                if account is None:
+            if session.token is not None:
+                resumed = await run_in_threadpool(access.resume, session.token)
+                if resumed is None:
                     session.sign_out()
+                else:
+                    session.grant, account = resumed
             lang = choose(request.headers.get("accept-language"))
             ctx = PageContext(request, session, access, lang, translator(lang), account)
             if account is None and not public:
                 response: Response = _to_sign_in(request)
             else:
                 try:
+                    request.scope["path_params"] = _checked_path(request)
                     response = await inner(ctx)
                 except Refused as refused:
                     response = ctx.render(
@@ -181,6 +191,13 @@ def page(handler: Handler | None = None, *, public: bool = False) -> Any:
         return endpoint
 
     return wrap(handler) if handler is not None else wrap
+
+
+def _checked_path(request: Request) -> dict[str, object]:
+    try:
+        return params.path_ids(request.path_params)
+    except params.BadParameter as bad:
+        raise Refused(400, "bad_parameter", "bad_request_title") from bad
 
 
 def safe_next(value: object) -> str:

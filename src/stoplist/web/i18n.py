@@ -35,7 +35,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "password": "Password",
         "sign_in": "Sign in",
         "sign_in_failed": "Sign-in failed: check what you typed.",
-        "sign_in_throttled": "Too many wrong passwords for this account. Wait 15 minutes, "
+        "sign_in_throttled": "Too many wrong passwords from your connection. Wait 15 minutes, "
         "or sign in with an API key.",
         "signed_out": "You are signed out.",
         "session_expired": "Please sign in.",
@@ -131,6 +131,20 @@ MESSAGES: dict[str, dict[str, str]] = {
         "pagination": "Pages",
         "export_csv": "Export the list (CSV)",
         "invalid_date": "Dates must look like 2024-03-31.",
+        "invalid_page": "The page number must be a whole number, 1 or more.",
+        "invalid_search": "Type a phone number, or some of its digits.",
+        "list_search": "Number (or part of one)",
+        "list_search_hint": "Any spelling: 06 12 34 56 78, +33 6 12, 0033…, "
+        "or digits such as 45 67.",
+        "times_in_zone": "Times are shown in {zone}.",
+        "first_page": "First page",
+        "last_page": "Last page",
+        "page_n": "Page {page}",
+        "go_to_page": "Go to page",
+        "go": "Go",
+        "bad_request_title": "Invalid address",
+        "bad_parameter": "This address is not valid: it holds a number or date this page "
+        "cannot accept. Go back and follow a link instead.",
         "import_title": "Import numbers",
         "import_intro": "A CSV file (numbers in the first column, or in a column named "
         "phoneNumber, phone_number or number) or a text file with one number per line. "
@@ -246,8 +260,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "password": "Mot de passe",
         "sign_in": "Se connecter",
         "sign_in_failed": "Échec de la connexion : vérifiez votre saisie.",
-        "sign_in_throttled": "Trop de mots de passe erronés pour ce compte. Attendez 15 minutes "
-        "ou connectez-vous avec une clé API.",
+        "sign_in_throttled": "Trop de mots de passe erronés depuis votre connexion. Attendez "
+        "15 minutes ou connectez-vous avec une clé API.",
         "signed_out": "Vous êtes déconnecté.",
         "session_expired": "Veuillez vous connecter.",
         "csrf_failed": "Ce formulaire a expiré ou ne vient pas de ce site. "
@@ -343,6 +357,20 @@ MESSAGES: dict[str, dict[str, str]] = {
         "pagination": "Pages",
         "export_csv": "Exporter la liste (CSV)",
         "invalid_date": "Les dates s'écrivent comme 2024-03-31.",
+        "invalid_page": "Le numéro de page doit être un nombre entier, 1 ou plus.",
+        "invalid_search": "Tapez un numéro de téléphone, ou quelques-uns de ses chiffres.",
+        "list_search": "Numéro (ou une partie)",
+        "list_search_hint": "Toute écriture : 06 12 34 56 78, +33 6 12, 0033…, ou des chiffres "
+        "comme 45 67.",
+        "times_in_zone": "Les heures sont celles du fuseau {zone}.",
+        "first_page": "Première page",
+        "last_page": "Dernière page",
+        "page_n": "Page {page}",
+        "go_to_page": "Aller à la page",
+        "go": "Aller",
+        "bad_request_title": "Adresse invalide",
+        "bad_parameter": "Cette adresse n'est pas valide : elle contient un nombre ou une date "
+        "que cette page ne peut pas accepter. Revenez en arrière et suivez un lien.",
         "import_title": "Importer des numéros",
         "import_intro": "Un fichier CSV (numéros en première colonne, ou dans une colonne "
         "nommée phoneNumber, phone_number ou number) ou un fichier texte avec un numéro par "

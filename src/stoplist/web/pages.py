@@ -8,13 +8,14 @@ change the list) stays in ``stoplist.domain``.
 from __future__ import annotations
 
 import re
-from datetime import date
+from collections.abc import Callable
+from urllib.parse import urlencode
 
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
 from stoplist.domain import clock
-from stoplist.domain.dashboard import Dashboard, Origin
+from stoplist.domain.dashboard import Dashboard, NotANumberSearch, Origin, Page
 from stoplist.domain.dashboard_access import SignInFailed, SignInThrottled
 from stoplist.domain.errors import (
     AlreadyStopped,
@@ -25,9 +26,11 @@ from stoplist.domain.errors import (
 from stoplist.domain.events import Source
 from stoplist.domain.exports import export_chunks
 from stoplist.domain.models import Stop
+from stoplist.web import pager, params
 from stoplist.web.chart import activity_svg
 from stoplist.web.context import PREFIX, PageContext, Refused, page, safe_next
 
+_MAX_SEARCH_LENGTH = 64
 _NOTICES = {"added", "already", "removed", "saved", "key_revoked", "keywords_saved"}
 
 
@@ -60,6 +63,7 @@ async def sign_in(ctx: PageContext) -> Response:
                 ctx.access.sign_in_with_password,
                 str(form.get("account", "")),
                 str(form.get("password", "")),
+                ctx.request.client.host if ctx.request.client else None,
             )
         else:
             grant = await run_in_threadpool(
@@ -75,13 +79,18 @@ async def sign_in(ctx: PageContext) -> Response:
             method=method,
             account_name=str(form.get("account", "")),
         )
-    ctx.session.sign_in(grant)
+    if ctx.session.token is not None:
+        await run_in_threadpool(ctx.access.close_session, ctx.session.token)
+    token = await run_in_threadpool(ctx.access.open_session, grant)
+    ctx.session.sign_in(grant, token)
     return ctx.redirect(safe_next(form.get("next")))
 
 
 @page
 async def sign_out(ctx: PageContext) -> Response:
     await ctx.form()
+    if ctx.session.token is not None:
+        await run_in_threadpool(ctx.access.close_session, ctx.session.token)
     ctx.session.sign_out()
     return ctx.redirect(PREFIX + "/login", bye="1")
 
@@ -99,7 +108,7 @@ async def home(ctx: PageContext) -> Response:
         active_days=[d for d in reversed(days) if d.total_opt_outs or d.total_opt_ins],
         opt_outs=sum(d.total_opt_outs for d in days),
         opt_ins=sum(d.total_opt_ins for d in days),
-        chart=activity_svg(days, ctx.t),
+        chart=activity_svg(days, ctx.t, ctx.fmt.short_day, ctx.fmt.count),
         events=latest,
     )
 
@@ -185,25 +194,39 @@ async def _stop(ctx: PageContext) -> Stop:
 
 @page
 async def numbers(ctx: PageContext) -> Response:
-    params = ctx.request.query_params
+    query = ctx.request.query_params
     error = None
     try:
-        since = _day(params.get("since"))
-        until = _day(params.get("until"))
-    except ValueError:
+        since = params.day("since", query.get("since"))
+        until = params.day("until", query.get("until"))
+        number = params.page_number(query.get("page"))
+    except params.BadParameter as bad:
         since = until = None
-        error = ctx.t("invalid_date")
-    origin_value = params.get("origin", "")
+        number = 1
+        error = ctx.t("invalid_date" if bad.name in ("since", "until") else "invalid_page")
+    search = query.get("q", "").strip()[:_MAX_SEARCH_LENGTH]
+    origin_value = query.get("origin", "")
     origin = Origin(origin_value) if origin_value in {o.value for o in Origin} else None
-    newest_first = params.get("sort") != "oldest"
-    number = int(params["page"]) if params.get("page", "").isdigit() else 1
+    newest_first = query.get("sort") != "oldest"
     dashboard = Dashboard(ctx.db, ctx.signed_in)
-    listing = await run_in_threadpool(
-        lambda: dashboard.page(
-            number=number, since=since, until=until, origin=origin, newest_first=newest_first
+
+    def fetch(search: str) -> Page:
+        return dashboard.page(
+            number=number,
+            since=since,
+            until=until,
+            origin=origin,
+            search=search,
+            newest_first=newest_first,
         )
-    )
+
+    try:
+        listing = await run_in_threadpool(fetch, search)
+    except NotANumberSearch:
+        error = ctx.t("invalid_search")
+        listing = await run_in_threadpool(fetch, "")
     filters = {
+        "q": search,
         "since": since.isoformat() if since else "",
         "until": until.isoformat() if until else "",
         "origin": origin.value if origin else "",
@@ -211,18 +234,24 @@ async def numbers(ctx: PageContext) -> Response:
     }
     return ctx.render(
         "list.html",
-        status=422 if error else 200,
+        status=400 if error else 200,
         listing=listing,
         filters=filters,
+        link=_list_link(filters),
+        page_links=pager.page_links(listing.number, listing.pages),
         error=error,
         message=notice(ctx),
     )
 
 
-def _day(value: str | None) -> date | None:
-    if not value or not value.strip():
-        return None
-    return date.fromisoformat(value.strip())
+def _list_link(filters: dict[str, str]) -> Callable[..., str]:
+    """Makes links to the list that keep the current filters (``link(page=3)``)."""
+
+    def link(**changes: object) -> str:
+        values = {**filters, **{k: str(v) for k, v in changes.items()}}
+        return PREFIX + "/numbers?" + urlencode({k: v for k, v in values.items() if v})
+
+    return link
 
 
 @page

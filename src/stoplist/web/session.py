@@ -1,9 +1,9 @@
 """The dashboard's session cookie: signed, short-lived, unreadable to scripts.
 
-The cookie carries a CSRF token and, once signed in, the grant (account and
-how it was opened). It is signed with itsdangerous, so it cannot be forged or
-altered, and it expires ``MAX_AGE`` seconds after sign-in whatever the browser
-does with it.
+The cookie carries a CSRF token and, once signed in, the id of a session kept
+in the database (``DashboardAccess.open_session``). It is signed with
+itsdangerous, so it cannot be forged or altered; what it grants is decided
+by the database row, so a copy of it is worthless once the session ends.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from stoplist.api.proxy import public_origin_is_https
-from stoplist.domain.dashboard_access import Grant
+from stoplist.domain.dashboard_access import SESSION_SECONDS, Grant
 
 COOKIE_NAME = "stoplist_session"
 COOKIE_PATH = "/dashboard"
-MAX_AGE = 12 * 3600
+MAX_AGE = SESSION_SECONDS
 _SALT = "stoplist.dashboard.session"
 
 
@@ -31,17 +31,21 @@ def new_csrf_token() -> str:
 @dataclass
 class Session:
     csrf_token: str = field(default_factory=new_csrf_token)
+    token: str | None = None
+    """The id of the session's database row, while signed in."""
     grant: Grant | None = None
     changed: bool = False
 
-    def sign_in(self, grant: Grant) -> None:
-        """Start a fresh session, so a token seen before sign-in is worthless after."""
+    def sign_in(self, grant: Grant, token: str) -> None:
+        """Start a fresh session, so a CSRF token seen before sign-in is worthless after."""
         self.grant = grant
+        self.token = token
         self.csrf_token = new_csrf_token()
         self.changed = True
 
     def sign_out(self) -> None:
         self.grant = None
+        self.token = None
         self.csrf_token = new_csrf_token()
         self.changed = True
 
@@ -64,7 +68,7 @@ class SessionCodec:
     def save(self, request: Request, response: Response, session: Session) -> None:
         response.set_cookie(
             COOKIE_NAME,
-            self._serializer.dumps(_to_payload(session)),
+            self._serializer.dumps({"c": session.csrf_token, "s": session.token}),
             max_age=MAX_AGE,
             path=COOKIE_PATH,
             secure=public_origin_is_https(request),
@@ -73,21 +77,11 @@ class SessionCodec:
         )
 
 
-def _to_payload(session: Session) -> dict[str, object]:
-    grant = session.grant
-    return {
-        "c": session.csrf_token,
-        "g": [grant.account_id, grant.method, grant.reference] if grant else None,
-    }
-
-
 def _from_payload(data: dict[str, object]) -> Session:
     csrf = data["c"]
     if not isinstance(csrf, str) or not csrf:
         raise ValueError("no csrf token")
-    raw = data.get("g")
-    grant = None
-    if raw is not None:
-        account_id, method, reference = raw  # type: ignore[misc]
-        grant = Grant(int(account_id), str(method), str(reference))
-    return Session(csrf, grant)
+    token = data.get("s")
+    if token is not None and not isinstance(token, str):
+        raise ValueError("bad session id")
+    return Session(csrf, token or None)
