@@ -42,12 +42,13 @@ def error_response(request: Request, error: StoplistError) -> Response:
     fmt = getattr(request.state, "format", None) or response_format(
         request.query_params.get("_format")
     )
+    answer_language = language(request.headers.get("accept-language"))
     payload: dict[str, object] = {
         "success": False,
         "code": error.code,
-        "message": error.message(language(request.headers.get("accept-language"))),
+        "message": error.message(answer_language),
     }
-    payload.update(error.extra())
+    payload.update(error.extra_in(answer_language))
     headers = {"Allow": "GET, POST"} if isinstance(error, MethodNotAllowed) else None
     response = render.respond(payload, fmt, error.http_status)
     if headers:
