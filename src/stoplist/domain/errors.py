@@ -178,21 +178,29 @@ class NoNumbersFound(StoplistError):
         self.lines = lines
         super().__init__(self.describe("en"))
 
-    def describe(self, language: Language = "en", option: str = "column=") -> str:
+    def describe(self, language: Language = "en", option: str | None = "column=") -> str:
+        """One line; ``option`` is how the caller names a column (None: say nothing of it)."""
+        english = language == "en"
         if self.columns is not None:
             names = ", ".join(self.columns)
-            if language == "en":
-                return f"no phone column found; columns are: {names}; use {option}"
-            return f"aucune colonne de numéros trouvée ; colonnes : {names} ; utilisez {option}"
-        if language == "en":
-            return (
-                f"no valid phone number in column {self.column} ({self.lines} lines read); "
-                f"use {option} to read another column"
+            said = (
+                f"no phone column found; columns are: {names}"
+                if english
+                else f"aucune colonne de numéros trouvée ; colonnes : {names}"
             )
-        return (
-            f"aucun numéro valide dans la colonne {self.column} ({self.lines} lignes lues) ; "
-            f"utilisez {option} pour lire une autre colonne"
-        )
+            hint = f"use {option}" if english else f"utilisez {option}"
+        else:
+            said = (
+                f"no valid phone number in column {self.column} ({self.lines} lines read)"
+                if english
+                else f"aucun numéro valide dans la colonne {self.column} ({self.lines} lignes lues)"
+            )
+            hint = (
+                f"use {option} to read another column"
+                if english
+                else f"utilisez {option} pour lire une autre colonne"
+            )
+        return f"{said}; {hint}" if option and english else f"{said} ; {hint}" if option else said
 
     def extra_in(self, language: Language) -> dict[str, object]:
         found: dict[str, object] = {"detail": self.describe(language)}

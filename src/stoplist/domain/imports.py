@@ -122,6 +122,38 @@ class ImportReport:
             )
 
 
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """The first rows of a file and how an import would read them (for a column picker)."""
+
+    columns: tuple[str, ...]
+    column: int | None
+    """0-based, as detected or chosen; None when no column holds numbers."""
+    header: bool
+    rows: list[list[str]]
+    """The first data rows' cells (the header excluded)."""
+
+
+def preview(
+    stop_list: StopList, text: _Readable, *, rows: int = 10, column: str | None = None
+) -> Preview:
+    """How ``import_numbers`` would read ``text``, and its first ``rows`` data rows."""
+    parser = _Parser(stop_list, ImportReport(), column)
+    sample: list[str] = []
+    for block in _stream_blocks(text):
+        for raw in block.split("\n"):
+            line = _bare(raw)
+            if line:
+                sample.append(line)
+        if len(sample) >= SAMPLE_LINES:
+            break
+    sample = sample[:SAMPLE_LINES]
+    layout = detect_layout(sample, parser._is_number, column)
+    data = sample[1:] if layout.header is not None else sample
+    cells = [[cell.strip() for cell in split(line, layout.delimiter)] for line in data[:rows]]
+    return Preview(layout.column_names(), layout.column, layout.header is not None, cells)
+
+
 def _invalid_entry(item: InvalidLine) -> dict[str, object]:
     entry: dict[str, object] = {"line": item.line, "input": item.input, "code": item.code}
     if item.reason is not None:
