@@ -337,3 +337,26 @@ def test_openapi_and_docs(http):
     page = http.get("/docs")
     assert page.status_code == 200 and "swagger-ui" in page.text
     assert http.get("/docs/static/swagger-ui-bundle.js").status_code == 200
+
+
+def test_an_invalid_number_says_why_in_the_answers_language(http, account):
+    params = {"apiKey": account.api_key, "phoneNumber": "06 12 34"}
+    french = http.get("/v1/stop-sms/add", params=params)
+    assert french.status_code == 400
+    assert french.json() == {
+        "success": False,
+        "code": 9,
+        "message": "Le numéro de téléphone est invalide",
+        "reason": "too_short",
+        "detail": "trop court",
+    }
+    english = http.get(
+        "/v1/stop-sms/check",
+        params={**params, "phoneNumber": "0712345678"},
+        headers={"Accept-Language": "en"},
+    ).json()
+    assert (english["message"], english["reason"], english["detail"]) == (
+        "The phone number is invalid",
+        "unknown_prefix",
+        "unknown prefix for the region",
+    )

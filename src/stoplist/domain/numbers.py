@@ -120,7 +120,7 @@ def _normalize_cached(compact: str, region: str) -> str:
     if not compact.startswith("+"):
         for other in plan_regions(region):
             found = _parse(compact, other)
-            if found is not None and _valid_there(compact, found, other):
+            if found is not None and phonenumbers.is_valid_number(found):
                 return _e164(found)
         if not compact.startswith("0"):
             # International form without its plus, as long-number webhooks send it.
@@ -128,21 +128,6 @@ def _normalize_cached(compact: str, region: str) -> str:
             if parsed is not None and phonenumbers.is_valid_number(parsed):
                 return _e164(parsed)
     raise InvalidPhoneNumber(reason=_reason(compact, region, national))
-
-
-def _valid_there(compact: str, number: phonenumbers.PhoneNumber, region: str) -> bool:
-    """True when ``number`` is valid and ``compact`` is its whole national form.
-
-    The trunk prefix may be missing (spreadsheets drop leading zeros), but
-    ``parse`` also completes local forms (six digits in Jersey gain ``1534``),
-    which are no national form of anywhere else.
-    """
-    if not phonenumbers.is_valid_number(number):
-        return False
-    significant = phonenumbers.national_significant_number(number)
-    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region, None)
-    prefix = (metadata.national_prefix or "") if metadata is not None else ""
-    return compact in (significant, prefix + significant)
 
 
 def _reason(compact: str, region: str, parsed: phonenumbers.PhoneNumber | None) -> Reason:
