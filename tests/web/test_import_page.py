@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import httpx
 from playwright.sync_api import Page, expect
@@ -77,3 +78,60 @@ def test_import_a_csv_with_progress_and_a_summary(page: Page, db, account, tmp_p
     assert listed.find("+33622222222") is not None and listed.find("0633333333") is not None
     page.goto("/dashboard/numbers?origin=import")
     expect(page.locator("table.numbers tbody tr")).to_have_count(2)
+
+
+TWO_PHONES = "Nom;Domicile;Travail\nAnn;0140000000;0612345678\nBob;0140000001;0690845073\n"
+
+
+def test_choose_the_column_from_a_preview(page: Page, db, account, tmp_path):
+    upload = tmp_path / "contacts.csv"
+    upload.write_text(TWO_PHONES)
+    sign_in_with_key(page, account.api_key)
+    page.goto("/dashboard/import")
+    page.get_by_label("File").set_input_files(upload)
+    page.get_by_role("button", name="Preview and choose the column").click()
+    preview = page.locator("#import-preview")
+    expect(preview.locator("thead th")).to_have_text(["Nom", "Domicile", "Travail"])
+    expect(preview.locator("tbody tr")).to_have_count(2)
+    expect(preview).to_contain_text("0690845073")
+    expect(page.get_by_label("Domicile")).to_be_checked()  # the first column of numbers
+    page.get_by_label("Travail").check()
+    page.locator("#import-picker-form").get_by_role("button", name="Import").click()
+    expect(page.locator("#import-added")).to_have_text("2")
+    expect(page.locator("#import-column")).to_contain_text("Column read: Travail")
+    listed = StopList(db, account.account)
+    assert listed.find("+590690845073") is not None and listed.find("0140000000") is None
+
+
+def test_a_file_without_a_phone_column_answers_with_the_picker(server: Server, account):
+    contacts = b"name,email\nAnn,ann@example.com\n"
+    with httpx.Client(base_url=server.base_url, headers={"Accept-Language": "en"}) as client:
+        sign_in_http(client, method="key", api_key=account.api_key)
+        token = csrf_token_of(client.get("/dashboard/import"))
+        answer = client.post(
+            "/dashboard/import",
+            data={"csrf_token": token},
+            files={"file": ("contacts.csv", contacts, "text/csv")},
+        )
+        assert answer.status_code == 422
+        assert "no phone column found; columns are: name, email" in answer.text
+        assert 'id="import-preview"' in answer.text and "ann@example.com" in answer.text
+        kept = re.search(r'name="kept" value="([^"]+)"', answer.text)
+        assert kept is not None
+        again = client.post(
+            "/dashboard/import",
+            data={"csrf_token": token, "kept": kept.group(1), "column": "2"},
+        )
+        assert again.status_code == 422 and "no valid phone number in column email" in again.text
+        streamed = client.post(
+            "/dashboard/import",
+            data={"csrf_token": token},
+            files={"file": ("contacts.csv", contacts, "text/csv")},
+            headers={"X-Import-Progress": "1"},
+        )
+        _, _, result = streamed.text.partition("\n--result--\n")
+        assert 'id="import-picker-form"' in result and "no phone column found" in result
+        stranger = client.post(
+            "/dashboard/import", data={"csrf_token": token, "kept": "x" * 22, "column": "1"}
+        )
+        assert stranger.status_code == 422 and "Choose a file first." in stranger.text
