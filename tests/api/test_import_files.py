@@ -11,7 +11,7 @@ import pytest
 from stoplist.domain.accounts import Accounts
 from tests.sample_files import COUNTS, NUMBERS, WORKBOOK_SHEET, Sample, samples
 from tests.support import Server, run_cli
-from tests.web.conftest import csrf_token_of, sign_in_http
+from tests.web.conftest import dashboard_client
 
 IMPORT = "/v1/stop-sms/import"
 SAMPLES = samples()
@@ -72,9 +72,7 @@ def test_cli(db, database_url, tmp_path, sample):
 
 @pytest.mark.parametrize("sample", SAMPLES, ids=lambda sample: sample.name)
 def test_dashboard_without_javascript(server: Server, account, sample):
-    with httpx.Client(base_url=server.base_url, headers={"Accept-Language": "en"}) as client:
-        sign_in_http(client, method="key", api_key=account.api_key)
-        token = csrf_token_of(client.get("/dashboard/import"))
+    with dashboard_client(server, account.api_key) as (client, token):
         answer = client.post(
             "/dashboard/import",
             data={"csrf_token": token, **_sheet(sample)},

@@ -15,7 +15,7 @@ from stoplist.domain.accounts import Accounts
 from stoplist.domain.stops import StopList
 from tests.overseas import OVERSEAS
 from tests.support import Server, run_cli
-from tests.web.conftest import csrf_token_of, sign_in_http
+from tests.web.conftest import dashboard_client
 
 API = "/v1/stop-sms"
 UNIQUE = sorted({e164 for _, e164 in OVERSEAS})
@@ -101,9 +101,7 @@ def test_inbound_stop_from_a_national_sender(http, db, account):
 
 
 def test_dashboard_search_and_add(server: Server, db, account):
-    with httpx.Client(base_url=server.base_url, headers={"Accept-Language": "en"}) as client:
-        sign_in_http(client, method="key", api_key=account.api_key)
-        token = csrf_token_of(client.get("/dashboard/search"))
+    with dashboard_client(server, account.api_key) as (client, token):
         added = client.post(
             "/dashboard/numbers",
             data={"csrf_token": token, "number": "0639 01 23 45", "reason": "asked by phone"},

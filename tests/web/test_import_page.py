@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from stoplist.domain.stops import StopList
 from tests.support import Server
-from tests.web.conftest import csrf_token_of, sign_in_http, sign_in_with_key
+from tests.web.conftest import csrf_token_of, dashboard_client, sign_in_http, sign_in_with_key
 
 CSV = b"\xef\xbb\xbfphoneNumber\n0612121212\nnot a number\n"
 
@@ -105,9 +105,7 @@ def test_choose_the_column_from_a_preview(page: Page, db, account, tmp_path):
 
 def test_a_file_without_a_phone_column_answers_with_the_picker(server: Server, account):
     contacts = b"name,email\nAnn,ann@example.com\n"
-    with httpx.Client(base_url=server.base_url, headers={"Accept-Language": "en"}) as client:
-        sign_in_http(client, method="key", api_key=account.api_key)
-        token = csrf_token_of(client.get("/dashboard/import"))
+    with dashboard_client(server, account.api_key) as (client, token):
         answer = client.post(
             "/dashboard/import",
             data={"csrf_token": token},
