@@ -9,7 +9,8 @@ result wherever it is imported:
 - an ``.xlsx`` workbook (recognised by its zip signature or its name) is
   read with ``openpyxl`` in read-only mode, one row at a time, and its first
   sheet (or the one named) becomes CSV text. Numbers stored as numbers lose
-  their ``.0``.
+  their ``.0``. With ``defusedxml`` installed, ``openpyxl`` parses the
+  workbook's XML with it, so an uploaded workbook cannot expand entities.
 
 Both are text streams read in blocks, so memory stays flat whatever the size.
 """
