@@ -256,10 +256,12 @@ def test_english_messages_on_request(http):
 def test_xml_errors(http, account):
     answer = http.post(ADD, data={"apiKey": account.api_key, "phoneNumber": "1", "_format": "xml"})
     assert answer.status_code == 400
-    assert entries(ET.fromstring(answer.content)) == [
+    # The contract's three entries first; the reason (an extension) follows them.
+    assert entries(ET.fromstring(answer.content))[:4] == [
         "false",
         "9",
         "Le numéro de téléphone est invalide",
+        "not_a_number",
     ]
 
 
@@ -337,3 +339,26 @@ def test_openapi_and_docs(http):
     page = http.get("/docs")
     assert page.status_code == 200 and "swagger-ui" in page.text
     assert http.get("/docs/static/swagger-ui-bundle.js").status_code == 200
+
+
+def test_an_invalid_number_says_why_in_the_answers_language(http, account):
+    params = {"apiKey": account.api_key, "phoneNumber": "06 12 34"}
+    french = http.get("/v1/stop-sms/add", params=params)
+    assert french.status_code == 400
+    assert french.json() == {
+        "success": False,
+        "code": 9,
+        "message": "Le numéro de téléphone est invalide",
+        "reason": "too_short",
+        "detail": "trop court",
+    }
+    english = http.get(
+        "/v1/stop-sms/check",
+        params={**params, "phoneNumber": "0712345678"},
+        headers={"Accept-Language": "en"},
+    ).json()
+    assert (english["message"], english["reason"], english["detail"]) == (
+        "The phone number is invalid",
+        "unknown_prefix",
+        "unknown prefix for the region",
+    )

@@ -324,8 +324,12 @@ def test_import_csv_with_invalid_and_duplicate_lines(http, account):
         "added": 2,
         "alreadyStopped": 2,
         "invalid": 1,
-        "invalidLines": [{"line": 4, "input": "hello", "code": 9}],
+        "invalidLines": [{"line": 4, "input": "hello", "code": 9, "reason": "not_a_number"}],
         "optedIn": 1,
+        "lines": 8,
+        "column": "phone_number",
+        "columnNumber": 2,
+        "header": True,
     }
     listed = http.get("/v1/stop-sms/list", params={"apiKey": account.api_key}).json()
     assert [entry["phoneNumber"] for entry in listed["data"]] == [
@@ -360,7 +364,9 @@ def test_import_many_lines_with_invalid_and_duplicate_lines(http, account):
     report = answer.json()
     assert report["added"] == 49_998
     assert report["alreadyStopped"] == 1
-    assert report["invalidLines"] == [{"line": 11, "input": "garbage", "code": 9}]
+    assert report["invalidLines"] == [
+        {"line": 11, "input": "garbage", "code": 9, "reason": "not_a_number"}
+    ]
     listed = http.get(
         "/v1/stop-sms/list", params={"apiKey": account.api_key, "limit": 1, "after": 0}
     ).json()

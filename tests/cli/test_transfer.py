@@ -27,8 +27,12 @@ def test_import_then_export(db, database_url, tmp_path):
         "added": 2,
         "alreadyStopped": 1,
         "invalid": 1,
-        "invalidLines": [{"line": 3, "input": "hello", "code": 9}],
+        "invalidLines": [{"line": 3, "input": "hello", "code": 9, "reason": "not_a_number"}],
         "optedIn": 0,
+        "lines": 5,
+        "column": "phone_number",
+        "columnNumber": 1,
+        "header": True,
     }
     again = run_cli("import", str(source), *args).stdout
     assert "added 0" in again and "already stopped 3" in again and "line 3" in again
@@ -64,7 +68,7 @@ def test_import_from_stdin(db, database_url):
     assert result.stderr == ""  # no progress bar when stderr is not a terminal
 
 
-def test_import_reads_bytes_with_bom_crlf_bad_utf8_and_no_final_line_end(
+def test_import_reads_bytes_with_bom_crlf_windows_1252_and_no_final_line_end(
     db, database_url, tmp_path
 ):
     account = _account(db, "transfer-bytes")
@@ -75,7 +79,9 @@ def test_import_reads_bytes_with_bom_crlf_bad_utf8_and_no_final_line_end(
     args = ("--account", account.name, "--database", database_url, "--json")
     report = json.loads(run_cli("import", str(source), *args).stdout)
     assert (report["added"], report["alreadyStopped"], report["invalid"]) == (2, 1, 1)
-    assert report["invalidLines"] == [{"line": 5, "input": "bad\ufffd", "code": 9}]
+    assert report["invalidLines"] == [  # not UTF-8: Windows-1252
+        {"line": 5, "input": "bad\u00ff", "code": 9, "reason": "not_a_number"}
+    ]
 
 
 def test_errors(db, database_url, tmp_path):

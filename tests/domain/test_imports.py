@@ -11,13 +11,15 @@ import phonenumbers
 import pytest
 
 from stoplist.domain.canonical import is_canonical
-from stoplist.domain.errors import StoplistError
+from stoplist.domain.errors import InvalidParameter, NoNumbersFound, StoplistError
 from stoplist.domain.events import EventKind, NewEvent, Source
+from stoplist.domain.import_files import open_import
 from stoplist.domain.imports import ImportReport, _Parser, import_numbers
 from stoplist.domain.numbers import normalize
 from stoplist.domain.stops import StopList
 from stoplist.domain.webhook_urls import ALLOW_PRIVATE_ENV
 from stoplist.domain.webhooks import Webhooks
+from tests.sample_files import COUNTS, NUMBERS, WORKBOOK_SHEET, samples
 
 
 @pytest.fixture
@@ -238,9 +240,15 @@ def test_blocks_give_what_lines_one_by_one_give(stops, delimiter):
         text = "".join(line + "\n" for line in lines)
         in_blocks, by_line = ImportReport(), ImportReport()
         block_parser, line_parser = _Parser(stops, in_blocks), _Parser(stops, by_line)
-        assert block_parser.feed(text) == line_parser.feed(lines)
+        assert _parsed(block_parser, text) == _parsed(line_parser, lines)
         assert in_blocks == by_line
         assert block_parser.codes  # the block expression was used
+
+
+def _parsed(parser: _Parser, block: str | list[str]) -> tuple[list[str], int]:
+    numbers, count = parser.feed(block)
+    more, rest = parser.finish()
+    return numbers + more, count + rest
 
 
 def test_lines_without_line_ends_and_with_a_line_break_inside(stops):
@@ -288,3 +296,63 @@ def test_webhook_deliveries_are_queued_for_each_number_added(db, stops, monkeypa
     deliveries = Webhooks(db, stops.account).deliveries()
     events = {stops.history(number)[1][0].id for number in ("+33611111111", "+33622222222")}
     assert {delivery.event_id for delivery, _ in deliveries} == events
+
+
+@pytest.mark.parametrize("sample", samples(), ids=lambda sample: sample.name)
+def test_every_sample_file_gives_the_same_counts(stops, sample):
+    sheet = WORKBOOK_SHEET if sample.name.endswith(".xlsx") else None
+    text = open_import(io.BytesIO(sample.data), filename=sample.name, sheet=sheet)
+    report = import_numbers(stops, text)
+    summary = report.summary()
+    assert {key: summary[key] for key in COUNTS} == COUNTS
+    assert (report.column, report.lines) == (sample.column, sample.lines)
+    assert [item.input for item in report.invalid_lines] == ["hello"]  # never the header
+    assert _numbers(stops) == NUMBERS
+
+
+def test_a_header_line_is_never_an_invalid_line(stops):
+    report = import_numbers(stops, ["Nom;Contact;Ville", "Ann;0612345678;Paris"])
+    assert (report.added, report.invalid, report.header, report.column) == (1, 0, True, "Contact")
+
+
+def test_no_phone_column_is_an_error_naming_the_columns(stops):
+    with pytest.raises(NoNumbersFound) as raised:
+        import_numbers(stops, ["name,email", "Ann,ann@example.com", "Bob,bob@example.com"])
+    assert raised.value.columns == ("name", "email")
+    assert raised.value.describe("en", "--column") == (
+        "no phone column found; columns are: name, email; use --column"
+    )
+    assert raised.value.describe("fr", "column=") == (
+        "aucune colonne de numéros trouvée ; colonnes : name, email ; utilisez column="
+    )
+    assert _numbers(stops) == []
+
+
+def test_a_column_without_one_valid_number_is_an_error(stops):
+    with pytest.raises(NoNumbersFound) as raised:
+        import_numbers(stops, ["phone", "12", "hello"])
+    assert (raised.value.columns, raised.value.column, raised.value.lines) == (None, "phone", 3)
+    assert "no valid phone number in column phone (3 lines read)" in raised.value.describe()
+    assert import_numbers(stops, ["", "  "]).lines == 2  # blank is empty: nothing to refuse
+
+
+def test_the_named_column_is_read(stops):
+    lines = ["id;home;work", "1;0140000000;0612345678", "2;0140000001;0611111111"]
+    report = import_numbers(stops, lines, column="work")
+    assert (report.added, report.column, report.column_number) == (2, "work", 3)
+    assert import_numbers(stops, lines, column="2").added == 2
+    with pytest.raises(InvalidParameter, match="no column named 'fax'"):
+        import_numbers(stops, lines, column="fax")
+
+
+def test_the_layout_is_decided_from_lines_held_across_blocks(stops):
+    """A header and data in separate small blocks (a list of lines fed one at a time)."""
+    report = ImportReport()
+    parser = _Parser(stops, report)
+    numbers: list[str] = []
+    for line in ["name|mobile", "Ann|0612345678", "Bob|hello"]:
+        numbers += parser.feed([line])[0]
+    assert numbers == []  # still held: fewer lines than the sample
+    numbers += parser.finish()[0]
+    assert numbers == ["+33612345678"]
+    assert (report.column, report.invalid) == ("mobile", 1)

@@ -2,8 +2,9 @@
 
 import pytest
 
-from stoplist.domain.errors import InvalidPhoneNumber, PhoneNumberRequired
-from stoplist.domain.numbers import is_e164, normalize
+from stoplist.domain.errors import InvalidPhoneNumber, PhoneNumberRequired, Reason
+from stoplist.domain.numbers import is_e164, normalize, plan_regions
+from tests.overseas import OVERSEAS
 
 SAME_FRENCH_MOBILE = [
     "0612345678",
@@ -88,3 +89,58 @@ def test_e164_shape():
     assert is_e164("+33612345678")
     assert not is_e164("0612345678")
     assert not is_e164("+0612345678")
+
+
+@pytest.mark.parametrize(("raw", "expected"), OVERSEAS)
+def test_french_overseas_numbers_on_a_french_account(raw, expected):
+    assert normalize(raw, "FR") == expected
+    assert normalize(expected, "FR") == expected
+
+
+def test_every_region_of_the_french_plan_reads_the_others_national_forms():
+    assert plan_regions("FR") == ("GP", "GF", "MQ", "PM", "RE")
+    assert normalize("0612345678", "GP") == "+33612345678"  # a metropolitan mobile
+    assert normalize("0696201234", "RE") == "+596696201234"
+    assert normalize("0690845073", "GP") == "+590690845073"
+    assert plan_regions("BE") == ()
+    with pytest.raises(InvalidPhoneNumber):
+        normalize("0690845073", "BE")  # the rule belongs to the French plan only
+    assert normalize("0690845073", "DE") == "+49690845073"  # Frankfurt, read at home first
+
+
+def test_regions_sharing_a_calling_code_already_read_each_others_numbers():
+    assert normalize("07797 123456", "GB") == "+447797123456"  # Jersey mobile
+    assert normalize("07781 123456", "GB") == "+447781123456"  # Guernsey mobile
+    assert normalize("(204) 555-1234", "US") == "+12045551234"  # Manitoba, Canada
+    assert normalize("0269601234", "RE") == "+262269601234"  # Mayotte landline
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("061234", Reason.TOO_SHORT),
+        ("06123456789012", Reason.TOO_LONG),
+        ("+33 6 12", Reason.TOO_SHORT),
+        ("+999123456789", Reason.UNKNOWN_COUNTRY_CODE),
+        ("+3312", Reason.TOO_SHORT),
+        ("+33690845073", Reason.UNKNOWN_PREFIX),  # an overseas mobile under +33
+        ("0712345678", Reason.UNKNOWN_PREFIX),
+        ("STOP", Reason.NOT_A_NUMBER),
+        ("06 12 34 56 7A", Reason.NOT_A_NUMBER),
+        ("+33+612345678", Reason.NOT_A_NUMBER),
+        ("0" * 80, Reason.TOO_LONG),
+        (True, Reason.NOT_A_NUMBER),
+    ],
+)
+def test_an_invalid_number_says_why(raw, reason):
+    with pytest.raises(InvalidPhoneNumber) as raised:
+        normalize(raw)
+    assert raised.value.reason is reason
+    assert raised.value.extra_in("fr")["reason"] == reason.value
+    assert raised.value.extra_in("en")["detail"] == reason.describe("en")
+
+
+def test_a_landline_is_a_number_like_any_other():
+    """Whether a number takes SMS is no reason to refuse it: landlines are stopped too."""
+    assert normalize("0140000000") == "+33140000000"
+    assert normalize("0262161234") == "+262262161234"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -73,3 +74,11 @@ def csrf_token_of(answer: httpx.Response) -> str:
 def sign_in_http(client: httpx.Client, **fields: str) -> httpx.Response:
     token = csrf_token_of(client.get("/dashboard/login"))
     return client.post("/dashboard/login", data={"csrf_token": token, **fields})
+
+
+@contextmanager
+def dashboard_client(server: Server, api_key: str) -> Iterator[tuple[httpx.Client, str]]:
+    """An English HTTP client signed in to the dashboard with ``api_key``, and its CSRF token."""
+    with httpx.Client(base_url=server.base_url, headers={"Accept-Language": "en"}) as client:
+        sign_in_http(client, method="key", api_key=api_key)
+        yield client, csrf_token_of(client.get("/dashboard/import"))

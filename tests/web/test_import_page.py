@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import httpx
 from playwright.sync_api import Page, expect
 
 from stoplist.domain.stops import StopList
 from tests.support import Server
-from tests.web.conftest import csrf_token_of, sign_in_http, sign_in_with_key
+from tests.web.conftest import csrf_token_of, dashboard_client, sign_in_http, sign_in_with_key
 
 CSV = b"\xef\xbb\xbfphoneNumber\n0612121212\nnot a number\n"
 
@@ -45,7 +46,9 @@ def test_import_progress_stream_ends_with_the_result(server: Server, db, account
             headers={"X-Import-Progress": "1"},
         )
     head, _, result = answer.text.partition("\n--result--\n")
-    assert head.splitlines()[0] == "progress 0 3" and head.splitlines()[-1] == "progress 3 3"
+    size = len(CSV)  # progress counts the file's bytes
+    assert head.splitlines()[0] == f"progress 0 {size}"
+    assert head.splitlines()[-1] == f"progress {size} {size}"
     assert 'id="import-added">1<' in result and "<html" not in result
     assert refused.status_code == 403
 
@@ -69,9 +72,64 @@ def test_import_a_csv_with_progress_and_a_summary(page: Page, db, account, tmp_p
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download the invalid lines (CSV)").click()
     rows = list(csv.reader(io.StringIO(download_info.value.path().read_text())))
-    assert rows == [["line", "input", "code"], ["4", "hello", "9"]]
+    assert rows == [["line", "input", "code", "reason"], ["4", "hello", "9", "not_a_number"]]
 
     listed = StopList(db, account.account)
     assert listed.find("+33622222222") is not None and listed.find("0633333333") is not None
     page.goto("/dashboard/numbers?origin=import")
     expect(page.locator("table.numbers tbody tr")).to_have_count(2)
+
+
+TWO_PHONES = "Nom;Domicile;Travail\nAnn;0140000000;0612345678\nBob;0140000001;0690845073\n"
+
+
+def test_choose_the_column_from_a_preview(page: Page, db, account, tmp_path):
+    upload = tmp_path / "contacts.csv"
+    upload.write_text(TWO_PHONES)
+    sign_in_with_key(page, account.api_key)
+    page.goto("/dashboard/import")
+    page.get_by_label("File").set_input_files(upload)
+    page.get_by_role("button", name="Preview and choose the column").click()
+    preview = page.locator("#import-preview")
+    expect(preview.locator("thead th")).to_have_text(["Nom", "Domicile", "Travail"])
+    expect(preview.locator("tbody tr")).to_have_count(2)
+    expect(preview).to_contain_text("0690845073")
+    expect(page.get_by_label("Domicile")).to_be_checked()  # the first column of numbers
+    page.get_by_label("Travail").check()
+    page.locator("#import-picker-form").get_by_role("button", name="Import").click()
+    expect(page.locator("#import-added")).to_have_text("2")
+    expect(page.locator("#import-column")).to_contain_text("Column read: Travail")
+    listed = StopList(db, account.account)
+    assert listed.find("+590690845073") is not None and listed.find("0140000000") is None
+
+
+def test_a_file_without_a_phone_column_answers_with_the_picker(server: Server, account):
+    contacts = b"name,email\nAnn,ann@example.com\n"
+    with dashboard_client(server, account.api_key) as (client, token):
+        answer = client.post(
+            "/dashboard/import",
+            data={"csrf_token": token},
+            files={"file": ("contacts.csv", contacts, "text/csv")},
+        )
+        assert answer.status_code == 422
+        assert "no phone column found; columns are: name, email" in answer.text
+        assert 'id="import-preview"' in answer.text and "ann@example.com" in answer.text
+        kept = re.search(r'name="kept" value="([^"]+)"', answer.text)
+        assert kept is not None
+        again = client.post(
+            "/dashboard/import",
+            data={"csrf_token": token, "kept": kept.group(1), "column": "2"},
+        )
+        assert again.status_code == 422 and "no valid phone number in column email" in again.text
+        streamed = client.post(
+            "/dashboard/import",
+            data={"csrf_token": token},
+            files={"file": ("contacts.csv", contacts, "text/csv")},
+            headers={"X-Import-Progress": "1"},
+        )
+        _, _, result = streamed.text.partition("\n--result--\n")
+        assert 'id="import-picker-form"' in result and "no phone column found" in result
+        stranger = client.post(
+            "/dashboard/import", data={"csrf_token": token, "kept": "x" * 22, "column": "1"}
+        )
+        assert stranger.status_code == 422 and "Choose a file first." in stranger.text

@@ -53,12 +53,13 @@ def error_response(request: Request, error: StoplistError) -> Response:
     fmt = getattr(request.state, "format", None) or response_format(
         request.query_params.get("_format")
     )
+    answer_language = language(request.headers.get("accept-language"))
     payload: dict[str, object] = {
         "success": False,
         "code": error.code,
-        "message": error.message(language(request.headers.get("accept-language"))),
+        "message": error.message(answer_language),
     }
-    payload.update(error.extra())
+    payload.update(error.extra_in(answer_language))
     response = render.respond(payload, fmt, error.http_status)
     if isinstance(error, MethodNotAllowed):
         response.headers["Allow"] = ", ".join(error.allow)

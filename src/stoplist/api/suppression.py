@@ -4,19 +4,22 @@ Handlers translate only; the rules live in ``stoplist.domain.filtering`` and
 ``stoplist.domain.imports``. Big bodies get their own limits: a filter body
 is parsed whole (64 MiB is about four million E.164 numbers), an import body
 is spooled to a temporary file and read line by line, so neither a long
-answer nor a long upload is ever held as one string.
+answer nor a long upload is ever held as one string. An import body is the
+file itself, or a multipart form whose file part is (``curl -F file=@...``).
 """
 
 from __future__ import annotations
 
-import io
 import re
 import tempfile
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import IO, Any
 
 import orjson
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
@@ -32,9 +35,15 @@ from stoplist.api.call import (
 from stoplist.api.negotiation import response_format
 from stoplist.api.stop_sms import single_number
 from stoplist.domain.clock import LocalTimeFormatter
-from stoplist.domain.errors import BodyTooLarge, InvalidParameter, PhoneNumberRequired
+from stoplist.domain.errors import (
+    BodyTooLarge,
+    InvalidParameter,
+    MalformedBody,
+    PhoneNumberRequired,
+)
 from stoplist.domain.exports import export_chunks, export_format
 from stoplist.domain.filtering import MAX_NUMBERS, Verdicts, check_number, filter_numbers
+from stoplist.domain.import_files import open_import
 from stoplist.domain.imports import ImportReport, import_numbers
 from stoplist.domain.models import Stop
 from stoplist.domain.stop_index import StopIndexes
@@ -143,11 +152,19 @@ async def export(request: Request) -> Response:
 
 
 async def import_file(request: Request) -> Response:
-    """The body is the file; the key comes from the query string or a header."""
+    """The body is the file (or a multipart form with one); the key is outside the file.
+
+    ``column`` (a header or a position from 1) and ``sheet`` (of a workbook)
+    come from the query string or the form's fields.
+    """
     call = await authenticated_call(request, dict(request.query_params.items()))
     spool = await _spool(request)
     try:
-        report = await run_in_threadpool(_import, call, spool)
+        upload = await _upload(request, spool)
+        try:
+            report = await run_in_threadpool(_import, call, upload)
+        finally:
+            upload.close()
     finally:
         spool.close()
     return call.respond({"success": True, "code": 200, **report.summary()})
@@ -157,13 +174,68 @@ def _check(call: ApiCall) -> tuple[str, Stop | None]:
     return check_number(call.stop_list, single_number(call.param("phoneNumber", "phoneNumbers")))
 
 
-def _import(call: ApiCall, spool: IO[bytes]) -> ImportReport:
-    spool.seek(0)
-    text = io.TextIOWrapper(spool, encoding="utf-8", errors="replace", newline=None)
+@dataclass(slots=True)
+class _Upload:
+    """The file to import and the options sent with it."""
+
+    file: IO[bytes]
+    filename: str | None
+    column: str | None
+    sheet: str | None
+    parts: list[UploadFile]
+
+    def close(self) -> None:
+        for part in self.parts:
+            part.file.close()
+
+
+def _import(call: ApiCall, upload: _Upload) -> ImportReport:
+    text = open_import(upload.file, filename=upload.filename, sheet=upload.sheet)
     try:
-        return import_numbers(call.stop_list, text, actor="api")
+        return import_numbers(call.stop_list, text, actor="api", column=upload.column)
     finally:
-        text.detach()
+        text.close()
+
+
+async def _upload(request: Request, spool: IO[bytes]) -> _Upload:
+    """The spooled body as the file to import, or the file part of a multipart body."""
+    query = request.query_params
+    spool.seek(0)
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media != "multipart/form-data":
+        return _Upload(
+            spool, query.get("filename"), _option(query, "column"), _option(query, "sheet"), []
+        )
+    parser = MultiPartParser(request.headers, _chunks(spool))
+    try:
+        form = await parser.parse()
+    except MultiPartException:
+        raise MalformedBody() from None
+    files = [value for _, value in form.multi_items() if isinstance(value, UploadFile)]
+    fields = {key: value for key, value in form.multi_items() if isinstance(value, str)}
+    chosen = next((part for key, part in form.multi_items() if key == "file"), None)
+    chosen = chosen if isinstance(chosen, UploadFile) else (files[0] if files else None)
+    if chosen is None:
+        for part in files:
+            part.file.close()
+        raise InvalidParameter("file: the multipart body has no file part (use -F file=@list.csv)")
+    chosen.file.seek(0)
+    return _Upload(
+        chosen.file,
+        chosen.filename,
+        _option(fields, "column") or _option(query, "column"),
+        _option(fields, "sheet") or _option(query, "sheet"),
+        files,
+    )
+
+
+def _option(values: Mapping[str, str], name: str) -> str | None:
+    return (values.get(name) or "").strip() or None
+
+
+async def _chunks(spool: IO[bytes]) -> AsyncIterator[bytes]:
+    while chunk := spool.read(1 << 16):
+        yield chunk
 
 
 async def _spool(request: Request) -> IO[bytes]:

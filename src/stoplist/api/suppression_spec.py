@@ -77,6 +77,7 @@ _FILTER = {
         },
     },
 }
+_TEXT = {"type": "string"}
 _IMPORT = {
     "type": "object",
     "properties": {
@@ -94,6 +95,12 @@ _IMPORT = {
                     "line": {"type": "integer"},
                     "input": {"type": "string"},
                     "code": {"type": "integer"},
+                    "reason": {
+                        "type": "string",
+                        "description": "Why the number is invalid, when known: not_a_number, "
+                        "too_short, too_long, invalid_length, unknown_prefix, "
+                        "unknown_country_code",
+                    },
                 },
             },
         },
@@ -101,6 +108,10 @@ _IMPORT = {
             "type": "integer",
             "description": "Numbers left off because they were opted back in or removed",
         },
+        "lines": {"type": "integer", "description": "Lines read, header and blanks included"},
+        "column": {"type": "string", "description": "The column read: its header or position"},
+        "columnNumber": {"type": "integer", "description": "Its position, from 1"},
+        "header": {"type": "boolean", "description": "Whether the first line was a header"},
     },
 }
 
@@ -183,19 +194,46 @@ def paths() -> dict[str, Any]:
             "post": operation(
                 "Add the numbers of a file (extension)",
                 "suppression",
-                description="The body is a CSV (first column, or a column named phoneNumber, "
-                "phone_number or number) or one number per line, up to 1 GiB. Idempotent; "
-                "never removes anything and never re-adds a number that was opted back in. "
-                "`apiKey` goes in the query or a header.",
-                parameters=[],
+                description="The body is the file (up to 1 GiB), or a multipart form "
+                "whose `file` part is: CSV or text (UTF-8 with or without BOM, UTF-16 with "
+                "BOM, Windows-1252; comma, semicolon, tab or pipe), or an .xlsx workbook. "
+                "The phone column is found from its header or its content unless `column` "
+                "names it. Idempotent; never removes anything and never re-adds a number "
+                "that was opted back in. `apiKey` goes in the query or a header.",
+                parameters=[
+                    query_parameter(
+                        "column",
+                        "The column holding the numbers: its header or its position from 1",
+                        _TEXT,
+                    ),
+                    query_parameter(
+                        "sheet", "The workbook sheet to read (default: the first)", _TEXT
+                    ),
+                ],
                 request_body={
                     "required": False,
-                    "description": "Any bytes: undecodable ones are replaced, and lines that "
-                    "hold no number are reported in invalidLines",
-                    "content": {"text/csv": {"schema": {}}, "text/plain": {"schema": {}}},
+                    "content": {
+                        "text/csv": {"schema": {}},
+                        "text/plain": {"schema": {}},
+                        "multipart/form-data": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {
+                                    "file": {"type": "string", "format": "binary"},
+                                    "column": {"type": "string"},
+                                    "sheet": {"type": "string"},
+                                },
+                            }
+                        },
+                    },
                 },
                 success=answer("What was done", _IMPORT),
-                errors_=errors({}),
+                errors_=errors(
+                    {
+                        "400": "Code 91: unknown column or sheet, unreadable workbook",
+                        "422": "Code 92: no phone column, or no valid number in the file",
+                    }
+                ),
             )
         },
     }

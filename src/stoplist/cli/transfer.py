@@ -8,7 +8,6 @@ clean output.
 
 from __future__ import annotations
 
-import codecs
 import sys
 from pathlib import Path
 from typing import IO, Annotated
@@ -33,22 +32,49 @@ from stoplist.cli.options import (
     open_database,
     print_json,
 )
-from stoplist.domain.errors import InvalidParameter
+from stoplist.domain.errors import InvalidParameter, NoNumbersFound
 from stoplist.domain.events import Source
 from stoplist.domain.exports import FORMATS, export_chunks, export_format
+from stoplist.domain.import_files import open_import
 from stoplist.domain.imports import ImportReport, import_numbers
 from stoplist.domain.stops import StopList
 
 AccountOption = Annotated[str, typer.Option("--account", help="Account name or id.")]
+NO_NUMBERS_EXIT = 2
+"""Exit status of an import whose file holds no valid number."""
 
 
 def import_command(
-    file: Annotated[str, typer.Argument(help="CSV or one number per line; '-' for stdin.")],
+    file: Annotated[
+        str,
+        typer.Argument(
+            help="CSV, text (one number per line) or .xlsx workbook; '-' for stdin.",
+            show_default=False,
+        ),
+    ],
     account: AccountOption,
+    column: Annotated[
+        str | None,
+        typer.Option(
+            "--column",
+            metavar="NAME|NUMBER",
+            help="Column holding the numbers: its header, or its position from 1. "
+            "Default: found from the header or the content.",
+        ),
+    ] = None,
+    sheet: Annotated[
+        str | None,
+        typer.Option("--sheet", help="Sheet of a workbook to read. Default: the first."),
+    ] = None,
     database: DatabaseOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Add the numbers of FILE to an account's stop list (never removes anything)."""
+    """Add the numbers of FILE to an account's stop list (never removes anything).
+
+    UTF-8 (with or without BOM), UTF-16 with BOM and Windows-1252 text are
+    read alike; the delimiter (comma, semicolon, tab, pipe) and the phone
+    column are detected unless --column names it.
+    """
     db = open_database(database)
     stop_list = StopList(db, find_account(db, account))
     stream: IO[bytes]
@@ -60,21 +86,35 @@ def import_command(
             fail(f"no such file: {file}")
         stream, total = path.open("rb"), path.stat().st_size
     try:
-        with _progress(total) as bar:
-            counter = _ByteCounter(stream)
-            task = bar.add_task("import", total=total) if bar else None
-            report = import_numbers(
-                stop_list,
-                counter,
-                source=Source.IMPORT,
-                actor="cli",
-                progress=(lambda _: bar.update(task, completed=counter.consumed)) if bar else None,
-            )
+        text = open_import(stream, filename=None if file == "-" else file, sheet=sheet)
+        try:
+            with _progress(total) as bar:
+                task = bar.add_task("import", total=total) if bar else None
+                report = import_numbers(
+                    stop_list,
+                    text,
+                    source=Source.IMPORT,
+                    actor="cli",
+                    progress=(lambda _: bar.update(task, completed=text.consumed)) if bar else None,
+                    column=column,
+                )
+        finally:
+            text.close()
+    except NoNumbersFound as error:
+        fail(error.describe("en", "--column"), NO_NUMBERS_EXIT)
+    except InvalidParameter as error:
+        fail(_without_prefix(error.detail or "invalid parameter"), NO_NUMBERS_EXIT)
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
         db.dispose()
     _print_report(report, json)
+
+
+def _without_prefix(detail: str) -> str:
+    """A parameter's detail as the CLI says it (``column: ...`` names ``--column``)."""
+    name, _, rest = detail.partition(": ")
+    return f"--{name}: {rest}" if rest and name in ("column", "sheet") else detail
 
 
 def export_command(
@@ -110,24 +150,6 @@ def export_command(
         db.dispose()
 
 
-class _ByteCounter:
-    """A text stream over a binary one, counting the bytes read for the bar.
-
-    UTF-8 with bad bytes replaced, line ends left as they are: the import
-    splits lines at ``\\n`` only and strips what surrounds each line.
-    """
-
-    def __init__(self, stream: IO[bytes]) -> None:
-        self.stream = stream
-        self.consumed = 0
-        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-
-    def read(self, size: int = -1, /) -> str:
-        data = self.stream.read(size)
-        self.consumed += len(data)
-        return self._decoder.decode(data, final=not data)
-
-
 class _NoProgress:
     def __enter__(self) -> None:
         return None
@@ -160,7 +182,16 @@ def _print_report(report: ImportReport, as_json: bool) -> None:
         f"opted back in (left off) {report.opted_in}, invalid {report.invalid}",
         highlight=False,
     )
+    header = "header line skipped" if report.header else "no header line"
+    console.print(
+        f"read {report.lines} lines; numbers from column {report.column} "
+        f"(number {report.column_number}); {header}",
+        highlight=False,
+    )
     for item in report.invalid_lines[:20]:
-        console.print(f"  line {item.line}: {item.input!r} (code {item.code})", highlight=False)
+        why = f"{item.reason.replace('_', ' ')}, " if item.reason else ""
+        console.print(
+            f"  line {item.line}: {item.input!r} ({why}code {item.code})", highlight=False
+        )
     if report.invalid > 20:
         console.print(f"  ... and {report.invalid - 20} more invalid lines", highlight=False)

@@ -44,11 +44,21 @@ def to_json(operation: str, tree: list[Tree]) -> dict[str, Any]:
     head: dict[str, Any] = {"success": success, "code": _int(tree[1])}
     rest = tree[2:]
     if not success:
-        return {**head, **_keys(rest, ["message", "stopId"], ints={"stopId"})}
+        keys = _ERROR_KEYS.get(head["code"], ["message"])
+        return {**head, **_keys(rest, keys, ints={"stopId"})}
     shape = _SHAPES.get(operation)
     if shape is None:
         raise XmlShapeError(f"no XML shape known for {operation}")
     return {**head, **shape(rest)}
+
+
+_ERROR_KEYS = {
+    3: ["message", "stopId"],
+    9: ["message", "reason", "detail"],
+    91: ["message", "detail"],
+    92: ["message", "detail", "columns"],
+}
+"""What follows ``code`` in an error, by code (the rest carry only ``message``)."""
 
 
 def _list(rest: list[Tree]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ as in the provider's documentation, and English on request.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from enum import Enum
 from typing import ClassVar, Literal
 
 Language = Literal["fr", "en"]
@@ -31,6 +32,10 @@ class StoplistError(Exception):
     def extra(self) -> dict[str, object]:
         """Fields added to the error body after ``message``."""
         return {}
+
+    def extra_in(self, language: Language) -> dict[str, object]:
+        """``extra`` for an answer in ``language`` (for errors whose fields are worded)."""
+        return self.extra()
 
 
 class ApiKeyRequired(StoplistError):
@@ -73,10 +78,56 @@ class StopNotFound(StoplistError):
     message_en = "The phone number ID cannot be found"
 
 
+class Reason(Enum):
+    """Why a number is not valid, as far as the numbering plan tells (value: wire name)."""
+
+    NOT_A_NUMBER = "not_a_number"
+    TOO_SHORT = "too_short"
+    TOO_LONG = "too_long"
+    INVALID_LENGTH = "invalid_length"
+    UNKNOWN_PREFIX = "unknown_prefix"
+    UNKNOWN_COUNTRY_CODE = "unknown_country_code"
+
+    def describe(self, language: Language = "en") -> str:
+        english, french = _REASON_WORDS[self]
+        return english if language == "en" else french
+
+
+_REASON_WORDS = {
+    Reason.NOT_A_NUMBER: ("not a number", "ce n'est pas un numéro"),
+    Reason.TOO_SHORT: ("too short", "trop court"),
+    Reason.TOO_LONG: ("too long", "trop long"),
+    Reason.INVALID_LENGTH: (
+        "wrong length for the region",
+        "longueur impossible pour la région",
+    ),
+    Reason.UNKNOWN_PREFIX: (
+        "unknown prefix for the region",
+        "préfixe inconnu pour la région",
+    ),
+    Reason.UNKNOWN_COUNTRY_CODE: ("unknown country code", "indicatif de pays inconnu"),
+}
+
+
 class InvalidPhoneNumber(StoplistError):
+    """Not a valid number; ``reason`` says why when the numbering plan tells.
+
+    The message stays the contract's; the reason travels beside it as
+    ``reason`` (a stable name) and ``detail`` (in the answer's language).
+    """
+
     code = 9
     message_fr = "Le numéro de téléphone est invalide"
     message_en = "The phone number is invalid"
+
+    def __init__(self, detail: str | None = None, *, reason: Reason | None = None) -> None:
+        super().__init__(detail or (reason.describe() if reason else None))
+        self.reason = reason
+
+    def extra_in(self, language: Language) -> dict[str, object]:
+        if self.reason is not None:
+            return {"reason": self.reason.value, "detail": self.reason.describe(language)}
+        return {}
 
 
 class InvalidApiKey(StoplistError):
@@ -101,6 +152,62 @@ class InvalidParameter(StoplistError):
 
     def extra(self) -> dict[str, object]:
         return {"detail": self.detail} if self.detail else {}
+
+
+class NoNumbersFound(StoplistError):
+    """A non-empty import in which no line holds a valid number.
+
+    ``columns`` are the file's column names (or numbers, from 1) when no phone
+    column was found; ``column`` is the one read otherwise. ``describe`` says
+    what went wrong and how to name a column with the adapter's ``option``.
+    """
+
+    code = 92
+    http_status = 422
+    message_fr = "Aucun numéro valide dans le fichier"
+    message_en = "No valid phone number in the file"
+
+    def __init__(
+        self,
+        *,
+        columns: tuple[str, ...] | None = None,
+        column: str | None = None,
+        lines: int = 0,
+    ) -> None:
+        self.columns = columns
+        self.column = column
+        self.lines = lines
+        super().__init__(self.describe("en"))
+
+    def describe(self, language: Language = "en", option: str | None = "column=") -> str:
+        """One line; ``option`` is how the caller names a column (None: say nothing of it)."""
+        english = language == "en"
+        if self.columns is not None:
+            names = ", ".join(self.columns)
+            said = (
+                f"no phone column found; columns are: {names}"
+                if english
+                else f"aucune colonne de numéros trouvée ; colonnes : {names}"
+            )
+            hint = f"use {option}" if english else f"utilisez {option}"
+        else:
+            said = (
+                f"no valid phone number in column {self.column} ({self.lines} lines read)"
+                if english
+                else f"aucun numéro valide dans la colonne {self.column} ({self.lines} lignes lues)"
+            )
+            hint = (
+                f"use {option} to read another column"
+                if english
+                else f"utilisez {option} pour lire une autre colonne"
+            )
+        return f"{said}; {hint}" if option and english else f"{said} ; {hint}" if option else said
+
+    def extra_in(self, language: Language) -> dict[str, object]:
+        found: dict[str, object] = {"detail": self.describe(language)}
+        if self.columns is not None:
+            found["columns"] = list(self.columns)
+        return found
 
 
 class NotFound(StoplistError):

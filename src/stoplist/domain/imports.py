@@ -11,8 +11,11 @@ The rules, whatever the file's size:
 - every number added gets its own opt-out event (source ``import``), exactly
   as if it had been added by hand, so its history says where it came from.
 
-Input is a CSV (the first column, or the column named ``phoneNumber``,
-``phone_number`` or ``number`` in a header line) or one number per line.
+Input is a CSV or one number per line. Its first lines decide its delimiter,
+whether the first is a header, and which column holds the numbers (see
+``columns``), unless the caller names the column. A file that is not empty
+but yields no valid number is an error (``NoNumbersFound``), never a success
+that added nothing.
 
 A million lines take seconds:
 - lines are read in blocks, and the usual ones (a canonical E.164 number,
@@ -32,7 +35,6 @@ A million lines take seconds:
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
@@ -46,20 +48,19 @@ from sqlalchemy import Connection
 
 from stoplist.domain import clock, webhooks
 from stoplist.domain.canonical import calling_code, is_canonical, number_regex
-from stoplist.domain.errors import StoplistError
+from stoplist.domain.columns import DELIMITERS, SAMPLE_LINES, Layout, detect_layout, split
+from stoplist.domain.errors import NoNumbersFound, StoplistError
 from stoplist.domain.events import Event, EventKind, NewEvent, Source
 from stoplist.domain.stops import StopList
 from stoplist.observability import metrics
 from stoplist.storage import bulk
 from stoplist.storage import webhooks as webhook_store
 
-HEADER_NAMES = frozenset({"phonenumber", "phone_number", "number"})
 MAX_REPORTED_INVALID = 10_000
 """Invalid lines listed in a report; the count is always exact."""
 
 _SQLITE_BATCH = 1_000_000  # one commit (one fsync) per batch
 _POSTGRES_BATCH = 50_000  # the account's writers wait for each batch to commit
-_DELIMITERS = (",", ";", "\t")
 _BLOCK_CHARS = 1 << 20  # read from a stream at a time
 _BLOCK_LINES = 1 << 16  # taken from an iterable of lines at a time
 _MAX_FAST_CODES = 8  # calling codes recognised by the block expression
@@ -76,6 +77,8 @@ class InvalidLine:
     line: int
     input: str
     code: int
+    reason: str | None = None
+    """Why the number is invalid (``errors.Reason`` value), when the numbering plan tells."""
 
 
 @dataclass(slots=True)
@@ -85,6 +88,17 @@ class ImportReport:
     opted_in: int = 0
     invalid: int = 0
     invalid_lines: list[InvalidLine] = field(default_factory=list)
+    lines: int = 0
+    """Lines read, blank lines and the header included."""
+    column: str | None = None
+    """The column read: its header, or its position from 1 when the file has none."""
+    column_number: int | None = None
+    header: bool = False
+
+    @property
+    def numbers(self) -> int:
+        """Valid numbers read, repeats included."""
+        return self.added + self.already_stopped + self.opted_in
 
     def summary(self) -> dict[str, object]:
         """The counts under their wire names, as the API and the CLI print them."""
@@ -92,17 +106,60 @@ class ImportReport:
             "added": self.added,
             "alreadyStopped": self.already_stopped,
             "invalid": self.invalid,
-            "invalidLines": [
-                {"line": item.line, "input": item.input, "code": item.code}
-                for item in self.invalid_lines
-            ],
+            "invalidLines": [_invalid_entry(item) for item in self.invalid_lines],
             "optedIn": self.opted_in,
+            "lines": self.lines,
+            "column": self.column,
+            "columnNumber": self.column_number,
+            "header": self.header,
         }
 
-    def _invalid(self, line: int, text: str, code: int) -> None:
+    def _invalid(self, line: int, text: str, error: StoplistError) -> None:
         self.invalid += 1
         if len(self.invalid_lines) < MAX_REPORTED_INVALID:
-            self.invalid_lines.append(InvalidLine(line, text, code))
+            reason = getattr(error, "reason", None)
+            self.invalid_lines.append(
+                InvalidLine(line, text, error.code, reason.value if reason else None)
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """The first rows of a file and how an import would read them (for a column picker)."""
+
+    columns: tuple[str, ...]
+    column: int | None
+    """0-based, as detected or chosen; None when no column holds numbers."""
+    header: bool
+    rows: list[list[str]]
+    """The first data rows' cells (the header excluded)."""
+
+
+def preview(
+    stop_list: StopList, text: _Readable, *, rows: int = 10, column: str | None = None
+) -> Preview:
+    """How ``import_numbers`` would read ``text``, and its first ``rows`` data rows."""
+    parser = _Parser(stop_list, ImportReport(), column)
+    sample: list[str] = []
+    for block in _stream_blocks(text):
+        for raw in block.split("\n"):
+            line = _bare(raw)
+            if line:
+                sample.append(line)
+        if len(sample) >= SAMPLE_LINES:
+            break
+    sample = sample[:SAMPLE_LINES]
+    layout = detect_layout(sample, parser._is_number, column)
+    data = sample[1:] if layout.header is not None else sample
+    cells = [[cell.strip() for cell in split(line, layout.delimiter)] for line in data[:rows]]
+    return Preview(layout.column_names(), layout.column, layout.header is not None, cells)
+
+
+def _invalid_entry(item: InvalidLine) -> dict[str, object]:
+    entry: dict[str, object] = {"line": item.line, "input": item.input, "code": item.code}
+    if item.reason is not None:
+        entry["reason"] = item.reason
+    return entry
 
 
 def import_numbers(
@@ -113,6 +170,7 @@ def import_numbers(
     actor: str | None = None,
     progress: Callable[[int], None] | None = None,
     batch_size: int | None = None,
+    column: str | None = None,
 ) -> ImportReport:
     """Add every valid number of ``lines`` that is not, and never was, on the list.
 
@@ -120,17 +178,22 @@ def import_numbers(
     text stream to read them from in large blocks (lines end at ``\\n``);
     ``progress`` is called with the number of lines handled after each batch
     (``batch_size`` numbers read, repeats included; by default what suits the
-    database).
+    database). ``column`` names the column to read (a header, or a position
+    from 1) instead of detecting it.
+
+    Raises ``NoNumbersFound`` when no phone column is found, or when lines
+    other than blank ones and the header hold no valid number (nothing is
+    written then); ``InvalidParameter`` for a ``column`` the file lacks.
     """
     report = ImportReport()
     size = batch_size or (_SQLITE_BATCH if stop_list.db.is_sqlite else _POSTGRES_BATCH)
-    parser = _Parser(stop_list, report)
+    parser = _Parser(stop_list, report, column)
     batch: list[str] = []
     handled = 0
     with stop_list.db.bulk_writes() as transaction:
         writer = _Writer(stop_list, transaction, report, source, actor)
-        for block in _blocks(lines):
-            numbers, count = parser.feed(block)
+        for block in _blocks_then_end(lines):
+            numbers, count = parser.feed(block) if block is not None else parser.finish()
             start = counted = 0  # this block's numbers batched, lines counted
             while start < len(numbers):
                 part = numbers[start : start + size - len(batch)]
@@ -149,6 +212,9 @@ def import_numbers(
         writer.write(batch)
     if progress and handled:
         progress(handled)
+    report.lines = parser.line
+    if parser.started and not report.numbers:
+        raise NoNumbersFound(column=report.column, lines=report.lines)
     return report
 
 
@@ -259,6 +325,12 @@ def _event(
     return new.recorded(event_id, account_id, received_at=at)
 
 
+def _blocks_then_end(lines: Iterable[str] | _Readable) -> Iterator[str | list[str] | None]:
+    """``_blocks``, then None: the parser is told the input is over."""
+    yield from _blocks(lines)
+    yield None
+
+
 def _blocks(lines: Iterable[str] | _Readable) -> Iterator[str | list[str]]:
     """The input as text blocks of whole lines, each ending with ``\\n``.
 
@@ -337,25 +409,39 @@ def _fast_lines(codes: tuple[int, ...], delimiter: str | None, column: int) -> _
 class _Parser:
     """Reads blocks of lines into numbers: runs of usual lines at once, others one by one.
 
-    The first non-blank line decides the delimiter and, when it names a
-    number column, which column to read; otherwise the first column is read
-    and that line is data.
+    The first ``SAMPLE_LINES`` non-blank lines are held until they decide the
+    file's ``Layout`` (delimiter, header, column), then read like the rest.
+    A line without the delimiter is split on the first one it has.
     """
 
-    def __init__(self, stop_list: StopList, report: ImportReport) -> None:
+    def __init__(
+        self, stop_list: StopList, report: ImportReport, column: str | None = None
+    ) -> None:
         self.stop_list = stop_list
         self.report = report
+        self.choice = column
         self.line = 0
         self.started = False
+        """A non-blank line was seen (the file is not empty)."""
+        self.layout: Layout | None = None
         self.delimiter: str | None = None
         self.column = 0
         self.codes: tuple[int, ...] = ()
         self.fast: _FastLines | None = None
+        self._held: list[str] = []
+        self._held_count = 0
+        self._header_pending = False
 
     def feed(self, block: str | list[str]) -> tuple[list[str], int]:
         """``(numbers, lines read)`` for one block; invalid lines go to the report."""
         numbers: list[str] = []
         first = self.line
+        if self.layout is None:
+            rest = self._hold(block)
+            if rest is None:
+                return numbers, 0
+            self._decided(numbers)
+            block = rest
         if isinstance(block, list):
             for raw in block:
                 self._one(raw, numbers)
@@ -376,6 +462,63 @@ class _Parser:
             position = newline + 1
         return numbers, self.line - first
 
+    def finish(self) -> tuple[list[str], int]:
+        """``feed`` for the end of the input: lines still held are read."""
+        numbers: list[str] = []
+        first = self.line
+        if self.layout is None:
+            self._decided(numbers)
+        return numbers, self.line - first
+
+    def _hold(self, block: str | list[str]) -> str | list[str] | None:
+        """Keep lines of ``block`` until enough are held; the rest of it, or None."""
+        if isinstance(block, list):
+            for index, raw in enumerate(block):
+                if self._held_enough(raw):
+                    return block[index + 1 :]
+            return None
+        position = 0
+        while position < len(block):
+            newline = block.index("\n", position)
+            raw = block[position:newline]
+            position = newline + 1
+            if self._held_enough(raw):
+                return block[position:]
+        return None
+
+    def _held_enough(self, raw: str) -> bool:
+        self._held.append(raw)
+        if raw.strip().removeprefix("\ufeff").strip():
+            self._held_count += 1
+        return self._held_count >= SAMPLE_LINES
+
+    def _decided(self, numbers: list[str]) -> None:
+        """Decide the layout from the held lines, then read them."""
+        sample = [line for line in (_bare(raw) for raw in self._held) if line]
+        layout = detect_layout(sample, self._is_number, self.choice)
+        self.layout = layout
+        if sample and layout.column is None:
+            raise NoNumbersFound(columns=layout.column_names())
+        self.delimiter = layout.delimiter
+        self.column = layout.column or 0
+        self._header_pending = layout.header is not None
+        report = self.report
+        report.header = layout.header is not None
+        report.column_number = self.column + 1
+        report.column = layout.column_name() if sample else None
+        held, self._held = self._held, []
+        for raw in held:
+            self._one(raw, numbers)
+
+    def _is_number(self, cell: str) -> bool:
+        if is_canonical(cell):
+            return True
+        try:
+            self.stop_list.normalize(cell)
+        except StoplistError:
+            return False
+        return True
+
     def _one(self, raw: str, numbers: list[str]) -> None:
         self.line += 1
         cell = self._cell(raw)
@@ -388,7 +531,7 @@ class _Parser:
         try:
             number = self.stop_list.normalize(cell)
         except StoplistError as error:
-            self.report._invalid(self.line, cell, error.code)
+            self.report._invalid(self.line, cell, error)
             return
         numbers.append(number)
         self._learn(number)
@@ -404,15 +547,12 @@ class _Parser:
     def _cell(self, raw: str) -> str | None:
         """The number cell of one line; None for a blank line or the header."""
         if not self.started:
-            line = raw.strip().removeprefix("\ufeff").strip()
+            line = _bare(raw)
             if not line:
                 return None
             self.started = True
-            delimiter = self.delimiter = next((d for d in _DELIMITERS if d in line), None)
-            header = _split(line, delimiter)
-            named = [i for i, cell in enumerate(header) if cell.strip().lower() in HEADER_NAMES]
-            if named:
-                self.column = named[0]
+            if self._header_pending:
+                self._header_pending = False
                 return None
         else:
             line = raw.strip()
@@ -420,7 +560,7 @@ class _Parser:
                 return None
         delimiter, column = self.delimiter, self.column
         if delimiter is None or (delimiter not in line and '"' not in line):
-            found = delimiter or next((d for d in _DELIMITERS if d in line), None)
+            found = delimiter or next((d for d in DELIMITERS if d in line), None)
             if found is None:
                 return line.strip('"').strip() if column == 0 else ""
             cells = _split(line, found)
@@ -429,7 +569,9 @@ class _Parser:
         return cells[column].strip() if column < len(cells) else ""
 
 
-def _split(line: str, delimiter: str | None) -> list[str]:
-    if delimiter is None:
-        return [line.strip('"').strip()]
-    return next(csv.reader([line], delimiter=delimiter), [""])
+def _bare(raw: str) -> str:
+    """A line without surrounding space or a byte order mark."""
+    return raw.strip().removeprefix("\ufeff").strip()
+
+
+_split = split

@@ -4,42 +4,83 @@
 ``33612345678`` that long-number webhooks send are one and the same number.
 Numbers are parsed and validated against the numbering plan by ``phonenumbers``;
 the account's default region decides what a national form means.
+
+Some regions with calling codes of their own share one national numbering
+plan: from anywhere in France, ``0690 84 50 73`` is a Guadeloupe mobile
+(``+590690845073``) and ``0692 12 34 56`` one in Réunion. A national form that
+is not valid in the account's region is therefore read in each region of its
+plan in turn, and kept where it is valid. Regions that share a calling code
+(the NANP countries, the United Kingdom with Guernsey, Jersey and the Isle of
+Man, Réunion with Mayotte) need no such step: ``phonenumbers`` validates a
+number against every region of its calling code already.
 """
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberFormat, ValidationResult
 
-from stoplist.domain.errors import InvalidPhoneNumber, PhoneNumberRequired
+from stoplist.domain.errors import InvalidPhoneNumber, PhoneNumberRequired, Reason
 
 DEFAULT_REGION = "FR"
+
+SHARED_NATIONAL_PLANS: tuple[frozenset[str], ...] = (
+    frozenset({"FR", "GP", "MQ", "GF", "RE", "YT", "BL", "MF", "PM"}),
+)
+"""Regions of different calling codes dialled alike with the same trunk prefix.
+
+``phonenumbers`` has no notion of this (its metadata is per calling code), so
+the plans are listed here; the regions sharing each calling code come from its
+metadata. The French plan is ARCEP's: metropolitan France and its overseas
+departments and collectivities that use ten-digit ``0`` numbers (New
+Caledonia, French Polynesia and Wallis-and-Futuna have plans of their own).
+"""
 
 _E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 _ALLOWED = re.compile(r"[0-9+\s().\-/]+")
 _SEPARATORS = re.compile(r"[\s().\-/]")
 _MAX_INPUT_LENGTH = 64
 
+_BY_VALIDATION = {
+    ValidationResult.TOO_SHORT: Reason.TOO_SHORT,
+    ValidationResult.IS_POSSIBLE_LOCAL_ONLY: Reason.TOO_SHORT,
+    ValidationResult.TOO_LONG: Reason.TOO_LONG,
+    ValidationResult.INVALID_LENGTH: Reason.INVALID_LENGTH,
+    ValidationResult.INVALID_COUNTRY_CODE: Reason.UNKNOWN_COUNTRY_CODE,
+}
+_BY_PARSE_ERROR = {
+    NumberParseException.INVALID_COUNTRY_CODE: Reason.UNKNOWN_COUNTRY_CODE,
+    NumberParseException.TOO_SHORT_AFTER_IDD: Reason.TOO_SHORT,
+    NumberParseException.TOO_SHORT_NSN: Reason.TOO_SHORT,
+    NumberParseException.TOO_LONG: Reason.TOO_LONG,
+}
+
 
 def normalize(raw: object, region: str = DEFAULT_REGION) -> str:
     """Return ``raw`` as an E.164 string, or raise why it is not a number.
 
     Letters are refused rather than read as a vanity keypad: a stop list must
-    never match a number nobody typed.
+    never match a number nobody typed. The error says why the number is not
+    valid where the numbering plan tells (too short, too long, no such
+    prefix); whether a number can receive SMS is never a reason, since a
+    landline can be stopped too.
     """
     if raw is None:
         raise PhoneNumberRequired()
     if isinstance(raw, bool) or not isinstance(raw, str | int):
-        raise InvalidPhoneNumber()
+        raise InvalidPhoneNumber(reason=Reason.NOT_A_NUMBER)
     text = str(raw).strip()
     if not text:
         raise PhoneNumberRequired()
     if text.lower().startswith("tel:"):
         text = text[4:]
-    if len(text) > _MAX_INPUT_LENGTH or not _ALLOWED.fullmatch(text):
-        raise InvalidPhoneNumber()
+    if len(text) > _MAX_INPUT_LENGTH:
+        raise InvalidPhoneNumber(reason=Reason.TOO_LONG)
+    if not _ALLOWED.fullmatch(text):
+        raise InvalidPhoneNumber(reason=Reason.NOT_A_NUMBER)
     return _normalize_cached(_SEPARATORS.sub("", text), region.upper())
 
 
@@ -52,25 +93,61 @@ def region_is_known(region: str) -> bool:
     return region.upper() in phonenumbers.SUPPORTED_REGIONS
 
 
+@cache
+def plan_regions(region: str) -> tuple[str, ...]:
+    """The regions, one per other calling code, that share ``region``'s national plan."""
+    own = phonenumbers.country_code_for_region(region)
+    found: dict[int, str] = {}
+    for plan in SHARED_NATIONAL_PLANS:
+        if region not in plan:
+            continue
+        for other in sorted(plan):
+            code = phonenumbers.country_code_for_region(other)
+            if code != own and code not in found:
+                found[code] = phonenumbers.region_code_for_country_code(code)
+    return tuple(found.values())
+
+
 @lru_cache(maxsize=65536)
 def _normalize_cached(compact: str, region: str) -> str:
-    if compact.count("+") > 1 or "+" in compact[1:]:
-        raise InvalidPhoneNumber()
+    if compact.count("+") > 1 or "+" in compact[1:] or not compact.strip("+"):
+        raise InvalidPhoneNumber(reason=Reason.NOT_A_NUMBER)
     if compact.startswith("00"):
         compact = "+" + compact[2:]
-    candidates = [compact]
-    if not compact.startswith(("+", "0")):
-        # International form without its plus, as long-number webhooks send it.
-        candidates.append("+" + compact)
-    for candidate in candidates:
-        parsed = _parse(candidate, region)
-        if parsed is not None and phonenumbers.is_valid_number(parsed):
-            return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-    raise InvalidPhoneNumber()
+    national = _parse(compact, region)
+    if national is not None and phonenumbers.is_valid_number(national):
+        return _e164(national)
+    if not compact.startswith("+"):
+        for other in plan_regions(region):
+            found = _parse(compact, other)
+            if found is not None and phonenumbers.is_valid_number(found):
+                return _e164(found)
+        if not compact.startswith("0"):
+            # International form without its plus, as long-number webhooks send it.
+            parsed = _parse("+" + compact, region)
+            if parsed is not None and phonenumbers.is_valid_number(parsed):
+                return _e164(parsed)
+    raise InvalidPhoneNumber(reason=_reason(compact, region, national))
+
+
+def _reason(compact: str, region: str, parsed: phonenumbers.PhoneNumber | None) -> Reason:
+    """Why ``compact`` is not a valid number, as the numbering plan tells."""
+    if parsed is None:
+        try:
+            phonenumbers.parse(compact, region)
+        except NumberParseException as error:
+            return _BY_PARSE_ERROR.get(error.error_type, Reason.NOT_A_NUMBER)
+        return Reason.NOT_A_NUMBER
+    result = phonenumbers.is_possible_number_with_reason(parsed)
+    return _BY_VALIDATION.get(result, Reason.UNKNOWN_PREFIX)
+
+
+def _e164(number: phonenumbers.PhoneNumber) -> str:
+    return phonenumbers.format_number(number, PhoneNumberFormat.E164)
 
 
 def _parse(candidate: str, region: str) -> phonenumbers.PhoneNumber | None:
     try:
         return phonenumbers.parse(candidate, region)
-    except phonenumbers.NumberParseException:
+    except NumberParseException:
         return None

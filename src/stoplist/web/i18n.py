@@ -146,8 +146,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "bad_parameter": "This address is not valid: it holds a number or date this page "
         "cannot accept. Go back and follow a link instead.",
         "import_title": "Import numbers",
-        "import_intro": "A CSV file (numbers in the first column, or in a column named "
-        "phoneNumber, phone_number or number) or a text file with one number per line. "
+        "import_intro": "A CSV or text file (UTF-8, UTF-16 or Windows-1252; comma, semicolon, "
+        "tab or pipe between columns) or an Excel workbook (.xlsx). The phone column is found "
+        "from its header or its content; Preview shows the first rows and lets you choose it. "
         "Numbers already stopped are left as they are; nothing is ever removed.",
         "import_file": "File",
         "import_button": "Import",
@@ -166,6 +167,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "line": "Line",
         "input": "Input",
         "import_no_file": "Choose a file first.",
+        "import_sheet": "Sheet (workbooks only; default: the first)",
+        "import_preview": "Preview and choose the column",
+        "import_pick_title": "Choose the column of phone numbers",
+        "import_pick_column": "Column holding the numbers",
+        "import_first_rows": "First rows of the file",
+        "import_unreadable": "The file could not be read.",
+        "import_lines": "Lines read",
+        "import_column": "Column read",
+        "import_header_skipped": "header line skipped",
         "settings_title": "Settings",
         "inbound_title": "Inbound webhook URLs",
         "inbound_intro": "Paste the URL for your provider in its console, where replies to "
@@ -372,9 +382,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "bad_parameter": "Cette adresse n'est pas valide : elle contient un nombre ou une date "
         "que cette page ne peut pas accepter. Revenez en arrière et suivez un lien.",
         "import_title": "Importer des numéros",
-        "import_intro": "Un fichier CSV (numéros en première colonne, ou dans une colonne "
-        "nommée phoneNumber, phone_number ou number) ou un fichier texte avec un numéro par "
-        "ligne. Les numéros déjà en STOP restent tels quels ; rien n'est jamais retiré.",
+        "import_intro": "Un fichier CSV ou texte (UTF-8, UTF-16 ou Windows-1252 ; virgule, "
+        "point-virgule, tabulation ou barre verticale entre les colonnes) ou un classeur Excel "
+        "(.xlsx). La colonne des numéros est trouvée d'après son en-tête ou son contenu ; "
+        "Aperçu montre les premières lignes et permet de la choisir. Les numéros déjà en STOP "
+        "restent tels quels ; rien n'est jamais retiré.",
         "import_file": "Fichier",
         "import_button": "Importer",
         "import_uploading": "Envoi du fichier…",
@@ -392,6 +404,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "line": "Ligne",
         "input": "Saisie",
         "import_no_file": "Choisissez d'abord un fichier.",
+        "import_sheet": "Feuille (classeurs seulement ; par défaut : la première)",
+        "import_preview": "Aperçu et choix de la colonne",
+        "import_pick_title": "Choisissez la colonne des numéros",
+        "import_pick_column": "Colonne contenant les numéros",
+        "import_first_rows": "Premières lignes du fichier",
+        "import_unreadable": "Le fichier n'a pas pu être lu.",
+        "import_lines": "Lignes lues",
+        "import_column": "Colonne lue",
+        "import_header_skipped": "ligne d'en-tête ignorée",
         "settings_title": "Réglages",
         "inbound_title": "URL des webhooks entrants",
         "inbound_intro": "Collez l'URL de votre opérateur dans sa console, là où les réponses "

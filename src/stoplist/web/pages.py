@@ -127,8 +127,8 @@ async def _render_search(
         try:
             number, history = await run_in_threadpool(ctx.stop_list.history, raw)
             stop = await run_in_threadpool(ctx.stop_list.find, number)
-        except (InvalidPhoneNumber, PhoneNumberRequired):
-            values["error"] = ctx.t("invalid_number")
+        except (InvalidPhoneNumber, PhoneNumberRequired) as invalid:
+            values["error"] = _invalid_number(ctx, invalid)
             status = 422
         else:
             values.update(number=number, history=history, stop=stop)
@@ -151,14 +151,23 @@ async def add(ctx: PageContext) -> Response:
                 raw, source=Source.DASHBOARD, actor=ctx.grant.actor, reason=reason
             )
         )
-    except (InvalidPhoneNumber, PhoneNumberRequired):
+    except (InvalidPhoneNumber, PhoneNumberRequired) as invalid:
         return await _render_search(
-            ctx, raw, error=ctx.t("invalid_number"), status=422, reason=reason
+            ctx, raw, error=_invalid_number(ctx, invalid), status=422, reason=reason
         )
     except AlreadyStopped:
         number = await run_in_threadpool(ctx.stop_list.normalize, raw)
         return ctx.redirect(PREFIX + "/search", number=number, done="already")
     return ctx.redirect(PREFIX + "/search", number=stop.phone_number, done="added")
+
+
+def _invalid_number(ctx: PageContext, error: InvalidPhoneNumber | PhoneNumberRequired) -> str:
+    """The invalid-number notice, with why when the numbering plan tells."""
+    reason = getattr(error, "reason", None)
+    said = ctx.t("invalid_number")
+    if reason is None:
+        return said
+    return f"{said.rstrip('.')} ({reason.describe(ctx.lang)})."
 
 
 @page

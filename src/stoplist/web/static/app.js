@@ -32,6 +32,7 @@ document.addEventListener("submit", (event) => {
 const importForm = document.getElementById("import-form");
 if (importForm) {
   importForm.addEventListener("submit", (event) => {
+    if (event.submitter && event.submitter.name === "step") return;  // the preview is a page of its own
     event.preventDefault();
     const status = document.getElementById("import-status");
     const bar = document.getElementById("import-progress");

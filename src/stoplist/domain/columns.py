@@ -1,0 +1,166 @@
+"""Which cell of a line is the phone number: delimiters, headers and columns.
+
+Exports from CRMs and spreadsheets have several columns (``name,mobile``,
+``Nom;Téléphone;Email``, ``id<TAB>msisdn``). The first lines of a file decide,
+once, how every line is read: the delimiter is the one that splits them
+alike; a first line naming a phone column (in any of the languages the
+product speaks) or holding no number at all is a header; without a header,
+the column is the one where most values are valid numbers. The user may name
+the column instead, by header or by position.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from stoplist.domain.errors import InvalidParameter
+
+DELIMITERS = (",", ";", "\t", "|")
+SAMPLE_LINES = 50
+"""Non-blank lines read before deciding (the header and the data after it)."""
+
+PHONE_WORDS = frozenset(
+    {
+        # English, French, Spanish, German, Italian, Portuguese, Dutch.
+        "phone", "phones", "phonenumber", "mobile", "mobilephone", "mobilenumber", "cell",
+        "cellphone", "cellular", "tel", "tele", "telephone", "telephones", "msisdn", "gsm",
+        "portable", "mobil", "movil", "celular", "handy", "handynummer", "telefon",
+        "telefonnummer", "mobilnummer", "rufnummer", "cellulare", "telefono", "telemovel",
+        "telemoveis", "telefoon", "telefoonnummer", "mobiel", "mobielnummer", "tlf", "tfno",
+        "fone",
+    }
+)  # fmt: skip
+"""Header words that name a phone column, accents, case and punctuation dropped."""
+
+NUMBER_WORDS = frozenset({"number", "numero", "num", "nummer"})
+"""Weaker words: a phone column when no header cell has a phone word."""
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """How the lines of one file are read."""
+
+    delimiter: str | None
+    column: int | None
+    """0-based; None when no column holds numbers."""
+    header: tuple[str, ...] | None
+    """The header's cells, when the first line is one (it is never data)."""
+    width: int
+
+    def column_names(self) -> tuple[str, ...]:
+        """Each column's header, or its position from 1 when it has none."""
+        names = list(self.header or ())
+        names += [str(index + 1) for index in range(len(names), self.width)]
+        return tuple(name or str(index + 1) for index, name in enumerate(names))
+
+    def column_name(self) -> str | None:
+        return None if self.column is None else self.column_names()[self.column]
+
+
+def split(line: str, delimiter: str | None) -> list[str]:
+    """The cells of one line (quotes removed, as the csv module reads them)."""
+    if delimiter is None:
+        return [line.strip('"').strip()]
+    return next(csv.reader([line], delimiter=delimiter), [""])
+
+
+def words(header: str) -> list[str]:
+    """A header's words without accents, case or punctuation (``Téléphone`` -> telephone)."""
+    decomposed = unicodedata.normalize("NFKD", header.casefold())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _WORD.findall(plain.replace("ß", "ss"))
+
+
+def detect_delimiter(lines: Sequence[str]) -> str | None:
+    """The delimiter that splits ``lines`` into the same number of cells most often."""
+    best: tuple[int, int] = (0, 0)
+    chosen: str | None = None
+    for delimiter in DELIMITERS:
+        if not any(delimiter in line for line in lines):
+            continue
+        counts = [len(split(line, delimiter)) for line in lines]
+        usual = max(set(counts), key=lambda width: (counts.count(width), width))
+        if usual < 2:
+            continue
+        score = (counts.count(usual), usual)
+        if score > best:
+            best, chosen = score, delimiter
+    return chosen
+
+
+def phone_column(header: Sequence[str]) -> int | None:
+    """The header cell naming a phone column: a phone word first, a number word next."""
+    for wanted in (PHONE_WORDS, NUMBER_WORDS):
+        for index, cell in enumerate(header):
+            found = words(cell)
+            if "".join(found) in wanted or any(word in wanted for word in found):
+                return index
+    return None
+
+
+def chosen_column(choice: str, header: Sequence[str] | None) -> int:
+    """The column the user named: a header (as ``words`` reads it) or a position from 1."""
+    text = choice.strip()
+    if text.isdigit():
+        if int(text) < 1:
+            raise InvalidParameter("column: positions start at 1")
+        return int(text) - 1
+    wanted = words(text)
+    for index, cell in enumerate(header or ()):
+        if wanted and words(cell) == wanted:
+            return index
+    names = ", ".join(header or ()) or "none (the file has no header line)"
+    raise InvalidParameter(f"column: no column named {text!r}; columns are: {names}")
+
+
+def detect_layout(
+    lines: Sequence[str], is_number: Callable[[str], bool], choice: str | None = None
+) -> Layout:
+    """Decide how to read a file from its first non-blank ``lines``.
+
+    ``is_number`` says whether a cell is a valid number; ``choice`` is the
+    column the user named, if any.
+    """
+    delimiter = detect_delimiter(lines)
+    rows = [split(line, delimiter) for line in lines]
+    width = max((len(row) for row in rows), default=1)
+    first = rows[0] if rows else []
+    named = None if any(is_number(cell.strip()) for cell in first) else phone_column(first)
+    header: tuple[str, ...] | None = None
+    by_name = choice is not None and not choice.strip().isdigit()
+    if by_name or named is not None or (first and named is None and _has_letters(first, is_number)):
+        header = tuple(cell.strip() for cell in first)
+    if choice is not None:
+        column: int | None = chosen_column(choice, header)
+    elif named is not None:
+        column = named
+    elif width == 1:
+        column = 0
+    else:
+        column = _most_numbers(rows[1:] if header else rows, width, is_number)
+    return Layout(delimiter, column, header, width)
+
+
+def _has_letters(cells: Sequence[str], is_number: Callable[[str], bool]) -> bool:
+    """A first line of words and no number: a header that names no phone column."""
+    if any(is_number(cell.strip()) for cell in cells):
+        return False
+    return any(character.isalpha() for cell in cells for character in cell)
+
+
+def _most_numbers(
+    rows: Sequence[Sequence[str]], width: int, is_number: Callable[[str], bool]
+) -> int | None:
+    counts = [0] * width
+    for row in rows:
+        for index, cell in enumerate(row):
+            if is_number(cell.strip()):
+                counts[index] += 1
+    best = max(counts)
+    return counts.index(best) if best else None

@@ -1,0 +1,187 @@
+"""Reading the files people import: text in any usual encoding, or a workbook.
+
+One reader for the API, the CLI and the dashboard, so that one file gives one
+result wherever it is imported:
+- text with a byte order mark is read in its encoding (UTF-8, or UTF-16 as
+  Excel saves "Unicode text"); otherwise as UTF-8, and from the first bytes
+  that are not UTF-8 on, as Windows-1252 (what spreadsheets on Windows
+  write). The two agree on ASCII, which is what a file of numbers mostly is;
+- an ``.xlsx`` workbook (recognised by its zip signature or its name) is
+  read with ``openpyxl`` in read-only mode, one row at a time, and its first
+  sheet (or the one named) becomes CSV text. Numbers stored as numbers lose
+  their ``.0``. With ``defusedxml`` installed, ``openpyxl`` parses the
+  workbook's XML with it, so an uploaded workbook cannot expand entities.
+
+Both are text streams read in blocks, so memory stays flat whatever the size.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from datetime import date, datetime
+from typing import IO, Protocol
+
+from stoplist.domain.errors import InvalidParameter
+
+XLSX_SIGNATURE = b"PK\x03\x04"
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_ROWS_PER_BLOCK = 4096
+
+
+class ImportText(Protocol):
+    """A text stream of a file to import, with the bytes consumed so far."""
+
+    consumed: int
+    kind: str
+    """How the file was read: ``utf-8``, ``utf-16-le``, ``windows-1252``, ``xlsx``..."""
+
+    def read(self, size: int = -1, /) -> str: ...
+
+    def close(self) -> None: ...
+
+
+def open_import(
+    stream: IO[bytes], *, filename: str | None = None, sheet: str | None = None
+) -> ImportText:
+    """The text of ``stream`` (left open; ``close`` what this returns instead).
+
+    Raises ``InvalidParameter`` for a workbook that cannot be read or lacks
+    the named sheet, and for a sheet named for a file that is not a workbook.
+    """
+    head = stream.read(4)
+    is_workbook = head == XLSX_SIGNATURE or (filename or "").lower().endswith(".xlsx")
+    if is_workbook:
+        return _WorkbookText(head, stream, sheet)
+    if sheet:
+        raise InvalidParameter("sheet: only a workbook (.xlsx) has sheets")
+    return _DecodedText(head, stream)
+
+
+class _DecodedText:
+    def __init__(self, head: bytes, stream: IO[bytes]) -> None:
+        self.stream = stream
+        self.consumed = len(head)
+        self._pending = head
+        self.kind = "utf-8"
+        for bom, encoding in _BOMS:
+            if head.startswith(bom):
+                self.kind = encoding
+                self._pending = head[len(bom) :]
+                break
+        strict = "strict" if self.kind == "utf-8" else "replace"
+        self._decoder = codecs.getincrementaldecoder(self.kind)(errors=strict)
+
+    def read(self, size: int = -1, /) -> str:
+        """Text of the next bytes; "" only at the end (a read may need more than one block)."""
+        while True:
+            data = self.stream.read(size)
+            self.consumed += len(data)
+            if self._pending:
+                data, self._pending = self._pending + data, b""
+            text = self._decode(data, final=not data)
+            if text or not data:
+                return text
+
+    def _decode(self, data: bytes, final: bool) -> str:
+        try:
+            return self._decoder.decode(data, final=final)
+        except UnicodeDecodeError:
+            if self.kind != "utf-8":
+                raise
+            # Not UTF-8 after all: these bytes, and everything after them, are Windows-1252.
+            buffered, _ = self._decoder.getstate()
+            self.kind = "windows-1252"
+            self._decoder = codecs.getincrementaldecoder("cp1252")(errors="replace")
+            return self._decoder.decode(buffered + data, final=final)
+
+    def close(self) -> None:
+        return None
+
+
+class _WorkbookText:
+    """A sheet's rows as CSV lines, produced as they are read."""
+
+    kind = "xlsx"
+
+    def __init__(self, head: bytes, stream: IO[bytes], sheet: str | None) -> None:
+        import openpyxl  # imported here: only workbooks need it
+
+        self._file = _seekable(head, stream)
+        self.consumed = 0
+        try:
+            self._book = openpyxl.load_workbook(
+                self._file, read_only=True, data_only=True, keep_links=False
+            )
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+            self._file.close()
+            raise InvalidParameter(f"file: not a readable .xlsx workbook ({error})") from None
+        names = self._book.sheetnames
+        if sheet and sheet not in names:
+            self.close()
+            raise InvalidParameter(
+                f"sheet: no sheet named {sheet!r}; sheets are: {', '.join(names)}"
+            )
+        self._rows = self._book[sheet or names[0]].iter_rows(values_only=True)
+        self._buffer = ""
+
+    def read(self, size: int = -1, /) -> str:
+        if not self._buffer:
+            self._buffer = self._next_block()
+        if size < 0 or size >= len(self._buffer):
+            text, self._buffer = self._buffer, ""
+        else:
+            text, self._buffer = self._buffer[:size], self._buffer[size:]
+        return text
+
+    def _next_block(self) -> str:
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        for _ in range(_ROWS_PER_BLOCK):
+            row = next(self._rows, None)
+            if row is None:
+                break
+            writer.writerow([_cell_text(value) for value in _trimmed(row)])
+        self.consumed = self._file.tell()
+        return out.getvalue()
+
+    def close(self) -> None:
+        self._book.close()
+        self._file.close()
+
+
+def _trimmed(row: tuple[object, ...]) -> Iterator[object]:
+    end = len(row)
+    while end and row[end - 1] is None:
+        end -= 1
+    return iter(row[:end])
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).upper()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # a phone number typed into a spreadsheet is stored as one
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _seekable(head: bytes, stream: IO[bytes]) -> IO[bytes]:
+    """The whole file as a seekable file of its own (a zip is read from its end)."""
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 (closed with the workbook)
+    spool.write(head)
+    shutil.copyfileobj(stream, spool, 1 << 20)
+    spool.seek(0)
+    return spool

@@ -1,0 +1,149 @@
+"""The same files give the same counts through the API, the CLI and the dashboard."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+
+from stoplist.domain.accounts import Accounts
+from tests.sample_files import COUNTS, NUMBERS, WORKBOOK_SHEET, Sample, samples
+from tests.support import Server, run_cli
+from tests.web.conftest import dashboard_client
+
+IMPORT = "/v1/stop-sms/import"
+SAMPLES = samples()
+
+
+def _sheet(sample: Sample) -> dict[str, str]:
+    return {"sheet": WORKBOOK_SHEET} if sample.name.endswith(".xlsx") else {}
+
+
+def _counts(report: dict[str, object]) -> dict[str, object]:
+    return {key: report[key] for key in (*COUNTS, "column", "lines")}
+
+
+def _expected(sample: Sample) -> dict[str, object]:
+    return {**COUNTS, "column": sample.column, "lines": sample.lines}
+
+
+def _listed(http: httpx.Client, key: str) -> list[str]:
+    answer = http.get("/v1/stop-sms/list", params={"apiKey": key}).json()
+    return sorted(entry["phoneNumber"] for entry in answer["data"])
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=lambda sample: sample.name)
+def test_api_body_and_multipart_upload(http, db, account, sample):
+    params = {"apiKey": account.api_key, **_sheet(sample)}
+    answer = http.post(IMPORT, params=params, content=sample.data)
+    assert answer.status_code == 200, answer.text
+    assert _counts(answer.json()) == _expected(sample)
+    assert _listed(http, account.api_key) == NUMBERS
+
+    other = Accounts(db).create(f"multipart-{account.account.name}")
+    uploaded = http.post(
+        IMPORT,
+        headers={"Authorization": f"Bearer {other.api_key}"},
+        data=_sheet(sample),
+        files={"file": (sample.name, sample.data, "application/octet-stream")},
+    )
+    assert uploaded.status_code == 200, uploaded.text
+    assert _counts(uploaded.json()) == _expected(sample)
+    assert _listed(http, other.api_key) == NUMBERS
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=lambda sample: sample.name)
+def test_cli(db, database_url, tmp_path, sample):
+    name = f"cli-{sample.name}-{tmp_path.name}"
+    Accounts(db).create(name)
+    path = tmp_path / sample.name
+    path.write_bytes(sample.data)
+    sheet = ["--sheet", WORKBOOK_SHEET] if _sheet(sample) else []
+    printed = run_cli(
+        "import", str(path), "--account", name, "--database", database_url, "--json", *sheet
+    ).stdout
+    assert _counts(json.loads(printed)) == _expected(sample)
+    if sample is SAMPLES[0]:
+        again = run_cli("import", str(path), "--account", name, "--database", database_url)
+        assert "read 7 lines; numbers from column mobile (number 2)" in again.stdout
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=lambda sample: sample.name)
+def test_dashboard_without_javascript(server: Server, account, sample):
+    with dashboard_client(server, account.api_key) as (client, token):
+        answer = client.post(
+            "/dashboard/import",
+            data={"csrf_token": token, **_sheet(sample)},
+            files={"file": (sample.name, sample.data, "application/octet-stream")},
+        )
+        assert answer.status_code == 200, answer.text
+        assert 'id="import-added">4<' in answer.text and 'id="import-invalid">1<' in answer.text
+        assert f'id="import-lines">{sample.lines}<' in answer.text
+        assert f"Column read: {sample.column}" in answer.text
+    with httpx.Client(base_url=server.base_url) as http:
+        assert _listed(http, account.api_key) == NUMBERS
+
+
+NO_COLUMN = b"name,email\nAnn,ann@example.com\nBob,bob@example.com\n"
+
+
+def test_a_file_without_numbers_is_refused_with_code_92(http, account, database_url, db, tmp_path):
+    answer = http.post(
+        IMPORT,
+        params={"apiKey": account.api_key},
+        content=NO_COLUMN,
+        headers={"Accept-Language": "en"},
+    )
+    assert answer.status_code == 422
+    assert answer.json() == {
+        "success": False,
+        "code": 92,
+        "message": "No valid phone number in the file",
+        "detail": "no phone column found; columns are: name, email; use column=",
+        "columns": ["name", "email"],
+    }
+    french = http.post(IMPORT, params={"apiKey": account.api_key}, content=b"phone\n12\n").json()
+    assert french["code"] == 92
+    assert french["detail"].startswith("aucun numéro valide dans la colonne phone (2 lignes lues)")
+    workbook = next(sample for sample in SAMPLES if sample.name.endswith(".xlsx"))
+    first_sheet = http.post(IMPORT, params={"apiKey": account.api_key}, content=workbook.data)
+    assert first_sheet.json()["code"] == 92  # the first sheet is notes, not numbers
+    unknown = http.post(
+        IMPORT, params={"apiKey": account.api_key, "column": "fax"}, content=NO_COLUMN
+    )
+    assert (unknown.status_code, unknown.json()["code"]) == (400, 91)
+    assert _listed(http, account.api_key) == []
+
+    name = f"cli-92-{tmp_path.name}"
+    Accounts(db).create(name)
+    path = Path(tmp_path / "contacts.csv")
+    path.write_bytes(NO_COLUMN)
+    refused = run_cli(
+        "import", str(path), "--account", name, "--database", database_url, check=False
+    )
+    assert refused.returncode == 2
+    assert refused.stderr.strip() == (
+        "error: no phone column found; columns are: name, email; use --column"
+    )
+    assert refused.stdout == ""
+    chosen = run_cli(
+        "import", str(path), "--account", name, "--database", database_url, "--column", "fax",
+        check=False,
+    )  # fmt: skip
+    assert chosen.returncode == 2 and "--column: no column named 'fax'" in chosen.stderr
+
+
+def test_the_named_column_through_the_api_and_the_cli(http, account, db, database_url, tmp_path):
+    data = b"id;home;work\n1;0140000000;0612345678\n2;0140000001;0611111111\n"
+    answer = http.post(IMPORT, params={"apiKey": account.api_key, "column": "3"}, content=data)
+    assert (answer.json()["added"], answer.json()["column"]) == (2, "work")
+    assert _listed(http, account.api_key) == ["+33611111111", "+33612345678"]
+    name = f"cli-column-{tmp_path.name}"
+    Accounts(db).create(name)
+    path = tmp_path / "two-phones.csv"
+    path.write_bytes(data)
+    args = ("--account", name, "--database", database_url, "--json", "--column", "home")
+    report = json.loads(run_cli("import", str(path), *args).stdout)
+    assert (report["added"], report["column"], report["columnNumber"]) == (2, "home", 2)

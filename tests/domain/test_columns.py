@@ -1,0 +1,98 @@
+"""Reading the layout of a file from its first lines: delimiter, header, phone column."""
+
+from __future__ import annotations
+
+import pytest
+
+from stoplist.domain.columns import (
+    chosen_column,
+    detect_delimiter,
+    detect_layout,
+    phone_column,
+    words,
+)
+from stoplist.domain.errors import InvalidParameter, StoplistError
+from stoplist.domain.numbers import normalize
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        normalize(cell)
+    except StoplistError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize(
+    ("lines", "delimiter"),
+    [
+        (["name,mobile", "Ann,0612345678", "Bob,0611111111"], ","),
+        (["Nom;Téléphone;Email", "Dupont, Jean;0612345678;j@x.fr"], ";"),
+        (["id\tmsisdn", "1\t33612345678"], "\t"),
+        (["a|b", "Ann|0612345678"], "|"),
+        (['"Dupont, Jean";0612345678', '"Durand, Zoé";0611111111'], ";"),
+        (["0612345678", "06 11 11 11 11", "+33 6 22 22 22 22"], None),
+        (["06.12.34.56.78", "(415) 555-2671"], None),
+    ],
+)
+def test_the_delimiter_is_the_one_that_splits_the_lines_alike(lines, delimiter):
+    assert detect_delimiter(lines) == delimiter
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "phone", "Phone Number", "MOBILE", "Cell phone", "tel", "Tél.", "telephone",
+        "Téléphone", "Portable", "Numéro de téléphone", "msisdn", "GSM", "móvil", "celular",
+        "Handy", "Telefon", "Telefonnummer", "cellulare", "telefono", "Telemóvel", "telefoon",
+        "mobiel", "phone_number", "phoneNumber", "Mobile-Phone",
+    ],
+)  # fmt: skip
+def test_phone_headers_in_every_language(header):
+    assert phone_column(["Name", header, "Email"]) == 1
+
+
+def test_a_phone_word_beats_a_number_word():
+    assert phone_column(["Customer number", "Mobile"]) == 1
+    assert phone_column(["id", "Numéro"]) == 1
+    assert phone_column(["name", "email"]) is None
+
+
+def test_words_drop_accents_case_and_punctuation():
+    assert words("Numéro de TÉLÉPHONE (portable)") == ["numero", "de", "telephone", "portable"]
+    assert words("Straße") == ["strasse"]
+
+
+def test_without_a_header_the_column_with_most_numbers_is_read():
+    layout = detect_layout(
+        ["Ann,ann@x.fr,0612345678", "Bob,bob@x.fr,hello", "Cid,cid@x.fr,0611111111"], _is_number
+    )
+    assert (layout.header, layout.column, layout.column_name()) == (None, 2, "3")
+
+
+def test_a_first_line_of_words_is_a_header_even_without_a_phone_word():
+    layout = detect_layout(["Nom,Contact", "Ann,0612345678"], _is_number)
+    assert layout.header == ("Nom", "Contact")
+    assert (layout.column, layout.column_name()) == (1, "Contact")
+
+
+def test_a_first_line_with_a_number_is_data_whatever_its_words():
+    layout = detect_layout(["Mobile shop,0612345678", "Bakery,0611111111"], _is_number)
+    assert (layout.header, layout.column) == (None, 1)
+
+
+def test_no_column_of_numbers():
+    layout = detect_layout(["name,email", "Ann,ann@x.fr"], _is_number)
+    assert layout.column is None
+    assert layout.column_names() == ("name", "email")
+
+
+def test_the_user_names_the_column_by_header_or_position():
+    lines = ["id,home,work", "1,0140000000,0612345678"]
+    assert detect_layout(lines, _is_number, "Work").column == 2
+    assert detect_layout(lines, _is_number, "2").column == 1
+    assert chosen_column("téléphone", ["Nom", "Téléphone"]) == 1
+    with pytest.raises(InvalidParameter, match="no column named 'fax'; columns are: id, home"):
+        chosen_column("fax", ["id", "home"])
+    with pytest.raises(InvalidParameter, match="positions start at 1"):
+        chosen_column("0", ["id"])
