@@ -68,6 +68,15 @@ def db(database_url: str) -> Iterator[Database]:
 
 
 @pytest.fixture
+def own_db(fresh_database_url: str) -> Iterator[Database]:
+    """A migrated database of the test's own, for tests that start their own servers."""
+    database = Database(fresh_database_url)
+    database.migrate()
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
 def fresh_database_url(database_url: str, tmp_path: Path) -> Iterator[str]:
     """A new empty database on the test's backend, which no other connection touches."""
     if database_url.startswith("sqlite"):

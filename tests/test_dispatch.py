@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import signal
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -33,14 +32,6 @@ FAST = {
 }
 ALLOWED = {**FAST, ALLOW_PRIVATE_ENV: "1"}
 STRICT = {**FAST, ALLOW_PRIVATE_ENV: ""}
-
-
-@pytest.fixture
-def own_db(fresh_database_url: str) -> Iterator[Database]:
-    database = Database(fresh_database_url)
-    database.migrate()
-    yield database
-    database.dispose()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ counts it reads are its own requests' and nobody else's.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -31,14 +30,6 @@ class PatientServer(Server):
 
     def wait_ready(self, timeout: float = 120.0) -> None:
         super().wait_ready(timeout)
-
-
-@pytest.fixture
-def own_db(fresh_database_url: str) -> Iterator[Database]:
-    database = Database(fresh_database_url)
-    database.migrate()
-    yield database
-    database.dispose()
 
 
 @pytest.fixture

@@ -18,10 +18,10 @@ import httpx
 import psycopg
 import pytest
 
-from stoplist.api.list_cache import CACHE_DIR_ENV
 from stoplist.domain.accounts import Accounts
 from stoplist.domain.imports import import_numbers
 from stoplist.domain.stops import StopList
+from stoplist.settings import env_name
 from stoplist.storage.database import Database
 from tests.faults.conftest import SmallDisk
 from tests.support import POSTGRES_ADMIN_URL, Server
@@ -91,7 +91,11 @@ def test_full_disk_then_space_returns(disk_database_url, small_disk, tmp_path):
     lists = small_disk.path / "lists"
     spool = small_disk.path / "tmp"
     spool.mkdir()
-    env = {CACHE_DIR_ENV: str(lists), "TMPDIR": str(spool), "STOPLIST_WEBHOOK_DISPATCH": "0"}
+    env = {
+        env_name("list_cache_dir"): str(lists),
+        "TMPDIR": str(spool),
+        "STOPLIST_WEBHOOK_DISPATCH": "0",
+    }
     server = Server(disk_database_url, tmp_path / "server.log", env=env).start()
     acknowledged: list[str] = []
     refused: list[str] = []

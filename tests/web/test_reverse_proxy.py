@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 from twilio.request_validator import RequestValidator
 
-from stoplist.domain.accounts import Accounts
+from stoplist.domain.inbound_endpoints import InboundEndpoints
 from tests.support import Server, free_port
 from tests.web.conftest import sign_in_with_key
 from tests.web.nginx import NGINX, Nginx, Site
@@ -168,7 +168,7 @@ def _secure_cookie(client: httpx.Client, headers: dict[str, str]) -> bool:
 
 def test_twilio_signature_is_checked_against_the_forwarded_url(proxied, account, db):
     token = "twilio-auth-proxy"
-    Accounts(db).update_settings(account.account, twilio_auth_token=token)
+    InboundEndpoints(db, account.account).require_signatures("twilio", token, None)
     path = f"/inbound/{account.account.inbound_token}/twilio"
     form = {"From": "+33612345678", "To": "+33700000000", "Body": "Stop", "MessageSid": "SMpx1"}
     signature = RequestValidator(token).compute_signature(PUBLIC_HTTPS + path, form)
@@ -192,7 +192,7 @@ def test_an_https_public_url_makes_the_cookie_secure_and_is_what_twilio_signs(
     https_public, account, db
 ):
     token = "twilio-auth-public"
-    Accounts(db).update_settings(account.account, twilio_auth_token=token)
+    InboundEndpoints(db, account.account).require_signatures("twilio", token, None)
     path = f"/inbound/{account.account.inbound_token}/twilio"
     form = {"From": "+33612345679", "Body": "STOP", "MessageSid": "SMpub1"}
     validator = RequestValidator(token)

@@ -177,6 +177,7 @@ def paths() -> dict[str, Any]:
                 "description": "The database answers, its schema is at this version's "
                 "migration and (SQLite) it takes writes; `checks` says what failed.",
                 "tags": ["operations"],
+                "security": [],
                 "responses": {
                     "200": {"description": "Ready"},
                     "503": {"description": "Not ready; `failed` names the failed checks"},
@@ -187,8 +188,9 @@ def paths() -> dict[str, Any]:
             "get": {
                 "summary": "Prometheus metrics",
                 "description": "Text exposition format. With `STOPLIST_METRICS_TOKEN` set, "
-                "requires `Authorization: Bearer <token>`.",
+                "requires `Authorization: Bearer <token>` (not an API key).",
                 "tags": ["operations"],
+                "security": [],
                 "responses": {
                     "200": {"description": "Metrics", "content": {"text/plain": {}}},
                     "401": {"description": "The metrics token is required"},

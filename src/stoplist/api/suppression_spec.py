@@ -109,8 +109,11 @@ _IMPORT = {
             "description": "Numbers left off because they were opted back in or removed",
         },
         "lines": {"type": "integer", "description": "Lines read, header and blanks included"},
-        "column": {"type": "string", "description": "The column read: its header or position"},
-        "columnNumber": {"type": "integer", "description": "Its position, from 1"},
+        "column": {
+            "type": ["string", "null"],
+            "description": "The column read: its header or position (null: nothing was read)",
+        },
+        "columnNumber": {"type": ["integer", "null"], "description": "Its position, from 1"},
         "header": {"type": "boolean", "description": "Whether the first line was a header"},
     },
 }
@@ -223,6 +226,7 @@ def paths() -> dict[str, Any]:
                                     "column": {"type": "string"},
                                     "sheet": {"type": "string"},
                                 },
+                                "required": ["file"],
                             }
                         },
                     },

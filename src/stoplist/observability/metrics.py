@@ -195,13 +195,18 @@ def prepare_multiprocess_dir() -> Callable[[], None]:
     """Give this server's workers a metrics directory; returns what to do on exit.
 
     When ``PROMETHEUS_MULTIPROC_DIR`` is not set, a private temporary
-    directory is made (and removed on exit). When it is, the directory is
-    created if missing and emptied of a previous run's files, which would
-    otherwise be added to this run's counts.
+    directory is made (and removed on exit), in memory (``/dev/shm``) where
+    the machine has it: the workers write their counts through memory-mapped
+    files, and a write to a mapped file on a full disk kills the process, so
+    they must not share the disk the database may fill. When it is set, the
+    directory is created if missing and emptied of a previous run's files,
+    which would otherwise be added to this run's counts.
     """
     given = os.environ.get(MULTIPROC_DIR_ENV)
     if not given:
-        made = tempfile.mkdtemp(prefix="stoplist-metrics-")
+        memory = Path("/dev/shm")
+        where = str(memory) if memory.is_dir() and os.access(memory, os.W_OK) else None
+        made = tempfile.mkdtemp(prefix="stoplist-metrics-", dir=where)
         os.environ[MULTIPROC_DIR_ENV] = made
         return lambda: shutil.rmtree(made, ignore_errors=True)
     directory = Path(given)
