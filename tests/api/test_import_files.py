@@ -147,3 +147,14 @@ def test_the_named_column_through_the_api_and_the_cli(http, account, db, databas
     args = ("--account", name, "--database", database_url, "--json", "--column", "home")
     report = json.loads(run_cli("import", str(path), *args).stdout)
     assert (report["added"], report["column"], report["columnNumber"]) == (2, "home", 2)
+
+
+def test_a_hostile_column_is_refused_with_code_91(http, account):
+    for column in ("9" * 5000, "0", "١"):
+        answer = http.post(
+            "/v1/stop-sms/import",
+            params={"apiKey": account.api_key, "column": column},
+            content=b"a,b\n0612345671,x\n",
+        )
+        assert answer.status_code == 400, answer.text
+        assert answer.json()["code"] == 91

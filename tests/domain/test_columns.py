@@ -94,5 +94,14 @@ def test_the_user_names_the_column_by_header_or_position():
     assert chosen_column("téléphone", ["Nom", "Téléphone"]) == 1
     with pytest.raises(InvalidParameter, match="no column named 'fax'; columns are: id, home"):
         chosen_column("fax", ["id", "home"])
-    with pytest.raises(InvalidParameter, match="positions start at 1"):
+    with pytest.raises(InvalidParameter, match="positions go from 1 to 16384"):
         chosen_column("0", ["id"])
+
+
+def test_a_hostile_position_is_a_clear_refusal():
+    for position in ("9" * 5000, "16385", "-1"):
+        with pytest.raises(InvalidParameter):
+            chosen_column(position, ["id"])
+    # Digits of other scripts are names, never positions.
+    with pytest.raises(InvalidParameter, match="no column named '١'"):
+        chosen_column("١", ["id"])

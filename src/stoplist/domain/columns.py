@@ -18,9 +18,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from stoplist.domain.errors import InvalidParameter
+from stoplist.domain.parameters import whole_number
 
 DELIMITERS = (",", ";", "\t", "|")
 SAMPLE_LINES = 50
+MAX_COLUMNS = 16_384
+"""The widest sheet a spreadsheet makes (Excel's last column is XFD)."""
 """Non-blank lines read before deciding (the header and the data after it)."""
 
 PHONE_WORDS = frozenset(
@@ -107,10 +110,11 @@ def phone_column(header: Sequence[str]) -> int | None:
 def chosen_column(choice: str, header: Sequence[str] | None) -> int:
     """The column the user named: a header (as ``words`` reads it) or a position from 1."""
     text = choice.strip()
-    if text.isdigit():
-        if int(text) < 1:
-            raise InvalidParameter("column: positions start at 1")
-        return int(text) - 1
+    if text.isascii() and text.isdigit():
+        position = whole_number(text)
+        if position is None or not 1 <= position <= MAX_COLUMNS:
+            raise InvalidParameter(f"column: positions go from 1 to {MAX_COLUMNS}")
+        return position - 1
     wanted = words(text)
     for index, cell in enumerate(header or ()):
         if wanted and words(cell) == wanted:
