@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from stoplist.domain.accounts import Accounts
-from stoplist.domain.models import Account
 from stoplist.domain.webhook_urls import ALLOW_PRIVATE_ENV
+from stoplist.records.models import Account
 from stoplist.settings import env_name
 from stoplist.storage import secrets
 from stoplist.storage.database import Database

@@ -12,9 +12,9 @@ import pytest
 from stoplist.api.list_cache import MIN_ROWS, ListCache, RenderingKey
 from stoplist.domain.accounts import Accounts
 from stoplist.domain.clock import LocalTimeFormatter
-from stoplist.domain.events import EventKind, NewEvent, Source
 from stoplist.domain.imports import import_numbers
 from stoplist.domain.stops import StopList
+from stoplist.records.events import EventKind, NewEvent, Source
 from stoplist.settings import env_name
 from stoplist.storage.database import Database
 from tests.support import Server

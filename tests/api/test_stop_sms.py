@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import httpx
 
 from stoplist.domain.clock import to_us
-from stoplist.domain.events import EventKind, NewEvent, Source
 from stoplist.domain.stops import StopList
+from stoplist.records.events import EventKind, NewEvent, Source
 from tests.conftest import SEED_FIXTURES
 
 ADD = "/v1/stop-sms/add"

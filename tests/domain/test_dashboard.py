@@ -9,8 +9,8 @@ import pytest
 
 from stoplist.domain import clock
 from stoplist.domain.dashboard import Dashboard, NotANumberSearch, Origin, number_search
-from stoplist.domain.events import EventKind, NewEvent, Source
 from stoplist.domain.stops import StopList
+from stoplist.records.events import EventKind, NewEvent, Source
 
 PARIS = ZoneInfo("Europe/Paris")
 

@@ -12,13 +12,13 @@ import pytest
 
 from stoplist.domain.canonical import is_canonical
 from stoplist.domain.errors import InvalidParameter, NoNumbersFound, StoplistError
-from stoplist.domain.events import EventKind, NewEvent, Source
 from stoplist.domain.import_files import open_import
 from stoplist.domain.imports import ImportReport, _Parser, import_numbers
 from stoplist.domain.numbers import normalize
 from stoplist.domain.stops import StopList
 from stoplist.domain.webhook_urls import ALLOW_PRIVATE_ENV
 from stoplist.domain.webhooks import Webhooks
+from stoplist.records.events import EventKind, NewEvent, Source
 from tests.sample_files import COUNTS, NUMBERS, WORKBOOK_SHEET, samples
 
 

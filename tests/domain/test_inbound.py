@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from stoplist.domain.events import EventKind
 from stoplist.domain.inbound import Inbound, InboundMessage, Part, flush_incomplete
 from stoplist.domain.stops import StopList
+from stoplist.records.events import EventKind
 
 
 def part(number: int, text: str, ref: str = "r1") -> InboundMessage:

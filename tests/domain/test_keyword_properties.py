@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stoplist.domain.events import EventKind
 from stoplist.domain.keywords import KeywordSet, normalize_keyword
+from stoplist.records.events import EventKind
 
 ANY_TEXT = st.text(st.characters(codec=None), max_size=300) | st.text(max_size=3000)
 KINDS = st.sampled_from([EventKind.OPT_OUT, EventKind.OPT_IN, EventKind.HELP, None])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from stoplist.domain.events import EventKind
 from stoplist.domain.keywords import KeywordSet, classify, normalize_keyword, normalize_text
+from stoplist.records.events import EventKind
 
 OUT = EventKind.OPT_OUT
 IN = EventKind.OPT_IN

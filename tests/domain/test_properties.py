@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 from stoplist.domain import clock
 from stoplist.domain.accounts import Accounts
 from stoplist.domain.errors import StoplistError
-from stoplist.domain.events import EventKind, NewEvent, Source
 from stoplist.domain.numbers import normalize
 from stoplist.domain.stops import StopList
+from stoplist.records.events import EventKind, NewEvent, Source
 
 REGIONS = ["FR", "BE", "CH", "DE", "ES", "GB", "IT", "US", "CA", "MA", "SN"]
 _TYPES = [phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE]

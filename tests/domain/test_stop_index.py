@@ -5,11 +5,11 @@ import threading
 
 import pytest
 
-from stoplist.domain.events import EventKind, NewEvent, Source
 from stoplist.domain.filtering import filter_numbers
 from stoplist.domain.imports import import_numbers
 from stoplist.domain.stop_index import StopIndexes
 from stoplist.domain.stops import StopList
+from stoplist.records.events import EventKind, NewEvent, Source
 from stoplist.storage.database import Database
 
 MIXED = [

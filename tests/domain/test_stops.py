@@ -6,9 +6,9 @@ import pytest
 
 from stoplist.domain.clock import LocalTimeFormatter, to_us, zone
 from stoplist.domain.errors import AlreadyStopped, StopIdRequired, StopNotFound
-from stoplist.domain.events import EventKind, NewEvent, Source
 from stoplist.domain.imports import import_numbers
 from stoplist.domain.stops import StopList, parse_stop_id
+from stoplist.records.events import EventKind, NewEvent, Source
 
 
 def at(text: str) -> int:

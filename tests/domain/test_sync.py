@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from stoplist.client.models import Stop as UpstreamStop
-from stoplist.domain.events import Source
 from stoplist.domain.stops import StopList
 from stoplist.domain.sync import apply, upstream_provider
+from stoplist.records.events import Source
 
 UPSTREAM = "https://api.smspartner.fr/v1"
 LAST_WEEK = datetime.now(UTC) - timedelta(days=7)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from stoplist.domain.accounts import Accounts
-from stoplist.domain.events import EventKind, NewEvent, Source
 from stoplist.domain.inbound import AccountKeywords
 from stoplist.domain.stops import StopList
+from stoplist.records.events import EventKind, NewEvent, Source
 from stoplist.storage.text import NUL_REPLACEMENT, storable
 
 UNSTORABLE = "a\u0000b\ud800c"

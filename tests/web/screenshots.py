@@ -17,8 +17,8 @@ from playwright.sync_api import sync_playwright
 from stoplist.domain import clock
 from stoplist.domain.accounts import Accounts
 from stoplist.domain.errors import StoplistError
-from stoplist.domain.events import EventKind, NewEvent, Source
 from stoplist.domain.stops import StopList
+from stoplist.records.events import EventKind, NewEvent, Source
 from stoplist.storage.database import Database
 from tests.support import Server
 from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from stoplist.domain.events import EventKind, NewEvent, Source
 from stoplist.domain.stops import StopList
+from stoplist.records.events import EventKind, NewEvent, Source
 from tests.support import Server
 from tests.web.conftest import new_context, sign_in_with_key
 

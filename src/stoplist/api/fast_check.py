@@ -14,15 +14,15 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from stoplist.api import render
-from stoplist.api.call import header_api_key
-from stoplist.api.negotiation import response_format
 from stoplist.api.suppression import check_payload
 from stoplist.domain.accounts import Accounts
 from stoplist.domain.clock import LocalTimeFormatter
 from stoplist.domain.errors import StoplistError
 from stoplist.domain.filtering import check_number
 from stoplist.domain.stops import StopList
+from stoplist.http import render
+from stoplist.http.call import header_api_key
+from stoplist.http.negotiation import response_format
 from stoplist.observability.database_errors import DATABASE_ERRORS
 from stoplist.storage.database import Database
 

@@ -16,8 +16,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from stoplist.api.call import header_api_key
 from stoplist.domain.webhooks import Outbox
+from stoplist.http.call import header_api_key
 from stoplist.observability import metrics
 from stoplist.observability.database_errors import DATABASE_ERRORS, error_kind
 from stoplist.storage.database import HEAD_REVISION, Database

@@ -6,10 +6,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from stoplist.api.call import open_call
 from stoplist.api.stop_sms import single_number
 from stoplist.domain.clock import LocalTimeFormatter
-from stoplist.domain.events import Event
+from stoplist.http.call import open_call
+from stoplist.records.events import Event
 
 
 async def history(request: Request) -> Response:

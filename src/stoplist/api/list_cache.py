@@ -40,10 +40,10 @@ from typing import Any, BinaryIO
 import numpy as np
 import orjson
 
-from stoplist.api import render
-from stoplist.api.negotiation import Format
 from stoplist.domain.number_arrays import e164_value
 from stoplist.domain.stops import ListChanges, Listing, StopList
+from stoplist.http import render
+from stoplist.http.negotiation import Format
 from stoplist.storage.database import Database
 from stoplist.storage.stops import Watermark
 

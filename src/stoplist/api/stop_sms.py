@@ -12,12 +12,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from stoplist.api import render
-from stoplist.api.call import ApiCall, open_call
 from stoplist.api.list_cache import ListCache, RenderingKey, read_file
 from stoplist.domain.clock import LocalTimeFormatter
 from stoplist.domain.errors import InvalidPhoneNumber
 from stoplist.domain.paging import listing_query
+from stoplist.http import render
+from stoplist.http.call import ApiCall, open_call
 
 
 async def list_stops(request: Request) -> Response:

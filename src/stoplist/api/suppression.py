@@ -23,16 +23,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from stoplist.api import render
 from stoplist.api.body_lines import BodyLines
-from stoplist.api.call import (
-    ApiCall,
-    authenticated_call,
-    open_call_then,
-    parse_body,
-    refuse_declared_length,
-)
-from stoplist.api.negotiation import response_format
 from stoplist.api.stop_sms import single_number
 from stoplist.domain.clock import LocalTimeFormatter
 from stoplist.domain.errors import (
@@ -45,8 +36,17 @@ from stoplist.domain.exports import export_chunks, export_format
 from stoplist.domain.filtering import MAX_NUMBERS, Verdicts, check_number, filter_numbers
 from stoplist.domain.import_files import open_import
 from stoplist.domain.imports import ImportReport, import_numbers
-from stoplist.domain.models import Stop
 from stoplist.domain.stop_index import StopIndexes
+from stoplist.http import render
+from stoplist.http.call import (
+    ApiCall,
+    authenticated_call,
+    open_call_then,
+    parse_body,
+    refuse_declared_length,
+)
+from stoplist.http.negotiation import response_format
+from stoplist.records.models import Stop
 
 MAX_FILTER_BODY_BYTES = 64 * 1024 * 1024
 MAX_IMPORT_BODY_BYTES = 1024 * 1024 * 1024

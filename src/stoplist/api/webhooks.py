@@ -6,11 +6,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from stoplist.api.call import ApiCall, open_call
 from stoplist.domain.clock import LocalTimeFormatter
 from stoplist.domain.errors import InvalidParameter, NotFound
 from stoplist.domain.parameters import MAX_SMALL_ID, integer
 from stoplist.domain.webhooks import Webhooks
+from stoplist.http.call import ApiCall, open_call
 from stoplist.storage.webhooks import EndpointRow
 
 _STATUSES = ("pending", "delivered", "failed", "cancelled")

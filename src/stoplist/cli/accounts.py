@@ -19,7 +19,7 @@ from stoplist.cli.options import (
 )
 from stoplist.domain import clock
 from stoplist.domain.accounts import Accounts
-from stoplist.domain.models import Account, ApiKey
+from stoplist.records.models import Account, ApiKey
 
 accounts_app = typer.Typer(help="Create and list accounts.", no_args_is_help=True)
 keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)

@@ -19,7 +19,6 @@ from stoplist.cli.options import (
     settings_from,
 )
 from stoplist.domain.accounts import Accounts
-from stoplist.domain.events import EventKind
 from stoplist.domain.inbound import AccountKeywords
 from stoplist.domain.inbound_endpoints import (
     PROVIDER_NAMES,
@@ -29,6 +28,7 @@ from stoplist.domain.inbound_endpoints import (
 )
 from stoplist.domain.keywords import KeywordSet, parse_action
 from stoplist.inbound.routes import PROVIDERS
+from stoplist.records.events import EventKind
 from stoplist.settings import Settings
 
 inbound_app = typer.Typer(help="Inbound webhook URLs, tokens and settings.", no_args_is_help=True)

@@ -13,7 +13,7 @@ from rich.markup import escape
 from stoplist.cli.language import tr
 from stoplist.domain.accounts import Accounts
 from stoplist.domain.errors import AccountNotFound
-from stoplist.domain.models import Account
+from stoplist.records.models import Account
 from stoplist.settings import InvalidSettings, Settings, load_settings
 from stoplist.storage import diagnose
 from stoplist.storage.database import Database

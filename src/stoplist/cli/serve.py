@@ -87,7 +87,7 @@ def serve(
     cleanup = metrics.prepare_multiprocess_dir()
     try:
         uvicorn.run(
-            "stoplist.api.app:create_app",
+            "stoplist.app:create_app",
             factory=True,
             host=settings.host,
             port=settings.port,

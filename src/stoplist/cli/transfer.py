@@ -33,11 +33,11 @@ from stoplist.cli.options import (
     print_json,
 )
 from stoplist.domain.errors import InvalidParameter, NoNumbersFound
-from stoplist.domain.events import Source
 from stoplist.domain.exports import FORMATS, export_chunks, export_format
 from stoplist.domain.import_files import open_import
 from stoplist.domain.imports import ImportReport, import_numbers
 from stoplist.domain.stops import StopList
+from stoplist.records.events import Source
 
 AccountOption = Annotated[str, typer.Option("--account", help="Account name or id.")]
 NO_NUMBERS_EXIT = 2

@@ -19,10 +19,10 @@ from stoplist.cli.options import (
     print_json,
     settings_from,
 )
-from stoplist.dispatch import deliver_due
 from stoplist.domain import clock
 from stoplist.domain.webhook_urls import RefusedUrl
 from stoplist.domain.webhooks import Outbox, Webhooks
+from stoplist.outbound.dispatch import deliver_due
 from stoplist.storage.webhooks import AttemptRow, DeliveryRow, EndpointRow
 
 webhooks_app = typer.Typer(

@@ -17,8 +17,8 @@ from sqlalchemy import Connection
 
 from stoplist.domain import clock
 from stoplist.domain.errors import AccountNotFound, ApiKeyRequired, InvalidApiKey
-from stoplist.domain.models import Account, ApiKey
 from stoplist.domain.numbers import DEFAULT_REGION, region_is_known
+from stoplist.records.models import Account, ApiKey
 from stoplist.storage import accounts as store
 from stoplist.storage.database import Database
 

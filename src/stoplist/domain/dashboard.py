@@ -14,9 +14,9 @@ import phonenumbers
 
 from stoplist.domain import clock
 from stoplist.domain.errors import InvalidPhoneNumber, PhoneNumberRequired
-from stoplist.domain.events import Event, EventKind, Source
-from stoplist.domain.models import Account, Stop
 from stoplist.domain.numbers import normalize
+from stoplist.records.events import Event, EventKind, Source
+from stoplist.records.models import Account, Stop
 from stoplist.storage import dashboard as store
 from stoplist.storage.database import Database
 

@@ -26,7 +26,7 @@ from stoplist.domain.dashboard_passwords import (
 )
 from stoplist.domain.dashboard_throttle import SignInThrottle, client_key
 from stoplist.domain.errors import AccountNotFound, StoplistError
-from stoplist.domain.models import Account
+from stoplist.records.models import Account
 from stoplist.storage import dashboard as store
 from stoplist.storage.database import Database
 

@@ -32,10 +32,10 @@ import numpy as np
 
 from stoplist.domain.canonical import canonical_flags, is_canonical_shaped, is_e164_shaped
 from stoplist.domain.errors import InvalidParameter, StoplistError
-from stoplist.domain.models import Stop
 from stoplist.domain.number_arrays import e164_value, e164_values
 from stoplist.domain.stop_index import NOT_STOPPED, StopIndexes
 from stoplist.domain.stops import StopList
+from stoplist.records.models import Stop
 from stoplist.storage import bulk
 from stoplist.storage import stops as stop_store
 

@@ -50,9 +50,9 @@ from stoplist.domain import clock, webhooks
 from stoplist.domain.canonical import calling_code, is_canonical, number_regex
 from stoplist.domain.columns import DELIMITERS, SAMPLE_LINES, Layout, detect_layout, split
 from stoplist.domain.errors import NoNumbersFound, StoplistError
-from stoplist.domain.events import Event, EventKind, NewEvent, Source
 from stoplist.domain.stops import StopList
 from stoplist.observability import metrics
+from stoplist.records.events import Event, EventKind, NewEvent, Source
 from stoplist.storage import bulk
 from stoplist.storage import webhooks as webhook_store
 

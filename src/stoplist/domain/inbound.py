@@ -18,7 +18,6 @@ from sqlalchemy import Connection
 
 from stoplist.domain import clock, webhooks
 from stoplist.domain.errors import InvalidParameter
-from stoplist.domain.events import EventKind, NewEvent, Source
 from stoplist.domain.keywords import (
     NOT_A_KEYWORD,
     Classification,
@@ -26,9 +25,10 @@ from stoplist.domain.keywords import (
     normalize_keyword,
     parse_action,
 )
-from stoplist.domain.models import Account
 from stoplist.domain.stops import Recorded, StopList
 from stoplist.observability import metrics
+from stoplist.records.events import EventKind, NewEvent, Source
+from stoplist.records.models import Account
 from stoplist.storage import accounts as account_store
 from stoplist.storage import inbound_parts as part_store
 from stoplist.storage import keywords as keyword_store

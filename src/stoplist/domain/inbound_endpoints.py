@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from standardwebhooks import Webhook
 
 from stoplist.domain import clock
-from stoplist.domain.models import Account
 from stoplist.domain.webhooks import generate_secret
+from stoplist.records.models import Account
 from stoplist.storage import inbound_endpoints as store
 from stoplist.storage.database import Database
 

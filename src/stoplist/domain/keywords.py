@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from stoplist.domain.events import EventKind
+from stoplist.records.events import EventKind
 
 MAX_KEYWORD_LENGTH = 100
 MAX_SHORT_CODE_DIGITS = 15

@@ -17,11 +17,11 @@ from sqlalchemy.exc import IntegrityError
 
 from stoplist.domain import clock, webhooks
 from stoplist.domain.errors import AlreadyStopped, StopIdRequired, StopNotFound
-from stoplist.domain.events import Event, EventKind, NewEvent, Source, effective_event_time
-from stoplist.domain.models import Account, Stop
 from stoplist.domain.numbers import normalize
 from stoplist.domain.parameters import MAX_ID, present, whole_number
 from stoplist.observability import metrics
+from stoplist.records.events import Event, EventKind, NewEvent, Source, effective_event_time
+from stoplist.records.models import Account, Stop
 from stoplist.storage import bulk
 from stoplist.storage import events as event_store
 from stoplist.storage import stops as stop_store

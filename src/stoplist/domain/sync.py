@@ -29,8 +29,8 @@ from stoplist.client import Client
 from stoplist.client.models import Stop as UpstreamStop
 from stoplist.domain import clock
 from stoplist.domain.errors import StoplistError
-from stoplist.domain.events import EventKind, NewEvent, Source
 from stoplist.domain.stops import StopList
+from stoplist.records.events import EventKind, NewEvent, Source
 from stoplist.storage import events as event_store
 from stoplist.storage import stops as stop_store
 from stoplist.storage.sync import recorded_upstream_events

@@ -6,7 +6,7 @@ is a way in (SSRF): to the machine's own services (a webhook pointed at
 ``/v1/stop-sms/add`` once wrote into another account), to the cloud metadata
 service, to anything on the private network. So a URL is refused at
 registration when its host is an internal address or name, and the sender
-(``stoplist.webhook_transport``) checks every address again after DNS
+(``stoplist.outbound.webhook_transport``) checks every address again after DNS
 resolution, since a public-looking name can resolve inside. Operators whose
 receivers live on their own network set ``STOPLIST_WEBHOOK_ALLOW_PRIVATE=1``.
 

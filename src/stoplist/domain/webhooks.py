@@ -3,7 +3,7 @@
 Deliveries go through an outbox in the same database: ``enqueue`` writes one
 row per endpoint in the very transaction that changes a number's state, so a
 crash between commit and delivery loses nothing, and a state change that rolls
-back sends nothing. A dispatcher (see ``stoplist.dispatch``) claims due rows
+back sends nothing. A dispatcher (see ``stoplist.outbound.dispatch``) claims due rows
 with a short lease (``locked_until``) so that several server processes never
 send the same row at once, and retries failures with exponential backoff and
 jitter for ``RETRY_WINDOW``. Delivery is therefore at least once: receivers
@@ -29,9 +29,9 @@ from sqlalchemy import Connection
 from standardwebhooks import Webhook
 
 from stoplist.domain import clock
-from stoplist.domain.events import Event, EventKind
-from stoplist.domain.models import Account
 from stoplist.domain.webhook_urls import check_url
+from stoplist.records.events import Event, EventKind
+from stoplist.records.models import Account
 from stoplist.storage import webhooks as store
 from stoplist.storage.database import Database
 from stoplist.storage.webhooks import AttemptRow, DeliveryRow, EndpointRow

@@ -13,12 +13,12 @@ from urllib.parse import parse_qsl
 from starlette.requests import Request
 from starlette.responses import Response
 
-from stoplist.api import render
-from stoplist.api.call import parse_body, read_body
 from stoplist.domain import clock
 from stoplist.domain.errors import InvalidParameter, MalformedBody, StoplistError
 from stoplist.domain.inbound import InboundMessage, Outcome, Part
 from stoplist.domain.inbound_endpoints import EndpointSettings
+from stoplist.http import render
+from stoplist.http.call import parse_body, read_body
 
 MAX_INBOUND_BODY = 64 * 1024
 """An SMS is at most a few kilobytes even with every provider field around it."""

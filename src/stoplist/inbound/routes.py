@@ -19,10 +19,10 @@ from stoplist.domain.accounts import Accounts
 from stoplist.domain.errors import MethodNotAllowed, NotFound, StoplistError
 from stoplist.domain.inbound import Inbound, Outcome
 from stoplist.domain.inbound_endpoints import PROVIDER_NAMES, EndpointSettings, InboundEndpoints
-from stoplist.domain.models import Account
 from stoplist.inbound import generic, smspartner, twilio, vonage
 from stoplist.inbound.common import InvalidSignature, Provider, read
 from stoplist.observability import metrics
+from stoplist.records.models import Account
 
 PROVIDERS: dict[str, Provider] = {
     provider.name: provider

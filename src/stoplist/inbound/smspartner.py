@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from stoplist.domain.events import EventKind
 from stoplist.domain.inbound import InboundMessage
 from stoplist.inbound.common import (
     Provider,
@@ -22,6 +21,7 @@ from stoplist.inbound.common import (
     raw_time,
     text_field,
 )
+from stoplist.records.events import EventKind
 
 NAME = "smspartner"
 

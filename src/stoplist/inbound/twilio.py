@@ -3,7 +3,7 @@
 When the account gives its Twilio auth token, every request must carry a valid
 signature, checked with the ``twilio`` package's own validator against the
 URL Twilio called: the public URL of the request (``STOPLIST_PUBLIC_URL`` or
-what a trusted proxy says, plus its path; see ``stoplist.api.proxy``).
+what a trusted proxy says, plus its path; see ``stoplist.http.proxy``).
 Twilio's ``OptOutType`` (set by Advanced Opt-Out) wins over our reading of
 the text. The answer is an empty TwiML document: stoplist sends no reply.
 """
@@ -16,10 +16,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from twilio.request_validator import RequestValidator
 
-from stoplist.api.proxy import public_url
-from stoplist.domain.events import EventKind
 from stoplist.domain.inbound import InboundMessage, Outcome
 from stoplist.domain.inbound_endpoints import EndpointSettings
+from stoplist.http.proxy import public_url
 from stoplist.inbound.common import (
     InvalidSignature,
     Provider,
@@ -27,6 +26,7 @@ from stoplist.inbound.common import (
     message_text,
     text_field,
 )
+from stoplist.records.events import EventKind
 
 NAME = "twilio"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'

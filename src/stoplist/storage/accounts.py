@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, insert, select, update
 
-from stoplist.domain.models import Account, ApiKey
+from stoplist.records.models import Account, ApiKey
 from stoplist.storage import secrets
 from stoplist.storage.database import Database
 from stoplist.storage.schema import accounts, api_keys

@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection
 
-from stoplist.domain.events import EventKind
+from stoplist.records.events import EventKind
 from stoplist.storage.stops import touch_list
 
 

@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from stoplist.domain.events import Event
-from stoplist.domain.models import Stop
+from stoplist.records.events import Event
+from stoplist.records.models import Stop
 from stoplist.storage import secrets
 from stoplist.storage.events import _event
 from stoplist.storage.schema import (

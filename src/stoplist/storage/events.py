@@ -7,7 +7,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Row, and_, insert, or_, select
 
-from stoplist.domain.events import Event, EventKind, NewEvent, Source
+from stoplist.records.events import Event, EventKind, NewEvent, Source
 from stoplist.storage.schema import events
 
 _STATE_KINDS = (EventKind.OPT_OUT.value, EventKind.OPT_IN.value)

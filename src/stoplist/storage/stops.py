@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, delete, func, insert, literal_column, select, update
 
-from stoplist.domain.models import Stop
+from stoplist.records.models import Stop
 from stoplist.storage.database import Database
 from stoplist.storage.schema import stops
 

@@ -20,12 +20,12 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from stoplist.api.call import read_body
 from stoplist.domain.dashboard import Origin
 from stoplist.domain.dashboard_access import DashboardAccess, Grant
 from stoplist.domain.errors import BodyTooLarge, Language
-from stoplist.domain.models import Account
 from stoplist.domain.stops import StopList
+from stoplist.http.call import read_body
+from stoplist.records.models import Account
 from stoplist.storage.database import Database
 from stoplist.web import csrf, params
 from stoplist.web.formatting import Formats, page_locale

@@ -14,7 +14,7 @@ import hmac
 
 from starlette.requests import Request
 
-from stoplist.api.proxy import public_base
+from stoplist.http.proxy import public_base
 from stoplist.web.session import COOKIE_NAME
 
 FIELD = "csrf_token"

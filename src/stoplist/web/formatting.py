@@ -19,7 +19,7 @@ from babel.numbers import format_decimal
 
 from stoplist.domain import clock
 from stoplist.domain.errors import Language
-from stoplist.domain.models import Account
+from stoplist.records.models import Account
 
 
 def page_locale(accept_language: str | None, lang: Language) -> Locale:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from stoplist.api.negotiation import language
 from stoplist.domain.errors import Language
+from stoplist.http.negotiation import language
 
 Translate = Callable[..., str]
 

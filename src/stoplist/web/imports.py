@@ -34,9 +34,9 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response, StreamingResponse
 
 from stoplist.domain.errors import InvalidParameter, NoNumbersFound, Reason
-from stoplist.domain.events import Source
 from stoplist.domain.import_files import open_import
 from stoplist.domain.imports import ImportReport, Preview, import_numbers, preview
+from stoplist.records.events import Source
 from stoplist.web.context import PageContext, page
 
 logger = logging.getLogger("stoplist.web")

@@ -23,9 +23,9 @@ from stoplist.domain.errors import (
     PhoneNumberRequired,
     StopNotFound,
 )
-from stoplist.domain.events import Source
 from stoplist.domain.exports import export_chunks
-from stoplist.domain.models import Stop
+from stoplist.records.events import Source
+from stoplist.records.models import Stop
 from stoplist.web import pager, params
 from stoplist.web.chart import activity_svg
 from stoplist.web.context import PREFIX, PageContext, Refused, page, safe_next

@@ -15,8 +15,8 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.requests import Request
 from starlette.responses import Response
 
-from stoplist.api.proxy import public_origin_is_https
 from stoplist.domain.dashboard_access import SESSION_SECONDS, Grant
+from stoplist.http.proxy import public_origin_is_https
 
 COOKIE_NAME = "stoplist_session"
 COOKIE_PATH = "/dashboard"

@@ -13,14 +13,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from stoplist.api.proxy import public_base, shows_loopback
-from stoplist.domain.events import EventKind
 from stoplist.domain.inbound import AccountKeywords
 from stoplist.domain.inbound_endpoints import SIGNATURE_METHODS, InboundEndpoints
 from stoplist.domain.keywords import KeywordSet
 from stoplist.domain.webhook_urls import RefusedUrl
 from stoplist.domain.webhooks import Webhooks
+from stoplist.http.proxy import public_base, shows_loopback
 from stoplist.inbound.routes import PROVIDERS
+from stoplist.records.events import EventKind
 from stoplist.web.context import PREFIX, PageContext, Refused, page
 from stoplist.web.pages import notice
 

@@ -6,7 +6,7 @@ import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from stoplist.api.proxy import ForwardedHeaders, TrustedProxies
+from stoplist.http.proxy import ForwardedHeaders, TrustedProxies
 
 TRUSTED = TrustedProxies(["127.0.0.1/32", "10.0.0.0/8", "::1/128"])
 

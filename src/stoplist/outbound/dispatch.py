@@ -26,9 +26,9 @@ from stoplist.domain.webhook_urls import RefusedUrl, check_url
 from stoplist.domain.webhooks import AttemptResult, Claimed, Outbox
 from stoplist.observability import metrics
 from stoplist.observability.logs import log_failure
+from stoplist.outbound.webhook_transport import RefusedDestination, transport
 from stoplist.settings import Settings
 from stoplist.storage.database import Database
-from stoplist.webhook_transport import RefusedDestination, transport
 
 logger = logging.getLogger("stoplist.webhooks")
 

@@ -13,14 +13,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from stoplist.api import docs, health, history, render, stop_sms, suppression, webhooks
+from stoplist.api import docs, health, history, stop_sms, suppression, webhooks
 from stoplist.api.access_log import AccessLogMiddleware, redact_path
 from stoplist.api.fast_check import CheckFastPath
 from stoplist.api.list_cache import ListCache
-from stoplist.api.negotiation import language, response_format
-from stoplist.api.proxy import ForwardedHeaders, TrustedProxies
 from stoplist.api.security_headers import SecurityHeadersMiddleware, add_security_headers
-from stoplist.dispatch import run_dispatcher
 from stoplist.domain.accounts import Accounts
 from stoplist.domain.errors import (
     DatabaseUnavailable,
@@ -31,6 +28,9 @@ from stoplist.domain.errors import (
     StorageFull,
 )
 from stoplist.domain.stop_index import StopIndexes
+from stoplist.http import render
+from stoplist.http.negotiation import language, response_format
+from stoplist.http.proxy import ForwardedHeaders, TrustedProxies
 from stoplist.observability import metrics
 from stoplist.observability.database_errors import (
     DATABASE_ERRORS,
@@ -38,6 +38,7 @@ from stoplist.observability.database_errors import (
     error_kind,
     failure_kind,
 )
+from stoplist.outbound.dispatch import run_dispatcher
 from stoplist.settings import Settings, load_settings
 from stoplist.storage.database import Database
 from stoplist.storage.faults import is_storage_full

@@ -14,12 +14,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from stoplist.dispatch import REFUSED_DESTINATION
 from stoplist.domain import clock
 from stoplist.domain.accounts import Accounts, NewAccount
 from stoplist.domain.stops import StopList
 from stoplist.domain.webhook_urls import ALLOW_PRIVATE_ENV
 from stoplist.domain.webhooks import Webhooks, generate_secret
+from stoplist.outbound.dispatch import REFUSED_DESTINATION
 from stoplist.storage import webhooks as store
 from stoplist.storage.database import Database
 from tests.support import Server, free_port

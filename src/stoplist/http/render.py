@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
-from stoplist.api.negotiation import Format
+from stoplist.http.negotiation import Format
 
 JSON_MEDIA_TYPE = "application/json"
 XML_MEDIA_TYPE = "application/xml; charset=UTF-8"

@@ -2,8 +2,8 @@
 
 import xml.etree.ElementTree as ET
 
-from stoplist.api.negotiation import language, response_format
-from stoplist.api.render import cdata, xml_document
+from stoplist.http.negotiation import language, response_format
+from stoplist.http.render import cdata, xml_document
 
 
 def test_cdata_splits_its_terminator():

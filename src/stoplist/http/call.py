@@ -19,12 +19,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from stoplist.api import render
-from stoplist.api.negotiation import Format, language, response_format
 from stoplist.domain.accounts import Accounts
 from stoplist.domain.errors import BodyTooLarge, InvalidParameter, Language, MalformedBody
-from stoplist.domain.models import Account
 from stoplist.domain.stops import StopList
+from stoplist.http import render
+from stoplist.http.negotiation import Format, language, response_format
+from stoplist.records.models import Account
 from stoplist.storage.database import Database
 
 MAX_BODY_VALUES = 10_000

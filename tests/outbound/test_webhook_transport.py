@@ -20,11 +20,11 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
-from stoplist.dispatch import REFUSED_DESTINATION, _client, send
 from stoplist.domain.webhook_urls import IPAddress
 from stoplist.domain.webhooks import Claimed, generate_secret
+from stoplist.outbound.dispatch import REFUSED_DESTINATION, _client, send
+from stoplist.outbound.webhook_transport import GuardedBackend, GuardedTransport, RefusedDestination
 from stoplist.storage.webhooks import DeliveryRow
-from stoplist.webhook_transport import GuardedBackend, GuardedTransport, RefusedDestination
 from tests.support import free_port
 from tests.webhook_receiver import Receiver, verified
 
