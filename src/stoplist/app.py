@@ -1,4 +1,9 @@
-"""The ASGI application: routes, error answers, and shared services."""
+"""The ASGI application: routes, error answers, and shared services.
+
+This is the one module that knows every HTTP adapter: it puts the API, the
+inbound webhooks and the dashboard on one Starlette application, decides which
+error answer each area gets, and starts the outgoing webhook dispatcher.
+"""
 
 from __future__ import annotations
 
@@ -31,6 +36,7 @@ from stoplist.domain.stop_index import StopIndexes
 from stoplist.http import render
 from stoplist.http.negotiation import language, response_format
 from stoplist.http.proxy import ForwardedHeaders, TrustedProxies
+from stoplist.inbound.routes import routes as inbound_routes
 from stoplist.observability import metrics
 from stoplist.observability.database_errors import (
     DATABASE_ERRORS,
@@ -42,6 +48,8 @@ from stoplist.outbound.dispatch import run_dispatcher
 from stoplist.settings import Settings, load_settings
 from stoplist.storage.database import Database
 from stoplist.storage.faults import is_storage_full
+from stoplist.web.context import unavailable_page
+from stoplist.web.routes import routes as web_routes
 
 logger = logging.getLogger("stoplist")
 
@@ -124,8 +132,6 @@ async def _on_database_error(request: Request, exc: Exception) -> Response:
         "database unavailable (%s) on %s: %s", kind, redact_path(request.url.path), describe(exc)
     )
     if request.url.path.startswith("/dashboard"):
-        from stoplist.web.context import unavailable_page
-
         response = unavailable_page(request)
     else:
         response = error_response(request, DatabaseUnavailable())
@@ -139,9 +145,6 @@ async def healthz(request: Request) -> Response:
 
 def routes() -> list[BaseRoute]:
     """Every route of the service; each area contributes its own list."""
-    from stoplist.inbound.routes import routes as inbound_routes
-    from stoplist.web.routes import routes as web_routes
-
     return [
         # Most requests are per-message checks: matched first.
         Route("/v1/stop-sms/check", suppression.check, methods=_BOTH),
