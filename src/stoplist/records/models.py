@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from stoplist.domain import clock
-
 
 @dataclass(frozen=True, slots=True)
 class Account:
@@ -21,7 +19,8 @@ class Account:
 
     @property
     def zone(self) -> ZoneInfo:
-        return clock.zone(self.timezone)
+        """The account's time zone (its name was checked when the account was saved)."""
+        return ZoneInfo(self.timezone)
 
 
 @dataclass(frozen=True, slots=True)
