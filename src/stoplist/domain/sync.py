@@ -20,13 +20,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from itertools import islice
-from typing import Literal, TypeVar
+from typing import Literal, Protocol, TypeVar
 
 from sqlalchemy import Connection
 
-from stoplist.client import Client
-from stoplist.client.models import Stop as UpstreamStop
 from stoplist.domain import clock
 from stoplist.domain.errors import StoplistError
 from stoplist.domain.stops import StopList
@@ -43,6 +42,32 @@ Phase = Literal["pull", "record"]
 Progress = Callable[[Phase, int, int | None], None]
 """Told ``(phase, done, total)`` as a run goes: entries pulled (total unknown
 until the end), then new entries recorded (out of how many)."""
+
+
+class UpstreamStop(Protocol):
+    """One entry of the upstream list: its stop id, number and stop time."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def phone_number(self) -> str: ...
+
+    @property
+    def created_at(self) -> datetime: ...
+
+
+class Upstream(Protocol):
+    """Where a stop list is mirrored from.
+
+    ``stoplist.client.Client`` is one; the CLI hands it in, so the domain does
+    not depend on the HTTP client. ``iter_stops`` raises on any failure.
+    """
+
+    @property
+    def base_url(self) -> str: ...
+
+    def iter_stops(self, *, page_size: int) -> Iterator[UpstreamStop]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,11 +102,11 @@ def upstream_provider(base_url: str) -> str:
 
 
 def pull(
-    client: Client, *, page_size: int = 1000, progress: Progress | None = None
+    upstream: Upstream, *, page_size: int = 1000, progress: Progress | None = None
 ) -> list[UpstreamStop]:
-    """The whole upstream list, or the client's error: never a part of it."""
+    """The whole upstream list, or the upstream's error: never a part of it."""
     entries: list[UpstreamStop] = []
-    for entry in client.iter_stops(page_size=page_size):
+    for entry in upstream.iter_stops(page_size=page_size):
         entries.append(entry)
         if progress and len(entries) % _BATCH == 0:
             progress("pull", len(entries), None)
@@ -91,7 +116,7 @@ def pull(
 
 
 def sync_from(
-    client: Client,
+    upstream: Upstream,
     stop_list: StopList,
     *,
     mirror_deletes: bool = False,
@@ -99,9 +124,9 @@ def sync_from(
     progress: Progress | None = None,
 ) -> SyncReport:
     """Pull the upstream list, then apply it to ``stop_list``."""
-    entries = pull(client, page_size=page_size, progress=progress)
+    entries = pull(upstream, page_size=page_size, progress=progress)
     return apply(
-        stop_list, client.base_url, entries, mirror_deletes=mirror_deletes, progress=progress
+        stop_list, upstream.base_url, entries, mirror_deletes=mirror_deletes, progress=progress
     )
 
 
