@@ -7,22 +7,34 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
-
-if TYPE_CHECKING:
-    from stoplist.storage.database import Database
+from sqlalchemy import Engine, text
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _PG_MIGRATION_LOCK = 0x5370_4C69_7374  # any constant shared by every stoplist process
 
 
-def alembic_config(db: Database) -> Config:
+class Migratable(Protocol):
+    """What migrating needs of a database: its engine, and whether it is SQLite.
+
+    ``storage.database.Database`` is one. Naming the shape here instead of
+    importing ``Database`` keeps the dependency one way: ``database`` loads
+    this module (lazily, only when the schema is behind), never the reverse.
+    """
+
+    @property
+    def engine(self) -> Engine: ...
+
+    @property
+    def is_sqlite(self) -> bool: ...
+
+
+def alembic_config(db: Migratable) -> Config:
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))
     config.attributes["database"] = db
@@ -46,7 +58,7 @@ class SchemaTooNew(RuntimeError):
         self.head = head
 
 
-def upgrade(db: Database) -> None:
+def upgrade(db: Migratable) -> None:
     """Bring the schema to the newest revision, skipping work when already there."""
     config = alembic_config(db)
     scripts = ScriptDirectory.from_config(config)
@@ -63,13 +75,13 @@ def upgrade(db: Database) -> None:
             command.upgrade(config, "head")
 
 
-def current_revision(db: Database) -> str | None:
+def current_revision(db: Migratable) -> str | None:
     with db.engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
 @contextmanager
-def _migration_lock(db: Database) -> Iterator[None]:
+def _migration_lock(db: Migratable) -> Iterator[None]:
     if db.is_sqlite:
         path = db.engine.url.database
         if not path or path == ":memory:":
