@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from stoplist.storage.database import SUPPORTED_SCHEMES, masked_url, normalise_url
+from stoplist.database_url import SUPPORTED_SCHEMES, masked_url, normalise_url
 
 ENV_PREFIX = "STOPLIST_"
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024

@@ -8,7 +8,6 @@ account's row (``lock_list``) plus unique constraints.
 
 from __future__ import annotations
 
-import re
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -19,39 +18,15 @@ from typing import Any
 import psycopg
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import ExceptionContext, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import StaticPool
 
+from stoplist.database_url import normalise_url
 from stoplist.storage import secrets
 
 HEAD_REVISION = "0004"
 """The newest migration (``tests/storage/test_migrations.py`` holds it to the scripts)."""
 _BULK_CACHE_KIB = 256 * 1024
-SUPPORTED_SCHEMES = ("sqlite", "postgresql+psycopg")
-
-
-def normalise_url(value: str) -> str:
-    """A SQLAlchemy URL for ``value``.
-
-    A plain path (anything without ``://``) names a SQLite file. ``postgres://``
-    and ``postgresql://`` URLs are pointed at the psycopg 3 driver.
-    """
-    if "://" not in value:
-        return f"sqlite:///{Path(value).expanduser().resolve()}"
-    scheme, rest = value.split("://", 1)
-    if scheme in ("postgres", "postgresql"):
-        return f"postgresql+psycopg://{rest}"
-    return value
-
-
-def masked_url(url: str) -> str:
-    """``url`` as it may be shown: any password replaced by ``***``."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except (ArgumentError, ValueError):
-        return re.sub(r"(://[^/:@]*:)[^/@]*@", r"\1***@", url)
-
-
 _CONNECT_TIMEOUT = 5
 _SQLITE_REOPEN = {8, 10, 11, 14, 26}
 """SQLITE_READONLY, SQLITE_IOERR, SQLITE_CORRUPT, SQLITE_CANTOPEN, SQLITE_NOTADB."""

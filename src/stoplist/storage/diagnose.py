@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from stoplist.storage.database import masked_url
+from stoplist.database_url import masked_url
 
 
 def sqlite_path(url: str) -> Path | None:
