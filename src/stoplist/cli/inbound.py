@@ -25,9 +25,9 @@ from stoplist.domain.inbound_endpoints import (
     SIGNATURE_METHODS,
     EndpointSettings,
     InboundEndpoints,
+    inbound_url,
 )
 from stoplist.domain.keywords import KeywordSet, parse_action
-from stoplist.inbound.routes import PROVIDERS
 from stoplist.records.events import EventKind
 from stoplist.settings import Settings
 
@@ -62,7 +62,7 @@ def urls(
             "note: STOPLIST_PUBLIC_URL is not set; these URLs only reach this machine",
             err=True,
         )
-    addresses = {name: f"{base}/inbound/{found.inbound_token}/{name}" for name in PROVIDERS}
+    addresses = {name: inbound_url(base, found.inbound_token, name) for name in PROVIDER_NAMES}
     if json:
         print_json(addresses)
         return

@@ -23,6 +23,8 @@ from stoplist.storage import inbound_endpoints as store
 from stoplist.storage.database import Database
 
 PROVIDER_NAMES = ("smspartner", "twilio", "vonage", "generic")
+INBOUND_PATH = "/inbound/{token}/{provider}"
+"""Where a provider posts an account's messages: the route's pattern, and the URL's template."""
 SIGNATURE_METHODS: dict[str, tuple[str, ...]] = {
     "twilio": ("twilio",),
     "vonage": ("md5hash", "md5", "sha1", "sha256", "sha512"),
@@ -101,6 +103,15 @@ class InboundEndpoints:
     def _save(self, provider: str, **values: object) -> None:
         with self.db.write() as conn:
             store.save(conn, self.account.id, provider, clock.now_us(), **values)
+
+
+def inbound_url(base: str, token: str, provider: str) -> str:
+    """The address to give ``provider`` for the account whose inbound token is ``token``.
+
+    ``base`` is the server's public root, without a trailing slash; the
+    dashboard and the CLI both print these, the inbound routes serve them.
+    """
+    return base + INBOUND_PATH.format(token=token, provider=provider)
 
 
 def _check_provider(provider: str) -> None:

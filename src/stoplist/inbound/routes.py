@@ -18,7 +18,12 @@ from starlette.routing import BaseRoute, Route
 from stoplist.domain.accounts import Accounts
 from stoplist.domain.errors import MethodNotAllowed, NotFound, StoplistError
 from stoplist.domain.inbound import Inbound, Outcome
-from stoplist.domain.inbound_endpoints import PROVIDER_NAMES, EndpointSettings, InboundEndpoints
+from stoplist.domain.inbound_endpoints import (
+    INBOUND_PATH,
+    PROVIDER_NAMES,
+    EndpointSettings,
+    InboundEndpoints,
+)
 from stoplist.inbound import generic, smspartner, twilio, vonage
 from stoplist.inbound.common import InvalidSignature, Provider, read
 from stoplist.observability import metrics
@@ -72,4 +77,4 @@ def _endpoint(request: Request, provider: str) -> tuple[Account, EndpointSetting
 
 
 def routes() -> list[BaseRoute]:
-    return [Route("/inbound/{token}/{provider}", receive, methods=["GET", "POST"])]
+    return [Route(INBOUND_PATH, receive, methods=["GET", "POST"])]

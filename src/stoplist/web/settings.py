@@ -14,12 +14,16 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from stoplist.domain.inbound import AccountKeywords
-from stoplist.domain.inbound_endpoints import SIGNATURE_METHODS, InboundEndpoints
+from stoplist.domain.inbound_endpoints import (
+    PROVIDER_NAMES,
+    SIGNATURE_METHODS,
+    InboundEndpoints,
+    inbound_url,
+)
 from stoplist.domain.keywords import KeywordSet
 from stoplist.domain.webhook_urls import RefusedUrl
 from stoplist.domain.webhooks import Webhooks
 from stoplist.http.proxy import public_base, shows_loopback
-from stoplist.inbound.routes import PROVIDERS
 from stoplist.records.events import EventKind
 from stoplist.web.context import PREFIX, PageContext, Refused, page
 from stoplist.web.pages import notice
@@ -63,12 +67,12 @@ async def _render(ctx: PageContext, *, status: int = 200, **values: object) -> R
     inbound = [
         (
             endpoint.provider,
-            f"{base}/inbound/{account.inbound_token}/{endpoint.provider}",
+            inbound_url(base, account.inbound_token, endpoint.provider),
             endpoint,
             SIGNATURE_METHODS.get(endpoint.provider, ()),
         )
         for endpoint in providers
-        if endpoint.provider in PROVIDERS
+        if endpoint.provider in PROVIDER_NAMES
     ]
     values.setdefault("message", notice(ctx))
     return ctx.render(
@@ -126,7 +130,7 @@ async def save_endpoint(ctx: PageContext) -> Response:
     shown once.
     """
     provider = ctx.request.path_params["provider"]
-    if provider not in PROVIDERS:
+    if provider not in PROVIDER_NAMES:
         raise Refused(404, "not_found", "not_found_title")
     form = await ctx.form()
     try:
