@@ -88,9 +88,7 @@ def score(language: str, part: str) -> Score:
     flagged = tuple(m.text for m in messages if not m.stop and asks_to_stop(m.text))
     stops = sum(m.stop for m in messages)
     replies = len(messages) - stops
-    return Score(
-        language, part, stops, replies, stops - len(missed), len(flagged), missed, flagged
-    )
+    return Score(language, part, stops, replies, stops - len(missed), len(flagged), missed, flagged)
 
 
 def table() -> str:

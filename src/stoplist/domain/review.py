@@ -24,7 +24,7 @@ from stoplist.domain import clock, webhooks
 from stoplist.domain.errors import ReviewAlreadyDecided, ReviewItemNotFound
 from stoplist.domain.events import EventKind, NewEvent, Source
 from stoplist.domain.models import Account
-from stoplist.domain.parameters import MAX_ID
+from stoplist.domain.parameters import MAX_ID, present, whole_number
 from stoplist.domain.reasonable_means import Recognised
 from stoplist.domain.stops import StopList
 from stoplist.observability import metrics
@@ -34,6 +34,8 @@ from stoplist.storage.database import Database
 STALE_AFTER = 7 * 86_400 * clock.MICROS
 """An item undecided this long is overdue."""
 MAX_PAGE = 1000
+LISTABLE = ("pending", "confirmed", "dismissed", "all")
+"""What a listing may ask for: one status, or every item."""
 AUTOMATIC_ACTOR = "stoplist (reasonable means)"
 """Who the history names for an opt-out stoplist recognised on its own."""
 
@@ -54,7 +56,9 @@ def parse_mode(raw: object) -> Mode:
     try:
         return Mode(str(raw).strip().lower())
     except ValueError:
-        raise ValueError(f"unknown reasonable-means mode {raw!r}: use optout, review or off")
+        raise ValueError(
+            f"unknown reasonable-means mode {raw!r}: use optout, review or off"
+        ) from None
 
 
 class Status(StrEnum):
@@ -252,10 +256,10 @@ def overdue_total(db: Database) -> Backlog:
 
 def parse_item_id(raw: object) -> int:
     """An item id as a client sent it; anything that is not one is simply not found."""
-    text = str(raw).strip() if raw is not None else ""
-    if not (text.isascii() and text.isdigit() and len(text) <= 19 and 0 < int(text) <= MAX_ID):
+    value = whole_number(raw) if present(raw) else None
+    if value is None or not 0 < value <= MAX_ID:
         raise ReviewItemNotFound()
-    return int(text)
+    return value
 
 
 def _item(row: Any) -> ReviewItem:

@@ -18,9 +18,7 @@ _ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 def upgrade() -> None:
     with op.batch_alter_table("accounts") as batch_op:
         batch_op.add_column(
-            sa.Column(
-                "reasonable_means", sa.String(16), nullable=False, server_default="review"
-            )
+            sa.Column("reasonable_means", sa.String(16), nullable=False, server_default="review")
         )
     op.create_table(
         "review_items",
