@@ -26,6 +26,7 @@ from stoplist.domain.errors import (
 from stoplist.domain.events import Source
 from stoplist.domain.exports import export_chunks
 from stoplist.domain.models import Stop
+from stoplist.domain.review import ReviewQueue
 from stoplist.web import pager, params
 from stoplist.web.chart import activity_svg
 from stoplist.web.context import PREFIX, PageContext, Refused, page, safe_next
@@ -101,9 +102,11 @@ async def home(ctx: PageContext) -> Response:
     stopped = await run_in_threadpool(ctx.stop_list.count)
     days = await run_in_threadpool(dashboard.activity)
     latest = await run_in_threadpool(dashboard.latest_events, 10)
+    backlog = await run_in_threadpool(ReviewQueue(ctx.db, ctx.signed_in).backlog)
     return ctx.render(
         "home.html",
         stopped=stopped,
+        backlog=backlog,
         days=days,
         active_days=[d for d in reversed(days) if d.total_opt_outs or d.total_opt_ins],
         opt_outs=sum(d.total_opt_outs for d in days),
