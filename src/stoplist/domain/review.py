@@ -128,6 +128,12 @@ class ReviewQueue:
             )
         return [_item(row) for row in rows]
 
+    def recent_decisions(self, limit: int = 20) -> list[ReviewItem]:
+        """The latest confirmed or dismissed items, newest decision first."""
+        with self.db.read() as conn:
+            rows = store.decided(conn, self.account.id, limit=max(1, min(limit, MAX_PAGE)))
+        return [_item(row) for row in rows]
+
     def get(self, item_id: object) -> ReviewItem:
         parsed = parse_item_id(item_id)
         with self.db.read() as conn:

@@ -48,6 +48,17 @@ def items(
     return list(conn.execute(query.order_by(review_items.c.id).limit(limit)))
 
 
+def decided(conn: Connection, account_id: int, *, limit: int) -> list[Row[Any]]:
+    """Decided items, newest decision first."""
+    query = (
+        select(review_items)
+        .where(review_items.c.account_id == account_id, review_items.c.status != PENDING)
+        .order_by(review_items.c.decided_at.desc(), review_items.c.id.desc())
+        .limit(limit)
+    )
+    return list(conn.execute(query))
+
+
 def decide(
     conn: Connection,
     account_id: int,

@@ -73,9 +73,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "kind_dismissed": "Possible opt-out dismissed",
         "nav_review": "Possible opt-outs",
         "review_title": "Possible opt-outs",
-        "review_intro": "Messages that asked to stop in other words than a keyword. Confirming stops the number as of the message's time; dismissing keeps the message a reply. Both are kept on the number's history with your reason.",
+        "review_intro": "Messages that asked to stop in other words than a keyword. "
+        "Confirming stops the number as of the message's time; dismissing keeps the "
+        "message a reply. Both are kept on the number's history with your reason.",
         "review_empty": "No message is waiting for a decision.",
-        "review_overdue": "{count} possible opt-out(s) have waited more than 7 days for a decision.",
+        "review_overdue": "{count} possible opt-out(s) have waited more than 7 days "
+        "for a decision.",
         "review_waiting": "{count} possible opt-out(s) are waiting for a decision.",
         "review_open": "Review them",
         "review_message": "Message",
@@ -91,7 +94,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "review_status_confirmed": "Confirmed",
         "review_status_dismissed": "Dismissed",
         "reasonable_title": "Opt-outs in other words",
-        "reasonable_intro": "What a message that plainly asks to stop without a keyword (\u201cplease stop texting me\u201d) does.",
+        "reasonable_intro": "What a message that plainly asks to stop without a keyword "
+        "(\u201cplease stop texting me\u201d) does.",
         "reasonable_optout": "Stop the number at once",
         "reasonable_review": "Queue it for review (Possible opt-outs)",
         "reasonable_off": "Treat it as a reply",
@@ -334,9 +338,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "kind_dismissed": "Désinscription possible écartée",
         "nav_review": "Désinscriptions possibles",
         "review_title": "Désinscriptions possibles",
-        "review_intro": "Des messages qui demandent d'arrêter sans mot-clé. Confirmer désinscrit le numéro à l'heure du message ; écarter le laisse une simple réponse. Les deux restent dans l'historique du numéro, avec votre motif.",
+        "review_intro": "Des messages qui demandent d'arrêter sans mot-clé. Confirmer "
+        "désinscrit le numéro à l'heure du message ; écarter le laisse une simple réponse. "
+        "Les deux restent dans l'historique du numéro, avec votre motif.",
         "review_empty": "Aucun message n'attend de décision.",
-        "review_overdue": "{count} désinscription(s) possible(s) attendent une décision depuis plus de 7 jours.",
+        "review_overdue": "{count} désinscription(s) possible(s) attendent une décision "
+        "depuis plus de 7 jours.",
         "review_waiting": "{count} désinscription(s) possible(s) attendent une décision.",
         "review_open": "Les traiter",
         "review_message": "Message",
@@ -352,7 +359,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "review_status_confirmed": "Confirmée",
         "review_status_dismissed": "Écartée",
         "reasonable_title": "Désinscriptions en d'autres mots",
-        "reasonable_intro": "Ce que fait un message qui demande clairement d'arrêter sans mot-clé (\u00ab ne m'envoyez plus de SMS \u00bb).",
+        "reasonable_intro": "Ce que fait un message qui demande clairement d'arrêter sans "
+        "mot-clé (\u00ab ne m'envoyez plus de SMS \u00bb).",
         "reasonable_optout": "Désinscrire le numéro tout de suite",
         "reasonable_review": "Le mettre en attente de décision (Désinscriptions possibles)",
         "reasonable_off": "Le traiter comme une réponse",

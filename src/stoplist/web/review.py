@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute, Route
 from stoplist.domain import clock
 from stoplist.domain.errors import ReviewAlreadyDecided, ReviewItemNotFound
 from stoplist.domain.events import Source
-from stoplist.domain.review import ReviewQueue, Status
+from stoplist.domain.review import Backlog, ReviewItem, ReviewQueue
 from stoplist.web.context import PREFIX, PageContext, Refused, page
 
 PATH = PREFIX + "/review"
@@ -32,11 +32,8 @@ def routes() -> list[BaseRoute]:
 async def _render(ctx: PageContext, *, status: int = 200, **values: object) -> Response:
     queue = ReviewQueue(ctx.db, ctx.signed_in)
 
-    def load() -> tuple[object, ...]:
-        decided = [
-            item for item in queue.items(status=None, limit=1000) if item.status is not Status.PENDING
-        ]
-        return queue.items(limit=_PAGE), decided[-RECENT:][::-1], queue.backlog()
+    def load() -> tuple[list[ReviewItem], list[ReviewItem], Backlog]:
+        return queue.items(limit=_PAGE), queue.recent_decisions(RECENT), queue.backlog()
 
     pending, recent, backlog = await run_in_threadpool(load)
     query = ctx.request.query_params
