@@ -33,8 +33,8 @@ from functools import cache
 from stoplist.domain.keywords import normalize_text
 
 LANGUAGES: tuple[str, ...] = ("en", "fr", "es", "de", "it", "pt", "nl")
-_MAX_WORDS = 60
-"""A message asking to stop says so early; a long one is read up to here."""
+_MAX_WORDS = 200
+"""A message asking to stop says so early; a very long one is read up to here."""
 
 
 @dataclass(frozen=True, slots=True)
