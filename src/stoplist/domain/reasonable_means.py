@@ -17,7 +17,7 @@ rule word within a small edit distance ("unsubcribe", "mesaggi"). A rule
 that says "stop ..." is cancelled by a negation just before it ("don't
 stop", "no dejen de"). Precision matters as much as recall: the labelled
 corpus in ``tests/fixtures/reasonable_means`` keeps both in view, and
-``stoplist review accuracy`` prints them.
+``python -m tests.reasonable_corpus`` prints them.
 
 The result names the language and the words that decided, so that a
 reviewer (or a later confirmation message) can see why.
