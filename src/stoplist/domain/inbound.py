@@ -177,7 +177,7 @@ class Inbound:
                 message = complete
             classification = self.classify(message, keywords)
             found = self._reasonable_means(message, classification)
-            mode = review.parse_mode(self.account.reasonable_means)
+            mode = review.mode_of(self.account)
             if found is not None and mode is review.Mode.OPTOUT:
                 classification = Classification(EventKind.OPT_OUT)
             event = self._event(number, message, classification, found, mode)
@@ -205,7 +205,7 @@ class Inbound:
         """The classifier's reading, when the account wants one and no keyword decided."""
         if classification.kind is not EventKind.REPLY or message.forced:
             return None
-        if self.account.reasonable_means == review.Mode.OFF:
+        if review.mode_of(self.account) is review.Mode.OFF:
             return None
         return recognise(message.text)
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from stoplist.domain.keywords import normalize_text
 
@@ -331,8 +331,11 @@ def recognise(text: str | None) -> Recognised | None:
     if not words:
         return None
     joined = " " + " ".join(words) + " "
+    present = frozenset(words)
     for language in LANGUAGES:
-        for rule, compiled in _compiled(language):
+        for rule, compiled, needed in _compiled(language):
+            if needed.isdisjoint(present):
+                continue  # the rule's first word is not in the message: no need to search
             for found in compiled.finditer(joined):
                 if rule.negatable and _negated(joined, found.start(), language):
                     continue
@@ -367,6 +370,12 @@ def _corrected(word: str, vocabulary: frozenset[str]) -> str:
     """``word``, or the one rule word it is a typo of (edit distance 1, or 2 when long)."""
     if len(word) < 5 or word in vocabulary or word in _PROTECTED or word.isdigit():
         return word
+    return _correction(word)
+
+
+@lru_cache(maxsize=50_000)
+def _correction(word: str) -> str:
+    """``_corrected`` for a word that may be a typo (most words recur: asked once each)."""
     allowed = 2 if len(word) >= 10 else 1
     reach = {candidate: _distance(word, candidate) for candidate in _near(word, allowed)}
     reach = {candidate: distance for candidate, distance in reach.items() if distance <= allowed}
@@ -438,15 +447,34 @@ def _deletion_index() -> dict[str, set[str]]:
     for word in _vocabulary():
         if len(word) < 4:
             continue
-        depth = 2 if len(word) >= 8 else 1
+        depth = 2 if len(word) >= 10 else 1
         for variant in _deletions(word, depth):
             index.setdefault(variant, set()).add(word)
     return index
 
 
 @cache
-def _compiled(language: str) -> tuple[tuple[_Rule, re.Pattern[str]], ...]:
-    return tuple((rule, _compile(rule.pattern, language)) for rule in _RULES[language])
+def _compiled(language: str) -> tuple[tuple[_Rule, re.Pattern[str], frozenset[str]], ...]:
+    return tuple(
+        (rule, _compile(rule.pattern, language), _first_words(rule.pattern, language))
+        for rule in _RULES[language]
+    )
+
+
+def _first_words(pattern: str, language: str) -> frozenset[str]:
+    """The words one of which a message must hold for ``pattern`` to match it."""
+    classes = _CLASSES.get(language, {})
+    for token in pattern.split():
+        if token == "^" or token[0] in "~*?":
+            continue
+        words: set[str] = set()
+        for choice in token.split("|"):
+            if choice.startswith("{"):
+                words |= set(classes[choice.strip("{}")].split())
+            else:
+                words.add(choice)
+        return frozenset(words)
+    raise ValueError(f"a rule needs a word that is not optional: {pattern!r}")
 
 
 def _compile(pattern: str, language: str) -> re.Pattern[str]:

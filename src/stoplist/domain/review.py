@@ -61,6 +61,18 @@ def parse_mode(raw: object) -> Mode:
         ) from None
 
 
+def mode_of(account: Account) -> Mode:
+    """The account's mode; a value this release does not know reads as the default.
+
+    Inbound messages must never fail over a setting: the safe reading of an
+    unknown mode is to queue, which stops nothing and loses nothing.
+    """
+    try:
+        return Mode(account.reasonable_means)
+    except ValueError:
+        return DEFAULT_MODE
+
+
 class Status(StrEnum):
     PENDING = "pending"
     CONFIRMED = "confirmed"

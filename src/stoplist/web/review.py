@@ -74,7 +74,7 @@ async def _decide(ctx: PageContext, *, confirmed: bool) -> Response:
     item_id = ctx.request.path_params["item_id"]
     reason = str(form.get("reason", "")).strip()
     if not reason:
-        return await _render(ctx, status=422, error=ctx.t("reason_required"), failed=item_id)
+        return await _render(ctx, status=422, error=ctx.t("reason_required"))
     queue = ReviewQueue(ctx.db, ctx.signed_in)
     decide = queue.confirm if confirmed else queue.dismiss
     try:
