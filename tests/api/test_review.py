@@ -1,4 +1,4 @@
-"""``/v1/review/...`` against the real server: listing, confirming and dismissing possible opt-outs."""
+"""``/v1/review/...`` on the real server: listing, confirming, dismissing possible opt-outs."""
 
 from __future__ import annotations
 

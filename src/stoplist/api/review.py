@@ -8,6 +8,8 @@ which go on the number's history with the decision.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -24,7 +26,9 @@ MAX_TEXT = 1000
 _DEFAULT_ACTOR = "api"
 
 
-def item_json(item: ReviewItem, formatter: LocalTimeFormatter, now: int) -> dict[str, object]:
+def item_json(item: ReviewItem, formatter: Callable[[int], str], now: int) -> dict[str, object]:
+    """An item as the API and ``stoplist review --json`` show it, times by ``formatter``."""
+
     def when(instant: int | None) -> str | None:
         return formatter(instant) if instant is not None else None
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
+from stoplist.api.review import item_json
 from stoplist.cli.language import current, tr
 from stoplist.cli.options import (
     DatabaseOption,
@@ -21,7 +23,7 @@ from stoplist.cli.options import (
 from stoplist.domain import clock
 from stoplist.domain.errors import StoplistError
 from stoplist.domain.events import Source
-from stoplist.domain.review import LISTABLE, MAX_PAGE, ReviewItem, ReviewQueue, Status
+from stoplist.domain.review import LISTABLE, MAX_PAGE, ReviewQueue, Status
 
 review_app = typer.Typer(
     help="List, confirm and dismiss possible opt-outs (messages that asked to stop "
@@ -36,24 +38,8 @@ ReasonOption = Annotated[
 ]
 
 
-def item_json(item: ReviewItem, now: int) -> dict[str, object]:
-    def when(instant: int | None) -> str | None:
-        return clock.from_us(instant).isoformat() if instant is not None else None
-
-    return {
-        "id": item.id,
-        "phoneNumber": item.phone_number,
-        "text": item.text,
-        "language": item.language,
-        "phrase": item.phrase,
-        "status": item.status.value,
-        "messageAt": when(item.message_at),
-        "queuedAt": when(item.created_at),
-        "overdue": item.overdue(now),
-        "decidedAt": when(item.decided_at),
-        "decidedBy": item.decided_by,
-        "reason": item.decision_reason,
-    }
+def _utc(instant: int) -> str:
+    return clock.from_us(instant).isoformat()
 
 
 @review_app.command("list")
@@ -75,7 +61,7 @@ def list_items(
     items = queue.items(status=None if status == "all" else Status(status), limit=limit)
     now = clock.now_us()
     if json:
-        print_json([item_json(item, now) for item in items])
+        print_json([item_json(item, _utc, now) for item in items])
         return
     table = Table(
         "id",
@@ -91,30 +77,28 @@ def list_items(
     console.print(table)
 
 
-@review_app.command("confirm")
-def confirm(
-    item: Annotated[str, typer.Argument(help="The item's id (see review list).")],
-    account: AccountOption,
-    database: DatabaseOption = None,
-    by: ByOption = "cli",
-    reason: ReasonOption = None,
-    json: JsonOption = False,
-) -> None:
-    """Confirm a possible opt-out: the number is stopped as of the message's time."""
-    _decide(item, account, database, by, reason, json, confirmed=True)
+def _decision(confirmed: bool) -> Callable[..., None]:
+    """The ``confirm`` or ``dismiss`` command: the same options, the other decision."""
+
+    def command(
+        item: Annotated[str, typer.Argument(help="The item's id (see review list).")],
+        account: AccountOption,
+        database: DatabaseOption = None,
+        by: ByOption = "cli",
+        reason: ReasonOption = None,
+        json: JsonOption = False,
+    ) -> None:
+        _decide(item, account, database, by, reason, json, confirmed=confirmed)
+
+    return command
 
 
-@review_app.command("dismiss")
-def dismiss(
-    item: Annotated[str, typer.Argument(help="The item's id (see review list).")],
-    account: AccountOption,
-    database: DatabaseOption = None,
-    by: ByOption = "cli",
-    reason: ReasonOption = None,
-    json: JsonOption = False,
-) -> None:
-    """Dismiss a possible opt-out: the message stays a reply."""
-    _decide(item, account, database, by, reason, json, confirmed=False)
+review_app.command(
+    "confirm", help="Confirm a possible opt-out: the number is stopped as of the message's time."
+)(_decision(True))
+review_app.command("dismiss", help="Dismiss a possible opt-out: the message stays a reply.")(
+    _decision(False)
+)
 
 
 def _decide(
@@ -135,7 +119,7 @@ def _decide(
     except StoplistError as exc:
         fail_localized(exc.message(current()) + (f" ({exc.detail})" if exc.detail else ""))
     if json:
-        print_json(item_json(item, clock.now_us()))
+        print_json(item_json(item, _utc, clock.now_us()))
         return
     if confirmed:
         typer.echo(tr(f"{item.phone_number} stopped", f"{item.phone_number} désinscrit"))
