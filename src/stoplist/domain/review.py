@@ -20,6 +20,8 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy import Connection
+
 from stoplist.domain import clock, webhooks
 from stoplist.domain.errors import ReviewAlreadyDecided, ReviewItemNotFound
 from stoplist.domain.events import EventKind, NewEvent, Source
@@ -233,7 +235,7 @@ class ReviewQueue:
 
 
 def queue_in(
-    conn: Any,
+    conn: Connection,
     account: Account,
     *,
     phone_number: str,
