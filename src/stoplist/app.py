@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from stoplist.api import docs, health, history, stop_sms, suppression, webhooks
+from stoplist.api import docs, health, history, review, stop_sms, suppression, webhooks
 from stoplist.api.access_log import AccessLogMiddleware, redact_path
 from stoplist.api.fast_check import CheckFastPath
 from stoplist.api.list_cache import ListCache
@@ -156,6 +156,9 @@ def routes() -> list[BaseRoute]:
         Route("/v1/webhooks/add", webhooks.add_endpoint, methods=["POST"]),
         Route("/v1/webhooks/delete", webhooks.delete_endpoint, methods=["POST"]),
         Route("/v1/webhooks/deliveries", webhooks.list_deliveries, methods=_BOTH),
+        Route("/v1/review/list", review.list_items, methods=_BOTH),
+        Route("/v1/review/confirm", review.confirm, methods=["POST"]),
+        Route("/v1/review/dismiss", review.dismiss, methods=["POST"]),
         Route("/v1/stop-sms/filter", suppression.filter_list, methods=["POST"]),
         Route("/v1/stop-sms/export", suppression.export, methods=["GET"]),
         Route("/v1/stop-sms/import", suppression.import_file, methods=["POST"]),

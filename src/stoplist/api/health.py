@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from stoplist.domain import review
 from stoplist.domain.webhooks import Outbox
 from stoplist.http.call import header_api_key
 from stoplist.observability import metrics
@@ -79,6 +80,7 @@ def _authorized(request: Request, token: str) -> bool:
 def _database_gauges(db: Database) -> list[metrics.Gauge]:
     try:
         depth, age = Outbox(db).backlog()
+        queued = review.overdue_total(db)
     except DATABASE_ERRORS as exc:
         metrics.database_error(error_kind(exc))
         return [metrics.Gauge("stoplist_database_up", "1 when the database answered.", 0)]
@@ -91,6 +93,16 @@ def _database_gauges(db: Database) -> list[metrics.Gauge]:
             "stoplist_webhook_oldest_pending_age_seconds",
             "Age of the oldest pending outgoing webhook delivery (0 when none).",
             age,
+        ),
+        metrics.Gauge(
+            "stoplist_review_pending",
+            "Possible opt-outs waiting for a person to decide, over every account.",
+            queued.pending,
+        ),
+        metrics.Gauge(
+            "stoplist_review_overdue",
+            "Possible opt-outs undecided for more than 7 days, over every account.",
+            queued.overdue,
         ),
     ]
 

@@ -72,6 +72,88 @@ def _webhook_paths() -> dict[str, Any]:
     }
 
 
+def _review_paths() -> dict[str, Any]:
+    item = {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "phoneNumber": {"type": "string"},
+            "text": {"type": "string"},
+            "language": {"type": "string", "enum": ["en", "fr", "es", "de", "it", "pt", "nl"]},
+            "phrase": {"type": "string", "description": "The words that read as a request"},
+            "status": {"type": "string", "enum": ["pending", "confirmed", "dismissed"]},
+            "messageAt": {"type": "string", "description": "When the person sent it"},
+            "queuedAt": {"type": "string"},
+            "overdue": {"type": "boolean", "description": "Pending for more than 7 days"},
+            "eventId": {"type": "integer", "description": "The reply event of the message"},
+            "decidedAt": {"type": ["string", "null"]},
+            "decidedBy": {"type": ["string", "null"]},
+            "reason": {"type": ["string", "null"]},
+            "decisionEventId": {"type": ["integer", "null"]},
+        },
+    }
+    page = {
+        "type": "object",
+        "properties": {
+            "success": {"type": "boolean"},
+            "code": {"type": "integer"},
+            "pending": {"type": "integer"},
+            "overdue": {"type": "integer"},
+            "nbData": {"type": "integer"},
+            "data": {"type": "array", "items": item},
+        },
+    }
+    decided = {
+        "type": "object",
+        "properties": {
+            "success": {"type": "boolean"},
+            "code": {"type": "integer"},
+            **item["properties"],
+        },
+    }
+    status = (
+        "Which items (default pending)",
+        {"type": "string", "enum": ["pending", "confirmed", "dismissed", "all"]},
+    )
+    limit = ("At most this many (default 100)", integer(1, 1000))
+    after = ("Items after this id (the last id of the previous page)", ID)
+    item_id = ("The item's id", ID)
+    actor = ("Who decided (default `api`)", {"type": "string", "maxLength": 1000})
+    reason = ("Why, for the history", {"type": "string", "maxLength": 1000})
+    invalid = {"400": "Code 91: invalid parameter, 90: malformed body"}
+
+    def decision(summary: str) -> Any:
+        described = get_and_post(
+            summary,
+            "review",
+            parameters={"id": item_id, "actor": actor, "reason": reason},
+            required=["id"],
+            success=answer("The item, decided", decided),
+            errors_=errors(invalid),
+            description=summary + " (extension). The decision is an event on the "
+            "number's history, with `actor` and `reason`.",
+        )["post"]
+        described["responses"]["404"] = error("Code 95: no such item in this account")
+        described["responses"]["409"] = error("Code 96: the item was decided already")
+        return {"post": described}
+
+    return {
+        "/v1/review/list": get_and_post(
+            "List possible opt-outs",
+            "review",
+            parameters={"status": status, "limit": limit, "after": after},
+            success=answer("The queue, oldest first", page),
+            errors_=errors(invalid),
+            description="Messages that asked to stop in other words than a keyword, queued "
+            "because the account's reasonable-means mode is `review` (extension).",
+        ),
+        "/v1/review/confirm": decision(
+            "Confirm a possible opt-out: the number is stopped as of the message's time"
+        ),
+        "/v1/review/dismiss": decision("Dismiss a possible opt-out: the message stays a reply"),
+    }
+
+
 def _inbound() -> dict[str, Any]:
     described = {
         "summary": "Receive a reply forwarded by an SMS provider",
@@ -79,7 +161,9 @@ def _inbound() -> dict[str, Any]:
         "`smspartner`, `twilio` (form fields, `X-Twilio-Signature` checked when the "
         "account has a Twilio auth token), `vonage` or `generic`. Answers 2xx once the "
         "event is committed; Twilio gets an empty TwiML `<Response/>`. Only `vonage` "
-        "answers GET.",
+        "answers GET. The JSON answer's `type` is `opt_out`, `opt_in`, `help` or "
+        "`reply`, or `review` when the message asked to stop in other words and was "
+        "queued for a person to decide (see `/v1/review/list`).",
         "tags": ["inbound"],
         "security": [],
         "parameters": [
@@ -163,6 +247,7 @@ def paths() -> dict[str, Any]:
         **suppression_spec.paths(),
         "/inbound/{token}/{provider}": _inbound(),
         **_webhook_paths(),
+        **_review_paths(),
         "/healthz": {
             "get": {
                 "summary": "Liveness",
@@ -263,7 +348,7 @@ def spec() -> dict[str, Any]:
                     "type": "object",
                     "properties": {
                         "id": {"type": "integer"},
-                        "type": {"enum": ["opt_out", "opt_in", "help", "reply"]},
+                        "type": {"enum": ["opt_out", "opt_in", "help", "reply", "dismissed"]},
                         "source": {"enum": ["sms", "api", "import", "sync", "dashboard", "cli"]},
                         "provider": {"type": ["string", "null"]},
                         "providerMessageId": {"type": ["string", "null"]},

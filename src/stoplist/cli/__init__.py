@@ -15,6 +15,7 @@ from stoplist.cli.dashboard import dashboard_app
 from stoplist.cli.help import tidy
 from stoplist.cli.inbound import inbound_app, keywords_app
 from stoplist.cli.remote import remote_app
+from stoplist.cli.review import review_app
 from stoplist.cli.serve import serve
 from stoplist.cli.sync import sync
 from stoplist.cli.transfer import export_command, import_command
@@ -73,6 +74,7 @@ app.add_typer(dashboard_app, name="dashboard")
 app.add_typer(inbound_app, name="inbound")
 app.add_typer(keywords_app, name="keywords")
 app.add_typer(webhooks_app, name="webhooks")
+app.add_typer(review_app, name="review")
 app.add_typer(remote_app, name="remote")
 app.command()(sync)
 app.command("import")(import_command)

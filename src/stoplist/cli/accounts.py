@@ -13,6 +13,7 @@ from stoplist.cli.options import (
     JsonOption,
     console,
     fail,
+    fail_tr,
     find_account,
     open_database,
     print_json,
@@ -31,6 +32,7 @@ def account_json(account: Account) -> dict[str, object]:
         "name": account.name,
         "defaultRegion": account.default_region,
         "timezone": account.timezone,
+        "reasonableMeans": account.reasonable_means,
         "inboundToken": account.inbound_token,
         "createdAt": clock.from_us(account.created_at).isoformat(),
     }
@@ -79,14 +81,66 @@ def list_accounts(database: DatabaseOption = None, json: JsonOption = False) -> 
         tr("name", "nom"),
         tr("region", "région"),
         tr("time zone", "fuseau"),
+        tr("reasonable means", "moyens raisonnables"),
         tr("created", "créé le"),
     )
     for account in accounts:
         created = clock.from_us(account.created_at, account.zone).strftime("%Y-%m-%d %H:%M %Z")
         table.add_row(
-            str(account.id), account.name, account.default_region, account.timezone, created
+            str(account.id),
+            account.name,
+            account.default_region,
+            account.timezone,
+            account.reasonable_means,
+            created,
         )
     console.print(table)
+
+
+@accounts_app.command("update")
+def update_account(
+    account: Annotated[str, typer.Argument(help="Account name or id.")],
+    database: DatabaseOption = None,
+    reasonable_means: Annotated[
+        str | None,
+        typer.Option(
+            "--reasonable-means",
+            help="What a message that plainly asks to stop in other words than a keyword "
+            "does: optout (stopped at once), review (queued for a person to decide; the "
+            "default) or off (a reply).",
+        ),
+    ] = None,
+    region: Annotated[str | None, typer.Option(help="Default region for national numbers.")] = None,
+    timezone: Annotated[str | None, typer.Option(help="Time zone of createdAt.")] = None,
+    json: JsonOption = False,
+) -> None:
+    """Change an account's settings."""
+    db = open_database(database)
+    found = find_account(db, account)
+    changes: dict[str, object] = {}
+    if reasonable_means is not None:
+        changes["reasonable_means"] = reasonable_means
+    if region is not None:
+        changes["default_region"] = region
+    if timezone is not None:
+        changes["timezone"] = timezone
+    if not changes:
+        fail_tr("nothing to change", "rien à changer")
+    try:
+        updated = Accounts(db).update_settings(found, **changes)
+    except ValueError as exc:
+        fail(str(exc))
+    if json:
+        print_json(account_json(updated))
+        return
+    typer.echo(
+        tr(
+            f"account {updated.name}: reasonable means {updated.reasonable_means}, "
+            f"region {updated.default_region}, time zone {updated.timezone}",
+            f"compte {updated.name} : moyens raisonnables {updated.reasonable_means}, "
+            f"région {updated.default_region}, fuseau {updated.timezone}",
+        )
+    )
 
 
 @keys_app.command("create")

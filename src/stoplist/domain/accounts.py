@@ -18,6 +18,7 @@ from sqlalchemy import Connection
 from stoplist.domain import clock
 from stoplist.domain.errors import AccountNotFound, ApiKeyRequired, InvalidApiKey
 from stoplist.domain.numbers import DEFAULT_REGION, region_is_known
+from stoplist.domain.review import parse_mode
 from stoplist.records.models import Account, ApiKey
 from stoplist.storage import accounts as store
 from stoplist.storage.database import Database
@@ -145,12 +146,17 @@ class Accounts:
         return account
 
     def update_settings(self, account: Account, **changes: object) -> Account:
-        """Change an account's settings (region, time zone, opt-in keywords, ...)."""
+        """Change an account's settings (region, time zone, opt-in keywords, ...).
+
+        ``ValueError`` for an unknown region, time zone or reasonable-means mode.
+        """
         region = str(changes.get("default_region", account.default_region)).upper()
         timezone = str(changes.get("timezone", account.timezone))
         _check_settings(region, timezone)
         if "default_region" in changes:
             changes["default_region"] = region
+        if "reasonable_means" in changes:
+            changes["reasonable_means"] = parse_mode(changes["reasonable_means"]).value
         with self.db.write() as conn:
             store.update_account(conn, account.id, **changes)
             return store.find_by_id(conn, account.id)  # type: ignore[return-value]

@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection
 
-from stoplist.domain import clock, webhooks
+from stoplist.domain import clock, review, webhooks
 from stoplist.domain.errors import InvalidParameter
 from stoplist.domain.keywords import (
     NOT_A_KEYWORD,
@@ -25,11 +25,13 @@ from stoplist.domain.keywords import (
     normalize_keyword,
     parse_action,
 )
+from stoplist.domain.reasonable_means import Recognised, recognise
 from stoplist.domain.stops import Recorded, StopList
 from stoplist.observability import metrics
 from stoplist.records.events import EventKind, NewEvent, Source
 from stoplist.records.models import Account
 from stoplist.storage import accounts as account_store
+from stoplist.storage import events as event_store
 from stoplist.storage import inbound_parts as part_store
 from stoplist.storage import keywords as keyword_store
 from stoplist.storage.database import Database
@@ -79,19 +81,31 @@ class Outcome:
     phone_number: str
     kind: EventKind | None
     recorded: Recorded | None
+    review_item: int | None = None
+    """The possible opt-out this message was queued as, for a person to decide."""
 
     @property
     def pending(self) -> bool:
         return self.recorded is None
 
     @property
+    def answer_type(self) -> str | None:
+        """The ``type`` of the JSON answer: what the message meant, or ``review`` when queued."""
+        if self.review_item is not None:
+            return REVIEW
+        return self.kind.value if self.kind else None
+
+    @property
     def verdict(self) -> str:
-        """``pending``, ``duplicate``, or what the message meant (``opt_out``, ``reply``...)."""
+        """``pending``, ``duplicate``, ``review``, or what the message meant (``opt_out``...)."""
         if self.recorded is None:
             return "pending"
         if self.recorded.duplicate:
             return "duplicate"
-        return self.kind.value if self.kind else EventKind.REPLY.value
+        return self.answer_type or EventKind.REPLY.value
+
+
+REVIEW = "review"
 
 
 class AccountKeywords:
@@ -162,11 +176,38 @@ class Inbound:
                     return Outcome(number, None, None)
                 message = complete
             classification = self.classify(message, keywords)
-            recorded = self.stop_list.record_in(conn, self._event(number, message, classification))
+            found = self._reasonable_means(message, classification)
+            mode = review.mode_of(self.account)
+            if found is not None and mode is review.Mode.OPTOUT:
+                classification = Classification(EventKind.OPT_OUT)
+            event = self._event(number, message, classification, found, mode)
+            recorded = self.stop_list.record_in(conn, event)
+            item = None
+            if found is not None and mode is review.Mode.REVIEW:
+                item = review.queue_in(
+                    conn,
+                    self.account,
+                    phone_number=number,
+                    event_id=recorded.event_id,
+                    message_at=_event_time(conn, recorded.event_id),
+                    text=message.text,
+                    found=found,
+                    duplicate=recorded.duplicate,
+                )
         if recorded.changed:
             webhooks.wake()
             metrics.stop_changed(recorded.stop_after is not None, Source.SMS)
-        return Outcome(number, classification.kind, recorded)
+        return Outcome(number, classification.kind, recorded, item)
+
+    def _reasonable_means(
+        self, message: InboundMessage, classification: Classification
+    ) -> Recognised | None:
+        """The classifier's reading, when the account wants one and no keyword decided."""
+        if classification.kind is not EventKind.REPLY or message.forced:
+            return None
+        if review.mode_of(self.account) is review.Mode.OFF:
+            return None
+        return recognise(message.text)
 
     def flush(self, provider: str, number: str, ref: str, quiet_since: int) -> bool:
         """Record a long message whose missing parts never came, as a plain reply.
@@ -223,9 +264,19 @@ class Inbound:
         return found
 
     def _event(
-        self, number: str, message: InboundMessage, classification: Classification
+        self,
+        number: str,
+        message: InboundMessage,
+        classification: Classification,
+        found: Recognised | None = None,
+        mode: review.Mode = review.DEFAULT_MODE,
     ) -> NewEvent:
         details: dict[str, object] = {}
+        actor = reason = None
+        if found is not None:
+            details["reasonableMeans"] = {**review.recognised_details(found), "mode": mode.value}
+            if mode is review.Mode.OPTOUT:
+                actor, reason = review.AUTOMATIC_ACTOR, review.automatic_reason(found)
         if message.recipient:
             details["to"] = message.recipient
         if classification.keyword:
@@ -242,9 +293,18 @@ class Inbound:
             provider=message.provider,
             provider_message_id=message.message_id,
             text=message.text,
+            actor=actor,
+            reason=reason,
             details=details,
             provider_time_raw=message.sent_at_raw if message.sent_at is None else None,
         )
+
+
+def _event_time(conn: Connection, event_id: int) -> int:
+    """The time the event was recorded at (the provider's send time when believed)."""
+    found = event_store.event_time(conn, event_id)
+    assert found is not None
+    return found
 
 
 def trusted_send_time(sent_at: int | None, now: int) -> int | None:

@@ -194,7 +194,7 @@ def json_answer(outcome: Outcome) -> Response:
     else:
         assert outcome.recorded is not None
         payload["status"] = "duplicate" if outcome.recorded.duplicate else "recorded"
-        payload["type"] = outcome.kind.value if outcome.kind else None
+        payload["type"] = outcome.answer_type
         payload["eventId"] = outcome.recorded.event_id
         payload["stopped"] = outcome.recorded.stop_after is not None
     return render.respond(payload, "json")

@@ -133,7 +133,7 @@ def http_request(route: str, method: str, status: int, seconds: float) -> None:
 
 @_never_fails
 def inbound_message(provider: str, verdict: str) -> None:
-    """``verdict``: opt_out, opt_in, help, reply, duplicate, pending or rejected."""
+    """``verdict``: opt_out, opt_in, help, reply, review, duplicate, pending or rejected."""
     _get().inbound.labels(provider, verdict).inc()
 
 

@@ -17,6 +17,8 @@ class EventKind(StrEnum):
     OPT_IN = "opt_in"
     HELP = "help"
     REPLY = "reply"
+    DISMISSED = "dismissed"
+    """Someone decided that a possible opt-out (``domain.review``) was not one."""
 
     @property
     def changes_state(self) -> bool:

@@ -16,6 +16,8 @@ class Account:
     """The secret in the account's inbound URLs (stored sealed, found by its digest)."""
     opt_in_keywords_enabled: bool
     created_at: int
+    reasonable_means: str = "review"
+    """What a message that plainly asks to stop does: ``optout``, ``review`` or ``off``."""
 
     @property
     def zone(self) -> ZoneInfo:

@@ -24,6 +24,7 @@ _ACCOUNT_COLUMNS = [
     accounts.c.inbound_token,
     accounts.c.opt_in_keywords_enabled,
     accounts.c.created_at,
+    accounts.c.reasonable_means,
 ]
 
 
@@ -32,7 +33,7 @@ def token_digest(token: str) -> str:
 
 
 def _account(bind: Connection | Engine, row: Row[Any] | tuple[Any, ...]) -> Account:
-    account_id, name, region, timezone, sealed_token, opt_in, created_at = row[:7]
+    account_id, name, region, timezone, sealed_token, opt_in, created_at, means = row[:8]
     return Account(
         id=account_id,
         name=name,
@@ -41,6 +42,7 @@ def _account(bind: Connection | Engine, row: Row[Any] | tuple[Any, ...]) -> Acco
         inbound_token=secrets.box(bind).open(sealed_token),
         opt_in_keywords_enabled=bool(opt_in),
         created_at=created_at,
+        reasonable_means=means,
     )
 
 
@@ -103,7 +105,7 @@ def list_all(conn: Connection) -> list[Account]:
 
 _KEY_LOOKUP = (
     "SELECT a.id, a.name, a.default_region, a.timezone, a.inbound_token, "
-    "a.opt_in_keywords_enabled, a.created_at, k.key_hash "
+    "a.opt_in_keywords_enabled, a.created_at, a.reasonable_means, k.key_hash "
     "FROM api_keys k JOIN accounts a ON a.id = k.account_id "
     "WHERE k.key_hash = ? AND k.revoked_at IS NULL"
 )
@@ -118,7 +120,7 @@ def find_by_key_hash(db: Database, key_hash: str) -> tuple[Account, str] | None:
     row = db.fetch_one(_KEY_LOOKUP, (key_hash,))
     if row is None:
         return None
-    return _account(db.engine, row), row[7]
+    return _account(db.engine, row), row[8]
 
 
 def insert_key(

@@ -24,7 +24,7 @@ from sqlalchemy.pool import StaticPool
 from stoplist.database_url import normalise_url
 from stoplist.storage import secrets
 
-HEAD_REVISION = "0004"
+HEAD_REVISION = "0005"
 """The newest migration (``tests/storage/test_migrations.py`` holds it to the scripts)."""
 _BULK_CACHE_KIB = 256 * 1024
 _CONNECT_TIMEOUT = 5

@@ -130,3 +130,8 @@ def history(
         .limit(limit)
     )
     return [_event(row) for row in rows]
+
+
+def event_time(conn: Connection, event_id: int) -> int | None:
+    """The event time an event was recorded with."""
+    return conn.execute(select(events.c.event_at).where(events.c.id == event_id)).scalar()

@@ -37,6 +37,8 @@ accounts = Table(
     Column("inbound_token", Text, nullable=False, unique=True),
     Column("inbound_token_hash", String(64)),
     Column("opt_in_keywords_enabled", Boolean, nullable=False, server_default=true()),
+    # optout, review or off: what a message that plainly asks to stop does (domain.review).
+    Column("reasonable_means", String(16), nullable=False, server_default="review"),
     Column("dashboard_password_hash", String(300)),
     Column("created_at", BigInteger, nullable=False),
     # Move with every change to the account's stops (see storage.stops.touch_list).
@@ -213,6 +215,30 @@ dashboard_sign_in_failures = Table(
     Index("ix_dashboard_sign_in_failures_client", "client", "failed_at"),
     Index("ix_dashboard_sign_in_failures_account", "account_id", "failed_at"),
     Index("ix_dashboard_sign_in_failures_time", "failed_at"),
+    sqlite_autoincrement=True,
+)
+
+review_items = Table(
+    "review_items",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("phone_number", String(16), nullable=False),
+    # The reply event the message was recorded as; its time is the opt-out's if confirmed.
+    Column("event_id", BigInteger, nullable=False),
+    Column("message_at", BigInteger, nullable=False),
+    Column("text", FreeText, nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("phrase", FreeString(200), nullable=False),
+    Column("status", String(16), nullable=False),  # pending, confirmed, dismissed
+    Column("created_at", BigInteger, nullable=False),
+    Column("decided_at", BigInteger),
+    Column("decided_by", FreeString(200)),
+    Column("decision_reason", FreeText),
+    Column("decision_event_id", BigInteger),
+    UniqueConstraint("account_id", "event_id", name="uq_review_items_event"),
+    Index("ix_review_items_status", "account_id", "status", "created_at"),
+    Index("ix_review_items_pending_age", "status", "created_at"),
     sqlite_autoincrement=True,
 )
 

@@ -24,6 +24,7 @@ from stoplist.domain.errors import (
     StopNotFound,
 )
 from stoplist.domain.exports import export_chunks
+from stoplist.domain.review import ReviewQueue
 from stoplist.records.events import Source
 from stoplist.records.models import Stop
 from stoplist.web import pager, params
@@ -101,9 +102,11 @@ async def home(ctx: PageContext) -> Response:
     stopped = await run_in_threadpool(ctx.stop_list.count)
     days = await run_in_threadpool(dashboard.activity)
     latest = await run_in_threadpool(dashboard.latest_events, 10)
+    backlog = await run_in_threadpool(ReviewQueue(ctx.db, ctx.signed_in).backlog)
     return ctx.render(
         "home.html",
         stopped=stopped,
+        backlog=backlog,
         days=days,
         active_days=[d for d in reversed(days) if d.total_opt_outs or d.total_opt_ins],
         opt_outs=sum(d.total_opt_outs for d in days),

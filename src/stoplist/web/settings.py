@@ -21,6 +21,7 @@ from stoplist.domain.inbound_endpoints import (
     inbound_url,
 )
 from stoplist.domain.keywords import KeywordSet
+from stoplist.domain.review import Mode
 from stoplist.domain.webhook_urls import RefusedUrl
 from stoplist.domain.webhooks import Webhooks
 from stoplist.http.proxy import public_base, shows_loopback
@@ -47,6 +48,7 @@ def routes() -> list[BaseRoute]:
         Route(PATH + "/keywords", add_keyword, methods=post),
         Route(PATH + "/keywords/remove", remove_keyword, methods=post),
         Route(PATH + "/keywords/opt-in", switch_opt_in, methods=post),
+        Route(PATH + "/reasonable-means", save_reasonable_means, methods=post),
         Route(PATH + "/webhooks", add_endpoint, methods=post),
         Route(PATH + "/webhooks/{endpoint_id:int}/remove", remove_endpoint, methods=post),
         Route(PATH + "/keys", create_key, methods=post),
@@ -78,6 +80,7 @@ async def _render(ctx: PageContext, *, status: int = 200, **values: object) -> R
     return ctx.render(
         "settings.html",
         status=status,
+        reasonable_modes=[mode.value for mode in Mode],
         keys=keys,
         inbound=inbound,
         inbound_loopback=shows_loopback(ctx.request),
@@ -233,6 +236,22 @@ async def switch_opt_in(ctx: PageContext) -> Response:
         opt_in_keywords_enabled=form.get("enabled") == "on",
     )
     return ctx.redirect(PATH, done="keywords_saved")
+
+
+@page
+async def save_reasonable_means(ctx: PageContext) -> Response:
+    form = await ctx.form()
+    try:
+        await run_in_threadpool(
+            ctx.access.accounts.update_settings,
+            ctx.signed_in,
+            reasonable_means=str(form.get("mode", "")),
+        )
+    except ValueError as exc:
+        return await _render(
+            ctx, status=422, reasonable_error=ctx.t("invalid_value", detail=str(exc))
+        )
+    return ctx.redirect(PATH, done="saved")
 
 
 @page

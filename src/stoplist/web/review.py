@@ -1,0 +1,90 @@
+"""The "Possible opt-outs" page: the review queue, confirmed or dismissed by hand.
+
+Each decision needs a reason, like removing a number does, and is recorded
+with the signed-in person as its actor (see ``domain.review``).
+"""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from stoplist.domain import clock
+from stoplist.domain.errors import ReviewAlreadyDecided, ReviewItemNotFound
+from stoplist.domain.review import Backlog, ReviewItem, ReviewQueue
+from stoplist.records.events import Source
+from stoplist.web.context import PREFIX, PageContext, Refused, page
+
+PATH = PREFIX + "/review"
+RECENT = 20
+_PAGE = 200
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route(PATH, review_page, methods=["GET"]),
+        Route(PATH + "/{item_id:int}/confirm", confirm, methods=["POST"]),
+        Route(PATH + "/{item_id:int}/dismiss", dismiss, methods=["POST"]),
+    ]
+
+
+async def _render(ctx: PageContext, *, status: int = 200, **values: object) -> Response:
+    queue = ReviewQueue(ctx.db, ctx.signed_in)
+
+    def load() -> tuple[list[ReviewItem], list[ReviewItem], Backlog]:
+        return queue.items(limit=_PAGE), queue.recent_decisions(RECENT), queue.backlog()
+
+    pending, recent, backlog = await run_in_threadpool(load)
+    query = ctx.request.query_params
+    if "message" not in values:
+        done = query.get("done")
+        if done == "confirmed":
+            values["message"] = ctx.t("review_confirmed", number=query.get("number", ""))
+        elif done == "dismissed":
+            values["message"] = ctx.t("review_dismissed")
+    return ctx.render(
+        "review.html",
+        status=status,
+        pending=pending,
+        recent=recent,
+        backlog=backlog,
+        now=clock.now_us(),
+        **values,
+    )
+
+
+@page
+async def review_page(ctx: PageContext) -> Response:
+    return await _render(ctx)
+
+
+@page
+async def confirm(ctx: PageContext) -> Response:
+    return await _decide(ctx, confirmed=True)
+
+
+@page
+async def dismiss(ctx: PageContext) -> Response:
+    return await _decide(ctx, confirmed=False)
+
+
+async def _decide(ctx: PageContext, *, confirmed: bool) -> Response:
+    form = await ctx.form()
+    item_id = ctx.request.path_params["item_id"]
+    reason = str(form.get("reason", "")).strip()
+    if not reason:
+        return await _render(ctx, status=422, error=ctx.t("reason_required"))
+    queue = ReviewQueue(ctx.db, ctx.signed_in)
+    decide = queue.confirm if confirmed else queue.dismiss
+    try:
+        item = await run_in_threadpool(
+            lambda: decide(item_id, source=Source.DASHBOARD, actor=ctx.grant.actor, reason=reason)
+        )
+    except ReviewItemNotFound:
+        raise Refused(404, "not_found", "not_found_title") from None
+    except ReviewAlreadyDecided:
+        return await _render(ctx, status=409, error=ctx.t("review_decided_already"))
+    if confirmed:
+        return ctx.redirect(PATH, done="confirmed", number=item.phone_number)
+    return ctx.redirect(PATH, done="dismissed")
