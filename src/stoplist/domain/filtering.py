@@ -30,7 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from stoplist.domain.canonical import canonical_flags, is_canonical_shaped, is_e164_shaped
+from stoplist.domain.canonical import canonical_flags, is_canonical_shaped
+from stoplist.domain.e164 import is_e164_shaped
 from stoplist.domain.errors import InvalidParameter, StoplistError
 from stoplist.domain.models import Stop
 from stoplist.domain.number_arrays import e164_value, e164_values
