@@ -143,12 +143,6 @@ def page_stops(
     ]
 
 
-def password_hash(conn: Connection, account_id: int) -> str | None:
-    return conn.execute(
-        select(accounts.c.dashboard_password_hash).where(accounts.c.id == account_id)
-    ).scalar_one_or_none()
-
-
 def password_hash_by_name(conn: Connection, name: str) -> tuple[int, str | None] | None:
     row = conn.execute(
         select(accounts.c.id, accounts.c.dashboard_password_hash).where(accounts.c.name == name)
@@ -297,17 +291,6 @@ def active_key_id(conn: Connection, account_id: int, key_hash: str) -> int | Non
             api_keys.c.revoked_at.is_(None),
         )
     ).scalar_one_or_none()
-
-
-def key_is_active(conn: Connection, account_id: int, key_id: int) -> bool:
-    found = conn.execute(
-        select(api_keys.c.id).where(
-            api_keys.c.account_id == account_id,
-            api_keys.c.id == key_id,
-            api_keys.c.revoked_at.is_(None),
-        )
-    ).first()
-    return found is not None
 
 
 def setting(conn: Connection, name: str) -> str | None:

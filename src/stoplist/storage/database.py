@@ -23,6 +23,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.pool import StaticPool
 
 from stoplist.storage import secrets
+from stoplist.storage.driver_sql import psycopg_sql
 
 HEAD_REVISION = "0004"
 """The newest migration (``tests/storage/test_migrations.py`` holds it to the scripts)."""
@@ -146,7 +147,7 @@ class Database:
         if self._point_readers.available:
             return self._point_readers.fetch_one(sql, params)
         if self._postgres_readers is not None:
-            return self._postgres_readers.fetch_one(sql.replace("?", "%s"), params)
+            return self._postgres_readers.fetch_one(psycopg_sql(sql), params)
         with self.engine.connect() as conn:
             row = conn.exec_driver_sql(sql, params).first()
             return tuple(row) if row is not None else None

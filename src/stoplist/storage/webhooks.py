@@ -250,15 +250,6 @@ def make_due(conn: Connection, account_id: int | None, now: int) -> int:
     ).rowcount
 
 
-def count_by_status(conn: Connection, account_id: int) -> dict[str, int]:
-    rows = conn.execute(
-        select(webhook_deliveries.c.status, func.count())
-        .where(webhook_deliveries.c.account_id == account_id)
-        .group_by(webhook_deliveries.c.status)
-    )
-    return {status: count for status, count in rows}
-
-
 def purge_finished(conn: Connection, before: int, limit: int) -> int:
     """Delete up to ``limit`` of the oldest deliveries, if finished before ``before``.
 
