@@ -33,8 +33,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, PhoneMetadata
-from phonenumbers.phonenumberutil import REGION_CODE_FOR_NON_GEO_ENTITY
+from phonenumbers import (
+    COUNTRY_CODE_TO_REGION_CODE,
+    REGION_CODE_FOR_NON_GEO_ENTITY,
+    PhoneMetadata,
+)
 
 from stoplist.domain.e164 import MAX_DIGITS, MIN_DIGITS, is_e164_shaped
 

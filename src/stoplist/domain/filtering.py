@@ -114,7 +114,8 @@ def _filter_in_database(
     shaped: list[int] = []
     for index, raw in enumerate(inputs):
         if shaped_inputs[index]:
-            numbers[index] = raw  # type: ignore[assignment]
+            assert isinstance(raw, str)  # only text is E.164-shaped
+            numbers[index] = raw
             shaped.append(index)
         else:
             numbers[index] = _normalize(stop_list, raw)

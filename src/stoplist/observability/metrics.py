@@ -186,7 +186,7 @@ def exposition(gauges: Iterable[Gauge] = ()) -> tuple[bytes, str]:
             yield from families
 
     registry = CollectorRegistry()
-    registry.register(_Scrape())  # type: ignore[arg-type]
+    registry.register(_Scrape())
     return generate_latest(registry), CONTENT_TYPE_LATEST
 
 

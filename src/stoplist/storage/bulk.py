@@ -61,7 +61,7 @@ def find_stops(conn: Connection, account_id: int, numbers: Sequence[str]) -> dic
         return {}
     sql, param = _probe(conn, "stops", "x.phone_number, x.id", numbers)
     rows = conn.exec_driver_sql(sql, _params(conn, account_id, param))
-    return dict(rows.fetchall())  # type: ignore[arg-type]
+    return dict(rows.fetchall())
 
 
 def numbers_with_state_events(
@@ -79,7 +79,7 @@ def numbers_with_state_events(
 
 
 def max_event_id(conn: Connection) -> int:
-    return conn.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM events").scalar_one()
+    return int(conn.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM events").scalar_one())
 
 
 def account_has_history(conn: Connection, account_id: int) -> bool:
@@ -145,7 +145,7 @@ def insert_opt_outs(
         )
         written = sorted(tuple(row) for row in rows) if returning else []
         touch_list(conn, account_id)
-        return written  # type: ignore[return-value]
+        return written
     # Under SQLite's single writer (this transaction began IMMEDIATE), every
     # event after the highest id seen before inserting is one inserted here,
     # so the new stops come from a range scan of the primary key.
@@ -167,6 +167,6 @@ def insert_opt_outs(
         + (" RETURNING event_id, phone_number, id" if returning else ""),
         (floor, account_id, EventKind.OPT_OUT.value),
     )
-    rows = sorted(tuple(row) for row in result) if returning else []
+    written = sorted(tuple(row) for row in result) if returning else []
     touch_list(conn, account_id)
-    return rows  # type: ignore[return-value]
+    return written

@@ -115,9 +115,8 @@ def count_stops(
     numbers: NumberFilter | None = None,
 ) -> int:
     query = select(func.count()).select_from(stops)
-    return conn.execute(
-        _stops_filtered(query, account_id, since, until, sources, numbers)
-    ).scalar_one()
+    filtered = _stops_filtered(query, account_id, since, until, sources, numbers)
+    return int(conn.execute(filtered).scalar_one())
 
 
 def page_stops(
@@ -259,15 +258,17 @@ def count_failures(
         query = query.where(dashboard_sign_in_failures.c.client == client)
     if account_id is not None:
         query = query.where(dashboard_sign_in_failures.c.account_id == account_id)
-    return conn.execute(query).scalar_one()
+    return int(conn.execute(query).scalar_one())
 
 
 def insert_failure(conn: Connection, client: str, account_id: int | None, now: int) -> int:
-    return conn.execute(
-        insert(dashboard_sign_in_failures)
-        .values(client=client, account_id=account_id, failed_at=now)
-        .returning(dashboard_sign_in_failures.c.id)
-    ).scalar_one()
+    return int(
+        conn.execute(
+            insert(dashboard_sign_in_failures)
+            .values(client=client, account_id=account_id, failed_at=now)
+            .returning(dashboard_sign_in_failures.c.id)
+        ).scalar_one()
+    )
 
 
 def clear_failures(conn: Connection, client: str, account_id: int, attempt_id: int) -> None:

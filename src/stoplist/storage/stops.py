@@ -34,9 +34,7 @@ _NUMBER_LOOKUP = (
 
 def find_by_number(conn: Connection, account_id: int, phone_number: str) -> Stop | None:
     """The entry for a number, inside the caller's transaction (plain driver SQL)."""
-    row = conn.exec_driver_sql(
-        driver_sql(conn, _NUMBER_LOOKUP), (account_id, phone_number)
-    ).first()
+    row = conn.exec_driver_sql(driver_sql(conn, _NUMBER_LOOKUP), (account_id, phone_number)).first()
     return Stop(row[0], account_id, phone_number, row[1], row[2]) if row else None
 
 
