@@ -164,7 +164,8 @@ def is_canonical(text: str) -> bool:
 def is_canonical_shaped(text: str) -> bool:
     """``is_canonical`` for a text already known to be E.164-shaped."""
     for end in (2, 3, 4):
-        code = _lookup(text[1:end])
+        prefix = text[1:end]
+        code = _BY_PREFIX[prefix] if prefix in _BY_PREFIX else _lookup(prefix)  # no call when seen
         if code is None:
             continue
         nsn = text[end:]

@@ -142,6 +142,12 @@ def page_stops(
     ]
 
 
+def password_hash(conn: Connection, account_id: int) -> str | None:
+    return conn.execute(
+        select(accounts.c.dashboard_password_hash).where(accounts.c.id == account_id)
+    ).scalar_one_or_none()
+
+
 def password_hash_by_name(conn: Connection, name: str) -> tuple[int, str | None] | None:
     row = conn.execute(
         select(accounts.c.id, accounts.c.dashboard_password_hash).where(accounts.c.name == name)
