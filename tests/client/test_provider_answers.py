@@ -52,12 +52,18 @@ def test_default_base_url_is_sms_partners(monkeypatch):
 
 
 @pytest.mark.parametrize("make", [Client, AsyncClient])
-def test_default_base_url_from_the_environment(monkeypatch, make):
+def test_default_base_url_and_key_from_the_environment(monkeypatch, make):
     monkeypatch.setenv("STOPLIST_BASE_URL", "http://stoplist.internal:8080/v1")
     monkeypatch.setenv("STOPLIST_API_KEY", "sl_from_env")
-    client = make(transport=httpx.MockTransport(lambda request: httpx.Response(500)))
+    provider = Provider("list.json")
+    client = make(format="json", transport=httpx.MockTransport(provider))
     assert client.base_url == "http://stoplist.internal:8080/v1/"
-    assert client._conf.api_key == "sl_from_env"
+    calls = client if make is Client else Blocking(client)
+    assert calls.list() == [SEED_STOP]
+    calls.close()
+    [request] = provider.requests
+    assert request.url.host == "stoplist.internal"
+    assert request.url.params["apiKey"] == "sl_from_env"
     explicit = make("http://127.0.0.1:9/v1", transport=httpx.MockTransport(lambda r: None))
     assert explicit.base_url == "http://127.0.0.1:9/v1/"
 

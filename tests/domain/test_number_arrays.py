@@ -1,6 +1,6 @@
 import pytest
 
-from stoplist.domain.canonical import is_e164_shaped
+from stoplist.domain.e164 import is_e164_shaped
 from stoplist.domain.number_arrays import e164_values
 
 INPUTS = [

@@ -3,7 +3,7 @@
 import pytest
 
 from stoplist.domain.errors import InvalidPhoneNumber, PhoneNumberRequired, Reason
-from stoplist.domain.numbers import is_e164, normalize, plan_regions
+from stoplist.domain.numbers import normalize, plan_regions
 from tests.overseas import OVERSEAS
 
 SAME_FRENCH_MOBILE = [
@@ -83,12 +83,6 @@ def test_invalid_numbers_are_refused(raw):
 def test_missing_numbers_are_required(raw):
     with pytest.raises(PhoneNumberRequired):
         normalize(raw)
-
-
-def test_e164_shape():
-    assert is_e164("+33612345678")
-    assert not is_e164("0612345678")
-    assert not is_e164("+0612345678")
 
 
 @pytest.mark.parametrize(("raw", "expected"), OVERSEAS)

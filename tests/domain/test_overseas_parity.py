@@ -18,9 +18,9 @@ from stoplist.domain.canonical import (
     canonical_flags,
     is_canonical,
     is_canonical_shaped,
-    is_e164_shaped,
     number_regex,
 )
+from stoplist.domain.e164 import is_e164_shaped
 from stoplist.domain.errors import StoplistError
 from stoplist.domain.filtering import filter_numbers
 from stoplist.domain.number_arrays import e164_values

@@ -41,7 +41,7 @@ from stoplist.http import render
 from stoplist.http.call import (
     ApiCall,
     authenticated_call,
-    open_call_then,
+    open_call_and_read,
     parse_body,
     refuse_declared_length,
 )
@@ -66,7 +66,7 @@ _EXPORT_TYPES = {
 
 
 async def check(request: Request) -> Response:
-    call, (number, stop) = await open_call_then(request, _check)
+    call, (number, stop) = await open_call_and_read(request, _check)
     return call.respond(check_payload(number, stop, LocalTimeFormatter(call.account.zone)))
 
 

@@ -62,6 +62,6 @@ def sign_out(
 
 def _read_password() -> str:
     if sys.stdin.isatty():
-        return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+        return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
     line = sys.stdin.readline()
     return line.rstrip("\r\n")

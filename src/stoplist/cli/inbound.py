@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, TypedDict
 
 import typer
 from rich.table import Table
@@ -105,7 +105,13 @@ def status(
     console.print(table)
 
 
-def _describe(endpoint: EndpointSettings) -> dict[str, object]:
+class _Described(TypedDict):
+    provider: str
+    enabled: bool
+    signature: str | None
+
+
+def _describe(endpoint: EndpointSettings) -> _Described:
     return {
         "provider": endpoint.provider,
         "enabled": endpoint.enabled,

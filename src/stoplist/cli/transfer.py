@@ -95,7 +95,11 @@ def import_command(
                     text,
                     source=Source.IMPORT,
                     actor="cli",
-                    progress=(lambda _: bar.update(task, completed=text.consumed)) if bar else None,
+                    progress=(
+                        (lambda _: bar.update(task, completed=text.consumed))
+                        if bar and task is not None
+                        else None
+                    ),
                     column=column,
                 )
         finally:
@@ -140,7 +144,7 @@ def export_command(
             for chunk in export_chunks(stop_list, fmt):
                 sink.write(chunk)
                 written += len(chunk)
-                if bar:
+                if bar and task is not None:
                     bar.update(task, completed=written)
     finally:
         if output:

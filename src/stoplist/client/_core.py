@@ -343,7 +343,7 @@ class Attempts:
             if isinstance(error, httpx.TransportError):
                 raise TransportError(f"{self.call.operation}: {_describe(error)}") from error
             raise error
-        delay = min(self.backoff * (2**self.failures), MAX_BACKOFF)
+        delay = min(self.backoff * 2.0**self.failures, MAX_BACKOFF)
         self.failures += 1
         return delay
 

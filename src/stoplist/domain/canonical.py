@@ -33,10 +33,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, PhoneMetadata
-from phonenumbers.phonenumberutil import REGION_CODE_FOR_NON_GEO_ENTITY
+from phonenumbers import (
+    COUNTRY_CODE_TO_REGION_CODE,
+    REGION_CODE_FOR_NON_GEO_ENTITY,
+    PhoneMetadata,
+)
 
-E164_SHAPE = re.compile(r"\+[1-9][0-9]{6,14}")
+from stoplist.domain.e164 import MAX_DIGITS, MIN_DIGITS, is_e164_shaped
 
 _TYPE_DESCS = (
     "premium_rate",
@@ -52,8 +55,7 @@ _TYPE_DESCS = (
 )
 
 _Desc = tuple[frozenset[int], re.Pattern[str]]
-_UNSEEN = object()
-_BY_PREFIX: dict[str, object] = {}
+_BY_PREFIX: dict[str, _CallingCode | None] = {}
 """Calling code (or None) by the digits after ``+``; filled as numbers arrive."""
 
 
@@ -154,17 +156,6 @@ class _CallingCode:
         return False
 
 
-def is_e164_shaped(text: str) -> bool:
-    """``+`` then 7 to 15 ASCII digits, the first not 0 (string methods beat a regex)."""
-    return (
-        8 <= len(text) <= 16
-        and text[0] == "+"
-        and text.isascii()
-        and text[1:].isdigit()
-        and text[1] != "0"
-    )
-
-
 def is_canonical(text: str) -> bool:
     """True only when ``normalize(text)`` would return ``text`` unchanged."""
     return is_e164_shaped(text) and is_canonical_shaped(text)
@@ -174,15 +165,13 @@ def is_canonical_shaped(text: str) -> bool:
     """``is_canonical`` for a text already known to be E.164-shaped."""
     for end in (2, 3, 4):
         prefix = text[1:end]
-        code = _BY_PREFIX.get(prefix, _UNSEEN)
-        if code is _UNSEEN:
-            code = _BY_PREFIX[prefix] = _calling_code(int(prefix))
+        code = _BY_PREFIX[prefix] if prefix in _BY_PREFIX else _lookup(prefix)  # no call when seen
         if code is None:
             continue
         nsn = text[end:]
         if code.national_prefix is not None and code.national_prefix.match(nsn):
             return False
-        return code.valid(nsn)  # type: ignore[union-attr]
+        return code.valid(nsn)
     return False
 
 
@@ -257,15 +246,17 @@ def number_regex(code: int, end: str) -> str | None:
     tests = calling.regex(end)
     if tests is None:
         return None
-    shortest, longest = max(1, 7 - len(digits)), 15 - len(digits)
+    shortest, longest = max(1, MIN_DIGITS - len(digits)), MAX_DIGITS - len(digits)
     return rf"\+{digits}{tests}[0-9]{{{shortest},{longest}}}(?={end})"
 
 
 def _lookup(prefix: str) -> _CallingCode | None:
-    code = _BY_PREFIX.get(prefix, _UNSEEN)
-    if code is _UNSEEN:
+    """The calling code that ``prefix`` (digits after ``+``) spells, if any; remembered."""
+    try:
+        return _BY_PREFIX[prefix]
+    except KeyError:
         code = _BY_PREFIX[prefix] = _calling_code(int(prefix))
-    return code  # type: ignore[return-value]
+        return code
 
 
 def _embeddable(pattern: str) -> bool:

@@ -30,7 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from stoplist.domain.canonical import canonical_flags, is_canonical_shaped, is_e164_shaped
+from stoplist.domain.canonical import canonical_flags, is_canonical_shaped
+from stoplist.domain.e164 import is_e164_shaped
 from stoplist.domain.errors import InvalidParameter, StoplistError
 from stoplist.domain.number_arrays import e164_value, e164_values
 from stoplist.domain.stop_index import NOT_STOPPED, StopIndexes
@@ -113,7 +114,8 @@ def _filter_in_database(
     shaped: list[int] = []
     for index, raw in enumerate(inputs):
         if shaped_inputs[index]:
-            numbers[index] = raw  # type: ignore[assignment]
+            assert isinstance(raw, str)  # only text is E.164-shaped
+            numbers[index] = raw
             shaped.append(index)
         else:
             numbers[index] = _normalize(stop_list, raw)

@@ -9,7 +9,7 @@ and a loop.
 
 ``e164_values`` reads the shape of a whole batch of inputs in a few array
 operations instead of a few string methods per input; it gives the same
-answer as ``canonical.is_e164_shaped`` for each one.
+answer as ``e164.is_e164_shaped`` for each one, from the same bounds.
 """
 
 from __future__ import annotations
@@ -19,9 +19,10 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-_WIDTH = 17  # one more than the longest E.164 text: a longer text is cut and seen as too long
-_MIN_LENGTH = 8
-_MAX_LENGTH = 16
+from stoplist.domain.e164 import MAX_LENGTH as _MAX_LENGTH
+from stoplist.domain.e164 import MIN_LENGTH as _MIN_LENGTH
+
+_WIDTH = _MAX_LENGTH + 1  # a longer text is cut to this and seen as too long
 _PLUS, _ZERO, _ONE, _NINE = (ord(c) for c in "+019")
 _POSITIONS = np.arange(1, _MAX_LENGTH)[None, :]
 _PLACES = 10 ** np.arange(_MAX_LENGTH - 2, -1, -1, dtype=np.int64)

@@ -39,7 +39,6 @@ departments and collectivities that use ten-digit ``0`` numbers (New
 Caledonia, French Polynesia and Wallis-and-Futuna have plans of their own).
 """
 
-_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 _ALLOWED = re.compile(r"[0-9+\s().\-/]+")
 _SEPARATORS = re.compile(r"[\s().\-/]")
 _MAX_INPUT_LENGTH = 64
@@ -82,11 +81,6 @@ def normalize(raw: object, region: str = DEFAULT_REGION) -> str:
     if not _ALLOWED.fullmatch(text):
         raise InvalidPhoneNumber(reason=Reason.NOT_A_NUMBER)
     return _normalize_cached(_SEPARATORS.sub("", text), region.upper())
-
-
-def is_e164(text: str) -> bool:
-    """True when ``text`` is already spelled as E.164 (not a validity check)."""
-    return _E164.fullmatch(text) is not None
 
 
 def region_is_known(region: str) -> bool:

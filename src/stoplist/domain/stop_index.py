@@ -112,13 +112,13 @@ def _refreshed(stop_list: StopList, index: ListIndex | None, max_changes: int) -
         assert version is not None
         seen = index.watermark if index is not None else None
         if index is not None and seen is not None and stop_store.in_history(conn, seen):
-            numbers, mark = stop_store.numbers_changed_since(conn, account_id, seen)
+            numbers, through = stop_store.numbers_changed_since(conn, account_id, seen)
             if len(index.changed) + len(numbers) <= max_changes:
                 current = bulk.find_stops(conn, account_id, numbers)
                 changed = dict(index.changed)
                 for number in numbers:
                     changed[e164_value(number)] = current.get(number, NOT_STOPPED)
-                return ListIndex(version, mark, index.numbers, index.stop_ids, changed)
+                return ListIndex(version, through, index.numbers, index.stop_ids, changed)
         mark = stop_store.watermark(conn, account_id)
         pairs = [
             np.array(batch, dtype=np.int64).reshape(-1, 2)

@@ -17,6 +17,7 @@ Requests are signed per the Standard Webhooks specification (``webhook-id``,
 from __future__ import annotations
 
 import base64
+import builtins
 import random
 import secrets
 import threading
@@ -122,7 +123,7 @@ class Webhooks:
 
     def deliveries(
         self, *, status: str | None = None, endpoint_id: int | None = None, limit: int = 100
-    ) -> list[tuple[DeliveryRow, list[AttemptRow]]]:
+    ) -> builtins.list[tuple[DeliveryRow, builtins.list[AttemptRow]]]:
         with self.db.read() as conn:
             rows = store.list_deliveries(
                 conn, self.account.id, status=status, endpoint_id=endpoint_id, limit=limit

@@ -74,7 +74,7 @@ async def authenticated_call(request: Request, params: dict[str, Any]) -> ApiCal
     return _call(request, params, fmt, account)
 
 
-async def open_call_then(request: Request, work: Callable[[ApiCall], T]) -> tuple[ApiCall, T]:
+async def open_call_and_read(request: Request, work: Callable[[ApiCall], T]) -> tuple[ApiCall, T]:
     """``open_call``, then ``work(call)``: one short read-only unit of work.
 
     One trip to the thread pool instead of two (none on SQLite), for

@@ -36,7 +36,7 @@ class InvalidSignature(StoplistError):
 
 
 @dataclass(frozen=True, slots=True)
-class Request_:
+class ProviderRequest:
     """A provider request, read once: query string and body parameters apart."""
 
     query: dict[str, Any]
@@ -56,17 +56,17 @@ class Provider:
     parse: Callable[[dict[str, Any]], InboundMessage]
     answer: Callable[[Outcome], Response]
     methods: tuple[str, ...] = ("POST",)
-    verify: Callable[[Request, EndpointSettings, Request_], None] | None = None
+    verify: Callable[[Request, EndpointSettings, ProviderRequest], None] | None = None
     """Raises ``InvalidSignature`` unless signed with ``settings.secret`` (only called when set)."""
 
 
-async def read(request: Request, limit: int) -> Request_:
+async def read(request: Request, limit: int) -> ProviderRequest:
     body = await read_body(request, min(limit, MAX_INBOUND_BODY))
     try:
         params = await parse_body(request, body)
     except MalformedBody:
         params = _repaired(body)
-    return Request_(dict(request.query_params.items()), params, body)
+    return ProviderRequest(dict(request.query_params.items()), params, body)
 
 
 def _repaired(body: bytes) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from stoplist.domain.inbound_endpoints import EndpointSettings
 from stoplist.inbound.common import (
     InvalidSignature,
     Provider,
-    Request_,
+    ProviderRequest,
     json_answer,
     message_text,
     provider_time,
@@ -44,7 +44,7 @@ def parse(params: dict[str, Any]) -> InboundMessage:
     )
 
 
-def verify(request: Request, settings: EndpointSettings, read: Request_) -> None:
+def verify(request: Request, settings: EndpointSettings, read: ProviderRequest) -> None:
     assert settings.secret is not None
     headers = {name: request.headers.get(name, "") for name in _HEADERS}
     try:

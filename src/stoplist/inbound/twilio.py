@@ -22,7 +22,7 @@ from stoplist.http.proxy import public_url
 from stoplist.inbound.common import (
     InvalidSignature,
     Provider,
-    Request_,
+    ProviderRequest,
     message_text,
     text_field,
 )
@@ -49,7 +49,7 @@ def parse(params: dict[str, Any]) -> InboundMessage:
     )
 
 
-def verify(request: Request, settings: EndpointSettings, read: Request_) -> None:
+def verify(request: Request, settings: EndpointSettings, read: ProviderRequest) -> None:
     assert settings.secret is not None
     signature = request.headers.get("x-twilio-signature", "")
     validator = RequestValidator(settings.secret)

@@ -26,7 +26,7 @@ from stoplist.domain.inbound_endpoints import EndpointSettings
 from stoplist.inbound.common import (
     InvalidSignature,
     Provider,
-    Request_,
+    ProviderRequest,
     concat_part,
     json_answer,
     message_text,
@@ -61,7 +61,7 @@ def parse(params: dict[str, Any]) -> InboundMessage:
     )
 
 
-def verify(request: Request, settings: EndpointSettings, read: Request_) -> None:
+def verify(request: Request, settings: EndpointSettings, read: ProviderRequest) -> None:
     assert settings.secret is not None
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer" and token.strip():

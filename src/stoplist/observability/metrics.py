@@ -27,7 +27,6 @@ from typing import Any, ParamSpec
 logger = logging.getLogger("stoplist.metrics")
 
 MULTIPROC_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
-METRICS_TOKEN_ENV = "STOPLIST_METRICS_TOKEN"
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 _METHODS = {"GET", "POST", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"}
 _DELIVERY_OUTCOMES = {"delivered": "delivered", "pending": "retry", "failed": "failed"}
@@ -187,7 +186,7 @@ def exposition(gauges: Iterable[Gauge] = ()) -> tuple[bytes, str]:
             yield from families
 
     registry = CollectorRegistry()
-    registry.register(_Scrape())  # type: ignore[arg-type]
+    registry.register(_Scrape())
     return generate_latest(registry), CONTENT_TYPE_LATEST
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Engine, Row, insert, select, update
 from stoplist.records.models import Account, ApiKey
 from stoplist.storage import secrets
 from stoplist.storage.database import Database
-from stoplist.storage.schema import accounts, api_keys
+from stoplist.storage.schema import accounts, api_keys, inserted_id
 
 _ACCOUNT_COLUMNS = [
     accounts.c.id,
@@ -67,9 +67,7 @@ def _key(row: Row[Any]) -> ApiKey:
 
 
 def insert_account(conn: Connection, **values: Any) -> Account:
-    account_id = conn.execute(
-        insert(accounts).values(**_sealed(conn, values))
-    ).inserted_primary_key[0]
+    account_id = inserted_id(conn.execute(insert(accounts).values(**_sealed(conn, values))))
     return find_by_id(conn, account_id)  # type: ignore[return-value]
 
 
@@ -131,15 +129,17 @@ def insert_key(
     label: str | None,
     created_at: int,
 ) -> ApiKey:
-    key_id = conn.execute(
-        insert(api_keys).values(
-            account_id=account_id,
-            key_hash=key_hash,
-            prefix=prefix,
-            label=label,
-            created_at=created_at,
+    key_id = inserted_id(
+        conn.execute(
+            insert(api_keys).values(
+                account_id=account_id,
+                key_hash=key_hash,
+                prefix=prefix,
+                label=label,
+                created_at=created_at,
+            )
         )
-    ).inserted_primary_key[0]
+    )
     return find_key(conn, account_id, key_id=key_id)  # type: ignore[return-value]
 
 

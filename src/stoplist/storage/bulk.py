@@ -17,11 +17,8 @@ import orjson
 from sqlalchemy import Connection
 
 from stoplist.records.events import EventKind
+from stoplist.storage.driver_sql import driver_sql
 from stoplist.storage.stops import touch_list
-
-
-def _mark(conn: Connection) -> str:
-    return "?" if conn.dialect.name == "sqlite" else "%s"
 
 
 def _probe(
@@ -35,7 +32,8 @@ def _probe(
     with a ``LIMIT`` cannot be flattened into a join, so it stays a nested
     loop of index probes. (A plain join or ``= ANY`` turns into a scan of the
     whole account on a freshly loaded table whose statistics are stale.)
-    ``where`` names bare columns; at most one row per number comes back.
+    ``where`` names bare columns and marks its parameters with ``?``; at
+    most one row per number comes back.
     """
     if conn.dialect.name == "sqlite":
         sql = (
@@ -44,11 +42,11 @@ def _probe(
         )
         return sql, orjson.dumps(list(numbers)).decode()
     sql = (
-        f"SELECT {columns} FROM unnest(%s::text[]) AS t(value) CROSS JOIN LATERAL "
-        f"(SELECT * FROM {table} WHERE account_id = %s AND phone_number = t.value "
+        f"SELECT {columns} FROM unnest(?::text[]) AS t(value) CROSS JOIN LATERAL "
+        f"(SELECT * FROM {table} WHERE account_id = ? AND phone_number = t.value "
         f"AND {where} LIMIT 1) x"
     )
-    return sql, list(numbers)
+    return driver_sql(conn, sql), list(numbers)
 
 
 def _params(conn: Connection, account_id: int, numbers: Any, *rest: Any) -> tuple[Any, ...]:
@@ -63,18 +61,7 @@ def find_stops(conn: Connection, account_id: int, numbers: Sequence[str]) -> dic
         return {}
     sql, param = _probe(conn, "stops", "x.phone_number, x.id", numbers)
     rows = conn.exec_driver_sql(sql, _params(conn, account_id, param))
-    return dict(rows.fetchall())  # type: ignore[arg-type]
-
-
-def find_stops_with_dates(
-    conn: Connection, account_id: int, numbers: Sequence[str]
-) -> dict[str, tuple[int, int]]:
-    """``{number: (stop id, created_at)}`` for those of ``numbers`` on the list."""
-    if not numbers:
-        return {}
-    sql, param = _probe(conn, "stops", "x.phone_number, x.id, x.created_at", numbers)
-    rows = conn.exec_driver_sql(sql, _params(conn, account_id, param))
-    return {number: (stop_id, created_at) for number, stop_id, created_at in rows}
+    return dict(rows.fetchall())
 
 
 def numbers_with_state_events(
@@ -83,8 +70,7 @@ def numbers_with_state_events(
     """Those of ``numbers`` that were ever opted out or in on this account."""
     if not numbers:
         return set()
-    m = _mark(conn)
-    sql, param = _probe(conn, "events", "DISTINCT x.phone_number", numbers, f"kind IN ({m}, {m})")
+    sql, param = _probe(conn, "events", "DISTINCT x.phone_number", numbers, "kind IN (?, ?)")
     rows = conn.exec_driver_sql(
         sql,
         _params(conn, account_id, param, EventKind.OPT_OUT.value, EventKind.OPT_IN.value),
@@ -93,15 +79,17 @@ def numbers_with_state_events(
 
 
 def max_event_id(conn: Connection) -> int:
-    return conn.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM events").scalar_one()
+    return int(conn.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM events").scalar_one())
 
 
 def account_has_history(conn: Connection, account_id: int) -> bool:
     """Whether the account has any event or any stop at all (two index probes)."""
-    m = _mark(conn)
     row = conn.exec_driver_sql(
-        f"SELECT EXISTS (SELECT 1 FROM events WHERE account_id = {m}) "
-        f"OR EXISTS (SELECT 1 FROM stops WHERE account_id = {m})",
+        driver_sql(
+            conn,
+            "SELECT EXISTS (SELECT 1 FROM events WHERE account_id = ?) "
+            "OR EXISTS (SELECT 1 FROM stops WHERE account_id = ?)",
+        ),
         (account_id, account_id),
     ).scalar_one()
     return bool(row)
@@ -116,7 +104,7 @@ def writes_mark(conn: Connection, account_id: int) -> tuple[int, int]:
     event and no stop change was committed by anyone else in between.
     """
     version = conn.exec_driver_sql(
-        f"SELECT list_version FROM accounts WHERE id = {_mark(conn)}", (account_id,)
+        driver_sql(conn, "SELECT list_version FROM accounts WHERE id = ?"), (account_id,)
     ).scalar_one()
     return max_event_id(conn), version
 
@@ -157,7 +145,7 @@ def insert_opt_outs(
         )
         written = sorted(tuple(row) for row in rows) if returning else []
         touch_list(conn, account_id)
-        return written  # type: ignore[return-value]
+        return written
     # Under SQLite's single writer (this transaction began IMMEDIATE), every
     # event after the highest id seen before inserting is one inserted here,
     # so the new stops come from a range scan of the primary key.
@@ -179,6 +167,6 @@ def insert_opt_outs(
         + (" RETURNING event_id, phone_number, id" if returning else ""),
         (floor, account_id, EventKind.OPT_OUT.value),
     )
-    rows = sorted(tuple(row) for row in result) if returning else []
+    written = sorted(tuple(row) for row in result) if returning else []
     touch_list(conn, account_id)
-    return rows  # type: ignore[return-value]
+    return written

@@ -115,9 +115,8 @@ def count_stops(
     numbers: NumberFilter | None = None,
 ) -> int:
     query = select(func.count()).select_from(stops)
-    return conn.execute(
-        _stops_filtered(query, account_id, since, until, sources, numbers)
-    ).scalar_one()
+    filtered = _stops_filtered(query, account_id, since, until, sources, numbers)
+    return int(conn.execute(filtered).scalar_one())
 
 
 def page_stops(
@@ -265,15 +264,17 @@ def count_failures(
         query = query.where(dashboard_sign_in_failures.c.client == client)
     if account_id is not None:
         query = query.where(dashboard_sign_in_failures.c.account_id == account_id)
-    return conn.execute(query).scalar_one()
+    return int(conn.execute(query).scalar_one())
 
 
 def insert_failure(conn: Connection, client: str, account_id: int | None, now: int) -> int:
-    return conn.execute(
-        insert(dashboard_sign_in_failures)
-        .values(client=client, account_id=account_id, failed_at=now)
-        .returning(dashboard_sign_in_failures.c.id)
-    ).scalar_one()
+    return int(
+        conn.execute(
+            insert(dashboard_sign_in_failures)
+            .values(client=client, account_id=account_id, failed_at=now)
+            .returning(dashboard_sign_in_failures.c.id)
+        ).scalar_one()
+    )
 
 
 def clear_failures(conn: Connection, client: str, account_id: int, attempt_id: int) -> None:
@@ -297,17 +298,6 @@ def active_key_id(conn: Connection, account_id: int, key_hash: str) -> int | Non
             api_keys.c.revoked_at.is_(None),
         )
     ).scalar_one_or_none()
-
-
-def key_is_active(conn: Connection, account_id: int, key_id: int) -> bool:
-    found = conn.execute(
-        select(api_keys.c.id).where(
-            api_keys.c.account_id == account_id,
-            api_keys.c.id == key_id,
-            api_keys.c.revoked_at.is_(None),
-        )
-    ).first()
-    return found is not None
 
 
 def setting(conn: Connection, name: str) -> str | None:

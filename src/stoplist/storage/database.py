@@ -23,6 +23,7 @@ from sqlalchemy.pool import StaticPool
 
 from stoplist.database_url import normalise_url
 from stoplist.storage import secrets
+from stoplist.storage.driver_sql import psycopg_sql
 
 HEAD_REVISION = "0005"
 """The newest migration (``tests/storage/test_migrations.py`` holds it to the scripts)."""
@@ -42,8 +43,9 @@ class Database:
         self.engine = _create_engine(self.url, pool_size=pool_size)
         secrets.configure(self.engine, secrets_key_file)
         self.dialect = self.engine.dialect.name
-        self._point_readers = _PointReaders(self.engine.url.database if self.is_sqlite else None)
-        self._postgres_readers = None if self.is_sqlite else _PostgresPointReaders(self.engine)
+        sqlite_path = self.engine.url.database if self.is_sqlite else None
+        self._sqlite_readers = _SqliteThreadReaders(sqlite_path)
+        self._postgres_readers = None if self.is_sqlite else _PostgresAutocommitReaders(self.engine)
 
     @property
     def is_sqlite(self) -> bool:
@@ -118,16 +120,16 @@ class Database:
         without the pool checkout and BEGIN/COMMIT of ``read()``, and each
         statement still sees the latest committed state. ``sql`` uses ``?``.
         """
-        if self._point_readers.available:
-            return self._point_readers.fetch_one(sql, params)
+        if self._sqlite_readers.available:
+            return self._sqlite_readers.fetch_one(sql, params)
         if self._postgres_readers is not None:
-            return self._postgres_readers.fetch_one(sql.replace("?", "%s"), params)
+            return self._postgres_readers.fetch_one(psycopg_sql(sql), params)
         with self.engine.connect() as conn:
             row = conn.exec_driver_sql(sql, params).first()
             return tuple(row) if row is not None else None
 
     def dispose(self) -> None:
-        self._point_readers.close()
+        self._sqlite_readers.close()
         if self._postgres_readers is not None:
             self._postgres_readers.close()
         self.engine.dispose()
@@ -219,7 +221,7 @@ def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-class _PointReaders:
+class _SqliteThreadReaders:
     """One autocommit, query-only SQLite connection per thread, for ``fetch_one``.
 
     Answers are remembered until the database changes: SQLite's
@@ -278,7 +280,7 @@ class _PointReaders:
         self._local = threading.local()
 
 
-class _PostgresPointReaders:
+class _PostgresAutocommitReaders:
     """A small pool of autocommit connections for ``fetch_one`` on PostgreSQL.
 
     A connection of the main pool costs a BEGIN and a ROLLBACK around every

@@ -8,7 +8,7 @@ import orjson
 from sqlalchemy import Connection, Row, and_, insert, or_, select
 
 from stoplist.records.events import Event, EventKind, NewEvent, Source
-from stoplist.storage.schema import events
+from stoplist.storage.schema import events, inserted_id
 
 _STATE_KINDS = (EventKind.OPT_OUT.value, EventKind.OPT_IN.value)
 
@@ -35,23 +35,25 @@ def _event(row: Row[Any]) -> Event:
 def insert_event(
     conn: Connection, account_id: int, new: NewEvent, *, event_at: int, received_at: int
 ) -> int:
-    return conn.execute(
-        insert(events).values(
-            account_id=account_id,
-            phone_number=new.phone_number,
-            kind=new.kind.value,
-            source=new.source.value,
-            event_at=event_at,
-            received_at=received_at,
-            provider=new.provider,
-            provider_message_id=new.provider_message_id,
-            text=new.text,
-            actor=new.actor,
-            reason=new.reason,
-            details=orjson.dumps(new.details).decode() if new.details else None,
-            provider_time_raw=new.provider_time_raw,
+    return inserted_id(
+        conn.execute(
+            insert(events).values(
+                account_id=account_id,
+                phone_number=new.phone_number,
+                kind=new.kind.value,
+                source=new.source.value,
+                event_at=event_at,
+                received_at=received_at,
+                provider=new.provider,
+                provider_message_id=new.provider_message_id,
+                text=new.text,
+                actor=new.actor,
+                reason=new.reason,
+                details=orjson.dumps(new.details).decode() if new.details else None,
+                provider_time_raw=new.provider_time_raw,
+            )
         )
-    ).inserted_primary_key[0]
+    )
 
 
 def find_by_provider_message(

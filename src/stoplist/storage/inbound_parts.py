@@ -78,4 +78,4 @@ def incomplete_groups(conn: Connection, quiet_since: int) -> list[tuple[int, str
             func.count() < func.max(inbound_parts.c.total),
         )
     )
-    return [tuple(row) for row in rows]  # type: ignore[misc]
+    return [tuple(row) for row in rows]

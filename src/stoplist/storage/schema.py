@@ -7,10 +7,13 @@ and evolve these tables; this module is what the queries are written against.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    CursorResult,
     ForeignKey,
     Index,
     Integer,
@@ -25,6 +28,15 @@ from sqlalchemy import (
 from stoplist.storage.text import FreeString, FreeText
 
 metadata = MetaData()
+
+
+def inserted_id(result: CursorResult[Any]) -> int:
+    """The primary key of the row that a single-row ``insert`` wrote."""
+    key = result.inserted_primary_key
+    if key is None:
+        raise TypeError("not the result of a single-row insert")
+    return int(key[0])
+
 
 accounts = Table(
     "accounts",

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Row, delete, func, insert, literal_column, se
 
 from stoplist.records.models import Stop
 from stoplist.storage.database import Database
+from stoplist.storage.driver_sql import driver_sql
 from stoplist.storage.schema import stops
 
 StopRow = tuple[int, str, int]
@@ -33,8 +34,7 @@ _NUMBER_LOOKUP = (
 
 def find_by_number(conn: Connection, account_id: int, phone_number: str) -> Stop | None:
     """The entry for a number, inside the caller's transaction (plain driver SQL)."""
-    marks = _NUMBER_LOOKUP if conn.dialect.name == "sqlite" else _NUMBER_LOOKUP.replace("?", "%s")
-    row = conn.exec_driver_sql(marks, (account_id, phone_number)).first()
+    row = conn.exec_driver_sql(driver_sql(conn, _NUMBER_LOOKUP), (account_id, phone_number)).first()
     return Stop(row[0], account_id, phone_number, row[1], row[2]) if row else None
 
 
@@ -199,17 +199,13 @@ def touch_list(conn: Connection, account_id: int) -> None:
 
 def list_version(conn: Connection, account_id: int) -> int:
     """The version of the account's list as this transaction sees it."""
-    return conn.exec_driver_sql(_marks(conn, _LIST_VERSION), (account_id,)).scalar_one()
+    return conn.exec_driver_sql(driver_sql(conn, _LIST_VERSION), (account_id,)).scalar_one()
 
 
 def current_list_version(db: Database, account_id: int) -> int | None:
     """``list_version`` as a read of its own (see ``Database.fetch_one``); None: no account."""
     row = db.fetch_one(_LIST_VERSION, (account_id,))
     return row[0] if row else None
-
-
-def _marks(conn: Connection, sql: str) -> str:
-    return sql if conn.dialect.name == "sqlite" else sql.replace("?", "%s")
 
 
 _NUMBER_VALUE = "CAST(substr(phone_number, 2) AS BIGINT)"
@@ -231,7 +227,7 @@ def iter_number_values(
     cursor = driver.cursor() if sqlite else driver.cursor(name=f"stoplist_ids_{uuid.uuid4().hex}")
     try:
         cursor.execute(
-            _marks(conn, f"SELECT {_NUMBER_VALUE}, id FROM stops WHERE account_id = ?"),
+            driver_sql(conn, f"SELECT {_NUMBER_VALUE}, id FROM stops WHERE account_id = ?"),
             (account_id,),
         )
         while batch := cursor.fetchmany(batch_size):
@@ -255,7 +251,7 @@ database file.
 def watermark(conn: Connection, account_id: int) -> Watermark | None:
     """The list's watermark as this transaction sees it; None if it never changed."""
     row = conn.exec_driver_sql(
-        _marks(
+        driver_sql(
             conn,
             "SELECT e.id, e.received_at FROM accounts a JOIN events e ON e.id = a.list_event_id "
             "WHERE a.id = ?",
@@ -269,7 +265,7 @@ def in_history(conn: Connection, mark: Watermark) -> bool:
     """Whether ``mark`` is a point of this database's history."""
     event_id, received_at = mark
     row = conn.exec_driver_sql(
-        _marks(conn, "SELECT received_at FROM events WHERE id = ?"), (event_id,)
+        driver_sql(conn, "SELECT received_at FROM events WHERE id = ?"), (event_id,)
     ).first()
     return row is not None and row[0] == received_at
 
@@ -285,7 +281,7 @@ def numbers_changed_since(
     now = watermark(conn, account_id) or mark
     rows = conn.exec_driver_sql(
         # The account's index would read every event of the account: stay on the id range.
-        _marks(
+        driver_sql(
             conn,
             "SELECT DISTINCT phone_number FROM events "
             "WHERE id > ? AND id <= ? AND account_id + 0 = ?",

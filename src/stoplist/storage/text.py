@@ -58,4 +58,5 @@ class FreeString(TypeDecorator[str]):
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
         if not isinstance(value, str):
             return value
-        return storable(value, self.impl.length)  # type: ignore[attr-defined]
+        impl = self.impl_instance
+        return storable(value, impl.length if isinstance(impl, String) else None)

@@ -11,7 +11,12 @@ from typing import Any
 from sqlalchemy import Connection, Row, and_, delete, func, insert, or_, select, update
 
 from stoplist.storage import secrets
-from stoplist.storage.schema import webhook_attempts, webhook_deliveries, webhook_endpoints
+from stoplist.storage.schema import (
+    inserted_id,
+    webhook_attempts,
+    webhook_deliveries,
+    webhook_endpoints,
+)
 
 PENDING = "pending"
 DELIVERED = "delivered"
@@ -69,14 +74,16 @@ def _delivery(row: Row[Any]) -> DeliveryRow:
 def insert_endpoint(
     conn: Connection, account_id: int, url: str, secret: str, created_at: int
 ) -> EndpointRow:
-    endpoint_id = conn.execute(
-        insert(webhook_endpoints).values(
-            account_id=account_id,
-            url=url,
-            secret=secrets.box(conn).seal(secret),
-            created_at=created_at,
+    endpoint_id = inserted_id(
+        conn.execute(
+            insert(webhook_endpoints).values(
+                account_id=account_id,
+                url=url,
+                secret=secrets.box(conn).seal(secret),
+                created_at=created_at,
+            )
         )
-    ).inserted_primary_key[0]
+    )
     return find_endpoint(conn, account_id, endpoint_id)  # type: ignore[return-value]
 
 
@@ -248,15 +255,6 @@ def make_due(conn: Connection, account_id: int | None, now: int) -> int:
     return conn.execute(
         update(webhook_deliveries).where(condition).values(next_attempt_at=now)
     ).rowcount
-
-
-def count_by_status(conn: Connection, account_id: int) -> dict[str, int]:
-    rows = conn.execute(
-        select(webhook_deliveries.c.status, func.count())
-        .where(webhook_deliveries.c.account_id == account_id)
-        .group_by(webhook_deliveries.c.status)
-    )
-    return {status: count for status, count in rows}
 
 
 def purge_finished(conn: Connection, before: int, limit: int) -> int:
