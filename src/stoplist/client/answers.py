@@ -31,9 +31,7 @@ LocalTime = Annotated[
 PhoneNumber = Annotated[str, Meta(description="E.164", examples=["+33612345678"])]
 OnlyWhenStopped = Meta(description="Only when stopped")
 FilterStatus = Literal["allowed", "stopped", "invalid"]
-EventType = Annotated[
-    str, Meta(extra_json_schema={"enum": ["opt_out", "opt_in", "help", "reply"]})
-]
+EventType = Annotated[str, Meta(extra_json_schema={"enum": ["opt_out", "opt_in", "help", "reply"]})]
 EventSource = Annotated[
     str, Meta(extra_json_schema={"enum": ["sms", "api", "import", "sync", "dashboard", "cli"]})
 ]
@@ -91,9 +89,12 @@ class StopList(Answer, kw_only=True):
 
     nb_data: int = 0
     data: list[Stop] = field(default_factory=list)
-    next_after: Annotated[
-        int | None, Meta(description="With limit or after: the next page's after (null: none)")
-    ] | UnsetType = UNSET
+    next_after: (
+        Annotated[
+            int | None, Meta(description="With limit or after: the next page's after (null: none)")
+        ]
+        | UnsetType
+    ) = UNSET
 
 
 class Added(Answer, kw_only=True):
@@ -189,13 +190,16 @@ class InvalidLine(Struct, kw_only=True, rename="camel"):
     line: int
     input: str
     code: int
-    reason: Annotated[
-        str,
-        Meta(
-            description="Why the number is invalid, when known: not_a_number, too_short, "
-            "too_long, invalid_length, unknown_prefix, unknown_country_code"
-        ),
-    ] | UnsetType = UNSET
+    reason: (
+        Annotated[
+            str,
+            Meta(
+                description="Why the number is invalid, when known: not_a_number, too_short, "
+                "too_long, invalid_length, unknown_prefix, unknown_country_code"
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
 
 
 class Import(Answer, kw_only=True):
@@ -204,9 +208,7 @@ class Import(Answer, kw_only=True):
     added: int
     already_stopped: int
     invalid: int
-    invalid_lines: Annotated[
-        list[InvalidLine], Meta(description="The first 10,000 invalid lines")
-    ]
+    invalid_lines: Annotated[list[InvalidLine], Meta(description="The first 10,000 invalid lines")]
     opted_in: Annotated[
         int, Meta(description="Numbers left off because they were opted back in or removed")
     ]
