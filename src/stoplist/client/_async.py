@@ -108,8 +108,6 @@ class AsyncClient(_core.ClientBase):
                     request = _core.build_request(self._http, call, self._conf)
                     response = await self._http.send(request)
                     return _core.decode(call, response)
-        except httpx.TransportError as exc:
-            raise policy.transport_error(exc) from exc
-        except StoplistError as exc:
-            return policy.settle(exc)
+        except (httpx.TransportError, StoplistError) as exc:
+            return policy.after_last(exc)
         raise AssertionError("tenacity returns or raises")  # pragma: no cover

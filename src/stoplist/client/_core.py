@@ -337,12 +337,15 @@ class RetryPolicy:
             "reraise": True,
         }
 
-    def transport_error(self, error: httpx.TransportError) -> TransportError:
-        """What the caller sees when the network failed on the last attempt."""
-        return TransportError(f"{self.call.operation}: {_describe(error)}")
+    def after_last(self, error: httpx.TransportError | StoplistError) -> answers.Added:
+        """The call's outcome once its last attempt failed: raised, or settled.
 
-    def settle(self, error: StoplistError) -> answers.Added:
-        """An error answer after a retry that may still be the call's success."""
+        A network failure becomes ``TransportError``. An ``AlreadyStopped``
+        answering a retried ``add`` may be the lost first attempt's success:
+        its ``stopId`` is then the answer. Anything else is raised as it is.
+        """
+        if isinstance(error, httpx.TransportError):
+            raise TransportError(f"{self.call.operation}: {_describe(error)}") from error
         if (
             self.call.operation == "add"
             and self.maybe_landed
