@@ -77,7 +77,7 @@ async def list_deliveries(request: Request) -> Response:
             endpoint_id=delivery.endpoint_id,
             event_id=delivery.event_id,
             webhook_id=delivery.message_id,
-            status=delivery.status,  # type: ignore[arg-type]
+            status=delivery.status,
             attempts=delivery.attempts,
             last_status_code=delivery.last_status_code,
             last_error=delivery.last_error,

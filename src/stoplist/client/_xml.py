@@ -21,8 +21,8 @@ from typing import Any, TypeVar
 from xml.etree.ElementTree import Element, ParseError
 
 import msgspec
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring
+from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
+from defusedxml.ElementTree import fromstring  # type: ignore[import-untyped]
 from msgspec import inspect
 
 from stoplist.client.answers import Answer, Error

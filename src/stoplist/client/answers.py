@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar, Literal
 
-from msgspec import UNSET, Meta, Struct, UnsetType, field
+from msgspec import UNSET as UNSET  # re-exported: the value of a field not sent
+from msgspec import Meta, Struct, UnsetType, field
 
 LocalTime = Annotated[
     str,
