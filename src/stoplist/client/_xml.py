@@ -14,7 +14,7 @@ expanded or fetched.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from functools import cache
 from itertools import combinations
 from typing import Any, TypeVar
@@ -76,24 +76,36 @@ def _info(model: type[msgspec.Struct]) -> inspect.StructType:
     return info
 
 
+Reader = Callable[[Tree], Any]
+
+
 def _struct(values: list[Tree], info: inspect.StructType) -> Any:
-    for fields in _arrangements(info, len(values)):
+    count = len(values)
+    arrangements = _arrangements(info.cls, count)
+    first = _last_fit.get((info.cls, count), 0)
+    for index in (first, *(i for i in range(len(arrangements)) if i != first)):
         try:
-            found = _convert(fields, values, info.cls)
+            found = _convert(arrangements[index], values, info.cls)
         except (msgspec.ValidationError, XmlShapeError):
             continue
         consistent = getattr(found, "consistent", None)
         if consistent is None or consistent():
+            _last_fit[(info.cls, count)] = index  # long answers repeat one kind of item
             return found
     raise XmlShapeError(f"the entries do not fit {info.cls.__name__}")
 
 
-def _arrangements(info: inspect.StructType, count: int) -> Iterator[list[inspect.Field]]:
+_last_fit: dict[tuple[type, int], int] = {}
+
+
+@cache
+def _arrangements(model: type[msgspec.Struct], count: int) -> list[list[tuple[str, Reader]]]:
     """The fields ``count`` entries may stand for: first leaving out those sent only sometimes.
 
     Past those, trailing fields are left out: another server may stop short.
+    Each field comes with its wire name and how its entry is read.
     """
-    fields = list(info.fields)
+    fields = list(_info(model).fields)
     sometimes = [
         index
         for index, field in enumerate(fields)
@@ -102,37 +114,48 @@ def _arrangements(info: inspect.StructType, count: int) -> Iterator[list[inspect
         and field.default_factory is msgspec.NODEFAULT
     ]
     extra = max(len(fields) - count, 0)
-    for left_out in combinations(sometimes, min(extra, len(sometimes))):
-        yield [field for index, field in enumerate(fields) if index not in left_out][:count]
+    return [
+        [
+            (field.encode_name, _reader(field.type))
+            for index, field in enumerate(fields)
+            if index not in left_out
+        ][:count]
+        for left_out in combinations(sometimes, min(extra, len(sometimes)))
+    ]
 
 
-def _convert(fields: list[inspect.Field], values: list[Tree], model: type[Any]) -> Any:
-    document = {
-        field.encode_name: _value(value, field.type)
-        for field, value in zip(fields, values, strict=False)
-    }
+def _convert(fields: list[tuple[str, Reader]], values: list[Tree], model: type[Any]) -> Any:
+    document = {name: read(value) for (name, read), value in zip(fields, values, strict=False)}
     return msgspec.convert(document, model, strict=False)
 
 
-def _value(value: Tree, kind: inspect.Type) -> Any:
-    """One entry as the builtins (or nested model) ``msgspec.convert`` reads as ``kind``."""
+def _reader(kind: inspect.Type) -> Reader:
+    """How an entry becomes the builtins (or nested model) ``msgspec.convert`` reads as ``kind``."""
     while isinstance(kind, inspect.Metadata):  # a description for the OpenAPI document
         kind = kind.type
     if isinstance(kind, inspect.UnionType):
-        if value == "" and any(isinstance(each, inspect.NoneType) for each in kind.types):
-            return None
-        kind = next(each for each in kind.types if not isinstance(each, inspect.NoneType))
+        inner = _reader(next(k for k in kind.types if not isinstance(k, inspect.NoneType)))
+        if any(isinstance(each, inspect.NoneType) for each in kind.types):
+            return lambda value: None if value == "" else inner(value)
+        return inner
     if isinstance(kind, inspect.StructType):
-        if not isinstance(value, list):
-            value = []
-        return _struct(value, kind)
+        nested = kind
+        return lambda value: _struct(value if isinstance(value, list) else [], nested)
     if isinstance(kind, inspect.ListType):
-        if not isinstance(value, list):
-            return []  # an empty <entry></entry>
-        return [_value(item, kind.item_type) for item in value]
-    if isinstance(kind, inspect.BoolType | inspect.LiteralType) and value in ("true", "false"):
-        return value == "true"  # what ``strict=False`` does not do for a literal
+        item = _reader(kind.item_type)
+        # An empty list is an empty <entry></entry>.
+        return lambda value: [item(each) for each in value] if isinstance(value, list) else []
+    if isinstance(kind, inspect.BoolType | inspect.LiteralType):
+        return _boolean  # what ``strict=False`` does not do for a literal
+    return _same
+
+
+def _same(value: Tree) -> Tree:
     return value
+
+
+def _boolean(value: Tree) -> Any:
+    return value == "true" if value in ("true", "false") else value
 
 
 def _bool(value: Tree) -> bool:
