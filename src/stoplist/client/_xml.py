@@ -44,7 +44,7 @@ def read(body: bytes, answer: type[AnswerT]) -> AnswerT | Error:
         return _struct(tree, _info(answer))  # type: ignore[no-any-return]
     code = _int(tree[1])
     names = ("success", "code", "message", *Error.xml_fields.get(code, ()))
-    fields = {field.name: field for field in _info(Error).fields}
+    fields = {field.name: (field.encode_name, _reader(field.type)) for field in _info(Error).fields}
     return _convert([fields[name] for name in names], tree, Error)  # type: ignore[no-any-return]
 
 
