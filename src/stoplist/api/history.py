@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from stoplist.api.stop_sms import single_number
+from stoplist.client import answers
 from stoplist.domain.clock import LocalTimeFormatter
 from stoplist.http.call import open_call
 from stoplist.records.events import Event
@@ -18,30 +19,28 @@ async def history(request: Request) -> Response:
     number, events = await run_in_threadpool(call.stop_list.history, raw)
     stop = await run_in_threadpool(call.stop_list.find, number)
     formatter = LocalTimeFormatter(call.account.zone)
-    payload: dict[str, object] = {
-        "success": True,
-        "code": 200,
-        "phoneNumber": number,
-        "stopped": stop is not None,
-    }
-    if stop is not None:
-        payload["stopId"] = stop.id
-    payload["nbData"] = len(events)
-    payload["data"] = [_event(event, formatter) for event in events]
-    return call.respond(payload)
+    answer = answers.History(
+        **answers.ok(),
+        phone_number=number,
+        stopped=stop is not None,
+        stop_id=stop.id if stop is not None else answers.UNSET,
+        nb_data=len(events),
+        data=[_event(event, formatter) for event in events],
+    )
+    return call.respond(answer)
 
 
-def _event(event: Event, formatter: LocalTimeFormatter) -> dict[str, object]:
-    return {
-        "id": event.id,
-        "type": event.kind.value,
-        "source": event.source.value,
-        "provider": event.provider,
-        "providerMessageId": event.provider_message_id,
-        "text": event.text,
-        "eventAt": formatter(event.event_at),
-        "receivedAt": formatter(event.received_at),
-        "actor": event.actor,
-        "reason": event.reason,
-        "providerTime": event.provider_time_raw,
-    }
+def _event(event: Event, formatter: LocalTimeFormatter) -> answers.Event:
+    return answers.Event(
+        id=event.id,
+        type=event.kind.value,
+        source=event.source.value,
+        provider=event.provider,
+        provider_message_id=event.provider_message_id,
+        text=event.text,
+        event_at=formatter(event.event_at),
+        received_at=formatter(event.received_at),
+        actor=event.actor,
+        reason=event.reason,
+        provider_time=event.provider_time_raw,
+    )

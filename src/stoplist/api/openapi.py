@@ -1,7 +1,9 @@
 """The OpenAPI description served at ``/openapi.json``.
 
-Written by hand because the compatible API reads its parameters from three
-places at once, which no schema generator infers.
+The answers' schemas are generated from their models
+(``stoplist.client.answers``); the paths and their parameters are written
+by hand because the compatible API reads its parameters from three places
+at once, which no schema generator infers.
 """
 
 from __future__ import annotations
@@ -18,25 +20,14 @@ from stoplist.api.openapi_parts import (
     errors,
     get_and_post,
     integer,
+    schema,
+    schemas,
 )
+from stoplist.client import answers
 from stoplist.domain.parameters import MAX_SMALL_ID
-
-_ADDED = {
-    "type": "object",
-    "properties": {
-        "success": {"type": "boolean"},
-        "code": {"type": "integer"},
-        "stopId": {"type": "integer"},
-    },
-}
-_DONE = {
-    "type": "object",
-    "properties": {"success": {"type": "boolean"}, "code": {"type": "integer"}},
-}
 
 
 def _webhook_paths() -> dict[str, Any]:
-    ok = {"type": "object", "properties": {"success": {"type": "boolean"}}}
     url = ("Absolute http(s) URL to POST events to", {"type": "string", "minLength": 1})
     endpoint_id = ("The endpoint's id", integer(1, MAX_SMALL_ID))
     status = (
@@ -46,28 +37,36 @@ def _webhook_paths() -> dict[str, Any]:
     limit = ("At most this many (default 100)", integer(1, 1000))
     invalid = {"400": "Code 91: missing or invalid parameter, 90: malformed body"}
 
-    def both(summary: str, parameters: dict[str, Any], required: list[str] | None = None) -> Any:
+    def both(
+        summary: str,
+        model: type[answers.Answer],
+        parameters: dict[str, Any],
+        required: list[str] | None = None,
+    ) -> Any:
         return get_and_post(
             summary,
             "webhooks",
             parameters=parameters,
             required=required,
-            success=answer("Success", ok),
+            success=answer("Success", schema(model)),
             errors_=errors(invalid),
             description=summary + " (extension).",
         )
 
     add = both(
-        "Register a webhook endpoint; the answer carries its secret, once", {"url": url}, ["url"]
+        "Register a webhook endpoint; the answer carries its secret, once",
+        answers.EndpointAdded,
+        {"url": url},
+        ["url"],
     )
-    delete = both("Remove a webhook endpoint", {"id": endpoint_id}, ["id"])
+    delete = both("Remove a webhook endpoint", answers.Done, {"id": endpoint_id}, ["id"])
     delete["post"]["responses"]["404"] = error("No such endpoint in this account")
     return {
-        "/v1/webhooks/list": both("List webhook endpoints", {}),
+        "/v1/webhooks/list": both("List webhook endpoints", answers.Endpoints, {}),
         "/v1/webhooks/add": {"post": add["post"]},
         "/v1/webhooks/delete": {"post": delete["post"]},
         "/v1/webhooks/deliveries": both(
-            "Recent webhook deliveries", {"status": status, "limit": limit}
+            "Recent webhook deliveries", answers.Deliveries, {"status": status, "limit": limit}
         ),
     }
 
@@ -208,7 +207,7 @@ def paths() -> dict[str, Any]:
             description="The whole list, ordered by id and streamed however long it is. "
             "With limit or after, one page ending with nextAfter (extension).",
             parameters=list_parameters,
-            success=answer("The list", {"$ref": "#/components/schemas/StopList"}),
+            success=answer("The list", schema(answers.StopList)),
             errors_=errors({"400": "Code 91 (invalid paging parameter) or 90 (malformed body)"}),
         ),
         "/v1/stop-sms/add": get_and_post(
@@ -217,7 +216,7 @@ def paths() -> dict[str, Any]:
             description="Answers code 3 with the existing stopId when the number is listed.",
             parameters={"phoneNumber": phone},
             required=["phoneNumber"],
-            success=answer("Added", _ADDED),
+            success=answer("Added", schema(answers.Added)),
             errors_=errors(
                 {**no_number, "409": "Code 3: already on the list (body carries stopId)"}
             ),
@@ -229,7 +228,7 @@ def paths() -> dict[str, Any]:
             "cannot exist (not a positive 64-bit integer) is not found either.",
             parameters={"id": stop_id},
             required=["id"],
-            success=answer("Removed", _DONE),
+            success=answer("Removed", schema(answers.Done)),
             errors_=errors(
                 {"400": "Code 3 (no id) or 90", "404": "Code 4: no such id in this account"}
             ),
@@ -241,7 +240,7 @@ def paths() -> dict[str, Any]:
             "replies, from SMS, the API, imports...), newest first by event time.",
             parameters={"phoneNumber": phone},
             required=["phoneNumber"],
-            success=answer("The history", {"$ref": "#/components/schemas/History"}),
+            success=answer("The history", schema(answers.History)),
             errors_=errors(no_number),
         ),
         **suppression_spec.paths(),
@@ -312,69 +311,7 @@ def spec() -> dict[str, Any]:
                 "header": {"type": "apiKey", "in": "header", "name": "X-Api-Key"},
                 "query": {"type": "apiKey", "in": "query", "name": "apiKey"},
             },
-            "schemas": {
-                "Error": {
-                    "type": "object",
-                    "properties": {
-                        "success": {"type": "boolean", "const": False},
-                        "code": {"type": "integer"},
-                        "message": {"type": "string"},
-                        "detail": {"type": "string", "description": "With code 91"},
-                        "stopId": {"type": "integer", "description": "With code 3"},
-                    },
-                    "required": ["success", "code", "message"],
-                },
-                "Stop": {
-                    "type": "object",
-                    "properties": {
-                        "id": {"type": "integer"},
-                        "phoneNumber": {"type": "string", "example": "+33612345678"},
-                        "createdAt": {"type": "string", "example": "2015-07-20 10:19:45"},
-                    },
-                },
-                "History": {
-                    "type": "object",
-                    "properties": {
-                        "success": {"type": "boolean"},
-                        "code": {"type": "integer"},
-                        "phoneNumber": {"type": "string"},
-                        "stopped": {"type": "boolean"},
-                        "stopId": {"type": "integer", "description": "Only when stopped"},
-                        "nbData": {"type": "integer"},
-                        "data": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}},
-                    },
-                },
-                "Event": {
-                    "type": "object",
-                    "properties": {
-                        "id": {"type": "integer"},
-                        "type": {"enum": ["opt_out", "opt_in", "help", "reply", "dismissed"]},
-                        "source": {"enum": ["sms", "api", "import", "sync", "dashboard", "cli"]},
-                        "provider": {"type": ["string", "null"]},
-                        "providerMessageId": {"type": ["string", "null"]},
-                        "text": {"type": ["string", "null"]},
-                        "eventAt": {"type": "string", "example": "2015-07-20 10:19:45"},
-                        "receivedAt": {"type": "string", "example": "2015-07-20 10:19:47"},
-                        "actor": {"type": ["string", "null"]},
-                        "reason": {"type": ["string", "null"]},
-                        "providerTime": {
-                            "type": ["string", "null"],
-                            "description": "The provider's send time as it came, when it was "
-                            "not believed (unreadable, over 48 h old or over 5 min ahead); "
-                            "the event is then dated by its arrival.",
-                        },
-                    },
-                },
-                "StopList": {
-                    "type": "object",
-                    "properties": {
-                        "success": {"type": "boolean"},
-                        "code": {"type": "integer"},
-                        "nbData": {"type": "integer"},
-                        "data": {"type": "array", "items": {"$ref": "#/components/schemas/Stop"}},
-                    },
-                },
-            },
+            "schemas": schemas(),
         },
         "security": [{"bearer": []}, {"header": []}, {"query": []}],
     }

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
+
+from stoplist.client import answers
 from stoplist.domain.parameters import MAX_ID, digits_pattern
 
 FORMAT = {"$ref": "#/components/parameters/format"}
@@ -24,6 +27,20 @@ PHONE_NUMBER: dict[str, Any] = {
     "description": "E.164 or any national form of the account's region",
     "example": "06 12 34 56 78",
 }
+
+
+_SCHEMAS = "#/components/schemas/{name}"
+
+
+def schemas() -> dict[str, Any]:
+    """Every answer's schema, generated from its model in ``stoplist.client.answers``."""
+    _, components = msgspec.json.schema_components(answers.ANSWERS, ref_template=_SCHEMAS)
+    return components
+
+
+def schema(model: type[msgspec.Struct]) -> dict[str, Any]:
+    """A reference to ``model``'s schema among the document's components."""
+    return {"$ref": _SCHEMAS.format(name=model.__name__)}
 
 
 def integer(low: int, high: int) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from stoplist.api.list_cache import ListCache, RenderingKey, read_file
+from stoplist.client import answers
 from stoplist.domain.clock import LocalTimeFormatter
 from stoplist.domain.errors import InvalidPhoneNumber
 from stoplist.domain.paging import listing_query
@@ -52,13 +53,13 @@ async def add_stop(request: Request) -> Response:
     call = await open_call(request)
     number = single_number(call.param("phoneNumber", "phoneNumbers"))
     stop = await run_in_threadpool(call.stop_list.add, number)
-    return call.respond({"success": True, "code": 200, "stopId": stop.id})
+    return call.respond(answers.Added(**answers.ok(), stop_id=stop.id))
 
 
 async def delete_stop(request: Request) -> Response:
     call = await open_call(request)
     await run_in_threadpool(call.stop_list.delete, call.param("id", "stopId"))
-    return call.respond({"success": True, "code": 200})
+    return call.respond(answers.Done(**answers.ok()))
 
 
 def single_number(value: object) -> object:

@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import IO, Any
 
+import msgspec
 import orjson
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -25,6 +26,7 @@ from starlette.responses import Response, StreamingResponse
 
 from stoplist.api.body_lines import BodyLines
 from stoplist.api.stop_sms import single_number
+from stoplist.client import answers
 from stoplist.domain.clock import LocalTimeFormatter
 from stoplist.domain.errors import (
     BodyTooLarge,
@@ -72,18 +74,18 @@ async def check(request: Request) -> Response:
 
 def check_payload(
     number: str, stop: Stop | None, local_time: Callable[[int], str]
-) -> dict[str, Any]:
+) -> answers.Check:
     """The ``check`` answer (shared with the event-loop fast path in ``fast_check``)."""
     if stop is None:
-        return {"success": True, "code": 200, "phoneNumber": number, "stopped": False}
-    return {
-        "success": True,
-        "code": 200,
-        "phoneNumber": number,
-        "stopped": True,
-        "stopId": stop.id,
-        "createdAt": local_time(stop.created_at),
-    }
+        return answers.Check(success=True, code=200, phone_number=number, stopped=False)
+    return answers.Check(
+        success=True,
+        code=200,
+        phone_number=number,
+        stopped=True,
+        stop_id=stop.id,
+        created_at=local_time(stop.created_at),
+    )
 
 
 async def filter_list(request: Request) -> Response:
@@ -167,7 +169,7 @@ async def import_file(request: Request) -> Response:
             upload.close()
     finally:
         spool.close()
-    return call.respond({"success": True, "code": 200, **report.summary()})
+    return call.respond(msgspec.convert({**answers.ok(), **report.summary()}, answers.Import))
 
 
 def _check(call: ApiCall) -> tuple[str, Stop | None]:
@@ -286,22 +288,22 @@ def _number_list(value: object) -> list[Any]:
 
 
 def _filter_chunks(call: ApiCall, inputs: list[Any], verdicts: Verdicts) -> Iterator[bytes]:
-    counts = {"allowed": verdicts.allowed, "stopped": verdicts.stopped, "invalid": verdicts.invalid}
+    counts = answers.FilterCounts(
+        allowed=verdicts.allowed, stopped=verdicts.stopped, invalid=verdicts.invalid
+    )
+    empty = answers.Filter(**answers.ok(), nb_data=len(inputs), counts=counts, data=[])
+    head, tail = render.around_items(empty, call.format)
+    yield head
     if call.format == "xml":
-        head = render.xml_value([True, 200, len(inputs), counts])
-        yield (f"{render.XML_DECLARATION}<result>{head}<entry>").encode()
         for start in range(0, len(inputs), _CHUNK_ITEMS):
             items = _items(inputs, verdicts, start)
             yield "".join(f"<entry>{render.xml_value(item)}</entry>" for item in items).encode()
-        yield b"</entry></result>\n"
-        return
-    head = {"success": True, "code": 200, "nbData": len(inputs), "counts": counts}
-    yield orjson.dumps(head)[:-1] + b',"data":['
-    separator = b""
-    for start in range(0, len(inputs), _CHUNK_ITEMS):
-        yield separator + _json_items(inputs, verdicts, start)
-        separator = b","
-    yield b"]}"
+    else:
+        separator = b""
+        for start in range(0, len(inputs), _CHUNK_ITEMS):
+            yield separator + _json_items(inputs, verdicts, start)
+            separator = b","
+    yield tail
 
 
 def _items(inputs: list[Any], verdicts: Verdicts, start: int) -> list[dict[str, Any]]:
@@ -319,7 +321,10 @@ def _items(inputs: list[Any], verdicts: Verdicts, start: int) -> list[dict[str, 
 
 
 def _json_items(inputs: list[Any], verdicts: Verdicts, start: int) -> bytes:
-    """``_items`` as JSON, written directly: numbers are ``+`` and digits, nothing to escape."""
+    """``_items`` as JSON, written directly: numbers are ``+`` and digits, nothing to escape.
+
+    The same bytes as ``answers.FilterItem`` encodes, at a third of the cost.
+    """
     end = min(start + _CHUNK_ITEMS, len(inputs))
     parts: list[str] = []
     for number, stop_id, raw in zip(

@@ -15,7 +15,9 @@ from stoplist.api.openapi_parts import (
     integer,
     operation,
     query_parameter,
+    schema,
 )
+from stoplist.client import answers
 from stoplist.domain.paging import MAX_LIMIT
 from stoplist.domain.parameters import DATE_PATTERN, MAX_ID
 
@@ -40,83 +42,7 @@ LIST_PARAMETERS = [
     query_parameter("until", "createdAt before this", _DATE),
 ]  # fmt: skip
 
-_CHECK = {
-    "type": "object",
-    "properties": {
-        "success": {"type": "boolean"},
-        "code": {"type": "integer"},
-        "phoneNumber": {"type": "string"},
-        "stopped": {"type": "boolean"},
-        "stopId": {"type": "integer", "description": "Only when stopped"},
-        "createdAt": {"type": "string", "description": "Only when stopped"},
-    },
-}
-_FILTER = {
-    "type": "object",
-    "properties": {
-        "success": {"type": "boolean"},
-        "code": {"type": "integer"},
-        "nbData": {"type": "integer"},
-        "counts": {
-            "type": "object",
-            "properties": {k: {"type": "integer"} for k in ("allowed", "stopped", "invalid")},
-        },
-        "data": {
-            "type": "array",
-            "description": "One item per input, in input order",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "phoneNumber": {"type": "string"},
-                    "input": {"description": "The input as sent, when invalid"},
-                    "status": {"enum": ["allowed", "stopped", "invalid"]},
-                    "stopId": {"type": "integer"},
-                    "code": {"type": "integer", "description": "9 when invalid"},
-                },
-            },
-        },
-    },
-}
 _TEXT = {"type": "string"}
-_IMPORT = {
-    "type": "object",
-    "properties": {
-        "success": {"type": "boolean"},
-        "code": {"type": "integer"},
-        "added": {"type": "integer"},
-        "alreadyStopped": {"type": "integer"},
-        "invalid": {"type": "integer"},
-        "invalidLines": {
-            "type": "array",
-            "description": "The first 10,000 invalid lines",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "line": {"type": "integer"},
-                    "input": {"type": "string"},
-                    "code": {"type": "integer"},
-                    "reason": {
-                        "type": "string",
-                        "description": "Why the number is invalid, when known: not_a_number, "
-                        "too_short, too_long, invalid_length, unknown_prefix, "
-                        "unknown_country_code",
-                    },
-                },
-            },
-        },
-        "optedIn": {
-            "type": "integer",
-            "description": "Numbers left off because they were opted back in or removed",
-        },
-        "lines": {"type": "integer", "description": "Lines read, header and blanks included"},
-        "column": {
-            "type": ["string", "null"],
-            "description": "The column read: its header or position (null: nothing was read)",
-        },
-        "columnNumber": {"type": ["integer", "null"], "description": "Its position, from 1"},
-        "header": {"type": "boolean", "description": "Whether the first line was a header"},
-    },
-}
 
 
 def paths() -> dict[str, Any]:
@@ -125,7 +51,7 @@ def paths() -> dict[str, Any]:
         "suppression",
         parameters={"phoneNumber": ("The number", PHONE_NUMBER)},
         required=["phoneNumber"],
-        success=answer("The verdict", _CHECK),
+        success=answer("The verdict", schema(answers.Check)),
         errors_=errors({"400": "Code 2 (no number), 9 (invalid number) or 90"}),
     )
     numbers = {
@@ -178,7 +104,7 @@ def paths() -> dict[str, Any]:
                 "refused at its 1,000,001st number without reading the rest.",
                 parameters=[],
                 request_body=filter_body,
-                success=answer("One verdict per input", _FILTER),
+                success=answer("One verdict per input", schema(answers.Filter)),
                 errors_=errors({"400": "Code 2 (no numbers), 90, or 91 (over 1,000,000)"}),
             )
         },
@@ -231,7 +157,7 @@ def paths() -> dict[str, Any]:
                         },
                     },
                 },
-                success=answer("What was done", _IMPORT),
+                success=answer("What was done", schema(answers.Import)),
                 errors_=errors(
                     {
                         "400": "Code 91: unknown column or sheet, unreadable workbook",

@@ -6,6 +6,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from stoplist.client import answers
 from stoplist.domain.clock import LocalTimeFormatter
 from stoplist.domain.errors import InvalidParameter, NotFound
 from stoplist.domain.parameters import MAX_SMALL_ID, integer
@@ -22,22 +23,18 @@ def _webhooks(call: ApiCall) -> Webhooks:
     return Webhooks(call.stop_list.db, call.account, allow_private=settings.webhook_allow_private)
 
 
-def _endpoint(endpoint: EndpointRow, formatter: LocalTimeFormatter) -> dict[str, object]:
-    return {"id": endpoint.id, "url": endpoint.url, "createdAt": formatter(endpoint.created_at)}
+def _endpoint(endpoint: EndpointRow, formatter: LocalTimeFormatter) -> answers.Endpoint:
+    return answers.Endpoint(
+        id=endpoint.id, url=endpoint.url, created_at=formatter(endpoint.created_at)
+    )
 
 
 async def list_endpoints(request: Request) -> Response:
     call = await open_call(request)
     endpoints = await run_in_threadpool(_webhooks(call).list)
     formatter = LocalTimeFormatter(call.account.zone)
-    return call.respond(
-        {
-            "success": True,
-            "code": 200,
-            "nbData": len(endpoints),
-            "data": [_endpoint(endpoint, formatter) for endpoint in endpoints],
-        }
-    )
+    data = [_endpoint(endpoint, formatter) for endpoint in endpoints]
+    return call.respond(answers.Endpoints(**answers.ok(), nb_data=len(data), data=data))
 
 
 async def add_endpoint(request: Request) -> Response:
@@ -46,9 +43,8 @@ async def add_endpoint(request: Request) -> Response:
     if not isinstance(url, str):
         raise InvalidParameter("url is required")
     created = await run_in_threadpool(_webhooks(call).add, url)  # RefusedUrl is a code 91
-    return call.respond(
-        {"success": True, "code": 200, "id": created.endpoint.id, "secret": created.secret}
-    )
+    answer = answers.EndpointAdded(**answers.ok(), id=created.endpoint.id, secret=created.secret)
+    return call.respond(answer)
 
 
 async def delete_endpoint(request: Request) -> Response:
@@ -60,7 +56,7 @@ async def delete_endpoint(request: Request) -> Response:
         await run_in_threadpool(_webhooks(call).remove, endpoint_id)
     except LookupError:
         raise NotFound() from None
-    return call.respond({"success": True, "code": 200})
+    return call.respond(answers.Done(**answers.ok()))
 
 
 async def list_deliveries(request: Request) -> Response:
@@ -76,21 +72,21 @@ async def list_deliveries(request: Request) -> Response:
         return formatter(instant) if instant is not None else None
 
     data = [
-        {
-            "id": delivery.id,
-            "endpointId": delivery.endpoint_id,
-            "eventId": delivery.event_id,
-            "webhookId": delivery.message_id,
-            "status": delivery.status,
-            "attempts": delivery.attempts,
-            "lastStatusCode": delivery.last_status_code,
-            "lastError": delivery.last_error,
-            "createdAt": when(delivery.created_at),
-            "nextAttemptAt": when(delivery.next_attempt_at)
+        answers.Delivery(
+            id=delivery.id,
+            endpoint_id=delivery.endpoint_id,
+            event_id=delivery.event_id,
+            webhook_id=delivery.message_id,
+            status=delivery.status,
+            attempts=delivery.attempts,
+            last_status_code=delivery.last_status_code,
+            last_error=delivery.last_error,
+            created_at=when(delivery.created_at),
+            next_attempt_at=when(delivery.next_attempt_at)
             if delivery.status == "pending"
             else None,
-            "deliveredAt": when(delivery.delivered_at),
-        }
+            delivered_at=when(delivery.delivered_at),
+        )
         for delivery, _attempts in found
     ]
-    return call.respond({"success": True, "code": 200, "nbData": len(data), "data": data})
+    return call.respond(answers.Deliveries(**answers.ok(), nb_data=len(data), data=data))

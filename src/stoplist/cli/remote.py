@@ -19,6 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
+import msgspec
 import typer
 from rich.table import Table
 
@@ -32,6 +33,7 @@ from stoplist.client import (
     Client,
     ServerError,
     StoplistError,
+    answers,
 )
 from stoplist.client.models import Check, FilterItem, HistoryEvent, Stop
 
@@ -160,7 +162,11 @@ def _time(moment: datetime | None) -> str | None:
 
 
 def stop_json(stop: Stop) -> dict[str, Any]:
-    return {"id": stop.id, "phoneNumber": stop.phone_number, "createdAt": _iso(stop.created_at)}
+    """An entry as the list answer writes it, its time in ISO 8601 with its offset."""
+    entry = answers.Stop(
+        id=stop.id, phone_number=stop.phone_number, created_at=stop.created_at.isoformat()
+    )
+    return msgspec.to_builtins(entry)  # type: ignore[no-any-return]
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -276,12 +282,16 @@ def check_number(
 
 
 def filter_item_json(item: FilterItem) -> dict[str, Any]:
+    """A verdict as the filter answer writes it."""
     if item.status == "invalid":
-        return {"input": item.input, "status": item.status, "code": item.code}
-    out: dict[str, Any] = {"phoneNumber": item.phone_number, "status": item.status}
-    if item.stop_id is not None:
-        out["stopId"] = item.stop_id
-    return out
+        verdict = answers.FilterItem(input=item.input, status=item.status, code=item.code)
+    else:
+        verdict = answers.FilterItem(
+            phone_number=item.phone_number,
+            status=item.status,
+            stop_id=answers.UNSET if item.stop_id is None else item.stop_id,
+        )
+    return msgspec.to_builtins(verdict)  # type: ignore[no-any-return]
 
 
 @remote_app.command("filter")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import builtins
 from collections.abc import AsyncIterator, Iterable, Mapping
 from types import TracebackType
 from typing import Any
 
 import httpx
+import tenacity
 
 from stoplist.client import _core
 from stoplist.client._core import Call, Format
@@ -100,18 +100,14 @@ class AsyncClient(_core.ClientBase):
     ) -> None:
         await self.aclose()
 
-    async def _send(self, call: Call) -> dict[str, Any]:
-        attempts = _core.Attempts(call, self._conf)
-        while True:
-            request = _core.build_request(self._http, call, self._conf)
-            try:
-                response = await self._http.send(request)
-                return _core.decode(call, response)
-            except httpx.TransportError as exc:
-                delay = attempts.delay_after(exc)
-            except StoplistError as exc:
-                try:
-                    delay = attempts.delay_after(exc)
-                except StoplistError as final:
-                    return attempts.settle(final)
-            await asyncio.sleep(delay)
+    async def _send(self, call: Call) -> Any:
+        policy = _core.RetryPolicy(call, self._conf)
+        try:
+            async for attempt in tenacity.AsyncRetrying(**policy.options):
+                with attempt:
+                    request = _core.build_request(self._http, call, self._conf)
+                    response = await self._http.send(request)
+                    return _core.decode(call, response)
+        except (httpx.TransportError, StoplistError) as exc:
+            return policy.after_last(exc)
+        raise AssertionError("tenacity returns or raises")  # pragma: no cover

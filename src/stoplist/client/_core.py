@@ -2,23 +2,25 @@
 
 The two clients differ only in how they wait (``time.sleep`` or
 ``asyncio.sleep``) and send (``httpx.Client`` or ``httpx.AsyncClient``);
-building each request, reading each answer and deciding whether to try again
-live here once.
+building each request, reading each answer (into the models of
+``stoplist.client.answers``) and the retry policy live here once.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
+import msgspec
+import tenacity
 
-from stoplist.client import _xml
+from stoplist.client import _xml, answers
 from stoplist.client._version import __version__
 from stoplist.client.errors import (
     AlreadyStopped,
@@ -55,6 +57,7 @@ class Call:
     operation: str
     method: Literal["GET", "POST"]
     path: str
+    answer: type[answers.Answer]
     params: dict[str, Any] = field(default_factory=dict)
     idempotent: bool = True
 
@@ -130,29 +133,32 @@ def list_call(*, limit: int | None = None, after: int | None = None) -> Call:
         params["limit"] = limit
     if after is not None:
         params["after"] = after
-    return Call("list", "GET", "stop-sms/list", params)
+    return Call("list", "GET", "stop-sms/list", answers.StopList, params)
 
 
 def add_call(number: str) -> Call:
-    return Call("add", "POST", "stop-sms/add", {"phoneNumber": number}, idempotent=False)
+    params = {"phoneNumber": number}
+    return Call("add", "POST", "stop-sms/add", answers.Added, params, idempotent=False)
 
 
 def delete_call(stop_id: int) -> Call:
-    return Call("delete", "POST", "stop-sms/delete", {"id": stop_id}, idempotent=False)
+    params = {"id": stop_id}
+    return Call("delete", "POST", "stop-sms/delete", answers.Done, params, idempotent=False)
 
 
 def check_call(number: str) -> Call:
-    return Call("check", "POST", "stop-sms/check", {"phoneNumber": number})
+    return Call("check", "POST", "stop-sms/check", answers.Check, {"phoneNumber": number})
 
 
 def filter_call(numbers: Iterable[str]) -> Call:
     if isinstance(numbers, str | bytes):
         raise TypeError("filter takes a list of numbers, not one string")
-    return Call("filter", "POST", "stop-sms/filter", {"phoneNumbers": list(numbers)})
+    params = {"phoneNumbers": list(numbers)}
+    return Call("filter", "POST", "stop-sms/filter", answers.Filter, params)
 
 
 def history_call(number: str) -> Call:
-    return Call("history", "POST", "stop-sms/history", {"phoneNumber": number})
+    return Call("history", "POST", "stop-sms/history", answers.History, {"phoneNumber": number})
 
 
 def build_request(
@@ -181,41 +187,47 @@ def build_request(
 
 # --- the answers ---------------------------------------------------------------
 
+_ERRORS = msgspec.json.Decoder(answers.Error, strict=False)
 
-def decode(call: Call, response: httpx.Response) -> dict[str, Any]:
-    """The answer as the JSON object, or the exception its error code names."""
+
+@cache
+def _decoder(model: type[answers.Answer]) -> msgspec.json.Decoder[Any]:
+    # strict=False: SMS Partner and PHP servers write some integers as strings.
+    return msgspec.json.Decoder(model, strict=False)
+
+
+def decode(call: Call, response: httpx.Response) -> Any:
+    """The answer as ``call.answer``, or the exception its error code names."""
     status = response.status_code
     try:
-        document = _document(call, response.content)
-    except (ValueError, _xml.XmlShapeError) as exc:
+        found = _answer(call.answer, response.content)
+    except ValueError as exc:  # msgspec's and the XML reader's errors are ValueErrors
         raise ServerError(f"HTTP {status}: unreadable answer ({exc})", status_code=status) from None
-    success = document.get("success")
-    code = document.get("code")
-    if success is True and status < 400:
-        return document
-    if not isinstance(code, int) or isinstance(code, bool):
+    if not isinstance(found, answers.Error):
+        if found.success is True and status < 400:
+            return found
         raise ServerError(f"HTTP {status}: answer without an error code", status_code=status)
-    stop_id = document.get("stopId")
     raise error_for(
-        code,
-        str(document.get("message") or f"error {code}"),
+        found.code,
+        found.message or f"error {found.code}",
         status_code=status,
-        stop_id=stop_id if isinstance(stop_id, int) else None,
+        stop_id=found.stop_id if isinstance(found.stop_id, int) else None,
         operation=call.operation,
     )
 
 
-def _document(call: Call, body: bytes) -> dict[str, Any]:
+def _answer(model: type[answers.Answer], body: bytes) -> answers.Answer | answers.Error:
     text = body.lstrip()
     if text.startswith(b"<"):
-        return _xml.to_json(call.operation, _xml.parse(text))
-    value = json.loads(body)
-    if not isinstance(value, dict):
-        raise ValueError("the answer is not a JSON object")
-    return value
+        return _xml.read(text, model)
+    try:
+        found: answers.Answer = _decoder(model).decode(body)
+    except msgspec.ValidationError:
+        return _ERRORS.decode(body)
+    return found if found.success is True else _ERRORS.decode(body)
 
 
-def parse_time(text: Any, zone: ZoneInfo) -> datetime | None:
+def parse_time(text: str | None, zone: ZoneInfo) -> datetime | None:
     """``YYYY-MM-DD HH:MM:SS`` in the account's zone (an explicit offset is kept)."""
     if not isinstance(text, str) or not text.strip():
         return None
@@ -225,148 +237,134 @@ def parse_time(text: Any, zone: ZoneInfo) -> datetime | None:
     return moment.astimezone(zone)
 
 
-def stop(entry: Mapping[str, Any], zone: ZoneInfo) -> Stop:
-    created = parse_time(entry.get("createdAt"), zone)
+def stop(entry: answers.Stop, zone: ZoneInfo) -> Stop:
+    created = parse_time(entry.created_at, zone)
     if created is None:
         raise ServerError("a list entry has no createdAt")
-    return Stop(id=int(entry["id"]), phone_number=str(entry["phoneNumber"]), created_at=created)
+    return Stop(id=entry.id, phone_number=entry.phone_number, created_at=created)
 
 
-def page(document: Mapping[str, Any], zone: ZoneInfo) -> Page:
-    stops = [stop(entry, zone) for entry in document.get("data") or []]
-    paged = "nextAfter" in document
-    next_after = document.get("nextAfter") if paged else None
-    return Page(stops, int(next_after) if next_after is not None else None, paged)
+def page(answer: answers.StopList, zone: ZoneInfo) -> Page:
+    stops = [stop(entry, zone) for entry in answer.data]
+    paged = answer.next_after is not answers.UNSET
+    next_after = answer.next_after if isinstance(answer.next_after, int) else None
+    return Page(stops, next_after, paged)
 
 
-def stop_id(document: Mapping[str, Any]) -> int:
-    value = document.get("stopId")
-    if not isinstance(value, int):
-        raise ServerError("add answered without a stopId")
-    return value
+def stop_id(answer: answers.Added) -> int:
+    return answer.stop_id
 
 
-def check(document: Mapping[str, Any], zone: ZoneInfo) -> Check:
-    stopped = bool(document.get("stopped"))
+def check(answer: answers.Check, zone: ZoneInfo) -> Check:
+    stopped = answer.stopped
     return Check(
-        phone_number=str(document.get("phoneNumber")),
+        phone_number=answer.phone_number,
         stopped=stopped,
-        stop_id=_optional_int(document.get("stopId")) if stopped else None,
-        created_at=parse_time(document.get("createdAt"), zone) if stopped else None,
+        stop_id=_given(answer.stop_id) if stopped else None,
+        created_at=parse_time(_given(answer.created_at), zone) if stopped else None,
     )
 
 
-def filter_result(document: Mapping[str, Any]) -> FilterResult:
+def filter_result(answer: answers.Filter) -> FilterResult:
     items = [
         FilterItem(
-            status=item.get("status"),
-            phone_number=item.get("phoneNumber"),
-            stop_id=_optional_int(item.get("stopId")),
-            input=item.get("input"),
-            code=_optional_int(item.get("code")),
+            status=item.status,
+            phone_number=_given(item.phone_number),
+            stop_id=_given(item.stop_id),
+            input=_given(item.input),
+            code=_given(item.code),
         )
-        for item in document.get("data") or []
+        for item in answer.data
     ]
-    counts = document.get("counts") or {}
+    counts = answer.counts
     return FilterResult(
-        items=items,
-        allowed=int(counts.get("allowed", 0) or 0),
-        stopped=int(counts.get("stopped", 0) or 0),
-        invalid=int(counts.get("invalid", 0) or 0),
+        items=items, allowed=counts.allowed, stopped=counts.stopped, invalid=counts.invalid
     )
 
 
-def history(document: Mapping[str, Any], zone: ZoneInfo) -> History:
-    stopped = bool(document.get("stopped"))
+def history(answer: answers.History, zone: ZoneInfo) -> History:
     events = [
         HistoryEvent(
-            id=int(event["id"]),
-            type=str(event.get("type")),
-            source=str(event.get("source")),
-            event_at=parse_time(event.get("eventAt"), zone),
-            received_at=parse_time(event.get("receivedAt"), zone),
-            provider=event.get("provider") or None,
-            provider_message_id=_optional_str(event.get("providerMessageId")),
-            text=event.get("text"),
-            actor=event.get("actor") or None,
-            reason=event.get("reason") or None,
+            id=event.id,
+            type=event.type,
+            source=event.source,
+            event_at=parse_time(event.event_at, zone),
+            received_at=parse_time(event.received_at, zone),
+            provider=event.provider or None,
+            provider_message_id=event.provider_message_id or None,
+            text=event.text,
+            actor=event.actor or None,
+            reason=event.reason or None,
         )
-        for event in document.get("data") or []
+        for event in answer.data
     ]
     return History(
-        phone_number=str(document.get("phoneNumber")),
-        stopped=stopped,
-        stop_id=_optional_int(document.get("stopId")) if stopped else None,
+        phone_number=answer.phone_number,
+        stopped=answer.stopped,
+        stop_id=_given(answer.stop_id) if answer.stopped else None,
         events=events,
     )
 
 
-def _optional_int(value: Any) -> int | None:
-    if value is None or value == "" or isinstance(value, bool):
-        return None
-    return int(value)
-
-
-def _optional_str(value: Any) -> str | None:
-    return None if value is None or value == "" else str(value)
+def _given(value: Any) -> Any:
+    """``value``, or ``None`` for a field the answer did not carry."""
+    return None if value is answers.UNSET else value
 
 
 # --- retries -------------------------------------------------------------------
 
 
-class Attempts:
-    """Whether and when to send a call again after a failure.
+class RetryPolicy:
+    """Whether and when to send a call again after a failure, for ``tenacity``.
 
     Reads (``list``, ``check``, ``filter``, ``history``) are retried after any
-    network failure or 5xx, with exponential backoff. ``delete`` is retried
-    only when the request certainly never reached the server. ``add`` is
-    retried too, because the API makes that safe: if the lost attempt did
-    land, the retry answers code 3 with the existing ``stopId``, which is
-    then the answer.
+    network failure or 5xx, with exponential backoff (``backoff`` seconds,
+    doubling, at most ``MAX_BACKOFF``). ``delete`` is retried only when the
+    request certainly never reached the server. ``add`` is retried too,
+    because the API makes that safe: if the lost attempt did land, the retry
+    answers code 3 with the existing ``stopId``, which is then the answer.
+    The sync client runs ``tenacity.Retrying(**policy.options)``, the async
+    one ``tenacity.AsyncRetrying`` with the same options.
     """
 
     def __init__(self, call: Call, conf: Settings) -> None:
         self.call = call
-        self.retries = conf.retries
-        self.backoff = conf.backoff
-        self.failures = 0
         self.maybe_landed = False
+        self.options: dict[str, Any] = {
+            "stop": tenacity.stop_after_attempt(conf.retries + 1),
+            "wait": tenacity.wait_exponential(multiplier=conf.backoff, max=MAX_BACKOFF),
+            "retry": tenacity.retry_if_exception(self._retryable),
+            "reraise": True,
+        }
 
-    def delay_after(self, error: Exception) -> float:
-        """Seconds to wait before the next attempt; re-raises when there is none."""
-        retryable = self._retryable(error)
-        if isinstance(error, httpx.TransportError) and not _never_sent(error):
-            self.maybe_landed = True
-        if isinstance(error, ServerError) and error.status_code and error.status_code >= 500:
-            self.maybe_landed = True
-        if not retryable or self.failures >= self.retries:
-            if isinstance(error, httpx.TransportError):
-                raise TransportError(f"{self.call.operation}: {_describe(error)}") from error
-            raise error
-        delay = min(self.backoff * 2.0**self.failures, MAX_BACKOFF)
-        self.failures += 1
-        return delay
+    def after_last(self, error: httpx.TransportError | StoplistError) -> answers.Added:
+        """The call's outcome once its last attempt failed: raised, or settled.
 
-    def settle(self, error: StoplistError) -> dict[str, Any]:
-        """An error answer after a retry that may still be the call's success."""
+        A network failure becomes ``TransportError``. An ``AlreadyStopped``
+        answering a retried ``add`` may be the lost first attempt's success:
+        its ``stopId`` is then the answer. Anything else is raised as it is.
+        """
+        if isinstance(error, httpx.TransportError):
+            raise TransportError(f"{self.call.operation}: {_describe(error)}") from error
         if (
             self.call.operation == "add"
             and self.maybe_landed
             and isinstance(error, AlreadyStopped)
             and error.stop_id is not None
         ):
-            return {"success": True, "code": 200, "stopId": error.stop_id}
+            return answers.Added(**answers.ok(), stop_id=error.stop_id)
         raise error
 
-    def _retryable(self, error: Exception) -> bool:
+    def _retryable(self, error: BaseException) -> bool:
+        """Called by ``tenacity`` after every failed attempt, the last one included."""
+        if isinstance(error, httpx.TransportError) and not _never_sent(error):
+            self.maybe_landed = True
+        server_failed = isinstance(error, ServerError) and (error.status_code or 0) >= 500
+        self.maybe_landed = self.maybe_landed or server_failed
+        safe_again = self.call.idempotent or self.call.operation == "add"
         if isinstance(error, httpx.TransportError):
-            if self.call.idempotent or self.call.operation == "add":
-                return True
-            return _never_sent(error)
-        if isinstance(error, ServerError):
-            server_failed = error.status_code is not None and error.status_code >= 500
-            return server_failed and (self.call.idempotent or self.call.operation == "add")
-        return False
+            return safe_again or _never_sent(error)
+        return server_failed and safe_again
 
 
 def _never_sent(error: httpx.TransportError) -> bool:

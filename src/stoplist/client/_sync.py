@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import builtins
-import time
 from collections.abc import Iterable, Iterator, Mapping
 from types import TracebackType
 from typing import Any
 
 import httpx
+import tenacity
 
 from stoplist.client import _core
 from stoplist.client._core import Call, Format
@@ -99,18 +99,14 @@ class Client(_core.ClientBase):
     ) -> None:
         self.close()
 
-    def _send(self, call: Call) -> dict[str, Any]:
-        attempts = _core.Attempts(call, self._conf)
-        while True:
-            request = _core.build_request(self._http, call, self._conf)
-            try:
-                response = self._http.send(request)
-                return _core.decode(call, response)
-            except httpx.TransportError as exc:
-                delay = attempts.delay_after(exc)
-            except StoplistError as exc:
-                try:
-                    delay = attempts.delay_after(exc)
-                except StoplistError as final:
-                    return attempts.settle(final)
-            time.sleep(delay)
+    def _send(self, call: Call) -> Any:
+        policy = _core.RetryPolicy(call, self._conf)
+        try:
+            for attempt in tenacity.Retrying(**policy.options):
+                with attempt:
+                    request = _core.build_request(self._http, call, self._conf)
+                    response = self._http.send(request)
+                    return _core.decode(call, response)
+        except (httpx.TransportError, StoplistError) as exc:
+            return policy.after_last(exc)
+        raise AssertionError("tenacity returns or raises")  # pragma: no cover

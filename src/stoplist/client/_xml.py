@@ -1,162 +1,161 @@
-"""Reading the seed's ``<result><entry>`` XML back into the JSON shape.
+"""Reading the seed's ``<result><entry>`` XML into the answer models.
 
-The XML drops keys and keeps order, so each answer is mapped back by the
-position its keys have in the documented JSON. Optional keys (``stopId``,
-``nextAfter``, ...) are told apart by how many entries there are.
+The XML drops keys and keeps order, so entries are matched to a model's
+fields in their order (``stoplist.client.answers``: the same models the
+server writes from). A field the answer carries only sometimes is told
+apart by how many entries there are; where that still leaves a choice, the
+first arrangement the model accepts wins. Errors say by their code which
+optional fields follow the message (``Error.xml_fields``).
+
+The document comes from the network, so it is parsed with ``defusedxml``: a
+DTD, an entity declaration or an external reference is refused, never
+expanded or fetched.
 """
 
 from __future__ import annotations
 
-from typing import Any
-from xml.etree import ElementTree
+from collections.abc import Callable
+from functools import cache
+from itertools import combinations
+from typing import Any, TypeVar
+from xml.etree.ElementTree import Element, ParseError
+
+import msgspec
+from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
+from defusedxml.ElementTree import fromstring  # type: ignore[import-untyped]
+from msgspec import inspect
+
+from stoplist.client.answers import Answer, Error
 
 Tree = str | list["Tree"]
+AnswerT = TypeVar("AnswerT", bound=Answer)
 
 
 class XmlShapeError(ValueError):
-    """The XML is not the ``<result><entry>`` shape we expected."""
+    """The XML is not the ``<result><entry>`` shape we expected, or was refused."""
+
+
+def read(body: bytes, answer: type[AnswerT]) -> AnswerT | Error:
+    """``answer`` read from an XML document, or the ``Error`` it is."""
+    tree = parse(body)
+    if len(tree) < 2:
+        raise XmlShapeError("an answer has at least success and code")
+    if _bool(tree[0]):
+        return _struct(tree, _info(answer))  # type: ignore[no-any-return]
+    code = _int(tree[1])
+    names = ("success", "code", "message", *Error.xml_fields.get(code, ()))
+    fields = {field.name: (field.encode_name, _reader(field.type)) for field in _info(Error).fields}
+    return _convert([fields[name] for name in names], tree, Error)  # type: ignore[no-any-return]
 
 
 def parse(body: bytes) -> list[Tree]:
     """The root's entries as nested lists of stripped strings."""
     try:
-        root = ElementTree.fromstring(body)
-    except ElementTree.ParseError as exc:
+        root = fromstring(body, forbid_dtd=True)
+    except DefusedXmlException as exc:
+        raise XmlShapeError(f"refused XML ({type(exc).__name__})") from None
+    except ParseError as exc:
         raise XmlShapeError(f"unreadable XML: {exc}") from None
     if root.tag != "result":
         raise XmlShapeError(f"unexpected XML root <{root.tag}>")
-    value = _value(root)
+    value = _tree(root)
     return value if isinstance(value, list) else []
 
 
-def _value(element: ElementTree.Element) -> Tree:
+def _tree(element: Element) -> Tree:
     children = list(element)
     if children:
-        return [_value(child) for child in children]
+        return [_tree(child) for child in children]
     return (element.text or "").strip()
 
 
-def to_json(operation: str, tree: list[Tree]) -> dict[str, Any]:
-    """The JSON object ``operation`` would have answered with."""
-    if len(tree) < 2:
-        raise XmlShapeError("an answer has at least success and code")
-    success = _bool(tree[0])
-    head: dict[str, Any] = {"success": success, "code": _int(tree[1])}
-    rest = tree[2:]
-    if not success:
-        keys = _ERROR_KEYS.get(head["code"], ["message"])
-        return {**head, **_keys(rest, keys, ints={"stopId"})}
-    shape = _SHAPES.get(operation)
-    if shape is None:
-        raise XmlShapeError(f"no XML shape known for {operation}")
-    return {**head, **shape(rest)}
+@cache
+def _info(model: type[msgspec.Struct]) -> inspect.StructType:
+    info = inspect.type_info(model)
+    assert isinstance(info, inspect.StructType)
+    return info
 
 
-_ERROR_KEYS = {
-    3: ["message", "stopId"],
-    9: ["message", "reason", "detail"],
-    91: ["message", "detail"],
-    92: ["message", "detail", "columns"],
-}
-"""What follows ``code`` in an error, by code (the rest carry only ``message``)."""
+Reader = Callable[[Tree], Any]
 
 
-def _list(rest: list[Tree]) -> dict[str, Any]:
-    out = _keys(rest, ["nbData", "data", "nextAfter"], ints={"nbData", "nextAfter"})
-    out["data"] = [
-        _keys(_items(row), ["id", "phoneNumber", "createdAt"], ints={"id"})
-        for row in _items(out.get("data"))
+def _struct(values: list[Tree], info: inspect.StructType) -> Any:
+    count = len(values)
+    arrangements = _arrangements(info.cls, count)
+    first = _last_fit.get((info.cls, count), 0)
+    for index in (first, *(i for i in range(len(arrangements)) if i != first)):
+        try:
+            found = _convert(arrangements[index], values, info.cls)
+        except (msgspec.ValidationError, XmlShapeError):
+            continue
+        consistent = getattr(found, "consistent", None)
+        if consistent is None or consistent():
+            _last_fit[(info.cls, count)] = index  # long answers repeat one kind of item
+            return found
+    raise XmlShapeError(f"the entries do not fit {info.cls.__name__}")
+
+
+_last_fit: dict[tuple[type, int], int] = {}
+
+
+@cache
+def _arrangements(model: type[msgspec.Struct], count: int) -> list[list[tuple[str, Reader]]]:
+    """The fields ``count`` entries may stand for: first leaving out those sent only sometimes.
+
+    Past those, trailing fields are left out: another server may stop short.
+    Each field comes with its wire name and how its entry is read.
+    """
+    fields = list(_info(model).fields)
+    sometimes = [
+        index
+        for index, field in enumerate(fields)
+        if not field.required
+        and field.default is msgspec.NODEFAULT
+        and field.default_factory is msgspec.NODEFAULT
     ]
-    return out
-
-
-def _add(rest: list[Tree]) -> dict[str, Any]:
-    return _keys(rest, ["stopId"], ints={"stopId"})
-
-
-def _delete(rest: list[Tree]) -> dict[str, Any]:
-    return {}
-
-
-def _check(rest: list[Tree]) -> dict[str, Any]:
-    out = _keys(rest, ["phoneNumber", "stopped", "stopId", "createdAt"], ints={"stopId"})
-    out["stopped"] = _bool(out.get("stopped", "false"))
-    return out
-
-
-def _filter(rest: list[Tree]) -> dict[str, Any]:
-    out = _keys(rest, ["nbData", "counts", "data"], ints={"nbData"})
-    counts = _items(out.get("counts"))
-    out["counts"] = _keys(
-        counts, ["allowed", "stopped", "invalid"], ints={"allowed", "stopped", "invalid"}
-    )
-    out["data"] = [_filter_item(_items(item)) for item in _items(out.get("data"))]
-    return out
-
-
-def _filter_item(item: list[Tree]) -> dict[str, Any]:
-    status = item[1] if len(item) > 1 and isinstance(item[1], str) else ""
-    if status == "invalid":
-        return {**_keys(item, ["input", "status", "code"], ints={"code"})}
-    return _keys(item, ["phoneNumber", "status", "stopId"], ints={"stopId"})
-
-
-_EVENT_KEYS = [
-    "id",
-    "type",
-    "source",
-    "provider",
-    "providerMessageId",
-    "text",
-    "eventAt",
-    "receivedAt",
-    "actor",
-    "reason",
-]
-
-
-def _history(rest: list[Tree]) -> dict[str, Any]:
-    # phoneNumber, stopped, [stopId], nbData, data: stopId only when stopped.
-    keys = ["phoneNumber", "stopped", "stopId", "nbData", "data"]
-    if len(rest) < len(keys):
-        keys.remove("stopId")
-    out = _keys(rest, keys, ints={"stopId", "nbData"})
-    out["stopped"] = _bool(out.get("stopped", "false"))
-    out["data"] = [
-        {
-            key: (value or None)
-            for key, value in _keys(_items(event), _EVENT_KEYS, ints={"id"}).items()
-        }
-        for event in _items(out.get("data"))
+    extra = max(len(fields) - count, 0)
+    return [
+        [
+            (field.encode_name, _reader(field.type))
+            for index, field in enumerate(fields)
+            if index not in left_out
+        ][:count]
+        for left_out in combinations(sometimes, min(extra, len(sometimes)))
     ]
-    return out
 
 
-_SHAPES = {
-    "list": _list,
-    "add": _add,
-    "delete": _delete,
-    "check": _check,
-    "filter": _filter,
-    "history": _history,
-}
+def _convert(fields: list[tuple[str, Reader]], values: list[Tree], model: type[Any]) -> Any:
+    document = {name: read(value) for (name, read), value in zip(fields, values, strict=False)}
+    return msgspec.convert(document, model, strict=False)
 
 
-def _keys(values: list[Tree], keys: list[str], *, ints: set[str]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in zip(keys, values, strict=False):
-        if key in ints:
-            out[key] = _int_or_none(value)
-        else:
-            out[key] = value
-    return out
+def _reader(kind: inspect.Type) -> Reader:
+    """How an entry becomes the builtins (or nested model) ``msgspec.convert`` reads as ``kind``."""
+    while isinstance(kind, inspect.Metadata):  # a description for the OpenAPI document
+        kind = kind.type
+    if isinstance(kind, inspect.UnionType):
+        inner = _reader(next(k for k in kind.types if not isinstance(k, inspect.NoneType)))
+        if any(isinstance(each, inspect.NoneType) for each in kind.types):
+            return lambda value: None if value == "" else inner(value)
+        return inner
+    if isinstance(kind, inspect.StructType):
+        nested = kind
+        return lambda value: _struct(value if isinstance(value, list) else [], nested)
+    if isinstance(kind, inspect.ListType):
+        item = _reader(kind.item_type)
+        # An empty list is an empty <entry></entry>.
+        return lambda value: [item(each) for each in value] if isinstance(value, list) else []
+    if isinstance(kind, inspect.BoolType | inspect.LiteralType):
+        return _boolean  # what ``strict=False`` does not do for a literal
+    return _same
 
 
-def _items(value: Any) -> list[Tree]:
-    """A nested list; an empty ``<entry></entry>`` is an empty list."""
-    if isinstance(value, list):
-        return value
-    return []
+def _same(value: Tree) -> Tree:
+    return value
+
+
+def _boolean(value: Tree) -> Any:
+    return value == "true" if value in ("true", "false") else value
 
 
 def _bool(value: Tree) -> bool:
@@ -174,7 +173,3 @@ def _int(value: Tree) -> int:
         except ValueError:
             pass
     raise XmlShapeError(f"expected an integer, got {value!r}")
-
-
-def _int_or_none(value: Tree) -> int | None:
-    return None if value in ("", []) else _int(value)

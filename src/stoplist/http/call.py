@@ -45,7 +45,7 @@ class ApiCall:
     account: Account
     stop_list: StopList
 
-    def respond(self, payload: dict[str, Any], status_code: int = 200) -> Response:
+    def respond(self, payload: render.Payload, status_code: int = 200) -> Response:
         return render.respond(payload, self.format, status_code)
 
     def param(self, *names: str) -> Any:

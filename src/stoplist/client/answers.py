@@ -1,0 +1,281 @@
+"""Every answer of the API as it travels: one typed model each, described once.
+
+These ``msgspec`` structs are the single statement of each answer's shape.
+The server encodes its answers from them (JSON directly, XML from the same
+values in the same order), the OpenAPI document's schemas are generated from
+them, and the client decodes answers into them before turning them into its
+friendlier records (``stoplist.client.models``). They live in the client
+because the client is also released alone (``stoplist-client``) and must be
+able to read every answer without the server installed.
+
+Wire names are the camelCase of the field names; fields keep the wire's key
+order, which the XML answers depend on (they drop keys and keep order). A
+field defaulting to ``UNSET`` is one the answer carries only sometimes (a
+``stopId`` only when the number is stopped); one defaulting to a value is
+always sent by this server but tolerated missing from older or other servers.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar, Literal
+
+from msgspec import UNSET as UNSET  # re-exported: the value of a field not sent
+from msgspec import Meta, Struct, UnsetType, field
+
+LocalTime = Annotated[
+    str,
+    Meta(
+        description="YYYY-MM-DD HH:MM:SS in the account's time zone",
+        examples=["2015-07-20 10:19:45"],
+    ),
+]
+PhoneNumber = Annotated[str, Meta(description="E.164", examples=["+33612345678"])]
+OnlyWhenStopped = Meta(description="Only when stopped")
+FilterStatus = Literal["allowed", "stopped", "invalid"]
+EventType = Annotated[
+    str, Meta(extra_json_schema={"enum": ["opt_out", "opt_in", "help", "reply", "dismissed"]})
+]
+EventSource = Annotated[
+    str, Meta(extra_json_schema={"enum": ["sms", "api", "import", "sync", "dashboard", "cli"]})
+]
+DeliveryStatus = Literal["pending", "delivered", "failed", "cancelled"]
+
+
+class Answer(Struct, kw_only=True, rename="camel"):
+    """A successful answer: ``success`` true and ``code`` 200, then its own fields."""
+
+    success: bool
+    code: int
+
+
+def ok() -> dict[str, Any]:
+    """The two fields every successful answer starts with, as keyword arguments."""
+    return {"success": True, "code": 200}
+
+
+class Error(Struct, kw_only=True, rename="camel"):
+    """An error: its code and message, and for some codes what they concern."""
+
+    success: Literal[False]
+    code: int
+    message: str
+    reason: Annotated[str, Meta(description="With code 9: why the number is invalid")] | (
+        UnsetType
+    ) = UNSET
+    detail: Annotated[str, Meta(description="With codes 9, 91 and 92")] | UnsetType = UNSET
+    columns: Annotated[list[str], Meta(description="With code 92: the file's columns")] | (
+        UnsetType
+    ) = UNSET
+    stop_id: Annotated[int, Meta(description="With code 3: the existing entry")] | (
+        UnsetType
+    ) = UNSET
+
+    xml_fields: ClassVar[dict[int, tuple[str, ...]]] = {
+        3: ("stop_id",),
+        9: ("reason", "detail"),
+        91: ("detail",),
+        92: ("detail", "columns"),
+    }
+    """The optional fields an XML error carries after ``message``, by code (no keys there)."""
+
+
+class Stop(Struct, kw_only=True, rename="camel"):
+    """One entry of the stop list."""
+
+    id: int
+    phone_number: PhoneNumber
+    created_at: LocalTime
+
+
+class StopList(Answer, kw_only=True):
+    """The list, or one page of it (then it ends with ``nextAfter``)."""
+
+    nb_data: int = 0
+    data: list[Stop] = field(default_factory=list)
+    next_after: (
+        Annotated[
+            int | None, Meta(description="With limit or after: the next page's after (null: none)")
+        ]
+        | UnsetType
+    ) = UNSET
+
+
+class Added(Answer, kw_only=True):
+    """A number added to the list."""
+
+    stop_id: int
+
+
+class Done(Answer, kw_only=True):
+    """Done; nothing more to say."""
+
+
+class Check(Answer, kw_only=True):
+    """Whether one number is stopped."""
+
+    phone_number: PhoneNumber
+    stopped: bool
+    stop_id: Annotated[int, OnlyWhenStopped] | UnsetType = UNSET
+    created_at: Annotated[LocalTime, OnlyWhenStopped] | UnsetType = UNSET
+
+
+class FilterCounts(Struct, kw_only=True, rename="camel"):
+    allowed: int = 0
+    stopped: int = 0
+    invalid: int = 0
+
+
+class FilterItem(Struct, kw_only=True, rename="camel"):
+    """The verdict on one input: its E.164 form, or the input itself when invalid."""
+
+    phone_number: PhoneNumber | UnsetType = UNSET
+    input: Annotated[Any, Meta(description="The input as sent, when invalid")] | UnsetType = UNSET
+    status: FilterStatus
+    stop_id: Annotated[int, Meta(description="When stopped")] | UnsetType = UNSET
+    code: Annotated[int, Meta(description="9 when invalid")] | UnsetType = UNSET
+
+    def consistent(self) -> bool:
+        """Whether the fields present fit the status (what tells positional XML items apart).
+
+        Not a ``__post_init__``: that would double the cost of decoding a
+        million-item JSON answer, which never needs telling apart.
+        """
+        invalid = self.status == "invalid"
+        return (
+            invalid == (self.input is not UNSET) == (self.code is not UNSET)
+            and invalid != (self.phone_number is not UNSET)
+            and (self.status == "stopped") == (self.stop_id is not UNSET)
+        )
+
+
+class Filter(Answer, kw_only=True):
+    """One verdict per input, in input order."""
+
+    nb_data: int = 0
+    counts: FilterCounts = field(default_factory=FilterCounts)
+    data: list[FilterItem] = field(default_factory=list)
+
+
+class Event(Struct, kw_only=True, rename="camel"):
+    """One thing that happened to a number."""
+
+    id: int
+    type: EventType
+    source: EventSource
+    provider: str | None = None
+    provider_message_id: str | None = None
+    text: str | None = None
+    event_at: LocalTime | None = None
+    received_at: LocalTime | None = None
+    actor: str | None = None
+    reason: str | None = None
+    provider_time: Annotated[
+        str | None,
+        Meta(
+            description="The provider's send time as it came, when it was not believed "
+            "(unreadable, over 48 h old or over 5 min ahead); the event is then dated by "
+            "its arrival."
+        ),
+    ] = None
+
+
+class History(Answer, kw_only=True):
+    """A number's events, newest first."""
+
+    phone_number: PhoneNumber
+    stopped: bool
+    stop_id: Annotated[int, OnlyWhenStopped] | UnsetType = UNSET
+    nb_data: int = 0
+    data: list[Event] = field(default_factory=list)
+
+
+class InvalidLine(Struct, kw_only=True, rename="camel"):
+    line: int
+    input: str
+    code: int
+    reason: (
+        Annotated[
+            str,
+            Meta(
+                description="Why the number is invalid, when known: not_a_number, too_short, "
+                "too_long, invalid_length, unknown_prefix, unknown_country_code"
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
+
+
+class Import(Answer, kw_only=True):
+    """What an import did."""
+
+    added: int
+    already_stopped: int
+    invalid: int
+    invalid_lines: Annotated[list[InvalidLine], Meta(description="The first 10,000 invalid lines")]
+    opted_in: Annotated[
+        int, Meta(description="Numbers left off because they were opted back in or removed")
+    ]
+    lines: Annotated[int, Meta(description="Lines read, header and blanks included")]
+    column: Annotated[
+        str | None,
+        Meta(description="The column read: its header or position (null: nothing was read)"),
+    ]
+    column_number: Annotated[int | None, Meta(description="Its position, from 1")]
+    header: Annotated[bool, Meta(description="Whether the first line was a header")]
+
+
+class Endpoint(Struct, kw_only=True, rename="camel"):
+    id: int
+    url: str
+    created_at: LocalTime
+
+
+class Endpoints(Answer, kw_only=True):
+    """An account's webhook endpoints."""
+
+    nb_data: int
+    data: list[Endpoint]
+
+
+class EndpointAdded(Answer, kw_only=True):
+    """A new webhook endpoint; its signing secret is shown this once."""
+
+    id: int
+    secret: str
+
+
+class Delivery(Struct, kw_only=True, rename="camel"):
+    id: int
+    endpoint_id: int
+    event_id: int
+    webhook_id: str
+    status: DeliveryStatus
+    attempts: int
+    last_status_code: int | None
+    last_error: str | None
+    created_at: LocalTime | None
+    next_attempt_at: Annotated[LocalTime | None, Meta(description="While pending")]
+    delivered_at: LocalTime | None
+
+
+class Deliveries(Answer, kw_only=True):
+    """Recent webhook deliveries, newest first."""
+
+    nb_data: int
+    data: list[Delivery]
+
+
+ANSWERS: tuple[type[Struct], ...] = (
+    Error,
+    StopList,
+    Added,
+    Done,
+    Check,
+    Filter,
+    History,
+    Import,
+    Endpoints,
+    EndpointAdded,
+    Deliveries,
+)
+"""Every answer model, for whoever describes them all (the OpenAPI document)."""
