@@ -15,8 +15,8 @@ import httpx
 import msgspec
 import pytest
 
-from stoplist.api import render
 from stoplist.client import _xml, answers
+from stoplist.http import render
 
 
 def _same_bytes(answer: httpx.Response, model: type[msgspec.Struct], fmt: str) -> msgspec.Struct:

@@ -52,8 +52,10 @@ def item_json(item: ReviewItem, formatter: Callable[[int], str], now: int) -> di
 
 async def list_items(request: Request) -> Response:
     call = await open_call(request)
-    status = call.param("status") or "pending"
-    if status not in LISTABLE:
+    status = call.param("status")
+    if status is None:
+        status = "pending"
+    if not isinstance(status, str) or status not in LISTABLE:
         raise InvalidParameter("status is pending, confirmed, dismissed or all")
     limit = integer(call.param("limit"), "limit", 1, MAX_PAGE) or 100
     after = integer(call.param("after"), "after", 1, MAX_ID)
