@@ -22,9 +22,10 @@ from starlette.responses import Response
 from stoplist.api import render
 from stoplist.api.negotiation import Format, language, response_format
 from stoplist.domain.accounts import Accounts
-from stoplist.domain.errors import BodyTooLarge, InvalidParameter, Language, MalformedBody
+from stoplist.domain.errors import BodyTooLarge, InvalidParameter, MalformedBody
 from stoplist.domain.models import Account
 from stoplist.domain.stops import StopList
+from stoplist.i18n import Language
 from stoplist.storage.database import Database
 
 MAX_BODY_VALUES = 10_000

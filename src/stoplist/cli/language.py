@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from stoplist.domain.errors import Language
+from stoplist.i18n import Language
 
 LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
 LANGUAGES: tuple[Language, ...] = ("en", "fr")

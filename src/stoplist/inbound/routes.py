@@ -16,12 +16,12 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from stoplist.domain.accounts import Accounts
-from stoplist.domain.errors import MethodNotAllowed, NotFound, StoplistError
+from stoplist.domain.errors import InvalidSignature, MethodNotAllowed, NotFound, StoplistError
 from stoplist.domain.inbound import Inbound, Outcome
 from stoplist.domain.inbound_endpoints import PROVIDER_NAMES, EndpointSettings, InboundEndpoints
 from stoplist.domain.models import Account
 from stoplist.inbound import generic, smspartner, twilio, vonage
-from stoplist.inbound.common import InvalidSignature, Provider, read
+from stoplist.inbound.common import Provider, read
 from stoplist.observability import metrics
 
 PROVIDERS: dict[str, Provider] = {

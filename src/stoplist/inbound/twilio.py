@@ -17,11 +17,11 @@ from starlette.responses import Response
 from twilio.request_validator import RequestValidator
 
 from stoplist.api.proxy import public_url
+from stoplist.domain.errors import InvalidSignature
 from stoplist.domain.events import EventKind
 from stoplist.domain.inbound import InboundMessage, Outcome
 from stoplist.domain.inbound_endpoints import EndpointSettings
 from stoplist.inbound.common import (
-    InvalidSignature,
     Provider,
     Request_,
     message_text,

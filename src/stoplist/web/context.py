@@ -23,9 +23,10 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from stoplist.api.call import read_body
 from stoplist.domain.dashboard import Origin
 from stoplist.domain.dashboard_access import DashboardAccess, Grant
-from stoplist.domain.errors import BodyTooLarge, Language
+from stoplist.domain.errors import BodyTooLarge
 from stoplist.domain.models import Account
 from stoplist.domain.stops import StopList
+from stoplist.i18n import Language
 from stoplist.storage.database import Database
 from stoplist.web import csrf, params
 from stoplist.web.formatting import Formats, page_locale

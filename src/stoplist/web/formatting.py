@@ -18,8 +18,8 @@ from babel.dates import format_date, format_datetime, get_timezone_name
 from babel.numbers import format_decimal
 
 from stoplist.domain import clock
-from stoplist.domain.errors import Language
 from stoplist.domain.models import Account
+from stoplist.i18n import Language
 
 
 def page_locale(accept_language: str | None, lang: Language) -> Locale:
