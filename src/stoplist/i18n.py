@@ -32,6 +32,11 @@ def N_(message: str) -> str:
     return message
 
 
+def NC_(context: str, message: str) -> str:
+    """Mark ``message`` (told apart by ``context``) for the catalogue without translating it."""
+    return message
+
+
 class Catalogue(_gettext.NullTranslations):
     """One language's messages, read from its ``.po`` file; unknown ids stay English."""
 
@@ -95,11 +100,6 @@ def po_path(language: str) -> Path:
 def catalogue(language: Language) -> Catalogue:
     """The catalogue of ``language`` (read once per process)."""
     return Catalogue(language)
-
-
-def text(language: Language, message: str, /, **values: object) -> str:
-    """``message`` in ``language``: the shortcut for code that holds a language, not a catalogue."""
-    return catalogue(language).text(message, **values)
 
 
 def language_of_locale(value: str) -> Language | None:

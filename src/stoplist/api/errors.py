@@ -15,7 +15,10 @@ from dataclasses import dataclass
 from stoplist import wording
 from stoplist.domain import errors
 from stoplist.domain.webhook_urls import RefusedUrl
-from stoplist.i18n import N_, Language, catalogue
+from stoplist.i18n import NC_, Language, catalogue
+
+API = "api"
+"""The catalogue's context of the contract's messages (the dashboard's "Not found" differs)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,25 +32,27 @@ class Answer:
 
 
 ANSWERS: dict[type[errors.StoplistError], Answer] = {
-    errors.ApiKeyRequired: Answer(401, N_("The API key is required")),
-    errors.PhoneNumberRequired: Answer(400, N_("The phone number is required")),
-    errors.AlreadyStopped: Answer(409, N_("The number is already in the list")),
-    errors.StopIdRequired: Answer(400, N_("The phone number ID is required")),
-    errors.StopNotFound: Answer(404, N_("The phone number ID cannot be found")),
-    errors.InvalidPhoneNumber: Answer(400, N_("The phone number is invalid")),
-    errors.InvalidApiKey: Answer(401, N_("Invalid API key")),
-    errors.MalformedBody: Answer(400, N_("Malformed JSON")),
-    errors.InvalidParameter: Answer(400, N_("Invalid parameter")),
-    errors.NoNumbersFound: Answer(422, N_("No valid phone number in the file")),
+    errors.ApiKeyRequired: Answer(401, NC_("api", "The API key is required")),
+    errors.PhoneNumberRequired: Answer(400, NC_("api", "The phone number is required")),
+    errors.AlreadyStopped: Answer(409, NC_("api", "The number is already in the list")),
+    errors.StopIdRequired: Answer(400, NC_("api", "The phone number ID is required")),
+    errors.StopNotFound: Answer(404, NC_("api", "The phone number ID cannot be found")),
+    errors.InvalidPhoneNumber: Answer(400, NC_("api", "The phone number is invalid")),
+    errors.InvalidApiKey: Answer(401, NC_("api", "Invalid API key")),
+    errors.MalformedBody: Answer(400, NC_("api", "Malformed JSON")),
+    errors.InvalidParameter: Answer(400, NC_("api", "Invalid parameter")),
+    errors.NoNumbersFound: Answer(422, NC_("api", "No valid phone number in the file")),
     errors.StorageFull: Answer(
-        503, N_("Storage is full: the request was not recorded, try again later")
+        503, NC_("api", "Storage is full: the request was not recorded, try again later")
     ),
-    errors.DatabaseUnavailable: Answer(503, N_("The database is unavailable, try again later")),
-    errors.NotFound: Answer(404, N_("Not found")),
-    errors.MethodNotAllowed: Answer(405, N_("Method not allowed")),
-    errors.BodyTooLarge: Answer(413, N_("Request body too large")),
-    errors.InternalError: Answer(500, N_("Internal server error")),
-    errors.InvalidSignature: Answer(403, N_("Invalid signature"), with_code=False),
+    errors.DatabaseUnavailable: Answer(
+        503, NC_("api", "The database is unavailable, try again later")
+    ),
+    errors.NotFound: Answer(404, NC_("api", "Not found")),
+    errors.MethodNotAllowed: Answer(405, NC_("api", "Method not allowed")),
+    errors.BodyTooLarge: Answer(413, NC_("api", "Request body too large")),
+    errors.InternalError: Answer(500, NC_("api", "Internal server error")),
+    errors.InvalidSignature: Answer(403, NC_("api", "Invalid signature"), with_code=False),
 }
 
 
@@ -74,7 +79,7 @@ def error_body(error: errors.StoplistError, language: Language) -> tuple[int, di
 def _message(error: errors.StoplistError, answer: Answer, language: Language) -> str:
     if isinstance(error, RefusedUrl):
         return wording.refused_url_message(error.reason, language)
-    return catalogue(language).text(answer.message)
+    return catalogue(language).text_in(API, answer.message)
 
 
 def _already_stopped(error: errors.AlreadyStopped, language: Language) -> dict[str, object]:
@@ -94,7 +99,9 @@ def _invalid_parameter(error: errors.InvalidParameter, language: Language) -> di
     # The detail names the parameter and its rule: a stable English text programs match on.
     if isinstance(error, RefusedUrl):
         return {"detail": wording.refused_url(error.reason, "en")}
-    return {"detail": error.detail} if error.detail else {}
+    if error.detail is None and type(error) is errors.InvalidParameter:
+        return {}
+    return {"detail": wording.parameter_detail(error, "en")}
 
 
 def _no_numbers(error: errors.NoNumbersFound, language: Language) -> dict[str, object]:

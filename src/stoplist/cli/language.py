@@ -1,4 +1,4 @@
-"""The language of the command line's messages: French or English.
+"""The language of the command line's messages: French or English, from the catalogue.
 
 It follows the locale the way other Unix tools do (``LC_ALL``, then
 ``LC_MESSAGES``, then ``LANG``), and ``stoplist --lang`` overrides it. The
@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from stoplist.i18n import Language
+from stoplist import wording
+from stoplist.i18n import Language, catalogue
 
 LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
 LANGUAGES: tuple[Language, ...] = ("en", "fr")
@@ -46,6 +47,16 @@ def current() -> Language:
     return _chosen or from_locale()
 
 
-def tr(en: str, fr: str) -> str:
-    """The message in the current language; both wordings stay side by side in the code."""
-    return fr if current() == "fr" else en
+def _(message: str, /, **values: object) -> str:
+    """``message`` (English, the catalogue's msgid) in the current language, filled in."""
+    return catalogue(current()).text(message, **values)
+
+
+def _in(context: str, message: str, /, **values: object) -> str:
+    """``_`` for a message whose English is ambiguous (``context`` tells them apart)."""
+    return catalogue(current()).text_in(context, message, **values)
+
+
+def problem(error: Exception) -> str:
+    """A domain error, in the current language (see ``wording.problem``)."""
+    return wording.problem(error, current())

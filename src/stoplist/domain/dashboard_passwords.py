@@ -26,14 +26,19 @@ _SCRYPT_MAXMEM = 64 * 1024 * 1024
 
 
 class PasswordRejected(ValueError):
-    """A new password that does not meet the rules."""
+    """A new password that does not meet the rules: ``shortest`` to ``longest`` characters."""
+
+    def __init__(self, shortest: int, longest: int) -> None:
+        super().__init__(f"the password must have {shortest} to {longest} characters")
+        self.shortest = shortest
+        self.longest = longest
 
 
 def check_new_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise PasswordRejected(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+        raise PasswordRejected(MIN_PASSWORD_LENGTH, MAX_PASSWORD_LENGTH)
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise PasswordRejected(f"the password must have at most {MAX_PASSWORD_LENGTH} characters")
+        raise PasswordRejected(MIN_PASSWORD_LENGTH, MAX_PASSWORD_LENGTH)
 
 
 def hash_password(password: str) -> str:

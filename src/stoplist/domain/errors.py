@@ -91,6 +91,53 @@ class InvalidParameter(StoplistError):
     code = 91
 
 
+class ColumnOutOfRange(InvalidParameter):
+    """A column position past ``limit`` (positions count from 1)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"column position past {limit}")
+        self.limit = limit
+
+
+class UnknownColumn(InvalidParameter):
+    """No column has the header ``name``; ``columns`` are the file's headers (maybe none)."""
+
+    def __init__(self, name: str, columns: tuple[str, ...]) -> None:
+        super().__init__(f"unknown column {name!r}")
+        self.name = name
+        self.columns = columns
+
+
+class SheetsOnlyInWorkbooks(InvalidParameter):
+    """A sheet was named for a file that is not a workbook."""
+
+
+class UnreadableWorkbook(InvalidParameter):
+    """The file looks like a workbook but cannot be read; ``problem`` is the reader's word."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
+
+
+class UnknownSheet(InvalidParameter):
+    """The workbook has no sheet ``name``; ``sheets`` are the ones it has."""
+
+    def __init__(self, name: str, sheets: tuple[str, ...]) -> None:
+        super().__init__(f"unknown sheet {name!r}")
+        self.name = name
+        self.sheets = sheets
+
+
+class UnknownExportFormat(InvalidParameter):
+    """An export format other than ``formats``."""
+
+    def __init__(self, value: str, formats: tuple[str, ...]) -> None:
+        super().__init__(f"unknown format {value!r}")
+        self.value = value
+        self.formats = formats
+
+
 class NoNumbersFound(StoplistError):
     """A non-empty import in which no line holds a valid number.
 
@@ -194,3 +241,93 @@ class ApiKeyNotFound(LookupError):
     def __init__(self, account: str) -> None:
         super().__init__(f"account {account!r} has no such key")
         self.account = account
+
+
+class UnknownProvider(ValueError):
+    """``provider`` is not one of ``providers`` (the inbound endpoints)."""
+
+    def __init__(self, provider: str, providers: tuple[str, ...]) -> None:
+        super().__init__(f"unknown provider {provider!r}: use {', '.join(providers)}")
+        self.provider = provider
+        self.providers = providers
+
+
+class UnsignedProvider(ValueError):
+    """``provider`` does not sign its requests, so signatures cannot be required."""
+
+    def __init__(self, provider: str) -> None:
+        super().__init__(f"{provider} does not sign its requests")
+        self.provider = provider
+
+
+class UnknownSignatureMethod(ValueError):
+    """``provider`` signs with one of ``methods``, not ``method``."""
+
+    def __init__(self, provider: str, methods: tuple[str, ...], method: str) -> None:
+        super().__init__(f"{provider} signs with {', '.join(methods)}, not {method!r}")
+        self.provider = provider
+        self.methods = methods
+        self.method = method
+
+
+class SecretRequired(ValueError):
+    """``provider`` gives its own signing secret: it cannot be made up here."""
+
+    def __init__(self, provider: str) -> None:
+        super().__init__(f"give the secret {provider} signs with")
+        self.provider = provider
+
+
+class SecretLength(ValueError):
+    """A signing secret must be 1 to ``limit`` characters."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the secret must be 1 to {limit} characters")
+        self.limit = limit
+
+
+class NotStandardWebhooksSecret(ValueError):
+    """The generic endpoint's secret must be a Standard Webhooks one (``whsec_`` and base64)."""
+
+    def __init__(self) -> None:
+        super().__init__("not a Standard Webhooks secret (whsec_ and base64)")
+
+
+class UnusableKeyword(ValueError):
+    """Nothing usable is left of ``keyword`` once normalised (or it is too long)."""
+
+    def __init__(self, keyword: str) -> None:
+        super().__init__(f"not a usable keyword: {keyword!r}")
+        self.keyword = keyword
+
+
+class UnknownKeywordAction(ValueError):
+    """``action`` is not opt_out, opt_in, help or none."""
+
+    def __init__(self, action: str) -> None:
+        super().__init__(f"unknown keyword action {action!r}: use opt_out, opt_in, help or none")
+        self.action = action
+
+
+class NotAKeywordAction(ValueError):
+    """A keyword can only mean opt_out, opt_in or help (a reply is what is not a keyword)."""
+
+    def __init__(self) -> None:
+        super().__init__("a keyword means opt_out, opt_in or help")
+
+
+class EndpointNotFound(LookupError):
+    """``account`` has no active webhook endpoint ``endpoint_id``."""
+
+    def __init__(self, account: str, endpoint_id: int) -> None:
+        super().__init__(f"account {account!r} has no endpoint {endpoint_id}")
+        self.account = account
+        self.endpoint_id = endpoint_id
+
+
+class UnknownTimezone(ValueError):
+    """``name`` is not an IANA time zone (``Europe/Paris``, ``UTC``, ...)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"unknown time zone: {name}")
+        self.name = name
