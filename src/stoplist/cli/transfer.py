@@ -117,9 +117,10 @@ def import_command(
 def _as_option(error: InvalidParameter) -> str:
     """A refused parameter as the CLI says it (``column`` is the ``--column`` option)."""
     name, problem = wording.parameter(error, language.current())
-    if name in ("column", "sheet"):
-        return f"--{name}: {problem}"
-    return f"{name}: {problem}" if name else problem
+    if name is None:
+        return problem
+    option = f"--{name}" if name in ("column", "sheet") else name
+    return _("%(option)s: %(problem)s", option=option, problem=problem)
 
 
 def export_command(

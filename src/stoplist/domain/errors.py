@@ -16,6 +16,9 @@ from typing import ClassVar
 class StoplistError(Exception):
     """Base class of every error that has a code in the wire contract.
 
+    An error's ``str()`` is for developers and logs (English, like any Python
+    exception); what users read comes from the catalogue (``stoplist.wording``).
+
     ``code`` is the error's name in the SMS Partner contract (import reports
     carry it per line as well); how it is answered over HTTP (status,
     message in the client's language, extra fields) is ``api.errors``'s job.
@@ -95,7 +98,7 @@ class ColumnOutOfRange(InvalidParameter):
     """A column position past ``limit`` (positions count from 1)."""
 
     def __init__(self, limit: int) -> None:
-        super().__init__(f"column position past {limit}")
+        super().__init__(f"column: positions go from 1 to {limit}")
         self.limit = limit
 
 
@@ -103,7 +106,8 @@ class UnknownColumn(InvalidParameter):
     """No column has the header ``name``; ``columns`` are the file's headers (maybe none)."""
 
     def __init__(self, name: str, columns: tuple[str, ...]) -> None:
-        super().__init__(f"unknown column {name!r}")
+        names = ", ".join(columns) or "none (the file has no header line)"
+        super().__init__(f"column: no column named {name!r}; columns are: {names}")
         self.name = name
         self.columns = columns
 
@@ -111,12 +115,15 @@ class UnknownColumn(InvalidParameter):
 class SheetsOnlyInWorkbooks(InvalidParameter):
     """A sheet was named for a file that is not a workbook."""
 
+    def __init__(self) -> None:
+        super().__init__("sheet: only a workbook (.xlsx) has sheets")
+
 
 class UnreadableWorkbook(InvalidParameter):
     """The file looks like a workbook but cannot be read; ``problem`` is the reader's word."""
 
     def __init__(self, problem: str) -> None:
-        super().__init__(problem)
+        super().__init__(f"file: not a readable .xlsx workbook ({problem})")
         self.problem = problem
 
 
@@ -124,7 +131,7 @@ class UnknownSheet(InvalidParameter):
     """The workbook has no sheet ``name``; ``sheets`` are the ones it has."""
 
     def __init__(self, name: str, sheets: tuple[str, ...]) -> None:
-        super().__init__(f"unknown sheet {name!r}")
+        super().__init__(f"sheet: no sheet named {name!r}; sheets are: {', '.join(sheets)}")
         self.name = name
         self.sheets = sheets
 
@@ -133,7 +140,7 @@ class UnknownExportFormat(InvalidParameter):
     """An export format other than ``formats``."""
 
     def __init__(self, value: str, formats: tuple[str, ...]) -> None:
-        super().__init__(f"unknown format {value!r}")
+        super().__init__("format must be csv, json or ndjson")
         self.value = value
         self.formats = formats
 
