@@ -115,11 +115,11 @@ def parameter_detail(error: errors.InvalidParameter, language: Language) -> str:
 
 def _problems() -> dict[type[Exception], Callable[[Catalogue, Any], str]]:
     def passwords(words: Catalogue, e: PasswordRejected) -> str:
-        return words.text(
-            "the password must have %(shortest)s to %(longest)s characters",
-            shortest=e.shortest,
-            longest=e.longest,
-        )
+        if e.shortest is not None:
+            return words.text(
+                "the password must have at least %(count)s characters", count=e.shortest
+            )
+        return words.text("the password must have at most %(count)s characters", count=e.longest)
 
     return {
         errors.AccountNotFound: lambda words, e: words.text(

@@ -12,17 +12,16 @@ import os
 from collections.abc import Mapping
 
 from stoplist import wording
-from stoplist.i18n import Language, catalogue
+from stoplist.i18n import LANGUAGES, SOURCE_LANGUAGE, Language, catalogue, language_of_locale
 
 LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
-LANGUAGES: tuple[Language, ...] = ("en", "fr")
-DEFAULT_LANGUAGE: Language = "en"
+DEFAULT_LANGUAGE: Language = SOURCE_LANGUAGE
 
 _chosen: Language | None = None
 
 
 def from_locale(environ: Mapping[str, str] | None = None) -> Language:
-    """French for a ``fr`` locale, English for anything else (``C`` and unset included).
+    """The catalogue's language of the locale, English for any other (``C`` and unset included).
 
     The first of ``LC_ALL``, ``LC_MESSAGES`` and ``LANG`` that is set and not
     empty decides, as POSIX says.
@@ -31,7 +30,7 @@ def from_locale(environ: Mapping[str, str] | None = None) -> Language:
     for name in LOCALE_VARIABLES:
         value = env.get(name, "").strip()
         if value:
-            return "fr" if value.lower().split("_")[0].split(".")[0] == "fr" else "en"
+            return language_of_locale(value) or DEFAULT_LANGUAGE
     return DEFAULT_LANGUAGE
 
 
