@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute, Route
 
 from stoplist.api import docs, health, history, review, stop_sms, suppression, webhooks
 from stoplist.api.access_log import AccessLogMiddleware, redact_path
+from stoplist.api.errors import error_body
 from stoplist.api.fast_check import CheckFastPath
 from stoplist.api.list_cache import ListCache
 from stoplist.api.security_headers import SecurityHeadersMiddleware, add_security_headers
@@ -62,14 +63,8 @@ def error_response(request: Request, error: StoplistError) -> Response:
     fmt = getattr(request.state, "format", None) or response_format(
         request.query_params.get("_format")
     )
-    answer_language = language(request.headers.get("accept-language"))
-    payload: dict[str, object] = {
-        "success": False,
-        "code": error.code,
-        "message": error.message(answer_language),
-    }
-    payload.update(error.extra_in(answer_language))
-    response = render.respond(payload, fmt, error.http_status)
+    status, payload = error_body(error, language(request.headers.get("accept-language")))
+    response = render.respond(payload, fmt, status)
     if isinstance(error, MethodNotAllowed):
         response.headers["Allow"] = ", ".join(error.allow)
     return response

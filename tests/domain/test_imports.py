@@ -10,6 +10,7 @@ import threading
 import phonenumbers
 import pytest
 
+from stoplist import wording
 from stoplist.domain.canonical import is_canonical
 from stoplist.domain.errors import InvalidParameter, NoNumbersFound, StoplistError
 from stoplist.domain.import_files import open_import
@@ -319,10 +320,10 @@ def test_no_phone_column_is_an_error_naming_the_columns(stops):
     with pytest.raises(NoNumbersFound) as raised:
         import_numbers(stops, ["name,email", "Ann,ann@example.com", "Bob,bob@example.com"])
     assert raised.value.columns == ("name", "email")
-    assert raised.value.describe("en", "--column") == (
+    assert wording.no_numbers(raised.value, "en", "--column") == (
         "no phone column found; columns are: name, email; use --column"
     )
-    assert raised.value.describe("fr", "column=") == (
+    assert wording.no_numbers(raised.value, "fr", "column=") == (
         "aucune colonne de numéros trouvée ; colonnes : name, email ; utilisez column="
     )
     assert _numbers(stops) == []
@@ -332,7 +333,8 @@ def test_a_column_without_one_valid_number_is_an_error(stops):
     with pytest.raises(NoNumbersFound) as raised:
         import_numbers(stops, ["phone", "12", "hello"])
     assert (raised.value.columns, raised.value.column, raised.value.lines) == (None, "phone", 3)
-    assert "no valid phone number in column phone (3 lines read)" in raised.value.describe()
+    said = wording.no_numbers(raised.value, "en")
+    assert "no valid phone number in column phone (3 lines read)" in said
     assert import_numbers(stops, ["", "  "]).lines == 2  # blank is empty: nothing to refuse
 
 

@@ -2,6 +2,8 @@
 
 import pytest
 
+from stoplist import wording
+from stoplist.api.errors import error_body
 from stoplist.domain.errors import InvalidPhoneNumber, PhoneNumberRequired, Reason
 from stoplist.domain.numbers import normalize, plan_regions
 from tests.overseas import OVERSEAS
@@ -130,8 +132,8 @@ def test_an_invalid_number_says_why(raw, reason):
     with pytest.raises(InvalidPhoneNumber) as raised:
         normalize(raw)
     assert raised.value.reason is reason
-    assert raised.value.extra_in("fr")["reason"] == reason.value
-    assert raised.value.extra_in("en")["detail"] == reason.describe("en")
+    assert error_body(raised.value, "fr")[1]["reason"] == reason.value
+    assert error_body(raised.value, "en")[1]["detail"] == wording.invalid_number(reason, "en")
 
 
 def test_a_landline_is_a_number_like_any_other():

@@ -6,6 +6,7 @@ import ipaddress
 
 import pytest
 
+from stoplist.api.errors import error_body
 from stoplist.domain.webhook_urls import (
     MAX_URL_LENGTH,
     RefusedUrl,
@@ -109,14 +110,17 @@ def test_the_refusal_says_why_in_french_and_english():
     with pytest.raises(RefusedUrl) as refused:
         check_url("http://user:pw@crm.example.com/")
     error = refused.value
-    assert (error.code, error.http_status) == (91, 400)
-    assert error.message("fr") == (
+    status, french = error_body(error, "fr")
+    _, english = error_body(error, "en")
+    assert (error.code, status) == (91, 400)
+    assert french["message"] == (
         "URL de webhook refusée : l'URL ne doit contenir ni nom d'utilisateur ni mot de passe"
     )
-    assert error.message("en") == (
+    assert english["message"] == (
         "Webhook URL refused: the URL must not contain a user name or password"
     )
-    assert error.extra() == {"detail": "the URL must not contain a user name or password"}
+    assert french["detail"] == english["detail"]
+    assert english["detail"] == "the URL must not contain a user name or password"
     assert isinstance(error, ValueError)
 
 

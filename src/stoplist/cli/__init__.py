@@ -20,7 +20,7 @@ from stoplist.cli.serve import serve
 from stoplist.cli.sync import sync
 from stoplist.cli.transfer import export_command, import_command
 from stoplist.cli.webhooks import webhooks_app
-from stoplist.domain.errors import Language
+from stoplist.i18n import Language
 
 app = typer.Typer(
     help="stoplist: a self-hosted SMS opt-out service.",

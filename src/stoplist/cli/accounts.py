@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from stoplist.cli.language import tr
+from stoplist.cli.language import _, _in, problem
 from stoplist.cli.options import (
     DatabaseOption,
     JsonOption,
@@ -62,7 +62,7 @@ def create_account(
     try:
         created = Accounts(db).create(name, default_region=region, timezone=timezone)
     except ValueError as exc:
-        fail(str(exc))
+        fail(problem(exc))
     if json:
         print_json({**account_json(created.account), "apiKey": created.api_key})
         return
@@ -78,11 +78,11 @@ def list_accounts(database: DatabaseOption = None, json: JsonOption = False) -> 
         return
     table = Table(
         "id",
-        tr("name", "nom"),
-        tr("region", "région"),
-        tr("time zone", "fuseau"),
-        tr("reasonable means", "moyens raisonnables"),
-        tr("created", "créé le"),
+        _("name"),
+        _("region"),
+        _("time zone"),
+        _("reasonable means"),
+        _("created"),
     )
     for account in accounts:
         created = clock.from_us(account.created_at, account.zone).strftime("%Y-%m-%d %H:%M %Z")
@@ -173,10 +173,10 @@ def list_keys(
         return
     table = Table(
         "id",
-        tr("prefix", "préfixe"),
-        tr("label", "libellé"),
-        tr("created", "créée le"),
-        tr("status", "état"),
+        _("prefix"),
+        _("label"),
+        _in("key", "created"),
+        _in("key", "status"),
     )
     for key in keys:
         table.add_row(
@@ -184,7 +184,7 @@ def list_keys(
             key.prefix + "…",
             key.label or "",
             clock.from_us(key.created_at).strftime("%Y-%m-%d %H:%M UTC"),
-            tr("active", "active") if key.active else tr("revoked", "révoquée"),
+            _("active") if key.active else _("revoked"),
         )
     console.print(table)
 
@@ -201,13 +201,8 @@ def revoke_key(
     try:
         revoked = Accounts(db).revoke_key(find_account(db, account), key)
     except LookupError as exc:
-        fail(str(exc))
+        fail(problem(exc))
     if json:
         print_json(key_json(revoked))
         return
-    typer.echo(
-        tr(
-            f"revoked key {revoked.id} ({revoked.prefix}…)",
-            f"clé {revoked.id} révoquée ({revoked.prefix}…)",
-        )
-    )
+    typer.echo(_("revoked key %(id)s (%(prefix)s…)", id=revoked.id, prefix=revoked.prefix))

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from stoplist.cli.language import tr
-from stoplist.cli.options import DatabaseOption, errors, fail_tr, open_database
+from stoplist.cli.language import _
+from stoplist.cli.options import DatabaseOption, errors, fail, open_database
 from stoplist.domain.backup import (
     NoSuchDirectory,
     NotSqlite,
@@ -43,11 +43,9 @@ def backup_command(
         made = backup(db, destination, overwrite=force)
     except NotSqlite as exc:
         errors.print(
-            tr(
+            _(
                 "stoplist backup copies SQLite databases; back up PostgreSQL with pg_dump "
-                "(password masked: give it with PGPASSWORD or ~/.pgpass):",
-                "stoplist backup copie les bases SQLite ; sauvegardez PostgreSQL avec "
-                "pg_dump (mot de passe masqué : donnez-le par PGPASSWORD ou ~/.pgpass) :",
+                "(password masked: give it with PGPASSWORD or ~/.pgpass):"
             ),
             highlight=False,
             soft_wrap=True,
@@ -56,29 +54,26 @@ def backup_command(
         _print_keep_also(db)
         raise typer.Exit(1) from None
     except FileExistsError:
-        fail_tr(
-            f"{destination} already exists (--force to replace it)",
-            f"{destination} existe déjà (--force pour le remplacer)",
-        )
+        fail(_("%(destination)s already exists (--force to replace it)", destination=destination))
     except NoSuchDirectory as exc:
-        fail_tr(f"no such directory: {exc}", f"ce répertoire n'existe pas : {exc}")
+        fail(_("no such directory: %(exc)s", exc=exc))
     except ValueError:
-        fail_tr(
-            "DEST is the database itself: choose another file",
-            "DEST est la base elle-même : choisissez un autre fichier",
-        )
+        fail(_("DEST is the database itself: choose another file"))
     except OSError as exc:
         reason = exc.strerror or str(exc)
-        fail_tr(f"cannot write {destination}: {reason}", f"écriture impossible : {destination}")
+        fail(_("cannot write %(destination)s: %(reason)s", destination=destination, reason=reason))
     finally:
         db.dispose()
     copy = made.copy
     size = f"{copy.size / 1_000_000:.1f} MB"
     when = f"{made.made_at:%Y-%m-%d %H:%M:%S} UTC"
     typer.echo(
-        tr(
-            f"backed up {copy.stops} stop(s) to {copy.path} ({size}), as of {when}",
-            f"{copy.stops} opposition(s) sauvegardée(s) dans {copy.path} ({size}), au {when}",
+        _(
+            "backed up %(stops)s stop(s) to %(path)s (%(size)s), as of %(when)s",
+            stops=copy.stops,
+            path=copy.path,
+            size=size,
+            when=when,
         )
     )
     _print_keep_also(db)
@@ -87,17 +82,7 @@ def backup_command(
 def _print_keep_also(db: Database) -> None:
     key = secrets_key_file(db)
     if key is not None and key.exists():
-        typer.echo(
-            tr(
-                f"also keep, apart from the backup: the secrets key file {key}",
-                f"gardez aussi, à part de la sauvegarde : le fichier de clé {key}",
-            )
-        )
+        typer.echo(_("also keep, apart from the backup: the secrets key file %(key)s", key=key))
     lists = list_cache_directory(db)
     if lists is not None and lists.exists():
-        typer.echo(
-            tr(
-                f"no need to keep {lists}: kept lists are remade on demand",
-                f"inutile de garder {lists} : les listes gardées sont refaites à la demande",
-            )
-        )
+        typer.echo(_("no need to keep %(lists)s: kept lists are remade on demand", lists=lists))

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from stoplist.cli.language import _, problem
 from stoplist.cli.options import DatabaseOption, fail, find_account, open_database
 from stoplist.domain.dashboard_access import DashboardAccess, PasswordRejected
 
@@ -33,14 +34,14 @@ def set_password(
         access = DashboardAccess(db)
         if clear:
             access.clear_password(found)
-            typer.echo(f"Dashboard password removed for account '{found.name}'.")
+            typer.echo(_("Dashboard password removed for account '%(name)s'.", name=found.name))
             return
         password = _read_password()
         try:
             access.set_password(found, password)
         except PasswordRejected as exc:
-            fail(str(exc))
-        typer.echo(f"Dashboard password set for account '{found.name}'.")
+            fail(problem(exc))
+        typer.echo(_("Dashboard password set for account '%(name)s'.", name=found.name))
     finally:
         db.dispose()
 
@@ -55,7 +56,13 @@ def sign_out(
     try:
         found = find_account(db, account)
         ended = DashboardAccess(db).end_sessions(found)
-        typer.echo(f"Ended {ended} dashboard session(s) for account '{found.name}'.")
+        typer.echo(
+            _(
+                "Ended %(ended)s dashboard session(s) for account '%(name)s'.",
+                ended=ended,
+                name=found.name,
+            )
+        )
     finally:
         db.dispose()
 

@@ -7,6 +7,7 @@ from typing import Annotated, TypedDict
 import typer
 from rich.table import Table
 
+from stoplist.cli.language import _, problem
 from stoplist.cli.options import (
     DatabaseOption,
     JsonOption,
@@ -59,7 +60,7 @@ def urls(
     base = (base_url or settings.public_url or _local_base(settings)).rstrip("/")
     if not base_url and not settings.public_url:
         typer.echo(
-            "note: STOPLIST_PUBLIC_URL is not set; these URLs only reach this machine",
+            _("note: STOPLIST_PUBLIC_URL is not set; these URLs only reach this machine"),
             err=True,
         )
     addresses = {name: inbound_url(base, found.inbound_token, name) for name in PROVIDER_NAMES}
@@ -80,7 +81,7 @@ def rotate_token(account: AccountArgument, database: DatabaseOption = None) -> N
     """Give the account a new inbound token; the old URLs stop working at once."""
     db = open_database(database)
     rotated = Accounts(db).rotate_inbound_token(find_account(db, account))
-    typer.echo("New inbound token set; update the URLs at your providers:", err=True)
+    typer.echo(_("New inbound token set; update the URLs at your providers:"), err=True)
     typer.echo(rotated.inbound_token)
 
 
@@ -94,13 +95,13 @@ def status(
     if json:
         print_json([_describe(endpoint) for endpoint in endpoints])
         return
-    table = Table("provider", "endpoint", "signatures")
+    table = Table(_("provider"), _("endpoint"), _("signatures"))
     for endpoint in endpoints:
         described = _describe(endpoint)
         table.add_row(
             endpoint.provider,
-            "on" if endpoint.enabled else "off",
-            described["signature"] or "not required",
+            _("on") if endpoint.enabled else _("off"),
+            described["signature"] or _("not required"),
         )
     console.print(table)
 
@@ -140,8 +141,9 @@ def _switch(account: str, provider: str, enabled: bool, database: str | None) ->
     try:
         InboundEndpoints(db, find_account(db, account)).set_enabled(provider, enabled)
     except ValueError as exc:
-        fail(str(exc))
-    typer.echo(f"{provider}: {'on' if enabled else 'off (its URL answers 404)'}")
+        fail(problem(exc))
+    state = _("on") if enabled else _("off (its URL answers 404)")
+    typer.echo(f"{provider}: {state}")
 
 
 @inbound_app.command("signing")
@@ -177,7 +179,7 @@ def twilio_token(
 ) -> None:
     """Set the Twilio auth token that X-Twilio-Signature is checked with (or --clear it)."""
     if token is None and not clear:
-        fail("give either a TOKEN or --clear")
+        fail(_("give either a TOKEN or --clear"))
     _signing(account, "twilio", token, None, clear, database)
 
 
@@ -190,29 +192,37 @@ def _signing(
     database: str | None,
 ) -> None:
     if clear and (secret is not None or method is not None):
-        fail("--clear takes no secret or method")
+        fail(_("--clear takes no secret or method"))
     db = open_database(database)
     endpoints = InboundEndpoints(db, find_account(db, account))
     try:
         if clear:
             endpoints.stop_requiring_signatures(provider)
-            typer.echo(f"{provider} signatures are now not checked")
+            typer.echo(_("%(provider)s signatures are now not checked", provider=provider))
             return
         _settings, used = endpoints.require_signatures(provider, secret, method)
     except ValueError as exc:
-        fail(str(exc))
+        fail(problem(exc))
     if secret is None:
         typer.echo(
-            f"{provider} signatures are now required; sign with (not shown again):", err=True
+            _(
+                "%(provider)s signatures are now required; sign with (not shown again):",
+                provider=provider,
+            ),
+            err=True,
         )
         typer.echo(used)
     else:
-        typer.echo(f"{provider} signatures are now required")
+        typer.echo(_("%(provider)s signatures are now required", provider=provider))
     unsigned = [e.provider for e in endpoints.all() if e.enabled and not e.signed]
     if unsigned:
         typer.echo(
-            f"Still accepting unsigned requests: {', '.join(unsigned)} "
-            f"(switch them off with 'stoplist inbound disable {account} PROVIDER').",
+            _(
+                "Still accepting unsigned requests: %(providers)s (switch them off with 'stoplist "
+                "inbound disable %(account)s PROVIDER').",
+                providers=", ".join(unsigned),
+                account=account,
+            ),
             err=True,
         )
 
@@ -228,7 +238,7 @@ def opt_in(
     """Switch opt-in keywords on or off (off: they are recorded as plain replies)."""
     db = open_database(database)
     Accounts(db).update_settings(find_account(db, account), opt_in_keywords_enabled=enable)
-    typer.echo(f"opt-in keywords {'enabled' if enable else 'disabled'}")
+    typer.echo(_("opt-in keywords enabled") if enable else _("opt-in keywords disabled"))
 
 
 @keywords_app.command("list")
@@ -251,9 +261,10 @@ def list_keywords(
     if json:
         print_json(rows)
         return
-    table = Table("keyword", "action", "origin")
+    table = Table(_("keyword"), _("action"), _("origin"))
     for row in rows:
-        table.add_row(row["keyword"], row["action"], row["origin"])
+        origin = _("built-in") if row["origin"] == "built-in" else _("account")
+        table.add_row(row["keyword"], row["action"], origin)
     console.print(table)
 
 
@@ -270,10 +281,10 @@ def add_keyword(
     try:
         kind = parse_action(action)
         if kind is None:
-            fail("use 'stoplist keywords remove' to remove a keyword")
+            fail(_("use 'stoplist keywords remove' to remove a keyword"))
         added = [settings.add(keyword, EventKind(kind)) for keyword in keywords]
     except ValueError as exc:
-        fail(str(exc))
+        fail(problem(exc))
     for keyword in added:
         typer.echo(f"{keyword}: {kind.value}")
 
@@ -293,6 +304,6 @@ def remove_keyword(
     try:
         done = [(settings.reset if reset else settings.remove)(keyword) for keyword in keywords]
     except ValueError as exc:
-        fail(str(exc))
+        fail(problem(exc))
     for keyword in done:
-        typer.echo(f"{keyword}: {'reset to built-in' if reset else 'removed'}")
+        typer.echo(f"{keyword}: {_('reset to built-in') if reset else _('removed')}")

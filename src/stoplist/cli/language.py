@@ -1,4 +1,4 @@
-"""The language of the command line's messages: French or English.
+"""The language of the command line's messages: French or English, from the catalogue.
 
 It follows the locale the way other Unix tools do (``LC_ALL``, then
 ``LC_MESSAGES``, then ``LANG``), and ``stoplist --lang`` overrides it. The
@@ -11,17 +11,17 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from stoplist.domain.errors import Language
+from stoplist import wording
+from stoplist.i18n import LANGUAGES, SOURCE_LANGUAGE, Language, catalogue, language_of_locale
 
 LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
-LANGUAGES: tuple[Language, ...] = ("en", "fr")
-DEFAULT_LANGUAGE: Language = "en"
+DEFAULT_LANGUAGE: Language = SOURCE_LANGUAGE
 
 _chosen: Language | None = None
 
 
 def from_locale(environ: Mapping[str, str] | None = None) -> Language:
-    """French for a ``fr`` locale, English for anything else (``C`` and unset included).
+    """The catalogue's language of the locale, English for any other (``C`` and unset included).
 
     The first of ``LC_ALL``, ``LC_MESSAGES`` and ``LANG`` that is set and not
     empty decides, as POSIX says.
@@ -30,7 +30,7 @@ def from_locale(environ: Mapping[str, str] | None = None) -> Language:
     for name in LOCALE_VARIABLES:
         value = env.get(name, "").strip()
         if value:
-            return "fr" if value.lower().split("_")[0].split(".")[0] == "fr" else "en"
+            return language_of_locale(value) or DEFAULT_LANGUAGE
     return DEFAULT_LANGUAGE
 
 
@@ -46,6 +46,16 @@ def current() -> Language:
     return _chosen or from_locale()
 
 
-def tr(en: str, fr: str) -> str:
-    """The message in the current language; both wordings stay side by side in the code."""
-    return fr if current() == "fr" else en
+def _(message: str, /, **values: object) -> str:
+    """``message`` (English, the catalogue's msgid) in the current language, filled in."""
+    return catalogue(current()).text(message, **values)
+
+
+def _in(context: str, message: str, /, **values: object) -> str:
+    """``_`` for a message whose English is ambiguous (``context`` tells them apart)."""
+    return catalogue(current()).text_in(context, message, **values)
+
+
+def problem(error: Exception) -> str:
+    """A domain error, in the current language (see ``wording.problem``)."""
+    return wording.problem(error, current())

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from stoplist.cli.language import tr
+from stoplist.cli.language import _, problem
 from stoplist.domain.accounts import Accounts
 from stoplist.domain.errors import AccountNotFound
 from stoplist.records.models import Account
@@ -59,9 +59,15 @@ def open_configured(settings: Settings) -> Database:
     ``STOPLIST_LOG_LEVEL=debug`` (or ``serve --log-level debug``) adds the traceback.
     """
     url = settings.database_url
-    problem = diagnose.precheck(url)
-    if problem:
-        fail(f"cannot open the database {diagnose.where(url)}: {problem}")
+    trouble = diagnose.precheck(url)
+    if trouble:
+        fail(
+            _(
+                "cannot open the database %(where)s: %(problem)s",
+                where=diagnose.where(url),
+                problem=trouble,
+            )
+        )
     try:
         db = Database(url, pool_size=2, secrets_key_file=settings.secrets_key_file)
     except Exception as exc:
@@ -70,10 +76,15 @@ def open_configured(settings: Settings) -> Database:
         db.migrate()
     except SchemaTooNew as exc:
         db.dispose()
-        fail(f"{exc}; restore the backup taken before the upgrade, or upgrade stoplist again")
+        fail(
+            _(
+                "%(exc)s; restore the backup taken before the upgrade, or upgrade stoplist again",
+                exc=exc,
+            )
+        )
     except SecretsKeyError as exc:
         db.dispose()
-        fail(str(exc))
+        fail(problem(exc))
     except Exception as exc:
         db.dispose()
         _cannot_open(settings, exc)
@@ -90,25 +101,16 @@ def find_account(db: Database, name_or_id: str) -> Account:
     try:
         return Accounts(db).get(name_or_id)
     except AccountNotFound:
-        fail_tr(
-            f"no account named or numbered {name_or_id!r}",
-            f"aucun compte n'a ce nom ou ce numéro : {name_or_id!r}",
-        )
+        fail(_("no account named or numbered %(name_or_id)s", name_or_id=repr(name_or_id)))
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    """Print one unwrapped ``error:`` line on stderr (scripts grep it) and exit."""
-    _fail_line("error:", message, code)
+    """Print one unwrapped ``error:`` line on stderr (scripts grep it) and exit.
 
-
-def fail_tr(en: str, fr: str, code: int = 1) -> NoReturn:
-    """``fail`` in the CLI's language: prefix and message in the same one."""
-    fail_localized(tr(en, fr), code)
-
-
-def fail_localized(message: str, code: int = 1) -> NoReturn:
-    """``fail`` for a message already in the CLI's language (the server's, say)."""
-    _fail_line(tr("error:", "erreur :"), message, code)
+    ``message`` is in the CLI's language already (from ``_`` or the server's
+    answer); the prefix follows, so the line is in one language throughout.
+    """
+    _fail_line(_("error:"), message, code)
 
 
 def _fail_line(prefix: str, message: str, code: int) -> NoReturn:

@@ -24,8 +24,8 @@ import typer
 from rich.table import Table
 
 from stoplist.cli import language
-from stoplist.cli.language import tr
-from stoplist.cli.options import JsonOption, console, fail_localized, fail_tr, print_json
+from stoplist.cli.language import _, _in
+from stoplist.cli.options import JsonOption, console, fail, print_json
 from stoplist.client import (
     BASE_URL_ENV,
     AlreadyStopped,
@@ -102,11 +102,7 @@ def checked_base_url(raw: str, exit_code: int) -> str:
     url = api_base_url(raw)
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        fail_tr(
-            f"not an http:// or https:// URL: {raw}",
-            f"ce n'est pas une URL http:// ou https:// : {raw}",
-            exit_code,
-        )
+        fail(_("not an http:// or https:// URL: %(raw)s", raw=raw), exit_code)
     return url
 
 
@@ -121,39 +117,35 @@ def error_message(exc: StoplistError, base_url: str) -> str:
         return f"[{exc.code}] {exc.message}"
     if isinstance(exc, ServerError):
         status = f"HTTP {exc.status_code}" if exc.status_code else "?"
-        return tr(
-            f"{base_url} failed or gave an answer that is not the API's ({status})",
-            f"{base_url} a échoué ou répondu autre chose que l'API ({status})",
+        return _(
+            "%(base_url)s failed or gave an answer that is not the API's (%(status)s)",
+            base_url=base_url,
+            status=status,
         )
     cause = exc.__cause__
     if isinstance(cause, httpx.TimeoutException):
-        return tr(f"{base_url} did not answer in time", f"{base_url} n'a pas répondu à temps")
+        return _("%(base_url)s did not answer in time", base_url=base_url)
     if isinstance(cause, httpx.ConnectError):
-        return tr(f"cannot connect to {base_url}", f"impossible de se connecter à {base_url}")
-    return tr(
-        f"the connection to {base_url} failed before an answer came back",
-        f"la connexion à {base_url} a échoué avant la réponse",
-    )
+        return _("cannot connect to %(base_url)s", base_url=base_url)
+    return _("the connection to %(base_url)s failed before an answer came back", base_url=base_url)
 
 
 @contextmanager
 def _client(base_url: str, api_key: str | None, fmt: str, timezone: str) -> Iterator[Client]:
     """A client whose failures become a message and exit code 2."""
     if fmt not in ("json", "xml"):
-        fail_tr("--format must be json or xml", "--format doit valoir json ou xml", EXIT_ERROR)
+        fail(_("--format must be json or xml"), EXIT_ERROR)
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        fail_tr(
-            f"unknown time zone: {timezone}", f"fuseau horaire inconnu : {timezone}", EXIT_ERROR
-        )
+        fail(_("unknown time zone: %(timezone)s", timezone=timezone), EXIT_ERROR)
     url = checked_base_url(base_url, EXIT_ERROR)
     headers = {"Accept-Language": language.current()}
     try:
         with Client(url, api_key, format=fmt, timezone=timezone, headers=headers) as client:  # type: ignore[arg-type]
             yield client
     except StoplistError as exc:
-        fail_localized(error_message(exc, url), EXIT_ERROR)
+        fail(error_message(exc, url), EXIT_ERROR)
 
 
 def _time(moment: datetime | None) -> str | None:
@@ -190,12 +182,12 @@ def list_stops(
     if json:
         print_json([stop_json(stop) for stop in stops])
         return
-    table = Table("id", tr("phone number", "numéro"), tr("created", "ajouté le"))
+    table = Table("id", _("phone number"), _in("stop", "created"))
     for stop in stops:
         table.add_row(str(stop.id), stop.phone_number, _time(stop.created_at))
     console.print(table)
     console.print(
-        tr(f"{len(stops)} stopped number(s)", f"{len(stops)} numéro(s) en opposition"),
+        _("%(count)s stopped number(s)", count=len(stops)),
         highlight=False,
     )
 
@@ -220,9 +212,9 @@ def add_stop(
     if json:
         print_json({"stopId": stop_id, "alreadyStopped": already is not None})
     elif already is not None:
-        typer.echo(tr(f"already stopped as {stop_id}", f"déjà en opposition sous l'id {stop_id}"))
+        typer.echo(_("already stopped as %(stop_id)s", stop_id=stop_id))
     else:
-        typer.echo(tr(f"stopped as {stop_id}", f"mis en opposition sous l'id {stop_id}"))
+        typer.echo(_("stopped as %(stop_id)s", stop_id=stop_id))
     if already is not None:
         raise typer.Exit(EXIT_STOPPED)
 
@@ -242,7 +234,7 @@ def delete_stop(
     if json:
         print_json({"deleted": stop_id})
     else:
-        typer.echo(tr(f"deleted {stop_id}", f"{stop_id} supprimé"))
+        typer.echo(_("deleted %(stop_id)s", stop_id=stop_id))
 
 
 def check_json(result: Check) -> dict[str, Any]:
@@ -269,15 +261,15 @@ def check_number(
     elif result.stopped:
         when = _time(result.created_at)
         typer.echo(
-            tr(
-                f"{result.phone_number} stopped (id {result.stop_id}, {when})",
-                f"{result.phone_number} en opposition (id {result.stop_id}, {when})",
+            _(
+                "%(phone_number)s stopped (id %(stop_id)s, %(when)s)",
+                phone_number=result.phone_number,
+                stop_id=result.stop_id,
+                when=when,
             )
         )
     else:
-        typer.echo(
-            tr(f"{result.phone_number} not stopped", f"{result.phone_number} pas en opposition")
-        )
+        typer.echo(_("%(phone_number)s not stopped", phone_number=result.phone_number))
     raise typer.Exit(EXIT_STOPPED if result.stopped else EXIT_OK)
 
 
@@ -328,15 +320,16 @@ def filter_numbers(
             }
         )
         return
-    table = Table(tr("input", "saisi"), tr("phone number", "numéro"), tr("status", "statut"), "id")
+    table = Table(_("input"), _("phone number"), _in("stop", "status"), "id")
     for given, item in zip(inputs, result.items, strict=False):
         table.add_row(given, item.phone_number or "", item.status, str(item.stop_id or ""))
     console.print(table)
     console.print(
-        tr(
-            f"{result.allowed} allowed, {result.stopped} stopped, {result.invalid} invalid",
-            f"{result.allowed} autorisé(s), {result.stopped} en opposition, "
-            f"{result.invalid} invalide(s)",
+        _(
+            "%(allowed)s allowed, %(stopped)s stopped, %(invalid)s invalid",
+            allowed=result.allowed,
+            stopped=result.stopped,
+            invalid=result.invalid,
         ),
         highlight=False,
     )
@@ -379,18 +372,15 @@ def number_history(
             }
         )
         return
-    if history.stopped:
-        state = tr("stopped", "en opposition")
-    else:
-        state = tr("not stopped", "pas en opposition")
+    state = _("stopped") if history.stopped else _("not stopped")
     console.print(f"{history.phone_number}: {state}", highlight=False)
     table = Table(
-        tr("when", "quand"),
+        _("when"),
         "type",
         "source",
-        tr("provider", "fournisseur"),
-        tr("text", "texte"),
-        tr("reason", "motif"),
+        _("provider"),
+        _("text"),
+        _("reason"),
     )
     for event in history.events:
         table.add_row(

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 import uvicorn
 
+from stoplist.cli.language import _
 from stoplist.cli.options import DatabaseOption, fail, open_configured, settings_from
 from stoplist.domain.accounts import Accounts
 from stoplist.observability import logs, metrics
@@ -113,24 +114,39 @@ def check_port(settings: Settings) -> None:
         except OSError as exc:
             if settings.log_level == "debug":
                 traceback.print_exception(exc)
-            fail(f"cannot listen on {host} port {port}: {_bind_cause(exc)}")
+            fail(
+                _(
+                    "cannot listen on %(host)s port %(port)s: %(cause)s",
+                    host=host,
+                    port=port,
+                    cause=_bind_cause(exc),
+                )
+            )
 
 
 def _bind_cause(error: OSError) -> str:
     if error.errno == errno.EADDRINUSE:
-        return "the port is already in use (another stoplist?); choose another --port"
+        return _("the port is already in use (another stoplist?); choose another --port")
     if error.errno == errno.EACCES:
-        return "permission denied (ports below 1024 need privileges)"
+        return _("permission denied (ports below 1024 need privileges)")
     if error.errno == errno.EADDRNOTAVAIL:
-        return "that is not an address of this machine (check --host)"
+        return _("that is not an address of this machine (check --host)")
     if isinstance(error, socket.gaierror):
-        return "the host name cannot be resolved (check --host)"
+        return _("the host name cannot be resolved (check --host)")
     return error.strerror or str(error)
 
 
 def _ensure_demo_account(accounts: Accounts) -> None:
     if accounts.list():
-        typer.echo("Accounts already exist; make a key with: stoplist keys create NAME", err=True)
+        typer.echo(
+            _("Accounts already exist; make a key with: stoplist keys create NAME"), err=True
+        )
         return
     created = accounts.create(DEMO_ACCOUNT)
-    typer.echo(f"Created account '{DEMO_ACCOUNT}'. Its API key (shown once): {created.api_key}")
+    typer.echo(
+        _(
+            "Created account '%(account)s'. Its API key (shown once): %(api_key)s",
+            account=DEMO_ACCOUNT,
+            api_key=created.api_key,
+        )
+    )

@@ -16,7 +16,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
 from stoplist.cli import language
-from stoplist.cli.language import tr
+from stoplist.cli.language import _
 from stoplist.cli.options import (
     DatabaseOption,
     JsonOption,
@@ -103,9 +103,10 @@ def sync(
         # One unwrapped line, so that cron mail and log greps see it whole.
         message = error_message(exc, url)
         typer.echo(
-            tr(
-                f"error: upstream {url}: {message}; nothing was changed",
-                f"erreur : source {url} : {message} ; rien n'a été modifié",
+            _(
+                "error: upstream %(url)s: %(message)s; nothing was changed",
+                url=url,
+                message=message,
             ),
             err=True,
         )
@@ -135,8 +136,8 @@ def _progress() -> Iterator[SyncProgress | None]:
     )
     tasks: dict[Phase, TaskID] = {}
     labels: dict[Phase, str] = {
-        "pull": tr("downloading", "téléchargement"),
-        "record": tr("recording", "enregistrement"),
+        "pull": _("downloading"),
+        "record": _("recording"),
     }
 
     def update(phase: Phase, done: int, total: int | None) -> None:
@@ -169,60 +170,50 @@ def report_json(report: SyncReport) -> dict[str, object]:
 def print_changes(report: SyncReport) -> None:
     """One line per number that was changed, or left alone for a reason."""
     for change in report.added:
-        typer.echo(tr(f"added    {change.phone_number}", f"ajouté    {change.phone_number}"))
+        typer.echo(_("added    %(phone_number)s", phone_number=change.phone_number))
     for change in report.deleted:
         typer.echo(
-            tr(
-                f"deleted  {change.phone_number} (removed upstream)",
-                f"supprimé  {change.phone_number} (retiré à la source)",
-            )
+            _("deleted  %(phone_number)s (removed upstream)", phone_number=change.phone_number)
         )
     for change in report.removed_upstream:
         typer.echo(
-            tr(
-                f"removed upstream, still stopped here: {change.phone_number} "
-                "(--mirror-deletes to mirror)",
-                f"retiré à la source, toujours en opposition ici : {change.phone_number} "
-                "(--mirror-deletes pour le retirer aussi)",
+            _(
+                "removed upstream, still stopped here: %(phone_number)s (--mirror-deletes to "
+                "mirror)",
+                phone_number=change.phone_number,
             )
         )
     for change in report.kept:
         typer.echo(
-            tr(
-                "removed upstream, kept here (also stopped by another source): "
-                f"{change.phone_number}",
-                "retiré à la source, gardé ici (aussi en opposition par une autre voie) : "
-                f"{change.phone_number}",
+            _(
+                "removed upstream, kept here (also stopped by another source): %(phone_number)s",
+                phone_number=change.phone_number,
             )
         )
     for change in report.opted_in_here:
         typer.echo(
-            tr(
-                f"not re-stopped (opted in here after upstream stop): {change.phone_number}",
-                "pas remis en opposition (réinscrit ici après l'opposition à la source) : "
-                f"{change.phone_number}",
+            _(
+                "not re-stopped (opted in here after upstream stop): %(phone_number)s",
+                phone_number=change.phone_number,
             )
         )
     for number in report.invalid:
-        typer.echo(
-            tr(
-                f"skipped invalid upstream number: {number}",
-                f"numéro invalide à la source, ignoré : {number}",
-            )
-        )
+        typer.echo(_("skipped invalid upstream number: %(number)s", number=number))
 
 
 def print_summary(report: SyncReport, *, mirror_deletes: bool, verbose: bool) -> None:
     """The counts, then what deserves a look (without ``--verbose``: how many, not which)."""
     kept = len(report.removed_upstream) + len(report.kept)
     typer.echo(
-        tr(
-            f"{report.upstream}: {report.upstream_total} upstream, {len(report.added)} added, "
-            f"{len(report.deleted)} deleted, {kept} removed upstream but kept, "
-            f"{report.unchanged} unchanged",
-            f"{report.upstream} : {report.upstream_total} à la source, "
-            f"{len(report.added)} ajouté(s), {len(report.deleted)} supprimé(s), "
-            f"{kept} retiré(s) à la source mais gardé(s), {report.unchanged} inchangé(s)",
+        _(
+            "%(upstream)s: %(upstream_total)s upstream, %(count)s added, %(deleted)s deleted, "
+            "%(kept)s removed upstream but kept, %(unchanged)s unchanged",
+            upstream=report.upstream,
+            upstream_total=report.upstream_total,
+            count=len(report.added),
+            deleted=len(report.deleted),
+            kept=kept,
+            unchanged=report.unchanged,
         )
     )
     if verbose:
@@ -230,28 +221,18 @@ def print_summary(report: SyncReport, *, mirror_deletes: bool, verbose: bool) ->
     notes = []
     if report.removed_upstream and not mirror_deletes:
         notes.append(
-            tr(
-                f"{len(report.removed_upstream)} removed upstream, still stopped here "
-                "(--mirror-deletes to mirror)",
-                f"{len(report.removed_upstream)} retiré(s) à la source, toujours en opposition "
-                "ici (--mirror-deletes pour les retirer aussi)",
+            _(
+                "%(count)s removed upstream, still stopped here (--mirror-deletes to mirror)",
+                count=len(report.removed_upstream),
             )
         )
     if report.opted_in_here:
         notes.append(
-            tr(
-                f"{len(report.opted_in_here)} not re-stopped (opted in here after)",
-                f"{len(report.opted_in_here)} pas remis en opposition (réinscrits ici depuis)",
-            )
+            _("%(count)s not re-stopped (opted in here after)", count=len(report.opted_in_here))
         )
     if report.invalid:
-        notes.append(
-            tr(
-                f"{len(report.invalid)} invalid upstream number(s) skipped",
-                f"{len(report.invalid)} numéro(s) invalide(s) à la source ignoré(s)",
-            )
-        )
+        notes.append(_("%(count)s invalid upstream number(s) skipped", count=len(report.invalid)))
     for note in notes:
         typer.echo(note)
     if notes or report.added or report.deleted:
-        typer.echo(tr("--verbose lists the numbers", "--verbose liste les numéros"))
+        typer.echo(_("--verbose lists the numbers"))

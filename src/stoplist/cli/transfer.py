@@ -22,6 +22,9 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
+from stoplist import wording
+from stoplist.cli import language
+from stoplist.cli.language import _
 from stoplist.cli.options import (
     DatabaseOption,
     JsonOption,
@@ -32,7 +35,7 @@ from stoplist.cli.options import (
     open_database,
     print_json,
 )
-from stoplist.domain.errors import InvalidParameter, NoNumbersFound
+from stoplist.domain.errors import InvalidParameter, NoNumbersFound, Reason
 from stoplist.domain.exports import FORMATS, export_chunks, export_format
 from stoplist.domain.import_files import open_import
 from stoplist.domain.imports import ImportReport, import_numbers
@@ -83,7 +86,7 @@ def import_command(
     else:
         path = Path(file)
         if not path.is_file():
-            fail(f"no such file: {file}")
+            fail(_("no such file: %(file)s", file=file))
         stream, total = path.open("rb"), path.stat().st_size
     try:
         text = open_import(stream, filename=None if file == "-" else file, sheet=sheet)
@@ -105,9 +108,9 @@ def import_command(
         finally:
             text.close()
     except NoNumbersFound as error:
-        fail(error.describe("en", "--column"), NO_NUMBERS_EXIT)
+        fail(wording.no_numbers(error, language.current(), "--column"), NO_NUMBERS_EXIT)
     except InvalidParameter as error:
-        fail(_without_prefix(error.detail or "invalid parameter"), NO_NUMBERS_EXIT)
+        fail(_as_option(error), NO_NUMBERS_EXIT)
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
@@ -115,10 +118,13 @@ def import_command(
     _print_report(report, json)
 
 
-def _without_prefix(detail: str) -> str:
-    """A parameter's detail as the CLI says it (``column: ...`` names ``--column``)."""
-    name, _, rest = detail.partition(": ")
-    return f"--{name}: {rest}" if rest and name in ("column", "sheet") else detail
+def _as_option(error: InvalidParameter) -> str:
+    """A refused parameter as the CLI says it (``column`` is the ``--column`` option)."""
+    name, problem = wording.parameter(error, language.current())
+    if name is None:
+        return problem
+    option = f"--{name}" if name in ("column", "sheet") else name
+    return _("%(option)s: %(problem)s", option=option, problem=problem)
 
 
 def export_command(
@@ -133,7 +139,7 @@ def export_command(
     try:
         fmt = export_format(format)
     except InvalidParameter as exc:
-        fail(exc.detail or "invalid format")
+        fail(_as_option(exc))
     db = open_database(database)
     stop_list = StopList(db, find_account(db, account))
     sink: IO[bytes] = output.open("wb") if output else sys.stdout.buffer
@@ -182,20 +188,38 @@ def _print_report(report: ImportReport, as_json: bool) -> None:
         print_json(report.summary())
         return
     console.print(
-        f"added {report.added}, already stopped {report.already_stopped}, "
-        f"opted back in (left off) {report.opted_in}, invalid {report.invalid}",
+        _(
+            "added %(added)s, already stopped %(already_stopped)s, opted back in (left off) "
+            "%(opted_in)s, invalid %(invalid)s",
+            added=report.added,
+            already_stopped=report.already_stopped,
+            opted_in=report.opted_in,
+            invalid=report.invalid,
+        ),
         highlight=False,
     )
-    header = "header line skipped" if report.header else "no header line"
+    header = _("header line skipped") if report.header else _("no header line")
     console.print(
-        f"read {report.lines} lines; numbers from column {report.column} "
-        f"(number {report.column_number}); {header}",
+        _(
+            "read %(lines)s lines; numbers from column %(column)s (number %(column_number)s); "
+            "%(header)s",
+            lines=report.lines,
+            column=report.column,
+            column_number=report.column_number,
+            header=header,
+        ),
         highlight=False,
     )
     for item in report.invalid_lines[:20]:
-        why = f"{item.reason.replace('_', ' ')}, " if item.reason else ""
-        console.print(
-            f"  line {item.line}: {item.input!r} ({why}code {item.code})", highlight=False
-        )
+        line = _("line %(line)s", line=item.line)
+        if item.reason:
+            why = wording.invalid_number(Reason(item.reason), language.current())
+            said = _("%(why)s, code %(code)s", why=why, code=item.code)
+        else:
+            said = _("code %(code)s", code=item.code)
+        console.print(f"  {line}: {item.input!r} ({said})", highlight=False)
     if report.invalid > 20:
-        console.print(f"  ... and {report.invalid - 20} more invalid lines", highlight=False)
+        console.print(
+            "  " + _("... and %(count)s more invalid lines", count=report.invalid - 20),
+            highlight=False,
+        )

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from stoplist.cli.language import _, _in, problem
 from stoplist.cli.options import (
     DatabaseOption,
     JsonOption,
@@ -85,12 +86,16 @@ def add(
             db, find_account(db, account), allow_private=settings.webhook_allow_private
         ).add(url)
     except RefusedUrl as exc:
-        fail(exc.message("en"))
+        fail(problem(exc))
     if json:
         print_json({**endpoint_json(created.endpoint), "secret": created.secret})
         return
-    typer.echo(f"endpoint {created.endpoint.id}: {created.endpoint.url}", err=True)
-    typer.echo("Signing secret (shown once; verify with any Standard Webhooks library):", err=True)
+    typer.echo(
+        _("endpoint %(id)s: %(url)s", id=created.endpoint.id, url=created.endpoint.url), err=True
+    )
+    typer.echo(
+        _("Signing secret (shown once; verify with any Standard Webhooks library):"), err=True
+    )
     typer.echo(created.secret)
 
 
@@ -107,7 +112,7 @@ def list_endpoints(
     if json:
         print_json([endpoint_json(endpoint) for endpoint in endpoints])
         return
-    table = Table("id", "url", "created", "status")
+    table = Table("id", "url", _in("key", "created"), _in("key", "status"))
     for endpoint in endpoints:
         table.add_row(
             str(endpoint.id),
@@ -129,8 +134,8 @@ def remove(
     try:
         removed = Webhooks(db, find_account(db, account)).remove(endpoint_id)
     except LookupError as exc:
-        fail(str(exc))
-    typer.echo(f"removed endpoint {removed.id} ({removed.url})")
+        fail(problem(exc))
+    typer.echo(_("removed endpoint %(id)s (%(url)s)", id=removed.id, url=removed.url))
 
 
 @webhooks_app.command("deliveries")
@@ -152,7 +157,15 @@ def deliveries(
     if json:
         print_json([delivery_json(delivery, attempts) for delivery, attempts in found])
         return
-    table = Table("id", "endpoint", "event", "status", "attempts", "last result", "next attempt")
+    table = Table(
+        "id",
+        _("endpoint"),
+        _("event"),
+        _in("key", "status"),
+        _("attempts"),
+        _("last result"),
+        _("next attempt"),
+    )
     for delivery, _attempts in found:
         last = delivery.last_error or (str(delivery.last_status_code or "") or "-")
         upcoming = delivery.status == "pending"
@@ -183,4 +196,4 @@ def deliver(
     if now:
         Outbox(db).make_due()
     attempted = asyncio.run(deliver_due(db, settings))
-    typer.echo(f"{attempted} deliveries attempted")
+    typer.echo(_("%(attempted)s deliveries attempted", attempted=attempted))

@@ -16,7 +16,15 @@ from dataclasses import dataclass
 from sqlalchemy import Connection
 
 from stoplist.domain import clock
-from stoplist.domain.errors import AccountNotFound, ApiKeyRequired, InvalidApiKey
+from stoplist.domain.errors import (
+    AccountNameEmpty,
+    AccountNameTaken,
+    AccountNotFound,
+    ApiKeyNotFound,
+    ApiKeyRequired,
+    InvalidApiKey,
+    UnknownRegion,
+)
 from stoplist.domain.numbers import DEFAULT_REGION, region_is_known
 from stoplist.domain.review import parse_mode
 from stoplist.records.models import Account, ApiKey
@@ -63,12 +71,12 @@ class Accounts:
     ) -> NewAccount:
         name = name.strip()
         if not name:
-            raise ValueError("the account name must not be empty")
+            raise AccountNameEmpty()
         _check_settings(default_region, timezone)
         api_key = generate_api_key()
         with self.db.write() as conn:
             if store.find_by_name(conn, name) is not None:
-                raise ValueError(f"an account named {name!r} already exists")
+                raise AccountNameTaken(name)
             account = store.insert_account(
                 conn,
                 name=name,
@@ -93,7 +101,7 @@ class Accounts:
             if account is None:
                 account = store.find_by_name(conn, str(name_or_id))
         if account is None:
-            raise AccountNotFound(f"no account named or numbered {name_or_id!r}")
+            raise AccountNotFound(name_or_id)
         return account
 
     def authenticate(self, api_key: str | None) -> Account:
@@ -127,7 +135,7 @@ class Accounts:
             else:
                 found = store.find_key(conn, account.id, key_hash=hash_secret(str(key).strip()))
             if found is None:
-                raise LookupError(f"account {account.name!r} has no such key")
+                raise ApiKeyNotFound(account.name)
             if found.revoked_at is None:
                 store.revoke_key(conn, found.id, clock.now_us())
             return store.find_key(conn, account.id, key_id=found.id)  # type: ignore[return-value]
@@ -169,5 +177,5 @@ def _insert_key(conn: Connection, account: Account, api_key: str, label: str | N
 
 def _check_settings(region: str, timezone: str) -> None:
     if not region_is_known(region):
-        raise ValueError(f"unknown region: {region}")
+        raise UnknownRegion(region)
     clock.zone(timezone)

@@ -11,6 +11,8 @@ import time
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from stoplist.domain.errors import UnknownTimezone
+
 DEFAULT_TIMEZONE = "Europe/Paris"
 MICROS = 1_000_000
 _OFFSET_BUCKET = 15 * 60 * MICROS  # zone transitions fall on quarter hours
@@ -39,7 +41,7 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown time zone: {name}") from exc
+        raise UnknownTimezone(name) from exc
 
 
 def parse_local(text: str, tz: ZoneInfo) -> int:

@@ -17,7 +17,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from stoplist.domain.errors import InvalidParameter
+from stoplist.domain.errors import ColumnOutOfRange, UnknownColumn
 from stoplist.domain.parameters import whole_number
 
 DELIMITERS = (",", ";", "\t", "|")
@@ -113,14 +113,13 @@ def chosen_column(choice: str, header: Sequence[str] | None) -> int:
     if text.isascii() and text.isdigit():
         position = whole_number(text)
         if position is None or not 1 <= position <= MAX_COLUMNS:
-            raise InvalidParameter(f"column: positions go from 1 to {MAX_COLUMNS}")
+            raise ColumnOutOfRange(MAX_COLUMNS)
         return position - 1
     wanted = words(text)
     for index, cell in enumerate(header or ()):
         if wanted and words(cell) == wanted:
             return index
-    names = ", ".join(header or ()) or "none (the file has no header line)"
-    raise InvalidParameter(f"column: no column named {text!r}; columns are: {names}")
+    raise UnknownColumn(text, tuple(header or ()))
 
 
 def detect_layout(

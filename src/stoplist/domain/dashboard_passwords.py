@@ -26,14 +26,20 @@ _SCRYPT_MAXMEM = 64 * 1024 * 1024
 
 
 class PasswordRejected(ValueError):
-    """A new password that does not meet the rules."""
+    """A new password shorter than ``shortest`` or longer than ``longest`` characters."""
+
+    def __init__(self, *, shortest: int | None = None, longest: int | None = None) -> None:
+        said = f"at least {shortest}" if shortest is not None else f"at most {longest}"
+        super().__init__(f"the password must have {said} characters")
+        self.shortest = shortest
+        self.longest = longest
 
 
 def check_new_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise PasswordRejected(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+        raise PasswordRejected(shortest=MIN_PASSWORD_LENGTH)
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise PasswordRejected(f"the password must have at most {MAX_PASSWORD_LENGTH} characters")
+        raise PasswordRejected(longest=MAX_PASSWORD_LENGTH)
 
 
 def hash_password(password: str) -> str:

@@ -1,81 +1,58 @@
-"""The errors of the stop-list contract, with their codes and messages.
+"""What can go wrong, as the domain sees it: one class per error, its fields.
 
-Codes, HTTP statuses and wording follow the SMS Partner v1 API, so that client
-code written for it recognises our answers. Messages are French by default,
-as in the provider's documentation, and English on request.
+Codes follow the SMS Partner v1 API, so that client code written for it
+recognises our answers. There is no HTTP status and no wording here: the HTTP
+layer (``api.errors``) answers each error with a status and a message from the
+catalogue, and the CLI and the dashboard word them from the same catalogue.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from enum import Enum
-from typing import ClassVar, Literal
-
-Language = Literal["fr", "en"]
+from typing import ClassVar
 
 
 class StoplistError(Exception):
-    """Base class of every error that has a code in the wire contract."""
+    """Base class of every error that has a code in the wire contract.
+
+    An error's ``str()`` is for developers and logs (English, like any Python
+    exception); what users read comes from the catalogue (``stoplist.wording``).
+
+    ``code`` is the error's name in the SMS Partner contract (import reports
+    carry it per line as well); how it is answered over HTTP (status,
+    message in the client's language, extra fields) is ``api.errors``'s job.
+    """
 
     code: ClassVar[int] = 0
-    http_status: ClassVar[int] = 400
-    message_fr: ClassVar[str] = "Erreur"
-    message_en: ClassVar[str] = "Error"
 
     def __init__(self, detail: str | None = None) -> None:
-        super().__init__(detail or self.message_en)
+        super().__init__(detail or type(self).__name__)
         self.detail = detail
-
-    def message(self, language: Language = "fr") -> str:
-        return self.message_en if language == "en" else self.message_fr
-
-    def extra(self) -> dict[str, object]:
-        """Fields added to the error body after ``message``."""
-        return {}
-
-    def extra_in(self, language: Language) -> dict[str, object]:
-        """``extra`` for an answer in ``language`` (for errors whose fields are worded)."""
-        return self.extra()
 
 
 class ApiKeyRequired(StoplistError):
     code = 1
-    http_status = 401
-    message_fr = "La clé API est requise"
-    message_en = "The API key is required"
 
 
 class PhoneNumberRequired(StoplistError):
     code = 2
-    message_fr = "Le numéro de téléphone est requis"
-    message_en = "The phone number is required"
 
 
 class AlreadyStopped(StoplistError):
     code = 3
-    http_status = 409
-    message_fr = "Le numéro est déjà présent dans la liste"
-    message_en = "The number is already in the list"
 
     def __init__(self, stop_id: int) -> None:
         super().__init__(f"already stopped as {stop_id}")
         self.stop_id = stop_id
 
-    def extra(self) -> dict[str, object]:
-        return {"stopId": self.stop_id}
-
 
 class StopIdRequired(StoplistError):
     code = 3
-    message_fr = "L'ID du numéro est requis"
-    message_en = "The phone number ID is required"
 
 
 class StopNotFound(StoplistError):
     code = 4
-    http_status = 404
-    message_fr = "L'ID du numéro est introuvable"
-    message_en = "The phone number ID cannot be found"
 
 
 class Reason(Enum):
@@ -88,84 +65,94 @@ class Reason(Enum):
     UNKNOWN_PREFIX = "unknown_prefix"
     UNKNOWN_COUNTRY_CODE = "unknown_country_code"
 
-    def describe(self, language: Language = "en") -> str:
-        english, french = _REASON_WORDS[self]
-        return english if language == "en" else french
-
-
-_REASON_WORDS = {
-    Reason.NOT_A_NUMBER: ("not a number", "ce n'est pas un numéro"),
-    Reason.TOO_SHORT: ("too short", "trop court"),
-    Reason.TOO_LONG: ("too long", "trop long"),
-    Reason.INVALID_LENGTH: (
-        "wrong length for the region",
-        "longueur impossible pour la région",
-    ),
-    Reason.UNKNOWN_PREFIX: (
-        "unknown prefix for the region",
-        "préfixe inconnu pour la région",
-    ),
-    Reason.UNKNOWN_COUNTRY_CODE: ("unknown country code", "indicatif de pays inconnu"),
-}
-
 
 class InvalidPhoneNumber(StoplistError):
     """Not a valid number; ``reason`` says why when the numbering plan tells.
 
-    The message stays the contract's; the reason travels beside it as
+    The API's message stays the contract's; the reason travels beside it as
     ``reason`` (a stable name) and ``detail`` (in the answer's language).
     """
 
     code = 9
-    message_fr = "Le numéro de téléphone est invalide"
-    message_en = "The phone number is invalid"
 
     def __init__(self, detail: str | None = None, *, reason: Reason | None = None) -> None:
-        super().__init__(detail or (reason.describe() if reason else None))
+        super().__init__(detail or (reason.value if reason else None))
         self.reason = reason
-
-    def extra_in(self, language: Language) -> dict[str, object]:
-        if self.reason is not None:
-            return {"reason": self.reason.value, "detail": self.reason.describe(language)}
-        return {}
 
 
 class InvalidApiKey(StoplistError):
     code = 10
-    http_status = 401
-    message_fr = "Clé API incorrecte"
-    message_en = "Invalid API key"
 
 
 class MalformedBody(StoplistError):
     code = 90
-    message_fr = "Le JSON est malformé"
-    message_en = "Malformed JSON"
 
 
 class InvalidParameter(StoplistError):
     """A parameter of an extension has a value we cannot use (the detail says which)."""
 
     code = 91
-    message_fr = "Paramètre invalide"
-    message_en = "Invalid parameter"
 
-    def extra(self) -> dict[str, object]:
-        return {"detail": self.detail} if self.detail else {}
+
+class ColumnOutOfRange(InvalidParameter):
+    """A column position past ``limit`` (positions count from 1)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"column: positions go from 1 to {limit}")
+        self.limit = limit
+
+
+class UnknownColumn(InvalidParameter):
+    """No column has the header ``name``; ``columns`` are the file's headers (maybe none)."""
+
+    def __init__(self, name: str, columns: tuple[str, ...]) -> None:
+        names = ", ".join(columns) or "none (the file has no header line)"
+        super().__init__(f"column: no column named {name!r}; columns are: {names}")
+        self.name = name
+        self.columns = columns
+
+
+class SheetsOnlyInWorkbooks(InvalidParameter):
+    """A sheet was named for a file that is not a workbook."""
+
+    def __init__(self) -> None:
+        super().__init__("sheet: only a workbook (.xlsx) has sheets")
+
+
+class UnreadableWorkbook(InvalidParameter):
+    """The file looks like a workbook but cannot be read; ``problem`` is the reader's word."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(f"file: not a readable .xlsx workbook ({problem})")
+        self.problem = problem
+
+
+class UnknownSheet(InvalidParameter):
+    """The workbook has no sheet ``name``; ``sheets`` are the ones it has."""
+
+    def __init__(self, name: str, sheets: tuple[str, ...]) -> None:
+        super().__init__(f"sheet: no sheet named {name!r}; sheets are: {', '.join(sheets)}")
+        self.name = name
+        self.sheets = sheets
+
+
+class UnknownExportFormat(InvalidParameter):
+    """An export format other than ``formats``."""
+
+    def __init__(self, value: str, formats: tuple[str, ...]) -> None:
+        super().__init__("format must be csv, json or ndjson")
+        self.value = value
+        self.formats = formats
 
 
 class NoNumbersFound(StoplistError):
     """A non-empty import in which no line holds a valid number.
 
     ``columns`` are the file's column names (or numbers, from 1) when no phone
-    column was found; ``column`` is the one read otherwise. ``describe`` says
-    what went wrong and how to name a column with the adapter's ``option``.
+    column was found; ``column`` is the one read otherwise.
     """
 
     code = 92
-    http_status = 422
-    message_fr = "Aucun numéro valide dans le fichier"
-    message_en = "No valid phone number in the file"
 
     def __init__(
         self,
@@ -177,37 +164,7 @@ class NoNumbersFound(StoplistError):
         self.columns = columns
         self.column = column
         self.lines = lines
-        super().__init__(self.describe("en"))
-
-    def describe(self, language: Language = "en", option: str | None = "column=") -> str:
-        """One line; ``option`` is how the caller names a column (None: say nothing of it)."""
-        english = language == "en"
-        if self.columns is not None:
-            names = ", ".join(self.columns)
-            said = (
-                f"no phone column found; columns are: {names}"
-                if english
-                else f"aucune colonne de numéros trouvée ; colonnes : {names}"
-            )
-            hint = f"use {option}" if english else f"utilisez {option}"
-        else:
-            said = (
-                f"no valid phone number in column {self.column} ({self.lines} lines read)"
-                if english
-                else f"aucun numéro valide dans la colonne {self.column} ({self.lines} lignes lues)"
-            )
-            hint = (
-                f"use {option} to read another column"
-                if english
-                else f"utilisez {option} pour lire une autre colonne"
-            )
-        return f"{said}; {hint}" if option and english else f"{said} ; {hint}" if option else said
-
-    def extra_in(self, language: Language) -> dict[str, object]:
-        found: dict[str, object] = {"detail": self.describe(language)}
-        if self.columns is not None:
-            found["columns"] = list(self.columns)
-        return found
+        super().__init__(f"no valid number (columns={columns}, column={column})")
 
 
 class ReviewItemNotFound(StoplistError):
@@ -237,18 +194,12 @@ class ReviewAlreadyDecided(StoplistError):
 
 class NotFound(StoplistError):
     code = 404
-    http_status = 404
-    message_fr = "Ressource introuvable"
-    message_en = "Not found"
 
 
 class MethodNotAllowed(StoplistError):
     """``allow`` lists the methods the resource does answer (the ``Allow`` header)."""
 
     code = 405
-    http_status = 405
-    message_fr = "Méthode non autorisée"
-    message_en = "Method not allowed"
 
     def __init__(self, allow: Iterable[str] = ("GET", "POST")) -> None:
         super().__init__()
@@ -257,9 +208,6 @@ class MethodNotAllowed(StoplistError):
 
 class BodyTooLarge(StoplistError):
     code = 413
-    http_status = 413
-    message_fr = "Le corps de la requête est trop volumineux"
-    message_en = "Request body too large"
 
 
 class StorageFull(StoplistError):
@@ -272,26 +220,146 @@ class StorageFull(StoplistError):
     """
 
     code = 93
-    http_status = 503
-    message_fr = "Le stockage est plein : la demande n'a pas été enregistrée, réessayez plus tard"
-    message_en = "Storage is full: the request was not recorded, try again later"
 
 
 class DatabaseUnavailable(StoplistError):
     """The database did not answer or refused to write: nothing was changed, try again."""
 
     code = 94
-    http_status = 503
-    message_fr = "La base de données est indisponible, réessayez plus tard"
-    message_en = "The database is unavailable, try again later"
 
 
 class InternalError(StoplistError):
     code = 500
-    http_status = 500
-    message_fr = "Erreur interne du serveur"
-    message_en = "Internal server error"
 
 
-class AccountNotFound(Exception):
+class InvalidSignature(StoplistError):
+    """An inbound request is not signed by its provider: refused, nothing recorded.
+
+    Not an SMS Partner error: the answer to a provider carries no API code.
+    """
+
+
+class AccountNotFound(LookupError):
     """No account has that name or id (raised to operators, not API clients)."""
+
+    def __init__(self, name_or_id: str | int) -> None:
+        super().__init__(f"no account named or numbered {name_or_id!r}")
+        self.name_or_id = name_or_id
+
+
+class AccountNameEmpty(ValueError):
+    """An account needs a name that is not only spaces."""
+
+
+class AccountNameTaken(ValueError):
+    """Another account already has ``name`` (names are unique)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"an account named {name!r} already exists")
+        self.name = name
+
+
+class UnknownRegion(ValueError):
+    """``region`` is not a region of the numbering plan (ISO 3166 alpha-2)."""
+
+    def __init__(self, region: str) -> None:
+        super().__init__(f"unknown region: {region}")
+        self.region = region
+
+
+class ApiKeyNotFound(LookupError):
+    """``account`` has no key with that id or value."""
+
+    def __init__(self, account: str) -> None:
+        super().__init__(f"account {account!r} has no such key")
+        self.account = account
+
+
+class UnknownProvider(ValueError):
+    """``provider`` is not one of ``providers`` (the inbound endpoints)."""
+
+    def __init__(self, provider: str, providers: tuple[str, ...]) -> None:
+        super().__init__(f"unknown provider {provider!r}: use {', '.join(providers)}")
+        self.provider = provider
+        self.providers = providers
+
+
+class UnsignedProvider(ValueError):
+    """``provider`` does not sign its requests, so signatures cannot be required."""
+
+    def __init__(self, provider: str) -> None:
+        super().__init__(f"{provider} does not sign its requests")
+        self.provider = provider
+
+
+class UnknownSignatureMethod(ValueError):
+    """``provider`` signs with one of ``methods``, not ``method``."""
+
+    def __init__(self, provider: str, methods: tuple[str, ...], method: str) -> None:
+        super().__init__(f"{provider} signs with {', '.join(methods)}, not {method!r}")
+        self.provider = provider
+        self.methods = methods
+        self.method = method
+
+
+class SecretRequired(ValueError):
+    """``provider`` gives its own signing secret: it cannot be made up here."""
+
+    def __init__(self, provider: str) -> None:
+        super().__init__(f"give the secret {provider} signs with")
+        self.provider = provider
+
+
+class SecretLength(ValueError):
+    """A signing secret must be 1 to ``limit`` characters."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the secret must be 1 to {limit} characters")
+        self.limit = limit
+
+
+class NotStandardWebhooksSecret(ValueError):
+    """The generic endpoint's secret must be a Standard Webhooks one (``whsec_`` and base64)."""
+
+    def __init__(self) -> None:
+        super().__init__("not a Standard Webhooks secret (whsec_ and base64)")
+
+
+class UnusableKeyword(ValueError):
+    """Nothing usable is left of ``keyword`` once normalised (or it is too long)."""
+
+    def __init__(self, keyword: str) -> None:
+        super().__init__(f"not a usable keyword: {keyword!r}")
+        self.keyword = keyword
+
+
+class UnknownKeywordAction(ValueError):
+    """``action`` is not opt_out, opt_in, help or none."""
+
+    def __init__(self, action: str) -> None:
+        super().__init__(f"unknown keyword action {action!r}: use opt_out, opt_in, help or none")
+        self.action = action
+
+
+class NotAKeywordAction(ValueError):
+    """A keyword can only mean opt_out, opt_in or help (a reply is what is not a keyword)."""
+
+    def __init__(self) -> None:
+        super().__init__("a keyword means opt_out, opt_in or help")
+
+
+class EndpointNotFound(LookupError):
+    """``account`` has no active webhook endpoint ``endpoint_id``."""
+
+    def __init__(self, account: str, endpoint_id: int) -> None:
+        super().__init__(f"account {account!r} has no endpoint {endpoint_id}")
+        self.account = account
+        self.endpoint_id = endpoint_id
+
+
+class UnknownTimezone(ValueError):
+    """``name`` is not an IANA time zone (``Europe/Paris``, ``UTC``, ...)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"unknown time zone: {name}")
+        self.name = name

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from stoplist.domain.clock import LocalTimeFormatter
-from stoplist.domain.errors import InvalidParameter
+from stoplist.domain.errors import UnknownExportFormat
 from stoplist.domain.stops import StopList
 
 FORMATS = ("csv", "json", "ndjson")
@@ -22,7 +22,7 @@ def export_format(raw: object) -> str:
     """The format asked for (default ``csv``), or code 91."""
     fmt = str(raw or "").strip().lower() or "csv"
     if fmt not in FORMATS:
-        raise InvalidParameter("format must be csv, json or ndjson")
+        raise UnknownExportFormat(fmt, FORMATS)
     return fmt
 
 

@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from typing import IO, Protocol
 
-from stoplist.domain.errors import InvalidParameter
+from stoplist.domain.errors import SheetsOnlyInWorkbooks, UnknownSheet, UnreadableWorkbook
 
 XLSX_SIGNATURE = b"PK\x03\x04"
 _BOMS = (
@@ -63,7 +63,7 @@ def open_import(
     if is_workbook:
         return _WorkbookText(head, stream, sheet)
     if sheet:
-        raise InvalidParameter("sheet: only a workbook (.xlsx) has sheets")
+        raise SheetsOnlyInWorkbooks()
     return _DecodedText(head, stream)
 
 
@@ -124,13 +124,11 @@ class _WorkbookText:
             )
         except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
             self._file.close()
-            raise InvalidParameter(f"file: not a readable .xlsx workbook ({error})") from None
+            raise UnreadableWorkbook(str(error)) from None
         names = self._book.sheetnames
         if sheet and sheet not in names:
             self.close()
-            raise InvalidParameter(
-                f"sheet: no sheet named {sheet!r}; sheets are: {', '.join(names)}"
-            )
+            raise UnknownSheet(sheet, tuple(names))
         self._rows = self._book[sheet or names[0]].iter_rows(values_only=True)
         self._buffer = ""
 

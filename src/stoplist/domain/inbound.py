@@ -17,7 +17,7 @@ import orjson
 from sqlalchemy import Connection
 
 from stoplist.domain import clock, review, webhooks
-from stoplist.domain.errors import InvalidParameter
+from stoplist.domain.errors import InvalidParameter, NotAKeywordAction
 from stoplist.domain.keywords import (
     NOT_A_KEYWORD,
     Classification,
@@ -126,7 +126,7 @@ class AccountKeywords:
     def add(self, keyword: str, kind: EventKind) -> str:
         """Make ``keyword`` mean ``kind`` for this account; returns its normalised form."""
         if not kind.changes_state and kind is not EventKind.HELP:
-            raise ValueError("a keyword means opt_out, opt_in or help")
+            raise NotAKeywordAction()
         normalized = normalize_keyword(keyword)
         with self.db.write() as conn:
             keyword_store.upsert(conn, self.account.id, normalized, kind.value, clock.now_us())

@@ -17,6 +17,14 @@ from dataclasses import dataclass
 from standardwebhooks import Webhook
 
 from stoplist.domain import clock
+from stoplist.domain.errors import (
+    NotStandardWebhooksSecret,
+    SecretLength,
+    SecretRequired,
+    UnknownProvider,
+    UnknownSignatureMethod,
+    UnsignedProvider,
+)
 from stoplist.domain.webhooks import generate_secret
 from stoplist.records.models import Account
 from stoplist.storage import inbound_endpoints as store
@@ -79,17 +87,17 @@ class InboundEndpoints:
         _check_provider(provider)
         methods = SIGNATURE_METHODS.get(provider)
         if methods is None:
-            raise ValueError(f"{provider} does not sign its requests")
+            raise UnsignedProvider(provider)
         method = (method or methods[0]).strip().lower()
         if method not in methods:
-            raise ValueError(f"{provider} signs with {', '.join(methods)}, not {method!r}")
+            raise UnknownSignatureMethod(provider, tuple(methods), method)
         if secret is None:
             if provider != "generic":
-                raise ValueError(f"give the secret {provider} signs with")
+                raise SecretRequired(provider)
             secret = generate_secret()
         secret = secret.strip()
         if not secret or len(secret) > MAX_SECRET_LENGTH:
-            raise ValueError(f"the secret must be 1 to {MAX_SECRET_LENGTH} characters")
+            raise SecretLength(MAX_SECRET_LENGTH)
         if provider == "generic":
             _check_standard_webhooks_secret(secret)
         self._save(provider, secret=secret, signature_method=method)
@@ -116,11 +124,11 @@ def inbound_url(base: str, token: str, provider: str) -> str:
 
 def _check_provider(provider: str) -> None:
     if provider not in PROVIDER_NAMES:
-        raise ValueError(f"unknown provider {provider!r}: use {', '.join(PROVIDER_NAMES)}")
+        raise UnknownProvider(provider, tuple(PROVIDER_NAMES))
 
 
 def _check_standard_webhooks_secret(secret: str) -> None:
     try:
         Webhook(secret)
     except Exception:  # the library raises whatever base64 decoding raised
-        raise ValueError("not a Standard Webhooks secret (whsec_ and base64)") from None
+        raise NotStandardWebhooksSecret() from None

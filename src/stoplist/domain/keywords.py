@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from stoplist.domain.errors import UnknownKeywordAction, UnusableKeyword
 from stoplist.records.events import EventKind
 
 MAX_KEYWORD_LENGTH = 100
@@ -134,7 +135,7 @@ def normalize_keyword(keyword: str) -> str:
     """The form a keyword is stored and matched in; ``ValueError`` if nothing is left."""
     normalized = normalize_text(keyword)
     if not normalized or len(normalized) > MAX_KEYWORD_LENGTH:
-        raise ValueError(f"not a usable keyword: {keyword!r}")
+        raise UnusableKeyword(keyword)
     return normalized
 
 
@@ -153,9 +154,7 @@ def parse_action(action: str) -> EventKind | None:
     try:
         return _ACTIONS[value]
     except KeyError:
-        raise ValueError(
-            f"unknown keyword action {action!r}: use opt_out, opt_in, help or none"
-        ) from None
+        raise UnknownKeywordAction(action) from None
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,11 +20,10 @@ import ipaddress
 import re
 import socket
 import unicodedata
-from typing import ClassVar
 
 import httpx
 
-from stoplist.domain.errors import InvalidParameter, Language
+from stoplist.domain.errors import InvalidParameter
 
 ALLOW_PRIVATE_ENV = "STOPLIST_WEBHOOK_ALLOW_PRIVATE"
 MAX_URL_LENGTH = 2000
@@ -47,56 +46,30 @@ _LABEL = re.compile(r"^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$")
 _NUMERIC_LABEL = re.compile(r"^(?:0x[0-9a-f]*|[0-9]+)$")
 _REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp"})
 
-_REASONS: dict[str, tuple[str, str]] = {
-    "scheme": (
-        "the URL must start with http:// or https://",
-        "l'URL doit commencer par http:// ou https://",
-    ),
-    "length": (
-        f"the URL is longer than {MAX_URL_LENGTH} characters",
-        f"l'URL dépasse {MAX_URL_LENGTH} caractères",
-    ),
-    "characters": (
-        "the URL contains spaces or control characters",
-        "l'URL contient des espaces ou des caractères de contrôle",
-    ),
-    "syntax": ("the URL cannot be read", "l'URL est illisible"),
-    "host": ("the URL has no valid host name", "l'URL n'a pas de nom d'hôte valide"),
-    "port": ("the port must be between 1 and 65535", "le port doit être compris entre 1 et 65535"),
-    "credentials": (
-        "the URL must not contain a user name or password",
-        "l'URL ne doit contenir ni nom d'utilisateur ni mot de passe",
-    ),
-    "private_address": (
-        "the address is loopback, private, link-local, multicast or reserved",
-        "l'adresse est locale, privée, de lien local, multicast ou réservée",
-    ),
-    "internal_name": (
-        "the host name is internal (localhost, a local domain or a metadata service)",
-        "le nom d'hôte est interne (localhost, un domaine local ou un service de métadonnées)",
-    ),
-}
+URL_REFUSALS = (
+    "scheme",
+    "length",
+    "characters",
+    "syntax",
+    "host",
+    "port",
+    "credentials",
+    "private_address",
+    "internal_name",
+)
 
 
 class RefusedUrl(InvalidParameter, ValueError):
-    """A webhook URL stoplist will not send to; ``detail`` (English) says why.
+    """A webhook URL stoplist will not send to; ``reason`` (one of ``URL_REFUSALS``) says why.
 
-    The message says why as well, in the client's language, since this is the
-    one parameter whose refusal people need to understand to fix it.
+    Its message says why as well, in the reader's language, since this is
+    the one parameter whose refusal people need to understand to fix it.
     """
 
-    message_fr: ClassVar[str] = "URL de webhook refusée"
-    message_en: ClassVar[str] = "Webhook URL refused"
-
     def __init__(self, reason: str) -> None:
+        assert reason in URL_REFUSALS
         self.reason = reason
-        super().__init__(_REASONS[reason][0])
-
-    def message(self, language: Language = "fr") -> str:
-        english, french = _REASONS[self.reason]
-        if language == "en":
-            return f"{self.message_en}: {english}"
-        return f"{self.message_fr} : {french}"
+        super().__init__(reason)
 
 
 def check_url(url: str, *, allow_private: bool = False) -> str:

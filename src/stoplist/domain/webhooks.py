@@ -30,6 +30,7 @@ from sqlalchemy import Connection
 from standardwebhooks import Webhook
 
 from stoplist.domain import clock
+from stoplist.domain.errors import EndpointNotFound
 from stoplist.domain.webhook_urls import check_url
 from stoplist.records.events import Event, EventKind
 from stoplist.records.models import Account
@@ -117,7 +118,7 @@ class Webhooks:
         with self.db.write() as conn:
             endpoint = store.find_endpoint(conn, self.account.id, endpoint_id)
             if endpoint is None or endpoint.disabled_at is not None:
-                raise LookupError(f"account {self.account.name!r} has no endpoint {endpoint_id}")
+                raise EndpointNotFound(self.account.name, endpoint_id)
             store.disable_endpoint(conn, endpoint.id, clock.now_us())
         return endpoint
 

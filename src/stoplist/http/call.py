@@ -24,6 +24,7 @@ from stoplist.domain.errors import BodyTooLarge, InvalidParameter, Language, Mal
 from stoplist.domain.stops import StopList
 from stoplist.http import render
 from stoplist.http.negotiation import Format, language, response_format
+from stoplist.i18n import Language
 from stoplist.records.models import Account
 from stoplist.storage.database import Database
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from stoplist.domain.errors import Language
+from stoplist.i18n import Language
 
 Format = Literal["json", "xml"]
 

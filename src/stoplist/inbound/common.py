@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from stoplist.domain import clock
-from stoplist.domain.errors import InvalidParameter, MalformedBody, StoplistError
+from stoplist.domain.errors import InvalidParameter, MalformedBody
 from stoplist.domain.inbound import InboundMessage, Outcome, Part
 from stoplist.domain.inbound_endpoints import EndpointSettings
 from stoplist.http import render
@@ -24,15 +24,6 @@ MAX_INBOUND_BODY = 64 * 1024
 """An SMS is at most a few kilobytes even with every provider field around it."""
 MAX_TEXT = 10_000
 MAX_RAW_TIME = 100
-
-
-class InvalidSignature(StoplistError):
-    """The request is not signed by the provider: refused, nothing recorded."""
-
-    code = 403
-    http_status = 403
-    message_fr = "Signature invalide"
-    message_en = "Invalid signature"
 
 
 @dataclass(frozen=True, slots=True)

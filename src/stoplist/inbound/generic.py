@@ -16,10 +16,10 @@ from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 from starlette.requests import Request
 
+from stoplist.domain.errors import InvalidSignature
 from stoplist.domain.inbound import InboundMessage
 from stoplist.domain.inbound_endpoints import EndpointSettings
 from stoplist.inbound.common import (
-    InvalidSignature,
     Provider,
     ProviderRequest,
     json_answer,

@@ -16,7 +16,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from stoplist.domain.accounts import Accounts
-from stoplist.domain.errors import MethodNotAllowed, NotFound, StoplistError
+from stoplist.domain.errors import InvalidSignature, MethodNotAllowed, NotFound, StoplistError
 from stoplist.domain.inbound import Inbound, Outcome
 from stoplist.domain.inbound_endpoints import (
     INBOUND_PATH,
@@ -25,7 +25,7 @@ from stoplist.domain.inbound_endpoints import (
     InboundEndpoints,
 )
 from stoplist.inbound import generic, smspartner, twilio, vonage
-from stoplist.inbound.common import InvalidSignature, Provider, read
+from stoplist.inbound.common import Provider, read
 from stoplist.observability import metrics
 from stoplist.records.models import Account
 

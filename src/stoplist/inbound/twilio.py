@@ -16,11 +16,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from twilio.request_validator import RequestValidator
 
+from stoplist.domain.errors import InvalidSignature
 from stoplist.domain.inbound import InboundMessage, Outcome
 from stoplist.domain.inbound_endpoints import EndpointSettings
 from stoplist.http.proxy import public_url
 from stoplist.inbound.common import (
-    InvalidSignature,
     Provider,
     ProviderRequest,
     message_text,

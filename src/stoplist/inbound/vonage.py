@@ -21,10 +21,10 @@ from typing import Any
 import jwt
 from starlette.requests import Request
 
+from stoplist.domain.errors import InvalidSignature
 from stoplist.domain.inbound import InboundMessage
 from stoplist.domain.inbound_endpoints import EndpointSettings
 from stoplist.inbound.common import (
-    InvalidSignature,
     Provider,
     ProviderRequest,
     concat_part,

@@ -19,7 +19,7 @@ from contextlib import asynccontextmanager
 import httpx
 from starlette.concurrency import run_in_threadpool
 
-from stoplist import __version__
+from stoplist import __version__, wording
 from stoplist.domain import webhooks
 from stoplist.domain.inbound import flush_incomplete
 from stoplist.domain.webhook_urls import RefusedUrl, check_url
@@ -129,7 +129,7 @@ async def send(client: httpx.AsyncClient, item: Claimed) -> AttemptResult:
         status_code = response.status_code
         error = None if response.is_success else f"HTTP {response.status_code}"
     except RefusedUrl as exc:
-        error = f"refused: {exc.detail}"
+        error = f"refused: {wording.refused_url(exc.reason, 'en')}"
     except RefusedDestination:
         error = REFUSED_DESTINATION
     except httpx.HTTPError as exc:

@@ -14,7 +14,8 @@ from datetime import date
 from markupsafe import Markup, escape
 
 from stoplist.domain.dashboard import DayActivity, Origin
-from stoplist.web.i18n import Translate
+from stoplist.i18n import Catalogue
+from stoplist.web import labels
 
 _WIDTH = 900
 _PLOT = 220
@@ -25,7 +26,7 @@ _BOTTOM_LABELS = 24
 
 def activity_svg(
     days: list[DayActivity],
-    t: Translate,
+    words: Catalogue,
     day_label: Callable[[date], str] = date.isoformat,
     count: Callable[[int], str] = str,
 ) -> Markup:
@@ -38,17 +39,21 @@ def activity_svg(
     height = _TOP + _PLOT + _BOTTOM_LABELS
     step = (_WIDTH - _LEFT) / max(len(days), 1)
     bar = max(step * 0.8, 1.0)
+    title = words.text("Opt-outs and opt-ins per day (last 90 days)")
+    description = words.text(
+        "Bars above the line are opt-outs, bars below are opt-ins, coloured by source."
+    )
+    opt_outs, opt_ins = words.text("Opt-outs"), words.text("Opt-ins")
     parts = [
         f'<svg class="chart" viewBox="0 0 {_WIDTH} {height}" role="img" '
         'aria-labelledby="chart-title chart-desc">',
-        f'<title id="chart-title">{escape(t("activity_title"))}</title>',
-        f'<desc id="chart-desc">{escape(t("activity_desc"))}</desc>',
+        f'<title id="chart-title">{escape(title)}</title>',
+        f'<desc id="chart-desc">{escape(description)}</desc>',
         f'<text class="axis" x="{_LEFT - 6}" y="{_TOP + 4}" text-anchor="end">'
         f"{escape(count(peak_out))}</text>",
         f'<text class="axis" x="{_LEFT - 6}" y="{middle + 4:.1f}" text-anchor="end">0</text>',
-        f'<text class="axis" x="{_LEFT + 4}" y="{_TOP - 6}">▲ {escape(t("opt_outs"))}</text>',
-        f'<text class="axis" x="{_LEFT + 4}" y="{_TOP + _PLOT - 2}">'
-        f"▼ {escape(t('opt_ins'))}</text>",
+        f'<text class="axis" x="{_LEFT + 4}" y="{_TOP - 6}">▲ {escape(opt_outs)}</text>',
+        f'<text class="axis" x="{_LEFT + 4}" y="{_TOP + _PLOT - 2}">▼ {escape(opt_ins)}</text>',
     ]
     bottom = middle + peak_in * scale
     if peak_in and bottom - middle > 14:
@@ -67,8 +72,9 @@ def activity_svg(
                 size = n * scale
                 y = middle - offset - size if upwards else middle + offset
                 offset += size
-                label = t("opt_outs") if upwards else t("opt_ins")
-                tip = f"{day_label(day.day)}: {label}, {t('origin_' + origin.value)}: {count(n)}"
+                label = opt_outs if upwards else opt_ins
+                named = labels.label(words, "origin", origin)
+                tip = f"{day_label(day.day)}: {label}, {named}: {count(n)}"
                 parts.append(
                     f'<rect class="o-{origin.value}" x="{x:.1f}" y="{y:.1f}" '
                     f'width="{bar:.1f}" height="{max(size, 0.5):.1f}">'

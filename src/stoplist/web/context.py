@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 from urllib.parse import quote
 
@@ -25,15 +25,21 @@ from stoplist.domain.dashboard_access import DashboardAccess, Grant
 from stoplist.domain.errors import BodyTooLarge, Language
 from stoplist.domain.stops import StopList
 from stoplist.http.call import read_body
+from stoplist.http.negotiation import language
+from stoplist.i18n import LANGUAGES, N_, Catalogue, Language, catalogue
 from stoplist.records.models import Account
 from stoplist.storage.database import Database
 from stoplist.web import csrf, params
 from stoplist.web.formatting import Formats, page_locale
-from stoplist.web.i18n import Translate, choose, translator
+from stoplist.web.labels import label
 from stoplist.web.session import Session, SessionCodec
 
 logger = logging.getLogger("stoplist.web")
 
+NOT_FOUND = N_("There is no such page or number in this account.")
+_CSRF_FAILED = N_(
+    "This form has expired or did not come from this site. Reload the page and try again."
+)
 PREFIX = "/dashboard"
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
@@ -44,22 +50,32 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 
-_templates = Environment(
-    loader=PackageLoader("stoplist.web", "templates"),
-    autoescape=select_autoescape(["html", "svg"]),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+
+def _environment(words: Catalogue) -> Environment:
+    """The templates for one language: ``_``/``gettext``/``pgettext`` and ``label`` speak it."""
+    environment = Environment(
+        loader=PackageLoader("stoplist.web", "templates"),
+        autoescape=select_autoescape(["html", "svg"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    environment.install_gettext_translations(words, newstyle=True)  # type: ignore[attr-defined]
+    environment.globals["label"] = partial(label, words)
+    return environment
+
+
+_templates = {lang: _environment(catalogue(lang)) for lang in LANGUAGES}
 
 
 class Refused(Exception):
-    """A request the page answers with an error page (``key`` is a message id)."""
+    """A request the page answers with an error page (``message`` and ``title`` are msgids)."""
 
-    def __init__(self, status: int, key: str, title_key: str = "forbidden_title") -> None:
-        super().__init__(key)
+    def __init__(self, status: int, message: str, title: str = N_("Request refused")) -> None:
+        super().__init__(message)
         self.status = status
-        self.key = key
-        self.title_key = title_key
+        self.message = message
+        self.title = title
 
 
 @dataclass
@@ -68,7 +84,7 @@ class PageContext:
     session: Session
     access: DashboardAccess
     lang: Language
-    t: Translate
+    words: Catalogue
     account: Account | None
 
     @property
@@ -100,21 +116,34 @@ class PageContext:
         """Formats an instant in the account's zone, in the page's locale."""
         return self.fmt.when
 
+    def text(self, message: str, /, **values: object) -> str:
+        """``message`` (an English msgid) in the page's language."""
+        return self.words.text(message, **values)
+
+    def text_in(self, context: str, message: str, /, **values: object) -> str:
+        return self.words.text_in(context, message, **values)
+
+    def label(self, table: str, value: object) -> str:
+        return label(self.words, table, value)
+
     def render(self, template: str, *, status: int = 200, **values: Any) -> HTMLResponse:
         return HTMLResponse(self.render_html(template, **values), status_code=status)
 
     def render_html(self, template: str, **values: Any) -> str:
-        return _templates.get_template(template).render(
-            ctx=self,
-            fmt=self.fmt,
-            t=self.t,
-            lang=self.lang,
-            account=self.account,
-            csrf_token=self.session.csrf_token,
-            path=self.request.url.path,
-            origins=list(Origin),
-            prefix=PREFIX,
-            **values,
+        return (
+            _templates[self.lang]
+            .get_template(template)
+            .render(
+                ctx=self,
+                fmt=self.fmt,
+                lang=self.lang,
+                account=self.account,
+                csrf_token=self.session.csrf_token,
+                path=self.request.url.path,
+                origins=list(Origin),
+                prefix=PREFIX,
+                **values,
+            )
         )
 
     def redirect(self, path: str, **query: str) -> RedirectResponse:
@@ -128,7 +157,7 @@ class PageContext:
         try:
             body = await read_body(self.request, limit)
         except BodyTooLarge:
-            raise Refused(413, "too_large") from None
+            raise Refused(413, N_("The file is too large.")) from None
 
         async def replay() -> dict[str, Any]:
             return {"type": "http.request", "body": body, "more_body": False}
@@ -139,11 +168,11 @@ class PageContext:
             )
         except Exception:
             logger.warning("dashboard form refused on %s: unreadable form body", self._path)
-            raise Refused(400, "csrf_failed") from None
+            raise Refused(400, _CSRF_FAILED) from None
         reason = csrf.refusal(self.request, self.session.csrf_token, form.get(csrf.FIELD))
         if reason is not None:
             logger.warning("dashboard form refused on %s: %s", self._path, reason)
-            raise Refused(403, "csrf_failed")
+            raise Refused(403, _CSRF_FAILED)
         return form
 
     @property
@@ -168,8 +197,8 @@ def page(handler: Handler | None = None, *, public: bool = False) -> Any:
                     session.sign_out()
                 else:
                     session.grant, account = resumed
-            lang = choose(request.headers.get("accept-language"))
-            ctx = PageContext(request, session, access, lang, translator(lang), account)
+            lang = language(request.headers.get("accept-language"))
+            ctx = PageContext(request, session, access, lang, catalogue(lang), account)
             if account is None and not public:
                 response: Response = _to_sign_in(request)
             else:
@@ -180,8 +209,8 @@ def page(handler: Handler | None = None, *, public: bool = False) -> Any:
                     response = ctx.render(
                         "error.html",
                         status=refused.status,
-                        title=ctx.t(refused.title_key),
-                        message=ctx.t(refused.key),
+                        title=ctx.text(refused.title),
+                        message=ctx.text(refused.message),
                     )
             if session.changed:
                 codec.save(request, response, session)
@@ -197,7 +226,14 @@ def _checked_path(request: Request) -> dict[str, object]:
     try:
         return params.path_ids(request.path_params)
     except params.BadParameter as bad:
-        raise Refused(400, "bad_parameter", "bad_request_title") from bad
+        raise Refused(
+            400,
+            N_(
+                "This address is not valid: it holds a number or date this page cannot accept. "
+                "Go back and follow a link instead."
+            ),
+            N_("Invalid address"),
+        ) from bad
 
 
 def safe_next(value: object) -> str:
@@ -230,15 +266,20 @@ async def _services(request: Request) -> tuple[DashboardAccess, SessionCodec]:
 
 def unavailable_page(request: Request) -> HTMLResponse:
     """The 503 page shown while the database is down; it needs nothing from the database."""
-    lang = choose(request.headers.get("accept-language"))
-    t = translator(lang)
-    html = _templates.get_template("error.html").render(
-        t=t,
-        lang=lang,
-        account=None,
-        path=request.url.path,
-        prefix=PREFIX,
-        title=t("unavailable_title"),
-        message=t("unavailable"),
+    lang = language(request.headers.get("accept-language"))
+    words = catalogue(lang)
+    html = (
+        _templates[lang]
+        .get_template("error.html")
+        .render(
+            lang=lang,
+            account=None,
+            path=request.url.path,
+            prefix=PREFIX,
+            title=words.text("Service unavailable"),
+            message=words.text(
+                "The database is not answering. Nothing was changed: try again in a moment."
+            ),
+        )
     )
     return HTMLResponse(html, status_code=503, headers=SECURITY_HEADERS)

@@ -19,6 +19,7 @@ from babel.numbers import format_decimal
 
 from stoplist.domain import clock
 from stoplist.domain.errors import Language
+from stoplist.i18n import Language
 from stoplist.records.models import Account
 
 

@@ -33,6 +33,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response, StreamingResponse
 
+from stoplist import wording
 from stoplist.domain.errors import InvalidParameter, NoNumbersFound, Reason
 from stoplist.domain.import_files import open_import
 from stoplist.domain.imports import ImportReport, Preview, import_numbers, preview
@@ -67,7 +68,7 @@ async def run_import(ctx: PageContext) -> Response:
         return ctx.render(
             "import.html",
             status=422,
-            error=ctx.t("import_no_file"),
+            error=ctx.text("Choose a file first."),
             max_mb=MAX_IMPORT_BYTES // (1024 * 1024),
         )
     if _field(form, "step") == "preview":
@@ -246,7 +247,7 @@ def _picker(
         shown = None
     if shown is None:
         source.discard()
-        return {"error": message or ctx.t("import_unreadable")}
+        return {"error": message or ctx.text("The file could not be read.")}
     return {
         "error": message,
         "preview": shown,
@@ -258,8 +259,8 @@ def _picker(
 
 def _error_message(ctx: PageContext, error: NoNumbersFound | InvalidParameter) -> str:
     if isinstance(error, NoNumbersFound):
-        return error.describe(ctx.lang, None)
-    return error.detail or error.message(ctx.lang)
+        return wording.no_numbers(error, ctx.lang, None)
+    return wording.parameter_detail(error, ctx.lang)
 
 
 def _summary(ctx: PageContext, report: ImportReport, filename: str) -> dict[str, object]:
@@ -296,7 +297,7 @@ def _summary(ctx: PageContext, report: ImportReport, filename: str) -> dict[str,
 
 def _reason_text(reason: str | None, ctx: PageContext) -> str:
     try:
-        return Reason(reason).describe(ctx.lang) if reason else ""
+        return wording.invalid_number(Reason(reason), ctx.lang) if reason else ""
     except ValueError:
         return reason or ""
 

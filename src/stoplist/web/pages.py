@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
+from stoplist import wording
 from stoplist.domain import clock
 from stoplist.domain.dashboard import Dashboard, NotANumberSearch, Origin, Page
 from stoplist.domain.dashboard_access import SignInFailed, SignInThrottled
@@ -25,24 +26,31 @@ from stoplist.domain.errors import (
 )
 from stoplist.domain.exports import export_chunks
 from stoplist.domain.review import ReviewQueue
+from stoplist.i18n import N_
 from stoplist.records.events import Source
 from stoplist.records.models import Stop
 from stoplist.web import pager, params
 from stoplist.web.chart import activity_svg
-from stoplist.web.context import PREFIX, PageContext, Refused, page, safe_next
+from stoplist.web.context import NOT_FOUND, PREFIX, PageContext, Refused, page, safe_next
 
 _MAX_SEARCH_LENGTH = 64
-_NOTICES = {"added", "already", "removed", "saved", "key_revoked", "keywords_saved"}
+_THROTTLED = N_(
+    "Too many wrong passwords from your connection. Wait 15 minutes, or sign in with an API key."
+)
+_NOTICES = {
+    "added": N_("%(number)s is now on the stop list."),
+    "already": N_("%(number)s was already on the stop list."),
+    "removed": N_("%(number)s has been removed from the stop list."),
+    "saved": N_("Settings saved."),
+    "key_revoked": N_("The key has been revoked."),
+    "keywords_saved": N_("Keywords saved."),
+}
 
 
 def notice(ctx: PageContext, **values: str) -> str | None:
     """The message a redirect asked to show (``?done=added``), if it is one we know."""
-    key = ctx.request.query_params.get("done")
-    if key == "already":
-        key = "already_stopped"
-    elif key not in _NOTICES:
-        return None
-    return ctx.t(key, **values)
+    message = _NOTICES.get(ctx.request.query_params.get("done", ""))
+    return ctx.text(message, **values) if message is not None else None
 
 
 @page(public=True)
@@ -50,7 +58,7 @@ async def sign_in_page(ctx: PageContext) -> Response:
     if ctx.account is not None:
         return ctx.redirect(PREFIX + "/")
     params = ctx.request.query_params
-    message = ctx.t("signed_out") if "bye" in params else None
+    message = ctx.text("You are signed out.") if "bye" in params else None
     return ctx.render("login.html", next=safe_next(params.get("next")), message=message)
 
 
@@ -76,7 +84,7 @@ async def sign_in(ctx: PageContext) -> Response:
             "login.html",
             status=429 if throttled else 401,
             next=safe_next(form.get("next")),
-            error=ctx.t("sign_in_throttled" if throttled else "sign_in_failed"),
+            error=ctx.text(_THROTTLED if throttled else "Sign-in failed: check what you typed."),
             method=method,
             account_name=str(form.get("account", "")),
         )
@@ -111,7 +119,7 @@ async def home(ctx: PageContext) -> Response:
         active_days=[d for d in reversed(days) if d.total_opt_outs or d.total_opt_ins],
         opt_outs=sum(d.total_opt_outs for d in days),
         opt_ins=sum(d.total_opt_ins for d in days),
-        chart=activity_svg(days, ctx.t, ctx.fmt.short_day, ctx.fmt.count),
+        chart=activity_svg(days, ctx.words, ctx.fmt.short_day, ctx.fmt.count),
         events=latest,
     )
 
@@ -146,7 +154,7 @@ async def add(ctx: PageContext) -> Response:
     reason = str(form.get("reason", "")).strip()
     if not reason:
         return await _render_search(
-            ctx, raw, error=ctx.t("reason_required"), status=422, reason=reason
+            ctx, raw, error=ctx.text("Please give a reason."), status=422, reason=reason
         )
     try:
         stop = await run_in_threadpool(
@@ -167,10 +175,10 @@ async def add(ctx: PageContext) -> Response:
 def _invalid_number(ctx: PageContext, error: InvalidPhoneNumber | PhoneNumberRequired) -> str:
     """The invalid-number notice, with why when the numbering plan tells."""
     reason = getattr(error, "reason", None)
-    said = ctx.t("invalid_number")
+    said = ctx.text("This is not a valid phone number.")
     if reason is None:
         return said
-    return f"{said.rstrip('.')} ({reason.describe(ctx.lang)})."
+    return f"{said.rstrip('.')} ({wording.invalid_number(reason, ctx.lang)})."
 
 
 @page
@@ -185,7 +193,9 @@ async def remove(ctx: PageContext) -> Response:
     stop = await _stop(ctx)
     reason = str(form.get("reason", "")).strip()
     if not reason:
-        return ctx.render("remove.html", status=422, stop=stop, error=ctx.t("reason_required"))
+        return ctx.render(
+            "remove.html", status=422, stop=stop, error=ctx.text("Please give a reason.")
+        )
     try:
         await run_in_threadpool(
             lambda: ctx.stop_list.delete(
@@ -193,7 +203,7 @@ async def remove(ctx: PageContext) -> Response:
             )
         )
     except StopNotFound:
-        raise Refused(404, "not_found", "not_found_title") from None
+        raise Refused(404, NOT_FOUND, N_("Not found")) from None
     return ctx.redirect(PREFIX + "/search", number=stop.phone_number, done="removed")
 
 
@@ -201,7 +211,7 @@ async def _stop(ctx: PageContext) -> Stop:
     try:
         return await run_in_threadpool(ctx.stop_list.get, ctx.request.path_params["stop_id"])
     except StopNotFound:
-        raise Refused(404, "not_found", "not_found_title") from None
+        raise Refused(404, NOT_FOUND, N_("Not found")) from None
 
 
 @page
@@ -215,7 +225,10 @@ async def numbers(ctx: PageContext) -> Response:
     except params.BadParameter as bad:
         since = until = None
         number = 1
-        error = ctx.t("invalid_date" if bad.name in ("since", "until") else "invalid_page")
+        if bad.name in ("since", "until"):
+            error = ctx.text("Dates must look like 2024-03-31.")
+        else:
+            error = ctx.text("The page number must be a whole number, 1 or more.")
     search = query.get("q", "").strip()[:_MAX_SEARCH_LENGTH]
     origin_value = query.get("origin", "")
     origin = Origin(origin_value) if origin_value in {o.value for o in Origin} else None
@@ -235,7 +248,7 @@ async def numbers(ctx: PageContext) -> Response:
     try:
         listing = await run_in_threadpool(fetch, search)
     except NotANumberSearch:
-        error = ctx.t("invalid_search")
+        error = ctx.text("Type a phone number, or some of its digits.")
         listing = await run_in_threadpool(fetch, "")
     filters = {
         "q": search,

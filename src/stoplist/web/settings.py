@@ -13,6 +13,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from stoplist import wording
+from stoplist.domain.errors import UnknownKeywordAction
 from stoplist.domain.inbound import AccountKeywords
 from stoplist.domain.inbound_endpoints import (
     PROVIDER_NAMES,
@@ -25,8 +27,9 @@ from stoplist.domain.review import Mode
 from stoplist.domain.webhook_urls import RefusedUrl
 from stoplist.domain.webhooks import Webhooks
 from stoplist.http.proxy import public_base, shows_loopback
+from stoplist.i18n import N_
 from stoplist.records.events import EventKind
-from stoplist.web.context import PREFIX, PageContext, Refused, page
+from stoplist.web.context import NOT_FOUND, PREFIX, PageContext, Refused, page
 from stoplist.web.pages import notice
 
 PATH = PREFIX + "/settings"
@@ -120,7 +123,9 @@ async def save_regional(ctx: PageContext) -> Response:
             timezone=str(form.get("timezone", "")).strip(),
         )
     except ValueError:
-        return await _render(ctx, status=422, regional_error=ctx.t("invalid_settings"))
+        return await _render(
+            ctx, status=422, regional_error=ctx.text("Unknown region or time zone.")
+        )
     return ctx.redirect(PATH, done="saved")
 
 
@@ -134,7 +139,7 @@ async def save_endpoint(ctx: PageContext) -> Response:
     """
     provider = ctx.request.path_params["provider"]
     if provider not in PROVIDER_NAMES:
-        raise Refused(404, "not_found", "not_found_title")
+        raise Refused(404, NOT_FOUND, N_("Not found"))
     form = await ctx.form()
     try:
         generated = await run_in_threadpool(
@@ -149,7 +154,11 @@ async def save_endpoint(ctx: PageContext) -> Response:
             )
         )
     except ValueError as exc:
-        return await _render(ctx, status=422, inbound_error=ctx.t("invalid_value", detail=str(exc)))
+        return await _render(
+            ctx,
+            status=422,
+            inbound_error=_refused(ctx, exc),
+        )
     if generated:
         return await _render(ctx, new_signing_secret=generated)
     return ctx.redirect(PATH, done="saved")
@@ -193,7 +202,7 @@ async def revoke_key(ctx: PageContext) -> Response:
             ctx.access.accounts.revoke_key, ctx.signed_in, ctx.request.path_params["key_id"]
         )
     except LookupError:
-        raise Refused(404, "not_found", "not_found_title") from None
+        raise Refused(404, NOT_FOUND, N_("Not found")) from None
     return ctx.redirect(PATH, done="key_revoked")
 
 
@@ -204,11 +213,13 @@ async def add_keyword(ctx: PageContext) -> Response:
     try:
         kind = EventKind(str(form.get("action", "")))
         if kind not in KEYWORD_KINDS:
-            raise ValueError(f"unknown action {kind.value}")
+            raise UnknownKeywordAction(kind.value)
         await run_in_threadpool(keywords.add, str(form.get("keyword", "")), kind)
     except ValueError as exc:
         return await _render(
-            ctx, status=422, keywords_error=ctx.t("invalid_value", detail=str(exc))
+            ctx,
+            status=422,
+            keywords_error=_refused(ctx, exc),
         )
     return ctx.redirect(PATH, done="keywords_saved")
 
@@ -222,7 +233,9 @@ async def remove_keyword(ctx: PageContext) -> Response:
         await run_in_threadpool(undo, str(form.get("keyword", "")))
     except ValueError as exc:
         return await _render(
-            ctx, status=422, keywords_error=ctx.t("invalid_value", detail=str(exc))
+            ctx,
+            status=422,
+            keywords_error=_refused(ctx, exc),
         )
     return ctx.redirect(PATH, done="keywords_saved")
 
@@ -267,7 +280,9 @@ async def add_endpoint(ctx: PageContext) -> Response:
             str(form.get("url", "")),
         )
     except RefusedUrl as exc:
-        return await _render(ctx, status=422, webhooks_error=exc.message(ctx.lang))
+        return await _render(
+            ctx, status=422, webhooks_error=wording.refused_url_message(exc.reason, ctx.lang)
+        )
     return await _render(ctx, new_endpoint=created.endpoint, new_secret=created.secret)
 
 
@@ -279,5 +294,9 @@ async def remove_endpoint(ctx: PageContext) -> Response:
             Webhooks(ctx.db, ctx.signed_in).remove, ctx.request.path_params["endpoint_id"]
         )
     except LookupError:
-        raise Refused(404, "not_found", "not_found_title") from None
+        raise Refused(404, NOT_FOUND, N_("Not found")) from None
     return ctx.redirect(PATH, done="saved")
+
+
+def _refused(ctx: PageContext, error: Exception) -> str:
+    return ctx.text("This value was refused: %(detail)s", detail=wording.problem(error, ctx.lang))

@@ -1,0 +1,199 @@
+"""What the domain's errors mean in words: the catalogue's sentences for their fields.
+
+The API, the CLI and the dashboard all explain an invalid number, a refused
+webhook URL or an import without numbers; they take the words from here so
+the three say the same thing, in the reader's language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from stoplist.domain import errors
+from stoplist.domain.dashboard_passwords import PasswordRejected
+from stoplist.domain.errors import NoNumbersFound, Reason
+from stoplist.domain.webhook_urls import MAX_URL_LENGTH, RefusedUrl
+from stoplist.i18n import N_, Catalogue, Language, catalogue
+
+_REASONS: dict[Reason, str] = {
+    Reason.NOT_A_NUMBER: N_("not a number"),
+    Reason.TOO_SHORT: N_("too short"),
+    Reason.TOO_LONG: N_("too long"),
+    Reason.INVALID_LENGTH: N_("wrong length for the region"),
+    Reason.UNKNOWN_PREFIX: N_("unknown prefix for the region"),
+    Reason.UNKNOWN_COUNTRY_CODE: N_("unknown country code"),
+}
+
+_URL_REASONS: dict[str, str] = {
+    "scheme": N_("the URL must start with http:// or https://"),
+    "length": N_("the URL is longer than %(limit)s characters"),
+    "characters": N_("the URL contains spaces or control characters"),
+    "syntax": N_("the URL cannot be read"),
+    "host": N_("the URL has no valid host name"),
+    "port": N_("the port must be between 1 and 65535"),
+    "credentials": N_("the URL must not contain a user name or password"),
+    "private_address": N_("the address is loopback, private, link-local, multicast or reserved"),
+    "internal_name": N_(
+        "the host name is internal (localhost, a local domain or a metadata service)"
+    ),
+}
+
+
+def invalid_number(reason: Reason, language: Language) -> str:
+    """Why a number is invalid, in a few words."""
+    return catalogue(language).text(_REASONS[reason])
+
+
+def refused_url(reason: str, language: Language) -> str:
+    """Why a webhook URL is refused (``reason`` is ``RefusedUrl.reason``)."""
+    return catalogue(language).text(_URL_REASONS[reason], limit=MAX_URL_LENGTH)
+
+
+def refused_url_message(reason: str, language: Language) -> str:
+    """The refusal and its reason in one sentence (the API's message, the dashboard's line)."""
+    words = catalogue(language)
+    return words.text("Webhook URL refused: %(why)s", why=refused_url(reason, language))
+
+
+def no_numbers(error: NoNumbersFound, language: Language, option: str | None = "column=") -> str:
+    """One line on an import without numbers; ``option`` names a column (None: no hint)."""
+    words = catalogue(language)
+    if error.columns is not None:
+        said = words.text(
+            "no phone column found; columns are: %(names)s", names=", ".join(error.columns)
+        )
+        hint = words.text("use %(option)s", option=option)
+    else:
+        said = words.text(
+            "no valid phone number in column %(column)s (%(lines)s lines read)",
+            column=error.column,
+            lines=error.lines,
+        )
+        hint = words.text("use %(option)s to read another column", option=option)
+    return words.text("%(said)s; %(hint)s", said=said, hint=hint) if option else said
+
+
+def parameter(error: errors.InvalidParameter, language: Language) -> tuple[str | None, str]:
+    """The parameter a refusal is about (None when the words name it) and what is wrong.
+
+    The API writes ``name: problem`` in English in its ``detail``; the CLI
+    names the option (``--column``) and the dashboard shows the problem alone.
+    """
+    words = catalogue(language)
+    if isinstance(error, errors.ColumnOutOfRange):
+        return "column", words.text("positions go from 1 to %(limit)s", limit=error.limit)
+    if isinstance(error, errors.UnknownColumn):
+        names = ", ".join(error.columns) or words.text("none (the file has no header line)")
+        problem = words.text(
+            "no column named %(name)s; columns are: %(names)s", name=repr(error.name), names=names
+        )
+        return "column", problem
+    if isinstance(error, errors.SheetsOnlyInWorkbooks):
+        return "sheet", words.text("only a workbook (.xlsx) has sheets")
+    if isinstance(error, errors.UnreadableWorkbook):
+        return "file", words.text(
+            "not a readable .xlsx workbook (%(problem)s)", problem=error.problem
+        )
+    if isinstance(error, errors.UnknownSheet):
+        problem = words.text(
+            "no sheet named %(name)s; sheets are: %(names)s",
+            name=repr(error.name),
+            names=", ".join(error.sheets),
+        )
+        return "sheet", problem
+    if isinstance(error, errors.UnknownExportFormat):
+        return None, words.text("format must be csv, json or ndjson")
+    return None, error.detail or words.text_in("api", "Invalid parameter")
+
+
+def parameter_detail(error: errors.InvalidParameter, language: Language) -> str:
+    """``name: problem``, as the API's ``detail`` says it."""
+    name, problem = parameter(error, language)
+    return f"{name}: {problem}" if name else problem
+
+
+def _problems() -> dict[type[Exception], Callable[[Catalogue, Any], str]]:
+    def passwords(words: Catalogue, e: PasswordRejected) -> str:
+        if e.shortest is not None:
+            return words.text(
+                "the password must have at least %(count)s characters", count=e.shortest
+            )
+        return words.text("the password must have at most %(count)s characters", count=e.longest)
+
+    return {
+        errors.AccountNotFound: lambda words, e: words.text(
+            "no account named or numbered %(name)s", name=repr(e.name_or_id)
+        ),
+        errors.AccountNameEmpty: lambda words, e: words.text("the account name must not be empty"),
+        errors.AccountNameTaken: lambda words, e: words.text(
+            "an account named %(name)s already exists", name=repr(e.name)
+        ),
+        errors.UnknownRegion: lambda words, e: words.text(
+            "unknown region: %(region)s", region=e.region
+        ),
+        errors.UnknownTimezone: lambda words, e: words.text(
+            "unknown time zone: %(name)s", name=e.name
+        ),
+        errors.ApiKeyNotFound: lambda words, e: words.text(
+            "account %(account)s has no such key", account=repr(e.account)
+        ),
+        errors.UnknownProvider: lambda words, e: words.text(
+            "unknown provider %(provider)s: use %(providers)s",
+            provider=repr(e.provider),
+            providers=", ".join(e.providers),
+        ),
+        errors.UnsignedProvider: lambda words, e: words.text(
+            "%(provider)s does not sign its requests", provider=e.provider
+        ),
+        errors.UnknownSignatureMethod: lambda words, e: words.text(
+            "%(provider)s signs with %(methods)s, not %(method)s",
+            provider=e.provider,
+            methods=", ".join(e.methods),
+            method=repr(e.method),
+        ),
+        errors.SecretRequired: lambda words, e: words.text(
+            "give the secret %(provider)s signs with", provider=e.provider
+        ),
+        errors.SecretLength: lambda words, e: words.text(
+            "the secret must be 1 to %(limit)s characters", limit=e.limit
+        ),
+        errors.NotStandardWebhooksSecret: lambda words, e: words.text(
+            "not a Standard Webhooks secret (whsec_ and base64)"
+        ),
+        errors.UnusableKeyword: lambda words, e: words.text(
+            "not a usable keyword: %(keyword)s", keyword=repr(e.keyword)
+        ),
+        errors.UnknownKeywordAction: lambda words, e: words.text(
+            "unknown keyword action %(action)s: use opt_out, opt_in, help or none",
+            action=repr(e.action),
+        ),
+        errors.NotAKeywordAction: lambda words, e: words.text(
+            "a keyword means opt_out, opt_in or help"
+        ),
+        errors.EndpointNotFound: lambda words, e: words.text(
+            "account %(account)s has no endpoint %(id)s",
+            account=repr(e.account),
+            id=e.endpoint_id,
+        ),
+        PasswordRejected: passwords,
+        RefusedUrl: lambda words, e: refused_url_message(e.reason, words.language),
+    }
+
+
+def problem(error: Exception, language: Language) -> str:
+    """What an operator's request ran into (a domain error), in ``language``.
+
+    An error the table does not know is shown as it says itself: it is a
+    defect to fix by adding it here, never a reason to hide the message.
+    """
+    for kind in type(error).__mro__:
+        describe = _PROBLEMS.get(kind)
+        if describe is not None:
+            return describe(catalogue(language), error)
+    if isinstance(error, errors.InvalidParameter):
+        return parameter_detail(error, language)
+    return str(error)
+
+
+_PROBLEMS = _problems()

@@ -1,0 +1,163 @@
+"""Every command's errors come out in the locale's language, and in that one only.
+
+Each case is a real ``stoplist`` process run on an error path under
+``LANG=en_US.UTF-8`` and ``LANG=fr_FR.UTF-8``: the ``error:`` line must start
+with the language's prefix and hold none of the other language's words.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import socket
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from stoplist.domain.accounts import Accounts
+from stoplist.storage.database import Database
+from tests.support import run_cli
+
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+ENVIRONMENTS = {
+    "en": {"LANG": "en_US.UTF-8", "LC_ALL": "", "LC_MESSAGES": ""},
+    "fr": {"LANG": "fr_FR.UTF-8", "LC_ALL": "", "LC_MESSAGES": ""},
+}
+PREFIX = {"en": "error: ", "fr": "erreur : "}
+# Words of one language's messages that the other's never use. Inputs below
+# (account names, URLs, files) are chosen to hold none of them.
+WORDS = {
+    "en": re.compile(
+        r"\b(error|the|unknown|must|such|already|named|use|give|cannot|with|no|not|file|"
+        r"column|columns|account|sheet|password|characters|refused|means|found)\b",
+        re.IGNORECASE,
+    ),
+    "fr": re.compile(
+        r"\b(erreur|le|la|les|inconnu|inconnue|aucun|aucune|déjà|utilisez|doit|impossible|"
+        r"fichier|compte|colonne|colonnes|refusée|mot|signifie|existe|donnez|caractères)\b",
+        re.IGNORECASE,
+    ),
+}
+_names = itertools.count(1)
+
+
+@dataclass
+class Setup:
+    database_url: str
+    account: str
+    tmp_path: Path
+
+    def file(self, name: str, content: str) -> str:
+        path = self.tmp_path / name
+        path.write_text(content, encoding="utf-8")
+        return str(path)
+
+
+Case = Callable[[Setup], tuple[list[str], str | None]]
+"""The arguments of an error path (and what to give on stdin)."""
+
+CASES: dict[str, Case] = {
+    "accounts create (name taken)": lambda s: (["accounts", "create", s.account], None),
+    "keys revoke (no such key)": lambda s: (["keys", "revoke", s.account, "987654"], None),
+    "inbound enable (unknown provider)": lambda s: (["inbound", "enable", s.account, "xyz"], None),
+    "inbound urls (unknown account)": lambda s: (["inbound", "urls", "qqq-zzz"], None),
+    "keywords add (unknown action)": lambda s: (
+        ["keywords", "add", s.account, "ARRET", "--action", "xyz"],
+        None,
+    ),
+    "webhooks add (private address)": lambda s: (
+        ["webhooks", "add", s.account, "http://10.0.0.1/hook"],
+        None,
+    ),
+    "webhooks remove (no endpoint)": lambda s: (["webhooks", "remove", s.account, "987"], None),
+    "import (missing file)": lambda s: (
+        ["import", str(s.tmp_path / "xyz.csv"), "--account", s.account],
+        None,
+    ),
+    "import (no phone column)": lambda s: (
+        ["import", s.file("x.csv", "nom,ville\nAnn,Lyon\n"), "--account", s.account],
+        None,
+    ),
+    "import (unknown column)": lambda s: (
+        [
+            "import",
+            s.file("y.csv", "nom,tel\nAnn,0612345678\n"),
+            "--account",
+            s.account,
+            "--column",
+            "fax",
+        ],
+        None,
+    ),
+    "export (unknown format)": lambda s: (
+        ["export", "--account", s.account, "--format", "xml"],
+        None,
+    ),
+    "dashboard set-password (too short)": lambda s: (
+        ["dashboard", "set-password", s.account],
+        "abc\n",
+    ),
+}
+
+
+@pytest.fixture
+def setup(db: Database, database_url: str, tmp_path: Path) -> Setup:
+    name = f"acme{next(_names)}-{tmp_path.name[-6:]}"
+    Accounts(db).create(name)
+    return Setup(database_url, name, tmp_path)
+
+
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_an_error_is_in_one_language(setup: Setup, case: str, language: str) -> None:
+    args, stdin = CASES[case](setup)
+    env = ENVIRONMENTS[language]
+    result = run_cli(*args, "--database", setup.database_url, env=env, input=stdin, check=False)
+    assert result.returncode != 0, result.stdout
+    line = _error_line(result.stderr)
+    assert line.startswith(PREFIX[language]), line
+    other = "fr" if language == "en" else "en"
+    words = _without_options(line)
+    assert not WORDS[other].search(words), f"{other} words in {line!r}"
+    assert WORDS[language].search(words), f"no {language} word in {line!r}"
+
+
+def test_serve_says_why_it_cannot_listen_in_the_locale_language(
+    database_url: str, busy_port: int
+) -> None:
+    for language, prefix in PREFIX.items():
+        result = run_cli(
+            "serve",
+            "--port",
+            str(busy_port),
+            "--database",
+            database_url,
+            env=ENVIRONMENTS[language],
+            check=False,
+        )
+        line = _error_line(result.stderr)
+        assert result.returncode != 0 and line.startswith(prefix), line
+        other = "fr" if language == "en" else "en"
+        assert not WORDS[other].search(_without_options(line)), line
+
+
+@pytest.fixture
+def busy_port() -> Iterator[int]:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        yield taken.getsockname()[1]
+
+
+def _without_options(line: str) -> str:
+    """The line without option names (``--column`` is the same in every language)."""
+    return re.sub(r"--[a-z-]+", "", line)
+
+
+def _error_line(stderr: str) -> str:
+    lines = [line for line in stderr.splitlines() if line.startswith(("error:", "erreur :"))]
+    assert len(lines) == 1, stderr
+    return lines[0]
