@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from stoplist.domain.accounts import Accounts
-from stoplist.domain.errors import BodyTooLarge, InvalidParameter, Language, MalformedBody
+from stoplist.domain.errors import BodyTooLarge, InvalidParameter, MalformedBody
 from stoplist.domain.stops import StopList
 from stoplist.http import render
 from stoplist.http.negotiation import Format, language, response_format

@@ -22,7 +22,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from stoplist.domain.dashboard import Origin
 from stoplist.domain.dashboard_access import DashboardAccess, Grant
-from stoplist.domain.errors import BodyTooLarge, Language
+from stoplist.domain.errors import BodyTooLarge
 from stoplist.domain.stops import StopList
 from stoplist.http.call import read_body
 from stoplist.http.negotiation import language

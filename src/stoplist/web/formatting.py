@@ -18,7 +18,6 @@ from babel.dates import format_date, format_datetime, get_timezone_name
 from babel.numbers import format_decimal
 
 from stoplist.domain import clock
-from stoplist.domain.errors import Language
 from stoplist.i18n import Language
 from stoplist.records.models import Account
 
