@@ -55,7 +55,8 @@ PYTHON = sys.executable
 POSTGRES_ADMIN = os.environ.get(
     "STOPLIST_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
-POSTGRES_BENCH_DATABASE = "stoplist_bench_lists"
+POSTGRES_BENCH_DATABASE = os.environ.get("STOPLIST_BENCH_DATABASE", "stoplist_bench_lists")
+"""The PostgreSQL database of the bench lists (named apart when several checkouts bench)."""
 REDIS_URL = os.environ.get("STOPLIST_BENCH_REDIS", "redis://127.0.0.1:6379/0")
 REDIS_KEY = "stoplist-bench:stops"
 LARGE = 1_000_000

@@ -15,13 +15,14 @@ from starlette.routing import BaseRoute, Route
 
 from stoplist.api import docs, health, history, render, stop_sms, suppression, webhooks
 from stoplist.api.access_log import AccessLogMiddleware, redact_path
-from stoplist.api.fast_check import CheckFastPath
+from stoplist.api.check import CheckEndpoint
 from stoplist.api.list_cache import ListCache
 from stoplist.api.negotiation import language, response_format
 from stoplist.api.proxy import ForwardedHeaders, TrustedProxies
 from stoplist.api.security_headers import SecurityHeadersMiddleware, add_security_headers
 from stoplist.dispatch import run_dispatcher
 from stoplist.domain.accounts import Accounts
+from stoplist.domain.checking import Checker
 from stoplist.domain.errors import (
     DatabaseUnavailable,
     InternalError,
@@ -39,6 +40,7 @@ from stoplist.observability.database_errors import (
     failure_kind,
 )
 from stoplist.settings import Settings, load_settings
+from stoplist.storage.check_reads import check_reads_for
 from stoplist.storage.database import Database
 from stoplist.storage.faults import is_storage_full
 
@@ -143,7 +145,7 @@ def routes() -> list[BaseRoute]:
 
     return [
         # Most requests are per-message checks: matched first.
-        Route("/v1/stop-sms/check", suppression.check, methods=_BOTH),
+        Route("/v1/stop-sms/check", CheckEndpoint(), methods=_BOTH),
         Route("/v1/stop-sms/list", stop_sms.list_stops, methods=_BOTH),
         Route("/v1/stop-sms/add", stop_sms.add_stop, methods=_BOTH),
         Route("/v1/stop-sms/delete", stop_sms.delete_stop, methods=_BOTH),
@@ -171,12 +173,14 @@ def create_app(database: Database | None = None, settings: Settings | None = Non
     """
     settings = settings or load_settings()
     db = database or Database(settings.database_url, secrets_key_file=settings.secrets_key_file)
+    checker = Checker(check_reads_for(db))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         metrics.worker_started()
         async with run_dispatcher(db, settings):
             yield
+        await checker.aclose()
         db.dispose()
 
     app = Starlette(
@@ -185,7 +189,6 @@ def create_app(database: Database | None = None, settings: Settings | None = Non
             Middleware(ForwardedHeaders, trusted=TrustedProxies(settings.trusted_proxies)),
             Middleware(AccessLogMiddleware),
             Middleware(SecurityHeadersMiddleware),
-            Middleware(CheckFastPath, db=db),
         ],
         exception_handlers={
             StoplistError: _on_stoplist_error,
@@ -199,6 +202,7 @@ def create_app(database: Database | None = None, settings: Settings | None = Non
     app.state.settings = settings
     app.state.db = db
     app.state.accounts = Accounts(db)
+    app.state.checker = checker
     app.state.list_cache = ListCache.for_database(db, settings.list_cache_dir)
     app.state.stop_indexes = StopIndexes()
     app.state.max_body_bytes = settings.max_body_bytes

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -28,13 +28,10 @@ from stoplist.api.body_lines import BodyLines
 from stoplist.api.call import (
     ApiCall,
     authenticated_call,
-    open_call_then,
     parse_body,
     refuse_declared_length,
 )
 from stoplist.api.negotiation import response_format
-from stoplist.api.stop_sms import single_number
-from stoplist.domain.clock import LocalTimeFormatter
 from stoplist.domain.errors import (
     BodyTooLarge,
     InvalidParameter,
@@ -42,10 +39,9 @@ from stoplist.domain.errors import (
     PhoneNumberRequired,
 )
 from stoplist.domain.exports import export_chunks, export_format
-from stoplist.domain.filtering import MAX_NUMBERS, Verdicts, check_number, filter_numbers
+from stoplist.domain.filtering import MAX_NUMBERS, Verdicts, filter_numbers
 from stoplist.domain.import_files import open_import
 from stoplist.domain.imports import ImportReport, import_numbers
-from stoplist.domain.models import Stop
 from stoplist.domain.stop_index import StopIndexes
 
 MAX_FILTER_BODY_BYTES = 64 * 1024 * 1024
@@ -63,27 +59,6 @@ _EXPORT_TYPES = {
     "json": "application/json",
     "ndjson": "application/x-ndjson",
 }
-
-
-async def check(request: Request) -> Response:
-    call, (number, stop) = await open_call_then(request, _check)
-    return call.respond(check_payload(number, stop, LocalTimeFormatter(call.account.zone)))
-
-
-def check_payload(
-    number: str, stop: Stop | None, local_time: Callable[[int], str]
-) -> dict[str, Any]:
-    """The ``check`` answer (shared with the event-loop fast path in ``fast_check``)."""
-    if stop is None:
-        return {"success": True, "code": 200, "phoneNumber": number, "stopped": False}
-    return {
-        "success": True,
-        "code": 200,
-        "phoneNumber": number,
-        "stopped": True,
-        "stopId": stop.id,
-        "createdAt": local_time(stop.created_at),
-    }
 
 
 async def filter_list(request: Request) -> Response:
@@ -168,10 +143,6 @@ async def import_file(request: Request) -> Response:
     finally:
         spool.close()
     return call.respond({"success": True, "code": 200, **report.summary()})
-
-
-def _check(call: ApiCall) -> tuple[str, Stop | None]:
-    return check_number(call.stop_list, single_number(call.param("phoneNumber", "phoneNumbers")))
 
 
 @dataclass(slots=True)

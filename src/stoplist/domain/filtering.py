@@ -30,14 +30,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from stoplist.domain.canonical import canonical_flags, is_canonical_shaped, is_e164_shaped
+from stoplist.domain.canonical import canonical_flags, is_canonical_shaped
 from stoplist.domain.errors import InvalidParameter, StoplistError
-from stoplist.domain.models import Stop
 from stoplist.domain.number_arrays import e164_value, e164_values
 from stoplist.domain.stop_index import NOT_STOPPED, StopIndexes
 from stoplist.domain.stops import StopList
 from stoplist.storage import bulk
-from stoplist.storage import stops as stop_store
 
 MAX_NUMBERS = 1_000_000
 _LOOKUP_BATCH = 20_000
@@ -149,20 +147,6 @@ def _verdicts(numbers: list[str | None], stop_ids: list[int | None]) -> Verdicts
     invalid = numbers.count(None)
     stopped = len(stop_ids) - stop_ids.count(None)
     return Verdicts(numbers, stop_ids, len(numbers) - invalid - stopped, stopped, invalid)
-
-
-def check_number(stop_list: StopList, raw: object) -> tuple[str, Stop | None]:
-    """One number's E.164 form and its entry, if stopped (the same fast path).
-
-    Raises the contract's error when ``raw`` is not a number.
-    """
-    account_id = stop_list.account.id
-    if isinstance(raw, str) and is_e164_shaped(raw):
-        stop = stop_store.lookup_number(stop_list.db, account_id, raw)
-        if stop is not None or is_canonical_shaped(raw):
-            return raw, stop
-    number = stop_list.normalize(raw)
-    return number, stop_store.lookup_number(stop_list.db, account_id, number)
 
 
 def _normalize(stop_list: StopList, raw: object) -> str | None:

@@ -44,6 +44,11 @@ def _account(bind: Connection | Engine, row: Row[Any] | tuple[Any, ...]) -> Acco
     )
 
 
+def account_from_row(bind: Connection | Engine, row: tuple[Any, ...]) -> Account:
+    """An ``Account`` from a row whose first seven columns are ``_KEY_LOOKUP``'s."""
+    return _account(bind, row)
+
+
 def _sealed(conn: Connection, values: dict[str, Any]) -> dict[str, Any]:
     """``values`` with a plain ``inbound_token`` replaced by its sealed form and digest."""
     token = values.pop("inbound_token", None)
