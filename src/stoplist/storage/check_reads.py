@@ -107,15 +107,27 @@ class SqliteCheckReads:
     def read_now(self, digest: str, number: str | None) -> KeyRead | None:
         with self._lock:
             connection = self._connection or self._open()
-            version = connection.execute("PRAGMA data_version").fetchone()[0]
-            key = (digest, number)
-            found = self._memo.get(version, key)
-            if found is None:
-                row = connection.execute(_READ, (number, digest)).fetchone()
-                found = None if row is None else self._rows.key_read(row, number)
-                if found is not None:
-                    self._memo.put(version, key, found)
-            return found
+            try:
+                return self._read(connection, digest, number)
+            except sqlite3.Error:
+                # A connection that met a read-only, missing or damaged file may
+                # keep a stale view: the next read opens a new one.
+                self._connection = None
+                connection.close()
+                raise
+
+    def _read(
+        self, connection: sqlite3.Connection, digest: str, number: str | None
+    ) -> KeyRead | None:
+        version = connection.execute("PRAGMA data_version").fetchone()[0]
+        key = (digest, number)
+        found = self._memo.get(version, key)
+        if found is None:
+            row = connection.execute(_READ, (number, digest)).fetchone()
+            found = None if row is None else self._rows.key_read(row, number)
+            if found is not None:
+                self._memo.put(version, key, found)
+        return found
 
     def _open(self) -> sqlite3.Connection:
         connection = sqlite3.connect(
