@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from stoplist.domain.accounts import Accounts, hash_secret
 from stoplist.domain.stops import StopList
-from stoplist.storage.check_reads import PostgresCheckReads, check_reads_for
+from stoplist.storage.check_reads import KeyReadRows, PostgresCheckReads, check_reads_for
 from stoplist.storage.database import Database
 
 
@@ -78,3 +78,31 @@ def test_a_connection_the_server_dropped_is_replaced(own_db):
     before, after = asyncio.run(scenario())
     assert before is not None and after is not None
     assert before.account == after.account == created.account
+
+
+def test_an_account_is_made_once_per_row_and_again_when_the_row_changes(db):
+    created = Accounts(db).create("reads-rows")
+    reads = check_reads_for(db)
+    first = read(reads, created.api_key, None).account
+    assert read(reads, created.api_key, "+33612340005").account is first
+    Accounts(db).update_settings(created.account, timezone="America/New_York")
+    moved = read(reads, created.api_key, None).account
+    assert moved.timezone == "America/New_York" and moved is not first
+    rows = KeyReadRows(db)
+    row = (*_account_row(db, created.account.id), None, None, None)
+    assert rows.key_read(row, "+33612340005").stop is None  # no entry: no stop
+    assert rows.key_read(row, None).account is rows.key_read(row, None).account
+
+
+def _account_row(db, account_id: int) -> tuple:
+    with db.engine.connect() as conn:
+        return tuple(
+            conn.execute(
+                text(
+                    "SELECT a.id, a.name, a.default_region, a.timezone, a.inbound_token, "
+                    "a.opt_in_keywords_enabled, a.created_at, k.key_hash "
+                    "FROM accounts a JOIN api_keys k ON k.account_id = a.id WHERE a.id = :id"
+                ),
+                {"id": account_id},
+            ).one()
+        )

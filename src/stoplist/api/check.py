@@ -77,4 +77,3 @@ def _first(params: dict[str, Any], *names: str) -> object:
         if value is not None and value != "":
             return value
     return None
-

@@ -64,8 +64,8 @@ def check_reads_for(db: Database) -> CheckReads:
     return EngineCheckReads(db)
 
 
-class _Rows:
-    """Rows to ``KeyRead``s; an account's row is turned into an ``Account`` once.
+class KeyReadRows:
+    """Rows of the statement to ``KeyRead``s; an account's row becomes an ``Account`` once.
 
     Opening the sealed inbound token costs more than the read itself, and
     the same few keys come back on every call. Keyed by the whole row, an
@@ -96,7 +96,7 @@ class SqliteCheckReads:
 
     def __init__(self, db: Database, path: str) -> None:
         self._path = path
-        self._rows = _Rows(db)
+        self._rows = KeyReadRows(db)
         self._memo: CommitCountedMemo[KeyRead | None] = CommitCountedMemo()
         self._lock = threading.Lock()
         self._connection: sqlite3.Connection | None = None
@@ -149,7 +149,7 @@ class EngineCheckReads:
 
     def __init__(self, db: Database) -> None:
         self._db = db
-        self._rows = _Rows(db)
+        self._rows = KeyReadRows(db)
 
     async def read(self, digest: str, number: str | None) -> KeyRead | None:
         row = self._db.fetch_one(_READ, (number, digest))
@@ -169,7 +169,7 @@ class PostgresCheckReads:
         url = make_url(db.url)
         self._conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
         self._connect_args = postgres_connect_args(url.query)
-        self._rows = _Rows(db)
+        self._rows = KeyReadRows(db)
         self._batcher: ReadBatcher[psycopg.AsyncConnection[Any], _Key, KeyRead] = ReadBatcher(
             self._connect,
             self._fetch,
