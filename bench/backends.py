@@ -95,18 +95,7 @@ def _filter_rows(
         )
     ]
     if before is not None:
-        pairs = (("SQLite", times[0], times[2]), ("PostgreSQL", times[1], times[3]))
-        for label, now, then in pairs:
-            rows.append(
-                Row(
-                    f"{name}, {label}, this checkout vs `{against}`",
-                    f"{now * 1000:.0f} ms",
-                    f"before: {then * 1000:.0f} ms",
-                    f"{now / then:.2f}×",
-                    "measured",
-                    "—",
-                )
-            )
+        rows += _before_rows(name, times, against, lambda t: f"{t * 1000:.0f} ms", "{:.2f}×")
     return rows
 
 
@@ -137,18 +126,31 @@ def _check_rows(
         )
     ]
     if before is not None:
-        pairs = (("SQLite", rates[0], rates[2]), ("PostgreSQL", rates[1], rates[3]))
-        for label, now, then in pairs:
-            rows.append(
-                Row(
-                    f"`check` at {CONNECTIONS} connections, {label}, this checkout vs `{against}`",
-                    f"{now:,.0f} req/s",
-                    f"before: {then:,.0f} req/s",
-                    f"{now / then:.0%}",
-                    "measured",
-                    "—",
-                )
+        name = f"`check` at {CONNECTIONS} connections"
+        rows += _before_rows(name, rates, against, lambda r: f"{r:,.0f} req/s", "{:.0%}")
+    return rows
+
+
+def _before_rows(
+    name: str,
+    figures: tuple[float, ...],
+    against: Path | None,
+    shown: Callable[[float], str],
+    ratio: str,
+) -> list[Row]:
+    """This checkout (``figures[0:2]``) against the other one (``figures[2:4]``), per database."""
+    rows = []
+    for label, now, then in (("SQLite", *figures[0::2]), ("PostgreSQL", *figures[1::2])):
+        rows.append(
+            Row(
+                f"{name}, {label}, this checkout vs `{against}`",
+                shown(now),
+                f"before: {shown(then)}",
+                ratio.format(now / then),
+                "measured",
+                "—",
             )
+        )
     return rows
 
 
