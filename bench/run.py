@@ -55,7 +55,8 @@ PYTHON = sys.executable
 POSTGRES_ADMIN = os.environ.get(
     "STOPLIST_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
-POSTGRES_BENCH_DATABASE = "stoplist_bench_lists"
+POSTGRES_BENCH_DATABASE = os.environ.get("STOPLIST_BENCH_DATABASE", "stoplist_bench_lists")
+"""The PostgreSQL database of the bench lists (named apart when several checkouts bench)."""
 REDIS_URL = os.environ.get("STOPLIST_BENCH_REDIS", "redis://127.0.0.1:6379/0")
 REDIS_KEY = "stoplist-bench:stops"
 LARGE = 1_000_000
@@ -82,9 +83,15 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true", help="do not rewrite the report")
     parser.add_argument(
         "--backend",
-        choices=["sqlite", "postgresql"],
+        choices=["sqlite", "postgresql", "both"],
         default="sqlite",
-        help="the database behind rows 1 to 3 (list, filter, check); postgresql runs only those",
+        help="the database behind rows 1 to 3 (list, filter, check); postgresql runs only "
+        "those; both runs filter and check on SQLite and PostgreSQL side by side",
+    )
+    parser.add_argument(
+        "--against",
+        type=Path,
+        help="with --backend both: also run servers from this checkout (before/after)",
     )
     parser.add_argument(
         "--only",
@@ -98,19 +105,25 @@ def main() -> None:
     DATA.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     every = ["list", "filter", "check"] if args.backend == "postgresql" else ROWS
+    if args.backend == "both":
+        every = ["filter", "check"]
     wanted = set(args.only or every)
     rows: list[Row] = []
-    if wanted & {"list", "filter", "check"}:
-        with _bench_data(args.backend) as data:
+    if args.backend == "both":
+        from bench.backends import bench_backends
+
+        rows += _show(bench_backends(wanted, repeat, args.seconds, args.against))
+    elif wanted & {"list", "filter", "check"}:
+        with bench_data(args.backend) as data:
             if "list" in wanted:
                 rows += _show(_bench_list(data, repeat))
             if "filter" in wanted:
                 rows += _show(_bench_filter(data, repeat))
             if "check" in wanted:
                 rows += _show(_bench_check(data, repeat, args.seconds))
-    if "add" in wanted:
+    if "add" in wanted and args.backend != "both":
         rows += _show(_bench_add(repeat, args.seconds))
-    if "import" in wanted:
+    if "import" in wanted and args.backend != "both":
         rows += _show(_bench_import(repeat))
     table = _table(rows)
     print()
@@ -159,7 +172,7 @@ def _numbers(rng: random.Random, count: int) -> list[str]:
 
 
 @contextmanager
-def _bench_data(backend: str) -> Iterator[BenchData]:
+def bench_data(backend: str) -> Iterator[BenchData]:
     rng = random.Random(20261127)
     numbers = _numbers(rng, LARGE + FILTER)
     large, outside = numbers[:LARGE], numbers[LARGE:]
@@ -310,7 +323,7 @@ def _median(samples: list[float]) -> float:
     return statistics.median(samples)
 
 
-def _alternate(repeat: int, *sides: Callable[[], float]) -> tuple[float, ...]:
+def alternate(repeat: int, *sides: Callable[[], float]) -> tuple[float, ...]:
     """Run the sides in turn ``repeat`` times, so load drifts hit them all alike."""
     samples: list[list[float]] = [[] for _ in sides]
     for _ in range(repeat):
@@ -334,7 +347,7 @@ def _download(url: str, params: dict[str, str] | None = None) -> float:
     return float(seconds)
 
 
-def _wrk(url: str, seconds: int, script: Path | None = None) -> float:
+def wrk(url: str, seconds: int, script: Path | None = None) -> float:
     """Requests per second from wrk at ``CONNECTIONS`` connections."""
     command = ["wrk", "-t", "1", "-c", str(CONNECTIONS), "-d", f"{seconds}s", "--latency"]
     if script:
@@ -377,7 +390,7 @@ def _bench_list(data: BenchData, repeat: int) -> list[Row]:
         new_stops = _StopsAdded(data)
         with Server.bare(static_file) as bare:
             _download(f"{bare.base_url}/static")
-            kept, patched, rendered, static = _alternate(
+            kept, patched, rendered, static = alternate(
                 repeat,
                 lambda: _download(kept_url, {"apiKey": data.large_key}),
                 lambda: new_stops.add_one() + _download(kept_url, {"apiKey": data.large_key}),
@@ -396,7 +409,7 @@ def _bench_list(data: BenchData, repeat: int) -> list[Row]:
             f"static file: {static:.2f} s",
             f"{kept / static:.2f}×",
             "≤ 3×",
-            _verdict(kept / static <= 3),
+            verdict(kept / static <= 3),
         ),
         Row(
             "the same, first listing after a new STOP (kept copy patched)",
@@ -404,7 +417,7 @@ def _bench_list(data: BenchData, repeat: int) -> list[Row]:
             f"static file: {static:.2f} s",
             f"{patched / static:.2f}×",
             "≤ 3×",
-            _verdict(patched / static <= 3),
+            verdict(patched / static <= 3),
         ),
         Row(
             "the same with no copy to start from (rendered from the database)",
@@ -412,7 +425,7 @@ def _bench_list(data: BenchData, repeat: int) -> list[Row]:
             f"static file: {static:.2f} s",
             f"{rendered / static:.2f}×",
             "≤ 3×",
-            _verdict(rendered / static <= 3),
+            verdict(rendered / static <= 3),
         ),
         Row(
             f"server peak RSS rendering {SMALL:,} → {LARGE:,} stops",
@@ -420,7 +433,7 @@ def _bench_list(data: BenchData, repeat: int) -> list[Row]:
             f"(after start-up {rss_start / 1024:.0f} MB)",
             f"+{growth:.1f} MB",
             "< +30 MB",
-            _verdict(growth < 30),
+            verdict(growth < 30),
         ),
     ]
 
@@ -461,18 +474,9 @@ def _bench_filter(data: BenchData, repeat: int) -> list[Row]:
     client = redis.Redis.from_url(REDIS_URL)
     _load_redis(client, data)
     expected = len(data.stopped)
-    url = f"{data.server.base_url}/v1/stop-sms/filter"
-    body = orjson.dumps({"apiKey": data.large_key, "phoneNumbers": numbers})
 
     def ours() -> float:
-        with httpx.Client(timeout=600) as http:
-            start = time.perf_counter()
-            answer = http.post(url, content=body)
-            parsed = orjson.loads(answer.content)
-            elapsed = time.perf_counter() - start
-        if parsed["counts"]["stopped"] != expected:
-            raise RuntimeError(f"filter disagrees: {parsed['counts']}")
-        return elapsed
+        return filter_seconds(data.server, data)
 
     def theirs() -> float:
         start = time.perf_counter()
@@ -488,7 +492,7 @@ def _bench_filter(data: BenchData, repeat: int) -> list[Row]:
 
     try:
         ours(), theirs()
-        mine, redis_time = _alternate(repeat, ours, theirs)
+        mine, redis_time = alternate(repeat, ours, theirs)
     finally:
         client.delete(REDIS_KEY)
         client.close()
@@ -499,9 +503,24 @@ def _bench_filter(data: BenchData, repeat: int) -> list[Row]:
             f"Redis SMISMEMBER, pipelined: {redis_time * 1000:.0f} ms",
             f"{mine / redis_time:.2f}×",
             "≤ 1.0×",
-            _verdict(mine / redis_time <= 1.0),
+            verdict(mine / redis_time <= 1.0),
         )
     ]
+
+
+def filter_seconds(server: Server, data: BenchData) -> float:
+    """One filter of the row's 100,000 numbers, request encoding and answer parsing included."""
+    numbers = data.stopped + data.free
+    random.Random(5).shuffle(numbers)
+    body = orjson.dumps({"apiKey": data.large_key, "phoneNumbers": numbers})
+    with httpx.Client(timeout=600) as http:
+        start = time.perf_counter()
+        answer = http.post(f"{server.base_url}/v1/stop-sms/filter", content=body)
+        parsed = orjson.loads(answer.content)
+        elapsed = time.perf_counter() - start
+    if parsed["counts"]["stopped"] != len(data.stopped):
+        raise RuntimeError(f"filter disagrees: {parsed['counts']}")
+    return elapsed
 
 
 def _load_redis(client: redis.Redis, data: BenchData) -> None:
@@ -525,14 +544,41 @@ def _load_redis(client: redis.Redis, data: BenchData) -> None:
 
 def _bench_check(data: BenchData, repeat: int, seconds: int) -> list[Row]:
     print("3. check requests/s vs a constant endpoint ...", flush=True)
-    # Each connection walks through 1,000 numbers, half of them on the list, so
-    # the lookups are not one row read over and over. The constant endpoint
-    # gets the same requests from the same script: both sides pay wrk alike.
+    script = check_script(data)
+    url = check_url(data.server, data)
+    with Server.bare() as bare:
+        constant_url = f"{bare.base_url}/constant?apiKey={data.large_key}&phoneNumber="
+        wrk(url, 1, script)
+        wrk(constant_url, 1, script)
+        ours, constant = alternate(
+            repeat,
+            lambda: wrk(url, seconds, script),
+            lambda: wrk(constant_url, seconds, script),
+        )
+    return [
+        Row(
+            f"`check` at {CONNECTIONS} connections",
+            f"{ours:,.0f} req/s",
+            f"constant endpoint: {constant:,.0f} req/s",
+            f"{ours / constant:.0%}",
+            "≥ 50%",
+            verdict(ours / constant >= 0.5),
+        )
+    ]
+
+
+def check_script(data: BenchData) -> Path:
+    """The wrk script of the check row: each connection walks through 1,000 numbers.
+
+    Half of them are on the list, so the lookups are not one row read over
+    and over. Requests are formatted once, up front: wrk must not be the
+    bottleneck. Every side of a check row gets the same script.
+    """
     numbers = data.stopped[:500] + data.free[:500]
     random.Random(3).shuffle(numbers)
     script = DATA / "check.lua"
     quoted = ", ".join(f'"{number.replace("+", "%2B")}"' for number in numbers)
-    script.write_text(  # requests formatted once, up front: wrk must not be the bottleneck
+    script.write_text(
         f"local numbers = {{{quoted}}}\n"
         "local requests = {}\n"
         "local i = 0\n"
@@ -546,27 +592,11 @@ def _bench_check(data: BenchData, repeat: int, seconds: int) -> list[Row]:
         "  return requests[i]\n"
         "end\n"
     )
-    query = f"?apiKey={data.large_key}&phoneNumber="
-    url = f"{data.server.base_url}/v1/stop-sms/check{query}"
-    with Server.bare() as bare:
-        constant_url = f"{bare.base_url}/constant{query}"
-        _wrk(url, 1, script)
-        _wrk(constant_url, 1, script)
-        ours, constant = _alternate(
-            repeat,
-            lambda: _wrk(url, seconds, script),
-            lambda: _wrk(constant_url, seconds, script),
-        )
-    return [
-        Row(
-            f"`check` at {CONNECTIONS} connections",
-            f"{ours:,.0f} req/s",
-            f"constant endpoint: {constant:,.0f} req/s",
-            f"{ours / constant:.0%}",
-            "≥ 50%",
-            _verdict(ours / constant >= 0.5),
-        )
-    ]
+    return script
+
+
+def check_url(server: Server, data: BenchData) -> str:
+    return f"{server.base_url}/v1/stop-sms/check?apiKey={data.large_key}&phoneNumber="
 
 
 # ---------------------------------------------------------------- 4. add
@@ -605,11 +635,11 @@ def _bench_add(repeat: int, seconds: int) -> list[Row]:
             def run(server: Server, key: str) -> float:
                 os.environ["BENCH_KEY"] = key
                 os.environ["BENCH_PREFIX"] = f"{next(prefixes):03d}"
-                return _wrk(server.base_url, seconds, script)
+                return wrk(server.base_url, seconds, script)
 
             run(lite, keys["SQLite"])
             run(pg, keys["PostgreSQL"])
-            results["SQLite"], results["PostgreSQL"] = _alternate(
+            results["SQLite"], results["PostgreSQL"] = alternate(
                 repeat, lambda: run(lite, keys["SQLite"]), lambda: run(pg, keys["PostgreSQL"])
             )
     for stale in DATA.glob("add.db*"):
@@ -690,7 +720,7 @@ def _bench_import(repeat: int) -> list[Row]:
         return elapsed
 
     try:
-        mine, bare = _alternate(repeat, ours, theirs)
+        mine, bare = alternate(repeat, ours, theirs)
     finally:
         for stale in [*DATA.glob("import.db*"), *DATA.glob("empty.db*")]:
             stale.unlink()
@@ -701,7 +731,7 @@ def _bench_import(repeat: int) -> list[Row]:
             f"sqlite3 .import into a bare table: {bare:.1f} s",
             f"{mine / bare:.1f}×",
             "≤ 5×",
-            _verdict(mine / bare <= 5),
+            verdict(mine / bare <= 5),
         )
     ]
 
@@ -709,7 +739,7 @@ def _bench_import(repeat: int) -> list[Row]:
 # ---------------------------------------------------------------- report
 
 
-def _verdict(ok: bool) -> str:
+def verdict(ok: bool) -> str:
     return "met" if ok else "missed"
 
 
@@ -760,7 +790,8 @@ def _write_report(table: str, repeat: int, seconds: int, backend: str) -> None:
         f"{start}\n"
         f"Machine: {_machine()}.\n"
         f"Run: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, median of {repeat} "
-        f"repetitions per side, wrk runs of {seconds} s, one server worker on {backend}.\n\n"
+        f"repetitions per side, wrk runs of {seconds} s, one server worker on "
+        f"{'each of SQLite and PostgreSQL' if backend == 'both' else backend}.\n\n"
         f"{table}\n{end}"
     )
     if start in text and end in text:

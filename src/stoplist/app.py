@@ -20,11 +20,12 @@ from starlette.routing import BaseRoute, Route
 
 from stoplist.api import docs, health, history, review, stop_sms, suppression, webhooks
 from stoplist.api.access_log import AccessLogMiddleware, redact_path
+from stoplist.api.check import CheckEndpoint
 from stoplist.api.errors import error_body
-from stoplist.api.fast_check import CheckFastPath
 from stoplist.api.list_cache import ListCache
 from stoplist.api.security_headers import SecurityHeadersMiddleware, add_security_headers
 from stoplist.domain.accounts import Accounts
+from stoplist.domain.checking import Checker
 from stoplist.domain.errors import (
     DatabaseUnavailable,
     InternalError,
@@ -47,6 +48,7 @@ from stoplist.observability.database_errors import (
 )
 from stoplist.outbound.dispatch import run_dispatcher
 from stoplist.settings import Settings, load_settings
+from stoplist.storage.check_reads import check_reads_for
 from stoplist.storage.database import Database
 from stoplist.storage.faults import is_storage_full
 from stoplist.web.context import unavailable_page
@@ -142,7 +144,7 @@ def routes() -> list[BaseRoute]:
     """Every route of the service; each area contributes its own list."""
     return [
         # Most requests are per-message checks: matched first.
-        Route("/v1/stop-sms/check", suppression.check, methods=_BOTH),
+        Route("/v1/stop-sms/check", CheckEndpoint(), methods=_BOTH),
         Route("/v1/stop-sms/list", stop_sms.list_stops, methods=_BOTH),
         Route("/v1/stop-sms/add", stop_sms.add_stop, methods=_BOTH),
         Route("/v1/stop-sms/delete", stop_sms.delete_stop, methods=_BOTH),
@@ -173,12 +175,14 @@ def create_app(database: Database | None = None, settings: Settings | None = Non
     """
     settings = settings or load_settings()
     db = database or Database(settings.database_url, secrets_key_file=settings.secrets_key_file)
+    checker = Checker(check_reads_for(db))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         metrics.worker_started()
         async with run_dispatcher(db, settings):
             yield
+        await checker.aclose()
         db.dispose()
 
     app = Starlette(
@@ -187,7 +191,6 @@ def create_app(database: Database | None = None, settings: Settings | None = Non
             Middleware(ForwardedHeaders, trusted=TrustedProxies(settings.trusted_proxies)),
             Middleware(AccessLogMiddleware),
             Middleware(SecurityHeadersMiddleware),
-            Middleware(CheckFastPath, db=db),
         ],
         exception_handlers={
             StoplistError: _on_stoplist_error,
@@ -201,6 +204,7 @@ def create_app(database: Database | None = None, settings: Settings | None = Non
     app.state.settings = settings
     app.state.db = db
     app.state.accounts = Accounts(db)
+    app.state.checker = checker
     app.state.list_cache = ListCache.for_database(db, settings.list_cache_dir)
     app.state.stop_indexes = StopIndexes()
     app.state.max_body_bytes = settings.max_body_bytes

@@ -11,8 +11,6 @@ from __future__ import annotations
 import random
 import re
 
-import pytest
-
 from stoplist.domain.canonical import (
     calling_code,
     canonical_flags,
@@ -78,8 +76,7 @@ def test_canonical_checks_never_disagree_with_normalize():
                 assert (pattern.fullmatch(text + "\n") is not None) == is_canonical(text), text
 
 
-@pytest.mark.parametrize("with_index", [True, False])
-def test_filter_gives_normalize_then_lookup(db, account, with_index):
+def test_filter_gives_normalize_then_lookup(db, account):
     stops = StopList(db, account.account)
     inputs = _inputs(2, count=800)
     stopped = dict(OVERSEAS[::2])  # national form by E.164, each number once
@@ -89,8 +86,7 @@ def test_filter_gives_normalize_then_lookup(db, account, with_index):
     for raw in inputs[:100]:
         if _slow(raw) is not None and stops.find(_slow(raw)) is None:
             stops.add(raw)
-    indexes = StopIndexes() if with_index else None
-    verdicts = filter_numbers(stops, inputs, indexes)
+    verdicts = filter_numbers(stops, inputs, StopIndexes())
     for position, raw in enumerate(inputs):
         number = _slow(raw)
         stop = stops.find(number) if number is not None else None

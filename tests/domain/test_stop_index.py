@@ -5,6 +5,7 @@ import threading
 
 import pytest
 
+from stoplist.domain.errors import StoplistError
 from stoplist.domain.filtering import filter_numbers
 from stoplist.domain.imports import import_numbers
 from stoplist.domain.stop_index import StopIndexes
@@ -26,8 +27,20 @@ MIXED = [
 
 
 def _statuses(stop_list: StopList, numbers: list[object], indexes: StopIndexes | None):
+    """Through the index; or, with no index, the slow way: ``normalize``, then ``find``."""
+    if indexes is None:
+        return [_slow(stop_list, raw) for raw in numbers]
     verdicts = filter_numbers(stop_list, numbers, indexes)
     return [(verdicts.numbers[i], verdicts.stop_ids[i]) for i in range(len(numbers))]
+
+
+def _slow(stop_list: StopList, raw: object) -> tuple[str | None, int | None]:
+    try:
+        number = stop_list.normalize(raw)
+    except StoplistError:
+        return None, None
+    stop = stop_list.find(number)
+    return number, (stop.id if stop else None)
 
 
 @pytest.fixture

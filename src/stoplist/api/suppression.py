@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -25,9 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from stoplist.api.body_lines import BodyLines
-from stoplist.api.stop_sms import single_number
 from stoplist.client import answers
-from stoplist.domain.clock import LocalTimeFormatter
 from stoplist.domain.errors import (
     BodyTooLarge,
     InvalidParameter,
@@ -35,7 +33,7 @@ from stoplist.domain.errors import (
     PhoneNumberRequired,
 )
 from stoplist.domain.exports import export_chunks, export_format
-from stoplist.domain.filtering import MAX_NUMBERS, Verdicts, check_number, filter_numbers
+from stoplist.domain.filtering import MAX_NUMBERS, Verdicts, filter_numbers
 from stoplist.domain.import_files import open_import
 from stoplist.domain.imports import ImportReport, import_numbers
 from stoplist.domain.stop_index import StopIndexes
@@ -43,12 +41,10 @@ from stoplist.http import render
 from stoplist.http.call import (
     ApiCall,
     authenticated_call,
-    open_call_and_read,
     parse_body,
     refuse_declared_length,
 )
 from stoplist.http.negotiation import response_format
-from stoplist.records.models import Stop
 
 MAX_FILTER_BODY_BYTES = 64 * 1024 * 1024
 MAX_IMPORT_BODY_BYTES = 1024 * 1024 * 1024
@@ -65,27 +61,6 @@ _EXPORT_TYPES = {
     "json": "application/json",
     "ndjson": "application/x-ndjson",
 }
-
-
-async def check(request: Request) -> Response:
-    call, (number, stop) = await open_call_and_read(request, _check)
-    return call.respond(check_payload(number, stop, LocalTimeFormatter(call.account.zone)))
-
-
-def check_payload(
-    number: str, stop: Stop | None, local_time: Callable[[int], str]
-) -> answers.Check:
-    """The ``check`` answer (shared with the event-loop fast path in ``fast_check``)."""
-    if stop is None:
-        return answers.Check(success=True, code=200, phone_number=number, stopped=False)
-    return answers.Check(
-        success=True,
-        code=200,
-        phone_number=number,
-        stopped=True,
-        stop_id=stop.id,
-        created_at=local_time(stop.created_at),
-    )
 
 
 async def filter_list(request: Request) -> Response:
@@ -170,10 +145,6 @@ async def import_file(request: Request) -> Response:
     finally:
         spool.close()
     return call.respond(msgspec.convert({**answers.ok(), **report.summary()}, answers.Import))
-
-
-def _check(call: ApiCall) -> tuple[str, Stop | None]:
-    return check_number(call.stop_list, single_number(call.param("phoneNumber", "phoneNumbers")))
 
 
 @dataclass(slots=True)

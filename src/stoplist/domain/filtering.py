@@ -17,10 +17,9 @@ followed by a lookup would give; the fast path only avoids work:
 3. Every other input (national forms, spaces, ``00`` prefixes) is normalised
    with the account's region first.
 
-Lookups go to the account's in-memory index where one is kept (see
-``stop_index``; it is brought up to date first), or else to the database in
-large batches inside one read transaction. Either way the answer is one
-consistent view of the list.
+Lookups go to the account's in-memory index (see ``stop_index``), brought
+up to date first, so the answer is one consistent view of the list that
+includes every change committed before the call.
 """
 
 from __future__ import annotations
@@ -30,15 +29,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from stoplist.domain.canonical import canonical_flags, is_canonical_shaped
-from stoplist.domain.e164 import is_e164_shaped
-from stoplist.domain.errors import InvalidParameter, StoplistError
+from stoplist.domain.canonical import canonical_flags
+from stoplist.domain.errors import InvalidApiKey, InvalidParameter, StoplistError
 from stoplist.domain.number_arrays import e164_value, e164_values
 from stoplist.domain.stop_index import NOT_STOPPED, StopIndexes
 from stoplist.domain.stops import StopList
-from stoplist.records.models import Stop
-from stoplist.storage import bulk
-from stoplist.storage import stops as stop_store
 
 MAX_NUMBERS = 1_000_000
 _LOOKUP_BATCH = 20_000
@@ -68,20 +63,18 @@ class Verdicts:
         return STOPPED if self.stop_ids[index] is not None else ALLOWED
 
 
-def filter_numbers(
-    stop_list: StopList, inputs: Sequence[object], indexes: StopIndexes | None = None
-) -> Verdicts:
+def filter_numbers(stop_list: StopList, inputs: Sequence[object], indexes: StopIndexes) -> Verdicts:
     """Decide, for each input in order, whether it may be sent to.
 
-    With ``indexes`` (and a database that keeps list versions) the lookups go
-    to the account's in-memory index; otherwise to the database.
+    The lookups go to the account's index in ``indexes``, brought up to date
+    with every change committed before the call first.
     """
     if len(inputs) > MAX_NUMBERS:
         raise InvalidParameter(f"at most {MAX_NUMBERS} numbers per filter")
     shaped, values = e164_values(inputs)
-    index = indexes.current(stop_list) if indexes is not None else None
+    index = indexes.current(stop_list)
     if index is None:
-        return _filter_in_database(stop_list, inputs, shaped.tolist())
+        raise InvalidApiKey()  # the account was deleted since the call was authenticated
     found = index.lookup(values)
     numbers: list[str | None] = list(inputs)  # type: ignore[arg-type]
     missed = np.flatnonzero(shaped & (found == NOT_STOPPED)).tolist()
@@ -107,64 +100,10 @@ def filter_numbers(
     return _verdicts(numbers, stop_ids)
 
 
-def _filter_in_database(
-    stop_list: StopList, inputs: Sequence[object], shaped_inputs: list[bool]
-) -> Verdicts:
-    numbers: list[str | None] = [None] * len(inputs)
-    shaped: list[int] = []
-    for index, raw in enumerate(inputs):
-        if shaped_inputs[index]:
-            assert isinstance(raw, str)  # only text is E.164-shaped
-            numbers[index] = raw
-            shaped.append(index)
-        else:
-            numbers[index] = _normalize(stop_list, raw)
-    with stop_list.db.read(snapshot=True) as conn:
-        account_id = stop_list.account.id
-
-        def lookup(wanted: set[str]) -> dict[str, int]:
-            found: dict[str, int] = {}
-            pending = list(wanted)
-            for start in range(0, len(pending), _LOOKUP_BATCH):
-                chunk = pending[start : start + _LOOKUP_BATCH]
-                found.update(bulk.find_stops(conn, account_id, chunk))
-            return found
-
-        stops = lookup({number for number in numbers if number is not None})
-        rewritten: set[str] = set()
-        for index in shaped:
-            number = numbers[index]
-            assert number is not None
-            if number in stops or is_canonical_shaped(number):
-                continue
-            normal = _normalize(stop_list, number)
-            numbers[index] = normal
-            if normal is not None and normal not in stops:
-                rewritten.add(normal)
-        if rewritten:
-            stops.update(lookup(rewritten))
-    stop_ids = [None if number is None else stops.get(number) for number in numbers]
-    return _verdicts(numbers, stop_ids)
-
-
 def _verdicts(numbers: list[str | None], stop_ids: list[int | None]) -> Verdicts:
     invalid = numbers.count(None)
     stopped = len(stop_ids) - stop_ids.count(None)
     return Verdicts(numbers, stop_ids, len(numbers) - invalid - stopped, stopped, invalid)
-
-
-def check_number(stop_list: StopList, raw: object) -> tuple[str, Stop | None]:
-    """One number's E.164 form and its entry, if stopped (the same fast path).
-
-    Raises the contract's error when ``raw`` is not a number.
-    """
-    account_id = stop_list.account.id
-    if isinstance(raw, str) and is_e164_shaped(raw):
-        stop = stop_store.lookup_number(stop_list.db, account_id, raw)
-        if stop is not None or is_canonical_shaped(raw):
-            return raw, stop
-    number = stop_list.normalize(raw)
-    return number, stop_store.lookup_number(stop_list.db, account_id, number)
 
 
 def _normalize(stop_list: StopList, raw: object) -> str | None:

@@ -9,9 +9,8 @@ Content-Type says when it looks like JSON, because real clients post
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import parse_qsl
 
 import orjson
@@ -19,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from stoplist.domain.accounts import Accounts
+from stoplist.domain.checking import Checker
 from stoplist.domain.errors import BodyTooLarge, InvalidParameter, MalformedBody
 from stoplist.domain.stops import StopList
 from stoplist.http import render
@@ -34,7 +33,6 @@ _MAX_FORM_FIELDS = 1000
 _PARSE_INLINE_BYTES = 1024 * 1024
 """Larger bodies are parsed on a worker thread, not on the event loop."""
 _JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
-T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -60,47 +58,32 @@ class ApiCall:
 
 async def open_call(request: Request, *, max_body: int | None = None) -> ApiCall:
     """Read and authenticate a request; raises the contract's errors."""
-    request.state.format = response_format(request.query_params.get("_format"))
-    body = await read_body(request, max_body or request.app.state.max_body_bytes)
-    params = dict(request.query_params.items())
-    params.update(await parse_body(request, body))
+    params = await read_params(request, max_body=max_body)
     return await authenticated_call(request, params)
+
+
+async def read_params(request: Request, *, max_body: int | None = None) -> dict[str, Any]:
+    """The query string's parameters, overridden by those of the body."""
+    request.state.format = response_format(request.query_params.get("_format"))
+    params = dict(request.query_params.items())
+    if _may_have_body(request):
+        body = await read_body(request, max_body or request.app.state.max_body_bytes)
+        params.update(await parse_body(request, body))
+    return params
 
 
 async def authenticated_call(request: Request, params: dict[str, Any]) -> ApiCall:
     """The call for parameters already read (handlers that read the body themselves)."""
-    accounts: Accounts = request.app.state.accounts
     fmt = _format(request, params)
-    account = await run_in_threadpool(accounts.authenticate, api_key(request, params))
-    return _call(request, params, fmt, account)
+    checker: Checker = request.app.state.checker
+    authenticated = await checker.authenticate(api_key(request, params))
+    return _call(request, params, fmt, authenticated.account)
 
 
-async def open_call_and_read(request: Request, work: Callable[[ApiCall], T]) -> tuple[ApiCall, T]:
-    """``open_call``, then ``work(call)``: one short read-only unit of work.
-
-    One trip to the thread pool instead of two (none on SQLite), for
-    per-message endpoints such as ``check`` where that trip is a good part
-    of the cost. ``work`` must only read.
-    """
-    request.state.format = response_format(request.query_params.get("_format"))
-    body = await read_body(request, request.app.state.max_body_bytes)
-    params = dict(request.query_params.items())
-    params.update(await parse_body(request, body))
-    accounts: Accounts = request.app.state.accounts
-    fmt = _format(request, params)
-    key = api_key(request, params)
-
-    def run() -> tuple[ApiCall, T]:
-        call = _call(request, params, fmt, accounts.authenticate(key))
-        return call, work(call)
-
-    db: Database = request.app.state.db
-    if db.is_sqlite:
-        # Two indexed reads of a local file take less time than the trip to a
-        # worker thread, and under many concurrent requests the threads only
-        # contend for the GIL; WAL readers never wait for writers.
-        return run()
-    return await run_in_threadpool(run)
+def _may_have_body(request: Request) -> bool:
+    """False for the usual ``GET``: no length and no chunks announced, so no body to wait for."""
+    headers = request.headers
+    return headers.get("content-length", "0") != "0" or "transfer-encoding" in headers
 
 
 def _format(request: Request, params: dict[str, Any]) -> Format:

@@ -33,7 +33,9 @@ def token_digest(token: str) -> str:
 
 
 def _account(bind: Connection | Engine, row: Row[Any] | tuple[Any, ...]) -> Account:
-    account_id, name, region, timezone, sealed_token, opt_in, created_at, means = row[:8]
+    account_id, name, region, timezone, sealed_token, opt_in, created_at, means = row[
+        :ACCOUNT_WIDTH
+    ]
     return Account(
         id=account_id,
         name=name,
@@ -44,6 +46,11 @@ def _account(bind: Connection | Engine, row: Row[Any] | tuple[Any, ...]) -> Acco
         created_at=created_at,
         reasonable_means=means,
     )
+
+
+def account_from_row(bind: Connection | Engine, row: tuple[Any, ...]) -> Account:
+    """An ``Account`` from a row that starts with ``ACCOUNT_COLUMNS``."""
+    return _account(bind, row)
 
 
 def _sealed(conn: Connection, values: dict[str, Any]) -> dict[str, Any]:
@@ -101,9 +108,15 @@ def list_all(conn: Connection) -> list[Account]:
     ]
 
 
+ACCOUNT_COLUMNS = (
+    "a.id, a.name, a.default_region, a.timezone, a.inbound_token, "
+    "a.opt_in_keywords_enabled, a.created_at, a.reasonable_means"
+)
+"""The columns ``account_from_row`` reads, in its order (``accounts`` aliased ``a``)."""
+ACCOUNT_WIDTH = 8
+
 _KEY_LOOKUP = (
-    "SELECT a.id, a.name, a.default_region, a.timezone, a.inbound_token, "
-    "a.opt_in_keywords_enabled, a.created_at, a.reasonable_means, k.key_hash "
+    f"SELECT {ACCOUNT_COLUMNS}, k.key_hash "
     "FROM api_keys k JOIN accounts a ON a.id = k.account_id "
     "WHERE k.key_hash = ? AND k.revoked_at IS NULL"
 )
@@ -118,7 +131,7 @@ def find_by_key_hash(db: Database, key_hash: str) -> tuple[Account, str] | None:
     row = db.fetch_one(_KEY_LOOKUP, (key_hash,))
     if row is None:
         return None
-    return _account(db.engine, row), row[8]
+    return _account(db.engine, row), row[ACCOUNT_WIDTH]
 
 
 def insert_key(

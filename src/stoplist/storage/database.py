@@ -8,14 +8,11 @@ account's row (``lock_list``) plus unique constraints.
 
 from __future__ import annotations
 
-import sqlite3
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
-import psycopg
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.exc import DBAPIError
@@ -23,7 +20,6 @@ from sqlalchemy.pool import StaticPool
 
 from stoplist.database_url import normalise_url
 from stoplist.storage import secrets
-from stoplist.storage.driver_sql import psycopg_sql
 
 HEAD_REVISION = "0005"
 """The newest migration (``tests/storage/test_migrations.py`` holds it to the scripts)."""
@@ -43,9 +39,6 @@ class Database:
         self.engine = _create_engine(self.url, pool_size=pool_size)
         secrets.configure(self.engine, secrets_key_file)
         self.dialect = self.engine.dialect.name
-        sqlite_path = self.engine.url.database if self.is_sqlite else None
-        self._sqlite_readers = _SqliteThreadReaders(sqlite_path)
-        self._postgres_readers = None if self.is_sqlite else _PostgresAutocommitReaders(self.engine)
 
     @property
     def is_sqlite(self) -> bool:
@@ -113,25 +106,17 @@ class Database:
         )
 
     def fetch_one(self, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
-        """The first row of one read-only statement, which is a transaction of its own.
+        """The first row of one read-only statement, in a short transaction of its own.
 
-        For the lookups every request makes (its API key, ``check``): on a
-        SQLite file a connection kept per thread in autocommit mode answers
-        without the pool checkout and BEGIN/COMMIT of ``read()``, and each
-        statement still sees the latest committed state. ``sql`` uses ``?``.
+        ``sql`` uses ``?`` for its parameters, whatever the database. The
+        reads every API call makes go through ``storage.check_reads`` instead.
         """
-        if self._sqlite_readers.available:
-            return self._sqlite_readers.fetch_one(sql, params)
-        if self._postgres_readers is not None:
-            return self._postgres_readers.fetch_one(psycopg_sql(sql), params)
         with self.engine.connect() as conn:
-            row = conn.exec_driver_sql(sql, params).first()
+            marked = sql if self.is_sqlite else sql.replace("?", "%s")
+            row = conn.exec_driver_sql(marked, params).first()
             return tuple(row) if row is not None else None
 
     def dispose(self) -> None:
-        self._sqlite_readers.close()
-        if self._postgres_readers is not None:
-            self._postgres_readers.close()
         self.engine.dispose()
 
     def migrate(self) -> None:
@@ -163,7 +148,7 @@ def _create_engine(url: str, *, pool_size: int) -> Engine:
             max_overflow=32,
             pool_pre_ping=True,
             hide_parameters=True,
-            connect_args=_postgres_connect_args(parsed.query),
+            connect_args=postgres_connect_args(parsed.query),
         )
     if parsed.database in (None, "", ":memory:"):
         engine = create_engine(
@@ -184,7 +169,7 @@ def _create_engine(url: str, *, pool_size: int) -> Engine:
     return engine
 
 
-def _postgres_connect_args(query: Any) -> dict[str, Any]:
+def postgres_connect_args(query: Any) -> dict[str, Any]:
     """A server that does not answer fails a connection in seconds, not minutes.
 
     Errors then reach clients as 503s while the database is away (a URL's
@@ -219,105 +204,3 @@ def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
     def _on_begin(conn: Connection) -> None:
         immediate = conn.get_execution_options().get("stoplist_write", False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-
-class _SqliteThreadReaders:
-    """One autocommit, query-only SQLite connection per thread, for ``fetch_one``.
-
-    Answers are remembered until the database changes: SQLite's
-    ``data_version`` moves whenever any other connection commits, and these
-    connections never write, so a remembered row is never staler than a new
-    read would be (a revoked key or a new stop is seen by the next request).
-    """
-
-    _MAX_REMEMBERED = 65_536
-
-    def __init__(self, path: str | None) -> None:
-        self._path = path if path and path != ":memory:" else None
-        self._local = threading.local()
-        self._opened: list[sqlite3.Connection] = []
-        self._lock = threading.Lock()
-
-    @property
-    def available(self) -> bool:
-        return self._path is not None
-
-    def fetch_one(self, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
-        local = self._local
-        cursor = getattr(local, "cursor", None)
-        if cursor is None:
-            cursor = self._open()
-        version = cursor.execute("PRAGMA data_version").fetchone()[0]
-        remembered: dict[tuple[str, tuple[Any, ...]], Any] = local.remembered
-        if version != local.version or len(remembered) >= self._MAX_REMEMBERED:
-            remembered.clear()
-            local.version = version
-        key = (sql, params)
-        if key in remembered:
-            return remembered[key]
-        row = remembered[key] = cursor.execute(sql, params).fetchone()
-        return row
-
-    def _open(self) -> sqlite3.Cursor:
-        assert self._path is not None
-        connection = sqlite3.connect(
-            self._path, timeout=30, isolation_level=None, check_same_thread=False
-        )
-        connection.execute("PRAGMA query_only=ON")
-        with self._lock:
-            self._opened.append(connection)
-        local = self._local
-        local.remembered = {}
-        local.version = None
-        local.cursor = connection.cursor()
-        return local.cursor
-
-    def close(self) -> None:
-        with self._lock:
-            for connection in self._opened:
-                connection.close()
-            self._opened.clear()
-        self._local = threading.local()
-
-
-class _PostgresAutocommitReaders:
-    """A small pool of autocommit connections for ``fetch_one`` on PostgreSQL.
-
-    A connection of the main pool costs a BEGIN and a ROLLBACK around every
-    statement; in autocommit each statement is one round trip and sees the
-    latest committed state. The pool is small (these statements are short)
-    so that many worker processes stay well within the server's connections.
-    A connection that breaks (a server restart) is dropped and the statement
-    tried once more.
-    """
-
-    def __init__(self, engine: Engine) -> None:
-        self._engine = create_engine(
-            engine.url,
-            isolation_level="AUTOCOMMIT",
-            pool_size=4,
-            max_overflow=4,
-            hide_parameters=True,
-            connect_args=_postgres_connect_args(engine.url.query),
-        )
-
-    def fetch_one(self, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
-        try:
-            return self._fetch_one(sql, params)
-        except psycopg.OperationalError:
-            return self._fetch_one(sql, params)
-
-    def _fetch_one(self, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
-        connection = self._engine.raw_connection()
-        try:
-            cursor = connection.cursor()
-            cursor.execute(sql, params)
-            return cursor.fetchone()
-        except psycopg.OperationalError:
-            connection.invalidate()
-            raise
-        finally:
-            connection.close()
-
-    def close(self) -> None:
-        self._engine.dispose()

@@ -38,12 +38,6 @@ def find_by_number(conn: Connection, account_id: int, phone_number: str) -> Stop
     return Stop(row[0], account_id, phone_number, row[1], row[2]) if row else None
 
 
-def lookup_number(db: Database, account_id: int, phone_number: str) -> Stop | None:
-    """``find_by_number`` as a read of its own, for ``check`` (see ``Database.fetch_one``)."""
-    row = db.fetch_one(_NUMBER_LOOKUP, (account_id, phone_number))
-    return Stop(row[0], account_id, phone_number, row[1], row[2]) if row else None
-
-
 def find_by_id(conn: Connection, account_id: int, stop_id: int) -> Stop | None:
     row = conn.execute(
         select(stops).where(stops.c.account_id == account_id, stops.c.id == stop_id)
@@ -203,7 +197,7 @@ def list_version(conn: Connection, account_id: int) -> int:
 
 
 def current_list_version(db: Database, account_id: int) -> int | None:
-    """``list_version`` as a read of its own (see ``Database.fetch_one``); None: no account."""
+    """``list_version`` as a read of its own; None: no account."""
     row = db.fetch_one(_LIST_VERSION, (account_id,))
     return row[0] if row else None
 

@@ -1,5 +1,6 @@
-"""``GET check`` with a query string (answered before routing on SQLite) says
-exactly what the ordinary route says, and leaves every error to it."""
+"""``GET check`` with a query string (the sender's usual call, answered from
+the first read) says exactly what a ``POST`` with a JSON body says, errors
+included."""
 
 import pytest
 
@@ -9,7 +10,7 @@ CHECK = "/v1/stop-sms/check"
 
 
 def both_ways(http, params, headers=None):
-    """The same call answered by the fast path (GET) and by the route (POST body)."""
+    """The same call as a query string (GET) and as a body (POST)."""
     fast = http.get(CHECK, params=params, headers=headers)
     routed = http.post(CHECK, json=params, headers=headers)
     return fast, routed

@@ -1,0 +1,80 @@
+"""``check``: may I text this number? The most frequent call, answered in one read.
+
+A sender asks before every message, nearly always as ``GET
+/v1/stop-sms/check?apiKey=...&phoneNumber=+33...``. The endpoint is a plain
+ASGI application rather than a request/response function: it reads the
+parameters once (query string, then a body if one was announced), asks the
+``Checker`` for the key and the number in the same read, and writes the
+answer's two headers and body itself. Errors are raised like everywhere
+else and answered by the application's handlers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.types import Receive, Scope, Send
+
+from stoplist.api.stop_sms import single_number
+from stoplist.client import answers
+from stoplist.domain.checking import Checker
+from stoplist.domain.clock import LocalTimeFormatter
+from stoplist.http import render
+from stoplist.http.call import api_key, read_params
+from stoplist.http.negotiation import response_format
+from stoplist.records.models import Stop
+
+
+class CheckEndpoint:
+    """The ``check`` route's application."""
+
+    def __init__(self) -> None:
+        # Only the event loop's thread uses these, so their caches stay warm and unshared.
+        self._formatters: dict[str, LocalTimeFormatter] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        params = await read_params(request)
+        fmt = request.state.format = response_format(params.get("_format"))
+        checker: Checker = request.app.state.checker
+        sent = _first(params, "phoneNumber", "phoneNumbers")
+        call = await checker.authenticate(api_key(request, params), sent)
+        number, stop = await checker.check(call, single_number(sent))
+        timezone = call.account.timezone
+        formatter = self._formatters.get(timezone)
+        if formatter is None:
+            formatter = self._formatters[timezone] = LocalTimeFormatter(call.account.zone)
+        body = render.encode(check_payload(number, stop, formatter), fmt)
+        headers = [
+            (b"content-type", render.media_type(fmt).encode()),
+            (b"content-length", str(len(body)).encode()),
+        ]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+def check_payload(
+    number: str, stop: Stop | None, local_time: Callable[[int], str]
+) -> answers.Check:
+    """The ``check`` answer."""
+    if stop is None:
+        return answers.Check(success=True, code=200, phone_number=number, stopped=False)
+    return answers.Check(
+        success=True,
+        code=200,
+        phone_number=number,
+        stopped=True,
+        stop_id=stop.id,
+        created_at=local_time(stop.created_at),
+    )
+
+
+def _first(params: dict[str, Any], *names: str) -> object:
+    """The first of ``names`` sent with a non-empty value (as ``ApiCall.param``)."""
+    for name in names:
+        value = params.get(name)
+        if value is not None and value != "":
+            return value
+    return None

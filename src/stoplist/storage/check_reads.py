@@ -1,0 +1,236 @@
+"""``CheckReads``: the reads ``domain.checking`` answers ``check`` from, for each kind of database.
+
+One statement answers both questions of a call: the active key with a
+digest and its account, joined with the account's entry for a number.
+
+- A SQLite file is read on the event loop through one query-only
+  connection in autocommit mode: an indexed read of a local file costs less
+  than a trip to a worker thread, and WAL readers never wait for writers.
+  Answers are remembered while the file's ``data_version`` stands still
+  (``CommitCountedMemo``), so a remembered answer is never staler than a
+  new read.
+- PostgreSQL is read without blocking the event loop: concurrent calls are
+  gathered (``ReadBatcher``) into one statement per round trip on a few
+  autocommit connections of psycopg's own asynchronous driver. Nothing is
+  remembered: each call's answer comes from a statement that began after
+  the call arrived, so every node sees each acknowledged change at once.
+- Any other database (SQLite in memory, for tests) is read through the
+  engine.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+from stoplist.records.models import Account, Stop
+from stoplist.storage.accounts import ACCOUNT_COLUMNS, ACCOUNT_WIDTH, account_from_row
+from stoplist.storage.commit_memo import CommitCountedMemo
+from stoplist.storage.database import Database, postgres_connect_args
+from stoplist.storage.read_batches import ReadBatcher
+
+_COLUMNS = f"{ACCOUNT_COLUMNS}, k.key_hash, s.id, s.created_at, s.source"
+_KEY = ACCOUNT_WIDTH
+_READ = (
+    f"SELECT {_COLUMNS} FROM api_keys k JOIN accounts a ON a.id = k.account_id "
+    "LEFT JOIN stops s ON s.account_id = a.id AND s.phone_number = ? "
+    "WHERE k.key_hash = ? AND k.revoked_at IS NULL"
+)
+_BATCH_READ = (
+    f"SELECT q.i, {_COLUMNS} "
+    "FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY AS q(digest, number, i) "
+    "JOIN api_keys k ON k.key_hash = q.digest AND k.revoked_at IS NULL "
+    "JOIN accounts a ON a.id = k.account_id "
+    "LEFT JOIN stops s ON s.account_id = a.id AND s.phone_number = q.number"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRead:
+    """What one read found for an active key: its account, and the entry of a number."""
+
+    account: Account
+    stored_digest: str
+    stop: Stop | None
+    """The account's entry for the number read with the key (None: not on the list)."""
+
+
+class CheckReads(Protocol):
+    """Reads of the committed state, each begun after it was asked for.
+
+    Implementations (below) may answer from memory only when
+    they can prove nothing was committed since the answer was read.
+    """
+
+    async def read(self, digest: str, number: str | None) -> KeyRead | None:
+        """The active key with this digest and its account's entry for ``number``.
+
+        None when no active key has this digest. ``number`` is an E.164
+        string or None (the key alone).
+        """
+        ...
+
+    async def aclose(self) -> None:
+        """Let go of connections (the application is stopping)."""
+        ...
+
+
+POSTGRES_SENDERS = 2
+"""Connections each node's process keeps for these reads on PostgreSQL."""
+
+
+def check_reads_for(db: Database) -> CheckReads:
+    """The reads suited to ``db``."""
+    if not db.is_sqlite:
+        return PostgresCheckReads(db)
+    path = db.engine.url.database
+    if path and path != ":memory:":
+        return SqliteCheckReads(db, path)
+    return EngineCheckReads(db)
+
+
+class KeyReadRows:
+    """Rows of the statement to ``KeyRead``s; an account's row becomes an ``Account`` once.
+
+    Opening the sealed inbound token costs more than the read itself, and
+    the same few keys come back on every call. Keyed by the whole row, an
+    ``Account`` is only reused for exactly the row it was made from.
+    """
+
+    _MAX_ACCOUNTS = 4096
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._accounts: dict[tuple[Any, ...], Account] = {}
+
+    def key_read(self, row: tuple[Any, ...], number: str | None) -> KeyRead:
+        account_row = tuple(row[:_KEY])
+        account = self._accounts.get(account_row)
+        if account is None:
+            if len(self._accounts) >= self._MAX_ACCOUNTS:
+                self._accounts.clear()
+            account = self._accounts[account_row] = account_from_row(self._db.engine, row)
+        stop = None
+        if row[_KEY + 1] is not None and number is not None:
+            stop = Stop(row[_KEY + 1], account.id, number, row[_KEY + 2], row[_KEY + 3])
+        return KeyRead(account, row[_KEY], stop)
+
+
+class SqliteCheckReads:
+    """Reads of a SQLite file on the calling thread, remembered until the next commit."""
+
+    def __init__(self, db: Database, path: str) -> None:
+        self._path = path
+        self._rows = KeyReadRows(db)
+        self._memo: CommitCountedMemo[KeyRead | None] = CommitCountedMemo()
+        self._lock = threading.Lock()
+        self._connection: sqlite3.Connection | None = None
+
+    async def read(self, digest: str, number: str | None) -> KeyRead | None:
+        return self.read_now(digest, number)
+
+    def read_now(self, digest: str, number: str | None) -> KeyRead | None:
+        with self._lock:
+            connection = self._connection or self._open()
+            try:
+                return self._read(connection, digest, number)
+            except sqlite3.Error:
+                # A connection that met a read-only, missing or damaged file may
+                # keep a stale view: the next read opens a new one.
+                self._connection = None
+                connection.close()
+                raise
+
+    def _read(
+        self, connection: sqlite3.Connection, digest: str, number: str | None
+    ) -> KeyRead | None:
+        version = connection.execute("PRAGMA data_version").fetchone()[0]
+        key = (digest, number)
+        found = self._memo.get(version, key)
+        if found is None:
+            row = connection.execute(_READ, (number, digest)).fetchone()
+            found = None if row is None else self._rows.key_read(row, number)
+            if found is not None:
+                self._memo.put(version, key, found)
+        return found
+
+    def _open(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(
+            self._path, timeout=30, isolation_level=None, check_same_thread=False
+        )
+        connection.execute("PRAGMA query_only=ON")
+        self._connection = connection
+        return connection
+
+    async def aclose(self) -> None:
+        with self._lock:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+
+
+class EngineCheckReads:
+    """Reads through the database's engine, one short transaction each."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._rows = KeyReadRows(db)
+
+    async def read(self, digest: str, number: str | None) -> KeyRead | None:
+        row = self._db.fetch_one(_READ, (number, digest))
+        return None if row is None else self._rows.key_read(row, number)
+
+    async def aclose(self) -> None:
+        return None
+
+
+_Key = tuple[str, str | None]
+
+
+class PostgresCheckReads:
+    """Reads gathered into one statement per round trip, on asynchronous connections."""
+
+    def __init__(self, db: Database, *, senders: int = POSTGRES_SENDERS) -> None:
+        url = make_url(db.url)
+        self._conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        self._connect_args = postgres_connect_args(url.query)
+        self._rows = KeyReadRows(db)
+        self._batcher: ReadBatcher[psycopg.AsyncConnection[Any], _Key, KeyRead] = ReadBatcher(
+            self._connect,
+            self._fetch,
+            _close,
+            senders=senders,
+            retry_on=(psycopg.OperationalError,),
+        )
+
+    async def read(self, digest: str, number: str | None) -> KeyRead | None:
+        return await self._batcher.get((digest, number))
+
+    async def aclose(self) -> None:
+        await self._batcher.aclose()
+
+    async def _connect(self) -> psycopg.AsyncConnection[Any]:
+        return await psycopg.AsyncConnection.connect(
+            self._conninfo, autocommit=True, **self._connect_args
+        )
+
+    async def _fetch(
+        self, connection: psycopg.AsyncConnection[Any], keys: list[_Key]
+    ) -> dict[_Key, KeyRead]:
+        digests = [digest for digest, _ in keys]
+        numbers = [number for _, number in keys]
+        cursor = await connection.execute(_BATCH_READ, (digests, numbers))
+        found: dict[_Key, KeyRead] = {}
+        for row in await cursor.fetchall():
+            key = keys[row[0] - 1]
+            found[key] = self._rows.key_read(row[1:], key[1])
+        return found
+
+
+async def _close(connection: psycopg.AsyncConnection[Any]) -> None:
+    await connection.close()

@@ -1,0 +1,108 @@
+"""``check_reads_for``: the key's account and a number's entry, never staler than a commit.
+
+On both databases, against changes made through another ``Database`` (as
+another process or node would make them).
+"""
+
+import asyncio
+
+from sqlalchemy import text
+
+from stoplist.domain.accounts import Accounts, hash_secret
+from stoplist.domain.stops import StopList
+from stoplist.storage.check_reads import KeyReadRows, PostgresCheckReads, check_reads_for
+from stoplist.storage.database import Database
+
+
+def read(reads, key: str, number: str | None):
+    return asyncio.run(reads.read(hash_secret(key), number))
+
+
+def test_the_account_and_the_entry_in_one_read(db):
+    created = Accounts(db).create("reads-one")
+    stop = StopList(db, created.account).add("+33612340001")
+    reads = check_reads_for(db)
+    found = read(reads, created.api_key, "+33612340001")
+    assert found.account == created.account
+    assert found.stored_digest == hash_secret(created.api_key)
+    assert (found.stop.id, found.stop.created_at) == (stop.id, stop.created_at)
+    assert read(reads, created.api_key, "+33612340002").stop is None
+    assert read(reads, created.api_key, None).stop is None
+    assert read(reads, "sl_nobody", "+33612340001") is None
+
+
+def test_every_commit_elsewhere_is_seen_by_the_next_read(db, database_url):
+    created = Accounts(db).create("reads-elsewhere")
+    reads = check_reads_for(db)
+    number = "+33612340003"
+    assert read(reads, created.api_key, number).stop is None
+    other = Database(database_url)
+    try:
+        added = StopList(other, created.account).add(number)
+        assert read(reads, created.api_key, number).stop.id == added.id
+        StopList(other, created.account).delete(added.id)
+        assert read(reads, created.api_key, number).stop is None
+        Accounts(other).revoke_key(created.account, created.api_key)
+        assert read(reads, created.api_key, number) is None
+    finally:
+        other.dispose()
+        asyncio.run(reads.aclose())
+
+
+def test_a_stop_of_another_account_is_not_seen(db):
+    mine = Accounts(db).create("reads-mine")
+    theirs = Accounts(db).create("reads-theirs")
+    StopList(db, theirs.account).add("+33612340004")
+    assert read(check_reads_for(db), mine.api_key, "+33612340004").stop is None
+
+
+def test_a_connection_the_server_dropped_is_replaced(own_db):
+    if own_db.is_sqlite:
+        return  # a file has no connection to lose
+    created = Accounts(own_db).create("reads-dropped")
+    reads = PostgresCheckReads(own_db)
+
+    async def scenario() -> tuple[object, object]:
+        before = await reads.read(hash_secret(created.api_key), None)
+        with own_db.engine.connect() as conn:  # as a server restart would
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+        after = await reads.read(hash_secret(created.api_key), None)
+        await reads.aclose()
+        return before, after
+
+    before, after = asyncio.run(scenario())
+    assert before is not None and after is not None
+    assert before.account == after.account == created.account
+
+
+def test_an_account_is_made_once_per_row_and_again_when_the_row_changes(db):
+    created = Accounts(db).create("reads-rows")
+    reads = check_reads_for(db)
+    first = read(reads, created.api_key, None).account
+    assert read(reads, created.api_key, "+33612340005").account is first
+    Accounts(db).update_settings(created.account, timezone="America/New_York")
+    moved = read(reads, created.api_key, None).account
+    assert moved.timezone == "America/New_York" and moved is not first
+    rows = KeyReadRows(db)
+    row = (*_account_row(db, created.account.id), None, None, None)
+    assert rows.key_read(row, "+33612340005").stop is None  # no entry: no stop
+    assert rows.key_read(row, None).account is rows.key_read(row, None).account
+
+
+def _account_row(db, account_id: int) -> tuple:
+    with db.engine.connect() as conn:
+        return tuple(
+            conn.execute(
+                text(
+                    "SELECT a.id, a.name, a.default_region, a.timezone, a.inbound_token, "
+                    "a.opt_in_keywords_enabled, a.created_at, k.key_hash "
+                    "FROM accounts a JOIN api_keys k ON k.account_id = a.id WHERE a.id = :id"
+                ),
+                {"id": account_id},
+            ).one()
+        )
