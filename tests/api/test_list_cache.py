@@ -183,9 +183,10 @@ def test_a_kept_copy_is_patched_change_after_change(http, account, db, uncached)
 
 def _keep(cache: ListCache, stops: StopList) -> RenderingKey:
     """Render the whole list through ``cache`` as the list endpoint does; returns its key."""
-    with stops.listing(with_value=True) as listing:
-        key = RenderingKey(stops.account.id, "json", stops.account.timezone, listing.version)
-        answer = cache.keep(listing, key, LocalTimeFormatter(stops.account.zone))
+    with stops.snapshot(with_value=True) as snapshot:
+        version = snapshot.version.number
+        key = RenderingKey(stops.account.id, "json", stops.account.timezone, version)
+        answer = cache.keep(snapshot, key, LocalTimeFormatter(stops.account.zone))
         assert answer is not None
         b"".join(answer)
     return key

@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute, Route
 from stoplist.api import docs, health, history, render, stop_sms, suppression, webhooks
 from stoplist.api.access_log import AccessLogMiddleware, redact_path
 from stoplist.api.fast_check import CheckFastPath
-from stoplist.api.list_cache import ListCache
+from stoplist.api.list_cache import ListCache, list_renderer
 from stoplist.api.negotiation import language, response_format
 from stoplist.api.proxy import ForwardedHeaders, TrustedProxies
 from stoplist.api.security_headers import SecurityHeadersMiddleware, add_security_headers
@@ -199,7 +199,7 @@ def create_app(database: Database | None = None, settings: Settings | None = Non
     app.state.settings = settings
     app.state.db = db
     app.state.accounts = Accounts(db)
-    app.state.list_cache = ListCache.for_database(db, settings.list_cache_dir)
+    app.state.list_renderer = list_renderer(ListCache.for_database(db, settings.list_cache_dir))
     app.state.stop_indexes = StopIndexes()
     app.state.max_body_bytes = settings.max_body_bytes
     return app

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 import orjson
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
@@ -32,6 +33,7 @@ from stoplist.api.call import (
     parse_body,
     refuse_declared_length,
 )
+from stoplist.api.list_renderers import ListRenderer
 from stoplist.api.negotiation import response_format
 from stoplist.api.stop_sms import single_number
 from stoplist.domain.clock import LocalTimeFormatter
@@ -167,7 +169,12 @@ async def import_file(request: Request) -> Response:
             upload.close()
     finally:
         spool.close()
-    return call.respond({"success": True, "code": 200, **report.summary()})
+    answer = call.respond({"success": True, "code": 200, **report.summary()})
+    if report.added:
+        # The first whole listing after an import is then sent from a copy.
+        renderer: ListRenderer = request.app.state.list_renderer
+        answer.background = BackgroundTask(renderer.prepare, call.stop_list, "json")
+    return answer
 
 
 def _check(call: ApiCall) -> tuple[str, Stop | None]:
