@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sqlite3
 import stat
+import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from stoplist.api.list_cache import MIN_ROWS, ListCache, RenderingKey
+from stoplist.api.list_cache import MIN_ROWS, PREPARE_MIN_ROWS, ListCache, RenderingKey
 from stoplist.domain.accounts import Accounts
 from stoplist.domain.clock import LocalTimeFormatter
 from stoplist.domain.events import EventKind, NewEvent, Source
@@ -121,6 +122,22 @@ def test_only_the_newest_copy_is_kept(http, account, server):
     after = _kept(server, account.account.id)
     assert len(before) == len(after) == 1
     assert before != after
+
+
+def test_the_first_listing_after_a_long_import_is_sent_from_a_copy(http, account, server, uncached):
+    """The import's answer goes out first; the copy is made right after it."""
+    numbers = [f"+3367{i:07d}" for i in range(PREPARE_MIN_ROWS)]
+    _import(http, account.api_key, numbers)
+    deadline = time.monotonic() + 120
+    while not _kept(server, account.account.id) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    first = _whole(http, account.api_key)
+    assert first.headers["content-length"] == str(len(first.content))  # sent from the copy
+    rendered = httpx.get(
+        f"{uncached.base_url}/v1/stop-sms/list", params={"apiKey": account.api_key}, timeout=120
+    )
+    assert first.content == rendered.content
+    assert first.json()["nbData"] == PREPARE_MIN_ROWS
 
 
 @pytest.fixture(scope="session")
