@@ -32,6 +32,7 @@ import contextlib
 import hashlib
 import logging
 import os
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -59,6 +60,8 @@ MIN_ROWS = 10_000
 PREPARE_MIN_ROWS = 100_000
 """``prepare`` renders a list with no copy to patch only from this length: a
 shorter one renders in well under a second when it is first asked for."""
+PREPARE_WAIT_SECONDS = 60.0
+"""How long a whole listing waits for a preparation under way before rendering itself."""
 SEGMENT_ROWS = 5000
 MAX_CHANGED_NUMBERS = 20_000
 MAX_CHANGED_SHARE_OF_ROWS = 0.1
@@ -284,8 +287,11 @@ class KeptCopyRenderer:
 
     def __init__(self, cache: ListCache) -> None:
         self.cache = cache
+        self._preparing: dict[tuple[int, Format], threading.Event] = {}
+        self._guard = threading.Lock()
 
     def render(self, stop_list: StopList, fmt: Format) -> RenderedList:
+        self._await_preparation(stop_list, fmt)
         kept = self._kept(stop_list, fmt)
         if kept is not None:
             file, size = kept
@@ -296,7 +302,14 @@ class KeptCopyRenderer:
         """Have a copy of the list as it is now, patched or rendered (nothing is sent).
 
         It runs after an answer has gone: a failure is logged, never raised.
+        A ``render`` of the same list meanwhile waits for it rather than
+        reading the whole list a second time.
         """
+        slot = (stop_list.account.id, fmt)
+        with self._guard:
+            if slot in self._preparing:
+                return  # the preparation under way sees this change too, or the next one will
+            done = self._preparing[slot] = threading.Event()
         try:
             kept = self._kept(stop_list, fmt)
             if kept is not None:
@@ -306,6 +319,16 @@ class KeptCopyRenderer:
                 pass
         except Exception as error:
             logger.warning("cannot prepare a copy of the list: %s", error)
+        finally:
+            with self._guard:
+                del self._preparing[slot]
+            done.set()
+
+    def _await_preparation(self, stop_list: StopList, fmt: Format) -> None:
+        with self._guard:
+            under_way = self._preparing.get((stop_list.account.id, fmt))
+        if under_way is not None:
+            under_way.wait(PREPARE_WAIT_SECONDS)
 
     def _kept(self, stop_list: StopList, fmt: Format) -> tuple[BinaryIO, int] | None:
         version = stop_list.version()
