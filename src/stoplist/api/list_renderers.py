@@ -17,6 +17,7 @@ from stoplist.api import render
 from stoplist.api.negotiation import Format
 from stoplist.domain.clock import LocalTimeFormatter
 from stoplist.domain.stops import StopList
+from stoplist.storage.list_views import Bounds
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +61,7 @@ def listing_chunks(
     ``paged`` answer ends with ``nextAfter``.
     """
     formatter = LocalTimeFormatter(stop_list.account.zone)
-    with stop_list.snapshot(**query) as snapshot:
+    with stop_list.snapshot(Bounds(**query)) as snapshot:
         yield from render.encode_listing(
             fmt, snapshot.total, snapshot.batches, formatter, paged=paged, more=snapshot.more
         )

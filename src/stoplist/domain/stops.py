@@ -26,7 +26,7 @@ from stoplist.storage import events as event_store
 from stoplist.storage import list_views
 from stoplist.storage import stops as stop_store
 from stoplist.storage.database import Database
-from stoplist.storage.list_views import ListChanges, ListSnapshot, ListVersion
+from stoplist.storage.list_views import Bounds, ListChanges, ListSnapshot, ListVersion
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,25 +146,15 @@ class StopList:
     @contextmanager
     def snapshot(
         self,
+        bounds: Bounds = Bounds(),  # noqa: B008 (frozen: one shared value is harmless)
         *,
-        since: int | None = None,
-        until: int | None = None,
-        after: int | None = None,
-        limit: int | None = None,
         with_source: bool = False,
         with_value: bool = False,
     ) -> Iterator[ListSnapshot]:
         """The list at one version, open until the block ends; its count and entries agree."""
         with self.db.read(snapshot=True) as conn:
             yield list_views.open_snapshot(
-                conn,
-                self.account.id,
-                since=since,
-                until=until,
-                after=after,
-                limit=limit,
-                with_source=with_source,
-                with_value=with_value,
+                conn, self.account.id, bounds, with_source=with_source, with_value=with_value
             )
 
     @contextmanager

@@ -101,30 +101,33 @@ class ListSnapshot:
     more: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class Bounds:
+    """Which entries a snapshot lists: created in ``[since, until)``, ids past ``after``, at
+    most ``limit`` of them. The default is the whole list."""
+
+    since: int | None = None
+    until: int | None = None
+    after: int | None = None
+    limit: int | None = None
+
+
 def open_snapshot(
     conn: Connection,
     account_id: int,
+    bounds: Bounds = Bounds(),
     *,
-    since: int | None = None,
-    until: int | None = None,
-    after: int | None = None,
-    limit: int | None = None,
     with_source: bool = False,
     with_value: bool = False,
 ) -> ListSnapshot:
     """The list in ``conn``'s transaction, which must keep one view (a snapshot read)."""
+    since, until, after, limit = bounds.since, bounds.until, bounds.after, bounds.limit
     count = stop_store.count(conn, account_id, since=since, until=until, after=after)
     total = count if limit is None else min(count, limit)
     rows = stop_store.iter_batches(
-        conn,
-        account_id,
-        since=since,
-        until=until,
-        after=after,
-        limit=limit,
-        with_source=with_source,
-        with_value=with_value,
-    )
+        conn, account_id, since=since, until=until, after=after, limit=limit,
+        with_source=with_source, with_value=with_value,
+    )  # fmt: skip
     batches = _columns(rows, with_source=with_source, with_value=with_value)
     return ListSnapshot(total, batches, _version(conn, account_id), count > total)
 
