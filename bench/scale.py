@@ -27,6 +27,8 @@ from stoplist.storage.database import Database
 
 STEP = 9
 """Stop ``n`` is ``+336`` and ``n * STEP + 1`` on eight digits: distinct, valid, in order."""
+NOT_LISTED = f"+336{5 * STEP + 3:08d}"
+"""A valid mobile number between two of the list's (added and removed again)."""
 FIRST_INSTANT = 1_700_000_000_000_000
 SPACING_US = 1000  # a thousand stops a second, as a long run of imports gives
 
