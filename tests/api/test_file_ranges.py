@@ -9,7 +9,8 @@ import httpx
 import pytest
 
 from stoplist.api.file_ranges import copy_range
-from stoplist.api.list_cache import MIN_ROWS, KeptCopyRenderer, ListCache
+from stoplist.api.kept_lists import KeptCopyRenderer
+from stoplist.api.list_cache import MIN_ROWS, ListCache
 from stoplist.domain.accounts import Accounts
 from stoplist.domain.imports import import_numbers
 from stoplist.domain.stops import StopList

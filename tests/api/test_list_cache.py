@@ -10,7 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from stoplist.api.list_cache import MIN_ROWS, PREPARE_MIN_ROWS, ListCache, RenderingKey
+from stoplist.api.kept_lists import PREPARE_MIN_ROWS
+from stoplist.api.list_cache import MIN_ROWS, ListCache, RenderingKey
 from stoplist.domain.accounts import Accounts
 from stoplist.domain.clock import LocalTimeFormatter
 from stoplist.domain.events import EventKind, NewEvent, Source

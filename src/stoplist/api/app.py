@@ -16,7 +16,8 @@ from starlette.routing import BaseRoute, Route
 from stoplist.api import docs, health, history, render, stop_sms, suppression, webhooks
 from stoplist.api.access_log import AccessLogMiddleware, redact_path
 from stoplist.api.fast_check import CheckFastPath
-from stoplist.api.list_cache import ListCache, list_renderer
+from stoplist.api.kept_lists import list_renderer
+from stoplist.api.list_cache import ListCache
 from stoplist.api.negotiation import language, response_format
 from stoplist.api.proxy import ForwardedHeaders, TrustedProxies
 from stoplist.api.security_headers import SecurityHeadersMiddleware, add_security_headers

@@ -23,7 +23,9 @@ complete (the answer last), so no reader ever sees half of one, and workers
 racing to write the same version are harmless. Writing a version removes the
 account's other ones; an answer already sending one keeps its open file.
 
-``KeptCopyRenderer`` is the ``ListRenderer`` that answers from these copies.
+``api.kept_lists.KeptCopyRenderer`` is the ``ListRenderer`` that answers from them.
+(Over 400 lines on purpose: a copy's file layout, its writing and its
+patching change together, and splitting them would spread one format.)
 """
 
 from __future__ import annotations
@@ -32,7 +34,6 @@ import contextlib
 import hashlib
 import logging
 import os
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -45,9 +46,7 @@ import orjson
 
 from stoplist.api import render
 from stoplist.api.file_ranges import copy_range
-from stoplist.api.list_renderers import ListRenderer, RenderedList, SnapshotRenderer, ready
 from stoplist.api.negotiation import Format
-from stoplist.domain.clock import LocalTimeFormatter
 from stoplist.domain.number_arrays import e164_value
 from stoplist.domain.stops import StopList
 from stoplist.storage.database import Database
@@ -57,11 +56,6 @@ logger = logging.getLogger("stoplist")
 
 """Where copies go; ``off`` keeps none. Default: beside the SQLite file; none on PostgreSQL."""
 MIN_ROWS = 10_000
-PREPARE_MIN_ROWS = 100_000
-"""``prepare`` renders a list with no copy to patch only from this length: a
-shorter one renders in well under a second when it is first asked for."""
-PREPARE_WAIT_SECONDS = 60.0
-"""How long a whole listing waits for a preparation under way before rendering itself."""
 SEGMENT_ROWS = 5000
 MAX_CHANGED_NUMBERS = 20_000
 MAX_CHANGED_SHARE_OF_ROWS = 0.1
@@ -275,93 +269,6 @@ class ListCache:
                     if newest is None or written > newest[0]:
                         newest = (written, version)
         return None if newest is None else key.at(int(newest[1]))
-
-
-class KeptCopyRenderer:
-    """Whole lists answered from ``cache``: the kept copy, a patched one, or a new one.
-
-    With nothing to start from, or too much changed, the list is rendered
-    from a snapshot and a copy is kept on the way (``ListCache.keep``); lists
-    too short to be worth a copy are simply rendered.
-    """
-
-    def __init__(self, cache: ListCache) -> None:
-        self.cache = cache
-        self._preparing: dict[tuple[int, Format], threading.Event] = {}
-        self._guard = threading.Lock()
-
-    def render(self, stop_list: StopList, fmt: Format) -> RenderedList:
-        self._await_preparation(stop_list, fmt)
-        kept = self._kept(stop_list, fmt)
-        if kept is not None:
-            file, size = kept
-            return RenderedList(read_file(file), size)
-        return ready(self._rendered(stop_list, fmt))
-
-    def prepare(self, stop_list: StopList, fmt: Format) -> None:
-        """Have a copy of the list as it is now, patched or rendered (nothing is sent).
-
-        It runs after an answer has gone: a failure is logged, never raised.
-        A ``render`` of the same list meanwhile waits for it rather than
-        reading the whole list a second time.
-        """
-        slot = (stop_list.account.id, fmt)
-        with self._guard:
-            if slot in self._preparing:
-                return  # the preparation under way sees this change too, or the next one will
-            done = self._preparing[slot] = threading.Event()
-        try:
-            kept = self._kept(stop_list, fmt)
-            if kept is not None:
-                kept[0].close()
-                return
-            for _ in self._rendered(stop_list, fmt, at_least=PREPARE_MIN_ROWS):
-                pass
-        except Exception as error:
-            logger.warning("cannot prepare a copy of the list: %s", error)
-        finally:
-            with self._guard:
-                del self._preparing[slot]
-            done.set()
-
-    def _await_preparation(self, stop_list: StopList, fmt: Format) -> None:
-        with self._guard:
-            under_way = self._preparing.get((stop_list.account.id, fmt))
-        if under_way is not None:
-            under_way.wait(PREPARE_WAIT_SECONDS)
-
-    def _kept(self, stop_list: StopList, fmt: Format) -> tuple[BinaryIO, int] | None:
-        version = stop_list.version()
-        if version is None:
-            return None
-        key = _rendering_key(stop_list, fmt, version)
-        kept = self.cache.open(key)
-        if kept is None:
-            formatter = LocalTimeFormatter(stop_list.account.zone)
-            kept = self.cache.refresh(stop_list, key, formatter)
-        return kept
-
-    def _rendered(self, stop_list: StopList, fmt: Format, at_least: int = 0) -> Iterator[bytes]:
-        """The list rendered from a snapshot, kept on the way; nothing if under ``at_least``."""
-        formatter = LocalTimeFormatter(stop_list.account.zone)
-        with stop_list.snapshot(with_value=True) as snapshot:
-            if snapshot.total < at_least:
-                return
-            key = _rendering_key(stop_list, fmt, snapshot.version.number)
-            kept = self.cache.keep(snapshot, key, formatter)
-            yield from kept or render.encode_listing(
-                fmt, snapshot.total, snapshot.batches, formatter
-            )
-
-
-def list_renderer(cache: ListCache) -> ListRenderer:
-    """The renderer for whole lists: from copies kept in ``cache``, or from snapshots."""
-    return KeptCopyRenderer(cache) if cache.enabled else SnapshotRenderer()
-
-
-def _rendering_key(stop_list: StopList, fmt: Format, version: int) -> RenderingKey:
-    account = stop_list.account
-    return RenderingKey(account.id, fmt, account.timezone, version)
 
 
 def _is_version(text: str) -> bool:
