@@ -22,6 +22,7 @@ from stoplist.api import docs, health, history, review, stop_sms, suppression, w
 from stoplist.api.access_log import AccessLogMiddleware, redact_path
 from stoplist.api.check import CheckEndpoint
 from stoplist.api.errors import error_body
+from stoplist.api.kept_lists import list_renderer
 from stoplist.api.list_cache import ListCache
 from stoplist.api.security_headers import SecurityHeadersMiddleware, add_security_headers
 from stoplist.domain.accounts import Accounts
@@ -205,7 +206,7 @@ def create_app(database: Database | None = None, settings: Settings | None = Non
     app.state.db = db
     app.state.accounts = Accounts(db)
     app.state.checker = checker
-    app.state.list_cache = ListCache.for_database(db, settings.list_cache_dir)
+    app.state.list_renderer = list_renderer(ListCache.for_database(db, settings.list_cache_dir))
     app.state.stop_indexes = StopIndexes()
     app.state.max_body_bytes = settings.max_body_bytes
     return app

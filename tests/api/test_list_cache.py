@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import sqlite3
 import stat
+import time
 from pathlib import Path
 
 import httpx
 import pytest
 
+from stoplist.api.kept_lists import PREPARE_MIN_ROWS
 from stoplist.api.list_cache import MIN_ROWS, ListCache, RenderingKey
 from stoplist.domain.accounts import Accounts
 from stoplist.domain.clock import LocalTimeFormatter
@@ -123,6 +125,22 @@ def test_only_the_newest_copy_is_kept(http, account, server):
     assert before != after
 
 
+def test_the_first_listing_after_a_long_import_is_sent_from_a_copy(http, account, server, uncached):
+    """The import's answer goes out first; the copy is made right after it."""
+    numbers = [f"+3367{i:07d}" for i in range(PREPARE_MIN_ROWS)]
+    _import(http, account.api_key, numbers)
+    deadline = time.monotonic() + 120
+    while not _kept(server, account.account.id) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    first = _whole(http, account.api_key)
+    assert first.headers["content-length"] == str(len(first.content))  # sent from the copy
+    rendered = httpx.get(
+        f"{uncached.base_url}/v1/stop-sms/list", params={"apiKey": account.api_key}, timeout=120
+    )
+    assert first.content == rendered.content
+    assert first.json()["nbData"] == PREPARE_MIN_ROWS
+
+
 @pytest.fixture(scope="session")
 def uncached(database_url, tmp_path_factory):
     """A second server on the same database that renders every list from the database."""
@@ -183,9 +201,10 @@ def test_a_kept_copy_is_patched_change_after_change(http, account, db, uncached)
 
 def _keep(cache: ListCache, stops: StopList) -> RenderingKey:
     """Render the whole list through ``cache`` as the list endpoint does; returns its key."""
-    with stops.listing(with_value=True) as listing:
-        key = RenderingKey(stops.account.id, "json", stops.account.timezone, listing.version)
-        answer = cache.keep(listing, key, LocalTimeFormatter(stops.account.zone))
+    with stops.snapshot(with_value=True) as snapshot:
+        version = snapshot.version.number
+        key = RenderingKey(stops.account.id, "json", stops.account.timezone, version)
+        answer = cache.keep(snapshot, key, LocalTimeFormatter(stops.account.zone))
         assert answer is not None
         b"".join(answer)
     return key

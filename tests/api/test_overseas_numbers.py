@@ -84,8 +84,8 @@ def test_import_through_the_api_and_the_cli(http, db, account, database_url, tmp
         0,
         "Téléphone",
     )
-    with StopList(db, other).listing() as listing:
-        assert sorted(row[1] for batch in listing.batches for row in batch) == UNIQUE
+    with StopList(db, other).snapshot() as snapshot:
+        assert sorted(n for batch in snapshot.batches for n in batch.numbers) == UNIQUE
 
 
 def test_inbound_stop_from_a_national_sender(http, db, account):

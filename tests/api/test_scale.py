@@ -59,13 +59,15 @@ def _stream(base_url: str, api_key: str, fmt: str) -> int:
     return size
 
 
-def test_streaming_memory_does_not_grow_with_the_list(db, database_url, tmp_path):
-    small = Accounts(db).create("rss-small")
-    large = Accounts(db).create("rss-large")
+@pytest.mark.parametrize("copies", ["off", "kept"])
+def test_streaming_memory_does_not_grow_with_the_list(db, database_url, tmp_path, copies):
+    """Rendered from the database, with or without keeping a copy on the way."""
+    small = Accounts(db).create(f"rss-small-{copies}")
+    large = Accounts(db).create(f"rss-large-{copies}")
     _fill(db, small.account.id, SMALL)
     _fill(db, large.account.id, LARGE)
-    # The streaming path itself is measured, not a kept copy of the answer.
-    server = Server(database_url, tmp_path / "rss.log", env={"STOPLIST_LIST_CACHE_DIR": "off"})
+    directory = "off" if copies == "off" else str(tmp_path / "lists")
+    server = Server(database_url, tmp_path / "rss.log", env={"STOPLIST_LIST_CACHE_DIR": directory})
     server.start()
     try:
         pid = server.process.pid  # one worker: the server process itself serves
@@ -79,6 +81,11 @@ def test_streaming_memory_does_not_grow_with_the_list(db, database_url, tmp_path
     finally:
         server.stop()
     assert large_bytes > 9 * small_bytes
+    if copies == "kept":
+        assert any(
+            path.name.startswith(f"list-{large.account.id}-")
+            for path in (tmp_path / "lists").iterdir()
+        )
     # Ten times the entries: a server that held the answer would need about
     # 15 MB more for the large one, one that held the rows about 35 MB. The
     # allocator's own growth under a loaded machine stays within a few MB.

@@ -29,8 +29,8 @@ def stops(db, account):
 
 
 def _numbers(stops):
-    with stops.listing() as listing:
-        return [row[1] for batch in listing.batches for row in batch]
+    with stops.snapshot() as snapshot:
+        return [number for batch in snapshot.batches for number in batch.numbers]
 
 
 def test_adds_new_numbers_in_number_order_with_one_import_event_each(stops):

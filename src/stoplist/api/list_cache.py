@@ -3,14 +3,14 @@
 Listing a million stops means reading a million rows and encoding each one,
 several times slower than sending a file of the same bytes. Each
 account's list has a version that moves in the very transaction that changes
-one of its stops (``storage.stops.touch_list``), so a rendering made from a
-snapshot at version V is exactly the answer for as long as the version is V.
+one of its stops, so a rendering made from a snapshot at version V is
+exactly the answer for as long as the version is V (``storage.list_views``).
 
 A copy is three files: the answer itself; ``.rows``, the ``(number, id)``
-pairs it lists; and ``.meta``, the newest event its snapshot had seen and
-its segments (runs of entries between two ids, with their place in the
-answer). When the version has moved, the numbers with events since then are
-the only ones whose entries may differ (``StopList.changes_since``): the
+pairs it lists; and ``.meta``, the version its snapshot showed and its
+segments (runs of entries between two ids, with their place in the answer).
+When the version has moved, the changes since that version name the only
+numbers whose entries may differ (``StopList.changes_since``): the
 segments that held or now hold them are rendered again from the database and
 every other segment is copied byte for byte from the previous answer. A new
 STOP therefore costs a segment or two, not the whole list. Too many changes,
@@ -22,6 +22,10 @@ entries are kept. Files are written under temporary names and renamed when
 complete (the answer last), so no reader ever sees half of one, and workers
 racing to write the same version are harmless. Writing a version removes the
 account's other ones; an answer already sending one keeps its open file.
+
+``api.kept_lists.KeptCopyRenderer`` is the ``ListRenderer`` that answers from them.
+(Over 400 lines on purpose: a copy's file layout, its writing and its
+patching change together, and splitting them would spread one format.)
 """
 
 from __future__ import annotations
@@ -32,24 +36,24 @@ import logging
 import os
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 import numpy as np
 import orjson
 
+from stoplist.api.file_ranges import copy_range
 from stoplist.domain.number_arrays import e164_value
-from stoplist.domain.stops import ListChanges, Listing, StopList
+from stoplist.domain.stops import StopList
 from stoplist.http import render
 from stoplist.http.negotiation import Format
 from stoplist.storage.database import Database
-from stoplist.storage.stops import Watermark
+from stoplist.storage.list_views import EntryBatch, ListChanges, ListSnapshot, ListVersion
 
 logger = logging.getLogger("stoplist")
 
-"""Where copies go; ``off`` keeps none. Default: beside the SQLite file; none on PostgreSQL."""
 MIN_ROWS = 10_000
 SEGMENT_ROWS = 5000
 MAX_CHANGED_NUMBERS = 20_000
@@ -105,7 +109,7 @@ class _Segment:
 
 @dataclass(slots=True)
 class _Meta:
-    watermark: Watermark
+    version: str  # ``ListVersion.token``: where ``changes_since`` starts from
     segments: list[_Segment] = field(default_factory=list)
     rows_sorted: bool = False
 
@@ -114,9 +118,13 @@ class _Meta:
 
     @classmethod
     def load(cls, data: bytes) -> _Meta:
-        raw = orjson.loads(data)
-        segments = [_Segment(**segment) for segment in raw["segments"]]
-        return cls(tuple(raw["watermark"]), segments, raw["rows_sorted"])  # type: ignore[arg-type]
+        """A ``.meta`` file; ``ValueError`` for one this code did not write."""
+        try:
+            raw = orjson.loads(data)
+            segments = [_Segment(**segment) for segment in raw["segments"]]
+            return cls(str(raw["version"]), segments, bool(raw["rows_sorted"]))
+        except (KeyError, TypeError) as error:
+            raise ValueError(f"not a kept list's description: {error!r}") from error
 
 
 class ListCache:
@@ -184,25 +192,23 @@ class ListCache:
         return None if version is None else self.open(key.at(version))
 
     def keep(
-        self, listing: Listing, key: RenderingKey, local_time: LocalTime
+        self, snapshot: ListSnapshot, key: RenderingKey, local_time: LocalTime
     ) -> Iterator[bytes] | None:
-        """The whole listing's answer, keeping a copy as it goes; None if not worth keeping.
+        """The whole list's answer, keeping a copy as it goes; None if not worth keeping.
 
-        The copy is kept only if every chunk went through: an answer cut short
-        (the client went away, the database failed) leaves nothing behind.
+        ``snapshot`` must carry the numbers' values. The copy is kept only if
+        every chunk went through: an answer cut short (the client went away,
+        the database failed) leaves nothing behind.
         """
-        if self.directory is None or listing.total < self.min_rows:
+        if self.directory is None or snapshot.total < self.min_rows:
             return None
-        if listing.watermark is None:
-            return None
-        return self._render(listing, key, local_time, listing.watermark)
+        return self._render(snapshot, key, local_time)
 
     def _render(
-        self, listing: Listing, key: RenderingKey, local_time: LocalTime, mark: Watermark
+        self, snapshot: ListSnapshot, key: RenderingKey, local_time: LocalTime
     ) -> Iterator[bytes]:
         assert self.directory is not None
-        copy = _Copy.start(self.directory, key, _Meta(mark))
-        in_segment = False  # the chunk going out is a batch the copy has already taken
+        copy = _Copy.start(self.directory, key, _Meta(snapshot.version.token()))
 
         def keep(write: Callable[[_Copy], None]) -> None:
             """One write of the copy; failing (a full disk) gives up the copy, not the answer."""
@@ -216,21 +222,20 @@ class ListCache:
                 copy.abandon()
                 copy = None
 
-        def record(separator: bytes, entries: bytes, rows: Sequence[Sequence[Any]]) -> None:
-            nonlocal in_segment
-            keep(lambda copy: copy.segment(separator, entries, rows, rows[-1][0]))
-            in_segment = True
-
-        chunks = render.encode_listing(
-            key.format, listing.total, listing.batches, local_time, on_batch=record
-        )
         complete = False
         try:
-            for chunk in chunks:
-                if not in_segment:  # the head or the tail
-                    keep(lambda copy: copy.write(chunk))  # noqa: B023 (called at once)
-                in_segment = False
-                yield chunk
+            head = render.list_head(key.format, snapshot.total)
+            keep(lambda copy: copy.write(head))
+            yield head
+            separator = b""
+            for batch in snapshot.batches:
+                entries = render.list_rows(key.format, batch, local_time)
+                keep(lambda copy: copy.segment(separator, entries, batch, batch.last_id))  # noqa: B023 (called at once)
+                yield separator + entries
+                separator = render.LIST_SEPARATOR[key.format]
+            tail = render.list_tail(key.format)
+            keep(lambda copy: copy.write(tail))
+            yield tail
             complete = True
         finally:
             if copy is not None:
@@ -285,14 +290,17 @@ def _patch(
 ) -> int | None:
     """Write the copy for the list's current version from ``base``; returns that version."""
     meta = _Meta.load((directory / f"{base.filename}.meta").read_bytes())
+    since = ListVersion.from_token(meta.version)
+    if since is None:
+        return None
     with (directory / base.filename).open("rb") as old:
         pairs = _sorted_pairs(directory / f"{base.filename}.rows", meta)
-        with stop_list.changes_since(meta.watermark) as changes:
+        with stop_list.changes_since(since) as changes:
             rows = sum(segment.rows for segment in meta.segments)
             most = max(MAX_CHANGED_NUMBERS, MAX_CHANGED_SHARE_OF_ROWS * rows)
             if changes is None or len(changes.numbers) > most:
                 return None
-            if changes.version == base.version:
+            if changes.version.number == base.version:
                 return base.version  # the copy is the list as it is now
             touched = _touched_segments(meta.segments, pairs, changes)
             if len(touched) > max(MIN_CHANGED_SEGMENTS, MAX_CHANGED_SHARE * len(meta.segments)):
@@ -301,9 +309,9 @@ def _patch(
                 index: _render_range(meta.segments, index, changes, key.format, local_time)
                 for index in sorted(touched)
             }
-        copy = _Copy.start(
-            directory, key.at(changes.version), _Meta(changes.watermark, rows_sorted=True)
-        )
+        version = changes.version
+        patched = _Meta(version.token(), rows_sorted=True)
+        copy = _Copy.start(directory, key.at(version.number), patched)
         if copy is None:
             return None
         try:
@@ -313,11 +321,11 @@ def _patch(
             copy.abandon()
             raise
         copy.finish()
-        return changes.version
+        return version.number
 
 
-_Rendered = list[tuple[bytes, list[Sequence[Any]], int | None]]
-"""A range rendered again: ``(entries, rows, through)`` per new segment."""
+_Rendered = list[tuple[bytes, EntryBatch, int | None]]
+"""A range rendered again: ``(entries, batch, through)`` per new segment."""
 
 
 def _touched_segments(
@@ -353,17 +361,22 @@ def _render_range(
     """Segment ``index``'s id range as it is now, cut into segments of at most SEGMENT_ROWS."""
     after = segments[index - 1].through if index > 0 else 0
     through = segments[index].through
-    batches = changes.rows(after or 0, through)
-    rows: list[Sequence[Any]] = [row for batch in batches for row in batch]
-    if not rows:
-        return [(b"", [], through)]
+    batches = list(changes.entries(after or 0, through))
+    ids = [i for batch in batches for i in batch.ids]
+    if not ids:
+        return [(b"", EntryBatch((), (), (), values=()), through)]
+    numbers = [n for batch in batches for n in batch.numbers]
+    created = [c for batch in batches for c in batch.created_at]
+    values = [v for batch in batches for v in batch.values or ()]
     pieces: _Rendered = []
-    for start in range(0, len(rows), SEGMENT_ROWS):
-        chunk = rows[start : start + SEGMENT_ROWS]
-        last = start + SEGMENT_ROWS >= len(rows)
-        pieces.append(
-            (render.list_rows(fmt, chunk, local_time), chunk, through if last else chunk[-1][0])
+    for start in range(0, len(ids), SEGMENT_ROWS):
+        end = start + SEGMENT_ROWS
+        piece = EntryBatch(
+            ids[start:end], numbers[start:end], created[start:end], values=values[start:end]
         )
+        last = end >= len(ids)
+        entries = render.list_rows(fmt, piece, local_time)
+        pieces.append((entries, piece, through if last else piece.last_id))
     return pieces
 
 
@@ -371,7 +384,7 @@ def _write_patched(
     copy: _Copy, old: BinaryIO, meta: _Meta, fresh: dict[int, _Rendered], fmt: Format
 ) -> None:
     total = sum(
-        sum(len(rows) for _, rows, _ in fresh[index]) if index in fresh else segment.rows
+        sum(len(batch) for _, batch, _ in fresh[index]) if index in fresh else segment.rows
         for index, segment in enumerate(meta.segments)
     )
     copy.write(render.list_head(fmt, total))
@@ -379,8 +392,8 @@ def _write_patched(
     started = False  # a separator goes before every entry but the first
     for index, segment in enumerate(meta.segments):
         if index in fresh:
-            for body, rows, through in fresh[index]:
-                copy.segment(separator if started and body else b"", body, rows, through)
+            for body, batch, through in fresh[index]:
+                copy.segment(separator if started and body else b"", body, batch, through)
                 started = started or bool(body)
         else:
             copy.copied_segment(separator if started and segment.length else b"", old, segment)
@@ -438,31 +451,24 @@ class _Copy:
         self.size += len(data)
 
     def segment(
-        self,
-        separator: bytes,
-        body: bytes,
-        rows: Sequence[Sequence[Any]],
-        through: int | None,
+        self, separator: bytes, body: bytes, batch: EntryBatch, through: int | None
     ) -> None:
-        """Append one segment's entries, and its rows' numbers while the pairs are unsorted."""
+        """Append one segment's entries, and its numbers while the pairs are unsorted."""
         self.write(separator)
-        self.meta.segments.append(_Segment(len(rows), through, self.size, len(body)))
-        if not self.meta.rows_sorted and rows:
-            ids, _, _, values = zip(*rows, strict=True)
-            np.column_stack((np.array(values), np.array(ids))).astype(np.int64).tofile(self.pairs)
+        self.meta.segments.append(_Segment(len(batch), through, self.size, len(body)))
+        if not self.meta.rows_sorted and len(batch):
+            assert batch.values is not None
+            pairs = np.column_stack((np.array(batch.values), np.array(batch.ids)))
+            pairs.astype(np.int64).tofile(self.pairs)
         self.write(body)
 
     def copied_segment(self, separator: bytes, old: BinaryIO, segment: _Segment) -> None:
         self.write(separator)
         self.answer.flush()
-        offset, left = segment.offset, segment.length
-        self.meta.segments.append(_Segment(segment.rows, segment.through, self.size, left))
-        while left:
-            sent = os.copy_file_range(old.fileno(), self.answer.fileno(), left, offset)
-            if sent == 0:
-                raise OSError("the kept list is shorter than its segments say")
-            offset += sent
-            left -= sent
+        self.meta.segments.append(
+            _Segment(segment.rows, segment.through, self.size, segment.length)
+        )
+        copy_range(old.fileno(), self.answer.fileno(), segment.offset, segment.length)
         self.answer.seek(0, os.SEEK_END)
         self.size += segment.length
 

@@ -6,15 +6,12 @@ out. Every rule lives in ``stoplist.domain``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from stoplist.api.list_cache import ListCache, RenderingKey, read_file
+from stoplist.api.list_renderers import ListRenderer, listing_chunks, ready
 from stoplist.client import answers
-from stoplist.domain.clock import LocalTimeFormatter
 from stoplist.domain.errors import InvalidPhoneNumber
 from stoplist.domain.paging import listing_query
 from stoplist.http import render
@@ -24,29 +21,14 @@ from stoplist.http.call import ApiCall, open_call
 async def list_stops(request: Request) -> Response:
     call = await open_call(request)
     query = listing_query(call.params, call.account.zone)
-    cache: ListCache = request.app.state.list_cache
-    if query.whole and cache.enabled:
-        return await _whole_list(call, cache)
+    if query.whole:
+        renderer: ListRenderer = request.app.state.list_renderer
+        rendered = await run_in_threadpool(renderer.render, call.stop_list, call.format)
+        headers = {} if rendered.size is None else {"Content-Length": str(rendered.size)}
+        return StreamingResponse(
+            rendered.chunks, media_type=render.media_type(call.format), headers=headers
+        )
     return await stream_listing(call, paged=query.paged, **query.as_kwargs())
-
-
-async def _whole_list(call: ApiCall, cache: ListCache) -> Response:
-    """The kept answer for the list's version, patched from an older one, or rendered."""
-    version = call.stop_list.version()
-    if version is not None:
-        key = _rendering_key(call, version)
-        kept = cache.open(key)
-        if kept is None:
-            formatter = LocalTimeFormatter(call.account.zone)
-            kept = await run_in_threadpool(cache.refresh, call.stop_list, key, formatter)
-        if kept is not None:
-            file, size = kept
-            return StreamingResponse(
-                read_file(file),
-                media_type=render.media_type(call.format),
-                headers={"Content-Length": str(size)},
-            )
-    return await stream_listing(call, keep_in=cache)
 
 
 async def add_stop(request: Request) -> Response:
@@ -73,41 +55,13 @@ def single_number(value: object) -> object:
     return value
 
 
-async def stream_listing(
-    call: ApiCall, *, paged: bool = False, keep_in: ListCache | None = None, **query: int | None
-) -> Response:
+async def stream_listing(call: ApiCall, *, paged: bool = False, **query: int | None) -> Response:
     """Stream a listing in the call's format; memory stays flat whatever its length.
 
     The first chunk (which carries ``nbData``) is produced before the response
     starts, so that a failure to open the list is still a proper error answer.
-    A ``paged`` answer ends with ``nextAfter``. ``keep_in`` keeps a copy of a
-    whole list's answer for the next identical request.
+    A ``paged`` answer ends with ``nextAfter``.
     """
-    chunks = _listing_chunks(call, query, paged, keep_in)
-    first = await run_in_threadpool(next, chunks)
-    return StreamingResponse(_prepend(first, chunks), media_type=render.media_type(call.format))
-
-
-def _prepend(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
-    yield first
-    yield from rest
-
-
-def _listing_chunks(
-    call: ApiCall,
-    query: dict[str, int | None],
-    paged: bool = False,
-    keep_in: ListCache | None = None,
-) -> Iterator[bytes]:
-    formatter = LocalTimeFormatter(call.account.zone)
-    with call.stop_list.listing(with_value=keep_in is not None, **query) as listing:
-        kept = None
-        if keep_in is not None and listing.version is not None:
-            kept = keep_in.keep(listing, _rendering_key(call, listing.version), formatter)
-        yield from kept or render.encode_listing(
-            call.format, listing.total, listing.batches, formatter, paged=paged, more=listing.more
-        )
-
-
-def _rendering_key(call: ApiCall, version: int) -> RenderingKey:
-    return RenderingKey(call.account.id, call.format, call.account.timezone, version)
+    chunks = listing_chunks(call.stop_list, call.format, paged=paged, **query)
+    rendered = await run_in_threadpool(ready, chunks)
+    return StreamingResponse(rendered.chunks, media_type=render.media_type(call.format))

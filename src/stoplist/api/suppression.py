@@ -18,6 +18,7 @@ from typing import IO, Any
 
 import msgspec
 import orjson
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
@@ -25,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from stoplist.api.body_lines import BodyLines
+from stoplist.api.list_renderers import ListRenderer
 from stoplist.client import answers
 from stoplist.domain.errors import (
     BodyTooLarge,
@@ -144,7 +146,12 @@ async def import_file(request: Request) -> Response:
             upload.close()
     finally:
         spool.close()
-    return call.respond(msgspec.convert({**answers.ok(), **report.summary()}, answers.Import))
+    answer = call.respond(msgspec.convert({**answers.ok(), **report.summary()}, answers.Import))
+    if report.added:
+        # The first whole listing after an import is then sent from a copy.
+        renderer: ListRenderer = request.app.state.list_renderer
+        answer.background = BackgroundTask(renderer.prepare, call.stop_list, "json")
+    return answer
 
 
 @dataclass(slots=True)

@@ -29,21 +29,19 @@ def export_format(raw: object) -> str:
 def export_chunks(stop_list: StopList, fmt: str) -> Iterator[bytes]:
     """The list in ``fmt``; the first chunk comes once the snapshot is open."""
     formatter = LocalTimeFormatter(stop_list.account.zone)
-    with stop_list.listing(with_source=True) as listing:
+    with stop_list.snapshot(with_source=True) as snapshot:
         yield CSV_HEADER if fmt == "csv" else b"[" if fmt == "json" else b""
         separator = ""
-        for batch in listing.batches:
-            if not batch:
-                continue
+        for batch in snapshot.batches:
+            assert batch.sources is not None
+            times = map(formatter, batch.created_at)
+            entries = zip(batch.ids, batch.numbers, times, batch.sources, strict=True)
             if fmt == "csv":
-                yield "".join(
-                    f"{i},{n},{formatter(c)},{s}\n"
-                    for i, n, c, s in batch  # type: ignore[misc]
-                ).encode()
+                yield "".join([f"{i},{n},{c},{s}\n" for i, n, c, s in entries]).encode()
                 continue
             rows = [
-                f'{{"id":{i},"phoneNumber":"{n}","createdAt":"{formatter(c)}","source":"{s}"}}'
-                for i, n, c, s in batch  # type: ignore[misc]
+                f'{{"id":{i},"phoneNumber":"{n}","createdAt":"{c}","source":"{s}"}}'
+                for i, n, c, s in entries
             ]
             if fmt == "json":
                 yield (separator + ",".join(rows)).encode()

@@ -29,9 +29,9 @@ import numpy as np
 
 from stoplist.domain.number_arrays import Values, e164_value
 from stoplist.domain.stops import StopList
-from stoplist.storage import bulk
+from stoplist.storage import list_views
 from stoplist.storage import stops as stop_store
-from stoplist.storage.stops import Watermark
+from stoplist.storage.list_views import ListVersion
 
 MAX_ACCOUNTS = 8
 MAX_CHANGES = 50_000
@@ -41,12 +41,16 @@ NOT_STOPPED = 0
 
 @dataclass(frozen=True, slots=True)
 class ListIndex:
-    version: int
-    watermark: Watermark | None
+    seen: ListVersion
+    """The list's version the index shows (``changes_since`` starts from it)."""
     numbers: Values
     stop_ids: Values
     changed: dict[int, int] = field(default_factory=dict)
     """Number -> stop id (``NOT_STOPPED`` when it left the list), since the arrays were read."""
+
+    @property
+    def version(self) -> int:
+        return self.seen.number
 
     def lookup(self, values: Values) -> Values:
         """The stop id of each number given as its integer (``NOT_STOPPED`` if none)."""
@@ -108,22 +112,18 @@ class StopIndexes:
 def _refreshed(stop_list: StopList, index: ListIndex | None, max_changes: int) -> ListIndex:
     account_id = stop_list.account.id
     with stop_list.db.read(snapshot=True) as conn:
-        version = stop_store.list_version(conn, account_id)
-        assert version is not None
-        seen = index.watermark if index is not None else None
-        if index is not None and seen is not None and stop_store.in_history(conn, seen):
-            numbers, through = stop_store.numbers_changed_since(conn, account_id, seen)
-            if len(index.changed) + len(numbers) <= max_changes:
-                current = bulk.find_stops(conn, account_id, numbers)
+        if index is not None:
+            changes = list_views.changes_since(conn, account_id, index.seen)
+            if changes is not None and len(index.changed) + len(changes.numbers) <= max_changes:
                 changed = dict(index.changed)
-                for number in numbers:
-                    changed[e164_value(number)] = current.get(number, NOT_STOPPED)
-                return ListIndex(version, through, index.numbers, index.stop_ids, changed)
-        mark = stop_store.watermark(conn, account_id)
+                for number in changes.numbers:
+                    changed[e164_value(number)] = changes.stop_ids.get(number, NOT_STOPPED)
+                return ListIndex(changes.version, index.numbers, index.stop_ids, changed)
+        version = list_views.current_version(conn, account_id)
         pairs = [
             np.array(batch, dtype=np.int64).reshape(-1, 2)
             for batch in stop_store.iter_number_values(conn, account_id)
         ]
     both = np.concatenate(pairs) if pairs else np.zeros((0, 2), dtype=np.int64)
     order = np.argsort(both[:, 0], kind="stable")
-    return ListIndex(version, mark, both[order, 0].copy(), both[order, 1].copy())
+    return ListIndex(version, both[order, 0].copy(), both[order, 1].copy())

@@ -8,7 +8,7 @@ Every method is scoped to the account the list was opened for.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -22,11 +22,11 @@ from stoplist.domain.parameters import MAX_ID, present, whole_number
 from stoplist.observability import metrics
 from stoplist.records.events import Event, EventKind, NewEvent, Source, effective_event_time
 from stoplist.records.models import Account, Stop
-from stoplist.storage import bulk
 from stoplist.storage import events as event_store
+from stoplist.storage import list_views
 from stoplist.storage import stops as stop_store
 from stoplist.storage.database import Database
-from stoplist.storage.stops import StopRow, Watermark
+from stoplist.storage.list_views import Bounds, ListChanges, ListSnapshot, ListVersion
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,41 +41,6 @@ class Recorded:
     @property
     def changed(self) -> bool:
         return (self.stop_before is None) != (self.stop_after is None)
-
-
-@dataclass(frozen=True, slots=True)
-class Listing:
-    """A consistent view of a list: ``total`` rows, delivered in ``batches``.
-
-    ``more`` says that rows past ``limit`` exist (the next page is not empty).
-    Rows are ``(id, phone_number, created_at)``, plus ``source`` when asked.
-    ``version`` is the list version the view was taken at (see
-    ``storage.stops.touch_list``), and ``watermark`` the newest event it
-    had seen (the starting point of ``StopList.changes_since``).
-    """
-
-    total: int
-    batches: Iterator[list[StopRow]]
-    more: bool = False
-    version: int | None = None
-    watermark: Watermark | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ListChanges:
-    """How a list differs from an earlier view of it, read in one snapshot.
-
-    Only ``numbers`` may have another entry than in the earlier view, or none;
-    every other entry is as it was. ``stop_ids`` are their entries now, and
-    ``rows(after, through)`` reads the entries with ``after < id <= through``
-    (no upper bound for None) as ``(id, phone_number, created_at, value)``.
-    """
-
-    version: int
-    watermark: Watermark
-    numbers: list[str]
-    stop_ids: dict[str, int]
-    rows: Callable[[int, int | None], Iterator[list[StopRow]]]
 
 
 class StopList:
@@ -179,65 +144,31 @@ class StopList:
             return stop_store.count(conn, self.account.id)
 
     @contextmanager
-    def listing(
+    def snapshot(
         self,
+        bounds: Bounds = Bounds(),  # noqa: B008 (frozen: one shared value is harmless)
         *,
-        since: int | None = None,
-        until: int | None = None,
-        after: int | None = None,
-        limit: int | None = None,
         with_source: bool = False,
         with_value: bool = False,
-    ) -> Iterator[Listing]:
-        """Open a snapshot of the list; its count and rows always agree.
-
-        ``with_value`` adds each number's integer to the rows (SQLite only).
-        """
+    ) -> Iterator[ListSnapshot]:
+        """The list at one version, open until the block ends; its count and entries agree."""
         with self.db.read(snapshot=True) as conn:
-            count = stop_store.count(conn, self.account.id, since=since, until=until, after=after)
-            total = count if limit is None else min(count, limit)
-            batches = stop_store.iter_batches(
-                conn,
-                self.account.id,
-                since=since,
-                until=until,
-                after=after,
-                limit=limit,
-                with_source=with_source,
-                with_value=with_value,
+            yield list_views.open_snapshot(
+                conn, self.account.id, bounds, with_source=with_source, with_value=with_value
             )
-            version = stop_store.list_version(conn, self.account.id)
-            mark = stop_store.watermark(conn, self.account.id)
-            yield Listing(total, batches, count > total, version, mark)
 
     @contextmanager
-    def changes_since(self, mark: Watermark) -> Iterator[ListChanges | None]:
-        """What changed since a ``Listing`` whose ``watermark`` is given.
+    def changes_since(self, version: ListVersion) -> Iterator[ListChanges | None]:
+        """What changed after a snapshot's ``version``, open until the block ends.
 
-        Every change to a stop is recorded with an event in the same
-        transaction, and an account's changes commit one at a time in the
-        order their events are numbered, so the numbers with later events are
-        all the numbers that may have changed. None when ``mark`` is not a
-        point of this database's history (restored from a backup, replaced).
+        None when that cannot be told (see ``storage.list_views.changes_since``):
+        the caller then starts again from a snapshot.
         """
-        account_id = self.account.id
         with self.db.read(snapshot=True) as conn:
-            version = stop_store.list_version(conn, account_id)
-            if not stop_store.in_history(conn, mark):
-                yield None
-                return
-            numbers, now = stop_store.numbers_changed_since(conn, account_id, mark)
-
-            def rows(after: int, through: int | None) -> Iterator[list[StopRow]]:
-                return stop_store.iter_batches(
-                    conn, account_id, after=after, through=through, with_value=True
-                )
-
-            stop_ids = bulk.find_stops(conn, account_id, numbers)
-            yield ListChanges(version, now, numbers, stop_ids, rows)
+            yield list_views.changes_since(conn, self.account.id, version)
 
     def version(self) -> int | None:
-        """The list's current version (see ``Listing.version``)."""
+        """The number of the list's current version (see ``ListVersion``); None: no account."""
         return stop_store.current_list_version(self.db, self.account.id)
 
     def _record(self, conn: Connection, new: NewEvent) -> Recorded:

@@ -21,6 +21,7 @@ import orjson
 from starlette.responses import Response
 
 from stoplist.http.negotiation import Format
+from stoplist.storage.list_views import EntryBatch
 
 Payload = msgspec.Struct | Mapping[str, Any]
 """An answer model, or a mapping already in wire names and order (the error bodies)."""
@@ -102,25 +103,23 @@ def list_head(fmt: Format, total: int) -> bytes:
     return f'{{"success":true,"code":200,"nbData":{total},"data":['.encode()
 
 
-def list_rows(
-    fmt: Format, rows: Sequence[Sequence[Any]], local_time: Callable[[int], str]
-) -> bytes:
-    """Entries for ``(id, phone_number, created_at, ...)`` rows.
+def list_rows(fmt: Format, batch: EntryBatch, local_time: Callable[[int], str]) -> bytes:
+    """The entries of ``batch``, with nothing before the first or after the last.
 
     Numbers are ``+`` and digits and dates are digits, so nothing needs
-    escaping: one f-string a row is the whole cost.
+    escaping: one f-string an entry is the whole cost.
     """
+    entries = zip(batch.ids, batch.numbers, map(local_time, batch.created_at), strict=True)
     if fmt == "xml":
         return "".join(
-            f"<entry><entry>{row[0]}</entry><entry><![CDATA[{row[1]}]]></entry>"
-            f"<entry><![CDATA[{local_time(row[2])}]]></entry></entry>"
-            for row in rows
+            [
+                f"<entry><entry>{i}</entry><entry><![CDATA[{n}]]></entry>"
+                f"<entry><![CDATA[{c}]]></entry></entry>"
+                for i, n, c in entries
+            ]
         ).encode()
     return ",".join(
-        [
-            f'{{"id":{row[0]},"phoneNumber":"{row[1]}","createdAt":"{local_time(row[2])}"}}'
-            for row in rows
-        ]
+        [f'{{"id":{i},"phoneNumber":"{n}","createdAt":"{c}"}}' for i, n, c in entries]
     ).encode()
 
 
@@ -138,30 +137,24 @@ def list_tail(fmt: Format, *, paged: bool = False, next_after: int | None = None
 def encode_listing(
     fmt: Format,
     total: int,
-    batches: Iterable[Sequence[Sequence[Any]]],
+    batches: Iterable[EntryBatch],
     local_time: Callable[[int], str],
     *,
     paged: bool = False,
     more: bool = False,
-    on_batch: Callable[[bytes, bytes, Sequence[Sequence[Any]]], None] | None = None,
 ) -> Iterator[bytes]:
-    """A listing, chunk by chunk: its head, one chunk per batch of rows, its tail.
+    """A listing, chunk by chunk: its head, one chunk per batch of entries, its tail.
 
-    ``on_batch(separator, entries, rows)`` sees each batch's chunk in its two
-    parts before it goes out (a kept copy records them); ``more`` says that a
-    ``paged`` listing has a next page.
+    ``more`` says that a ``paged`` listing has a next page.
     """
     yield list_head(fmt, total)
     last_id: int | None = None
     separator = b""
-    for rows in batches:
-        if not rows:
+    for batch in batches:
+        if not len(batch):
             continue
-        last_id = rows[-1][0]
-        entries = list_rows(fmt, rows, local_time)
-        if on_batch is not None:
-            on_batch(separator, entries, rows)
-        yield separator + entries
+        last_id = batch.last_id
+        yield separator + list_rows(fmt, batch, local_time)
         separator = LIST_SEPARATOR[fmt]
     yield list_tail(fmt, paged=paged, next_after=last_id if more else None)
 
