@@ -107,20 +107,6 @@ def account_has_history(conn: Connection, account_id: int) -> bool:
     return bool(row)
 
 
-def writes_mark(conn: Connection, account_id: int) -> tuple[int, int]:
-    """``(highest event id, the account's list version)``, to tell whether anyone else wrote.
-
-    On SQLite event ids are never reused (AUTOINCREMENT) and every change to
-    an account's stops moves its list version, so if both read the same at
-    the start of a transaction as right after this writer's last commit, no
-    event and no stop change was committed by anyone else in between.
-    """
-    version = conn.exec_driver_sql(
-        f"SELECT list_version FROM accounts WHERE id = {_mark(conn)}", (account_id,)
-    ).scalar_one()
-    return max_event_id(conn), version
-
-
 def insert_opt_outs(
     conn: Connection,
     account_id: int,

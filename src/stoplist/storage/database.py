@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -93,26 +93,23 @@ class Database:
             yield conn
 
     @contextmanager
-    def bulk_writes(self) -> Iterator[Callable[[], AbstractContextManager[Connection]]]:
-        """One connection for a long run of write transactions (a bulk import).
+    def bulk_write(self) -> Iterator[Connection]:
+        """One write transaction for a bulk import, committed when the block ends.
 
-        Yields a function that opens the next transaction. On SQLite the
-        connection's page cache is enlarged for the run, because inserting a
-        million numbers touches index pages all over the file; the connection
-        is discarded afterwards so that memory does not stay in the pool.
+        On SQLite the connection's page cache is enlarged for it, because
+        inserting a million numbers touches index pages all over the file; it
+        stays bounded (``_BULK_CACHE_KIB``): past it, SQLite spills dirty
+        pages to the write-ahead log before the commit instead of holding
+        them, so memory does not grow with the file. The connection is
+        discarded afterwards so that memory does not stay in the pool.
         """
         conn = self.engine.connect().execution_options(stoplist_write=True)
         try:
             if self.is_sqlite:
                 conn.exec_driver_sql(f"PRAGMA cache_size = -{_BULK_CACHE_KIB}")
                 conn.commit()
-
-            @contextmanager
-            def transaction() -> Iterator[Connection]:
-                with conn.begin():
-                    yield conn
-
-            yield transaction
+            with conn.begin():
+                yield conn
         finally:
             if self.is_sqlite:
                 conn.invalidate()
