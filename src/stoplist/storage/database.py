@@ -26,7 +26,8 @@ from stoplist.storage import secrets
 
 HEAD_REVISION = "0004"
 """The newest migration (``tests/storage/test_migrations.py`` holds it to the scripts)."""
-_BULK_CACHE_KIB = 256 * 1024
+_BULK_CACHE_KIB = 32 * 1024
+_BULK_TEMP_CACHE_KIB = 16 * 1024
 SUPPORTED_SCHEMES = ("sqlite", "postgresql+psycopg")
 
 
@@ -96,17 +97,19 @@ class Database:
     def bulk_write(self) -> Iterator[Connection]:
         """One write transaction for a bulk import, committed when the block ends.
 
-        On SQLite the connection's page cache is enlarged for it, because
-        inserting a million numbers touches index pages all over the file; it
-        stays bounded (``_BULK_CACHE_KIB``): past it, SQLite spills dirty
-        pages to the write-ahead log before the commit instead of holding
-        them, so memory does not grow with the file. The connection is
-        discarded afterwards so that memory does not stay in the pool.
+        On SQLite the connection's page caches are enlarged for it, because
+        a million numbers make index pages all over the file dirty, but they
+        stay bounded (``_BULK_CACHE_KIB`` for the database,
+        ``_BULK_TEMP_CACHE_KIB`` for the import's staging table): past them
+        SQLite writes pages out before the commit instead of holding them,
+        so memory does not grow with the file. The connection is discarded
+        afterwards so that its caches and its staging table do not stay.
         """
         conn = self.engine.connect().execution_options(stoplist_write=True)
         try:
             if self.is_sqlite:
-                conn.exec_driver_sql(f"PRAGMA cache_size = -{_BULK_CACHE_KIB}")
+                conn.exec_driver_sql(f"PRAGMA main.cache_size = -{_BULK_CACHE_KIB}")
+                conn.exec_driver_sql(f"PRAGMA temp.cache_size = -{_BULK_TEMP_CACHE_KIB}")
                 conn.commit()
             with conn.begin():
                 yield conn
