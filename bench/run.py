@@ -661,6 +661,7 @@ def _bench_import(repeat: int) -> list[Row]:
             stale.unlink()
         if copy_template:
             shutil.copy(template, target)
+            shutil.copy(f"{template}-secrets.key", f"{target}-secrets.key")
 
     peaks: list[int] = []
 
@@ -722,7 +723,7 @@ def _bench_import(repeat: int) -> list[Row]:
 def _run_measured(command: list[str]) -> tuple[str, int]:
     """A command's standard output and its peak RSS (KiB), from the kernel's own count."""
     with tempfile.TemporaryFile() as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.DEVNULL, cwd=ROOT)
+        process = subprocess.Popen(command, stdout=out, stderr=out, cwd=ROOT)
         _, status, usage = os.wait4(process.pid, 0)
         process.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
