@@ -6,6 +6,7 @@ import contextlib
 import io
 import random
 import threading
+from collections.abc import Iterator
 
 import phonenumbers
 import pytest
@@ -262,22 +263,51 @@ def test_lines_without_line_ends_and_with_a_line_break_inside(stops):
     assert stops.find("+33644444444") is not None
 
 
-def test_batches_after_the_first_still_see_repeats_and_other_writers(stops):
-    """Between two batches someone opts a later number in and deletes an added one."""
+def test_writers_that_come_during_an_import_wait_for_its_commit(stops):
+    """Between two batches someone opts a number in and deletes another: after the import."""
     numbers = [f"+3361{i:07d}" for i in range(6)]
+    stops.record(NewEvent(numbers[3], EventKind.OPT_OUT, Source.SMS))
     calls: list[int] = []
+    meanwhile_done = threading.Event()
+
+    def other_writer() -> None:
+        stops.record(NewEvent(numbers[4], EventKind.OPT_IN, Source.SMS))
+        stops.delete(stops.find(numbers[0]).id)
+        meanwhile_done.set()
+
+    other = threading.Thread(target=other_writer)
 
     def meanwhile(_: int) -> None:
         calls.append(1)
         if len(calls) == 1:
-            stops.record(NewEvent(numbers[4], EventKind.OPT_OUT, Source.SMS))
-            stops.record(NewEvent(numbers[4], EventKind.OPT_IN, Source.SMS))
-            stops.delete(stops.find(numbers[0]).id)
+            other.start()
+        elif len(calls) == 2:  # still inside the import (the last call comes after it)
+            assert not meanwhile_done.wait(0.2)  # held back until the import commits
 
     lines = [numbers[2], numbers[0], numbers[1], *numbers[3:], numbers[0], numbers[5]]
     report = import_numbers(stops, lines, batch_size=3, progress=meanwhile)
-    assert (report.added, report.opted_in, report.already_stopped) == (5, 2, 1)
-    assert _numbers(stops) == [numbers[1], numbers[2], numbers[3], numbers[5]]
+    other.join(timeout=60)
+    assert meanwhile_done.is_set() and len(calls) >= 2
+    assert (report.added, report.opted_in, report.already_stopped) == (5, 0, 3)
+    assert sorted(_numbers(stops)) == [numbers[1], numbers[2], numbers[3], numbers[5]]
+
+
+def test_an_import_that_fails_halfway_writes_nothing(stops):
+    """The whole file is one transaction: batches already written are rolled back too."""
+    stops.record(NewEvent("+33699999999", EventKind.OPT_OUT, Source.SMS))
+
+    def lines() -> Iterator[str]:
+        yield from (f"+3361{i:07d}" for i in range(_LINES_BEFORE_FAILURE))
+        raise OSError("the upload was cut")
+
+    with pytest.raises(OSError, match="cut"):
+        import_numbers(stops, lines(), batch_size=20_000)
+    assert _numbers(stops) == ["+33699999999"]
+    assert stops.history("+33611000001")[1] == []
+    assert import_numbers(stops, [f"+3361{i:07d}" for i in range(500)]).added == 500
+
+
+_LINES_BEFORE_FAILURE = 70_000  # more than one block of lines: three batches written before
 
 
 def test_repeats_across_batches_of_a_fresh_account(stops):

@@ -14,11 +14,20 @@ NGINX = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/loca
 
 @dataclass(frozen=True)
 class Site:
-    """One ``server`` block: nginx listens on ``port`` and passes everything to ``upstream``."""
+    """One ``server`` block: nginx listens on ``port`` and passes everything to ``upstream``.
+
+    Several upstream ports make a round-robin balancer over them.
+    """
 
     port: int
-    upstream: int
+    upstream: int | tuple[int, ...]
     directives: str = ""
+
+    @property
+    def upstream_url(self) -> str:
+        if isinstance(self.upstream, tuple):
+            return f"http://site_{self.port}"
+        return f"http://127.0.0.1:{self.upstream}"
 
     @property
     def url(self) -> str:
@@ -57,12 +66,19 @@ class Nginx:
 
     def _config(self) -> str:
         temp = self.prefix / "temp"
+        pools = "\n".join(
+            f"    upstream site_{site.port} {{\n"
+            + "".join(f"        server 127.0.0.1:{port};\n" for port in site.upstream)  # type: ignore[union-attr]
+            + "    }"
+            for site in self.sites
+            if isinstance(site.upstream, tuple)
+        )
         blocks = "\n".join(
             f"""
     server {{
         listen 127.0.0.1:{site.port};
         location / {{
-            proxy_pass http://127.0.0.1:{site.upstream};
+            proxy_pass {site.upstream_url};
             {site.directives}
         }}
     }}"""
@@ -75,7 +91,7 @@ user root;
 worker_processes 1;
 pid {self.prefix}/nginx.pid;
 error_log {self.prefix}/logs/error.log warn;
-events {{ worker_connections 64; }}
+events {{ worker_connections 256; }}
 http {{
     access_log off;
     client_body_temp_path {temp}/body;
@@ -83,6 +99,7 @@ http {{
     fastcgi_temp_path {temp}/fastcgi;
     uwsgi_temp_path {temp}/uwsgi;
     scgi_temp_path {temp}/scgi;
+{pools}
 {blocks}
 }}
 """

@@ -17,27 +17,33 @@ whether the first is a header, and which column holds the numbers (see
 but yields no valid number is an error (``NoNumbersFound``), never a success
 that added nothing.
 
-A million lines take seconds:
+A failed import writes nothing: the whole file is one transaction, on both
+databases, so a database error, a workbook that breaks halfway or a killed
+process leaves the list as it was, and the next attempt starts afresh. The
+account's other writers (adds, deletes, STOPs) wait for the commit: about
+two seconds for a million numbers on SQLite, longer on PostgreSQL.
+
+A million lines take seconds, in memory that does not grow with the file:
 - lines are read in blocks, and the usual ones (a canonical E.164 number,
   alone or as a plain CSV cell) are recognised by one regular expression per
   block (``canonical.number_regex``); any other line goes through the csv
   module and ``normalize`` one at a time, with exactly the same outcome;
-- each batch is written with set-at-a-time SQL in one transaction, sorted by
-  number so that rows land in the ``(account_id, phone_number)`` indexes in
-  order. On SQLite a batch is up to a million numbers (one commit and a few
-  seconds of the write lock for a million-line file: committing many small
-  batches rewrites those indexes' pages once per batch); on PostgreSQL it is
-  fifty thousand (the account's other writers wait about a second for each);
-- on SQLite, an account whose history is all this import's own (it had no
-  event and no stop, and no one else has written since) needs no look-ups
-  for numbers that have no event yet: there are none.
+- on SQLite, each batch of numbers (a hundred thousand) goes into a
+  temporary table keyed by number, which drops repeats as they come; at the
+  end of the file one statement per table records and stops them all, in
+  number order, so that every index takes its rows in one pass
+  (``bulk.stage``). An account with no event and no stop when the import
+  began needs no look-ups at all;
+- on PostgreSQL each batch (fifty thousand) is sorted and written as it
+  comes with set-at-a-time SQL;
+- so only a batch is ever held in the process, never the file, and the
+  database's page caches for the import are bounded (``Database.bulk_write``).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import islice
@@ -59,8 +65,8 @@ from stoplist.storage import webhooks as webhook_store
 MAX_REPORTED_INVALID = 10_000
 """Invalid lines listed in a report; the count is always exact."""
 
-_SQLITE_BATCH = 1_000_000  # one commit (one fsync) per batch
-_POSTGRES_BATCH = 50_000  # the account's writers wait for each batch to commit
+_SQLITE_BATCH = 100_000  # about 10 MB of numbers held at a time
+_POSTGRES_BATCH = 50_000
 _BLOCK_CHARS = 1 << 20  # read from a stream at a time
 _BLOCK_LINES = 1 << 16  # taken from an iterable of lines at a time
 _MAX_FAST_CODES = 8  # calling codes recognised by the block expression
@@ -190,8 +196,8 @@ def import_numbers(
     parser = _Parser(stop_list, report, column)
     batch: list[str] = []
     handled = 0
-    with stop_list.db.bulk_writes() as transaction:
-        writer = _Writer(stop_list, transaction, report, source, actor)
+    with stop_list.db.bulk_write() as conn:
+        writer = _Writer(stop_list, conn, report, source, actor)
         for block in _blocks_then_end(lines):
             numbers, count = parser.feed(block) if block is not None else parser.finish()
             start = counted = 0  # this block's numbers batched, lines counted
@@ -210,94 +216,129 @@ def import_numbers(
                         handled = 0
             handled += count - counted
         writer.write(batch)
+        writer.finish()
+        report.lines = parser.line
+        if parser.started and not report.numbers:
+            raise NoNumbersFound(column=report.column, lines=report.lines)
+    writer.committed()
     if progress and handled:
         progress(handled)
-    report.lines = parser.line
-    if parser.started and not report.numbers:
-        raise NoNumbersFound(column=report.column, lines=report.lines)
     return report
 
 
 class _Writer:
-    """Writes one import's batches, each in its own transaction.
+    """Writes one import's batches inside the import's one transaction.
 
-    On SQLite it remembers whether the account's whole history is this
-    import's own: the account had no event and no stop when the first batch
-    began, and the highest event id and the list version still read what
-    this writer left after its last commit (``bulk.writes_mark``). While that
-    holds, every event of the account is an opt-out this import recorded
-    along with a stop that is still there, so no number can have been opted
-    in: the events look-up is skipped, and so is the stops look-up for the
-    first batch. Anything else, or PostgreSQL, looks both up.
+    The account's list is locked before the first batch, so no one else
+    writes to it until the import commits. On SQLite batches are staged and
+    written by ``finish``; on PostgreSQL each is looked up and written as it
+    comes.
     """
 
     def __init__(
         self,
         stop_list: StopList,
-        transaction: Callable[[], AbstractContextManager[Connection]],
+        conn: Connection,
         report: ImportReport,
         source: Source,
         actor: str | None,
     ) -> None:
         self.stop_list = stop_list
-        self.transaction = transaction
+        self.conn = conn
         self.report = report
         self.source = source
         self.actor = actor
         self._first = True
-        self._mark: tuple[int, int] | None = None
+        self._staged = 0
+        self._queued = 0
 
     def write(self, batch: list[str]) -> None:
         """Write one batch of numbers (in any order, repeats included), sorting it in place."""
         if not batch:
             return
+        if self._first:
+            self.stop_list.db.lock_list(self.conn, self.stop_list.account.id)
+        if self.stop_list.db.is_sqlite:
+            self._stage(batch)
+        else:
+            self._write(batch)
+        self._first = False
+
+    def finish(self) -> None:
+        """Write what is staged (SQLite), at the end of the file, still in its transaction."""
+        if not self._staged:
+            return
+        account = self.stop_list.account
+        conn = self.conn
+        look_up = bulk.account_has_history(conn, account.id)
+        if look_up:
+            already, opted_in = bulk.staged_outcomes(conn, account.id)
+            self.report.already_stopped += already
+            self.report.opted_in += opted_in
+        notify = self._notify()
+        at = clock.now_us()
+        added, rows = bulk.insert_staged_opt_outs(
+            conn,
+            account.id,
+            source=self.source.value,
+            actor=self.actor,
+            at=at,
+            look_up=look_up,
+            returning=notify,
+        )
+        self.report.added += added
+        self._queued += self._enqueue(rows, at) if notify else 0
+
+    def _stage(self, batch: list[str]) -> None:
+        batch.sort()  # neighbours share the staging table's pages: each is visited once a batch
+        new = bulk.stage(self.conn, batch)
+        self._staged += new
+        self.report.already_stopped += len(batch) - new  # repeats within the file
+
+    def _write(self, batch: list[str]) -> None:
         numbers = _sorted_unique(batch)
         self.report.already_stopped += len(batch) - len(numbers)  # repeats within the file
         account_id = self.stop_list.account.id
-        db = self.stop_list.db
-        with self.transaction() as conn:
-            db.lock_list(conn, account_id)
-            ours = self._history_is_ours(conn)
-            stopped = {} if ours and self._first else bulk.find_stops(conn, account_id, numbers)
-            fresh = [number for number in numbers if number not in stopped] if stopped else numbers
-            decided = set() if ours else bulk.numbers_with_state_events(conn, account_id, fresh)
-            added = [number for number in fresh if number not in decided] if decided else fresh
-            queued = self._insert(conn, added)
-            self._mark = bulk.writes_mark(conn, account_id) if ours else None
-        self._first = False
-        if queued:
-            webhooks.wake()
+        conn = self.conn
+        stopped = bulk.find_stops(conn, account_id, numbers)
+        fresh = [number for number in numbers if number not in stopped] if stopped else numbers
+        decided = bulk.numbers_with_state_events(conn, account_id, fresh)
+        added = [number for number in fresh if number not in decided] if decided else fresh
+        self._queued += self._insert(conn, added)
         self.report.added += len(added)
-        metrics.stop_changed(True, self.source, len(added))
         self.report.already_stopped += len(stopped)
         self.report.opted_in += len(decided)
 
-    def _history_is_ours(self, conn: Connection) -> bool:
-        if not self.stop_list.db.is_sqlite:
-            return False  # concurrent writers: ids are not a timeline, and no list version
-        account_id = self.stop_list.account.id
-        if self._first:
-            return not bulk.account_has_history(conn, account_id)
-        return self._mark is not None and bulk.writes_mark(conn, account_id) == self._mark
+    def committed(self) -> None:
+        """After the commit: count the stops added and wake the webhook dispatcher."""
+        if self._queued:
+            webhooks.wake()
+        metrics.stop_changed(True, self.source, self.report.added)
 
     def _insert(self, conn: Connection, numbers: list[str]) -> int:
-        """Record and stop ``numbers``; returns the webhook deliveries queued."""
-        account = self.stop_list.account
-        notify = bool(webhook_store.list_endpoints(conn, account.id, active_only=True))
+        """Record and stop ``numbers`` (PostgreSQL); returns the webhook deliveries queued."""
+        notify = self._notify()
         at = clock.now_us()
         rows = bulk.insert_opt_outs(
             conn,
-            account.id,
+            self.stop_list.account.id,
             numbers,
             source=self.source.value,
             actor=self.actor,
             at=at,
             returning=notify,
         )
-        if not notify:
-            return 0
+        return self._enqueue(rows, at) if notify else 0
+
+    def _notify(self) -> bool:
+        """Whether the account has webhooks, which need each added stop read back."""
+        account_id = self.stop_list.account.id
+        return bool(webhook_store.list_endpoints(self.conn, account_id, active_only=True))
+
+    def _enqueue(self, rows: list[tuple[int, str, int]], at: int) -> int:
+        account = self.stop_list.account
         return webhooks.enqueue(
-            conn,
+            self.conn,
             account,
             (_event(account.id, row, self.source, self.actor, at) for row in rows),
             stop_ids={event_id: stop_id for event_id, _, stop_id in rows},

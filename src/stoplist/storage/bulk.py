@@ -6,6 +6,12 @@ database sees one statement per batch, whatever its size, with no limit on
 bound variables and no per-row round trip. The SQL is written for the DB-API
 driver directly because these statements run millions of times per import
 and SQLAlchemy's per-row parameter handling would dominate.
+
+An import on SQLite first stages the file's numbers, a batch at a time, in a
+temporary table keyed by number (``stage``), then writes them all with one
+statement per table (``insert_staged_opt_outs``): the rows reach every index
+in number order in one pass, while the process holds one batch. PostgreSQL
+imports write each batch as it comes (``insert_opt_outs``).
 """
 
 from __future__ import annotations
@@ -95,20 +101,6 @@ def account_has_history(conn: Connection, account_id: int) -> bool:
     return bool(row)
 
 
-def writes_mark(conn: Connection, account_id: int) -> tuple[int, int]:
-    """``(highest event id, the account's list version)``, to tell whether anyone else wrote.
-
-    On SQLite event ids are never reused (AUTOINCREMENT) and every change to
-    an account's stops moves its list version, so if both read the same at
-    the start of a transaction as right after this writer's last commit, no
-    event and no stop change was committed by anyone else in between.
-    """
-    version = conn.exec_driver_sql(
-        driver_sql(conn, "SELECT list_version FROM accounts WHERE id = ?"), (account_id,)
-    ).scalar_one()
-    return max_event_id(conn), version
-
-
 def insert_opt_outs(
     conn: Connection,
     account_id: int,
@@ -119,7 +111,7 @@ def insert_opt_outs(
     at: int,
     returning: bool = True,
 ) -> list[tuple[int, str, int]]:
-    """Record an opt-out for each number and put it on the list, in input order.
+    """Record an opt-out for each number and put it on the list, in input order (PostgreSQL).
 
     Returns ``(event id, number, stop id)`` per number, sorted by event id;
     with ``returning=False`` nothing is read back and the list is empty
@@ -132,41 +124,107 @@ def insert_opt_outs(
     if not numbers:
         return []
     values = (account_id, EventKind.OPT_OUT.value, source, at, at, actor)
-    if conn.dialect.name != "sqlite":
-        rows = conn.exec_driver_sql(
-            "WITH ev AS (INSERT INTO events (account_id, phone_number, kind, source, event_at, "
-            "received_at, actor) SELECT %s, t.value, %s, %s, %s, %s, %s "
-            "FROM unnest(%s::text[]) WITH ORDINALITY AS t(value, key) ORDER BY t.key "
-            "RETURNING id, account_id, phone_number, event_at, source) "
-            "INSERT INTO stops (account_id, phone_number, created_at, source, event_id) "
-            "SELECT account_id, phone_number, event_at, source, id FROM ev ORDER BY id"
-            + (" RETURNING event_id, phone_number, id" if returning else ""),
-            (*values, list(numbers)),
-        )
-        written = sorted(tuple(row) for row in rows) if returning else []
-        touch_list(conn, account_id)
-        return written
+    rows = conn.exec_driver_sql(
+        "WITH ev AS (INSERT INTO events (account_id, phone_number, kind, source, event_at, "
+        "received_at, actor) SELECT %s, t.value, %s, %s, %s, %s, %s "
+        "FROM unnest(%s::text[]) WITH ORDINALITY AS t(value, key) ORDER BY t.key "
+        "RETURNING id, account_id, phone_number, event_at, source) "
+        "INSERT INTO stops (account_id, phone_number, created_at, source, event_id) "
+        "SELECT account_id, phone_number, event_at, source, id FROM ev ORDER BY id"
+        + (" RETURNING event_id, phone_number, id" if returning else ""),
+        (*values, list(numbers)),
+    )
+    written = sorted(tuple(row) for row in rows) if returning else []
+    touch_list(conn, account_id)
+    return written  # type: ignore[return-value]
+
+
+def stage(conn: Connection, numbers: Sequence[str]) -> int:
+    """Put ``numbers`` in this transaction's staging table (SQLite); returns how many were new.
+
+    The table is a temporary b-tree keyed by number, so repeats fall away as
+    they come and a scan of it yields the file's numbers sorted, however
+    many batches brought them, while the process holds only one batch.
+    """
+    conn.exec_driver_sql(
+        "CREATE TEMP TABLE IF NOT EXISTS staged_numbers (value TEXT PRIMARY KEY) WITHOUT ROWID"
+    )
+    result = conn.exec_driver_sql(
+        "INSERT OR IGNORE INTO temp.staged_numbers SELECT value FROM json_each(?)",
+        (orjson.dumps(list(numbers)).decode(),),
+    )
+    return result.rowcount
+
+
+_STAGED_STOPPED = (
+    "EXISTS (SELECT 1 FROM stops s WHERE s.account_id = ? AND s.phone_number = t.value)"
+)
+_STAGED_DECIDED = (
+    "EXISTS (SELECT 1 FROM events e WHERE e.account_id = ? AND e.phone_number = t.value "
+    "AND e.kind IN (?, ?))"
+)
+_DECIDED_KINDS = (EventKind.OPT_OUT.value, EventKind.OPT_IN.value)
+
+
+def staged_outcomes(conn: Connection, account_id: int) -> tuple[int, int]:
+    """``(already on the list, opted in)`` among the staged numbers."""
+    row = conn.exec_driver_sql(
+        f"SELECT COALESCE(SUM({_STAGED_STOPPED}), 0), "
+        f"COALESCE(SUM(NOT {_STAGED_STOPPED} AND {_STAGED_DECIDED}), 0) "
+        "FROM temp.staged_numbers t",
+        (account_id, account_id, account_id, *_DECIDED_KINDS),
+    ).one()
+    return int(row[0]), int(row[1])
+
+
+def insert_staged_opt_outs(
+    conn: Connection,
+    account_id: int,
+    *,
+    source: str,
+    actor: str | None,
+    at: int,
+    look_up: bool,
+    returning: bool,
+) -> tuple[int, list[tuple[int, str, int]]]:
+    """Record an opt-out for each staged number never opted out or in, and stop it (SQLite).
+
+    Returns how many were added and, with ``returning``, ``(event id,
+    number, stop id)`` for each, sorted by event id. The staged numbers come
+    out of their table in order, so every index takes its rows in one pass.
+    ``look_up=False`` skips the look-ups when the account is known to have
+    no event at all. The staging table is dropped.
+    """
     # Under SQLite's single writer (this transaction began IMMEDIATE), every
     # event after the highest id seen before inserting is one inserted here,
     # so the new stops come from a range scan of the primary key.
     floor = max_event_id(conn)
-    encoded = orjson.dumps(list(numbers)).decode()
-    # json_each yields the array in order; an ORDER BY key would add a sort
-    # of the whole batch, and nothing depends on the order beyond locality.
+    where = f" WHERE NOT {_STAGED_STOPPED} AND NOT {_STAGED_DECIDED}" if look_up else ""
     conn.exec_driver_sql(
         "INSERT INTO events (account_id, phone_number, kind, source, event_at, received_at, "
-        "actor) SELECT ?, value, ?, ?, ?, ?, ? FROM json_each(?)",
-        (*values, encoded),
+        f"actor) SELECT ?, t.value, ?, ?, ?, ?, ? FROM temp.staged_numbers t{where}",
+        (
+            account_id,
+            EventKind.OPT_OUT.value,
+            source,
+            at,
+            at,
+            actor,
+            *((account_id, account_id, *_DECIDED_KINDS) if look_up else ()),
+        ),
     )
     result = conn.exec_driver_sql(
         "INSERT INTO stops (account_id, phone_number, created_at, source, event_id) "
         "SELECT e.account_id, e.phone_number, e.event_at, e.source, e.id FROM events e "
         # The unary + keeps SQLite on the primary key: through the account's
-        # index this would read every event of the account, batch after batch.
+        # index this would read every event of the account.
         "WHERE e.id > ? AND +e.account_id = ? AND +e.kind = ? ORDER BY e.id"
         + (" RETURNING event_id, phone_number, id" if returning else ""),
         (floor, account_id, EventKind.OPT_OUT.value),
     )
-    written = sorted(tuple(row) for row in result) if returning else []
-    touch_list(conn, account_id)
-    return written
+    rows = sorted(tuple(row) for row in result) if returning else []
+    added = len(rows) if returning else result.rowcount
+    conn.exec_driver_sql("DROP TABLE temp.staged_numbers")
+    if added:
+        touch_list(conn, account_id)
+    return added, rows  # type: ignore[return-value]

@@ -8,8 +8,8 @@ account's row (``lock_list``) plus unique constraints.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,10 @@ from stoplist.storage import secrets
 
 HEAD_REVISION = "0005"
 """The newest migration (``tests/storage/test_migrations.py`` holds it to the scripts)."""
-_BULK_CACHE_KIB = 256 * 1024
+_BULK_CACHE_KIB = 32 * 1024
+_BULK_TEMP_CACHE_KIB = 16 * 1024
+
+
 _CONNECT_TIMEOUT = 5
 _SQLITE_REOPEN = {8, 10, 11, 14, 26}
 """SQLITE_READONLY, SQLITE_IOERR, SQLITE_CORRUPT, SQLITE_CANTOPEN, SQLITE_NOTADB."""
@@ -63,26 +66,25 @@ class Database:
             yield conn
 
     @contextmanager
-    def bulk_writes(self) -> Iterator[Callable[[], AbstractContextManager[Connection]]]:
-        """One connection for a long run of write transactions (a bulk import).
+    def bulk_write(self) -> Iterator[Connection]:
+        """One write transaction for a bulk import, committed when the block ends.
 
-        Yields a function that opens the next transaction. On SQLite the
-        connection's page cache is enlarged for the run, because inserting a
-        million numbers touches index pages all over the file; the connection
-        is discarded afterwards so that memory does not stay in the pool.
+        On SQLite the connection's page caches are enlarged for it, because
+        a million numbers make index pages all over the file dirty, but they
+        stay bounded (``_BULK_CACHE_KIB`` for the database,
+        ``_BULK_TEMP_CACHE_KIB`` for the import's staging table): past them
+        SQLite writes pages out before the commit instead of holding them,
+        so memory does not grow with the file. The connection is discarded
+        afterwards so that its caches and its staging table do not stay.
         """
         conn = self.engine.connect().execution_options(stoplist_write=True)
         try:
             if self.is_sqlite:
-                conn.exec_driver_sql(f"PRAGMA cache_size = -{_BULK_CACHE_KIB}")
+                conn.exec_driver_sql(f"PRAGMA main.cache_size = -{_BULK_CACHE_KIB}")
+                conn.exec_driver_sql(f"PRAGMA temp.cache_size = -{_BULK_TEMP_CACHE_KIB}")
                 conn.commit()
-
-            @contextmanager
-            def transaction() -> Iterator[Connection]:
-                with conn.begin():
-                    yield conn
-
-            yield transaction
+            with conn.begin():
+                yield conn
         finally:
             if self.is_sqlite:
                 conn.invalidate()
