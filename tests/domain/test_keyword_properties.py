@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from stoplist.domain.keywords import KeywordSet, normalize_keyword
@@ -37,5 +37,7 @@ NOISE = st.text(st.characters(categories=["P", "S", "Z", "C"]), max_size=6)
 
 @settings(max_examples=300, deadline=None)
 @given(NOISE, st.sampled_from(["STOP", "Stop", "stop", "ARRÊT", "Arret", "STOPP", "baja"]), NOISE)
+@example("", "STOP", "\u3200")  # a symbol whose compatibility form is "(ᄀ)"
+@example("\u24ae", "STOP", "\u24ae")  # "⒮", compatibility form "(s)"
 def test_a_keyword_between_punctuation_symbols_and_spaces_is_still_a_keyword(before, word, after):
     assert KeywordSet.built_in().classify(before + word + after).kind is EventKind.OPT_OUT

@@ -116,9 +116,15 @@ def normalize_text(text: str) -> str:
     NFKD splits accented letters so that the accents can be dropped, and
     folds compatibility forms (full-width letters, ligatures); case folding
     turns ``ß`` into ``ss``. Everything that is neither a letter nor a digit
-    (punctuation, emoji, symbols) becomes a word break.
+    (punctuation, emoji, symbols) becomes a word break, and is judged as it
+    was written: a symbol whose compatibility form holds letters (``㈀`` is
+    ``(ᄀ)``, ``⒮`` is ``(s)``) stays a break rather than becoming a word.
     """
-    decomposed = unicodedata.normalize("NFKD", text[:_MAX_TEXT_LENGTH]).casefold()
+    written = "".join(
+        char if unicodedata.category(char)[0] in "LNM" else " "
+        for char in text[:_MAX_TEXT_LENGTH]
+    )
+    decomposed = unicodedata.normalize("NFKD", written).casefold()
     kept = []
     for char in decomposed:
         category = unicodedata.category(char)
