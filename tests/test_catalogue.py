@@ -55,6 +55,11 @@ CONTRACT = {
     ),
     errors.InternalError: ("Erreur interne du serveur", "Internal server error"),
     errors.InvalidSignature: ("Signature invalide", "Invalid signature"),
+    errors.ReviewItemNotFound: ("Élément de revue introuvable", "The review item cannot be found"),
+    errors.ReviewAlreadyDecided: (
+        "Cet élément a déjà été traité",
+        "The review item was decided already",
+    ),
 }
 STATUS = {
     errors.ApiKeyRequired: 401,
@@ -69,6 +74,8 @@ STATUS = {
     errors.DatabaseUnavailable: 503,
     errors.InternalError: 500,
     errors.InvalidSignature: 403,
+    errors.ReviewItemNotFound: 404,
+    errors.ReviewAlreadyDecided: 409,
 }
 
 

@@ -121,8 +121,7 @@ def normalize_text(text: str) -> str:
     ``(ᄀ)``, ``⒮`` is ``(s)``) stays a break rather than becoming a word.
     """
     written = "".join(
-        char if unicodedata.category(char)[0] in "LNM" else " "
-        for char in text[:_MAX_TEXT_LENGTH]
+        char if unicodedata.category(char)[0] in "LNM" else " " for char in text[:_MAX_TEXT_LENGTH]
     )
     decomposed = unicodedata.normalize("NFKD", written).casefold()
     kept = []
