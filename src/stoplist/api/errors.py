@@ -48,6 +48,8 @@ ANSWERS: dict[type[errors.StoplistError], Answer] = {
     errors.DatabaseUnavailable: Answer(
         503, NC_("api", "The database is unavailable, try again later")
     ),
+    errors.ReviewItemNotFound: Answer(404, NC_("api", "The review item cannot be found")),
+    errors.ReviewAlreadyDecided: Answer(409, NC_("api", "The review item was decided already")),
     errors.NotFound: Answer(404, NC_("api", "Not found")),
     errors.MethodNotAllowed: Answer(405, NC_("api", "Method not allowed")),
     errors.BodyTooLarge: Answer(413, NC_("api", "Request body too large")),
@@ -111,11 +113,16 @@ def _no_numbers(error: errors.NoNumbersFound, language: Language) -> dict[str, o
     return found
 
 
+def _decided_already(error: errors.ReviewAlreadyDecided, language: Language) -> dict[str, object]:
+    return {"status": error.status}
+
+
 _FIELDS: dict[type[errors.StoplistError], Callable[..., dict[str, object]]] = {
     errors.AlreadyStopped: _already_stopped,
     errors.InvalidPhoneNumber: _invalid_number,
     errors.InvalidParameter: _invalid_parameter,
     errors.NoNumbersFound: _no_numbers,
+    errors.ReviewAlreadyDecided: _decided_already,
 }
 
 

@@ -171,25 +171,16 @@ class ReviewItemNotFound(StoplistError):
     """No possible opt-out with this id in the account's review queue."""
 
     code = 95
-    http_status = 404
-    message_fr = "Élément de revue introuvable"
-    message_en = "The review item cannot be found"
 
 
 class ReviewAlreadyDecided(StoplistError):
     """The possible opt-out was confirmed or dismissed already: decisions are final."""
 
     code = 96
-    http_status = 409
-    message_fr = "Cet élément a déjà été traité"
-    message_en = "The review item was decided already"
 
     def __init__(self, status: str) -> None:
         super().__init__(f"already {status}")
         self.status = status
-
-    def extra(self) -> dict[str, object]:
-        return {"status": self.status}
 
 
 class NotFound(StoplistError):
@@ -355,6 +346,14 @@ class EndpointNotFound(LookupError):
         super().__init__(f"account {account!r} has no endpoint {endpoint_id}")
         self.account = account
         self.endpoint_id = endpoint_id
+
+
+class UnknownReasonableMeans(ValueError):
+    """``mode`` is not optout, review or off (what a plain request to stop does)."""
+
+    def __init__(self, mode: object) -> None:
+        super().__init__(f"unknown reasonable-means mode {mode!r}: use optout, review or off")
+        self.mode = mode
 
 
 class UnknownTimezone(ValueError):
