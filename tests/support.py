@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import pty
 import socket
@@ -9,10 +10,12 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 import psycopg
@@ -178,3 +181,16 @@ class Server:
             if containing in text or time.monotonic() > deadline:
                 return text
             time.sleep(0.05)
+
+
+_T = TypeVar("_T")
+
+
+def run_async(coroutine: Coroutine[object, object, _T]) -> _T:
+    """``asyncio.run`` on a thread of its own.
+
+    A test worker may already have an event loop running on its main thread
+    (the browser tests' Playwright does), where ``asyncio.run`` refuses to start.
+    """
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

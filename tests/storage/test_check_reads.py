@@ -4,18 +4,17 @@ On both databases, against changes made through another ``Database`` (as
 another process or node would make them).
 """
 
-import asyncio
-
 from sqlalchemy import text
 
 from stoplist.domain.accounts import Accounts, hash_secret
 from stoplist.domain.stops import StopList
 from stoplist.storage.check_reads import KeyReadRows, PostgresCheckReads, check_reads_for
 from stoplist.storage.database import Database
+from tests.support import run_async
 
 
 def read(reads, key: str, number: str | None):
-    return asyncio.run(reads.read(hash_secret(key), number))
+    return run_async(reads.read(hash_secret(key), number))
 
 
 def test_the_account_and_the_entry_in_one_read(db):
@@ -46,7 +45,7 @@ def test_every_commit_elsewhere_is_seen_by_the_next_read(db, database_url):
         assert read(reads, created.api_key, number) is None
     finally:
         other.dispose()
-        asyncio.run(reads.aclose())
+        run_async(reads.aclose())
 
 
 def test_a_stop_of_another_account_is_not_seen(db):
@@ -75,7 +74,7 @@ def test_a_connection_the_server_dropped_is_replaced(own_db):
         await reads.aclose()
         return before, after
 
-    before, after = asyncio.run(scenario())
+    before, after = run_async(scenario())
     assert before is not None and after is not None
     assert before.account == after.account == created.account
 

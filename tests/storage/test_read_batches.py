@@ -5,6 +5,7 @@ import asyncio
 import pytest
 
 from stoplist.storage.read_batches import ReadBatcher
+from tests.support import run_async
 
 
 class Link:
@@ -61,7 +62,7 @@ def test_concurrent_reads_share_statements():
     async def run() -> list[int | None]:
         return await asyncio.gather(*(reads.get(f"k{n % 120}") for n in range(500)))
 
-    answers = asyncio.run(run())
+    answers = run_async(run())
     assert answers == [n % 120 if n % 120 < 100 else None for n in range(500)]
     assert len(backend.batches) <= 3
     assert len(backend.opened) <= 2
@@ -81,7 +82,7 @@ def test_a_read_never_joins_a_statement_already_sent():
         second = await reads.get("k")
         return await first, second
 
-    assert asyncio.run(run()) == (1, 2)
+    assert run_async(run()) == (1, 2)
     assert backend.batches == [["k"], ["k"]]
 
 
@@ -90,7 +91,7 @@ def test_a_broken_connection_is_replaced_and_the_batch_sent_again():
     backend.state["k"] = 5
     backend.break_next = 1
     reads = batcher(backend)
-    assert asyncio.run(reads.get("k")) == 5
+    assert run_async(reads.get("k")) == 5
     assert backend.opened[0].broken and backend.opened[0].closed
     assert len(backend.opened) == 2
 
@@ -105,7 +106,7 @@ def test_an_error_twice_reaches_every_caller_and_the_next_read_works():
         failed = await asyncio.gather(reads.get("k"), reads.get("j"), return_exceptions=True)
         return [*failed, await reads.get("k")]
 
-    first, second, after = asyncio.run(run())
+    first, second, after = run_async(run())
     assert isinstance(first, ConnectionError) and isinstance(second, ConnectionError)
     assert after == 5
 
@@ -124,13 +125,13 @@ def test_one_caller_giving_up_does_not_cancel_the_others():
             await impatient
         return await patient
 
-    assert asyncio.run(run()) == 3
+    assert run_async(run()) == 3
 
 
 def test_each_event_loop_opens_its_own_connections():
     backend = Backend()
     backend.state["k"] = 1
     reads = batcher(backend)
-    assert asyncio.run(reads.get("k")) == 1
-    assert asyncio.run(reads.get("k")) == 1
+    assert run_async(reads.get("k")) == 1
+    assert run_async(reads.get("k")) == 1
     assert len(backend.opened) == 2
