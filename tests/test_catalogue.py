@@ -55,11 +55,6 @@ CONTRACT = {
     ),
     errors.InternalError: ("Erreur interne du serveur", "Internal server error"),
     errors.InvalidSignature: ("Signature invalide", "Invalid signature"),
-    errors.ReviewItemNotFound: ("Élément de revue introuvable", "The review item cannot be found"),
-    errors.ReviewAlreadyDecided: (
-        "Cet élément a déjà été traité",
-        "The review item was decided already",
-    ),
 }
 STATUS = {
     errors.ApiKeyRequired: 401,
@@ -74,8 +69,6 @@ STATUS = {
     errors.DatabaseUnavailable: 503,
     errors.InternalError: 500,
     errors.InvalidSignature: 403,
-    errors.ReviewItemNotFound: 404,
-    errors.ReviewAlreadyDecided: 409,
 }
 
 
@@ -144,7 +137,11 @@ def test_the_api_answers_the_contract_wording(kind):
 
 
 def test_every_error_of_the_table_has_its_contract_wording():
-    assert set(ANSWERS) - set(CONTRACT) == {errors.AlreadyStopped}
+    assert set(ANSWERS) - set(CONTRACT) == {
+        errors.AlreadyStopped,
+        errors.ReviewItemNotFound,
+        errors.ReviewAlreadyDecided,
+    }
     status, body = error_body(errors.AlreadyStopped(7), "fr")
     assert (status, body) == (
         409,
@@ -155,6 +152,24 @@ def test_every_error_of_the_table_has_its_contract_wording():
             "stopId": 7,
         },
     )
+
+
+def test_the_review_queue_errors_are_worded_in_both_languages():
+    assert error_body(errors.ReviewItemNotFound(), "fr") == (
+        404,
+        {"success": False, "code": 95, "message": "Élément de revue introuvable"},
+    )
+    assert error_body(errors.ReviewAlreadyDecided("confirmed"), "en") == (
+        409,
+        {
+            "success": False,
+            "code": 96,
+            "message": "The review item was decided already",
+            "status": "confirmed",
+        },
+    )
+    _, body = error_body(errors.ReviewAlreadyDecided("dismissed"), "fr")
+    assert body["message"] == "Cet élément a déjà été traité"
 
 
 def test_a_refused_signature_carries_no_api_code():

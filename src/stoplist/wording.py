@@ -132,6 +132,10 @@ def _problems() -> dict[type[Exception], Callable[[Catalogue, Any], str]]:
         errors.UnknownRegion: lambda words, e: words.text(
             "unknown region: %(region)s", region=e.region
         ),
+        errors.UnknownReasonableMeans: lambda words, e: words.text(
+            "unknown reasonable-means mode %(mode)s: use optout, review or off",
+            mode=repr(e.mode),
+        ),
         errors.UnknownTimezone: lambda words, e: words.text(
             "unknown time zone: %(name)s", name=e.name
         ),
@@ -175,6 +179,12 @@ def _problems() -> dict[type[Exception], Callable[[Catalogue, Any], str]]:
             "account %(account)s has no endpoint %(id)s",
             account=repr(e.account),
             id=e.endpoint_id,
+        ),
+        errors.ReviewItemNotFound: lambda words, e: words.text_in(
+            "api", "The review item cannot be found"
+        ),
+        errors.ReviewAlreadyDecided: lambda words, e: words.text_in(
+            "api", "The review item was decided already"
         ),
         PasswordRejected: passwords,
         RefusedUrl: lambda words, e: refused_url_message(e.reason, words.language),

@@ -32,12 +32,13 @@ PREFIX = {"en": "error: ", "fr": "erreur : "}
 WORDS = {
     "en": re.compile(
         r"\b(error|the|unknown|must|such|already|named|use|give|cannot|with|no|not|file|"
-        r"column|columns|account|sheet|password|characters|refused|means|found)\b",
+        r"column|columns|account|sheet|password|characters|refused|means|found|is|nothing)\b",
         re.IGNORECASE,
     ),
     "fr": re.compile(
         r"\b(erreur|le|la|les|inconnu|inconnue|aucun|aucune|déjà|utilisez|doit|impossible|"
-        r"fichier|compte|colonne|colonnes|refusée|mot|signifie|existe|donnez|caractères)\b",
+        r"fichier|compte|colonne|colonnes|refusée|mot|signifie|existe|donnez|caractères|"
+        r"état|introuvable|traité|rien)\b",
         re.IGNORECASE,
     ),
 }
@@ -94,6 +95,19 @@ CASES: dict[str, Case] = {
     ),
     "export (unknown format)": lambda s: (
         ["export", "--account", s.account, "--format", "xml"],
+        None,
+    ),
+    "accounts update (nothing to change)": lambda s: (["accounts", "update", s.account], None),
+    "accounts update (unknown reasonable means)": lambda s: (
+        ["accounts", "update", s.account, "--reasonable-means", "xyz"],
+        None,
+    ),
+    "review list (unknown status)": lambda s: (
+        ["review", "list", "--account", s.account, "--status", "xyz"],
+        None,
+    ),
+    "review confirm (no such item)": lambda s: (
+        ["review", "confirm", "987654", "--account", s.account],
         None,
     ),
     "dashboard set-password (too short)": lambda s: (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import update
 
 from stoplist.domain import clock
@@ -10,8 +10,10 @@ from stoplist.domain.accounts import Accounts
 from stoplist.domain.inbound import Inbound, InboundMessage
 from stoplist.domain.review import ReviewQueue, Status
 from stoplist.domain.stops import StopList
+from stoplist.records.events import Source
 from stoplist.storage.schema import review_items
-from tests.web.conftest import sign_in_with_key
+from tests.support import Server
+from tests.web.conftest import new_context, sign_in_with_key
 
 
 def _queue(db, account, number: str, text: str) -> int:
@@ -92,3 +94,48 @@ def test_the_mode_is_chosen_in_the_settings(page: Page, db, account):
     expect(page.get_by_role("status")).to_be_visible()
     assert Accounts(db).get(account.account.name).reasonable_means == "optout"
     expect(page.get_by_label("Stop the number at once")).to_be_checked()
+
+
+def test_the_review_page_and_its_setting_in_french(browser: Browser, server: Server, db, account):
+    waiting = _queue(db, account, "+33612345672", "ne m'envoyez plus de SMS")
+    decided = _queue(db, account, "+33612345673", "arrêtez de m'écrire svp")
+    ReviewQueue(db, account.account).dismiss(
+        str(decided), source=Source.CLI, actor="Claire", reason="client fidèle"
+    )
+    french = new_context(browser, server.base_url, locale="fr-FR")
+    try:
+        page = french.new_page()
+        page.goto("/dashboard/login")
+        page.get_by_label("Clé API").fill(account.api_key)
+        page.locator("form:has(#api_key) button").click()
+        page.wait_for_url("**/dashboard/")
+        expect(page.locator("#review-banner")).to_contain_text(
+            "1 désinscription(s) possible(s) attendent une décision."
+        )
+        page.locator("#review-banner").get_by_role("link", name="Les traiter").click()
+        page.wait_for_url("**/dashboard/review")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Désinscriptions possibles")
+        row = page.locator(f"#review-{waiting}")
+        expect(row.get_by_role("button", name="Confirmer la désinscription")).to_be_visible()
+        expect(row.get_by_role("button", name="Écarter")).to_be_visible()
+        expect(page.locator(f"#decided-{decided}")).to_contain_text("Écartée · Claire")
+
+        page.goto("/dashboard/search?number=%2B33612345673")
+        expect(page.locator("main")).to_contain_text("Désinscription possible écartée")
+
+        page.goto("/dashboard/settings")
+        expect(page.locator("#reasonable-heading")).to_have_text("Désinscriptions en d'autres mots")
+        queued = "Le mettre en attente de décision (Désinscriptions possibles)"
+        expect(page.get_by_label(queued)).to_be_checked()
+        # A mode the server does not know (a stale or forged form) is refused in French.
+        page.locator("#reasonable-off").evaluate("radio => { radio.value = 'xyz' }")
+        page.get_by_label("Le traiter comme une réponse").check()
+        page.locator("form:has(#reasonable-off)").get_by_role("button", name="Enregistrer").click()
+        refusal = page.locator("section:has(#reasonable-heading)").get_by_role("alert")
+        expect(refusal).to_have_text(
+            "Cette valeur a été refusée : "
+            "mode de moyens raisonnables inconnu 'xyz' : utilisez optout, review ou off"
+        )
+        assert Accounts(db).get(account.account.name).reasonable_means == "review"
+    finally:
+        french.close()

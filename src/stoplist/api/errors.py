@@ -113,14 +113,16 @@ def _no_numbers(error: errors.NoNumbersFound, language: Language) -> dict[str, o
     return found
 
 
+def _decided_already(error: errors.ReviewAlreadyDecided, language: Language) -> dict[str, object]:
+    return {"status": error.status} if error.status else {}
+
+
 _FIELDS: dict[type[errors.StoplistError], Callable[..., dict[str, object]]] = {
     errors.AlreadyStopped: _already_stopped,
     errors.InvalidPhoneNumber: _invalid_number,
     errors.InvalidParameter: _invalid_parameter,
     errors.NoNumbersFound: _no_numbers,
-    errors.ReviewAlreadyDecided: lambda error, language: (
-        {"status": error.status} if error.status else {}
-    ),
+    errors.ReviewAlreadyDecided: _decided_already,
 }
 
 

@@ -13,7 +13,6 @@ from stoplist.cli.options import (
     JsonOption,
     console,
     fail,
-    fail_tr,
     find_account,
     open_database,
     print_json,
@@ -125,20 +124,22 @@ def update_account(
     if timezone is not None:
         changes["timezone"] = timezone
     if not changes:
-        fail_tr("nothing to change", "rien à changer")
+        fail(_("nothing to change"))
     try:
         updated = Accounts(db).update_settings(found, **changes)
     except ValueError as exc:
-        fail(str(exc))
+        fail(problem(exc))
     if json:
         print_json(account_json(updated))
         return
     typer.echo(
-        tr(
-            f"account {updated.name}: reasonable means {updated.reasonable_means}, "
-            f"region {updated.default_region}, time zone {updated.timezone}",
-            f"compte {updated.name} : moyens raisonnables {updated.reasonable_means}, "
-            f"région {updated.default_region}, fuseau {updated.timezone}",
+        _(
+            "account %(name)s: reasonable means %(mode)s, region %(region)s, "
+            "time zone %(timezone)s",
+            name=updated.name,
+            mode=updated.reasonable_means,
+            region=updated.default_region,
+            timezone=updated.timezone,
         )
     )
 

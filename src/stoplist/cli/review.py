@@ -9,13 +9,12 @@ import typer
 from rich.table import Table
 
 from stoplist.api.review import item_json
-from stoplist.cli.language import current, tr
+from stoplist.cli.language import _, _in, problem
 from stoplist.cli.options import (
     DatabaseOption,
     JsonOption,
     console,
-    fail_localized,
-    fail_tr,
+    fail,
     find_account,
     open_database,
     print_json,
@@ -52,10 +51,7 @@ def list_items(
 ) -> None:
     """List the review queue, oldest first."""
     if status not in LISTABLE:
-        fail_tr(
-            "status is pending, confirmed, dismissed or all",
-            "l'état est pending, confirmed, dismissed ou all",
-        )
+        fail(_("status is pending, confirmed, dismissed or all"))
     db = open_database(database)
     queue = ReviewQueue(db, find_account(db, account))
     items = queue.items(status=None if status == "all" else Status(status), limit=limit)
@@ -65,14 +61,16 @@ def list_items(
         return
     table = Table(
         "id",
-        tr("number", "numéro"),
-        tr("received", "reçu le"),
-        tr("message", "message"),
-        tr("status", "état"),
+        _in("review", "number"),
+        _in("review", "received"),
+        _in("review", "message"),
+        _in("review", "status"),
     )
     for item in items:
         received = clock.from_us(item.message_at).strftime("%Y-%m-%d %H:%M UTC")
-        state = item.status.value + (tr(" (overdue)", " (en retard)") if item.overdue(now) else "")
+        state = item.status.value
+        if item.overdue(now):
+            state = _("%(status)s (overdue)", status=state)
         table.add_row(str(item.id), item.phone_number, received, item.text, state)
     console.print(table)
 
@@ -117,11 +115,11 @@ def _decide(
     try:
         item = decide(item_id, source=Source.CLI, actor=by.strip() or "cli", reason=reason)
     except StoplistError as exc:
-        fail_localized(exc.message(current()) + (f" ({exc.detail})" if exc.detail else ""))
+        fail(problem(exc))
     if json:
         print_json(item_json(item, _utc, clock.now_us()))
         return
     if confirmed:
-        typer.echo(tr(f"{item.phone_number} stopped", f"{item.phone_number} désinscrit"))
+        typer.echo(_("%(number)s stopped", number=item.phone_number))
     else:
-        typer.echo(tr(f"item {item.id} dismissed", f"élément {item.id} écarté"))
+        typer.echo(_("item %(id)s dismissed", id=item.id))

@@ -348,6 +348,14 @@ class EndpointNotFound(LookupError):
         self.endpoint_id = endpoint_id
 
 
+class UnknownReasonableMeans(ValueError):
+    """``mode`` is not optout, review or off (what a plain request to stop does)."""
+
+    def __init__(self, mode: object) -> None:
+        super().__init__(f"unknown reasonable-means mode {mode!r}: use optout, review or off")
+        self.mode = mode
+
+
 class UnknownTimezone(ValueError):
     """``name`` is not an IANA time zone (``Europe/Paris``, ``UTC``, ...)."""
 

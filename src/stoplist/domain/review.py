@@ -23,7 +23,11 @@ from typing import Any
 from sqlalchemy import Connection
 
 from stoplist.domain import clock, webhooks
-from stoplist.domain.errors import ReviewAlreadyDecided, ReviewItemNotFound
+from stoplist.domain.errors import (
+    ReviewAlreadyDecided,
+    ReviewItemNotFound,
+    UnknownReasonableMeans,
+)
 from stoplist.domain.parameters import MAX_ID, present, whole_number
 from stoplist.domain.reasonable_means import Recognised
 from stoplist.domain.stops import StopList
@@ -54,13 +58,11 @@ DEFAULT_MODE = Mode.REVIEW
 
 
 def parse_mode(raw: object) -> Mode:
-    """``optout``, ``review`` or ``off`` (any case); ``ValueError`` otherwise."""
+    """``optout``, ``review`` or ``off`` (any case); ``UnknownReasonableMeans`` otherwise."""
     try:
         return Mode(str(raw).strip().lower())
     except ValueError:
-        raise ValueError(
-            f"unknown reasonable-means mode {raw!r}: use optout, review or off"
-        ) from None
+        raise UnknownReasonableMeans(raw) from None
 
 
 def mode_of(account: Account) -> Mode:

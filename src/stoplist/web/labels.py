@@ -30,6 +30,17 @@ _TABLES: dict[str, dict[str, str]] = {
         "opt_in": NC_("kind", "Opt-in"),
         "help": NC_("kind", "Help request"),
         "reply": NC_("kind", "Reply"),
+        "dismissed": NC_("kind", "Possible opt-out dismissed"),
+    },
+    "review_status": {
+        "pending": NC_("review_status", "Pending"),
+        "confirmed": NC_("review_status", "Confirmed"),
+        "dismissed": NC_("review_status", "Dismissed"),
+    },
+    "reasonable_means": {
+        "optout": NC_("reasonable_means", "Stop the number at once"),
+        "review": NC_("reasonable_means", "Queue it for review (Possible opt-outs)"),
+        "off": NC_("reasonable_means", "Treat it as a reply"),
     },
     "signing_secret": {
         "twilio": NC_("signing_secret", "Twilio auth token"),

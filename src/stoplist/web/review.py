@@ -13,8 +13,9 @@ from starlette.routing import BaseRoute, Route
 from stoplist.domain import clock
 from stoplist.domain.errors import ReviewAlreadyDecided, ReviewItemNotFound
 from stoplist.domain.review import Backlog, ReviewItem, ReviewQueue
+from stoplist.i18n import N_
 from stoplist.records.events import Source
-from stoplist.web.context import PREFIX, PageContext, Refused, page
+from stoplist.web.context import NOT_FOUND, PREFIX, PageContext, Refused, page
 
 PATH = PREFIX + "/review"
 RECENT = 20
@@ -40,9 +41,9 @@ async def _render(ctx: PageContext, *, status: int = 200, **values: object) -> R
     if "message" not in values:
         done = query.get("done")
         if done == "confirmed":
-            values["message"] = ctx.t("review_confirmed", number=query.get("number", ""))
+            values["message"] = ctx.text("%(number)s is stopped.", number=query.get("number", ""))
         elif done == "dismissed":
-            values["message"] = ctx.t("review_dismissed")
+            values["message"] = ctx.text("The message stays a reply.")
     return ctx.render(
         "review.html",
         status=status,
@@ -74,7 +75,7 @@ async def _decide(ctx: PageContext, *, confirmed: bool) -> Response:
     item_id = ctx.request.path_params["item_id"]
     reason = str(form.get("reason", "")).strip()
     if not reason:
-        return await _render(ctx, status=422, error=ctx.t("reason_required"))
+        return await _render(ctx, status=422, error=ctx.text("Please give a reason."))
     queue = ReviewQueue(ctx.db, ctx.signed_in)
     decide = queue.confirm if confirmed else queue.dismiss
     try:
@@ -82,9 +83,9 @@ async def _decide(ctx: PageContext, *, confirmed: bool) -> Response:
             lambda: decide(item_id, source=Source.DASHBOARD, actor=ctx.grant.actor, reason=reason)
         )
     except ReviewItemNotFound:
-        raise Refused(404, "not_found", "not_found_title") from None
+        raise Refused(404, NOT_FOUND, N_("Not found")) from None
     except ReviewAlreadyDecided:
-        return await _render(ctx, status=409, error=ctx.t("review_decided_already"))
+        return await _render(ctx, status=409, error=ctx.text("This message was decided already."))
     if confirmed:
         return ctx.redirect(PATH, done="confirmed", number=item.phone_number)
     return ctx.redirect(PATH, done="dismissed")

@@ -261,9 +261,7 @@ async def save_reasonable_means(ctx: PageContext) -> Response:
             reasonable_means=str(form.get("mode", "")),
         )
     except ValueError as exc:
-        return await _render(
-            ctx, status=422, reasonable_error=ctx.t("invalid_value", detail=str(exc))
-        )
+        return await _render(ctx, status=422, reasonable_error=_refused(ctx, exc))
     return ctx.redirect(PATH, done="saved")
 
 
