@@ -173,3 +173,49 @@ def test_unsupported_database_url(tmp_path):
     [line] = result.stderr.strip().splitlines()
     assert line.startswith("error: --database: not a database stoplist supports")
     assert "hunter2" not in line
+
+
+FRENCH = {"LANG": "fr_FR.UTF-8", "LC_ALL": "", "LC_MESSAGES": ""}
+
+
+def _french_line(command: tuple[str, ...], url: str) -> str:
+    result = run_cli(*command, "--database", url, env=FRENCH, check=False)
+    assert result.returncode != 0, result.stdout
+    assert "Traceback" not in result.stderr
+    [line] = [line for line in result.stderr.splitlines() if line.startswith("erreur")]
+    return line
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda command: command[0])
+def test_sqlite_causes_in_french(tmp_path, command):
+    missing = tmp_path / "absent"
+    assert _french_line(command, f"sqlite:///{missing}/stoplist.db") == (
+        f"erreur : impossible d'ouvrir la base {missing}/stoplist.db : "
+        f"le répertoire {missing} n'existe pas : créez-le ou corrigez le chemin"
+    )
+    notes = tmp_path / "notes.txt"
+    notes.write_text("these are not the tables you are looking for\n" * 100)
+    assert _french_line(command, str(notes)) == (
+        f"erreur : impossible d'ouvrir la base {notes} : "
+        f"{notes} n'est pas une base SQLite (mauvais fichier ?)"
+    )
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda command: command[0])
+def test_postgresql_causes_in_french(postgres, command):
+    server = make_url(postgres)
+    port = free_port()
+    opening = "erreur : impossible d'ouvrir la base postgresql"
+    line = _french_line(command, _postgres_url(postgres, port=port, password="hunter2"))
+    assert line.startswith(opening) and "***" in line and "hunter2" not in line, line
+    assert line.endswith(
+        f"/postgres : rien n'écoute sur {server.host} port {port} : "
+        "PostgreSQL tourne-t-il sur cette machine, sur ce port ?"
+    ), line
+
+    line = _french_line(command, _postgres_url(postgres, username="no_such_role_here"))
+    assert line.startswith(opening), line
+    assert line.endswith(
+        f"/postgres : PostgreSQL sur {server.host} port {server.port or 5432} "
+        "n'a pas de rôle \"no_such_role_here\" : vérifiez l'utilisateur dans l'URL"
+    ), line

@@ -13,9 +13,7 @@ from stoplist.storage.diagnose import Cause, Diagnosis
 
 # Each sentence takes the placeholders it needs from the diagnosis' fields.
 _CAUSES: dict[Cause, str] = {
-    Cause.MISSING_DIRECTORY: N_(
-        "the directory %(path)s does not exist: create it or fix the path"
-    ),
+    Cause.MISSING_DIRECTORY: N_("the directory %(path)s does not exist: create it or fix the path"),
     Cause.NOT_A_FILE: N_("%(path)s is not a file"),
     Cause.READ_ONLY_FILE: N_(
         "%(path)s is read-only for this user: stoplist must be able to write it"
@@ -41,8 +39,7 @@ _CAUSES: dict[Cause, str] = {
         "PostgreSQL at %(host)s port %(port)s refused the password for user %(user)s"
     ),
     Cause.NOTHING_LISTENING: N_(
-        "nothing is listening at %(host)s port %(port)s: "
-        "is PostgreSQL running there, on that port?"
+        "nothing is listening at %(host)s port %(port)s: is PostgreSQL running there, on that port?"
     ),
     Cause.UNKNOWN_HOST: N_(
         "the host name %(quoted_host)s cannot be resolved: check the host in the URL"
@@ -52,8 +49,7 @@ _CAUSES: dict[Cause, str] = {
     ),
     Cause.INVALID_PORT: N_("the port in the URL is not a valid port number"),
     Cause.NOT_ALLOWED: N_(
-        "PostgreSQL at %(host)s port %(port)s does not allow this connection "
-        "(see its pg_hba.conf)"
+        "PostgreSQL at %(host)s port %(port)s does not allow this connection (see its pg_hba.conf)"
     ),
 }
 
