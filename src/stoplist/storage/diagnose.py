@@ -118,7 +118,7 @@ def diagnose(url: str, error: BaseException) -> Diagnosis:
     if "Connection refused" in text:
         return _with(server, Cause.NOTHING_LISTENING)
     if "resolve host" in text or "translate host name" in text:
-        return _with(server, Cause.UNKNOWN_HOST, host=parsed.host)
+        return replace(_with(server, Cause.UNKNOWN_HOST), host=parsed.host)
     if "timeout expired" in text or "timed out" in text:
         return _with(server, Cause.NO_ANSWER)
     if "invalid port" in text:
@@ -132,8 +132,8 @@ def _about(cause: Cause, database: Path, path: Path) -> Diagnosis:
     return Diagnosis(cause, str(database), path=str(path))
 
 
-def _with(server: Diagnosis, cause: Cause, **names: str | None) -> Diagnosis:
-    return replace(server, cause=cause, detail=None, **names)
+def _with(server: Diagnosis, cause: Cause, name: str | None = None) -> Diagnosis:
+    return replace(server, cause=cause, detail=None, name=name)
 
 
 def _sqlite_cause(path: Path, text: str) -> Diagnosis:
