@@ -19,6 +19,8 @@ from typing import TypeVar
 
 import httpx
 import psycopg
+import pytest
+from sqlalchemy.engine import make_url
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "STOPLIST_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -38,6 +40,21 @@ def postgres_unavailable_reason() -> str | None:
             return None
     except psycopg.Error as exc:
         return f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL}: {exc}".strip()
+
+
+def reachable_postgres_url() -> str:
+    """The administrator's URL; skips the test without a server (fails when one is required)."""
+    reason = postgres_unavailable_reason()
+    if reason:
+        if REQUIRE_POSTGRES:
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return POSTGRES_ADMIN_URL
+
+
+def postgres_url_with(url: str, **changes: object) -> str:
+    """``url`` with another user, host, port or database (the password kept in clear)."""
+    return make_url(url).set(**changes).render_as_string(hide_password=False)
 
 
 @contextmanager

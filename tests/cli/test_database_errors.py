@@ -19,10 +19,9 @@ from sqlalchemy.engine import make_url
 
 from stoplist.storage.database import Database
 from tests.support import (
-    POSTGRES_ADMIN_URL,
-    REQUIRE_POSTGRES,
     free_port,
-    postgres_unavailable_reason,
+    postgres_url_with,
+    reachable_postgres_url,
     run_cli,
     stoplist_command,
 )
@@ -65,12 +64,7 @@ def shared_directory() -> Iterator[Path]:
 
 @pytest.fixture(scope="module")
 def postgres() -> str:
-    reason = postgres_unavailable_reason()
-    if reason:
-        if REQUIRE_POSTGRES:
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return POSTGRES_ADMIN_URL
+    return reachable_postgres_url()
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda command: command[0])
@@ -121,15 +115,11 @@ def test_read_only_file_and_read_only_directory(shared_directory, command):
     assert path.read_bytes() == before
 
 
-def _postgres_url(admin: str, **changes: object) -> str:
-    return make_url(admin).set(**changes).render_as_string(hide_password=False)
-
-
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda command: command[0])
 def test_postgresql_wrong_port_host_role_and_database(postgres, command):
     server = make_url(postgres)
     port = free_port()
-    wrong_port = _postgres_url(postgres, port=port, password="hunter2")
+    wrong_port = postgres_url_with(postgres, port=port, password="hunter2")
     _assert_short(
         _refusal(command, wrong_port),
         f"nothing is listening at {server.host} port {port}",
@@ -137,13 +127,13 @@ def test_postgresql_wrong_port_host_role_and_database(postgres, command):
     )
     assert "hunter2" not in _refusal(command, wrong_port).stderr
 
-    wrong_host = _postgres_url(postgres, host="127.0.0.2")
+    wrong_host = postgres_url_with(postgres, host="127.0.0.2")
     _assert_short(_refusal(command, wrong_host), "nothing is listening at 127.0.0.2")
 
-    wrong_role = _postgres_url(postgres, username="no_such_role_here")
+    wrong_role = postgres_url_with(postgres, username="no_such_role_here")
     _assert_short(_refusal(command, wrong_role), 'no role "no_such_role_here"')
 
-    wrong_database = _postgres_url(postgres, database="no_such_database_here")
+    wrong_database = postgres_url_with(postgres, database="no_such_database_here")
     _assert_short(_refusal(command, wrong_database), 'no database "no_such_database_here"')
 
 
@@ -173,3 +163,49 @@ def test_unsupported_database_url(tmp_path):
     [line] = result.stderr.strip().splitlines()
     assert line.startswith("error: --database: not a database stoplist supports")
     assert "hunter2" not in line
+
+
+FRENCH = {"LANG": "fr_FR.UTF-8", "LC_ALL": "", "LC_MESSAGES": ""}
+
+
+def _french_line(command: tuple[str, ...], url: str) -> str:
+    result = run_cli(*command, "--database", url, env=FRENCH, check=False)
+    assert result.returncode != 0, result.stdout
+    assert "Traceback" not in result.stderr
+    [line] = [line for line in result.stderr.splitlines() if line.startswith("erreur")]
+    return line
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda command: command[0])
+def test_sqlite_causes_in_french(tmp_path, command):
+    missing = tmp_path / "absent"
+    assert _french_line(command, f"sqlite:///{missing}/stoplist.db") == (
+        f"erreur : impossible d'ouvrir la base {missing}/stoplist.db : "
+        f"le répertoire {missing} n'existe pas : créez-le ou corrigez le chemin"
+    )
+    notes = tmp_path / "notes.txt"
+    notes.write_text("these are not the tables you are looking for\n" * 100)
+    assert _french_line(command, str(notes)) == (
+        f"erreur : impossible d'ouvrir la base {notes} : "
+        f"{notes} n'est pas une base SQLite (mauvais fichier ?)"
+    )
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda command: command[0])
+def test_postgresql_causes_in_french(postgres, command):
+    server = make_url(postgres)
+    port = free_port()
+    opening = "erreur : impossible d'ouvrir la base postgresql"
+    line = _french_line(command, postgres_url_with(postgres, port=port, password="hunter2"))
+    assert line.startswith(opening) and "***" in line and "hunter2" not in line, line
+    assert line.endswith(
+        f"/postgres : rien n'écoute sur {server.host} port {port} : "
+        "PostgreSQL tourne-t-il sur cette machine, sur ce port ?"
+    ), line
+
+    line = _french_line(command, postgres_url_with(postgres, username="no_such_role_here"))
+    assert line.startswith(opening), line
+    assert line.endswith(
+        f"/postgres : PostgreSQL sur {server.host} port {server.port or 5432} "
+        "n'a pas de rôle \"no_such_role_here\" : vérifiez l'utilisateur dans l'URL"
+    ), line

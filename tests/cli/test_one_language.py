@@ -18,7 +18,7 @@ import pytest
 
 from stoplist.domain.accounts import Accounts
 from stoplist.storage.database import Database
-from tests.support import run_cli
+from tests.support import free_port, run_cli
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -156,6 +156,37 @@ def test_serve_says_why_it_cannot_listen_in_the_locale_language(
         assert result.returncode != 0 and line.startswith(prefix), line
         other = "fr" if language == "en" else "en"
         assert not WORDS[other].search(_without_options(line)), line
+
+
+DATABASE_CASES: dict[str, Callable[[Path], str]] = {
+    "missing directory": lambda tmp: f"sqlite:///{tmp / 'absent' / 'stoplist.db'}",
+    "not a SQLite database": lambda tmp: _written(tmp / "notes.txt", "xyz\n" * 2000),
+    "nothing listening": lambda tmp: f"postgresql://postgres@127.0.0.1:{free_port()}/postgres",
+}
+DATABASE_COMMANDS = [("serve", "--port", "1"), ("accounts", "list")]
+
+
+# The module's parametrization names the fixture; these cases bring their own database.
+@pytest.mark.usefixtures("database_url")
+@pytest.mark.parametrize("command", DATABASE_COMMANDS, ids=lambda command: command[0])
+@pytest.mark.parametrize("case", DATABASE_CASES)
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_a_database_trouble_is_in_one_language(
+    tmp_path: Path, case: str, language: str, command: tuple[str, ...]
+) -> None:
+    url = DATABASE_CASES[case](tmp_path)
+    result = run_cli(*command, "--database", url, env=ENVIRONMENTS[language], check=False)
+    assert result.returncode != 0, result.stdout
+    line = _error_line(result.stderr)
+    assert line.startswith(PREFIX[language]), line
+    other = "fr" if language == "en" else "en"
+    assert not WORDS[other].search(line), f"{other} words in {line!r}"
+    assert WORDS[language].search(line), f"no {language} word in {line!r}"
+
+
+def _written(path: Path, content: str) -> str:
+    path.write_text(content, encoding="utf-8")
+    return str(path)
 
 
 @pytest.fixture

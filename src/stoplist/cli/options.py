@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from stoplist.cli.diagnosis import cannot_open
 from stoplist.cli.language import _, problem
 from stoplist.domain.accounts import Accounts
 from stoplist.domain.errors import AccountNotFound
@@ -61,13 +62,7 @@ def open_configured(settings: Settings) -> Database:
     url = settings.database_url
     trouble = diagnose.precheck(url)
     if trouble:
-        fail(
-            _(
-                "cannot open the database %(where)s: %(problem)s",
-                where=diagnose.where(url),
-                problem=trouble,
-            )
-        )
+        fail(cannot_open(trouble))
     try:
         db = Database(url, pool_size=2, secrets_key_file=settings.secrets_key_file)
     except Exception as exc:
@@ -94,7 +89,7 @@ def open_configured(settings: Settings) -> Database:
 def _cannot_open(settings: Settings, error: Exception) -> NoReturn:
     if settings.log_level == "debug":
         traceback.print_exception(error)
-    fail(diagnose.explain(settings.database_url, error))
+    fail(cannot_open(diagnose.diagnose(settings.database_url, error)))
 
 
 def find_account(db: Database, name_or_id: str) -> Account:

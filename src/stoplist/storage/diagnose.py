@@ -1,19 +1,66 @@
-"""Why a database cannot be opened, in one line a person can act on.
+"""Why a database cannot be opened, as facts a person can act on.
 
 The drivers' own errors are accurate but long (a SQLAlchemy wrapper around a
 psycopg or sqlite3 message, a link, a traceback); an operator who mistyped a
-URL needs the URL (password masked), the likely cause and what to check.
+URL needs the URL (password masked), the likely cause and what to check. This
+module finds the cause and the names involved; the command line words them
+in the operator's language (``stoplist.cli.diagnosis``).
 """
 
 from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass, replace
+from enum import Enum
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
 from stoplist.database_url import masked_url
+
+
+class Cause(Enum):
+    """The likely reason a database cannot be opened."""
+
+    MISSING_DIRECTORY = "missing_directory"
+    NOT_A_FILE = "not_a_file"
+    READ_ONLY_FILE = "read_only_file"
+    READ_ONLY_DIRECTORY = "read_only_directory"
+    NOT_A_DATABASE = "not_a_database"
+    READ_ONLY = "read_only"
+    SQLITE_CANNOT_OPEN = "sqlite_cannot_open"
+    DISK_IO = "disk_io"
+    NO_ROLE = "no_role"
+    NO_DATABASE = "no_database"
+    PASSWORD_REFUSED = "password_refused"
+    NOTHING_LISTENING = "nothing_listening"
+    UNKNOWN_HOST = "unknown_host"
+    NO_ANSWER = "no_answer"
+    INVALID_PORT = "invalid_port"
+    NOT_ALLOWED = "not_allowed"
+    OTHER = "other"
+    """Not recognised: ``detail`` holds the driver's own first line."""
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """A database that cannot be opened: where it is, why, and the names involved.
+
+    ``where`` is the SQLite file or the URL with its password masked; ``path``
+    is the file or directory the cause is about; ``host`` and ``port`` name
+    the PostgreSQL server, ``user`` the URL's user and ``name`` the role or
+    database the server does not have.
+    """
+
+    cause: Cause
+    where: str
+    path: str | None = None
+    host: str | None = None
+    port: int | None = None
+    user: str | None = None
+    name: str | None = None
+    detail: str | None = None
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -24,7 +71,7 @@ def sqlite_path(url: str) -> Path | None:
     return Path(parsed.database)
 
 
-def precheck(url: str) -> str | None:
+def precheck(url: str) -> Diagnosis | None:
     """A problem visible before connecting (SQLite files only), or None.
 
     SQLite itself says only "unable to open database file" for a missing
@@ -35,70 +82,70 @@ def precheck(url: str) -> str | None:
         return None
     directory = path.parent
     if not directory.is_dir():
-        return f"the directory {directory} does not exist: create it or fix the path"
+        return _about(Cause.MISSING_DIRECTORY, path, directory)
     if path.exists() and not path.is_file():
-        return f"{path} is not a file"
+        return _about(Cause.NOT_A_FILE, path, path)
     if path.exists() and not os.access(path, os.R_OK | os.W_OK):
-        return f"{path} is read-only for this user: stoplist must be able to write it"
+        return _about(Cause.READ_ONLY_FILE, path, path)
     if not os.access(directory, os.W_OK | os.X_OK):
-        return (
-            f"the directory {directory} is read-only for this user: SQLite writes its "
-            "journal files beside the database"
-        )
+        return _about(Cause.READ_ONLY_DIRECTORY, path, directory)
     return None
 
 
-def explain(url: str, error: BaseException) -> str:
-    """One line: the database (password masked) and the likely cause of ``error``."""
-    return f"cannot open the database {where(url)}: {cause(url, error)}"
-
-
-def where(url: str) -> str:
-    path = sqlite_path(url)
-    return str(path) if path is not None else masked_url(url)
-
-
-def cause(url: str, error: BaseException) -> str:
+def diagnose(url: str, error: BaseException) -> Diagnosis:
+    """The database (password masked) and the likely cause of ``error``."""
     text = _driver_message(error)
     path = sqlite_path(url)
     if path is not None:
         return _sqlite_cause(path, text)
     parsed = make_url(url)
-    server = f"{parsed.host or 'localhost'} port {parsed.port or 5432}"
+    server = Diagnosis(
+        Cause.OTHER,
+        masked_url(url),
+        host=parsed.host or "localhost",
+        port=parsed.port or 5432,
+        user=parsed.username,
+        detail=text,
+    )
     found = re.search(r'role "([^"]*)" does not exist', text)
     if found:
-        return f'PostgreSQL at {server} has no role "{found[1]}": check the user in the URL'
+        return _with(server, Cause.NO_ROLE, name=found[1])
     found = re.search(r'database "([^"]*)" does not exist', text)
     if found:
-        return (
-            f'PostgreSQL at {server} has no database "{found[1]}": '
-            "create it (createdb) or check the name in the URL"
-        )
+        return _with(server, Cause.NO_DATABASE, name=found[1])
     if "password authentication failed" in text or "no password supplied" in text:
-        return f"PostgreSQL at {server} refused the password for user {parsed.username!r}"
+        return _with(server, Cause.PASSWORD_REFUSED)
     if "Connection refused" in text:
-        return f"nothing is listening at {server}: is PostgreSQL running there, on that port?"
+        return _with(server, Cause.NOTHING_LISTENING)
     if "resolve host" in text or "translate host name" in text:
-        return f"the host name {parsed.host!r} cannot be resolved: check the host in the URL"
+        return replace(_with(server, Cause.UNKNOWN_HOST), host=parsed.host)
     if "timeout expired" in text or "timed out" in text:
-        return f"no answer from {server}: check the host, the port and any firewall"
+        return _with(server, Cause.NO_ANSWER)
     if "invalid port" in text:
-        return "the port in the URL is not a valid port number"
+        return _with(server, Cause.INVALID_PORT)
     if "pg_hba.conf" in text:
-        return f"PostgreSQL at {server} does not allow this connection (see its pg_hba.conf)"
-    return text
+        return _with(server, Cause.NOT_ALLOWED)
+    return server
 
 
-def _sqlite_cause(path: Path, text: str) -> str:
+def _about(cause: Cause, database: Path, path: Path) -> Diagnosis:
+    return Diagnosis(cause, str(database), path=str(path))
+
+
+def _with(server: Diagnosis, cause: Cause, name: str | None = None) -> Diagnosis:
+    return replace(server, cause=cause, detail=None, name=name)
+
+
+def _sqlite_cause(path: Path, text: str) -> Diagnosis:
     if "file is not a database" in text:
-        return f"{path} is not a SQLite database (wrong file?)"
+        return _about(Cause.NOT_A_DATABASE, path, path)
     if "readonly" in text or "read-only" in text:
-        return f"{path} is read-only: stoplist must be able to write it and its directory"
+        return _about(Cause.READ_ONLY, path, path)
     if "unable to open" in text:
-        return precheck(f"sqlite:///{path}") or f"SQLite cannot open {path}: check permissions"
+        return precheck(f"sqlite:///{path}") or _about(Cause.SQLITE_CANNOT_OPEN, path, path)
     if "disk I/O error" in text:
-        return f"SQLite cannot read or write {path} (disk I/O error)"
-    return text
+        return _about(Cause.DISK_IO, path, path)
+    return Diagnosis(Cause.OTHER, str(path), path=str(path), detail=text)
 
 
 def _driver_message(error: BaseException) -> str:
