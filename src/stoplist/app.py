@@ -129,6 +129,7 @@ async def _on_database_error(request: Request, exc: Exception) -> Response:
     logger.warning(
         "database unavailable (%s) on %s: %s", kind, redact_path(request.url.path), describe(exc)
     )
+    response: Response
     if request.url.path.startswith("/dashboard"):
         response = unavailable_page(request)
     else:

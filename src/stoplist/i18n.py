@@ -13,6 +13,7 @@ This module imports nothing of ours: every layer may use it.
 from __future__ import annotations
 
 import gettext as _gettext
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Literal
@@ -44,7 +45,7 @@ class Catalogue(_gettext.NullTranslations):
         super().__init__()
         self.language = language
         self._messages: dict[tuple[str | None, str], str | tuple[str, ...]] = {}
-        self._plural = lambda n: int(n != 1)
+        self._plural: Callable[[int], int] = lambda n: int(n != 1)
         path = po_path(language)
         if language != SOURCE_LANGUAGE and path.exists():
             self._load(path)
@@ -105,7 +106,7 @@ def catalogue(language: Language) -> Catalogue:
 def language_of_locale(value: str) -> Language | None:
     """``fr`` for ``fr_FR.UTF-8`` or ``fr``, ``en`` for ``en_US``; None for ``C`` and others."""
     primary = value.strip().lower().split(".")[0].split("@")[0].replace("-", "_").split("_")[0]
-    return primary if primary in LANGUAGES else None  # type: ignore[return-value]
+    return primary if primary in LANGUAGES else None
 
 
 def _fill(translated: str, values: dict[str, object]) -> str:

@@ -61,7 +61,7 @@ ANSWERS: dict[type[errors.StoplistError], Answer] = {
 def answer_for(error: errors.StoplistError) -> Answer:
     """The table's row for ``error``'s class, or its nearest listed parent's."""
     for kind in type(error).__mro__:
-        found = ANSWERS.get(kind)  # type: ignore[call-overload]
+        found = ANSWERS.get(kind)
         if found is not None:
             return found
     return ANSWERS[errors.InternalError]
@@ -129,7 +129,7 @@ _FIELDS: dict[type[errors.StoplistError], Callable[..., dict[str, object]]] = {
 def _fields(error: errors.StoplistError, language: Language) -> dict[str, object]:
     """Fields after ``message`` that say more (the stop's id, why a number is invalid, ...)."""
     for kind in type(error).__mro__:
-        make = _FIELDS.get(kind)  # type: ignore[call-overload]
+        make = _FIELDS.get(kind)
         if make is not None:
             return make(error, language)
     return {}

@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
+import numpy.typing as npt
 import orjson
 
 from stoplist.api.file_ranges import copy_range
@@ -348,7 +349,9 @@ def _held(pairs: np.ndarray, values: np.ndarray) -> np.ndarray:
     at = np.searchsorted(pairs[:, 0], values)
     inside = at < len(pairs)
     at = at[inside]
-    return at[pairs[at, 0] == values[inside]]
+    # numpy's stubs cannot type indexing by a tuple of arrays; the comparison is boolean.
+    matches: npt.NDArray[np.bool_] = pairs[at, 0] == values[inside]
+    return at[matches]
 
 
 def _render_range(

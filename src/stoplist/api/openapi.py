@@ -72,25 +72,23 @@ def _webhook_paths() -> dict[str, Any]:
 
 
 def _review_paths() -> dict[str, Any]:
-    item = {
-        "type": "object",
-        "properties": {
-            "id": {"type": "integer"},
-            "phoneNumber": {"type": "string"},
-            "text": {"type": "string"},
-            "language": {"type": "string", "enum": ["en", "fr", "es", "de", "it", "pt", "nl"]},
-            "phrase": {"type": "string", "description": "The words that read as a request"},
-            "status": {"type": "string", "enum": ["pending", "confirmed", "dismissed"]},
-            "messageAt": {"type": "string", "description": "When the person sent it"},
-            "queuedAt": {"type": "string"},
-            "overdue": {"type": "boolean", "description": "Pending for more than 7 days"},
-            "eventId": {"type": "integer", "description": "The reply event of the message"},
-            "decidedAt": {"type": ["string", "null"]},
-            "decidedBy": {"type": ["string", "null"]},
-            "reason": {"type": ["string", "null"]},
-            "decisionEventId": {"type": ["integer", "null"]},
-        },
+    fields = {
+        "id": {"type": "integer"},
+        "phoneNumber": {"type": "string"},
+        "text": {"type": "string"},
+        "language": {"type": "string", "enum": ["en", "fr", "es", "de", "it", "pt", "nl"]},
+        "phrase": {"type": "string", "description": "The words that read as a request"},
+        "status": {"type": "string", "enum": ["pending", "confirmed", "dismissed"]},
+        "messageAt": {"type": "string", "description": "When the person sent it"},
+        "queuedAt": {"type": "string"},
+        "overdue": {"type": "boolean", "description": "Pending for more than 7 days"},
+        "eventId": {"type": "integer", "description": "The reply event of the message"},
+        "decidedAt": {"type": ["string", "null"]},
+        "decidedBy": {"type": ["string", "null"]},
+        "reason": {"type": ["string", "null"]},
+        "decisionEventId": {"type": ["integer", "null"]},
     }
+    item = {"type": "object", "properties": fields}
     page = {
         "type": "object",
         "properties": {
@@ -107,7 +105,7 @@ def _review_paths() -> dict[str, Any]:
         "properties": {
             "success": {"type": "boolean"},
             "code": {"type": "integer"},
-            **item["properties"],
+            **fields,
         },
     }
     status = (
@@ -154,6 +152,13 @@ def _review_paths() -> dict[str, Any]:
 
 
 def _inbound() -> dict[str, Any]:
+    token = {
+        "name": "token",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string"},
+        "description": "The account's secret inbound token",
+    }
     described = {
         "summary": "Receive a reply forwarded by an SMS provider",
         "description": "Point the provider's inbound-message webhook here. `provider` is "
@@ -166,8 +171,7 @@ def _inbound() -> dict[str, Any]:
         "tags": ["inbound"],
         "security": [],
         "parameters": [
-            {"name": "token", "in": "path", "required": True, "schema": {"type": "string"},
-             "description": "The account's secret inbound token"},
+            token,
             {"name": "provider", "in": "path", "required": True,
              "schema": {"type": "string", "enum": ["smspartner", "twilio", "vonage", "generic"]}},
         ],
@@ -185,7 +189,7 @@ def _inbound() -> dict[str, Any]:
         },
     }  # fmt: skip
     vonage = {**described, "summary": "Vonage GET callbacks", "parameters": [
-        described["parameters"][0],
+        token,
         {"name": "provider", "in": "path", "required": True,
          "schema": {"type": "string", "enum": ["vonage"]}},
     ]}  # fmt: skip

@@ -9,7 +9,7 @@ with both of its bodies (JSON, or XML with ``_format=xml``).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 import msgspec
 
@@ -172,13 +172,21 @@ def get_and_post(
         )
         for name, (text, value) in parameters.items()
     ]
-    common = {"success": success, "errors_": errors_, "description": description}
+    common: _Shared = {"success": success, "errors_": errors_, "description": description}
     return {
         "get": operation(summary, tag, parameters=query, **common),
         "post": operation(
             summary, tag, parameters=[], request_body=body(parameters, needed), **common
         ),
     }
+
+
+class _Shared(TypedDict):
+    """What the GET and the POST operation of one path have in common."""
+
+    success: dict[str, Any]
+    errors_: dict[str, Any]
+    description: str | None
 
 
 def _as_sent(schema: dict[str, Any], required: bool, *, json: bool) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -213,7 +213,7 @@ def _option(values: Mapping[str, str], name: str) -> str | None:
     return (values.get(name) or "").strip() or None
 
 
-async def _chunks(spool: IO[bytes]) -> AsyncIterator[bytes]:
+async def _chunks(spool: IO[bytes]) -> AsyncGenerator[bytes, None]:
     while chunk := spool.read(1 << 16):
         yield chunk
 

@@ -39,7 +39,7 @@ def choose(language: str | None) -> None:
     global _chosen
     if language is not None and language not in LANGUAGES:
         raise ValueError(f"unknown language: {language}")
-    _chosen = language  # type: ignore[assignment]
+    _chosen = language
 
 
 def current() -> Language:

@@ -276,10 +276,14 @@ def check_number(
 def filter_item_json(item: FilterItem) -> dict[str, Any]:
     """A verdict as the filter answer writes it."""
     if item.status == "invalid":
-        verdict = answers.FilterItem(input=item.input, status=item.status, code=item.code)
+        verdict = answers.FilterItem(
+            input=item.input,
+            status=item.status,
+            code=answers.UNSET if item.code is None else item.code,
+        )
     else:
         verdict = answers.FilterItem(
-            phone_number=item.phone_number,
+            phone_number=answers.UNSET if item.phone_number is None else item.phone_number,
             status=item.status,
             stop_id=answers.UNSET if item.stop_id is None else item.stop_id,
         )

@@ -8,6 +8,7 @@ the stored and presented digests are compared in constant time.
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import hmac
 import secrets
@@ -123,7 +124,7 @@ class Accounts:
             key = _insert_key(conn, account, api_key, label)
         return key, api_key
 
-    def list_keys(self, account: Account) -> list[ApiKey]:
+    def list_keys(self, account: Account) -> builtins.list[ApiKey]:
         with self.db.read() as conn:
             return store.list_keys(conn, account.id)
 

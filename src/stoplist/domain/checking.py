@@ -18,7 +18,8 @@ import hmac
 from dataclasses import dataclass
 
 from stoplist.domain.accounts import hash_secret
-from stoplist.domain.canonical import is_canonical_shaped, is_e164_shaped
+from stoplist.domain.canonical import is_canonical_shaped
+from stoplist.domain.e164 import is_e164_shaped
 from stoplist.domain.errors import ApiKeyRequired, InvalidApiKey
 from stoplist.domain.numbers import normalize
 from stoplist.records.models import Account, Stop

@@ -166,8 +166,8 @@ def apply(
     for upstream_id, number in seen.items():
         if upstream_id not in removed and number not in current:
             gone[number] = max(upstream_id, gone.get(number, 0))
-    for batch in _batches(sorted(gone.items())):
-        _removal_batch(stop_list, provider, report, batch, mirror_deletes=mirror_deletes)
+    for removals in _batches(sorted(gone.items())):
+        _removal_batch(stop_list, provider, report, removals, mirror_deletes=mirror_deletes)
     return report
 
 

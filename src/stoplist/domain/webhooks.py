@@ -322,11 +322,11 @@ class Outbox:
             return store.make_due(conn, account.id if account else None, clock.now_us())
 
 
-_listeners: list[Callable[[], None]] = []
+_listeners: list[Callable[[], object]] = []
 _listeners_lock = threading.Lock()
 
 
-def on_enqueued(callback: Callable[[], None]) -> Callable[[], None]:
+def on_enqueued(callback: Callable[[], object]) -> Callable[[], None]:
     """Call ``callback`` (from any thread) after deliveries are committed; returns an undo."""
     with _listeners_lock:
         _listeners.append(callback)

@@ -7,7 +7,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
@@ -85,7 +85,13 @@ def _refuse_constant(name: str) -> object:
     raise ValueError(f"{name} is not JSON")
 
 
-def _without_surrogates(value: Any) -> Any:
+@overload
+def _without_surrogates(value: dict[str, Any]) -> dict[str, Any]: ...
+@overload
+def _without_surrogates(value: object) -> object: ...
+
+
+def _without_surrogates(value: object) -> object:
     if isinstance(value, str):
         return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
     if isinstance(value, dict):

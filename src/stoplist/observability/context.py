@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import MutableMapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +24,7 @@ class RequestContext:
 
     request_id: str
     method: str
-    scope: dict[str, Any] = field(repr=False)
+    scope: MutableMapping[str, Any] = field(repr=False)
     route: str | None = None
 
     def route_template(self) -> str | None:
@@ -47,7 +48,7 @@ def request_id_from(header: str | None) -> str:
     return os.urandom(16).hex()
 
 
-def route_template(scope: dict[str, Any]) -> str | None:
+def route_template(scope: MutableMapping[str, Any]) -> str | None:
     """The template of the route Starlette matched for ``scope``, if it has matched one."""
     route = scope.get("route")
     path = getattr(route, "path", None)

@@ -136,7 +136,7 @@ def insert_opt_outs(
     )
     written = sorted(tuple(row) for row in rows) if returning else []
     touch_list(conn, account_id)
-    return written  # type: ignore[return-value]
+    return written
 
 
 def stage(conn: Connection, numbers: Sequence[str]) -> int:
@@ -227,4 +227,4 @@ def insert_staged_opt_outs(
     conn.exec_driver_sql("DROP TABLE temp.staged_numbers")
     if added:
         touch_list(conn, account_id)
-    return added, rows  # type: ignore[return-value]
+    return added, rows

@@ -84,7 +84,7 @@ class EntryBatch:
         columns = list(zip(*rows, strict=True))
         sources = columns[3] if with_source else None
         values = columns[3 + with_source] if with_value else None
-        return cls(columns[0], columns[1], columns[2], sources, values)  # type: ignore[arg-type]
+        return cls(columns[0], columns[1], columns[2], sources, values)
 
 
 @dataclass(frozen=True, slots=True)

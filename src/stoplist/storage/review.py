@@ -6,17 +6,15 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, case, func, insert, select, update
 
-from stoplist.storage.schema import review_items
+from stoplist.storage.schema import inserted_id, review_items
 
 PENDING = "pending"
 
 
 def insert_item(conn: Connection, account_id: int, **values: Any) -> int:
     """A new pending item; returns its id."""
-    return int(
-        conn.execute(
-            insert(review_items).values(account_id=account_id, status=PENDING, **values)
-        ).inserted_primary_key[0]
+    return inserted_id(
+        conn.execute(insert(review_items).values(account_id=account_id, status=PENDING, **values))
     )
 
 

@@ -6,12 +6,22 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, insert, literal_column, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    delete,
+    func,
+    insert,
+    literal_column,
+    select,
+    update,
+)
 
 from stoplist.records.models import Stop
 from stoplist.storage.database import Database
 from stoplist.storage.driver_sql import driver_sql
-from stoplist.storage.schema import stops
+from stoplist.storage.schema import inserted_id, stops
 
 StopRow = tuple[int, str, int]
 """``(id, phone_number, created_at)``: what listing needs, nothing more."""
@@ -54,15 +64,17 @@ def insert_stop(
     source: str,
     event_id: int | None,
 ) -> Stop:
-    stop_id = conn.execute(
-        insert(stops).values(
-            account_id=account_id,
-            phone_number=phone_number,
-            created_at=created_at,
-            source=source,
-            event_id=event_id,
+    stop_id = inserted_id(
+        conn.execute(
+            insert(stops).values(
+                account_id=account_id,
+                phone_number=phone_number,
+                created_at=created_at,
+                source=source,
+                event_id=event_id,
+            )
         )
-    ).inserted_primary_key[0]
+    )
     touch_list(conn, account_id)
     return Stop(stop_id, account_id, phone_number, created_at, source)
 
@@ -94,7 +106,7 @@ def count(
     after: int | None = None,
 ) -> int:
     query = _filtered(select(func.count()).select_from(stops), account_id, since, until, after)
-    return conn.execute(query).scalar_one()
+    return int(conn.execute(query).scalar_one())
 
 
 def iter_batches(
@@ -119,7 +131,7 @@ def iter_batches(
     long the list is. Batches are the driver's own tuples: at a million rows,
     building a SQLAlchemy ``Row`` for each costs more than the query.
     """
-    columns = [stops.c.id, stops.c.phone_number, stops.c.created_at]
+    columns: list[ColumnElement[Any]] = [stops.c.id, stops.c.phone_number, stops.c.created_at]
     if with_source:
         columns.append(stops.c.source)
     if with_value:
@@ -193,7 +205,7 @@ def touch_list(conn: Connection, account_id: int) -> None:
 
 def list_version(conn: Connection, account_id: int) -> int:
     """The version of the account's list as this transaction sees it."""
-    return conn.exec_driver_sql(driver_sql(conn, _LIST_VERSION), (account_id,)).scalar_one()
+    return int(conn.exec_driver_sql(driver_sql(conn, _LIST_VERSION), (account_id,)).scalar_one())
 
 
 def current_list_version(db: Database, account_id: int) -> int | None:

@@ -6,7 +6,7 @@ Endpoint secrets are stored sealed (``storage.secrets``) and opened on read.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Connection, Row, and_, delete, func, insert, or_, select, update
 
@@ -22,6 +22,8 @@ PENDING = "pending"
 DELIVERED = "delivered"
 FAILED = "failed"
 CANCELLED = "cancelled"
+DeliveryStatus = Literal["pending", "delivered", "failed", "cancelled"]
+"""What the ``status`` column of a delivery holds."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +44,7 @@ class DeliveryRow:
     event_id: int
     message_id: str
     payload: str
-    status: str
+    status: DeliveryStatus
     attempts: int
     next_attempt_at: int
     locked_until: int | None

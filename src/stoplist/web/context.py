@@ -11,7 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import cached_property, partial
-from typing import Any
+from typing import Any, overload
 from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -181,12 +181,21 @@ class PageContext:
 
 
 Handler = Callable[[PageContext], Awaitable[Response]]
+Endpoint = Callable[[Request], Awaitable[Response]]
 
 
-def page(handler: Handler | None = None, *, public: bool = False) -> Any:
+@overload
+def page(handler: Handler, *, public: bool = False) -> Endpoint: ...
+@overload
+def page(handler: None = None, *, public: bool = False) -> Callable[[Handler], Endpoint]: ...
+
+
+def page(
+    handler: Handler | None = None, *, public: bool = False
+) -> Endpoint | Callable[[Handler], Endpoint]:
     """Turn ``handler(ctx)`` into a Starlette endpoint (see the module docstring)."""
 
-    def wrap(inner: Handler) -> Callable[[Request], Awaitable[Response]]:
+    def wrap(inner: Handler) -> Endpoint:
         async def endpoint(request: Request) -> Response:
             access, codec = await _services(request)
             session = codec.load(request)

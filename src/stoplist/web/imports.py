@@ -26,7 +26,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, TypedDict
 from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
@@ -36,7 +36,13 @@ from starlette.responses import Response, StreamingResponse
 from stoplist import wording
 from stoplist.domain.errors import InvalidParameter, NoNumbersFound, Reason
 from stoplist.domain.import_files import open_import
-from stoplist.domain.imports import ImportReport, Preview, import_numbers, preview
+from stoplist.domain.imports import (
+    ImportReport,
+    InvalidLine,
+    Preview,
+    import_numbers,
+    preview,
+)
 from stoplist.records.events import Source
 from stoplist.web.context import PageContext, page
 
@@ -183,7 +189,7 @@ def _source(ctx: PageContext, form: FormData) -> _Source | None:
     token = _field(form, "kept") or ""
     if not _TOKEN.fullmatch(token):
         return None
-    path = _KEPT_DIR / f"{ctx.account.id}-{token}"
+    path = _KEPT_DIR / f"{ctx.signed_in.id}-{token}"
     try:
         file = path.open("rb")
     except OSError:
@@ -251,7 +257,7 @@ def _picker(
     return {
         "error": message,
         "preview": shown,
-        "kept": source.keep(ctx.account.id),
+        "kept": source.keep(ctx.signed_in.id),
         "filename": source.filename,
         "sheet": sheet or "",
     }
@@ -263,7 +269,17 @@ def _error_message(ctx: PageContext, error: NoNumbersFound | InvalidParameter) -
     return wording.parameter_detail(error, ctx.lang)
 
 
-def _summary(ctx: PageContext, report: ImportReport, filename: str) -> dict[str, object]:
+class _Summary(TypedDict):
+    """What the summary of a finished import shows (``_import_result.html``)."""
+
+    report: ImportReport
+    filename: str
+    shown_invalid: list[tuple[InvalidLine, str]]
+    summary_href: str
+    invalid_href: str | None
+
+
+def _summary(ctx: PageContext, report: ImportReport, filename: str) -> _Summary:
     summary = io.StringIO()
     writer = csv.writer(summary, lineterminator="\n")
     writer.writerow(["file", "lines", "column", "added", "alreadyStopped", "optedIn", "invalid"])
