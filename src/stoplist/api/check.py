@@ -12,7 +12,6 @@ else and answered by the application's handlers.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
@@ -22,7 +21,7 @@ from stoplist.client import answers
 from stoplist.domain.checking import Checker
 from stoplist.domain.clock import LocalTimeFormatter
 from stoplist.http import render
-from stoplist.http.call import api_key, read_params
+from stoplist.http.call import api_key, first_param, read_params
 from stoplist.http.negotiation import response_format
 from stoplist.records.models import Stop
 
@@ -39,7 +38,7 @@ class CheckEndpoint:
         params = await read_params(request)
         fmt = request.state.format = response_format(params.get("_format"))
         checker: Checker = request.app.state.checker
-        sent = _first(params, "phoneNumber", "phoneNumbers")
+        sent = first_param(params, "phoneNumber", "phoneNumbers")
         call = await checker.authenticate(api_key(request, params), sent)
         number, stop = await checker.check(call, single_number(sent))
         timezone = call.account.timezone
@@ -69,12 +68,3 @@ def check_payload(
         stop_id=stop.id,
         created_at=local_time(stop.created_at),
     )
-
-
-def _first(params: dict[str, Any], *names: str) -> object:
-    """The first of ``names`` sent with a non-empty value (as ``ApiCall.param``)."""
-    for name in names:
-        value = params.get(name)
-        if value is not None and value != "":
-            return value
-    return None

@@ -49,11 +49,16 @@ class ApiCall:
 
     def param(self, *names: str) -> Any:
         """The first of ``names`` that was sent with a non-empty value."""
-        for name in names:
-            value = self.params.get(name)
-            if value is not None and value != "":
-                return value
-        return None
+        return first_param(self.params, *names)
+
+
+def first_param(params: dict[str, Any], *names: str) -> Any:
+    """The first of ``names`` sent in ``params`` with a non-empty value, or None."""
+    for name in names:
+        value = params.get(name)
+        if value is not None and value != "":
+            return value
+    return None
 
 
 async def open_call(request: Request, *, max_body: int | None = None) -> ApiCall:
