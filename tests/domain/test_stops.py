@@ -1,5 +1,7 @@
 """What a stop is: one entry per number, decided by the latest event time."""
 
+import gc
+import sys
 from datetime import UTC, datetime
 
 import pytest
@@ -110,3 +112,32 @@ def test_the_list_version_moves_with_every_change_to_the_list(db, account, other
     assert not moved()  # another account's list
     import_numbers(stops, ["+33666666666", "+33677777777"])
     assert moved()
+
+
+def test_a_snapshot_given_up_midway_closes_its_cursor_before_the_connection_goes_back(db, account):
+    """A failure while a list streams keeps the snapshot alive in its traceback.
+
+    Its cursor must still be closed as the block ends: closed later by the
+    garbage collector, it would act on a connection lent to the next reader.
+    """
+    stops = StopList(db, account.account)
+    numbers = [f"+336{i:08d}" for i in range(50)]
+    import_numbers(stops, numbers)
+    failures: list[BaseException] = []
+    unraisable: list[object] = []
+    previous_hook, sys.unraisablehook = sys.unraisablehook, unraisable.append
+    try:
+        for _ in range(3):
+            try:
+                with stops.snapshot() as snapshot:
+                    next(snapshot.batches)
+                    raise LookupError("an entry that cannot be rendered")
+            except LookupError as failure:
+                failures.append(failure)  # its frames live on, as in a logged traceback
+            with stops.snapshot() as next_reader:
+                gc.collect()
+                assert sum(len(batch) for batch in next_reader.batches) == len(numbers)
+        gc.collect()
+    finally:
+        sys.unraisablehook = previous_hook
+    assert unraisable == []

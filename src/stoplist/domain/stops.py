@@ -153,9 +153,13 @@ class StopList:
     ) -> Iterator[ListSnapshot]:
         """The list at one version, open until the block ends; its count and entries agree."""
         with self.db.read(snapshot=True) as conn:
-            yield list_views.open_snapshot(
+            snapshot = list_views.open_snapshot(
                 conn, self.account.id, bounds, with_source=with_source, with_value=with_value
             )
+            try:
+                yield snapshot
+            finally:
+                snapshot.close()
 
     @contextmanager
     def changes_since(self, version: ListVersion) -> Iterator[ListChanges | None]:

@@ -10,7 +10,7 @@ more. Entries travel in ``EntryBatch`` columns, never as row tuples.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection
@@ -96,9 +96,21 @@ class ListSnapshot:
     """
 
     total: int
-    batches: Iterator[EntryBatch]
+    batches: Generator[EntryBatch, None, None]
     version: ListVersion
     more: bool = False
+
+    def close(self) -> None:
+        """Close the cursor behind ``batches``, read to the end or not.
+
+        Its owner must call this before the transaction ends. Left to the
+        garbage collector (a failure keeps the generator alive in its
+        traceback), the cursor would be closed later, on whatever thread
+        collects it, over a connection the pool has since lent to another
+        request: on PostgreSQL that aborts the other request's transaction,
+        or blocks it for good when it is in the middle of a read itself.
+        """
+        self.batches.close()
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,8 +198,14 @@ def _version(conn: Connection, account_id: int) -> ListVersion:
 
 
 def _columns(
-    rows: Iterator[Sequence[Sequence[object]]], *, with_source: bool, with_value: bool
-) -> Iterator[EntryBatch]:
-    for batch in rows:
-        if batch:
-            yield EntryBatch.from_rows(batch, with_source=with_source, with_value=with_value)
+    rows: Generator[Sequence[Sequence[object]], None, None],
+    *,
+    with_source: bool,
+    with_value: bool,
+) -> Generator[EntryBatch, None, None]:
+    try:
+        for batch in rows:
+            if batch:
+                yield EntryBatch.from_rows(batch, with_source=with_source, with_value=with_value)
+    finally:
+        rows.close()  # now, not when the collector finds it: it holds a cursor

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import Any
 
 from sqlalchemy import (
@@ -121,7 +121,7 @@ def iter_batches(
     batch_size: int = 5000,
     with_source: bool = False,
     with_value: bool = False,
-) -> Iterator[list[StopRow]]:
+) -> Generator[list[StopRow], None, None]:
     """Stream ``(id, phone_number, created_at)`` rows in id order, a batch at a time.
 
     ``through`` is the highest id wanted. ``with_source`` adds the ``source``
