@@ -63,6 +63,9 @@ def test_each_invalid_value_is_one_line_naming_its_variable_or_flag(monkeypatch)
         ("STOPLIST_PUBLIC_URL", "https://example.com/stoplist", "only a scheme and host"),
         ("STOPLIST_MAX_BODY_BYTES", "1MB", "not a number of bytes"),
         ("STOPLIST_WEBHOOK_LEASE_SECONDS", "0.5", "at least 1 seconds"),
+        ("STOPLIST_POOL_SIZE", "0", "not a number of connections (at least 1)"),
+        ("STOPLIST_POOL_OVERFLOW", "-1", "not a number of connections (at least 0)"),
+        ("STOPLIST_CHECK_CONNECTIONS", "two", "not a number of connections"),
         ("STOPLIST_WEBHOOK_RETENTION_DAYS", "-1", "must be 0 or more"),
         ("STOPLIST_LOG_LEVEL", "verbose", "should be 'debug', 'info', 'warning' or 'error'"),
         ("STOPLIST_DATABASE_URL", "mysql://u:hunter2@db/x", "not a database stoplist supports"),
@@ -94,6 +97,16 @@ def test_values_are_normalised(monkeypatch, tmp_path):
     assert load_settings({"database_url": "here.db"}).database_url == (
         f"sqlite:///{tmp_path.resolve() / 'here.db'}"
     )
+
+
+def test_connection_counts_default_to_the_documented_sizes(monkeypatch):
+    settings = load_settings()
+    assert (settings.pool_size, settings.pool_overflow, settings.check_connections) == (8, 32, 2)
+    monkeypatch.setenv("STOPLIST_POOL_SIZE", "3")
+    monkeypatch.setenv("STOPLIST_POOL_OVERFLOW", "0")
+    monkeypatch.setenv("STOPLIST_CHECK_CONNECTIONS", "4")
+    settings = load_settings()
+    assert (settings.pool_size, settings.pool_overflow, settings.check_connections) == (3, 0, 4)
 
 
 def test_settings_are_frozen():

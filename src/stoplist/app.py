@@ -176,8 +176,13 @@ def create_app(database: Database | None = None, settings: Settings | None = Non
     settings come from the environment and the database from them.
     """
     settings = settings or load_settings()
-    db = database or Database(settings.database_url, secrets_key_file=settings.secrets_key_file)
-    checker = Checker(check_reads_for(db))
+    db = database or Database(
+        settings.database_url,
+        pool_size=settings.pool_size,
+        max_overflow=settings.pool_overflow,
+        secrets_key_file=settings.secrets_key_file,
+    )
+    checker = Checker(check_reads_for(db, connections=settings.check_connections))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -32,6 +32,9 @@ _WHOLE_NUMBERS: dict[str, tuple[str, int, int | None]] = {
     "port": ("not a port number", 1, 65535),
     "workers": ("not a number of processes", 1, None),
     "max_body_bytes": ("not a number of bytes", 1024, None),
+    "pool_size": ("not a number of connections", 1, None),
+    "pool_overflow": ("not a number of connections", 0, None),
+    "check_connections": ("not a number of connections", 1, None),
 }
 _LEAST_SECONDS = {
     "webhook_retry_seconds": 0.01,
@@ -89,8 +92,23 @@ class Settings(BaseSettings):
     secrets_key_file: Path | None = Field(
         None, description="file holding the key that encrypts stored secrets"
     )
+    pool_size: int = Field(8, description="database connections each worker keeps open")
+    pool_overflow: int = Field(
+        32, description="connections a worker may open past pool_size under load"
+    )
+    check_connections: int = Field(
+        2, description="PostgreSQL connections each worker keeps for the key and check reads"
+    )
 
-    @field_validator("port", "workers", "max_body_bytes", mode="before")
+    @field_validator(
+        "port",
+        "workers",
+        "max_body_bytes",
+        "pool_size",
+        "pool_overflow",
+        "check_connections",
+        mode="before",
+    )
     @classmethod
     def _whole(cls, value: Any, info: ValidationInfo) -> int:
         message, least, most = _WHOLE_NUMBERS[str(info.field_name)]

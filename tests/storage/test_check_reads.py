@@ -4,6 +4,8 @@ On both databases, against changes made through another ``Database`` (as
 another process or node would make them).
 """
 
+import asyncio
+
 from sqlalchemy import text
 
 from stoplist.domain.accounts import Accounts, hash_secret
@@ -105,3 +107,44 @@ def _account_row(db, account_id: int) -> tuple:
                 {"id": account_id},
             ).one()
         )
+
+
+def test_a_batch_of_several_keys_and_numbers_answers_each_request(db):
+    """Gathered into one statement on PostgreSQL: every request gets its own key's answer."""
+    first = Accounts(db).create("reads-batch-1")
+    second = Accounts(db).create("reads-batch-2")
+    _, revoked = Accounts(db).create_key(second.account)
+    Accounts(db).revoke_key(second.account, revoked)
+    mine = StopList(db, first.account).add("+33612340006")
+    theirs = StopList(db, second.account).add("+33612340007")
+    reads = check_reads_for(db)
+    asked = [
+        (first.api_key, "+33612340006"),
+        (first.api_key, "+33612340007"),
+        (second.api_key, "+33612340007"),
+        (second.api_key, "+33612340006"),
+        (first.api_key, None),
+        (first.api_key, "+33612340006"),
+        (revoked, "+33612340007"),
+        ("sl_nobody", "+33612340006"),
+    ]
+
+    async def all_at_once() -> list:
+        found = await asyncio.gather(*(reads.read(hash_secret(k), n) for k, n in asked))
+        await reads.aclose()
+        return found
+
+    found = run_async(all_at_once())
+    seen = [None if f is None else (f.account.id, f.stop and f.stop.id) for f in found]
+    assert seen == [
+        (first.account.id, mine.id),
+        (first.account.id, None),
+        (second.account.id, theirs.id),
+        (second.account.id, None),
+        (first.account.id, None),
+        (first.account.id, mine.id),
+        None,
+        None,
+    ]
+    assert found[0].stop == mine and found[2].stop == theirs
+    assert found[0].stored_digest == hash_secret(first.api_key)

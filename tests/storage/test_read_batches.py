@@ -128,6 +128,22 @@ def test_one_caller_giving_up_does_not_cancel_the_others():
     assert run_async(run()) == 3
 
 
+def test_a_key_asked_twice_in_one_batch_is_read_once_and_answers_both():
+    backend = Backend()
+    backend.state.update({"k": 7, "j": 8})
+    reads = batcher(backend, senders=1)
+
+    async def run() -> list[int | None]:
+        first = asyncio.ensure_future(reads.get("j"))
+        while not backend.batches:  # the next batch gathers while this one is out
+            await asyncio.sleep(0)
+        rest = await asyncio.gather(reads.get("k"), reads.get("k"), reads.get("j"))
+        return [await first, *rest]
+
+    assert run_async(run()) == [8, 7, 7, 8]
+    assert backend.batches == [["j"], ["k", "j"]]
+
+
 def test_each_event_loop_opens_its_own_connections():
     backend = Backend()
     backend.state["k"] = 1

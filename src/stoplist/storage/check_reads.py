@@ -41,13 +41,27 @@ _READ = (
     "LEFT JOIN stops s ON s.account_id = a.id AND s.phone_number = ? "
     "WHERE k.key_hash = ? AND k.revoked_at IS NULL"
 )
+_NO_ACCOUNT = ", ".join(["NULL"] * ACCOUNT_WIDTH)
 _BATCH_READ = (
-    f"SELECT q.i, {_COLUMNS} "
-    "FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY AS q(digest, number, i) "
-    "JOIN api_keys k ON k.key_hash = q.digest AND k.revoked_at IS NULL "
-    "JOIN accounts a ON a.id = k.account_id "
-    "LEFT JOIN stops s ON s.account_id = a.id AND s.phone_number = q.number"
+    "WITH q AS MATERIALIZED ("
+    "SELECT * FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY AS q(digest, number, i)), "
+    "k AS MATERIALIZED (SELECT key_hash, account_id FROM api_keys "
+    "WHERE key_hash IN (SELECT digest FROM q) AND revoked_at IS NULL) "
+    f"SELECT NULL::bigint, {ACCOUNT_COLUMNS}, k.key_hash, NULL::bigint, NULL::bigint, NULL::text "
+    "FROM k JOIN accounts a ON a.id = k.account_id "
+    f"UNION ALL SELECT q.i, {_NO_ACCOUNT}, NULL, s.id, s.created_at, s.source "
+    "FROM q JOIN k ON k.key_hash = q.digest "
+    "JOIN stops s ON s.account_id = k.account_id AND s.phone_number = q.number"
 )
+"""A batch's keys and numbers, answered in rows of two kinds (``i`` NULL or not).
+
+One row per distinct active key asked, with its account; then one row per
+request whose number is on that account's list (``i`` is the request's
+place in the batch), with only the entry's columns. A batch of thirty-two
+checks with one key thus comes back as one account row and a row for each
+stopped number, instead of thirty-two rows that each repeat the account:
+psycopg's row building was the largest cost of a check on PostgreSQL.
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,13 +95,18 @@ class CheckReads(Protocol):
 
 
 POSTGRES_SENDERS = 2
-"""Connections each node's process keeps for these reads on PostgreSQL."""
+"""Connections each process keeps for these reads on PostgreSQL, unless told otherwise.
+
+Two keep one statement on its way while the answer of the other is read;
+more make smaller batches, each with its own round trip
+(``STOPLIST_CHECK_CONNECTIONS``, docs/scaling.md).
+"""
 
 
-def check_reads_for(db: Database) -> CheckReads:
-    """The reads suited to ``db``."""
+def check_reads_for(db: Database, *, connections: int = POSTGRES_SENDERS) -> CheckReads:
+    """The reads suited to ``db``; ``connections``: how many PostgreSQL ones they may hold."""
     if not db.is_sqlite:
-        return PostgresCheckReads(db)
+        return PostgresCheckReads(db, senders=connections)
     path = db.engine.url.database
     if path and path != ":memory:":
         return SqliteCheckReads(db, path)
@@ -108,13 +127,18 @@ class KeyReadRows:
         self._db = db
         self._accounts: dict[tuple[Any, ...], Account] = {}
 
-    def key_read(self, row: tuple[Any, ...], number: str | None) -> KeyRead:
+    def account(self, row: tuple[Any, ...]) -> Account:
+        """The ``Account`` of a row that starts with ``ACCOUNT_COLUMNS``."""
         account_row = tuple(row[:_KEY])
         account = self._accounts.get(account_row)
         if account is None:
             if len(self._accounts) >= self._MAX_ACCOUNTS:
                 self._accounts.clear()
             account = self._accounts[account_row] = account_from_row(self._db.engine, row)
+        return account
+
+    def key_read(self, row: tuple[Any, ...], number: str | None) -> KeyRead:
+        account = self.account(row)
         stop = None
         if row[_KEY + 1] is not None and number is not None:
             stop = Stop(row[_KEY + 1], account.id, number, row[_KEY + 2], row[_KEY + 3])
@@ -225,10 +249,25 @@ class PostgresCheckReads:
         digests = [digest for digest, _ in keys]
         numbers = [number for _, number in keys]
         cursor = await connection.execute(_BATCH_READ, (digests, numbers))
-        found: dict[_Key, KeyRead] = {}
+        accounts: dict[str, tuple[Account, str]] = {}
+        entries: dict[int, tuple[Any, ...]] = {}
         for row in await cursor.fetchall():
-            key = keys[row[0] - 1]
-            found[key] = self._rows.key_read(row[1:], key[1])
+            if row[0] is None:
+                accounts[row[_KEY + 1]] = (self._rows.account(row[1:]), row[_KEY + 1])
+            else:
+                entries[row[0] - 1] = row
+        found: dict[_Key, KeyRead] = {}
+        for place, key in enumerate(keys):
+            digest, number = key
+            active = accounts.get(digest)
+            if active is None:
+                continue  # no active key with this digest
+            account, stored_digest = active
+            entry = entries.get(place)
+            stop = None
+            if entry is not None and number is not None:
+                stop = Stop(entry[_KEY + 2], account.id, number, entry[_KEY + 3], entry[_KEY + 4])
+            found[key] = KeyRead(account, stored_digest, stop)
         return found
 
 

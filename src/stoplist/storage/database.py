@@ -36,10 +36,15 @@ class Database:
     """One stoplist database: an engine plus the transaction rules above."""
 
     def __init__(
-        self, url: str, *, pool_size: int = 8, secrets_key_file: Path | None = None
+        self,
+        url: str,
+        *,
+        pool_size: int = 8,
+        max_overflow: int = 32,
+        secrets_key_file: Path | None = None,
     ) -> None:
         self.url = normalise_url(url)
-        self.engine = _create_engine(self.url, pool_size=pool_size)
+        self.engine = _create_engine(self.url, pool_size=pool_size, max_overflow=max_overflow)
         secrets.configure(self.engine, secrets_key_file)
         self.dialect = self.engine.dialect.name
 
@@ -141,13 +146,13 @@ class Database:
             return None
 
 
-def _create_engine(url: str, *, pool_size: int) -> Engine:
+def _create_engine(url: str, *, pool_size: int, max_overflow: int) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(
             url,
             pool_size=pool_size,
-            max_overflow=32,
+            max_overflow=max_overflow,
             pool_pre_ping=True,
             hide_parameters=True,
             connect_args=postgres_connect_args(parsed.query),
@@ -164,7 +169,7 @@ def _create_engine(url: str, *, pool_size: int) -> Engine:
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
             pool_size=pool_size,
-            max_overflow=32,
+            max_overflow=max_overflow,
             hide_parameters=True,
         )
     _configure_sqlite(engine, wal=parsed.database not in (None, "", ":memory:"))

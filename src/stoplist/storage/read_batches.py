@@ -9,6 +9,11 @@ so a round trip serves as many of them as arrived meanwhile.
 A request only ever joins a batch that has not been sent yet: the statement
 that answers it starts after it was asked, so it sees every transaction
 committed before.
+
+Each request waits on a future of its own, set straight from the batch's
+answer: no future is shared between callers (so one caller giving up cancels
+nothing but its own wait, without a shield and its extra future and callback
+per request), and a key asked twice in one batch is read once.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 C = TypeVar("C")
 
-_Batch = dict[K, "asyncio.Future[V | None]"]
+_Batch = list[tuple[K, "asyncio.Future[V | None]"]]
 Fetch = Callable[[C, list[K]], Awaitable[dict[K, V]]]
 """Runs one statement for a batch of keys on a connection; keys it leaves out get None."""
 
@@ -61,14 +66,12 @@ class ReadBatcher(Generic[C, K, V]):
             self._forget_loop(loop)
         pending = self._pending
         if pending is None:
-            pending = self._pending = {}
+            pending = self._pending = []
             if self._busy < self._senders:
                 self._start_sender()
-        future = pending.get(key)
-        if future is None:
-            future = pending[key] = loop.create_future()
-        # Shielded: one caller giving up must not cancel the answer the others wait for.
-        return await asyncio.shield(future)
+        future: asyncio.Future[V | None] = loop.create_future()
+        pending.append((key, future))
+        return await future
 
     async def aclose(self) -> None:
         idle, self._idle = self._idle, []
@@ -102,7 +105,7 @@ class ReadBatcher(Generic[C, K, V]):
 
     async def _run(self, connection: C | None, batch: _Batch[K, V]) -> C | None:
         """Answers the batch; returns the connection to go on with (None: none left)."""
-        keys = list(batch)
+        keys = list(dict.fromkeys(key for key, _ in batch))
         try:
             for attempt in (1, 2):
                 try:
@@ -117,15 +120,15 @@ class ReadBatcher(Generic[C, K, V]):
                     if attempt == 2:
                         raise
         except Exception as error:
-            for future in batch.values():
+            for _, future in batch:
                 if not future.done():
                     future.set_exception(error)
             return connection
         except BaseException:
-            for future in batch.values():
+            for _, future in batch:
                 future.cancel()
             raise
-        for key, future in batch.items():
+        for key, future in batch:
             if not future.done():
                 future.set_result(rows.get(key))
         return connection
