@@ -224,7 +224,7 @@ class PostgresCheckReads:
         self._conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
         self._connect_args = postgres_connect_args(url.query)
         self._rows = KeyReadRows(db)
-        self._batcher: ReadBatcher[psycopg.AsyncConnection[Any], _Key, KeyRead] = ReadBatcher(
+        self._batcher: ReadBatcher[psycopg.AsyncCursor[Any], _Key, KeyRead] = ReadBatcher(
             self._connect,
             self._fetch,
             _close,
@@ -238,17 +238,23 @@ class PostgresCheckReads:
     async def aclose(self) -> None:
         await self._batcher.aclose()
 
-    async def _connect(self) -> psycopg.AsyncConnection[Any]:
-        return await psycopg.AsyncConnection.connect(
-            self._conninfo, autocommit=True, **self._connect_args
+    async def _connect(self) -> psycopg.AsyncCursor[Any]:
+        """A connection's one cursor, kept with it: every batch runs on the same one.
+
+        Results come in binary (integers need no parsing), and the statement
+        is prepared from its first use: it is the only one this connection runs.
+        """
+        connection = await psycopg.AsyncConnection.connect(
+            self._conninfo, autocommit=True, prepare_threshold=0, **self._connect_args
         )
+        return connection.cursor(binary=True)
 
     async def _fetch(
-        self, connection: psycopg.AsyncConnection[Any], keys: list[_Key]
+        self, cursor: psycopg.AsyncCursor[Any], keys: list[_Key]
     ) -> dict[_Key, KeyRead]:
         digests = [digest for digest, _ in keys]
         numbers = [number for _, number in keys]
-        cursor = await connection.execute(_BATCH_READ, (digests, numbers))
+        await cursor.execute(_BATCH_READ, (digests, numbers))
         accounts: dict[str, tuple[Account, str]] = {}
         entries: dict[int, tuple[Any, ...]] = {}
         for row in await cursor.fetchall():
@@ -271,5 +277,5 @@ class PostgresCheckReads:
         return found
 
 
-async def _close(connection: psycopg.AsyncConnection[Any]) -> None:
-    await connection.close()
+async def _close(cursor: psycopg.AsyncCursor[Any]) -> None:
+    await cursor.connection.close()
