@@ -8,9 +8,16 @@ import asyncio
 
 from sqlalchemy import text
 
+from stoplist.app import create_app
 from stoplist.domain.accounts import Accounts, hash_secret
 from stoplist.domain.stops import StopList
-from stoplist.storage.check_reads import KeyReadRows, PostgresCheckReads, check_reads_for
+from stoplist.settings import Settings
+from stoplist.storage.check_reads import (
+    CHECK_APPLICATION_NAME,
+    KeyReadRows,
+    PostgresCheckReads,
+    check_reads_for,
+)
 from stoplist.storage.database import Database
 from tests.support import run_async
 
@@ -148,3 +155,40 @@ def test_a_batch_of_several_keys_and_numbers_answers_each_request(db):
     ]
     assert found[0].stop == mine and found[2].stop == theirs
     assert found[0].stored_digest == hash_secret(first.api_key)
+
+
+def test_the_server_holds_as_many_check_connections_as_its_settings_say(own_db):
+    """``STOPLIST_CHECK_CONNECTIONS`` and the pool sizes reach the server's database."""
+    if own_db.is_sqlite:
+        return  # one connection to a file, whatever the setting
+    created = Accounts(own_db).create("reads-connections")
+    settings = Settings(database_url=own_db.url, pool_size=3, pool_overflow=1, check_connections=1)
+    app = create_app(settings=settings)
+    assert app.state.db.engine.pool.size() == 3
+    reads = app.state.checker.reads
+
+    async def busy() -> int:
+        digest = hash_secret(created.api_key)
+        first = asyncio.gather(*(reads.read(digest, f"+336123400{n:02d}") for n in range(30)))
+        for _ in range(5):  # the first batch is on its way: the next could take another connection
+            await asyncio.sleep(0)
+        found = [
+            *await asyncio.gather(*(reads.read(digest, f"+336123401{n:02d}") for n in range(30))),
+            *await first,
+        ]
+        assert all(f is not None for f in found)
+        with own_db.engine.connect() as conn:
+            held = conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND application_name = :name"
+                ),
+                {"name": CHECK_APPLICATION_NAME},
+            ).scalar_one()
+        await reads.aclose()
+        return held
+
+    try:
+        assert run_async(busy()) == 1
+    finally:
+        app.state.db.dispose()

@@ -103,6 +103,10 @@ more make smaller batches, each with its own round trip
 """
 
 
+CHECK_APPLICATION_NAME = "stoplist check reads"
+"""``application_name`` of the check reads' connections (unless the URL names one)."""
+
+
 def check_reads_for(db: Database, *, connections: int = POSTGRES_SENDERS) -> CheckReads:
     """The reads suited to ``db``; ``connections``: how many PostgreSQL ones they may hold."""
     if not db.is_sqlite:
@@ -223,6 +227,9 @@ class PostgresCheckReads:
         url = make_url(db.url)
         self._conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
         self._connect_args = postgres_connect_args(url.query)
+        if "application_name" not in url.query:
+            # So that pg_stat_activity tells these connections from the main pool's.
+            self._connect_args["application_name"] = CHECK_APPLICATION_NAME
         self._rows = KeyReadRows(db)
         self._batcher: ReadBatcher[psycopg.AsyncCursor[Any], _Key, KeyRead] = ReadBatcher(
             self._connect,
