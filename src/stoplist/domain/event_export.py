@@ -105,10 +105,9 @@ def event_chunks(
     """The events in ``fmt`` (see ``export_format``); close the iterator when done."""
     fmt = export_format(fmt)
     with closing(export_events(db, account, since=since, until=until)) as items:
-        if fmt == "csv":
-            yield _csv_rows([COLUMNS])
-        elif fmt == "json":
-            yield b"["
+        # Something comes first whatever the format, so that a caller can start the
+        # answer (and meet a bad parameter) before the first event is read.
+        yield _csv_rows([COLUMNS]) if fmt == "csv" else b"[" if fmt == "json" else b""
         separator = b""
         block: list[dict[str, Any]] = []
         for item in items:
