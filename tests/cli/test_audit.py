@@ -6,6 +6,8 @@ SQL, outside stoplist), then runs the real command.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 import pytest
@@ -195,3 +197,30 @@ def test_the_migration_chains_the_events_recorded_before_it(fresh_database_url):
         assert broken is not None and broken.position == 2
     finally:
         db.dispose()
+
+
+def test_events_export_through_the_command(database_url, db, account, tmp_path):
+    ids = _history(db, account.account)
+    name = account.account.name
+    as_csv = run_cli("events", "export", "--account", name, "--database", database_url)
+    rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
+    assert [int(row["id"]) for row in rows] == ids
+    assert rows[3]["text"] == "merci, à bientôt" and rows[0]["actor"] == "alice"
+    assert rows[1]["prevHash"] == rows[0]["hash"]
+    out = tmp_path / "events.ndjson"
+    run_cli(
+        "events", "export", "--account", name, "--format", "ndjson", "--since", "2000-01-01",
+        "--output", str(out), "--database", database_url,
+    )  # fmt: skip
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [record["chainSeq"] for record in records] == [1, 2, 3, 4, 5, 6]
+    none = run_cli(
+        "events", "export", "--account", name, "--format", "ndjson", "--until", "2000-01-01",
+        "--database", database_url,
+    )  # fmt: skip
+    assert none.stdout == ""
+    for bad in (["--format", "xlsx"], ["--since", "someday"]):
+        refused = run_cli(
+            "events", "export", "--account", name, *bad, "--database", database_url, check=False
+        )
+        assert refused.returncode != 0 and "error:" in refused.stderr

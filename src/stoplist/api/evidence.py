@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from stoplist.api.stop_sms import single_number
+from stoplist.api.suppression import EXPORT_TYPES
 from stoplist.client import answers
 from stoplist.domain import audit
 from stoplist.domain.clock import LocalTimeFormatter
@@ -22,12 +23,6 @@ from stoplist.domain.event_export import signature_verified as signed
 from stoplist.domain.exports import export_format
 from stoplist.http.call import authenticated_call, open_call
 from stoplist.records.models import Account, Stop
-
-_EXPORT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "json": "application/json",
-    "ndjson": "application/x-ndjson",
-}
 
 
 async def evidence(request: Request) -> Response:
@@ -89,9 +84,7 @@ async def export_events(request: Request) -> Response:
     chunks = event_chunks(call.stop_list.db, call.account, fmt, since=since, until=until)
     first = await run_in_threadpool(next, chunks)
     headers = {"Content-Disposition": f'attachment; filename="events.{fmt}"'}
-    return StreamingResponse(
-        _prepend(first, chunks), media_type=_EXPORT_TYPES[fmt], headers=headers
-    )
+    return StreamingResponse(_prepend(first, chunks), media_type=EXPORT_TYPES[fmt], headers=headers)
 
 
 def _prepend(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:

@@ -15,17 +15,9 @@ from stoplist.api.openapi_parts import (
     query_parameter,
     schema,
 )
+from stoplist.api.suppression_spec import DATE_SCHEMA
 from stoplist.client import answers
 from stoplist.domain.event_export import COLUMNS
-from stoplist.domain.parameters import DATE_PATTERN
-
-_DATE = {
-    "type": "string",
-    "pattern": DATE_PATTERN,
-    "description": "YYYY-MM-DD or YYYY-MM-DD HH:MM:SS in the account's zone, or ISO 8601 with "
-    "an offset; years 1900 to 2999",
-    "example": "2025-01-31",
-}
 
 
 def paths() -> dict[str, Any]:
@@ -55,8 +47,8 @@ def paths() -> dict[str, Any]:
                         "csv (default), ndjson or json; any other value is code 91",
                         {"type": "string", "examples": ["csv", "ndjson"]},
                     ),
-                    query_parameter("since", "Event time at or after this", _DATE),
-                    query_parameter("until", "Event time before this", _DATE),
+                    query_parameter("since", "Event time at or after this", DATE_SCHEMA),
+                    query_parameter("until", "Event time before this", DATE_SCHEMA),
                 ],
                 "responses": {
                     "200": {
