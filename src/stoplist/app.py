@@ -18,7 +18,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from stoplist.api import docs, health, history, review, stop_sms, suppression, webhooks
+from stoplist.api import (
+    docs,
+    evidence,
+    health,
+    history,
+    review,
+    stop_sms,
+    suppression,
+    webhooks,
+)
 from stoplist.api.access_log import AccessLogMiddleware, redact_path
 from stoplist.api.check import CheckEndpoint
 from stoplist.api.errors import error_body
@@ -151,6 +160,8 @@ def routes() -> list[BaseRoute]:
         Route("/v1/stop-sms/add", stop_sms.add_stop, methods=_BOTH),
         Route("/v1/stop-sms/delete", stop_sms.delete_stop, methods=_BOTH),
         Route("/v1/stop-sms/history", history.history, methods=_BOTH),
+        Route("/v1/stop-sms/evidence", evidence.evidence, methods=_BOTH),
+        Route("/v1/events/export", evidence.export_events, methods=["GET"]),
         Route("/v1/webhooks/list", webhooks.list_endpoints, methods=_BOTH),
         Route("/v1/webhooks/add", webhooks.add_endpoint, methods=["POST"]),
         Route("/v1/webhooks/delete", webhooks.delete_endpoint, methods=["POST"]),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from stoplist import __version__
-from stoplist.api import suppression_spec
+from stoplist.api import evidence_spec, suppression_spec
 from stoplist.api.openapi_parts import (
     ID,
     PHONE_NUMBER,
@@ -248,6 +248,7 @@ def paths() -> dict[str, Any]:
             errors_=errors(no_number),
         ),
         **suppression_spec.paths(),
+        **evidence_spec.paths(),
         "/inbound/{token}/{provider}": _inbound(),
         **_webhook_paths(),
         **_review_paths(),

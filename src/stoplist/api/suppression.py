@@ -58,7 +58,7 @@ _LEADING_BLANKS = b"\xef\xbb\xbf \t\r\n"
 _LIST_ITEM = re.compile("[^,\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]+")
 """An item of a string list: what ``str.splitlines`` and commas separate."""
 _CHUNK_ITEMS = 10_000
-_EXPORT_TYPES = {
+EXPORT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "json": "application/json",
     "ndjson": "application/x-ndjson",
@@ -125,9 +125,7 @@ async def export(request: Request) -> Response:
     chunks = export_chunks(call.stop_list, fmt)
     first = await run_in_threadpool(next, chunks)
     headers = {"Content-Disposition": f'attachment; filename="stop-list.{fmt}"'}
-    return StreamingResponse(
-        _prepend(first, chunks), media_type=_EXPORT_TYPES[fmt], headers=headers
-    )
+    return StreamingResponse(_prepend(first, chunks), media_type=EXPORT_TYPES[fmt], headers=headers)
 
 
 async def import_file(request: Request) -> Response:

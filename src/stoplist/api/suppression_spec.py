@@ -25,7 +25,7 @@ _TEXT_LIST = r"^[\s\ufeff]*[^\s\ufeff{\[]"
 """A text body of numbers: whatever starts with ``{`` or ``[`` is read as JSON."""
 _EXPORT_FORMAT = r"^\s*(?:[cC][sS][vV]|(?:[nN][dD])?[jJ][sS][oO][nN])?\s*$"
 """What ``exports.export_format`` reads: a format in any case, or nothing (CSV)."""
-_DATE = {
+DATE_SCHEMA = {
     "type": "string",
     "pattern": DATE_PATTERN,
     "description": "YYYY-MM-DD or YYYY-MM-DD HH:MM:SS in the account's zone, or ISO 8601 with "
@@ -38,8 +38,8 @@ LIST_PARAMETERS = [
            integer(1, MAX_LIMIT)),
     query_parameter("after", "Only entries with a greater id (keyset paging)",
            integer(0, MAX_ID)),
-    query_parameter("since", "createdAt at or after this", _DATE),
-    query_parameter("until", "createdAt before this", _DATE),
+    query_parameter("since", "createdAt at or after this", DATE_SCHEMA),
+    query_parameter("until", "createdAt before this", DATE_SCHEMA),
 ]  # fmt: skip
 
 _TEXT = {"type": "string"}

@@ -9,6 +9,7 @@ import typer
 from stoplist import __version__
 from stoplist.cli import language
 from stoplist.cli.accounts import accounts_app, keys_app
+from stoplist.cli.audit import audit_app, events_app
 from stoplist.cli.backup import backup_command
 from stoplist.cli.config import config
 from stoplist.cli.dashboard import dashboard_app
@@ -76,6 +77,8 @@ app.add_typer(keywords_app, name="keywords")
 app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(review_app, name="review")
 app.add_typer(remote_app, name="remote")
+app.add_typer(audit_app, name="audit")
+app.add_typer(events_app, name="events")
 app.command()(sync)
 app.command("import")(import_command)
 app.command("export")(export_command)

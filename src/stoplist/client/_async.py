@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import AsyncIterator, Iterable, Mapping
+from datetime import datetime
 from types import TracebackType
 from typing import Any
 
 import httpx
 import tenacity
 
-from stoplist.client import _core
+from stoplist.client import _core, answers
 from stoplist.client._core import Call, Format
 from stoplist.client.errors import StoplistError
 from stoplist.client.models import Check, FilterResult, History, Page, Stop
@@ -85,6 +86,33 @@ class AsyncClient(_core.ClientBase):
     async def history(self, number: str) -> History:
         """Everything that happened to ``number``, newest first."""
         return _core.history(await self._send(_core.history_call(number)), self._conf.zone)
+
+    async def evidence(self, number: str) -> answers.Evidence:
+        """Everything recorded about ``number`` with its hash-chain proof (stoplist only)."""
+        found: answers.Evidence = await self._send(_core.evidence_call(number))
+        return found
+
+    async def export_events(
+        self,
+        *,
+        since: datetime | str | None = None,
+        until: datetime | str | None = None,
+        format: str = "csv",
+    ) -> AsyncIterator[bytes]:
+        """The account's events of ``[since, until)`` as CSV or NDJSON bytes, streamed
+        (stoplist only). An error is raised when iteration starts."""
+        request = _core.export_events_request(
+            self._http, self._conf, since=since, until=until, format=format
+        )
+        response = await self._http.send(request, stream=True)
+        try:
+            if response.status_code >= 400:
+                await response.aread()
+                raise _core.export_failure(response)
+            async for chunk in response.aiter_bytes():
+                yield chunk
+        finally:
+            await response.aclose()
 
     async def aclose(self) -> None:
         await self._http.aclose()

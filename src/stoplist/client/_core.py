@@ -161,6 +161,39 @@ def history_call(number: str) -> Call:
     return Call("history", "POST", "stop-sms/history", answers.History, {"phoneNumber": number})
 
 
+def evidence_call(number: str) -> Call:
+    params = {"phoneNumber": number}
+    return Call("evidence", "POST", "stop-sms/evidence", answers.Evidence, params)
+
+
+def export_events_request(
+    http: httpx.Client | httpx.AsyncClient,
+    conf: Settings,
+    *,
+    since: datetime | str | None,
+    until: datetime | str | None,
+    format: str,
+) -> httpx.Request:
+    """``GET /v1/events/export`` (a stoplist extension); datetimes travel as ISO 8601."""
+    query: dict[str, Any] = {"format": format}
+    if conf.api_key:
+        query["apiKey"] = conf.api_key
+    for name, value in (("since", since), ("until", until)):
+        if value is not None:
+            query[name] = value.isoformat() if isinstance(value, datetime) else value
+    return http.build_request("GET", "events/export", params=query)
+
+
+def export_failure(response: httpx.Response) -> StoplistError:
+    """The error an export answered instead of its file (its body read already)."""
+    call = Call("export events", "GET", "events/export", answers.Done, {})
+    try:
+        decode(call, response)
+    except StoplistError as exc:
+        return exc
+    return ServerError(f"HTTP {response.status_code}", status_code=response.status_code)
+
+
 def build_request(
     http: httpx.Client | httpx.AsyncClient, call: Call, conf: Settings
 ) -> httpx.Request:

@@ -189,6 +189,49 @@ class History(Answer, kw_only=True):
     data: list[Event] = field(default_factory=list)
 
 
+class ChainProof(Struct, kw_only=True, rename="camel"):
+    """An event's place in its account's hash chain, and whether it holds."""
+
+    position: Annotated[int | None, Meta(description="From 1; null: outside the chain")]
+    prev_hash: Annotated[str | None, Meta(description="Hex SHA-256 of the event before")]
+    hash: Annotated[str | None, Meta(description="Hex HMAC-SHA256 of this event's content")]
+    text_digest: Annotated[str | None, Meta(description="Hex SHA-256 of the text")] = None
+    number_digest: Annotated[str | None, Meta(description="Hex keyed hash of the number")] = None
+    content_verified: Annotated[
+        bool, Meta(description="The event's content (text and number included) gives its hash")
+    ] = False
+    chain_verified: Annotated[
+        bool, Meta(description="The chain holds from the account's first event to this one")
+    ] = False
+
+
+class EvidenceEvent(Event, kw_only=True):
+    """An event of a number, with its signature check and its chain proof."""
+
+    signature_verified: Annotated[
+        bool | None,
+        Meta(
+            description="For a provider's message: whether its request was signed and the "
+            "signature checked (null: not a provider's, or recorded before this was kept)"
+        ),
+    ] = None
+    proof: ChainProof | None = None
+
+
+class Evidence(Answer, kw_only=True):
+    """Everything recorded about one number, oldest first, with the chain proof."""
+
+    phone_number: PhoneNumber
+    stopped: bool
+    stop_id: Annotated[int, OnlyWhenStopped] | UnsetType = UNSET
+    time_zone: Annotated[str, Meta(description="The zone of every local time here")] = ""
+    chain_length: Annotated[int, Meta(description="Events in the account's chain")] = 0
+    chain_head: Annotated[str, Meta(description="Hex hash of the account's last event")] = ""
+    verified: Annotated[bool, Meta(description="Every event here verifies")] = False
+    nb_data: int = 0
+    data: list[EvidenceEvent] = field(default_factory=list)
+
+
 class InvalidLine(Struct, kw_only=True, rename="camel"):
     line: int
     input: str
@@ -273,6 +316,7 @@ ANSWERS: tuple[type[Struct], ...] = (
     Check,
     Filter,
     History,
+    Evidence,
     Import,
     Endpoints,
     EndpointAdded,

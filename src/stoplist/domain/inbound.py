@@ -72,6 +72,8 @@ class InboundMessage:
     forced: EventKind | None = None
     """The provider already decided (SMS Partner ``type: stop``, Twilio ``OptOutType``)."""
     part: Part | None = None
+    signature_verified: bool | None = None
+    """Whether the request's signature was required and checked (None: not told)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,6 +287,8 @@ class Inbound:
             details["providerDecision"] = message.forced.value
         if message.part is not None:
             details["parts"] = message.part.total
+        if message.signature_verified is not None:
+            details["signatureVerified"] = message.signature_verified
         return NewEvent(
             phone_number=number,
             kind=classification.kind,
@@ -368,6 +372,11 @@ def _assemble(
         sent_at_raw=raw,
         forced=EventKind(forced) if forced else None,
         part=part,
+        signature_verified=(
+            all(p.get("signatureVerified") is True for p in payloads)
+            if message.signature_verified is not None
+            else None
+        ),
     )
 
 
@@ -377,6 +386,7 @@ def _part_payload(message: InboundMessage) -> dict[str, object]:
         "sentAt": message.sent_at,
         "sentAtRaw": message.sent_at_raw,
         "forced": message.forced.value if message.forced else None,
+        "signatureVerified": message.signature_verified,
     }
 
 

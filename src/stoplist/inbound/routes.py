@@ -10,6 +10,8 @@ domain. The answer goes out only after the event is committed.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -61,7 +63,8 @@ async def _receive(request: Request, provider: Provider) -> Outcome:
         if provider.verify is None:
             raise InvalidSignature()
         provider.verify(request, settings, read_request)
-    message = provider.parse(read_request.params)
+    # Kept on the event (its details): the evidence of a STOP says whether it was signed.
+    message = replace(provider.parse(read_request.params), signature_verified=settings.signed)
     inbound = Inbound(request.app.state.db, account)
     return await run_in_threadpool(inbound.receive, message)
 

@@ -100,3 +100,25 @@ def effective_event_time(claimed: int | None, received_at: int) -> int:
     if claimed is None:
         return received_at
     return min(claimed, received_at)
+
+
+@dataclass(frozen=True, slots=True)
+class ChainLink:
+    """An event's place in its account's hash chain, as stored (see ``storage.chain``).
+
+    Every field is None on a row that was never chained (one inserted by hand).
+    ``details`` is the details column exactly as stored, which is what is hashed.
+    """
+
+    seq: int | None
+    prev_hash: bytes | None
+    hash: bytes | None
+    text_digest: bytes | None
+    number_digest: bytes | None
+    details: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ChainedEvent:
+    event: Event
+    link: ChainLink

@@ -23,6 +23,7 @@ import orjson
 from sqlalchemy import Connection
 
 from stoplist.records.events import EventKind
+from stoplist.storage import chain
 from stoplist.storage.driver_sql import driver_sql
 from stoplist.storage.stops import touch_list
 
@@ -123,20 +124,58 @@ def insert_opt_outs(
     """
     if not numbers:
         return []
-    values = (account_id, EventKind.OPT_OUT.value, source, at, at, actor)
+    links, head = _chain(conn, account_id, numbers, source=source, actor=actor, at=at)
+    values = (account_id, EventKind.OPT_OUT.value, source, at, at, actor, links[0][1] - 1)
     rows = conn.exec_driver_sql(
         "WITH ev AS (INSERT INTO events (account_id, phone_number, kind, source, event_at, "
-        "received_at, actor) SELECT %s, t.value, %s, %s, %s, %s, %s "
-        "FROM unnest(%s::text[]) WITH ORDINALITY AS t(value, key) ORDER BY t.key "
+        "received_at, actor, chain_seq, prev_hash, hash, number_digest) "
+        "SELECT %s, t.value, %s, %s, %s, %s, %s, %s + t.key, t.prev, t.own, t.nd "
+        "FROM unnest(%s::text[], %s::bytea[], %s::bytea[], %s::bytea[]) "
+        "WITH ORDINALITY AS t(value, prev, own, nd, key) ORDER BY t.key "
         "RETURNING id, account_id, phone_number, event_at, source) "
         "INSERT INTO stops (account_id, phone_number, created_at, source, event_id) "
         "SELECT account_id, phone_number, event_at, source, id FROM ev ORDER BY id"
         + (" RETURNING event_id, phone_number, id" if returning else ""),
-        (*values, list(numbers)),
+        (
+            *values,
+            list(numbers),
+            [link[2] for link in links],
+            [link[3] for link in links],
+            [link[4] for link in links],
+        ),
     )
+    chain.set_head(conn, account_id, head)
     written = sorted(tuple(row) for row in rows) if returning else []
     touch_list(conn, account_id)
     return written
+
+
+def _chain(
+    conn: Connection,
+    account_id: int,
+    numbers: Sequence[str],
+    *,
+    source: str,
+    actor: str | None,
+    at: int,
+    head: chain.Head | None = None,
+) -> tuple[list[chain.ChainedNumber], chain.Head]:
+    """The chain links of an opt-out per number, after ``head`` (default: the locked head)."""
+    fields = chain.fields_digest(
+        account_id,
+        kind=EventKind.OPT_OUT.value,
+        source=source,
+        event_at=at,
+        received_at=at,
+        provider=None,
+        provider_message_id=None,
+        actor=actor,
+        reason=None,
+        details=None,
+        provider_time_raw=None,
+    )
+    start = head if head is not None else chain.take_head(conn, account_id)
+    return chain.chain_numbers(chain.chain_keys(conn), start, numbers, fields)
 
 
 def stage(conn: Connection, numbers: Sequence[str]) -> int:
@@ -164,6 +203,7 @@ _STAGED_DECIDED = (
     "AND e.kind IN (?, ?))"
 )
 _DECIDED_KINDS = (EventKind.OPT_OUT.value, EventKind.OPT_IN.value)
+_CHAIN_BLOCK = 50_000
 
 
 def staged_outcomes(conn: Connection, account_id: int) -> tuple[int, int]:
@@ -199,20 +239,34 @@ def insert_staged_opt_outs(
     # event after the highest id seen before inserting is one inserted here,
     # so the new stops come from a range scan of the primary key.
     floor = max_event_id(conn)
-    where = f" WHERE NOT {_STAGED_STOPPED} AND NOT {_STAGED_DECIDED}" if look_up else ""
-    conn.exec_driver_sql(
+    where = f" AND NOT {_STAGED_STOPPED} AND NOT {_STAGED_DECIDED}" if look_up else ""
+    head = chain.take_head(conn, account_id)
+    insert_sql = (
         "INSERT INTO events (account_id, phone_number, kind, source, event_at, received_at, "
-        f"actor) SELECT ?, t.value, ?, ?, ?, ?, ? FROM temp.staged_numbers t{where}",
-        (
-            account_id,
-            EventKind.OPT_OUT.value,
-            source,
-            at,
-            at,
-            actor,
-            *((account_id, account_id, *_DECIDED_KINDS) if look_up else ()),
-        ),
+        "actor, chain_seq, prev_hash, hash, number_digest) "
+        f"VALUES ({account_id}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     )
+    constant = (EventKind.OPT_OUT.value, source, at, at, actor)
+    after = ""
+    while True:
+        # The staged numbers are read a block at a time, in order, and chained in Python.
+        block = [
+            row[0]
+            for row in conn.exec_driver_sql(
+                f"SELECT t.value FROM temp.staged_numbers t WHERE t.value > ?{where} "
+                f"ORDER BY t.value LIMIT {_CHAIN_BLOCK}",
+                (after, *((account_id, account_id, *_DECIDED_KINDS) if look_up else ())),
+            )
+        ]
+        if not block:
+            break
+        links, head = _chain(conn, account_id, block, source=source, actor=actor, at=at, head=head)
+        conn.exec_driver_sql(
+            insert_sql,
+            [(number, *constant, seq, prev, own, nd) for number, seq, prev, own, nd in links],
+        )
+        after = block[-1]
+    chain.set_head(conn, account_id, head)
     result = conn.exec_driver_sql(
         "INSERT INTO stops (account_id, phone_number, created_at, source, event_id) "
         "SELECT e.account_id, e.phone_number, e.event_at, e.source, e.id FROM events e "

@@ -8,6 +8,7 @@ import orjson
 from sqlalchemy import Connection, Row, and_, insert, or_, select
 
 from stoplist.records.events import Event, EventKind, NewEvent, Source
+from stoplist.storage import chain
 from stoplist.storage.schema import events, inserted_id
 
 _STATE_KINDS = (EventKind.OPT_OUT.value, EventKind.OPT_IN.value)
@@ -35,7 +36,28 @@ def _event(row: Row[Any]) -> Event:
 def insert_event(
     conn: Connection, account_id: int, new: NewEvent, *, event_at: int, received_at: int
 ) -> int:
-    return inserted_id(
+    """Record one event at the end of its account's chain (the head is locked until commit)."""
+    keys = chain.chain_keys(conn)
+    details = orjson.dumps(new.details).decode() if new.details else None
+    head = chain.take_head(conn, account_id)
+    seq = head.length + 1
+    number = chain.number_digest(keys, new.phone_number)
+    text = chain.text_digest(new.text)
+    fields = chain.fields_digest(
+        account_id,
+        kind=new.kind.value,
+        source=new.source.value,
+        event_at=event_at,
+        received_at=received_at,
+        provider=new.provider,
+        provider_message_id=new.provider_message_id,
+        actor=new.actor,
+        reason=new.reason,
+        details=details,
+        provider_time_raw=new.provider_time_raw,
+    )
+    own = chain.link_hash(keys, head.hash, fields, seq, number, text)
+    event_id = inserted_id(
         conn.execute(
             insert(events).values(
                 account_id=account_id,
@@ -49,11 +71,18 @@ def insert_event(
                 text=new.text,
                 actor=new.actor,
                 reason=new.reason,
-                details=orjson.dumps(new.details).decode() if new.details else None,
+                details=details,
                 provider_time_raw=new.provider_time_raw,
+                chain_seq=seq,
+                prev_hash=head.hash,
+                hash=own,
+                text_digest=text,
+                number_digest=number,
             )
         )
     )
+    chain.set_head(conn, account_id, chain.Head(seq, own))
+    return event_id
 
 
 def find_by_provider_message(

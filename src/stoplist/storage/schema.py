@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -106,6 +107,12 @@ events = Table(
     Column("details", FreeText),
     # The provider's send time as it came, when it was not believed (see domain.inbound).
     Column("provider_time_raw", FreeString(200)),
+    # The account's hash chain (storage.chain): position, links, and the digests it hashes.
+    Column("chain_seq", BigInteger),
+    Column("prev_hash", LargeBinary(32)),
+    Column("hash", LargeBinary(32)),
+    Column("text_digest", LargeBinary(32)),
+    Column("number_digest", LargeBinary(32)),
     UniqueConstraint(
         "account_id",
         "provider",
@@ -115,7 +122,17 @@ events = Table(
     ),
     Index("ix_events_number", "account_id", "phone_number", "event_at"),
     Index("ix_events_received", "account_id", "received_at"),
+    Index("ix_events_chain", "account_id", "chain_seq", unique=True),
     sqlite_autoincrement=True,
+)
+
+event_chains = Table(
+    "event_chains",
+    metadata,
+    # One row per account: the length and last hash of its chain, locked by each append.
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("length", BigInteger, nullable=False),
+    Column("head", LargeBinary(32), nullable=False),
 )
 
 keywords = Table(

@@ -19,6 +19,7 @@ all be given the same file).
 
 from __future__ import annotations
 
+import hmac
 import os
 import threading
 import weakref
@@ -49,7 +50,21 @@ class SecretBox:
 
     def __init__(self, key: bytes) -> None:
         self._fernet = Fernet(key)
+        self._key = key
         self._opened: dict[str, str] = {}
+        self._derived: dict[str, bytes] = {}
+
+    def derived_key(self, purpose: str) -> bytes:
+        """A 32-byte key for ``purpose`` (keyed hashes), derived from this key, never stored.
+
+        Whoever holds only the database cannot compute it, and every process
+        given the same key file derives the same one.
+        """
+        found = self._derived.get(purpose)
+        if found is None:
+            label = b"stoplist derived key: " + purpose.encode()
+            found = self._derived[purpose] = hmac.new(self._key, label, "sha256").digest()
+        return found
 
     def seal(self, plain: str) -> str:
         return SEALED_PREFIX + self._fernet.encrypt(plain.encode()).decode()

@@ -1,0 +1,193 @@
+"""Each account's events as a hash chain: what is hashed, and appending to it.
+
+Every event holds its position in its account's chain (``chain_seq``, from
+1), the hash of the event before it (``prev_hash``; 32 zero bytes for the
+first) and its own ``hash``:
+
+    hash = HMAC-SHA256(link key, prev_hash || fields || seq || number_digest || text_digest)
+
+where ``fields`` is the SHA-256 of the event's other columns as a JSON
+array (``fields_digest``), ``seq`` eight bytes big-endian, ``number_digest``
+the HMAC-SHA256 of the phone number under the number key, and
+``text_digest`` the SHA-256 of the text (nothing when the event has none).
+The chain hashes the two digests, never the text or the number, and both
+digests are stored on the row: once a retention period blanks a text, or an
+erasure removes a number, the chain still verifies from the digests, while a
+text or number still present is checked against its digest, so editing
+either by hand is caught.
+
+Both keys are derived from the secrets key file (``SecretBox.derived_key``),
+never stored: someone holding only the database can neither recompute a
+number's digest nor forge the links after editing a row.
+
+Appending locks the account's row of ``event_chains`` (its length and last
+hash) in the writer's transaction, so the events of one account are chained
+one transaction after another even with several server processes on one
+PostgreSQL database; the unique ``(account_id, chain_seq)`` index is the
+second guard. ``fields`` is computed once for a whole import, whose events
+differ only by number, so chaining a million of them costs two HMACs each.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import orjson
+from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from stoplist.storage import secrets
+from stoplist.storage.schema import event_chains
+
+GENESIS = bytes(32)
+"""The ``prev_hash`` of an account's first event."""
+_FORMAT = 1
+"""The version of what ``fields_digest`` covers; a new format would be a new number."""
+NUMBER_KEY_PURPOSE = "event chain number digest v1"
+LINK_KEY_PURPOSE = "event chain link v1"
+
+
+@dataclass(frozen=True, slots=True)
+class ChainKeys:
+    number: bytes
+    link: bytes
+
+
+def chain_keys(bind: Connection) -> ChainKeys:
+    """The keys of ``bind``'s database (from its secrets key file)."""
+    box = secrets.box(bind)
+    return ChainKeys(box.derived_key(NUMBER_KEY_PURPOSE), box.derived_key(LINK_KEY_PURPOSE))
+
+
+def text_digest(text: str | None) -> bytes | None:
+    return None if text is None else hashlib.sha256(text.encode()).digest()
+
+
+def number_digest(keys: ChainKeys, number: str) -> bytes:
+    """The keyed hash of a number: the same number always gives the same digest."""
+    return hmac.digest(keys.number, number.encode(), "sha256")
+
+
+def fields_digest(
+    account_id: int,
+    *,
+    kind: str,
+    source: str,
+    event_at: int,
+    received_at: int,
+    provider: str | None,
+    provider_message_id: str | None,
+    actor: str | None,
+    reason: str | None,
+    details: str | None,
+    provider_time_raw: str | None,
+) -> bytes:
+    """SHA-256 of every hashed column but the number and the text (``details`` as stored)."""
+    content = [
+        _FORMAT,
+        account_id,
+        kind,
+        source,
+        event_at,
+        received_at,
+        provider,
+        provider_message_id,
+        actor,
+        reason,
+        details,
+        provider_time_raw,
+    ]
+    return hashlib.sha256(orjson.dumps(content)).digest()
+
+
+def link_hash(
+    keys: ChainKeys,
+    prev_hash: bytes,
+    fields: bytes,
+    seq: int,
+    number: bytes,
+    text: bytes | None,
+) -> bytes:
+    """An event's own hash, from its predecessor's and its content's digests."""
+    message = prev_hash + fields + seq.to_bytes(8, "big") + number + (text or b"")
+    return hmac.digest(keys.link, message, "sha256")
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    """How long an account's chain is, and the hash of its last event."""
+
+    length: int
+    hash: bytes
+
+
+def take_head(conn: Connection, account_id: int) -> Head:
+    """The account's chain head, locked until the transaction ends (made when missing).
+
+    On PostgreSQL ``FOR UPDATE`` makes every other appender of this account
+    wait here; SQLite's single writer needs no lock of its own.
+    """
+    query = (
+        select(event_chains.c.length, event_chains.c.head)
+        .where(event_chains.c.account_id == account_id)
+        .with_for_update()
+    )
+    row = conn.execute(query).first()
+    if row is None:
+        try:
+            with conn.begin_nested():
+                conn.execute(
+                    insert(event_chains).values(account_id=account_id, length=0, head=GENESIS)
+                )
+        except IntegrityError:  # another writer made it first: read (and wait for) theirs
+            pass
+        row = conn.execute(query).one()
+    return Head(int(row.length), bytes(row.head))
+
+
+def set_head(conn: Connection, account_id: int, head: Head) -> None:
+    conn.execute(
+        update(event_chains)
+        .where(event_chains.c.account_id == account_id)
+        .values(length=head.length, head=head.hash)
+    )
+
+
+def read_head(conn: Connection, account_id: int) -> Head:
+    """The head without locking it (an account that never had an event has an empty one)."""
+    row = conn.execute(
+        select(event_chains.c.length, event_chains.c.head).where(
+            event_chains.c.account_id == account_id
+        )
+    ).first()
+    return Head(0, GENESIS) if row is None else Head(int(row.length), bytes(row.head))
+
+
+ChainedNumber = tuple[str, int, bytes, bytes, bytes]
+"""``(number, seq, prev_hash, hash, number_digest)`` of one event of a batch."""
+
+
+def chain_numbers(
+    keys: ChainKeys, head: Head, numbers: Sequence[str], fields: bytes
+) -> tuple[list[ChainedNumber], Head]:
+    """Chain one event per number after ``head``, all with the same ``fields``, text-less.
+
+    Returns the links in order and the new head. This is the import's hot
+    loop: two one-shot HMACs and a concatenation per number.
+    """
+    digest = hmac.digest
+    number_key, link_key = keys.number, keys.link
+    prev = head.hash
+    seq = head.length
+    out: list[ChainedNumber] = []
+    append = out.append
+    for number in numbers:
+        seq += 1
+        nd = digest(number_key, number.encode(), "sha256")
+        own = digest(link_key, prev + fields + seq.to_bytes(8, "big") + nd, "sha256")
+        append((number, seq, prev, own, nd))
+        prev = own
+    return out, Head(seq, prev)

@@ -1,0 +1,76 @@
+"""The printable evidence page of a number, in headless Chromium, from the number's page."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import text
+
+from stoplist.domain.inbound import Inbound, InboundMessage
+from stoplist.domain.stops import StopList
+from stoplist.records.events import Source
+from tests.support import Server
+from tests.web.conftest import sign_in_with_key
+
+NUMBER = "+33612345678"
+
+
+def test_evidence_page_from_the_number_page(page: Page, db, account):
+    message = InboundMessage(
+        "generic", NUMBER, "qui êtes-vous ?", message_id="w-1", signature_verified=False
+    )
+    Inbound(db, account.account).receive(message)
+    StopList(db, account.account).add(
+        NUMBER, source=Source.DASHBOARD, actor="alice", reason="asked by phone"
+    )
+    sign_in_with_key(page, account.api_key)
+    page.goto("/dashboard/search?number=0612345678")
+    page.get_by_role("link", name="Evidence (printable)").click()
+    page.wait_for_url("**/dashboard/evidence?number=*")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Evidence for {NUMBER}")
+    expect(page.locator("#verdict")).to_contain_text("Intact")
+    expect(page.locator("#evidence-status")).to_contain_text("Stopped since")
+    events = page.locator("section.evidence-event")
+    expect(events).to_have_count(2)
+    reply, stop = events.nth(0), events.nth(1)
+    expect(reply).to_contain_text("qui êtes-vous ?")
+    expect(reply).to_contain_text("w-1")
+    expect(reply.locator(".signature")).to_contain_text("not required, not checked")
+    expect(stop).to_contain_text("alice")
+    expect(stop).to_contain_text("asked by phone")
+    expect(stop.locator(".proof")).to_contain_text("verified: the content gives this hash")
+    expect(stop.locator(".hash").first).to_have_text(re.compile(r"^[0-9a-f]{64}$"))
+
+    # On paper: only the evidence, no menu and no buttons.
+    page.emulate_media(media="print")
+    expect(page.locator("header.top")).to_be_hidden()
+    expect(page.locator("#print")).to_be_hidden()
+    page.emulate_media(media="screen")
+
+    with db.engine.begin() as conn:
+        conn.execute(
+            text("UPDATE events SET text = 'STOP' WHERE account_id = :a AND kind = 'reply'"),
+            {"a": account.account.id},
+        )
+    page.reload()
+    expect(page.locator("#verdict")).to_contain_text("Not intact")
+    expect(events.nth(0).locator(".proof")).to_contain_text("does not verify")
+    expect(events.nth(1).locator(".proof")).to_contain_text("the chain before it is broken")
+
+
+def test_evidence_page_in_french(browser: Browser, server: Server, db, account):
+    StopList(db, account.account).add(NUMBER)
+    french = browser.new_context(base_url=server.base_url, locale="fr-FR")
+    try:
+        page = french.new_page()
+        page.goto("/dashboard/")
+        page.get_by_label("Clé API").fill(account.api_key)
+        page.locator("form:has(#api_key) button").click()
+        page.wait_for_url("**/dashboard/")
+        page.goto("/dashboard/search?number=0612345678")
+        page.get_by_role("link", name="Preuves (imprimables)").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(f"Preuves pour {NUMBER}")
+        expect(page.locator("#verdict")).to_contain_text("Intact : chaque événement")
+    finally:
+        french.close()
