@@ -9,11 +9,13 @@ which go on the number's history with the decision.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from stoplist.client import answers
 from stoplist.domain import clock
 from stoplist.domain.clock import LocalTimeFormatter
 from stoplist.domain.errors import InvalidParameter
@@ -26,27 +28,32 @@ MAX_TEXT = 1000
 _DEFAULT_ACTOR = "api"
 
 
-def item_json(item: ReviewItem, formatter: Callable[[int], str], now: int) -> dict[str, object]:
+def review_item(entry: ReviewItem, formatter: Callable[[int], str], now: int) -> answers.ReviewItem:
     """An item as the API and ``stoplist review --json`` show it, times by ``formatter``."""
+    return answers.ReviewItem(**_fields(entry, formatter, now))
+
+
+def _fields(entry: ReviewItem, formatter: Callable[[int], str], now: int) -> dict[str, Any]:
+    """The item's fields by model name: shared by a listed item and a decision's answer."""
 
     def when(instant: int | None) -> str | None:
         return formatter(instant) if instant is not None else None
 
     return {
-        "id": item.id,
-        "phoneNumber": item.phone_number,
-        "text": item.text,
-        "language": item.language,
-        "phrase": item.phrase,
-        "status": item.status.value,
-        "messageAt": formatter(item.message_at),
-        "queuedAt": formatter(item.created_at),
-        "overdue": item.overdue(now),
-        "eventId": item.event_id,
-        "decidedAt": when(item.decided_at),
-        "decidedBy": item.decided_by,
-        "reason": item.decision_reason,
-        "decisionEventId": item.decision_event_id,
+        "id": entry.id,
+        "phone_number": entry.phone_number,
+        "text": entry.text,
+        "language": entry.language,
+        "phrase": entry.phrase,
+        "status": entry.status.value,
+        "message_at": formatter(entry.message_at),
+        "queued_at": formatter(entry.created_at),
+        "overdue": entry.overdue(now),
+        "event_id": entry.event_id,
+        "decided_at": when(entry.decided_at),
+        "decided_by": entry.decided_by,
+        "reason": entry.decision_reason,
+        "decision_event_id": entry.decision_event_id,
     }
 
 
@@ -84,26 +91,26 @@ async def _decide(request: Request, *, confirmed: bool) -> Response:
     reason = _text(call, "reason")
     queue = ReviewQueue(call.stop_list.db, call.account)
     decide = queue.confirm if confirmed else queue.dismiss
-    item = await run_in_threadpool(
+    decided = await run_in_threadpool(
         lambda: decide(item_id, source=Source.API, actor=actor, reason=reason)
     )
     formatter = LocalTimeFormatter(call.account.zone)
-    payload: dict[str, object] = {"success": True, "code": 200}
-    payload.update(item_json(item, formatter, item.decided_at or 0))
-    return call.respond(payload)
+    fields = _fields(decided, formatter, decided.decided_at or 0)
+    return call.respond(answers.ReviewDecision(**answers.ok(), **fields))
 
 
-def _page(call: ApiCall, items: list[ReviewItem], pending: int, overdue: int) -> dict[str, object]:
+def _page(
+    call: ApiCall, items: list[ReviewItem], pending: int, overdue: int
+) -> answers.ReviewQueue:
     formatter = LocalTimeFormatter(call.account.zone)
     now = clock.now_us()
-    return {
-        "success": True,
-        "code": 200,
-        "pending": pending,
-        "overdue": overdue,
-        "nbData": len(items),
-        "data": [item_json(item, formatter, now) for item in items],
-    }
+    return answers.ReviewQueue(
+        **answers.ok(),
+        pending=pending,
+        overdue=overdue,
+        nb_data=len(items),
+        data=[review_item(entry, formatter, now) for entry in items],
+    )
 
 
 def _text(call: ApiCall, name: str) -> str | None:

@@ -99,3 +99,44 @@ class Page:
     stops: list[Stop]
     next_after: int | None
     paged: bool
+
+
+ReviewStatus = Literal["pending", "confirmed", "dismissed"]
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewItem:
+    """A message that asked to stop in other words than a keyword, and what became of it.
+
+    ``phrase`` is what read as a request, in ``language``; ``message_at`` is
+    when the person sent it (the opt-out's time, once confirmed). The
+    ``decided_*`` fields, ``reason`` and ``decision_event_id`` are ``None``
+    while the item is pending.
+    """
+
+    id: int
+    phone_number: str
+    text: str
+    language: str
+    phrase: str
+    status: ReviewStatus
+    message_at: datetime
+    queued_at: datetime
+    overdue: bool
+    event_id: int
+    decided_at: datetime | None = None
+    decided_by: str | None = None
+    reason: str | None = None
+    decision_event_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewPage:
+    """One page of the review queue, oldest first, and the counts of the whole queue.
+
+    The next page starts after the last item's id (``list_review(after=...)``).
+    """
+
+    items: list[ReviewItem]
+    pending: int
+    overdue: int
