@@ -18,7 +18,7 @@ from starlette.responses import Response
 from stoplist.client import answers
 from stoplist.domain import clock
 from stoplist.domain.clock import LocalTimeFormatter
-from stoplist.domain.errors import InvalidParameter
+from stoplist.domain.errors import ParameterRefused, ParameterRule
 from stoplist.domain.parameters import MAX_ID, integer
 from stoplist.domain.review import LISTABLE, MAX_PAGE, ReviewItem, ReviewQueue, Status
 from stoplist.http.call import ApiCall, open_call
@@ -63,7 +63,7 @@ async def list_items(request: Request) -> Response:
     if status is None:
         status = "pending"
     if not isinstance(status, str) or status not in LISTABLE:
-        raise InvalidParameter("status is pending, confirmed, dismissed or all")
+        raise ParameterRefused(ParameterRule.ONE_OF, name="status", choices=LISTABLE)
     limit = integer(call.param("limit"), "limit", 1, MAX_PAGE) or 100
     after = integer(call.param("after"), "after", 1, MAX_ID)
     queue = ReviewQueue(call.stop_list.db, call.account)
@@ -86,7 +86,7 @@ async def _decide(request: Request, *, confirmed: bool) -> Response:
     call = await open_call(request)
     item_id = call.param("id")
     if item_id is None:
-        raise InvalidParameter("id is required")
+        raise ParameterRefused(ParameterRule.REQUIRED, name="id")
     actor = _text(call, "actor") or _DEFAULT_ACTOR
     reason = _text(call, "reason")
     queue = ReviewQueue(call.stop_list.db, call.account)
@@ -118,8 +118,8 @@ def _text(call: ApiCall, name: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise InvalidParameter(f"{name} must be a string")
+        raise ParameterRefused(ParameterRule.NOT_TEXT, name=name)
     value = value.strip()
     if len(value) > MAX_TEXT:
-        raise InvalidParameter(f"{name} is too long (at most {MAX_TEXT} characters)")
+        raise ParameterRefused(ParameterRule.TOO_LONG, name=name, limit=MAX_TEXT)
     return value or None

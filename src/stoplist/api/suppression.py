@@ -30,8 +30,9 @@ from stoplist.api.list_renderers import ListRenderer
 from stoplist.client import answers
 from stoplist.domain.errors import (
     BodyTooLarge,
-    InvalidParameter,
     MalformedBody,
+    ParameterRefused,
+    ParameterRule,
     PhoneNumberRequired,
 )
 from stoplist.domain.exports import export_chunks, export_format
@@ -116,7 +117,7 @@ async def _rest_of_body(chunks: AsyncIterator[bytes], head: bytearray) -> bytes:
 
 
 def _too_many() -> Exception:
-    return InvalidParameter(f"at most {MAX_NUMBERS} numbers per filter")
+    return ParameterRefused(ParameterRule.TOO_MANY_NUMBERS, limit=MAX_NUMBERS)
 
 
 async def export(request: Request) -> Response:
@@ -198,7 +199,7 @@ async def _upload(request: Request, spool: IO[bytes]) -> _Upload:
     if chosen is None:
         for part in files:
             part.file.close()
-        raise InvalidParameter("file: the multipart body has no file part (use -F file=@list.csv)")
+        raise ParameterRefused(ParameterRule.NO_FILE_PART)
     chosen.file.seek(0)
     return _Upload(
         chosen.file,
@@ -262,7 +263,7 @@ def _number_list(value: object) -> list[Any]:
                 if len(numbers) > MAX_NUMBERS:
                     raise _too_many()
         return numbers
-    raise InvalidParameter("phoneNumbers must be a list, or numbers separated by commas")
+    raise ParameterRefused(ParameterRule.NUMBER_LIST, name="phoneNumbers")
 
 
 def _filter_chunks(call: ApiCall, inputs: list[Any], verdicts: Verdicts) -> Iterator[bytes]:

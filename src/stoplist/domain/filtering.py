@@ -30,7 +30,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from stoplist.domain.canonical import canonical_flags
-from stoplist.domain.errors import InvalidApiKey, InvalidParameter, StoplistError
+from stoplist.domain.errors import (
+    InvalidApiKey,
+    ParameterRefused,
+    ParameterRule,
+    StoplistError,
+)
 from stoplist.domain.number_arrays import e164_value, e164_values
 from stoplist.domain.stop_index import NOT_STOPPED, StopIndexes
 from stoplist.domain.stops import StopList
@@ -70,7 +75,7 @@ def filter_numbers(stop_list: StopList, inputs: Sequence[object], indexes: StopI
     with every change committed before the call first.
     """
     if len(inputs) > MAX_NUMBERS:
-        raise InvalidParameter(f"at most {MAX_NUMBERS} numbers per filter")
+        raise ParameterRefused(ParameterRule.TOO_MANY_NUMBERS, limit=MAX_NUMBERS)
     shaped, values = e164_values(inputs)
     index = indexes.current(stop_list)
     if index is None:
