@@ -38,6 +38,22 @@ EventType = Annotated[
 EventSource = Annotated[
     str, Meta(extra_json_schema={"enum": ["sms", "api", "import", "sync", "dashboard", "cli"]})
 ]
+InvalidReason = Annotated[
+    str,
+    Meta(
+        extra_json_schema={
+            "enum": [
+                "not_a_number",
+                "too_short",
+                "too_long",
+                "invalid_length",
+                "unknown_prefix",
+                "unknown_country_code",
+            ]
+        }
+    ),
+]
+"""Why a number is invalid (a stable name; ``detail`` words it). Other servers may add more."""
 DeliveryStatus = Literal["pending", "delivered", "failed", "cancelled"]
 ReviewStatus = Literal["pending", "confirmed", "dismissed"]
 ReviewLanguage = Annotated[
@@ -63,7 +79,7 @@ class Error(Struct, kw_only=True, rename="camel"):
     success: Literal[False]
     code: int
     message: str
-    reason: Annotated[str, Meta(description="With code 9: why the number is invalid")] | (
+    reason: Annotated[InvalidReason, Meta(description="With code 9: why the number is invalid")] | (
         UnsetType
     ) = UNSET
     detail: Annotated[str, Meta(description="With codes 9, 91 and 92")] | UnsetType = UNSET
@@ -139,6 +155,10 @@ class FilterItem(Struct, kw_only=True, rename="camel"):
     status: FilterStatus
     stop_id: Annotated[int, Meta(description="When stopped")] | UnsetType = UNSET
     code: Annotated[int, Meta(description="9 when invalid")] | UnsetType = UNSET
+    reason: Annotated[InvalidReason, Meta(description="When invalid: why")] | UnsetType = UNSET
+    detail: (
+        Annotated[str, Meta(description="When invalid: why, in the answer's language")] | UnsetType
+    ) = UNSET
 
     def consistent(self) -> bool:
         """Whether the fields present fit the status (what tells positional XML items apart).
@@ -151,6 +171,7 @@ class FilterItem(Struct, kw_only=True, rename="camel"):
             invalid == (self.input is not UNSET) == (self.code is not UNSET)
             and invalid != (self.phone_number is not UNSET)
             and (self.status == "stopped") == (self.stop_id is not UNSET)
+            and (invalid or self.reason is self.detail is UNSET)
         )
 
 
@@ -199,16 +220,7 @@ class InvalidLine(Struct, kw_only=True, rename="camel"):
     line: int
     input: str
     code: int
-    reason: (
-        Annotated[
-            str,
-            Meta(
-                description="Why the number is invalid, when known: not_a_number, too_short, "
-                "too_long, invalid_length, unknown_prefix, unknown_country_code"
-            ),
-        ]
-        | UnsetType
-    ) = UNSET
+    reason: Annotated[InvalidReason, Meta(description="Why, when known")] | UnsetType = UNSET
 
 
 class Import(Answer, kw_only=True):

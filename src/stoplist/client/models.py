@@ -37,7 +37,9 @@ class FilterItem:
     """The verdict on one input of ``filter``, in input order.
 
     ``phone_number`` is the E.164 form for valid inputs; invalid ones keep
-    their ``input`` and the error ``code`` (9 for an invalid number).
+    their ``input`` and the error ``code`` (9 for an invalid number), with
+    why: ``reason`` a stable name (``too_short``...), ``detail`` in the
+    answer's language (``None`` from servers that do not say).
     """
 
     status: FilterStatus
@@ -45,6 +47,8 @@ class FilterItem:
     stop_id: int | None = None
     input: str | None = None
     code: int | None = None
+    reason: str | None = None
+    detail: str | None = None
 
     @property
     def allowed(self) -> bool:
