@@ -276,7 +276,7 @@ def _filter_chunks(call: ApiCall, inputs: list[Any], verdicts: Verdicts) -> Iter
     empty = answers.Filter(**answers.ok(), nb_data=len(inputs), counts=counts, data=[])
     head, tail = render.around_items(empty, call.format)
     yield head
-    invalid = _InvalidItems(call.language)
+    invalid = _InvalidItems(call.language, verdicts.reasons)
     if call.format == "xml":
         for start in range(0, len(inputs), _CHUNK_ITEMS):
             items = _items(inputs, verdicts, start, invalid)
@@ -297,7 +297,7 @@ def _items(
     for index in range(start, min(start + _CHUNK_ITEMS, len(inputs))):
         number = numbers[index]
         if number is None:
-            items.append(invalid.item(inputs[index], verdicts.reasons.get(index)))
+            items.append(invalid.item(inputs[index]))
         elif stop_ids[index] is None:
             items.append({"phoneNumber": number, "status": "allowed"})
         else:
@@ -312,18 +312,11 @@ def _json_items(inputs: list[Any], verdicts: Verdicts, start: int, invalid: _Inv
     """
     end = min(start + _CHUNK_ITEMS, len(inputs))
     parts: list[str] = []
-    for index, (number, stop_id, raw) in enumerate(
-        zip(
-            verdicts.numbers[start:end],
-            verdicts.stop_ids[start:end],
-            inputs[start:end],
-            strict=True,
-        ),
-        start,
+    for number, stop_id, raw in zip(
+        verdicts.numbers[start:end], verdicts.stop_ids[start:end], inputs[start:end], strict=True
     ):
         if number is None:
-            item = invalid.item(raw, verdicts.reasons.get(index))
-            parts.append(orjson.dumps(item).decode())
+            parts.append(orjson.dumps(invalid.item(raw)).decode())
         elif stop_id is None:
             parts.append(f'{{"phoneNumber":"{number}","status":"allowed"}}')
         else:
@@ -332,14 +325,19 @@ def _json_items(inputs: list[Any], verdicts: Verdicts, start: int, invalid: _Inv
 
 
 class _InvalidItems:
-    """Invalid verdicts in one language: the input, code 9, and why, worded once per reason."""
+    """Invalid verdicts in one language: the input, code 9, and why, worded once per reason.
 
-    def __init__(self, language: Language) -> None:
+    ``item`` is called for the invalid inputs in input order, so it takes
+    their reasons in that order: the loops over every item need no index.
+    """
+
+    def __init__(self, language: Language, reasons: dict[int, Reason]) -> None:
         self._language = language
         self._details: dict[Reason, str] = {}
+        self._reasons = iter([reasons[position] for position in sorted(reasons)])
 
-    def item(self, raw: object, reason: Reason | None) -> dict[str, Any]:
-        why = reason or Reason.NOT_A_NUMBER
+    def item(self, raw: object) -> dict[str, Any]:
+        why = next(self._reasons, Reason.NOT_A_NUMBER)
         detail = self._details.get(why)
         if detail is None:
             detail = self._details[why] = wording.invalid_number(why, self._language)
