@@ -12,7 +12,7 @@ from typing import Any
 
 from stoplist.domain import errors
 from stoplist.domain.dashboard_passwords import PasswordRejected
-from stoplist.domain.errors import NoNumbersFound, Reason
+from stoplist.domain.errors import NoNumbersFound, ParameterRefused, ParameterRule, Reason
 from stoplist.domain.webhook_urls import MAX_URL_LENGTH, RefusedUrl
 from stoplist.i18n import N_, Catalogue, Language, catalogue
 
@@ -36,6 +36,29 @@ _URL_REASONS: dict[str, str] = {
     "private_address": N_("the address is loopback, private, link-local, multicast or reserved"),
     "internal_name": N_(
         "the host name is internal (localhost, a local domain or a metadata service)"
+    ),
+}
+
+
+_RULES: dict[ParameterRule, str] = {
+    ParameterRule.REQUIRED: N_("%(name)s is required"),
+    ParameterRule.NOT_TEXT: N_("%(name)s must be a string"),
+    ParameterRule.TOO_LONG: N_("%(name)s is too long (at most %(limit)s characters)"),
+    ParameterRule.INTEGER_RANGE: N_("%(name)s must be an integer from %(low)s to %(high)s"),
+    ParameterRule.DATE: N_(
+        "%(name)s must be YYYY-MM-DD, YYYY-MM-DD HH:MM:SS or ISO 8601 with an offset, "
+        "years 1900 to 2999"
+    ),
+    ParameterRule.ONE_OF: N_("%(name)s is %(choices)s"),
+    ParameterRule.NUMBER_LIST: N_("%(name)s must be a list, or numbers separated by commas"),
+    ParameterRule.TOO_MANY_NUMBERS: N_("at most %(limit)s numbers per filter"),
+    ParameterRule.TOO_MANY_JSON_VALUES: N_("a JSON body may hold at most %(limit)s values"),
+    ParameterRule.NO_FILE_PART: N_(
+        "file: the multipart body has no file part (use -F file=@list.csv)"
+    ),
+    ParameterRule.PARTS_NOT_INTEGERS: N_("concat-total and concat-part must be integers"),
+    ParameterRule.PART_OUT_OF_RANGE: N_(
+        "concat-part must be between 1 and concat-total (at most %(limit)s)"
     ),
 }
 
@@ -77,8 +100,9 @@ def no_numbers(error: NoNumbersFound, language: Language, option: str | None = "
 def parameter(error: errors.InvalidParameter, language: Language) -> tuple[str | None, str]:
     """The parameter a refusal is about (None when the words name it) and what is wrong.
 
-    The API writes ``name: problem`` in English in its ``detail``; the CLI
-    names the option (``--column``) and the dashboard shows the problem alone.
+    The API writes ``name: problem`` in its ``detail``, in the caller's
+    language; the CLI names the option (``--column``) and the dashboard shows
+    the problem alone.
     """
     words = catalogue(language)
     if isinstance(error, errors.ColumnOutOfRange):
@@ -104,13 +128,28 @@ def parameter(error: errors.InvalidParameter, language: Language) -> tuple[str |
         return "sheet", problem
     if isinstance(error, errors.UnknownExportFormat):
         return None, words.text("format must be csv, json or ndjson")
+    if isinstance(error, ParameterRefused):
+        return None, _broken_rule(error, words)
     return None, error.detail or words.text_in("api", "Invalid parameter")
+
+
+def _broken_rule(error: ParameterRefused, words: Catalogue) -> str:
+    values = dict(error.values)
+    choices = values.get("choices")
+    if isinstance(choices, tuple | list) and choices:
+        *first, last = [str(choice) for choice in choices]
+        values["choices"] = (
+            words.text("%(some)s or %(last)s", some=", ".join(first), last=last) if first else last
+        )
+    return words.text(_RULES[error.rule], **values)
 
 
 def parameter_detail(error: errors.InvalidParameter, language: Language) -> str:
     """``name: problem``, as the API's ``detail`` says it."""
     name, problem = parameter(error, language)
-    return f"{name}: {problem}" if name else problem
+    if name is None:
+        return problem
+    return catalogue(language).text("%(name)s: %(problem)s", name=name, problem=problem)
 
 
 def _problems() -> dict[type[Exception], Callable[[Catalogue, Any], str]]:

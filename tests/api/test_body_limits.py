@@ -117,7 +117,7 @@ def test_a_text_filter_is_refused_at_its_line_limit_without_reading_the_rest(ser
                 sent += len(chunk)
         answer = _read_answer(sock)
     assert answer.startswith(b"HTTP/1.1 400 "), answer[:200]
-    assert b"at most 1000000 numbers per filter" in answer
+    assert b"au plus 1000000 num" in answer  # the detail, in the default French
     assert sent < 64 * MB
 
 

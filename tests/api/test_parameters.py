@@ -113,3 +113,30 @@ def test_webhook_delete_refuses_look_alike_ids(http, account, value):
     answer = http.post(WEBHOOK_DELETE, data={"apiKey": account.api_key, "id": value})
     assert answer.status_code in (400, 404)
     assert answer.json()["code"] in (91, 404)
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "french", "english"),
+    [
+        (LIST, {"limit": "0"}, "limit doit être un entier de 1 à ", "limit must be an integer"),
+        (LIST, {"since": "hier"}, "since doit être de la forme AAAA-MM-JJ", "since must be YYYY"),
+        (
+            DELIVERIES,
+            {"status": "lost"},
+            "status vaut pending, delivered, failed ou cancelled",
+            "status is pending, delivered, failed or cancelled",
+        ),
+        (WEBHOOK_DELETE, {}, "id est requis", "id is required"),
+    ],
+)
+def test_a_refused_parameter_is_explained_in_the_callers_language(
+    http, account, path, params, french, english
+):
+    """Code 91's detail follows the message: French by default, English when asked."""
+    query = {"apiKey": account.api_key, **params}
+    default = http.post(path, params=query).json()
+    asked = http.post(path, params=query, headers={"Accept-Language": "en"}).json()
+    assert (default["code"], asked["code"]) == (91, 91)
+    assert default["message"] == "Paramètre invalide" and asked["message"] == "Invalid parameter"
+    assert default["detail"].startswith(french), default["detail"]
+    assert asked["detail"].startswith(english), asked["detail"]

@@ -108,9 +108,21 @@ def test_filter_json_in_input_order(http, account):
     assert body["data"] == [
         {"phoneNumber": "+33611111111", "status": "allowed"},
         {"phoneNumber": "+33612345678", "status": "stopped", "stopId": stop_id},
-        {"input": "12", "status": "invalid", "code": 9},
+        {
+            "input": "12",
+            "status": "invalid",
+            "code": 9,
+            "reason": "too_short",
+            "detail": "trop court",
+        },
         {"phoneNumber": "+33612345678", "status": "stopped", "stopId": stop_id},
-        {"input": "+3361", "status": "invalid", "code": 9},
+        {
+            "input": "+3361",
+            "status": "invalid",
+            "code": 9,
+            "reason": "too_short",
+            "detail": "trop court",
+        },
     ]
 
 
@@ -120,6 +132,44 @@ def test_filter_e164_shaped_but_invalid_is_not_allowed(http, account):
         json={"apiKey": account.api_key, "phoneNumbers": ["+33012345678", "+999123456789"]},
     ).json()
     assert [item["status"] for item in body["data"]] == ["invalid", "invalid"]
+    assert [item["reason"] for item in body["data"]] == ["unknown_prefix", "unknown_country_code"]
+
+
+def test_filter_says_why_each_invalid_item_is_invalid_in_the_callers_language(http, account):
+    inputs = ["12", "nope", "", None, 5, "+999123456789"]
+    reasons = [
+        "too_short",
+        "not_a_number",
+        "not_a_number",
+        "not_a_number",
+        "not_a_number",
+        "unknown_country_code",
+    ]
+    body = {"apiKey": account.api_key, "phoneNumbers": inputs}
+    french = http.post("/v1/stop-sms/filter", json=body).json()["data"]
+    english = http.post("/v1/stop-sms/filter", json=body, headers={"Accept-Language": "en"}).json()[
+        "data"
+    ]
+    assert [item["reason"] for item in french] == [item["reason"] for item in english] == reasons
+    assert [item["detail"] for item in english] == [
+        "too short",
+        "not a number",
+        "not a number",
+        "not a number",
+        "not a number",
+        "unknown country code",
+    ]
+    assert (
+        french[0]["detail"] == "trop court" and french[-1]["detail"] == "indicatif de pays inconnu"
+    )
+    xml = http.post(
+        "/v1/stop-sms/filter",
+        params={"_format": "xml"},
+        json=body,
+        headers={"Accept-Language": "en"},
+    ).text
+    assert "<entry>9</entry><entry><![CDATA[too_short]]></entry>" in xml
+    assert "<entry><![CDATA[too short]]></entry>" in xml
 
 
 def test_filter_text_body_with_key_in_header(http, account):
@@ -132,7 +182,13 @@ def test_filter_text_body_with_key_in_header(http, account):
     assert answer.json()["data"] == [
         {"phoneNumber": "+33612345678", "status": "stopped", "stopId": stop_id},
         {"phoneNumber": "+33611111111", "status": "allowed"},
-        {"input": "nope", "status": "invalid", "code": 9},
+        {
+            "input": "nope",
+            "status": "invalid",
+            "code": 9,
+            "reason": "not_a_number",
+            "detail": "ce n'est pas un numéro",
+        },
     ]
 
 
@@ -179,7 +235,13 @@ def test_filter_a_million_numbers(http, account, db):
     assert data[0]["status"] == "stopped"
     assert data[1] == {"phoneNumber": "+33610000001", "status": "allowed"}
     assert data[7] == {"phoneNumber": "+33781234567", "status": "allowed"}
-    assert data[9] == {"input": "not a number", "status": "invalid", "code": 9}
+    assert data[9] == {
+        "input": "not a number",
+        "status": "invalid",
+        "code": 9,
+        "reason": "not_a_number",
+        "detail": "ce n'est pas un numéro",
+    }
     assert data[999_999]["phoneNumber"] == "+33610999999"
 
 

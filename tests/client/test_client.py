@@ -163,6 +163,7 @@ def test_filter(client):
         stop_id,
     )
     assert (invalid.status, invalid.input, invalid.code) == ("invalid", "12", 9)
+    assert (invalid.reason, invalid.detail) == ("too_short", "trop court")
     assert result.allowed_numbers == ["+33611111111"]
 
 

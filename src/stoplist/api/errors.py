@@ -98,12 +98,12 @@ def _invalid_number(error: errors.InvalidPhoneNumber, language: Language) -> dic
 
 
 def _invalid_parameter(error: errors.InvalidParameter, language: Language) -> dict[str, object]:
-    # The detail names the parameter and its rule: a stable English text programs match on.
+    # The detail names the parameter and its rule, in the language of the message.
     if isinstance(error, RefusedUrl):
-        return {"detail": wording.refused_url(error.reason, "en")}
+        return {"detail": wording.refused_url(error.reason, language)}
     if error.detail is None and type(error) is errors.InvalidParameter:
         return {}
-    return {"detail": wording.parameter_detail(error, "en")}
+    return {"detail": wording.parameter_detail(error, language)}
 
 
 def _no_numbers(error: errors.NoNumbersFound, language: Language) -> dict[str, object]:

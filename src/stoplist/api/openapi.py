@@ -72,42 +72,6 @@ def _webhook_paths() -> dict[str, Any]:
 
 
 def _review_paths() -> dict[str, Any]:
-    fields = {
-        "id": {"type": "integer"},
-        "phoneNumber": {"type": "string"},
-        "text": {"type": "string"},
-        "language": {"type": "string", "enum": ["en", "fr", "es", "de", "it", "pt", "nl"]},
-        "phrase": {"type": "string", "description": "The words that read as a request"},
-        "status": {"type": "string", "enum": ["pending", "confirmed", "dismissed"]},
-        "messageAt": {"type": "string", "description": "When the person sent it"},
-        "queuedAt": {"type": "string"},
-        "overdue": {"type": "boolean", "description": "Pending for more than 7 days"},
-        "eventId": {"type": "integer", "description": "The reply event of the message"},
-        "decidedAt": {"type": ["string", "null"]},
-        "decidedBy": {"type": ["string", "null"]},
-        "reason": {"type": ["string", "null"]},
-        "decisionEventId": {"type": ["integer", "null"]},
-    }
-    item = {"type": "object", "properties": fields}
-    page = {
-        "type": "object",
-        "properties": {
-            "success": {"type": "boolean"},
-            "code": {"type": "integer"},
-            "pending": {"type": "integer"},
-            "overdue": {"type": "integer"},
-            "nbData": {"type": "integer"},
-            "data": {"type": "array", "items": item},
-        },
-    }
-    decided = {
-        "type": "object",
-        "properties": {
-            "success": {"type": "boolean"},
-            "code": {"type": "integer"},
-            **fields,
-        },
-    }
     status = (
         "Which items (default pending)",
         {"type": "string", "enum": ["pending", "confirmed", "dismissed", "all"]},
@@ -125,7 +89,7 @@ def _review_paths() -> dict[str, Any]:
             "review",
             parameters={"id": item_id, "actor": actor, "reason": reason},
             required=["id"],
-            success=answer("The item, decided", decided),
+            success=answer("The item, decided", schema(answers.ReviewDecision)),
             errors_=errors(invalid),
             description=summary + " (extension). The decision is an event on the "
             "number's history, with `actor` and `reason`.",
@@ -139,7 +103,7 @@ def _review_paths() -> dict[str, Any]:
             "List possible opt-outs",
             "review",
             parameters={"status": status, "limit": limit, "after": after},
-            success=answer("The queue, oldest first", page),
+            success=answer("The queue, oldest first", schema(answers.ReviewQueue)),
             errors_=errors(invalid),
             description="Messages that asked to stop in other words than a keyword, queued "
             "because the account's reasonable-means mode is `review` (extension).",

@@ -9,14 +9,16 @@ which go on the number's history with the decision.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from stoplist.client import answers
 from stoplist.domain import clock
 from stoplist.domain.clock import LocalTimeFormatter
-from stoplist.domain.errors import InvalidParameter
+from stoplist.domain.errors import ParameterRefused, ParameterRule
 from stoplist.domain.parameters import MAX_ID, integer
 from stoplist.domain.review import LISTABLE, MAX_PAGE, ReviewItem, ReviewQueue, Status
 from stoplist.http.call import ApiCall, open_call
@@ -26,27 +28,32 @@ MAX_TEXT = 1000
 _DEFAULT_ACTOR = "api"
 
 
-def item_json(item: ReviewItem, formatter: Callable[[int], str], now: int) -> dict[str, object]:
+def review_item(entry: ReviewItem, formatter: Callable[[int], str], now: int) -> answers.ReviewItem:
     """An item as the API and ``stoplist review --json`` show it, times by ``formatter``."""
+    return answers.ReviewItem(**_fields(entry, formatter, now))
+
+
+def _fields(entry: ReviewItem, formatter: Callable[[int], str], now: int) -> dict[str, Any]:
+    """The item's fields by model name: shared by a listed item and a decision's answer."""
 
     def when(instant: int | None) -> str | None:
         return formatter(instant) if instant is not None else None
 
     return {
-        "id": item.id,
-        "phoneNumber": item.phone_number,
-        "text": item.text,
-        "language": item.language,
-        "phrase": item.phrase,
-        "status": item.status.value,
-        "messageAt": formatter(item.message_at),
-        "queuedAt": formatter(item.created_at),
-        "overdue": item.overdue(now),
-        "eventId": item.event_id,
-        "decidedAt": when(item.decided_at),
-        "decidedBy": item.decided_by,
-        "reason": item.decision_reason,
-        "decisionEventId": item.decision_event_id,
+        "id": entry.id,
+        "phone_number": entry.phone_number,
+        "text": entry.text,
+        "language": entry.language,
+        "phrase": entry.phrase,
+        "status": entry.status.value,
+        "message_at": formatter(entry.message_at),
+        "queued_at": formatter(entry.created_at),
+        "overdue": entry.overdue(now),
+        "event_id": entry.event_id,
+        "decided_at": when(entry.decided_at),
+        "decided_by": entry.decided_by,
+        "reason": entry.decision_reason,
+        "decision_event_id": entry.decision_event_id,
     }
 
 
@@ -56,7 +63,7 @@ async def list_items(request: Request) -> Response:
     if status is None:
         status = "pending"
     if not isinstance(status, str) or status not in LISTABLE:
-        raise InvalidParameter("status is pending, confirmed, dismissed or all")
+        raise ParameterRefused(ParameterRule.ONE_OF, name="status", choices=LISTABLE)
     limit = integer(call.param("limit"), "limit", 1, MAX_PAGE) or 100
     after = integer(call.param("after"), "after", 1, MAX_ID)
     queue = ReviewQueue(call.stop_list.db, call.account)
@@ -79,31 +86,31 @@ async def _decide(request: Request, *, confirmed: bool) -> Response:
     call = await open_call(request)
     item_id = call.param("id")
     if item_id is None:
-        raise InvalidParameter("id is required")
+        raise ParameterRefused(ParameterRule.REQUIRED, name="id")
     actor = _text(call, "actor") or _DEFAULT_ACTOR
     reason = _text(call, "reason")
     queue = ReviewQueue(call.stop_list.db, call.account)
     decide = queue.confirm if confirmed else queue.dismiss
-    item = await run_in_threadpool(
+    decided = await run_in_threadpool(
         lambda: decide(item_id, source=Source.API, actor=actor, reason=reason)
     )
     formatter = LocalTimeFormatter(call.account.zone)
-    payload: dict[str, object] = {"success": True, "code": 200}
-    payload.update(item_json(item, formatter, item.decided_at or 0))
-    return call.respond(payload)
+    fields = _fields(decided, formatter, decided.decided_at or 0)
+    return call.respond(answers.ReviewDecision(**answers.ok(), **fields))
 
 
-def _page(call: ApiCall, items: list[ReviewItem], pending: int, overdue: int) -> dict[str, object]:
+def _page(
+    call: ApiCall, items: list[ReviewItem], pending: int, overdue: int
+) -> answers.ReviewQueue:
     formatter = LocalTimeFormatter(call.account.zone)
     now = clock.now_us()
-    return {
-        "success": True,
-        "code": 200,
-        "pending": pending,
-        "overdue": overdue,
-        "nbData": len(items),
-        "data": [item_json(item, formatter, now) for item in items],
-    }
+    return answers.ReviewQueue(
+        **answers.ok(),
+        pending=pending,
+        overdue=overdue,
+        nb_data=len(items),
+        data=[review_item(entry, formatter, now) for entry in items],
+    )
 
 
 def _text(call: ApiCall, name: str) -> str | None:
@@ -111,8 +118,8 @@ def _text(call: ApiCall, name: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise InvalidParameter(f"{name} must be a string")
+        raise ParameterRefused(ParameterRule.NOT_TEXT, name=name)
     value = value.strip()
     if len(value) > MAX_TEXT:
-        raise InvalidParameter(f"{name} is too long (at most {MAX_TEXT} characters)")
+        raise ParameterRefused(ParameterRule.TOO_LONG, name=name, limit=MAX_TEXT)
     return value or None

@@ -25,14 +25,17 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
+from stoplist import wording
 from stoplist.api.body_lines import BodyLines
 from stoplist.api.list_renderers import ListRenderer
 from stoplist.client import answers
 from stoplist.domain.errors import (
     BodyTooLarge,
-    InvalidParameter,
     MalformedBody,
+    ParameterRefused,
+    ParameterRule,
     PhoneNumberRequired,
+    Reason,
 )
 from stoplist.domain.exports import export_chunks, export_format
 from stoplist.domain.filtering import MAX_NUMBERS, Verdicts, filter_numbers
@@ -47,6 +50,7 @@ from stoplist.http.call import (
     refuse_declared_length,
 )
 from stoplist.http.negotiation import response_format
+from stoplist.i18n import Language
 
 MAX_FILTER_BODY_BYTES = 64 * 1024 * 1024
 MAX_IMPORT_BODY_BYTES = 1024 * 1024 * 1024
@@ -116,7 +120,7 @@ async def _rest_of_body(chunks: AsyncIterator[bytes], head: bytearray) -> bytes:
 
 
 def _too_many() -> Exception:
-    return InvalidParameter(f"at most {MAX_NUMBERS} numbers per filter")
+    return ParameterRefused(ParameterRule.TOO_MANY_NUMBERS, limit=MAX_NUMBERS)
 
 
 async def export(request: Request) -> Response:
@@ -196,7 +200,7 @@ async def _upload(request: Request, spool: IO[bytes]) -> _Upload:
     if chosen is None:
         for part in files:
             part.file.close()
-        raise InvalidParameter("file: the multipart body has no file part (use -F file=@list.csv)")
+        raise ParameterRefused(ParameterRule.NO_FILE_PART)
     chosen.file.seek(0)
     return _Upload(
         chosen.file,
@@ -260,7 +264,7 @@ def _number_list(value: object) -> list[Any]:
                 if len(numbers) > MAX_NUMBERS:
                     raise _too_many()
         return numbers
-    raise InvalidParameter("phoneNumbers must be a list, or numbers separated by commas")
+    raise ParameterRefused(ParameterRule.NUMBER_LIST, name="phoneNumbers")
 
 
 def _filter_chunks(call: ApiCall, inputs: list[Any], verdicts: Verdicts) -> Iterator[bytes]:
@@ -270,25 +274,28 @@ def _filter_chunks(call: ApiCall, inputs: list[Any], verdicts: Verdicts) -> Iter
     empty = answers.Filter(**answers.ok(), nb_data=len(inputs), counts=counts, data=[])
     head, tail = render.around_items(empty, call.format)
     yield head
+    invalid = _InvalidItems(call.language, verdicts.reasons)
     if call.format == "xml":
         for start in range(0, len(inputs), _CHUNK_ITEMS):
-            items = _items(inputs, verdicts, start)
+            items = _items(inputs, verdicts, start, invalid)
             yield "".join(f"<entry>{render.xml_value(item)}</entry>" for item in items).encode()
     else:
         separator = b""
         for start in range(0, len(inputs), _CHUNK_ITEMS):
-            yield separator + _json_items(inputs, verdicts, start)
+            yield separator + _json_items(inputs, verdicts, start, invalid)
             separator = b","
     yield tail
 
 
-def _items(inputs: list[Any], verdicts: Verdicts, start: int) -> list[dict[str, Any]]:
+def _items(
+    inputs: list[Any], verdicts: Verdicts, start: int, invalid: _InvalidItems
+) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     numbers, stop_ids = verdicts.numbers, verdicts.stop_ids
     for index in range(start, min(start + _CHUNK_ITEMS, len(inputs))):
         number = numbers[index]
         if number is None:
-            items.append(_invalid_item(inputs[index]))
+            items.append(invalid.item(inputs[index]))
         elif stop_ids[index] is None:
             items.append({"phoneNumber": number, "status": "allowed"})
         else:
@@ -296,7 +303,7 @@ def _items(inputs: list[Any], verdicts: Verdicts, start: int) -> list[dict[str, 
     return items
 
 
-def _json_items(inputs: list[Any], verdicts: Verdicts, start: int) -> bytes:
+def _json_items(inputs: list[Any], verdicts: Verdicts, start: int, invalid: _InvalidItems) -> bytes:
     """``_items`` as JSON, written directly: numbers are ``+`` and digits, nothing to escape.
 
     The same bytes as ``answers.FilterItem`` encodes, at a third of the cost.
@@ -307,7 +314,7 @@ def _json_items(inputs: list[Any], verdicts: Verdicts, start: int) -> bytes:
         verdicts.numbers[start:end], verdicts.stop_ids[start:end], inputs[start:end], strict=True
     ):
         if number is None:
-            parts.append(orjson.dumps(_invalid_item(raw)).decode())
+            parts.append(orjson.dumps(invalid.item(raw)).decode())
         elif stop_id is None:
             parts.append(f'{{"phoneNumber":"{number}","status":"allowed"}}')
         else:
@@ -315,8 +322,30 @@ def _json_items(inputs: list[Any], verdicts: Verdicts, start: int) -> bytes:
     return ",".join(parts).encode()
 
 
-def _invalid_item(raw: object) -> dict[str, Any]:
-    return {"input": _shown(raw), "status": "invalid", "code": 9}
+class _InvalidItems:
+    """Invalid verdicts in one language: the input, code 9, and why, worded once per reason.
+
+    ``item`` is called for the invalid inputs in input order, so it takes
+    their reasons in that order: the loops over every item need no index.
+    """
+
+    def __init__(self, language: Language, reasons: dict[int, Reason]) -> None:
+        self._language = language
+        self._details: dict[Reason, str] = {}
+        self._reasons = iter([reasons[position] for position in sorted(reasons)])
+
+    def item(self, raw: object) -> dict[str, Any]:
+        why = next(self._reasons, Reason.NOT_A_NUMBER)
+        detail = self._details.get(why)
+        if detail is None:
+            detail = self._details[why] = wording.invalid_number(why, self._language)
+        return {
+            "input": _shown(raw),
+            "status": "invalid",
+            "code": 9,
+            "reason": why.value,
+            "detail": detail,
+        }
 
 
 def _shown(raw: object) -> object:

@@ -8,7 +8,7 @@ from starlette.responses import Response
 
 from stoplist.client import answers
 from stoplist.domain.clock import LocalTimeFormatter
-from stoplist.domain.errors import InvalidParameter, NotFound
+from stoplist.domain.errors import NotFound, ParameterRefused, ParameterRule
 from stoplist.domain.parameters import MAX_SMALL_ID, integer
 from stoplist.domain.webhooks import Webhooks
 from stoplist.http.call import ApiCall, open_call
@@ -41,7 +41,7 @@ async def add_endpoint(request: Request) -> Response:
     call = await open_call(request)
     url = call.param("url")
     if not isinstance(url, str):
-        raise InvalidParameter("url is required")
+        raise ParameterRefused(ParameterRule.REQUIRED, name="url")
     created = await run_in_threadpool(_webhooks(call).add, url)  # RefusedUrl is a code 91
     answer = answers.EndpointAdded(**answers.ok(), id=created.endpoint.id, secret=created.secret)
     return call.respond(answer)
@@ -51,7 +51,7 @@ async def delete_endpoint(request: Request) -> Response:
     call = await open_call(request)
     endpoint_id = integer(call.param("id"), "id", 1, MAX_SMALL_ID)
     if endpoint_id is None:
-        raise InvalidParameter("id is required")
+        raise ParameterRefused(ParameterRule.REQUIRED, name="id")
     try:
         await run_in_threadpool(_webhooks(call).remove, endpoint_id)
     except LookupError:
@@ -63,7 +63,7 @@ async def list_deliveries(request: Request) -> Response:
     call = await open_call(request)
     status = call.param("status")
     if status is not None and status not in _STATUSES:
-        raise InvalidParameter("status is pending, delivered, failed or cancelled")
+        raise ParameterRefused(ParameterRule.ONE_OF, name="status", choices=_STATUSES)
     limit = integer(call.param("limit"), "limit", 1, _MAX_LIMIT) or 100
     found = await run_in_threadpool(lambda: _webhooks(call).deliveries(status=status, limit=limit))
     formatter = LocalTimeFormatter(call.account.zone)

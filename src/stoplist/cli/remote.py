@@ -280,6 +280,8 @@ def filter_item_json(item: FilterItem) -> dict[str, Any]:
             input=item.input,
             status=item.status,
             code=answers.UNSET if item.code is None else item.code,
+            reason=answers.UNSET if item.reason is None else item.reason,
+            detail=answers.UNSET if item.detail is None else item.detail,
         )
     else:
         verdict = answers.FilterItem(

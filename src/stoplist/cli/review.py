@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
+import msgspec
 import typer
 from rich.table import Table
 
-from stoplist.api.review import item_json
+from stoplist.api.review import review_item
 from stoplist.cli.language import _, _in, problem
 from stoplist.cli.options import (
     DatabaseOption,
@@ -57,7 +58,7 @@ def list_items(
     items = queue.items(status=None if status == "all" else Status(status), limit=limit)
     now = clock.now_us()
     if json:
-        print_json([item_json(item, _utc, now) for item in items])
+        print_json([msgspec.to_builtins(review_item(entry, _utc, now)) for entry in items])
         return
     table = Table(
         "id",
@@ -117,7 +118,7 @@ def _decide(
     except StoplistError as exc:
         fail(problem(exc))
     if json:
-        print_json(item_json(item, _utc, clock.now_us()))
+        print_json(msgspec.to_builtins(review_item(item, _utc, clock.now_us())))
         return
     if confirmed:
         typer.echo(_("%(number)s stopped", number=item.phone_number))

@@ -24,6 +24,8 @@ from stoplist.client.errors import (
     InvalidPhoneNumber,
     MalformedRequest,
     PhoneNumberRequired,
+    ReviewAlreadyDecided,
+    ReviewItemNotFound,
     ServerError,
     StopIdRequired,
     StoplistError,
@@ -37,6 +39,8 @@ from stoplist.client.models import (
     History,
     HistoryEvent,
     Page,
+    ReviewItem,
+    ReviewPage,
     Stop,
 )
 from stoplist.client.webhooks import InvalidWebhook, verify_webhook
@@ -62,6 +66,10 @@ __all__ = [
     "MalformedRequest",
     "Page",
     "PhoneNumberRequired",
+    "ReviewAlreadyDecided",
+    "ReviewItem",
+    "ReviewItemNotFound",
+    "ReviewPage",
     "ServerError",
     "Stop",
     "StopIdRequired",

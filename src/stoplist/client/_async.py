@@ -11,10 +11,18 @@ from typing import Any
 import httpx
 import tenacity
 
-from stoplist.client import _core, answers
+from stoplist.client import _core, _review, answers
 from stoplist.client._core import Call, Format
 from stoplist.client.errors import StoplistError
-from stoplist.client.models import Check, FilterResult, History, Page, Stop
+from stoplist.client.models import (
+    Check,
+    FilterResult,
+    History,
+    Page,
+    ReviewItem,
+    ReviewPage,
+    Stop,
+)
 
 
 class AsyncClient(_core.ClientBase):
@@ -113,6 +121,35 @@ class AsyncClient(_core.ClientBase):
                 yield chunk
         finally:
             await response.aclose()
+
+    async def list_review(
+        self,
+        *,
+        status: str | None = None,
+        limit: int | None = None,
+        after: int | None = None,
+    ) -> ReviewPage:
+        """The review queue (an extension): pending items unless ``status`` says otherwise.
+
+        ``status`` is ``pending``, ``confirmed``, ``dismissed`` or ``all``;
+        the next page starts ``after`` the last item's id.
+        """
+        answer = await self._send(_review.list_call(status, limit, after))
+        return _review.page(answer, self._conf.zone)
+
+    async def confirm_review(
+        self, item_id: int, *, actor: str | None = None, reason: str | None = None
+    ) -> ReviewItem:
+        """Confirm a possible opt-out: the number is stopped as of the message's time."""
+        call = _review.decision_call(item_id, confirmed=True, actor=actor, reason=reason)
+        return _review.item(await self._send(call), self._conf.zone)
+
+    async def dismiss_review(
+        self, item_id: int, *, actor: str | None = None, reason: str | None = None
+    ) -> ReviewItem:
+        """Dismiss a possible opt-out: the message stays a reply."""
+        call = _review.decision_call(item_id, confirmed=False, actor=actor, reason=reason)
+        return _review.item(await self._send(call), self._conf.zone)
 
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -306,6 +306,8 @@ def filter_result(answer: answers.Filter) -> FilterResult:
             stop_id=_given(item.stop_id),
             input=_given(item.input),
             code=_given(item.code),
+            reason=_given(item.reason),
+            detail=_given(item.detail),
         )
         for item in answer.data
     ]

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar, Literal
 
+from msgspec import NODEFAULT, Meta, Struct, UnsetType, defstruct, field, structs
 from msgspec import UNSET as UNSET  # re-exported: the value of a field not sent
-from msgspec import Meta, Struct, UnsetType, field
 
 LocalTime = Annotated[
     str,
@@ -38,7 +38,27 @@ EventType = Annotated[
 EventSource = Annotated[
     str, Meta(extra_json_schema={"enum": ["sms", "api", "import", "sync", "dashboard", "cli"]})
 ]
+InvalidReason = Annotated[
+    str,
+    Meta(
+        extra_json_schema={
+            "enum": [
+                "not_a_number",
+                "too_short",
+                "too_long",
+                "invalid_length",
+                "unknown_prefix",
+                "unknown_country_code",
+            ]
+        }
+    ),
+]
+"""Why a number is invalid (a stable name; ``detail`` words it). Other servers may add more."""
 DeliveryStatus = Literal["pending", "delivered", "failed", "cancelled"]
+ReviewStatus = Literal["pending", "confirmed", "dismissed"]
+ReviewLanguage = Annotated[
+    str, Meta(extra_json_schema={"enum": ["en", "fr", "es", "de", "it", "pt", "nl"]})
+]
 
 
 class Answer(Struct, kw_only=True, rename="camel"):
@@ -59,7 +79,7 @@ class Error(Struct, kw_only=True, rename="camel"):
     success: Literal[False]
     code: int
     message: str
-    reason: Annotated[str, Meta(description="With code 9: why the number is invalid")] | (
+    reason: Annotated[InvalidReason, Meta(description="With code 9: why the number is invalid")] | (
         UnsetType
     ) = UNSET
     detail: Annotated[str, Meta(description="With codes 9, 91 and 92")] | UnsetType = UNSET
@@ -69,12 +89,14 @@ class Error(Struct, kw_only=True, rename="camel"):
     stop_id: Annotated[int, Meta(description="With code 3: the existing entry")] | (
         UnsetType
     ) = UNSET
+    status: Annotated[str, Meta(description="With code 96: what was decided")] | (UnsetType) = UNSET
 
     xml_fields: ClassVar[dict[int, tuple[str, ...]]] = {
         3: ("stop_id",),
         9: ("reason", "detail"),
         91: ("detail",),
         92: ("detail", "columns"),
+        96: ("status",),
     }
     """The optional fields an XML error carries after ``message``, by code (no keys there)."""
 
@@ -133,6 +155,10 @@ class FilterItem(Struct, kw_only=True, rename="camel"):
     status: FilterStatus
     stop_id: Annotated[int, Meta(description="When stopped")] | UnsetType = UNSET
     code: Annotated[int, Meta(description="9 when invalid")] | UnsetType = UNSET
+    reason: Annotated[InvalidReason, Meta(description="When invalid: why")] | UnsetType = UNSET
+    detail: (
+        Annotated[str, Meta(description="When invalid: why, in the answer's language")] | UnsetType
+    ) = UNSET
 
     def consistent(self) -> bool:
         """Whether the fields present fit the status (what tells positional XML items apart).
@@ -145,6 +171,7 @@ class FilterItem(Struct, kw_only=True, rename="camel"):
             invalid == (self.input is not UNSET) == (self.code is not UNSET)
             and invalid != (self.phone_number is not UNSET)
             and (self.status == "stopped") == (self.stop_id is not UNSET)
+            and (invalid or self.reason is self.detail is UNSET)
         )
 
 
@@ -236,16 +263,7 @@ class InvalidLine(Struct, kw_only=True, rename="camel"):
     line: int
     input: str
     code: int
-    reason: (
-        Annotated[
-            str,
-            Meta(
-                description="Why the number is invalid, when known: not_a_number, too_short, "
-                "too_long, invalid_length, unknown_prefix, unknown_country_code"
-            ),
-        ]
-        | UnsetType
-    ) = UNSET
+    reason: Annotated[InvalidReason, Meta(description="Why, when known")] | UnsetType = UNSET
 
 
 class Import(Answer, kw_only=True):
@@ -308,6 +326,65 @@ class Deliveries(Answer, kw_only=True):
     data: list[Delivery]
 
 
+class ReviewItem(Struct, kw_only=True, rename="camel"):
+    """A possible opt-out waiting for a person, or what they decided about it."""
+
+    id: int
+    phone_number: PhoneNumber
+    text: str
+    language: ReviewLanguage
+    phrase: Annotated[str, Meta(description="The words that read as a request")]
+    status: ReviewStatus
+    message_at: Annotated[LocalTime, Meta(description="When the person sent it")]
+    queued_at: LocalTime
+    overdue: Annotated[bool, Meta(description="Pending for more than 7 days")]
+    event_id: Annotated[int, Meta(description="The reply event of the message")]
+    decided_at: LocalTime | None = None
+    decided_by: str | None = None
+    reason: str | None = None
+    decision_event_id: int | None = None
+
+
+class ReviewQueue(Answer, kw_only=True):
+    """One page of the review queue, oldest first, with the whole queue's counts."""
+
+    pending: Annotated[int, Meta(description="Items waiting, in the whole queue")]
+    overdue: Annotated[int, Meta(description="Of those, pending for more than 7 days")]
+    nb_data: int = 0
+    data: list[ReviewItem] = field(default_factory=list)
+
+
+def _answer_with_fields_of(name: str, item: type[Struct], doc: str) -> type[Answer]:
+    """An answer carrying ``item``'s fields flat after ``success`` and ``code``.
+
+    Structs cannot inherit from two structs that both have fields, so the
+    answer is made from the item's fields rather than written out twice.
+    """
+    fields = [
+        (info.name, info.type)
+        if info.required
+        else (
+            info.name,
+            info.type,
+            info.default
+            if info.default_factory is NODEFAULT
+            else field(default_factory=info.default_factory),
+        )
+        for info in structs.fields(item)
+    ]
+    made = defstruct(name, fields, bases=(Answer,), kw_only=True, rename="camel", module=__name__)
+    made.__doc__ = doc
+    assert issubclass(made, Answer)
+    return made
+
+
+ReviewDecision = _answer_with_fields_of(
+    "ReviewDecision",
+    ReviewItem,
+    "The item just confirmed or dismissed: ``success`` and ``code``, then its fields.",
+)
+
+
 ANSWERS: tuple[type[Struct], ...] = (
     Error,
     StopList,
@@ -321,5 +398,7 @@ ANSWERS: tuple[type[Struct], ...] = (
     Endpoints,
     EndpointAdded,
     Deliveries,
+    ReviewQueue,
+    ReviewDecision,
 )
 """Every answer model, for whoever describes them all (the OpenAPI document)."""

@@ -108,6 +108,18 @@ class InvalidParameter(ApiError):
     api_code = 91
 
 
+class ReviewItemNotFound(ApiError):
+    """Code 95: no possible opt-out with this id in the account's review queue."""
+
+    api_code = 95
+
+
+class ReviewAlreadyDecided(ApiError):
+    """Code 96: the possible opt-out was confirmed or dismissed already (decisions are final)."""
+
+    api_code = 96
+
+
 class TransportError(StoplistError):
     """No usable answer: connection refused, timeout, cut or unreadable response."""
 
@@ -124,6 +136,8 @@ _BY_CODE: dict[int, type[ApiError]] = {
     10: InvalidApiKey,
     90: MalformedRequest,
     91: InvalidParameter,
+    95: ReviewItemNotFound,
+    96: ReviewAlreadyDecided,
 }
 
 

@@ -37,7 +37,9 @@ class FilterItem:
     """The verdict on one input of ``filter``, in input order.
 
     ``phone_number`` is the E.164 form for valid inputs; invalid ones keep
-    their ``input`` and the error ``code`` (9 for an invalid number).
+    their ``input`` and the error ``code`` (9 for an invalid number), with
+    why: ``reason`` a stable name (``too_short``...), ``detail`` in the
+    answer's language (``None`` from servers that do not say).
     """
 
     status: FilterStatus
@@ -45,6 +47,8 @@ class FilterItem:
     stop_id: int | None = None
     input: str | None = None
     code: int | None = None
+    reason: str | None = None
+    detail: str | None = None
 
     @property
     def allowed(self) -> bool:
@@ -99,3 +103,44 @@ class Page:
     stops: list[Stop]
     next_after: int | None
     paged: bool
+
+
+ReviewStatus = Literal["pending", "confirmed", "dismissed"]
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewItem:
+    """A message that asked to stop in other words than a keyword, and what became of it.
+
+    ``phrase`` is what read as a request, in ``language``; ``message_at`` is
+    when the person sent it (the opt-out's time, once confirmed). The
+    ``decided_*`` fields, ``reason`` and ``decision_event_id`` are ``None``
+    while the item is pending.
+    """
+
+    id: int
+    phone_number: str
+    text: str
+    language: str
+    phrase: str
+    status: ReviewStatus
+    message_at: datetime
+    queued_at: datetime
+    overdue: bool
+    event_id: int
+    decided_at: datetime | None = None
+    decided_by: str | None = None
+    reason: str | None = None
+    decision_event_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewPage:
+    """One page of the review queue, oldest first, and the counts of the whole queue.
+
+    The next page starts after the last item's id (``list_review(after=...)``).
+    """
+
+    items: list[ReviewItem]
+    pending: int
+    overdue: int

@@ -94,6 +94,39 @@ class InvalidParameter(StoplistError):
     code = 91
 
 
+class ParameterRule(Enum):
+    """A rule a parameter can break; its words are ``stoplist.wording``'s (value: a stable name).
+
+    The comment after each says what ``ParameterRefused.values`` carries.
+    """
+
+    REQUIRED = "required"  # name
+    NOT_TEXT = "not_text"  # name
+    TOO_LONG = "too_long"  # name, limit
+    INTEGER_RANGE = "integer_range"  # name, low, high
+    DATE = "date"  # name
+    ONE_OF = "one_of"  # name, choices (a tuple of the accepted values)
+    NUMBER_LIST = "number_list"  # name
+    TOO_MANY_NUMBERS = "too_many_numbers"  # limit
+    TOO_MANY_JSON_VALUES = "too_many_json_values"  # limit
+    NO_FILE_PART = "no_file_part"
+    PARTS_NOT_INTEGERS = "parts_not_integers"
+    PART_OUT_OF_RANGE = "part_out_of_range"  # limit
+
+
+class ParameterRefused(InvalidParameter):
+    """A parameter broke one of the common ``ParameterRule``s; ``values`` fill its words.
+
+    The words are chosen when the error is answered, in the reader's
+    language, so the domain and the adapters raise the rule, not a sentence.
+    """
+
+    def __init__(self, rule: ParameterRule, **values: object) -> None:
+        super().__init__(f"{rule.value} {values}" if values else rule.value)
+        self.rule = rule
+        self.values = values
+
+
 class ColumnOutOfRange(InvalidParameter):
     """A column position past ``limit`` (positions count from 1)."""
 

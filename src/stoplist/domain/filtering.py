@@ -30,7 +30,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from stoplist.domain.canonical import canonical_flags
-from stoplist.domain.errors import InvalidApiKey, InvalidParameter, StoplistError
+from stoplist.domain.errors import (
+    InvalidApiKey,
+    InvalidPhoneNumber,
+    ParameterRefused,
+    ParameterRule,
+    Reason,
+    StoplistError,
+)
 from stoplist.domain.number_arrays import e164_value, e164_values
 from stoplist.domain.stop_index import NOT_STOPPED, StopIndexes
 from stoplist.domain.stops import StopList
@@ -48,7 +55,8 @@ class Verdicts:
     """One verdict per input, as parallel lists (a million small objects cost more).
 
     ``numbers[i]`` is the E.164 form of input ``i`` (None when invalid) and
-    ``stop_ids[i]`` its stop id when stopped.
+    ``stop_ids[i]`` its stop id when stopped; ``reasons`` says, by position,
+    why each invalid input is not a number (few are, so it is a mapping).
     """
 
     numbers: list[str | None]
@@ -56,6 +64,7 @@ class Verdicts:
     allowed: int
     stopped: int
     invalid: int
+    reasons: dict[int, Reason]
 
     def status(self, index: int) -> str:
         if self.numbers[index] is None:
@@ -70,7 +79,7 @@ def filter_numbers(stop_list: StopList, inputs: Sequence[object], indexes: StopI
     with every change committed before the call first.
     """
     if len(inputs) > MAX_NUMBERS:
-        raise InvalidParameter(f"at most {MAX_NUMBERS} numbers per filter")
+        raise ParameterRefused(ParameterRule.TOO_MANY_NUMBERS, limit=MAX_NUMBERS)
     shaped, values = e164_values(inputs)
     index = indexes.current(stop_list)
     if index is None:
@@ -82,11 +91,15 @@ def filter_numbers(stop_list: StopList, inputs: Sequence[object], indexes: StopI
     unsure = [position for position, ok in zip(missed, canonical, strict=True) if not ok]
     unsure += np.flatnonzero(~shaped).tolist()
     rewritten: dict[int, str] = {}
+    reasons: dict[int, Reason] = {}
     for position in unsure:
         raw = inputs[position]
         normal = _normalize(stop_list, raw)
-        numbers[position] = normal
-        if normal is not None:
+        if isinstance(normal, Reason):
+            numbers[position] = None
+            reasons[position] = normal
+        else:
+            numbers[position] = normal
             rewritten[position] = normal
     stop_ids: list[int | None] = [stop_id or None for stop_id in found.tolist()]
     if rewritten:
@@ -97,17 +110,22 @@ def filter_numbers(stop_list: StopList, inputs: Sequence[object], indexes: StopI
         )
         for position, stop_id in zip(rewritten, index.lookup(again).tolist(), strict=True):
             stop_ids[position] = stop_id or None
-    return _verdicts(numbers, stop_ids)
+    return _verdicts(numbers, stop_ids, reasons)
 
 
-def _verdicts(numbers: list[str | None], stop_ids: list[int | None]) -> Verdicts:
+def _verdicts(
+    numbers: list[str | None], stop_ids: list[int | None], reasons: dict[int, Reason]
+) -> Verdicts:
     invalid = numbers.count(None)
     stopped = len(stop_ids) - stop_ids.count(None)
-    return Verdicts(numbers, stop_ids, len(numbers) - invalid - stopped, stopped, invalid)
+    return Verdicts(numbers, stop_ids, len(numbers) - invalid - stopped, stopped, invalid, reasons)
 
 
-def _normalize(stop_list: StopList, raw: object) -> str | None:
+def _normalize(stop_list: StopList, raw: object) -> str | Reason:
+    """The E.164 form of ``raw``, or why it is none (an empty input is not a number either)."""
     try:
         return stop_list.normalize(raw)
+    except InvalidPhoneNumber as exc:
+        return exc.reason or Reason.NOT_A_NUMBER
     except StoplistError:
-        return None
+        return Reason.NOT_A_NUMBER

@@ -17,7 +17,11 @@ import orjson
 from sqlalchemy import Connection
 
 from stoplist.domain import clock, review, webhooks
-from stoplist.domain.errors import InvalidParameter, NotAKeywordAction
+from stoplist.domain.errors import (
+    NotAKeywordAction,
+    ParameterRefused,
+    ParameterRule,
+)
 from stoplist.domain.keywords import (
     NOT_A_KEYWORD,
     Classification,
@@ -337,7 +341,7 @@ def _assemble(
     part = message.part
     assert part is not None
     if not 1 <= part.number <= part.total <= MAX_PARTS:
-        raise InvalidParameter("concat-part must be between 1 and concat-total (at most 16)")
+        raise ParameterRefused(ParameterRule.PART_OUT_OF_RANGE, limit=MAX_PARTS)
     now = clock.now_us()
     part_store.purge(conn, account.id, now - PART_RETENTION)
     if not part_store.insert_part(

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from stoplist.domain import clock
-from stoplist.domain.errors import InvalidParameter
+from stoplist.domain.errors import ParameterRefused, ParameterRule
 
 MAX_ID = 2**63 - 1
 """The largest id a 64-bit signed column holds (ids, ``after``)."""
@@ -36,7 +36,6 @@ _OFFSET = r"(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
 DATE_PATTERN = rf"^\s*(?:{_DAY}(?:[T ]{_TIME}{_OFFSET}?)?)?\s*$"
 """The dates accepted, exactly (real days only; blank is absent); the OpenAPI document says so."""
 _DATE = re.compile(DATE_PATTERN)
-_DATE_FORMS = "YYYY-MM-DD, YYYY-MM-DD HH:MM:SS or ISO 8601 with an offset, years 1900 to 2999"
 
 
 def digits_pattern(low: int, high: int) -> str:
@@ -95,7 +94,7 @@ def integer(value: object, name: str, low: int, high: int) -> int | None:
         return None
     number = whole_number(value)
     if number is None or not low <= number <= high:
-        raise InvalidParameter(f"{name} must be an integer from {low} to {high}")
+        raise ParameterRefused(ParameterRule.INTEGER_RANGE, name=name, low=low, high=high)
     return number
 
 
@@ -110,5 +109,5 @@ def instant(value: object, name: str, zone: ZoneInfo) -> int | None:
         except (ValueError, OverflowError):  # 2025-02-30; a zone past year 9999
             moment = None
     if moment is None or not EARLIEST <= moment < LATEST:
-        raise InvalidParameter(f"{name} must be {_DATE_FORMS}")
+        raise ParameterRefused(ParameterRule.DATE, name=name)
     return moment

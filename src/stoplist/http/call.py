@@ -19,7 +19,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from stoplist.domain.checking import Checker
-from stoplist.domain.errors import BodyTooLarge, InvalidParameter, MalformedBody
+from stoplist.domain.errors import (
+    BodyTooLarge,
+    MalformedBody,
+    ParameterRefused,
+    ParameterRule,
+)
 from stoplist.domain.stops import StopList
 from stoplist.http import render
 from stoplist.http.negotiation import Format, language, response_format
@@ -200,7 +205,7 @@ def _check_json_values(content: bytes, max_values: int) -> None:
     if content.count(b",") < max_values:
         return
     if _JSON_STRING.sub(b"", content).count(b",") >= max_values:
-        raise InvalidParameter(f"a JSON body may hold at most {max_values} values")
+        raise ParameterRefused(ParameterRule.TOO_MANY_JSON_VALUES, limit=max_values)
 
 
 async def _multipart(request: Request, body: bytes) -> dict[str, Any]:

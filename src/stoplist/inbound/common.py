@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from stoplist.domain import clock
-from stoplist.domain.errors import InvalidParameter, MalformedBody
+from stoplist.domain.errors import MalformedBody, ParameterRefused, ParameterRule
 from stoplist.domain.inbound import InboundMessage, Outcome, Part
 from stoplist.domain.inbound_endpoints import EndpointSettings
 from stoplist.http import render
@@ -110,11 +110,11 @@ def text_field(params: dict[str, Any], *names: str, required: bool = True) -> st
         if isinstance(value, int | float | str):
             text = str(value) if not isinstance(value, float) else f"{value:.0f}"
             if len(text) > MAX_TEXT:
-                raise InvalidParameter(f"{name} is too long")
+                raise ParameterRefused(ParameterRule.TOO_LONG, name=name, limit=MAX_TEXT)
             return text
-        raise InvalidParameter(f"{name} must be a string")
+        raise ParameterRefused(ParameterRule.NOT_TEXT, name=name)
     if required:
-        raise InvalidParameter(f"{names[0]} is required")
+        raise ParameterRefused(ParameterRule.REQUIRED, name=names[0])
     return None
 
 
@@ -179,7 +179,7 @@ def concat_part(params: dict[str, Any]) -> Part | None:
         total = int(str(params.get("concat-total")))
         number = int(str(params.get("concat-part")))
     except ValueError:
-        raise InvalidParameter("concat-total and concat-part must be integers") from None
+        raise ParameterRefused(ParameterRule.PARTS_NOT_INTEGERS) from None
     return Part(ref=ref, number=number, total=total)
 
 
