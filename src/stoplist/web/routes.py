@@ -9,7 +9,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from stoplist.web import imports, pages, review, settings
+from stoplist.web import confirmations, imports, pages, review, settings
 from stoplist.web.context import PREFIX
 
 _STATIC = Path(__file__).parent / "static"
@@ -38,5 +38,6 @@ def routes() -> list[BaseRoute]:
         Route(PREFIX + "/import", imports.run_import, methods=post),
         *settings.routes(),
         *review.routes(),
+        *confirmations.routes(),
         Mount(PREFIX + "/static", StaticFiles(directory=_STATIC), name="dashboard-static"),
     ]
