@@ -44,7 +44,7 @@ class SmsPartnerStandIn:
                             self.path,
                             self.headers.get("content-type", ""),
                             json.loads(raw),
-                            "ok" if what == "ok" else f"{what} {value}".strip(),
+                            what if what in ("ok", "stall") else f"{what} {value}",
                         )
                     )
                     message_id = len(stand_in.received)
