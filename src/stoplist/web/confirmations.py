@@ -13,8 +13,9 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from stoplist import wording
-from stoplist.domain.confirmations import KINDS, Confirmations
+from stoplist.domain.confirmations import KINDS, Confirmations, ConfirmationSettings, Text
 from stoplist.domain.reasonable_means import LANGUAGES
+from stoplist.storage.confirmations import ConfirmationRow
 from stoplist.web.context import PREFIX, PageContext, page
 
 PATH = PREFIX + "/confirmations"
@@ -32,7 +33,7 @@ def routes() -> list[BaseRoute]:
 async def _render(ctx: PageContext, *, status: int = 200, **values: object) -> Response:
     confirmations = Confirmations(ctx.db, ctx.signed_in)
 
-    def load() -> tuple[object, object, object]:
+    def load() -> tuple[ConfirmationSettings, list[Text], list[ConfirmationRow]]:
         return confirmations.settings(), confirmations.texts(), confirmations.recent(RECENT)
 
     settings, texts, recent = await run_in_threadpool(load)
