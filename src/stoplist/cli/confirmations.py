@@ -78,7 +78,10 @@ def configure(
     account: AccountArgument,
     sender: Annotated[
         str | None,
-        typer.Option(help="The name texts sign with ({sender}); empty: the account's name."),
+        typer.Option(
+            help="The name texts sign with (where they say sender in braces); "
+            "empty: the account's name."
+        ),
     ] = None,
     smspartner_key: Annotated[
         str | None,
@@ -122,7 +125,10 @@ def set_text(
     account: AccountArgument,
     kind: KindArgument,
     language: LanguageArgument,
-    text: Annotated[str | None, typer.Argument(help="The text; {sender} names the sender.")] = None,
+    text: Annotated[
+        str | None,
+        typer.Argument(help="The text; sender in curly braces stands for the sender's name."),
+    ] = None,
     default: Annotated[
         bool, typer.Option("--default", help="Go back to the built-in text.")
     ] = False,

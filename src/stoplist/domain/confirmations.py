@@ -204,7 +204,13 @@ def _bounded(value: str, limit: int) -> str:
 
 
 def _hint(key: str | None) -> str | None:
-    return None if key is None else "…" + key[-4:]
+    """``…`` and the key's last four characters; a key too short to spare four shows none."""
+    if key is None:
+        return None
+    return "…" + key[-4:] if len(key) >= _HINT_LEAST else "…"
+
+
+_HINT_LEAST = 12
 
 
 class Confirmations:
