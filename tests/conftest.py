@@ -30,6 +30,9 @@ from tests.support import (
 
 BACKENDS = ["sqlite", "postgresql"]
 LIST_CACHE_ENV = env_name("list_cache_dir")
+SMSPARTNER_ENV = env_name("smspartner_url")
+UNREACHABLE_SMSPARTNER = "http://127.0.0.1:9/v1"
+"""The discard port: nothing listens, so a test account's queued confirmation is never sent."""
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -98,6 +101,7 @@ def server(
     directory = tmp_path_factory.mktemp("server")
     env = {} if database_url.startswith("sqlite") else {LIST_CACHE_ENV: str(directory / "lists")}
     env[ALLOW_PRIVATE_ENV] = "1"  # tests' webhook receivers listen on 127.0.0.1
+    env[SMSPARTNER_ENV] = UNREACHABLE_SMSPARTNER  # confirmations never leave the machine
     running = Server(database_url, directory / "server.log", env=env).start()
     yield running
     running.stop()
@@ -112,7 +116,11 @@ def strict_server(
     Its dispatcher is off, so it never takes the other server's deliveries.
     """
     directory = tmp_path_factory.mktemp("strict")
-    env = {"STOPLIST_WEBHOOK_DISPATCH": "0", ALLOW_PRIVATE_ENV: ""}
+    env = {
+        "STOPLIST_WEBHOOK_DISPATCH": "0",
+        ALLOW_PRIVATE_ENV: "",
+        SMSPARTNER_ENV: UNREACHABLE_SMSPARTNER,
+    }
     if not database_url.startswith("sqlite"):
         env[LIST_CACHE_ENV] = str(directory / "lists")
     running = Server(database_url, directory / "server.log", env=env).start()

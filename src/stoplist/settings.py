@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     webhook_allow_private: bool = Field(
         False, description="webhook endpoints may be private or loopback addresses"
     )
+    smspartner_url: str = Field(
+        "https://api.smspartner.fr/v1", description="SMS Partner API that confirmations go to"
+    )
     metrics_token: SecretStr | None = Field(None, description="bearer token /metrics requires")
     secrets_key_file: Path | None = Field(
         None, description="file holding the key that encrypts stored secrets"
@@ -147,6 +150,15 @@ class Settings(BaseSettings):
     @classmethod
     def _public_url(cls, value: str | None) -> str | None:
         return None if value is None else public_base_url(value)
+
+    @field_validator("smspartner_url")
+    @classmethod
+    def _smspartner_url(cls, value: str) -> str:
+        text = value.strip().rstrip("/")
+        parts = urlsplit(text)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("not an http:// or https:// URL")
+        return text
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

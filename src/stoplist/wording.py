@@ -225,6 +225,14 @@ def _problems() -> dict[type[Exception], Callable[[Catalogue, Any], str]]:
         errors.ReviewAlreadyDecided: lambda words, e: words.text_in(
             "api", "The review item was decided already"
         ),
+        errors.UnknownConfirmation: lambda words, e: words.text(
+            "unknown value %(value)s: use %(choices)s",
+            value=repr(e.value),
+            choices=", ".join(e.choices),
+        ),
+        errors.ConfirmationValueLength: lambda words, e: words.text(
+            "the value must be 1 to %(limit)s characters", limit=e.limit
+        ),
         PasswordRejected: passwords,
         RefusedUrl: lambda words, e: refused_url_message(e.reason, words.language),
     }

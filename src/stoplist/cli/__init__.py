@@ -12,6 +12,7 @@ from stoplist.cli.accounts import accounts_app, keys_app
 from stoplist.cli.audit import audit_app, events_app
 from stoplist.cli.backup import backup_command
 from stoplist.cli.config import config
+from stoplist.cli.confirmations import confirmations_app
 from stoplist.cli.dashboard import dashboard_app
 from stoplist.cli.help import tidy
 from stoplist.cli.inbound import inbound_app, keywords_app
@@ -76,6 +77,7 @@ app.add_typer(inbound_app, name="inbound")
 app.add_typer(keywords_app, name="keywords")
 app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(review_app, name="review")
+app.add_typer(confirmations_app, name="confirmations")
 app.add_typer(remote_app, name="remote")
 app.add_typer(audit_app, name="audit")
 app.add_typer(events_app, name="events")

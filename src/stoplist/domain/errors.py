@@ -395,3 +395,20 @@ class UnknownTimezone(ValueError):
     def __init__(self, name: str) -> None:
         super().__init__(f"unknown time zone: {name}")
         self.name = name
+
+
+class UnknownConfirmation(ValueError):
+    """``value`` is not one of ``choices``: a confirmation's kind or language."""
+
+    def __init__(self, value: str, choices: tuple[str, ...]) -> None:
+        super().__init__(f"unknown value {value!r}: use {', '.join(choices)}")
+        self.value = value
+        self.choices = choices
+
+
+class ConfirmationValueLength(ValueError):
+    """A confirmation text, sender or SMS Partner key must be 1 to ``limit`` characters."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the value must be 1 to {limit} characters")
+        self.limit = limit

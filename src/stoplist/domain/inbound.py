@@ -16,7 +16,8 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection
 
-from stoplist.domain import clock, review, webhooks
+from stoplist.domain import clock, confirmations, review, webhooks
+from stoplist.domain.confirmations import Reply
 from stoplist.domain.errors import (
     NotAKeywordAction,
     ParameterRefused,
@@ -89,6 +90,8 @@ class Outcome:
     recorded: Recorded | None
     review_item: int | None = None
     """The possible opt-out this message was queued as, for a person to decide."""
+    reply: Reply | None = None
+    """The confirmation due to the sender, if any (``domain.confirmations``)."""
 
     @property
     def pending(self) -> bool:
@@ -200,10 +203,22 @@ class Inbound:
                     found=found,
                     duplicate=recorded.duplicate,
                 )
+            reply = confirmations.reply_in(
+                conn,
+                self.account,
+                phone_number=number,
+                kind=classification.kind,
+                language=_reply_language(self.account, message, classification, found, keywords),
+                event_id=recorded.event_id,
+                duplicate=recorded.duplicate,
+                stopped=recorded.stop_after is not None,
+            )
         if recorded.changed:
             webhooks.wake()
             metrics.stop_changed(recorded.stop_after is not None, Source.SMS)
-        return Outcome(number, classification.kind, recorded, item)
+        elif reply is not None and reply.queued:
+            webhooks.wake()  # the outbox sender shares the dispatcher's wake-up
+        return Outcome(number, classification.kind, recorded, item, reply)
 
     def _reasonable_means(
         self, message: InboundMessage, classification: Classification
@@ -306,6 +321,20 @@ class Inbound:
             details=details,
             provider_time_raw=message.sent_at_raw if message.sent_at is None else None,
         )
+
+
+def _reply_language(
+    account: Account,
+    message: InboundMessage,
+    classification: Classification,
+    found: Recognised | None,
+    keywords: KeywordSet,
+) -> str:
+    """The language of what decided: the keyword, the sentence, or the text a provider read."""
+    keyword = classification.keyword
+    if keyword is None and message.forced:
+        keyword = keywords.classify(message.text).keyword
+    return confirmations.reply_language(account, keyword, found.language if found else None)
 
 
 def _event_time(conn: Connection, event_id: int) -> int:

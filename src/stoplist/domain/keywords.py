@@ -29,46 +29,50 @@ _MAX_TEXT_LENGTH = 2000  # longer messages are replies; no need to read them all
 NOT_A_KEYWORD = "none"
 """The override action that removes a built-in keyword for one account."""
 
-OPT_OUT_KEYWORDS: tuple[str, ...] = (
+OPT_OUT_BY_LANGUAGE: Mapping[str, tuple[str, ...]] = MappingProxyType({
     # English, and the carriers' common set
-    "stop", "stopall", "stop all", "unsubscribe", "unsub", "cancel", "end", "quit",
-    "revoke", "optout", "opt out", "remove", "remove me",
-    # French
-    "arret", "arrete", "arreter", "arretez", "desabonner", "desabonnement",
-    "desabonnez", "desinscrire", "desinscription", "desinscrivez", "stop pub",
-    # Spanish
-    "baja", "darme de baja", "dar de baja", "parar", "detener", "cancelar", "alto",
-    "anular", "basta ya",
-    # German
-    "stopp", "halt", "abmelden", "abbestellen", "austragen", "beenden", "kundigen",
-    # Italian
-    "ferma", "fermati", "basta", "cancella", "cancellami", "disiscrivi", "disiscrivimi",
-    "annulla",
-    # Portuguese
-    "sair", "pare", "cancele", "descadastrar", "remover",
-    # Dutch
-    "afmelden", "uitschrijven", "stoppen", "opzeggen",
-)  # fmt: skip
+    "en": ("stop", "stopall", "stop all", "unsubscribe", "unsub", "cancel", "end", "quit",
+           "revoke", "optout", "opt out", "remove", "remove me"),
+    "fr": ("stop", "arret", "arrete", "arreter", "arretez", "desabonner", "desabonnement",
+           "desabonnez", "desinscrire", "desinscription", "desinscrivez", "stop pub"),
+    "es": ("baja", "darme de baja", "dar de baja", "parar", "detener", "cancelar", "alto",
+           "anular", "basta ya"),
+    "de": ("stopp", "halt", "abmelden", "abbestellen", "austragen", "beenden", "kundigen"),
+    "it": ("stop", "ferma", "fermati", "basta", "cancella", "cancellami", "disiscrivi",
+           "disiscrivimi", "annulla"),
+    "pt": ("sair", "parar", "pare", "cancelar", "cancele", "descadastrar", "remover"),
+    "nl": ("stop", "afmelden", "uitschrijven", "stoppen", "opzeggen"),
+})  # fmt: skip
+"""Opt-out keywords by the language they belong to (one may belong to several)."""
 
-OPT_IN_KEYWORDS: tuple[str, ...] = (
-    "start", "unstop", "resume", "subscribe",
-    "nonarret", "non arret", "reprendre",
-    "alta", "reanudar",
-    "anmelden", "fortsetzen",
-    "riprendi", "iscrivimi",
-    "voltar", "retomar",
-    "aanmelden", "hervatten",
-)  # fmt: skip
+OPT_IN_BY_LANGUAGE: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    "en": ("start", "unstop", "resume", "subscribe"),
+    "fr": ("start", "nonarret", "non arret", "reprendre"),
+    "es": ("alta", "reanudar"),
+    "de": ("start", "anmelden", "fortsetzen"),
+    "it": ("start", "riprendi", "iscrivimi"),
+    "pt": ("voltar", "retomar"),
+    "nl": ("start", "aanmelden", "hervatten"),
+})  # fmt: skip
 
-HELP_KEYWORDS: tuple[str, ...] = (
-    "help", "info", "infos", "information",
-    "aide",
-    "ayuda", "informacion",
-    "hilfe",
-    "aiuto",
-    "ajuda",
-    "hulp",
-)  # fmt: skip
+HELP_BY_LANGUAGE: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    "en": ("help", "info", "infos", "information"),
+    "fr": ("aide", "info", "infos"),
+    "es": ("ayuda", "informacion", "info"),
+    "de": ("hilfe", "info"),
+    "it": ("aiuto", "info"),
+    "pt": ("ajuda", "info"),
+    "nl": ("hulp", "info"),
+})  # fmt: skip
+
+
+def _flat(by_language: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(word for words in by_language.values() for word in words))
+
+
+OPT_OUT_KEYWORDS: tuple[str, ...] = _flat(OPT_OUT_BY_LANGUAGE)
+OPT_IN_KEYWORDS: tuple[str, ...] = _flat(OPT_IN_BY_LANGUAGE)
+HELP_KEYWORDS: tuple[str, ...] = _flat(HELP_BY_LANGUAGE)
 
 
 def _words(text: str) -> frozenset[str]:
@@ -272,3 +276,26 @@ def _skip_one(
         if len(phrase.split()) == length and phrase in vocabulary:
             return position + length
     return position
+
+
+def _languages_of_keywords() -> Mapping[str, tuple[str, ...]]:
+    found: dict[str, list[str]] = {}
+    for groups in (HELP_BY_LANGUAGE, OPT_IN_BY_LANGUAGE, OPT_OUT_BY_LANGUAGE):
+        for language, words in groups.items():
+            for word in words:
+                languages = found.setdefault(normalize_keyword(word), [])
+                if language not in languages:
+                    languages.append(language)
+    return MappingProxyType({word: tuple(languages) for word, languages in found.items()})
+
+
+_KEYWORD_LANGUAGES = _languages_of_keywords()
+
+
+def keyword_languages(keyword: str) -> tuple[str, ...]:
+    """The languages a built-in keyword (normalised) belongs to; empty for an account's own.
+
+    "stop" is English, French, Italian and Dutch alike; the caller decides
+    between them (the confirmation texts take the account's region).
+    """
+    return _KEYWORD_LANGUAGES.get(keyword, ())

@@ -184,7 +184,13 @@ def concat_part(params: dict[str, Any]) -> Part | None:
 
 
 def json_answer(outcome: Outcome) -> Response:
-    """The answer JSON-speaking providers get (they only look at the 2xx)."""
+    """The answer JSON-speaking providers get (they only look at the 2xx).
+
+    ``reply`` is the confirmation for the caller to send, or null when there
+    is nothing to send (none is due, or stoplist sends it itself through SMS
+    Partner: ``replyQueued`` is then true).
+    """
+    reply = outcome.reply
     payload: dict[str, object] = {"success": True, "code": 200}
     if outcome.pending:
         payload["status"] = "pending"
@@ -194,4 +200,6 @@ def json_answer(outcome: Outcome) -> Response:
         payload["type"] = outcome.answer_type
         payload["eventId"] = outcome.recorded.event_id
         payload["stopped"] = outcome.recorded.stop_after is not None
+    payload["reply"] = reply.inline if reply else None
+    payload["replyQueued"] = reply is not None and reply.queued
     return render.respond(payload, "json")

@@ -5,7 +5,9 @@ signature, checked with the ``twilio`` package's own validator against the
 URL Twilio called: the public URL of the request (``STOPLIST_PUBLIC_URL`` or
 what a trusted proxy says, plus its path; see ``stoplist.http.proxy``).
 Twilio's ``OptOutType`` (set by Advanced Opt-Out) wins over our reading of
-the text. The answer is an empty TwiML document: stoplist sends no reply.
+the text. The answer is TwiML: the confirmation due (``domain.confirmations``)
+as a ``<Message>``, which Twilio sends back to the person, or an empty
+``<Response/>`` when none is due or stoplist sends it itself.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
 
 from stoplist.domain.errors import InvalidSignature
 from stoplist.domain.inbound import InboundMessage, Outcome
@@ -58,7 +61,12 @@ def verify(request: Request, settings: EndpointSettings, read: ProviderRequest) 
 
 
 def answer(outcome: Outcome) -> Response:
-    return Response(EMPTY_TWIML, media_type="text/xml")
+    text = outcome.reply.inline if outcome.reply else None
+    if text is None:
+        return Response(EMPTY_TWIML, media_type="text/xml")
+    twiml = MessagingResponse()
+    twiml.message(text)
+    return Response(str(twiml), media_type="text/xml")
 
 
 def _address(value: str) -> str:

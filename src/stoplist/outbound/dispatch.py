@@ -26,7 +26,8 @@ from stoplist.domain.webhook_urls import RefusedUrl, check_url
 from stoplist.domain.webhooks import AttemptResult, Claimed, Outbox
 from stoplist.observability import metrics
 from stoplist.observability.logs import log_failure
-from stoplist.outbound.webhook_transport import RefusedDestination, transport
+from stoplist.outbound.confirmations import ConfirmationSender
+from stoplist.outbound.webhook_transport import RefusedDestination, describe, transport
 from stoplist.settings import Settings
 from stoplist.storage.database import Database
 
@@ -35,7 +36,6 @@ logger = logging.getLogger("stoplist.webhooks")
 TIMEOUT = 10.0
 CONCURRENCY = 16
 BATCH = 50
-_MAX_ERROR = 200
 REFUSED_DESTINATION = "refused: the address is not public"
 FLUSH_INTERVAL = 60.0
 PURGE_INTERVAL = 3600.0
@@ -133,18 +133,12 @@ async def send(client: httpx.AsyncClient, item: Claimed) -> AttemptResult:
     except RefusedDestination:
         error = REFUSED_DESTINATION
     except httpx.HTTPError as exc:
-        error = _describe(exc)
+        error = describe(exc)
     except Exception:
         logger.exception("webhook delivery %d could not be sent", item.delivery.id)
         error = "the request could not be sent"
     duration_ms = int((time.perf_counter() - started) * 1000)
     return AttemptResult(status_code, error, duration_ms)
-
-
-def _describe(exc: httpx.HTTPError) -> str:
-    text = "".join(char for char in str(exc) if char.isprintable())
-    described = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-    return described[:_MAX_ERROR]
 
 
 def _client(lease_seconds: float, allow_private: bool) -> httpx.AsyncClient:
@@ -169,7 +163,8 @@ async def deliver_due(db: Database, settings: Settings) -> int:
 async def run_dispatcher(db: Database, settings: Settings) -> AsyncIterator[None]:
     """Run the background work of a server process for as long as the block lasts.
 
-    That is the webhook dispatcher (``STOPLIST_WEBHOOK_DISPATCH=0`` turns it
+    That is the webhook dispatcher and the confirmation sender
+    (``outbound.confirmations``; ``STOPLIST_WEBHOOK_DISPATCH=0`` turns both
     off, for deployments that run ``stoplist webhooks deliver`` from a
     scheduler instead), the sweep of incomplete long messages, and the
     removal of old finished deliveries.
@@ -181,6 +176,8 @@ async def run_dispatcher(db: Database, settings: Settings) -> AsyncIterator[None
     if settings.webhook_dispatch:
         dispatcher = Dispatcher(db, settings)
         tasks.append(asyncio.create_task(dispatcher.run_forever(), name="stoplist-webhooks"))
+        sender = ConfirmationSender(db, settings)
+        tasks.append(asyncio.create_task(sender.run_forever(), name="stoplist-confirmations"))
     try:
         yield
     finally:

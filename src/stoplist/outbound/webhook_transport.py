@@ -134,3 +134,13 @@ def transport(allow_private: bool) -> httpx.AsyncBaseTransport:
     if allow_private:
         return httpx.AsyncHTTPTransport(trust_env=False)
     return GuardedTransport()
+
+
+_MAX_ERROR = 200
+
+
+def describe(exc: httpx.HTTPError) -> str:
+    """A network error in one short printable line, without the request's body."""
+    text = "".join(char for char in str(exc) if char.isprintable())
+    described = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    return described[:_MAX_ERROR]

@@ -277,3 +277,52 @@ server_settings = Table(
     Column("name", String(64), primary_key=True),
     Column("value", Text, nullable=False),
 )
+
+# Confirmations (domain.confirmations): who signs them and how they are sent, the
+# account's own texts, and every confirmation given (inline or through the outbox).
+confirmation_settings = Table(
+    "confirmation_settings",
+    metadata,
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("enabled", Boolean, nullable=False, server_default=true()),
+    Column("sender", FreeString(40)),
+    Column("smspartner_key", Text),  # sealed (storage.secrets); set: stoplist sends them
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+confirmation_texts = Table(
+    "confirmation_texts",
+    metadata,
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("language", String(8), primary_key=True),
+    Column("text", FreeText, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+confirmations = Table(
+    "confirmations",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("phone_number", String(16), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("text", FreeText, nullable=False),
+    Column("event_id", BigInteger, nullable=False),
+    Column("channel", String(16), nullable=False),  # inline or smspartner
+    # inline: answered; smspartner: pending, delivered, failed (as webhook deliveries)
+    Column("status", String(16), nullable=False),
+    Column("sender", FreeString(40)),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", BigInteger),
+    Column("locked_until", BigInteger),
+    Column("last_status_code", Integer),
+    Column("last_error", Text),
+    Column("created_at", BigInteger, nullable=False),
+    Column("delivered_at", BigInteger),
+    Index("ix_confirmations_number", "account_id", "phone_number", "kind", "created_at"),
+    Index("ix_confirmations_event", "account_id", "event_id"),
+    Index("ix_confirmations_due", "status", "next_attempt_at"),
+    sqlite_autoincrement=True,
+)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Row, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Row, Table, and_, delete, func, insert, or_, select, update
 
 from stoplist.storage import secrets
 from stoplist.storage.schema import (
@@ -128,26 +128,38 @@ def insert_deliveries(conn: Connection, rows: list[dict[str, Any]]) -> None:
         conn.execute(insert(webhook_deliveries), rows)
 
 
-def due_ids(conn: Connection, now: int, limit: int) -> list[int]:
-    """Pending deliveries whose time has come and that nobody holds."""
+def due_ids(
+    conn: Connection, now: int, limit: int, outbox: Table = webhook_deliveries
+) -> list[int]:
+    """Pending deliveries whose time has come and that nobody holds.
+
+    ``outbox`` is any table with ``id``, ``status``, ``next_attempt_at`` and
+    ``locked_until``: the webhook deliveries, or the confirmations to send.
+    """
     rows = conn.execute(
-        select(webhook_deliveries.c.id)
+        select(outbox.c.id)
         .where(
-            webhook_deliveries.c.status == PENDING,
-            webhook_deliveries.c.next_attempt_at <= now,
-            _unlocked(now),
+            outbox.c.status == PENDING,
+            outbox.c.next_attempt_at <= now,
+            _unlocked(now, outbox),
         )
-        .order_by(webhook_deliveries.c.next_attempt_at, webhook_deliveries.c.id)
+        .order_by(outbox.c.next_attempt_at, outbox.c.id)
         .limit(limit)
     )
     return [row.id for row in rows]
 
 
-def _unlocked(now: int) -> Any:
-    return or_(webhook_deliveries.c.locked_until.is_(None), webhook_deliveries.c.locked_until < now)
+def _unlocked(now: int, outbox: Table = webhook_deliveries) -> Any:
+    return or_(outbox.c.locked_until.is_(None), outbox.c.locked_until < now)
 
 
-def claim(conn: Connection, delivery_id: int, now: int, locked_until: int) -> bool:
+def claim(
+    conn: Connection,
+    delivery_id: int,
+    now: int,
+    locked_until: int,
+    outbox: Table = webhook_deliveries,
+) -> bool:
     """Take a delivery for ``locked_until``; False when another process holds it.
 
     A compare-and-set on ``locked_until``: PostgreSQL re-checks the condition
@@ -155,12 +167,8 @@ def claim(conn: Connection, delivery_id: int, now: int, locked_until: int) -> bo
     one at a time, so one row is never claimed twice.
     """
     result = conn.execute(
-        update(webhook_deliveries)
-        .where(
-            webhook_deliveries.c.id == delivery_id,
-            webhook_deliveries.c.status == PENDING,
-            _unlocked(now),
-        )
+        update(outbox)
+        .where(outbox.c.id == delivery_id, outbox.c.status == PENDING, _unlocked(now, outbox))
         .values(locked_until=locked_until)
     )
     return result.rowcount == 1

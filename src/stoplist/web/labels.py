@@ -37,6 +37,12 @@ _TABLES: dict[str, dict[str, str]] = {
         "confirmed": NC_("review_status", "Confirmed"),
         "dismissed": NC_("review_status", "Dismissed"),
     },
+    "confirmation_status": {
+        "answered": NC_("confirmation_status", "In the webhook answer"),
+        "pending": NC_("confirmation_status", "Waiting to be sent"),
+        "delivered": NC_("confirmation_status", "Sent through SMS Partner"),
+        "failed": NC_("confirmation_status", "Failed"),
+    },
     "reasonable_means": {
         "optout": NC_("reasonable_means", "Stop the number at once"),
         "review": NC_("reasonable_means", "Queue it for review (Possible opt-outs)"),

@@ -9,7 +9,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from stoplist.web import evidence, imports, pages, review, settings
+from stoplist.web import confirmations, evidence, imports, pages, review, settings
 from stoplist.web.context import PREFIX
 
 _STATIC = Path(__file__).parent / "static"
@@ -39,5 +39,6 @@ def routes() -> list[BaseRoute]:
         *settings.routes(),
         *review.routes(),
         *evidence.routes(),
+        *confirmations.routes(),
         Mount(PREFIX + "/static", StaticFiles(directory=_STATIC), name="dashboard-static"),
     ]
