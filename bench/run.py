@@ -940,8 +940,7 @@ def _bench_import_api(csv_path: Path) -> list[Row]:
     """The same file through ``POST /import`` on both databases: the server's peak RSS."""
     print("   the same file through the API, SQLite and PostgreSQL ...", flush=True)
     rows = []
-    for stale in DATA.glob("import-api.db*"):
-        stale.unlink()
+    _remove(DATA.glob("import-api.db*"))
     with _postgres_database() as pg_url:
         urls = {"SQLite": f"sqlite:///{DATA / 'import-api.db'}", "PostgreSQL": pg_url}
         for name, url in urls.items():
@@ -975,9 +974,17 @@ def _bench_import_api(csv_path: Path) -> list[Row]:
                     verdict(growth <= 64),
                 )
             )
-    for stale in DATA.glob("import-api.db*"):
-        stale.unlink()
+    _remove(DATA.glob("import-api.db*"))
     return rows
+
+
+def _remove(paths: Iterator[Path]) -> None:
+    """Files, and directories such as the kept copies beside a database."""
+    for path in paths:
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
 
 
 # ---------------------------------------------------------------- report
