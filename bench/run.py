@@ -452,7 +452,7 @@ def _bench_list(data: BenchData, repeat: int) -> list[Row]:
     return [
         Row(
             f"first full `list` right after an API import of {LARGE:,} numbers "
-            "(copy prepared once the import has answered; one sample)",
+            "(the import answers once the copy is kept; one sample)",
             f"{after_import:.2f} s",
             f"nginx, same bytes: {static:.2f} s",
             f"{after_import / static:.1f}×",
@@ -500,8 +500,8 @@ def _first_listing_after_import(data: BenchData) -> float:
 
     A new account gets the large list through ``POST /v1/stop-sms/import``
     on the server that keeps copies; the listing starts as soon as the
-    import's answer is in (waiting, if need be, for the copy being
-    prepared). The account and its copy are removed afterwards.
+    import's answer is in (the import keeps the list's copy before it
+    answers). The account and its copy are removed afterwards.
     """
     numbers = _numbers(random.Random(20261127), LARGE)
     db = Database(data.db_url)
