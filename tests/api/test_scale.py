@@ -203,8 +203,8 @@ def test_import_memory_does_not_grow_with_the_file(db, database_url, tmp_path):
     # Holding the large file's numbers would take about 25 MB more than the
     # small one's (strings, their sorting and their JSON) and a page cache
     # sized for the file about 60 MB more. What may grow is bounded whatever
-    # the size: SQLite's caches for the import (48 MB together) fill up to
+    # the size: SQLite's caches for the import (16 MB together) fill up to
     # their caps, and the allocator keeps some of what a batch used.
     warm, after_small, after_large = peaks
     assert after_large - after_small < 40 * 1024, peaks
-    assert after_large - warm < 64 * 1024, peaks
+    assert after_large - warm < 48 * 1024, peaks  # the goal is 64 MB: with margin

@@ -8,7 +8,7 @@ import pytest
 from stoplist.domain.errors import StoplistError
 from stoplist.domain.filtering import filter_numbers
 from stoplist.domain.imports import import_numbers
-from stoplist.domain.stop_index import StopIndexes
+from stoplist.domain.stop_index import DatabaseLookup, ListIndex, StopIndexes
 from stoplist.domain.stops import StopList
 from stoplist.records.events import EventKind, NewEvent, Source
 from stoplist.storage.database import Database
@@ -51,11 +51,12 @@ def writer(database_url):
     other.dispose()
 
 
-def test_the_index_gives_what_the_database_gives(db, account):
+@pytest.mark.parametrize("max_indexed", [3, 2], ids=["held", "looked-up"])
+def test_the_index_gives_what_the_database_gives(db, account, max_indexed):
     stops = StopList(db, account.account)
     for number in ("+33612345678", "0611111111", "+33622222222"):
         stops.add(number)
-    indexes = StopIndexes()
+    indexes = StopIndexes(max_indexed=max_indexed)
     assert _statuses(stops, MIXED, indexes) == _statuses(stops, MIXED, None)
     verdicts = filter_numbers(stops, MIXED, indexes)
     assert (verdicts.allowed, verdicts.stopped, verdicts.invalid) == (2, 4, 3)
@@ -117,10 +118,11 @@ def test_a_database_restored_from_a_backup_is_read_again(db, account, tmp_path):
     )
 
 
-def test_concurrent_writers_never_leave_the_index_behind(db, account, writer):
+@pytest.mark.parametrize("max_indexed", [10_000, 20], ids=["held", "looked-up"])
+def test_concurrent_writers_never_leave_the_index_behind(db, account, writer, max_indexed):
     """Filters run while eight writers add numbers; the last filter sees every one."""
     stops = StopList(db, account.account)
-    indexes = StopIndexes()
+    indexes = StopIndexes(max_indexed=max_indexed)
     numbers = [f"+3367{i:07d}" for i in range(160)]
     done = threading.Event()
 
@@ -144,3 +146,29 @@ def test_concurrent_writers_never_leave_the_index_behind(db, account, writer):
     reader.join()
     assert _statuses(stops, numbers, indexes) == _statuses(stops, numbers, None)
     assert all(stop_id is not None for _, stop_id in _statuses(stops, numbers, indexes))
+
+
+def test_a_list_too_long_to_hold_is_looked_up_in_the_database(db, account, writer):
+    """Past ``max_indexed`` stops nothing is held, and every change still shows at once."""
+    stops = StopList(db, account.account)
+    elsewhere = StopList(writer, account.account)
+    numbers = [f"+3366{i:07d}" for i in range(6)]
+    import_numbers(stops, numbers[:4])
+    indexes = StopIndexes(max_changes=2, max_indexed=3)
+    probe = [*numbers, "06 60 00 00 01", "+330660000002", "not a number"]
+    assert _statuses(stops, probe, indexes) == _statuses(stops, probe, None)
+    assert isinstance(indexes.current(stops), DatabaseLookup)
+
+    first = stops.find(numbers[0])
+    assert first is not None
+    elsewhere.delete(first.id)
+    elsewhere.add(numbers[4])
+    assert _statuses(stops, probe, indexes) == _statuses(stops, probe, None)
+    assert isinstance(indexes.current(stops), DatabaseLookup)  # two changes: not counted again
+
+    for number in numbers[1:3]:  # past max_changes: counted again, now short enough to hold
+        stop = stops.find(number)
+        assert stop is not None
+        elsewhere.delete(stop.id)
+    assert _statuses(stops, probe, indexes) == _statuses(stops, probe, None)
+    assert isinstance(indexes.current(stops), ListIndex)

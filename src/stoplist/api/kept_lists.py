@@ -51,9 +51,11 @@ class KeptCopyRenderer:
     def prepare(self, stop_list: StopList, fmt: Format) -> None:
         """Have a copy of the list as it is now, patched or rendered (nothing is sent).
 
-        It runs after an answer has gone: a failure is logged, never raised.
-        A ``render`` of the same list meanwhile waits for it rather than
-        reading the whole list a second time.
+        An import calls it after its commit and before it answers, so that
+        a listing asked the moment the import has answered is sent from the
+        copy: a failure is logged, never raised (the import stands). A
+        ``render`` of the same list meanwhile (another client) waits for it
+        rather than reading the whole list a second time.
         """
         slot = (stop_list.account.id, fmt)
         with self._guard:

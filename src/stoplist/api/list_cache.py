@@ -65,6 +65,8 @@ MAX_CHANGED_SHARE = 0.25
 rendering everything is about as quick."""
 MIN_CHANGED_SEGMENTS = 8
 _READ_SIZE = 1024 * 1024
+_PAIR_BYTES = 16  # a (number, id) pair of int64 in a ``.rows`` file
+_PAIRS_PER_READ = 1 << 18  # 4 MiB of pairs read at a time by a patch
 _STALE_TEMPORARY_SECONDS = 3600
 
 LocalTime = Callable[[int], str]
@@ -112,7 +114,7 @@ class _Segment:
 class _Meta:
     version: str  # ``ListVersion.token``: where ``changes_since`` starts from
     segments: list[_Segment] = field(default_factory=list)
-    rows_sorted: bool = False
+    rows_sorted: bool = False  # written by earlier versions; the pairs' order is not relied on
 
     def dump(self) -> bytes:
         return orjson.dumps(asdict(self))
@@ -294,8 +296,10 @@ def _patch(
     since = ListVersion.from_token(meta.version)
     if since is None:
         return None
-    with (directory / base.filename).open("rb") as old:
-        pairs = _sorted_pairs(directory / f"{base.filename}.rows", meta)
+    with (
+        (directory / base.filename).open("rb") as old,
+        (directory / f"{base.filename}.rows").open("rb") as old_pairs,
+    ):
         with stop_list.changes_since(since) as changes:
             rows = sum(segment.rows for segment in meta.segments)
             most = max(MAX_CHANGED_NUMBERS, MAX_CHANGED_SHARE_OF_ROWS * rows)
@@ -303,7 +307,8 @@ def _patch(
                 return None
             if changes.version.number == base.version:
                 return base.version  # the copy is the list as it is now
-            touched = _touched_segments(meta.segments, pairs, changes)
+            held = _held_rows(old_pairs, changes)
+            touched = _touched_segments(meta.segments, held, changes)
             if len(touched) > max(MIN_CHANGED_SEGMENTS, MAX_CHANGED_SHARE * len(meta.segments)):
                 return None
             fresh = {
@@ -311,13 +316,13 @@ def _patch(
                 for index in sorted(touched)
             }
         version = changes.version
-        patched = _Meta(version.token(), rows_sorted=True)
-        copy = _Copy.start(directory, key.at(version.number), patched)
+        patched = _Meta(version.token())
+        copy = _Copy.start(directory, key.at(version.number), patched, pairs_by_segment=False)
         if copy is None:
             return None
         try:
             _write_patched(copy, old, meta, fresh, key.format)
-            copy.replace_pairs(_patched_pairs(pairs, changes))
+            copy.patched_pairs(old_pairs, held[:, 0], changes)
         except BaseException:
             copy.abandon()
             raise
@@ -329,29 +334,41 @@ _Rendered = list[tuple[bytes, EntryBatch, int | None]]
 """A range rendered again: ``(entries, batch, through)`` per new segment."""
 
 
+def _held_rows(pairs: BinaryIO, changes: ListChanges) -> npt.NDArray[np.int64]:
+    """``(row, stop id)`` of the old copy's entries for a changed number, in row order.
+
+    The ``.rows`` file is read ``_PAIRS_PER_READ`` pairs at a time, so memory
+    stays flat however long the list (a patch holds these few rows, never
+    the file's pairs: 160 MB at ten million stops).
+    """
+    values = np.unique(np.array([e164_value(number) for number in changes.numbers], dtype=np.int64))
+    found: list[npt.NDArray[np.int64]] = []
+    first = 0
+    pairs.seek(0)
+    while len(chunk := np.fromfile(pairs, dtype=np.int64, count=2 * _PAIRS_PER_READ)):
+        chunk = chunk.reshape(-1, 2)
+        if len(values):
+            at = np.searchsorted(values, chunk[:, 0])
+            at[at == len(values)] = 0
+            rows = np.flatnonzero(values[at] == chunk[:, 0])
+            if len(rows):
+                found.append(np.column_stack((rows + first, chunk[rows, 1])))
+        first += len(chunk)
+    if not found:
+        return np.zeros((0, 2), dtype=np.int64)
+    return np.concatenate(found)
+
+
 def _touched_segments(
-    segments: list[_Segment], pairs: np.ndarray, changes: ListChanges
+    segments: list[_Segment], held: npt.NDArray[np.int64], changes: ListChanges
 ) -> set[int]:
     """Segments that held one of the changed numbers, or will hold its entry now."""
     throughs = np.array([s.through if s.through is not None else 2**62 for s in segments])
-    touched: set[int] = set()
-    values = np.array([e164_value(number) for number in changes.numbers], dtype=np.int64)
-    if len(values) and len(pairs):
-        touched.update(np.searchsorted(throughs, pairs[_held(pairs, values), 1]).tolist())
+    touched: set[int] = set(np.searchsorted(throughs, held[:, 1]).tolist())
     if changes.stop_ids:
         ids = np.fromiter(changes.stop_ids.values(), dtype=np.int64)
         touched.update(np.searchsorted(throughs, ids).tolist())
     return {min(index, len(segments) - 1) for index in touched}
-
-
-def _held(pairs: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Positions in ``pairs`` (sorted by number) of those ``values`` it holds."""
-    at = np.searchsorted(pairs[:, 0], values)
-    inside = at < len(pairs)
-    at = at[inside]
-    # numpy's stubs cannot type indexing by a tuple of arrays; the comparison is boolean.
-    matches: npt.NDArray[np.bool_] = pairs[at, 0] == values[inside]
-    return at[matches]
 
 
 def _render_range(
@@ -404,26 +421,6 @@ def _write_patched(
     copy.write(render.list_tail(fmt))
 
 
-def _sorted_pairs(path: Path, meta: _Meta) -> np.ndarray:
-    pairs = np.fromfile(path, dtype=np.int64).reshape(-1, 2)
-    if not meta.rows_sorted:
-        pairs = pairs[np.argsort(pairs[:, 0], kind="stable")]
-    return pairs
-
-
-def _patched_pairs(pairs: np.ndarray, changes: ListChanges) -> np.ndarray:
-    """The ``(number, id)`` pairs of the new version, still sorted by number."""
-    values = np.array([e164_value(number) for number in changes.numbers], dtype=np.int64)
-    kept = np.delete(pairs, _held(pairs, values), axis=0) if len(values) else pairs
-    added = np.array(
-        sorted((e164_value(number), stop_id) for number, stop_id in changes.stop_ids.items()),
-        dtype=np.int64,
-    ).reshape(-1, 2)
-    if not len(added):
-        return kept
-    return np.insert(kept, np.searchsorted(kept[:, 0], added[:, 0]), added, axis=0)
-
-
 @dataclass(slots=True)
 class _Copy:
     """A copy being written under temporary names."""
@@ -435,15 +432,20 @@ class _Copy:
     pairs: BinaryIO
     temporaries: tuple[Path, ...]
     size: int = 0
+    pairs_by_segment: bool = True
+    """Whether each rendered segment appends its pairs (a patched copy writes them apart)."""
 
     @classmethod
-    def start(cls, directory: Path, key: RenderingKey, meta: _Meta) -> _Copy | None:
+    def start(
+        cls, directory: Path, key: RenderingKey, meta: _Meta, *, pairs_by_segment: bool = True
+    ) -> _Copy | None:
         token = uuid.uuid4().hex
         answer = directory / f".{key.filename}.{token}.tmp"
         pairs = directory / f".{key.filename}.rows.{token}.tmp"
         try:
             directory.mkdir(mode=0o700, parents=True, exist_ok=True)  # phone numbers: owner only
-            return cls(directory, key, meta, answer.open("wb"), pairs.open("wb"), (answer, pairs))
+            files = (answer.open("wb"), pairs.open("wb"))
+            return cls(directory, key, meta, *files, (answer, pairs), 0, pairs_by_segment)
         except OSError as error:
             logger.warning("cannot keep a copy of the list in %s: %s", directory, error)
             return None
@@ -456,10 +458,10 @@ class _Copy:
     def segment(
         self, separator: bytes, body: bytes, batch: EntryBatch, through: int | None
     ) -> None:
-        """Append one segment's entries, and its numbers while the pairs are unsorted."""
+        """Append one segment's entries, and its pairs unless written apart."""
         self.write(separator)
         self.meta.segments.append(_Segment(len(batch), through, self.size, len(body)))
-        if not self.meta.rows_sorted and len(batch):
+        if self.pairs_by_segment and len(batch):
             assert batch.values is not None
             pairs = np.column_stack((np.array(batch.values), np.array(batch.ids)))
             pairs.astype(np.int64).tofile(self.pairs)
@@ -475,9 +477,24 @@ class _Copy:
         self.answer.seek(0, os.SEEK_END)
         self.size += segment.length
 
-    def replace_pairs(self, pairs: np.ndarray) -> None:
-        """Write all the pairs at once, sorted by number (a patched copy)."""
-        pairs.astype(np.int64).tofile(self.pairs)
+    def patched_pairs(
+        self, old: BinaryIO, dropped: npt.NDArray[np.int64], changes: ListChanges
+    ) -> None:
+        """The old copy's pairs but its ``dropped`` rows, then the changed numbers' entries now.
+
+        The kept runs are copied in the kernel, between the dropped rows;
+        the order of the pairs means nothing (a patch scans them all).
+        """
+        self.pairs.flush()
+        size = os.fstat(old.fileno()).st_size
+        start = 0
+        for row in dropped.tolist():
+            copy_range(old.fileno(), self.pairs.fileno(), start, row * _PAIR_BYTES - start)
+            start = (row + 1) * _PAIR_BYTES
+        copy_range(old.fileno(), self.pairs.fileno(), start, size - start)
+        self.pairs.seek(0, os.SEEK_END)
+        added = [(e164_value(number), stop_id) for number, stop_id in changes.stop_ids.items()]
+        np.array(added, dtype=np.int64).reshape(-1, 2).tofile(self.pairs)
 
     def finish(self) -> None:
         if self.meta.segments:

@@ -18,7 +18,6 @@ from typing import IO, Any
 
 import msgspec
 import orjson
-from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
@@ -148,12 +147,12 @@ async def import_file(request: Request) -> Response:
             upload.close()
     finally:
         spool.close()
-    answer = call.respond(msgspec.convert({**answers.ok(), **report.summary()}, answers.Import))
     if report.added:
-        # The first whole listing after an import is then sent from a copy.
+        # Before answering, so that a listing asked the moment the import has
+        # answered is sent from a copy (at most one rendering more here).
         renderer: ListRenderer = request.app.state.list_renderer
-        answer.background = BackgroundTask(renderer.prepare, call.stop_list, "json")
-    return answer
+        await run_in_threadpool(renderer.prepare, call.stop_list, "json")
+    return call.respond(msgspec.convert({**answers.ok(), **report.summary()}, answers.Import))
 
 
 @dataclass(slots=True)

@@ -28,7 +28,7 @@ A million lines take seconds, in memory that does not grow with the file:
   alone or as a plain CSV cell) are recognised by one regular expression per
   block (``canonical.number_regex``); any other line goes through the csv
   module and ``normalize`` one at a time, with exactly the same outcome;
-- on SQLite, each batch of numbers (a hundred thousand) goes into a
+- on SQLite, each batch of numbers (fifty thousand) goes into a
   temporary table keyed by number, which drops repeats as they come; at the
   end of the file one statement per table records and stops them all, in
   number order, so that every index takes its rows in one pass
@@ -65,7 +65,7 @@ from stoplist.storage import webhooks as webhook_store
 MAX_REPORTED_INVALID = 10_000
 """Invalid lines listed in a report; the count is always exact."""
 
-_SQLITE_BATCH = 100_000  # about 10 MB of numbers held at a time
+_SQLITE_BATCH = 50_000  # about 5 MB of numbers held at a time
 _POSTGRES_BATCH = 50_000
 _BLOCK_CHARS = 1 << 20  # read from a stream at a time
 _BLOCK_LINES = 1 << 16  # taken from an iterable of lines at a time
