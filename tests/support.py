@@ -91,6 +91,33 @@ def run_cli(
     return result
 
 
+def run_cli_here(
+    *args: str, env: dict[str, str] | None = None, input: str | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """``run_cli`` in this process: the same command, exit code and output, without
+    the second or so a ``stoplist`` process takes to start.
+
+    For checks of what a command does and says; what a terminal shows (Rich
+    tables at a width, the language of the locale at start-up) is left to
+    ``run_cli``, in a process of its own.
+    """
+    from typer.testing import CliRunner
+
+    from stoplist.cli import app, language
+
+    try:
+        result = CliRunner().invoke(app, list(args), env=env, input=input)
+    finally:
+        language.choose(None)  # a --lang of this call is not the next one's
+    if check and result.exit_code != 0:
+        raise AssertionError(
+            f"stoplist {' '.join(args)} failed:\n{result.output}\n{result.exception!r}"
+        )
+    return subprocess.CompletedProcess(
+        ["stoplist", *args], result.exit_code, result.stdout, result.stderr
+    )
+
+
 def run_cli_on_terminal(*args: str, env: dict[str, str] | None = None) -> tuple[int, bytes, bytes]:
     """Run ``stoplist`` with stderr on a pseudo-terminal: exit code, stdout, what was drawn.
 
@@ -198,6 +225,21 @@ class Server:
             if containing in text or time.monotonic() > deadline:
                 return text
             time.sleep(0.05)
+
+
+@contextmanager
+def started(*servers: Server) -> Iterator[tuple[Server, ...]]:
+    """Start ``servers`` side by side (a start is mostly Python importing); stop them all after."""
+    with ThreadPoolExecutor(max_workers=len(servers)) as pool:
+        starts = [pool.submit(server.start) for server in servers]
+    try:
+        for start in starts:
+            start.result()  # the first start that failed fails the test
+        yield servers
+    finally:
+        for server, start in zip(servers, starts, strict=True):
+            if start.exception() is None:
+                server.stop()
 
 
 _T = TypeVar("_T")

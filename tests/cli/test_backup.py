@@ -17,7 +17,7 @@ import pytest
 
 from stoplist.domain.accounts import Accounts
 from stoplist.storage.database import Database
-from tests.support import Server, run_cli
+from tests.support import Server, run_cli, started
 
 _WRITERS = 2
 _MAX_ADDS = 20_000  # per writer: bounds the load whatever happens
@@ -109,27 +109,23 @@ def test_backup_under_load_then_restore(tmp_path, database_url):
         live.stop()
     assert not (tmp_path / "under-load.db-wal").exists()  # one self-contained file
 
-    restored = Server(
-        _restore(tmp_path / "under-load.db", tmp_path / "restored"), tmp_path / "restored.log"
-    ).start()
-    try:
+    with started(
+        Server(
+            _restore(tmp_path / "under-load.db", tmp_path / "restored"), tmp_path / "restored.log"
+        ),
+        Server(
+            _restore(tmp_path / "quiet.db", tmp_path / "restored-quiet"),
+            tmp_path / "restored-quiet.log",
+        ),
+    ) as (restored, again):
         entries = json.loads(_list(restored, api_key))["data"]
-    finally:
-        restored.stop()
+        quiet_again = _list(again, api_key)
     kept = {(entry["id"], entry["phoneNumber"]) for entry in entries}
     assert set(before) <= kept, "an add acknowledged before the backup is missing"
     # A consistent snapshot: exactly the live list up to some commit.
     assert len(entries) < len(live_list)
     assert entries == live_list[: len(entries)]
-
-    again = Server(
-        _restore(tmp_path / "quiet.db", tmp_path / "restored-quiet"),
-        tmp_path / "restored-quiet.log",
-    ).start()
-    try:
-        assert _list(again, api_key) == quiet_bytes
-    finally:
-        again.stop()
+    assert quiet_again == quiet_bytes
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

@@ -5,12 +5,15 @@ from __future__ import annotations
 import contextlib
 import io
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
 import typer
 
 from stoplist import __version__
+from stoplist.cli import COMMANDS as COMMAND_TABLE
 from stoplist.cli import app
 from stoplist.cli.help import tidy
 from tests.support import run_cli
@@ -58,3 +61,43 @@ def test_flags_take_no_value_and_arguments_are_in_capitals():
 def test_version():
     result = run_cli("--version")
     assert result.stdout.strip() == f"stoplist {__version__}"
+
+
+def test_the_command_list_shows_each_commands_own_help_line():
+    """``stoplist --help`` lists the commands from ``COMMANDS``, without building them."""
+    ctx = typer.Context(_ROOT)
+    for lazy in COMMAND_TABLE:
+        command = _ROOT.get_command(ctx, lazy.name)
+        assert command is not None
+        own = (command.help or "").split("\n\n")[0].replace("\n", " ").strip()
+        assert lazy.short_help == own, lazy.name
+    assert [lazy.name for lazy in COMMAND_TABLE] == _ROOT.list_commands(ctx)
+
+
+_LOADED = """
+import sys
+from stoplist.cli import main
+sys.argv = ["stoplist", *sys.argv[1:]]
+try:
+    main()
+except SystemExit:
+    pass
+heavy = ("sqlalchemy", "alembic", "psycopg", "uvicorn", "starlette", "httpx", "pydantic_settings")
+print(" ".join(name for name in heavy if name in sys.modules), file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "needed"),
+    [
+        (["--version"], set()),
+        (["--help"], set()),
+        (["remote", "check", "--help"], {"httpx"}),
+    ],
+)
+def test_a_command_starts_without_what_it_does_not_use(args, needed):
+    """Every process start pays for what it imports: ``--help`` opens no database."""
+    result = subprocess.run(
+        [sys.executable, "-c", _LOADED, *args], capture_output=True, text=True, check=True
+    )
+    assert set(result.stderr.split()) == needed, result.stderr

@@ -12,9 +12,7 @@ from pathlib import Path
 import httpx
 import orjson
 import pytest
-from typer.testing import CliRunner
 
-from stoplist.cli import app
 from stoplist.domain.accounts import Accounts, NewAccount
 from stoplist.domain.webhook_urls import ALLOW_PRIVATE_ENV
 from stoplist.domain.webhooks import Webhooks
@@ -44,9 +42,7 @@ def _private_receivers(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def run_cli(*args: str) -> str:
     """The real command, run in this process; its standard output."""
-    result = CliRunner().invoke(app, list(args))
-    assert result.exit_code == 0, result.output
-    return result.stdout
+    return support.run_cli_here(*args).stdout
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

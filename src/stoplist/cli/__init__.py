@@ -1,4 +1,13 @@
-"""The ``stoplist`` command."""
+"""The ``stoplist`` command.
+
+Each command's module is imported only when that command runs: ``stoplist
+remote check`` never loads SQLAlchemy or the server, ``stoplist --version``
+and ``stoplist --help`` load none of them. A process start is what a shell
+script pays for every call, so it is kept to what the call needs.
+``COMMANDS`` names, in the order ``--help`` lists them, where each command
+lives and the line ``stoplist --help`` shows for it (``tests/cli/test_help.py``
+checks that line against the command's own help).
+"""
 
 from __future__ import annotations
 
@@ -8,23 +17,80 @@ import typer
 
 from stoplist import __version__
 from stoplist.cli import language
-from stoplist.cli.accounts import accounts_app, keys_app
-from stoplist.cli.audit import audit_app, events_app
-from stoplist.cli.backup import backup_command
-from stoplist.cli.config import config
-from stoplist.cli.confirmations import confirmations_app
-from stoplist.cli.dashboard import dashboard_app
 from stoplist.cli.help import tidy
-from stoplist.cli.inbound import inbound_app, keywords_app
-from stoplist.cli.remote import remote_app
-from stoplist.cli.review import review_app
-from stoplist.cli.serve import serve
-from stoplist.cli.sync import sync
-from stoplist.cli.transfer import export_command, import_command
-from stoplist.cli.webhooks import webhooks_app
+from stoplist.cli.lazy import LazyCommand, LazyGroup
 from stoplist.i18n import Language
 
+COMMANDS = (
+    LazyCommand(
+        "serve",
+        "stoplist.cli.serve:serve",
+        "Serve the stop-sms API (and the inbound webhooks and dashboard).",
+    ),
+    LazyCommand(
+        "config",
+        "stoplist.cli.config:config",
+        "Print every setting as serve would use it (with the same flags), secrets masked.",
+    ),
+    LazyCommand(
+        "sync",
+        "stoplist.cli.sync:sync",
+        "Pull an upstream stop list into a local account and print what changed.",
+    ),
+    LazyCommand(
+        "import",
+        "stoplist.cli.transfer:import_command",
+        "Add the numbers of FILE to an account's stop list (never removes anything).",
+    ),
+    LazyCommand(
+        "export",
+        "stoplist.cli.transfer:export_command",
+        "Write an account's whole stop list as CSV, JSON or NDJSON.",
+    ),
+    LazyCommand(
+        "backup",
+        "stoplist.cli.backup:backup_command",
+        "Copy the SQLite database to DEST, safely while it is being served.",
+    ),
+    LazyCommand("accounts", "stoplist.cli.accounts:accounts_app", "Create and list accounts."),
+    LazyCommand("keys", "stoplist.cli.accounts:keys_app", "Create, list and revoke API keys."),
+    LazyCommand("dashboard", "stoplist.cli.dashboard:dashboard_app", "Web dashboard access."),
+    LazyCommand(
+        "inbound", "stoplist.cli.inbound:inbound_app", "Inbound webhook URLs, tokens and settings."
+    ),
+    LazyCommand(
+        "keywords",
+        "stoplist.cli.inbound:keywords_app",
+        "An account's opt-out, opt-in and help keywords.",
+    ),
+    LazyCommand(
+        "webhooks",
+        "stoplist.cli.webhooks:webhooks_app",
+        "Outgoing webhooks: endpoints and deliveries.",
+    ),
+    LazyCommand(
+        "review",
+        "stoplist.cli.review:review_app",
+        "List, confirm and dismiss possible opt-outs "
+        "(messages that asked to stop in other words than a keyword).",
+    ),
+    LazyCommand(
+        "confirmations",
+        "stoplist.cli.confirmations:confirmations_app",
+        "Confirmations sent after STOP, START and HELP: texts, sender, SMS Partner key.",
+    ),
+    LazyCommand(
+        "remote",
+        "stoplist.cli.remote:remote_app",
+        "Use a stop list over HTTP (a stoplist server or SMS Partner). "
+        "Exit codes: 0 ok / not stopped, 3 stopped, 2 error.",
+    ),
+    LazyCommand("audit", "stoplist.cli.audit:audit_app", "Prove the history of events intact."),
+    LazyCommand("events", "stoplist.cli.audit:events_app", "Export the history of events."),
+)
+
 app = typer.Typer(
+    cls=LazyGroup.of(COMMANDS),
     help="stoplist: a self-hosted SMS opt-out service.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
@@ -66,25 +132,6 @@ def _main(
     ] = False,
 ) -> None:
     """stoplist: a self-hosted SMS opt-out service."""
-
-
-app.command()(serve)
-app.command()(config)
-app.add_typer(accounts_app, name="accounts")
-app.add_typer(keys_app, name="keys")
-app.add_typer(dashboard_app, name="dashboard")
-app.add_typer(inbound_app, name="inbound")
-app.add_typer(keywords_app, name="keywords")
-app.add_typer(webhooks_app, name="webhooks")
-app.add_typer(review_app, name="review")
-app.add_typer(confirmations_app, name="confirmations")
-app.add_typer(remote_app, name="remote")
-app.add_typer(audit_app, name="audit")
-app.add_typer(events_app, name="events")
-app.command()(sync)
-app.command("import")(import_command)
-app.command("export")(export_command)
-app.command("backup")(backup_command)
 
 
 def main() -> None:

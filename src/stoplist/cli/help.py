@@ -20,7 +20,9 @@ def tidy(command: Any) -> Any:
         elif param.param_type_name == "argument":
             _tidy_argument(param)
     _tidy_help_option(command)
-    for sub in getattr(command, "commands", {}).values():
+    commands = getattr(command, "commands", {})
+    # The root group builds its commands when they are first used, and tidies them then.
+    for sub in commands.loaded() if hasattr(commands, "loaded") else commands.values():
         tidy(sub)
     return command
 

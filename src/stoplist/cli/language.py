@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from stoplist import wording
 from stoplist.i18n import LANGUAGES, SOURCE_LANGUAGE, Language, catalogue, language_of_locale
 
 LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
@@ -58,4 +57,6 @@ def _in(context: str, message: str, /, **values: object) -> str:
 
 def problem(error: Exception) -> str:
     """A domain error, in the current language (see ``wording.problem``)."""
+    from stoplist import wording  # the domain's errors: not loaded by commands that never meet one
+
     return wording.problem(error, current())

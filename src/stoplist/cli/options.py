@@ -1,25 +1,26 @@
-"""Options and helpers shared by every command."""
+"""Options and helpers shared by every command.
+
+The database and settings layers are imported by the helpers that use them,
+not here: ``stoplist remote`` uses this module too, and never opens a
+database (see ``stoplist.cli.lazy``).
+"""
 
 from __future__ import annotations
 
 import traceback
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import orjson
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-from stoplist.cli.diagnosis import cannot_open
 from stoplist.cli.language import _, problem
-from stoplist.domain.accounts import Accounts
-from stoplist.domain.errors import AccountNotFound
-from stoplist.records.models import Account
-from stoplist.settings import InvalidSettings, Settings, load_settings
-from stoplist.storage import diagnose
-from stoplist.storage.database import Database
-from stoplist.storage.migrate import SchemaTooNew
-from stoplist.storage.secrets import SecretsKeyError
+
+if TYPE_CHECKING:
+    from stoplist.records.models import Account
+    from stoplist.settings import Settings
+    from stoplist.storage.database import Database
 
 INVALID_SETTINGS_EXIT = 2
 
@@ -40,6 +41,8 @@ errors = Console(stderr=True)
 
 def settings_from(**flags: Any) -> Settings:
     """The settings with these flags over the environment; exit status 2 when invalid."""
+    from stoplist.settings import InvalidSettings, load_settings
+
     try:
         return load_settings(flags)
     except InvalidSettings as invalid:
@@ -59,6 +62,12 @@ def open_configured(settings: Settings) -> Database:
     The message names the database (password masked) and the likely cause;
     ``STOPLIST_LOG_LEVEL=debug`` (or ``serve --log-level debug``) adds the traceback.
     """
+    from stoplist.cli.diagnosis import cannot_open
+    from stoplist.storage import diagnose
+    from stoplist.storage.database import Database
+    from stoplist.storage.migrate import SchemaTooNew
+    from stoplist.storage.secrets import SecretsKeyError
+
     url = settings.database_url
     trouble = diagnose.precheck(url)
     if trouble:
@@ -87,12 +96,18 @@ def open_configured(settings: Settings) -> Database:
 
 
 def _cannot_open(settings: Settings, error: Exception) -> NoReturn:
+    from stoplist.cli.diagnosis import cannot_open
+    from stoplist.storage import diagnose
+
     if settings.log_level == "debug":
         traceback.print_exception(error)
     fail(cannot_open(diagnose.diagnose(settings.database_url, error)))
 
 
 def find_account(db: Database, name_or_id: str) -> Account:
+    from stoplist.domain.accounts import Accounts
+    from stoplist.domain.errors import AccountNotFound
+
     try:
         return Accounts(db).get(name_or_id)
     except AccountNotFound:
