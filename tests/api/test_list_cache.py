@@ -155,7 +155,9 @@ def _same_as_rendered(http: httpx.Client, uncached: Server, api_key: str) -> Non
         kept = _whole(http, api_key, fmt)
         assert "content-length" in kept.headers, "rendered again instead of patched"
         rendered = httpx.get(
-            f"{uncached.base_url}/v1/stop-sms/list", params={"apiKey": api_key, "_format": fmt}
+            f"{uncached.base_url}/v1/stop-sms/list",
+            params={"apiKey": api_key, "_format": fmt},
+            timeout=120,
         )
         assert kept.content == rendered.content
 
@@ -195,7 +197,9 @@ def test_a_kept_copy_is_patched_change_after_change(http, account, db, uncached)
         delete(entry["id"])
     for fmt in ("json", "xml"):
         rendered = httpx.get(
-            f"{uncached.base_url}/v1/stop-sms/list", params={"apiKey": key, "_format": fmt}
+            f"{uncached.base_url}/v1/stop-sms/list",
+            params={"apiKey": key, "_format": fmt},
+            timeout=120,
         )
         assert _whole(http, key, fmt).content == rendered.content
     _same_as_rendered(http, uncached, key)  # and kept again
