@@ -15,20 +15,16 @@ Partner's error code, or the kind of network error.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import time
 
 import httpx
 import orjson
-from starlette.concurrency import run_in_threadpool
 
 from stoplist import __version__
-from stoplist.domain import webhooks
 from stoplist.domain.confirmations import AttemptResult, ClaimedSend, SendOutbox
-from stoplist.observability.logs import log_failure
 from stoplist.outbound.webhook_transport import describe
+from stoplist.outbound.worker import OutboxWorker
 from stoplist.settings import Settings
 from stoplist.storage.database import Database
 
@@ -36,66 +32,36 @@ logger = logging.getLogger("stoplist.confirmations")
 
 TIMEOUT = 10.0
 CONCURRENCY = 8
-BATCH = 50
-GATHER = 0.05
-"""As the webhook dispatcher: gather a burst of wake-ups into one batch."""
 
 
-class ConfirmationSender:
+class ConfirmationSender(OutboxWorker[ClaimedSend]):
+    name = "sending confirmations"
+    logger = logger
+
     def __init__(self, db: Database, settings: Settings) -> None:
-        self.outbox = SendOutbox(
+        outbox = SendOutbox(
             db,
             lease_seconds=settings.webhook_lease_seconds,
             retry_base=settings.webhook_retry_seconds,
         )
+        super().__init__(outbox, poll=settings.webhook_poll_seconds, concurrency=CONCURRENCY)
         self.url = settings.smspartner_url + "/send"
-        self.poll = settings.webhook_poll_seconds
         self.timeout = min(TIMEOUT, settings.webhook_lease_seconds / 2)
-        self._wakeup = asyncio.Event()
-        self._limit = asyncio.Semaphore(CONCURRENCY)
 
-    async def run_once(self, client: httpx.AsyncClient) -> int:
-        """Send every confirmation due now; returns how many were attempted."""
-        total = 0
-        while True:
-            claimed = await run_in_threadpool(self.outbox.claim_due, BATCH)
-            if not claimed:
-                return total
-            total += len(claimed)
-            results = await asyncio.gather(*(self._send(client, item) for item in claimed))
-            outcomes = list(zip(claimed, results, strict=True))
-            statuses = await run_in_threadpool(self.outbox.complete, outcomes)
-            for (item, result), status in zip(outcomes, statuses, strict=True):
-                if status != "delivered":
-                    logger.warning(
-                        "confirmation %d failed (%s), now %s",
-                        item.confirmation.id,
-                        result.error or result.status_code,
-                        status,
-                    )
+    async def attempt(self, client: httpx.AsyncClient, item: ClaimedSend) -> AttemptResult:
+        return await send(client, self.url, item)
 
-    async def run_forever(self) -> None:
-        loop = asyncio.get_running_loop()
-        undo = webhooks.on_enqueued(lambda: loop.call_soon_threadsafe(self._wakeup.set))
-        try:
-            async with httpx.AsyncClient(
-                timeout=self.timeout, follow_redirects=False, trust_env=False
-            ) as client:
-                while True:
-                    self._wakeup.clear()
-                    try:
-                        await self.run_once(client)
-                    except Exception as exc:
-                        log_failure(logger, "sending confirmations failed; retrying", exc)
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wakeup.wait(), self.poll)
-                        await asyncio.sleep(GATHER)
-        finally:
-            undo()
+    def client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(timeout=self.timeout, follow_redirects=False, trust_env=False)
 
-    async def _send(self, client: httpx.AsyncClient, item: ClaimedSend) -> AttemptResult:
-        async with self._limit:
-            return await send(client, self.url, item)
+    def recorded(self, item: ClaimedSend, result: AttemptResult, status: str) -> None:
+        if status != "delivered":
+            logger.warning(
+                "confirmation %d failed (%s), now %s",
+                item.confirmation.id,
+                result.error or result.status_code,
+                status,
+            )
 
 
 async def send(client: httpx.AsyncClient, url: str, item: ClaimedSend) -> AttemptResult:

@@ -28,6 +28,7 @@ from stoplist.observability import metrics
 from stoplist.observability.logs import log_failure
 from stoplist.outbound.confirmations import ConfirmationSender
 from stoplist.outbound.webhook_transport import RefusedDestination, describe, transport
+from stoplist.outbound.worker import OutboxWorker
 from stoplist.settings import Settings
 from stoplist.storage.database import Database
 
@@ -35,11 +36,9 @@ logger = logging.getLogger("stoplist.webhooks")
 
 TIMEOUT = 10.0
 CONCURRENCY = 16
-BATCH = 50
 REFUSED_DESTINATION = "refused: the address is not public"
 FLUSH_INTERVAL = 60.0
 PURGE_INTERVAL = 3600.0
-GATHER = 0.05
 
 
 def outbox(db: Database, settings: Settings) -> Outbox:
@@ -52,58 +51,33 @@ def outbox(db: Database, settings: Settings) -> Outbox:
     )
 
 
-class Dispatcher:
+class Dispatcher(OutboxWorker[Claimed]):
+    name = "webhook dispatch"
+    logger = logger
+
     def __init__(self, db: Database, settings: Settings) -> None:
-        self.outbox = outbox(db, settings)
-        self.poll = settings.webhook_poll_seconds
+        super().__init__(
+            outbox(db, settings), poll=settings.webhook_poll_seconds, concurrency=CONCURRENCY
+        )
         self.lease_seconds = settings.webhook_lease_seconds
         self.allow_private = settings.webhook_allow_private
-        self._wakeup = asyncio.Event()
-        self._limit = asyncio.Semaphore(CONCURRENCY)
 
-    async def run_once(self, client: httpx.AsyncClient) -> int:
-        """Send every delivery due now; returns how many were attempted."""
-        total = 0
-        while True:
-            claimed = await run_in_threadpool(self.outbox.claim_due, BATCH)
-            if not claimed:
-                return total
-            total += len(claimed)
-            results = await asyncio.gather(*(self._send(client, item) for item in claimed))
-            outcomes = list(zip(claimed, results, strict=True))
-            statuses = await run_in_threadpool(self.outbox.complete, outcomes)
-            for (item, result), status in zip(outcomes, statuses, strict=True):
-                metrics.webhook_delivery(status)
-                if status != "delivered":
-                    logger.warning(
-                        "webhook delivery %d to endpoint %d failed (%s), now %s",
-                        item.delivery.id,
-                        item.delivery.endpoint_id,
-                        result.error or result.status_code,
-                        status,
-                    )
+    async def attempt(self, client: httpx.AsyncClient, item: Claimed) -> AttemptResult:
+        return await send(client, item)
 
-    async def run_forever(self) -> None:
-        loop = asyncio.get_running_loop()
-        undo = webhooks.on_enqueued(lambda: loop.call_soon_threadsafe(self._wakeup.set))
-        try:
-            async with _client(self.lease_seconds, self.allow_private) as client:
-                while True:
-                    self._wakeup.clear()
-                    try:
-                        await self.run_once(client)
-                    except Exception as exc:
-                        log_failure(logger, "webhook dispatch failed; retrying", exc)
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wakeup.wait(), self.poll)
-                        # A burst of commits wakes us many times: gather it into one batch.
-                        await asyncio.sleep(GATHER)
-        finally:
-            undo()
+    def client(self) -> httpx.AsyncClient:
+        return _client(self.lease_seconds, self.allow_private)
 
-    async def _send(self, client: httpx.AsyncClient, item: Claimed) -> AttemptResult:
-        async with self._limit:
-            return await send(client, item)
+    def recorded(self, item: Claimed, result: AttemptResult, status: str) -> None:
+        metrics.webhook_delivery(status)
+        if status != "delivered":
+            logger.warning(
+                "webhook delivery %d to endpoint %d failed (%s), now %s",
+                item.delivery.id,
+                item.delivery.endpoint_id,
+                result.error or result.status_code,
+                status,
+            )
 
 
 async def send(client: httpx.AsyncClient, item: Claimed) -> AttemptResult:
