@@ -166,21 +166,15 @@ def finish_attempt(
     status: str,
     next_attempt_at: int | None,
 ) -> None:
-    values: dict[str, Any] = {
-        "status": status,
-        "attempts": confirmations.c.attempts + 1,
-        "locked_until": None,
-        "last_status_code": status_code,
-        "last_error": error,
-    }
-    if status == DELIVERED:
-        values["delivered_at"] = attempted_at
-    if next_attempt_at is not None:
-        values["next_attempt_at"] = next_attempt_at
-    conn.execute(
-        update(confirmations)
-        .where(confirmations.c.id == confirmation_id, confirmations.c.status == PENDING)
-        .values(**values)
+    outbox_sql.record_outcome(
+        conn,
+        confirmations,
+        confirmation_id,
+        attempted_at=attempted_at,
+        status_code=status_code,
+        error=error,
+        status=status,
+        next_attempt_at=next_attempt_at,
     )
 
 

@@ -202,9 +202,34 @@ def finish_attempt(
             duration_ms=duration_ms,
         )
     )
+    # A delivery cancelled while this attempt was in flight stays cancelled.
+    record_outcome(
+        conn,
+        webhook_deliveries,
+        delivery_id,
+        attempted_at=attempted_at,
+        status_code=status_code,
+        error=error,
+        status=status,
+        next_attempt_at=next_attempt_at,
+    )
+
+
+def record_outcome(
+    conn: Connection,
+    outbox: Table,
+    row_id: int,
+    *,
+    attempted_at: int,
+    status_code: int | None,
+    error: str | None,
+    status: str,
+    next_attempt_at: int | None,
+) -> None:
+    """What one attempt means for a row of ``outbox`` that is still pending (and only then)."""
     values: dict[str, Any] = {
         "status": status,
-        "attempts": webhook_deliveries.c.attempts + 1,
+        "attempts": outbox.c.attempts + 1,
         "locked_until": None,
         "last_status_code": status_code,
         "last_error": error,
@@ -213,11 +238,8 @@ def finish_attempt(
         values["delivered_at"] = attempted_at
     if next_attempt_at is not None:
         values["next_attempt_at"] = next_attempt_at
-    # A delivery cancelled while this attempt was in flight stays cancelled.
     conn.execute(
-        update(webhook_deliveries)
-        .where(webhook_deliveries.c.id == delivery_id, webhook_deliveries.c.status == PENDING)
-        .values(**values)
+        update(outbox).where(outbox.c.id == row_id, outbox.c.status == PENDING).values(**values)
     )
 
 
