@@ -175,6 +175,12 @@ def _problems() -> dict[type[Exception], Callable[[Catalogue, Any], str]]:
             "unknown reasonable-means mode %(mode)s: use optout, review or off",
             mode=repr(e.mode),
         ),
+        errors.InvalidRetentionDays: lambda words, e: words.text(
+            "retention days must be a whole number from %(lowest)s to %(highest)s, not %(days)s",
+            lowest=e.lowest,
+            highest=e.highest,
+            days=repr(e.days),
+        ),
         errors.UnknownTimezone: lambda words, e: words.text(
             "unknown time zone: %(name)s", name=e.name
         ),

@@ -87,6 +87,11 @@ COMMANDS = (
     ),
     LazyCommand("audit", "stoplist.cli.audit:audit_app", "Prove the history of events intact."),
     LazyCommand("events", "stoplist.cli.audit:events_app", "Export the history of events."),
+    LazyCommand(
+        "retention",
+        "stoplist.cli.retention:retention_app",
+        "Blank message texts older than each account's retention period.",
+    ),
 )
 
 app = typer.Typer(

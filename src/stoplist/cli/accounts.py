@@ -19,6 +19,7 @@ from stoplist.cli.options import (
 )
 from stoplist.domain import clock
 from stoplist.domain.accounts import Accounts
+from stoplist.domain.retention import Retention
 from stoplist.records.models import Account, ApiKey
 
 accounts_app = typer.Typer(help="Create and list accounts.", no_args_is_help=True)
@@ -71,9 +72,13 @@ def create_account(
 @accounts_app.command("list")
 def list_accounts(database: DatabaseOption = None, json: JsonOption = False) -> None:
     """List accounts."""
-    accounts = Accounts(open_database(database)).list()
+    db = open_database(database)
+    accounts = Accounts(db).list()
+    kept = {account.id: Retention(db, account).days() for account in accounts}
     if json:
-        print_json([account_json(account) for account in accounts])
+        print_json(
+            [{**account_json(account), "retentionDays": kept[account.id]} for account in accounts]
+        )
         return
     table = Table(
         "id",
@@ -81,6 +86,7 @@ def list_accounts(database: DatabaseOption = None, json: JsonOption = False) -> 
         _("region"),
         _("time zone"),
         _("reasonable means"),
+        _("texts kept (days)"),
         _("created"),
     )
     for account in accounts:
@@ -91,6 +97,7 @@ def list_accounts(database: DatabaseOption = None, json: JsonOption = False) -> 
             account.default_region,
             account.timezone,
             account.reasonable_means,
+            str(kept[account.id]),
             created,
         )
     console.print(table)
@@ -111,11 +118,24 @@ def update_account(
     ] = None,
     region: Annotated[str | None, typer.Option(help="Default region for national numbers.")] = None,
     timezone: Annotated[str | None, typer.Option(help="Time zone of createdAt.")] = None,
+    retention_days: Annotated[
+        int | None,
+        typer.Option(
+            "--retention-days",
+            help="Days message texts are kept before they are blanked (default 1095, "
+            "3 years); the stops, their dates and the chain are kept.",
+        ),
+    ] = None,
     json: JsonOption = False,
 ) -> None:
     """Change an account's settings."""
     db = open_database(database)
     found = find_account(db, account)
+    if retention_days is not None:
+        try:
+            Retention(db, found).set_days(retention_days)
+        except ValueError as exc:
+            fail(problem(exc))
     changes: dict[str, object] = {}
     if reasonable_means is not None:
         changes["reasonable_means"] = reasonable_means
@@ -123,23 +143,27 @@ def update_account(
         changes["default_region"] = region
     if timezone is not None:
         changes["timezone"] = timezone
-    if not changes:
+    if not changes and retention_days is None:
         fail(_("nothing to change"))
-    try:
-        updated = Accounts(db).update_settings(found, **changes)
-    except ValueError as exc:
-        fail(problem(exc))
+    updated = found
+    if changes:
+        try:
+            updated = Accounts(db).update_settings(found, **changes)
+        except ValueError as exc:
+            fail(problem(exc))
+    days = Retention(db, updated).days()
     if json:
-        print_json(account_json(updated))
+        print_json({**account_json(updated), "retentionDays": days})
         return
     typer.echo(
         _(
             "account %(name)s: reasonable means %(mode)s, region %(region)s, "
-            "time zone %(timezone)s",
+            "time zone %(timezone)s, texts kept %(days)s days",
             name=updated.name,
             mode=updated.reasonable_means,
             region=updated.default_region,
             timezone=updated.timezone,
+            days=days,
         )
     )
 

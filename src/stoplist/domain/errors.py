@@ -389,6 +389,16 @@ class UnknownReasonableMeans(ValueError):
         self.mode = mode
 
 
+class InvalidRetentionDays(ValueError):
+    """A retention period is a whole number of days from ``lowest`` to ``highest``."""
+
+    def __init__(self, days: object, lowest: int, highest: int) -> None:
+        super().__init__(f"retention days must be from {lowest} to {highest}, not {days!r}")
+        self.days = days
+        self.lowest = lowest
+        self.highest = highest
+
+
 class UnknownTimezone(ValueError):
     """``name`` is not an IANA time zone (``Europe/Paris``, ``UTC``, ...)."""
 

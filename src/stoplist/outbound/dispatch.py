@@ -20,7 +20,7 @@ import httpx
 from starlette.concurrency import run_in_threadpool
 
 from stoplist import __version__, wording
-from stoplist.domain import webhooks
+from stoplist.domain import retention, webhooks
 from stoplist.domain.inbound import flush_incomplete
 from stoplist.domain.webhook_urls import RefusedUrl, check_url
 from stoplist.domain.webhooks import AttemptResult, Claimed, Outbox
@@ -146,6 +146,7 @@ async def run_dispatcher(db: Database, settings: Settings) -> AsyncIterator[None
     tasks = [
         asyncio.create_task(_flush_incomplete_forever(db), name="stoplist-parts"),
         asyncio.create_task(_purge_forever(outbox(db, settings)), name="stoplist-purge"),
+        asyncio.create_task(_retention_forever(db), name="stoplist-retention"),
     ]
     if settings.webhook_dispatch:
         dispatcher = Dispatcher(db, settings)
@@ -171,6 +172,24 @@ async def _purge_forever(outbox: Outbox) -> None:
                 logger.info("removed %d finished webhook deliveries", purged)
         except Exception as exc:
             log_failure(logger, "removing old webhook deliveries failed; retrying", exc)
+        await asyncio.sleep(PURGE_INTERVAL)
+
+
+async def _retention_forever(db: Database) -> None:
+    """Message texts older than each account's retention period are blanked, once an hour."""
+    while True:
+        try:
+            outcomes = await run_in_threadpool(retention.apply_everywhere, db)
+            for outcome in outcomes:
+                if outcome.texts_blanked or outcome.review_texts_blanked:
+                    logger.info(
+                        "account %d: blanked %d texts older than %d days",
+                        outcome.account.id,
+                        outcome.texts_blanked + outcome.review_texts_blanked,
+                        outcome.retention_days,
+                    )
+        except Exception as exc:
+            log_failure(logger, "blanking texts past their retention period failed; retrying", exc)
         await asyncio.sleep(PURGE_INTERVAL)
 
 

@@ -52,6 +52,8 @@ accounts = Table(
     Column("opt_in_keywords_enabled", Boolean, nullable=False, server_default=true()),
     # optout, review or off: what a message that plainly asks to stop does (domain.review).
     Column("reasonable_means", String(16), nullable=False, server_default="review"),
+    # Days message texts are kept (storage.retention, domain.retention); 3 years by default.
+    Column("retention_days", Integer, nullable=False, server_default="1095"),
     Column("dashboard_password_hash", String(300)),
     Column("created_at", BigInteger, nullable=False),
     # Move with every change to the account's stops (see storage.stops.touch_list).
@@ -123,6 +125,7 @@ events = Table(
     Index("ix_events_number", "account_id", "phone_number", "event_at"),
     Index("ix_events_received", "account_id", "received_at"),
     Index("ix_events_chain", "account_id", "chain_seq", unique=True),
+    Index("ix_events_account_time", "account_id", "event_at"),
     sqlite_autoincrement=True,
 )
 
@@ -324,5 +327,20 @@ confirmations = Table(
     Index("ix_confirmations_number", "account_id", "phone_number", "kind", "created_at"),
     Index("ix_confirmations_event", "account_id", "event_id"),
     Index("ix_confirmations_due", "status", "next_attempt_at"),
+    sqlite_autoincrement=True,
+)
+
+# Every retention sweep of an account: when, under which period, how many texts it blanked.
+retention_sweeps = Table(
+    "retention_sweeps",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("ran_at", BigInteger, nullable=False),
+    Column("retention_days", Integer, nullable=False),
+    Column("cutoff", BigInteger, nullable=False),
+    Column("texts_blanked", BigInteger, nullable=False),
+    Column("review_texts_blanked", BigInteger, nullable=False),
+    Index("ix_retention_sweeps_account", "account_id", "ran_at"),
     sqlite_autoincrement=True,
 )

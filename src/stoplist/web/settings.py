@@ -23,6 +23,7 @@ from stoplist.domain.inbound_endpoints import (
     inbound_url,
 )
 from stoplist.domain.keywords import KeywordSet
+from stoplist.domain.retention import Retention
 from stoplist.domain.review import Mode
 from stoplist.domain.webhook_urls import RefusedUrl
 from stoplist.domain.webhooks import Webhooks
@@ -52,6 +53,7 @@ def routes() -> list[BaseRoute]:
         Route(PATH + "/keywords/remove", remove_keyword, methods=post),
         Route(PATH + "/keywords/opt-in", switch_opt_in, methods=post),
         Route(PATH + "/reasonable-means", save_reasonable_means, methods=post),
+        Route(PATH + "/retention", save_retention, methods=post),
         Route(PATH + "/webhooks", add_endpoint, methods=post),
         Route(PATH + "/webhooks/{endpoint_id:int}/remove", remove_endpoint, methods=post),
         Route(PATH + "/keys", create_key, methods=post),
@@ -80,9 +82,11 @@ async def _render(ctx: PageContext, *, status: int = 200, **values: object) -> R
         if endpoint.provider in PROVIDER_NAMES
     ]
     values.setdefault("message", notice(ctx))
+    retention_days = await run_in_threadpool(Retention(ctx.db, account).days)
     return ctx.render(
         "settings.html",
         status=status,
+        retention_days=retention_days,
         reasonable_modes=[mode.value for mode in Mode],
         keys=keys,
         inbound=inbound,
@@ -262,6 +266,17 @@ async def save_reasonable_means(ctx: PageContext) -> Response:
         )
     except ValueError as exc:
         return await _render(ctx, status=422, reasonable_error=_refused(ctx, exc))
+    return ctx.redirect(PATH, done="saved")
+
+
+@page
+async def save_retention(ctx: PageContext) -> Response:
+    form = await ctx.form()
+    retention = Retention(ctx.db, ctx.signed_in)
+    try:
+        await run_in_threadpool(retention.set_days, form.get("days", ""))
+    except ValueError as exc:
+        return await _render(ctx, status=422, retention_error=_refused(ctx, exc))
     return ctx.redirect(PATH, done="saved")
 
 

@@ -1,0 +1,115 @@
+"""Retention: texts older than the account's period are blanked, the rest is kept.
+
+The clock is moved by sweeping at a later ``now`` (what the hourly task
+would see years on), and by messages whose provider send time is two days
+old; both run on SQLite and PostgreSQL (the ``db`` fixture).
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from stoplist.domain import clock
+from stoplist.domain.audit import evidence, verify
+from stoplist.domain.errors import InvalidRetentionDays
+from stoplist.domain.inbound import Inbound, InboundMessage
+from stoplist.domain.retention import DEFAULT_DAYS, Retention
+from stoplist.domain.review import ReviewQueue
+from stoplist.domain.stops import StopList
+from stoplist.storage.schema import events, review_items
+
+DAY = 86_400 * clock.MICROS
+OLD, NEW = "+33612345671", "+33612345672"
+
+
+def _texts(db, account_id: int) -> dict[str, list[str | None]]:
+    with db.read() as conn:
+        rows = conn.execute(
+            select(events.c.phone_number, events.c.text)
+            .where(events.c.account_id == account_id)
+            .order_by(events.c.chain_seq)
+        )
+        found: dict[str, list[str | None]] = {}
+        for number, text in rows:
+            found.setdefault(number, []).append(text)
+        return found
+
+
+def test_a_new_account_keeps_texts_three_years(db, account):
+    assert Retention(db, account.account).days() == DEFAULT_DAYS == 1095
+
+
+def test_texts_are_blanked_three_years_on_and_the_history_still_verifies(db, account):
+    inbound = Inbound(db, account.account)
+    inbound.receive(InboundMessage("generic", OLD, "STOP", message_id="o-1"))
+    inbound.receive(InboundMessage("generic", NEW, "merci, à bientôt", message_id="n-1"))
+    StopList(db, account.account).add("+33612345673", actor="alice", reason="asked by phone")
+    retention = Retention(db, account.account)
+
+    a_day_early = retention.apply(now=clock.now_us() + (DEFAULT_DAYS - 1) * DAY)
+    assert a_day_early.texts_blanked == 0
+    assert _texts(db, account.account.id)[OLD] == ["STOP"]
+
+    later = clock.now_us() + (DEFAULT_DAYS + 1) * DAY
+    swept = retention.apply(now=later, batch=1)  # one text per transaction
+    assert swept.texts_blanked == 2 and swept.retention_days == DEFAULT_DAYS
+    assert _texts(db, account.account.id) == {OLD: [None], NEW: [None], "+33612345673": [None]}
+    assert verify(db, account.account).intact
+
+    # The stop and its reasons stay; the number is still stopped, its evidence proven.
+    stops = StopList(db, account.account)
+    assert stops.find(OLD) is not None and stops.find("+33612345673") is not None
+    proof = evidence(db, account.account, OLD)
+    (item,) = proof.items
+    assert item.item.event.text is None and item.item.link.text_digest is not None
+    assert item.content_verified and item.chain_verified
+    added = evidence(db, account.account, "+33612345673").items[0].item.event
+    assert (added.actor, added.reason) == ("alice", "asked by phone")
+
+    # Recorded once, with its period and cutoff; a second sweep finds nothing and records nothing.
+    assert retention.apply(now=later).texts_blanked == 0
+    (sweep,) = retention.history()
+    assert (sweep.ran_at, sweep.retention_days, sweep.texts_blanked) == (later, DEFAULT_DAYS, 2)
+    assert sweep.cutoff == later - DEFAULT_DAYS * DAY
+
+
+def test_older_texts_go_newer_stay_by_event_time(db, account, other_account):
+    two_days_ago = clock.now_us() - 47 * 3600 * clock.MICROS
+    inbound = Inbound(db, account.account)
+    inbound.receive(InboundMessage("generic", OLD, "STOP", message_id="o-1", sent_at=two_days_ago))
+    inbound.receive(InboundMessage("generic", NEW, "arrête", message_id="n-1"))
+    Inbound(db, other_account.account).receive(
+        InboundMessage("generic", OLD, "STOP", message_id="o-1", sent_at=two_days_ago)
+    )
+    retention = Retention(db, account.account)
+    assert retention.set_days(1) == 1
+    assert retention.apply().texts_blanked == 1
+    assert _texts(db, account.account.id) == {OLD: [None], NEW: ["arrête"]}
+    assert verify(db, account.account).intact
+    # Another account's period is its own.
+    assert _texts(db, other_account.account.id) == {OLD: ["STOP"]}
+    assert Retention(db, other_account.account).apply().texts_blanked == 0
+
+
+def test_review_items_lose_their_copy_of_the_text(db, account):
+    inbound = Inbound(db, account.account)
+    inbound.receive(InboundMessage("generic", OLD, "please stop texting me", message_id="r-1"))
+    assert ReviewQueue(db, account.account).backlog().pending == 1
+    swept = Retention(db, account.account).apply(now=clock.now_us() + (DEFAULT_DAYS + 1) * DAY)
+    assert (swept.texts_blanked, swept.review_texts_blanked) == (1, 1)
+    with db.read() as conn:
+        kept = conn.execute(
+            select(review_items.c.text, review_items.c.phrase, review_items.c.status).where(
+                review_items.c.account_id == account.account.id
+            )
+        ).one()
+    assert kept.text == "" and kept.status == "pending"
+    assert verify(db, account.account).intact
+
+
+@pytest.mark.parametrize("days", [0, -3, 36_501, "two", "1.5"])
+def test_a_period_must_be_a_whole_number_of_days_in_range(db, account, days):
+    with pytest.raises(InvalidRetentionDays):
+        Retention(db, account.account).set_days(days)
+    assert Retention(db, account.account).days() == DEFAULT_DAYS
