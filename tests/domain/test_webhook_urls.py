@@ -119,7 +119,7 @@ def test_the_refusal_says_why_in_french_and_english():
     assert english["message"] == (
         "Webhook URL refused: the URL must not contain a user name or password"
     )
-    assert french["detail"] == english["detail"]
+    assert french["detail"] == "l'URL ne doit contenir ni nom d'utilisateur ni mot de passe"
     assert english["detail"] == "the URL must not contain a user name or password"
     assert isinstance(error, ValueError)
 

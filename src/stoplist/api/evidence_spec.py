@@ -18,6 +18,7 @@ from stoplist.api.openapi_parts import (
 from stoplist.api.suppression_spec import DATE_SCHEMA
 from stoplist.client import answers
 from stoplist.domain.event_export import COLUMNS
+from stoplist.domain.exports import FORMATS
 
 
 def paths() -> dict[str, Any]:
@@ -45,7 +46,7 @@ def paths() -> dict[str, Any]:
                     query_parameter(
                         "format",
                         "csv (default), ndjson or json; any other value is code 91",
-                        {"type": "string", "examples": ["csv", "ndjson"]},
+                        {"type": "string", "enum": list(FORMATS)},
                     ),
                     query_parameter("since", "Event time at or after this", DATE_SCHEMA),
                     query_parameter("until", "Event time before this", DATE_SCHEMA),

@@ -66,7 +66,7 @@ MAX_REPORTED_INVALID = 10_000
 """Invalid lines listed in a report; the count is always exact."""
 
 _SQLITE_BATCH = 50_000  # about 5 MB of numbers held at a time
-_POSTGRES_BATCH = 50_000
+_POSTGRES_BATCH = 20_000  # with their chain links, a few MB a batch
 _BLOCK_CHARS = 1 << 20  # read from a stream at a time
 _BLOCK_LINES = 1 << 16  # taken from an iterable of lines at a time
 _MAX_FAST_CODES = 8  # calling codes recognised by the block expression

@@ -203,7 +203,7 @@ _STAGED_DECIDED = (
     "AND e.kind IN (?, ?))"
 )
 _DECIDED_KINDS = (EventKind.OPT_OUT.value, EventKind.OPT_IN.value)
-_CHAIN_BLOCK = 50_000
+_CHAIN_BLOCK = 10_000
 
 
 def staged_outcomes(conn: Connection, account_id: int) -> tuple[int, int]:

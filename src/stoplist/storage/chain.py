@@ -40,7 +40,8 @@ from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from stoplist.storage import secrets
-from stoplist.storage.schema import event_chains
+from stoplist.storage.schema import event_chains, events
+from stoplist.storage.text import storable
 
 GENESIS = bytes(32)
 """The ``prev_hash`` of an account's first event."""
@@ -63,7 +64,16 @@ def chain_keys(bind: Connection) -> ChainKeys:
 
 
 def text_digest(text: str | None) -> bytes | None:
-    return None if text is None else hashlib.sha256(text.encode()).digest()
+    """The digest of the text as the database stores it (NUL and lone surrogates replaced)."""
+    return None if text is None else hashlib.sha256(storable(text).encode()).digest()
+
+
+def _stored(column: str, value: str | None) -> str | None:
+    """``value`` as the ``events`` column stores it: the chain hashes what a verifier reads."""
+    if value is None:
+        return None
+    length = getattr(events.c[column].type, "length", None)
+    return storable(value, length if isinstance(length, int) else None)
 
 
 def number_digest(keys: ChainKeys, number: str) -> bytes:
@@ -94,11 +104,11 @@ def fields_digest(
         event_at,
         received_at,
         provider,
-        provider_message_id,
-        actor,
-        reason,
-        details,
-        provider_time_raw,
+        _stored("provider_message_id", provider_message_id),
+        _stored("actor", actor),
+        _stored("reason", reason),
+        _stored("details", details),
+        _stored("provider_time_raw", provider_time_raw),
     ]
     return hashlib.sha256(orjson.dumps(content)).digest()
 
