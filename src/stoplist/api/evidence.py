@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import msgspec
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
+from stoplist.api.history import event_answer
 from stoplist.api.stop_sms import single_number
 from stoplist.api.suppression import EXPORT_TYPES
 from stoplist.client import answers
@@ -52,17 +54,7 @@ def evidence_answer(found: audit.Evidence, stop: Stop | None, account: Account) 
 def _event(proved: audit.EvidenceItem, formatter: LocalTimeFormatter) -> answers.EvidenceEvent:
     event, link = proved.item.event, proved.item.link
     return answers.EvidenceEvent(
-        id=event.id,
-        type=event.kind.value,
-        source=event.source.value,
-        provider=event.provider,
-        provider_message_id=event.provider_message_id,
-        text=event.text,
-        event_at=formatter(event.event_at),
-        received_at=formatter(event.received_at),
-        actor=event.actor,
-        reason=event.reason,
-        provider_time=event.provider_time_raw,
+        **msgspec.structs.asdict(event_answer(event, formatter)),
         signature_verified=signed(proved.item),
         proof=answers.ChainProof(
             position=link.seq,

@@ -25,12 +25,13 @@ async def history(request: Request) -> Response:
         stopped=stop is not None,
         stop_id=stop.id if stop is not None else answers.UNSET,
         nb_data=len(events),
-        data=[_event(event, formatter) for event in events],
+        data=[event_answer(event, formatter) for event in events],
     )
     return call.respond(answer)
 
 
-def _event(event: Event, formatter: LocalTimeFormatter) -> answers.Event:
+def event_answer(event: Event, formatter: LocalTimeFormatter) -> answers.Event:
+    """An event as the answers give it (the history's, and the evidence's with more)."""
     return answers.Event(
         id=event.id,
         type=event.kind.value,
