@@ -4,25 +4,36 @@ One server on each database, both with the same lists (the same numbers,
 imported the same way), measured in turns in the same run: the ratio of
 PostgreSQL to SQLite is the figure that matters, since the machine's load
 moves both alike. With ``--against DIR`` a second pair of servers runs the
-code of another checkout (``DIR/src``) on the same databases, which gives
-before/after ratios measured in the same run too.
+code of another checkout (``DIR/src``), which gives before/after ratios
+measured in the same run too. Its schema may be older than this one's, so
+it gets databases of its own, built by its own code from the same numbers.
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
+import psycopg
+
 from bench.run import (
     CONNECTIONS,
+    DATA,
     FILTER,
     LARGE,
+    POSTGRES_ADMIN,
+    POSTGRES_BENCH_DATABASE,
+    SMALL,
     BenchData,
     Row,
     Server,
     alternate,
     bench_data,
+    bench_numbers,
     check_script,
     check_url,
     filter_seconds,
@@ -43,8 +54,8 @@ def bench_backends(wanted: set[str], repeat: int, seconds: int, against: Path | 
         before = None
         if against is not None:
             before = (
-                stack.enter_context(_server_of(against, lite)),
-                stack.enter_context(_server_of(against, pg)),
+                stack.enter_context(_data_of(against, lite, "sqlite")),
+                stack.enter_context(_data_of(against, pg, "postgresql")),
             )
         rows: list[Row] = []
         if "filter" in wanted:
@@ -54,19 +65,60 @@ def bench_backends(wanted: set[str], repeat: int, seconds: int, against: Path | 
         return rows
 
 
+_BUILD = """
+import sys
+from stoplist.domain.accounts import Accounts
+from stoplist.domain.imports import import_numbers
+from stoplist.domain.stops import StopList
+from stoplist.storage.database import Database
+
+url, numbers_file, keys_file, small = sys.argv[1:]
+numbers = open(numbers_file).read().split()
+db = Database(url)
+db.migrate()
+accounts = Accounts(db)
+made = [accounts.create("bench-100k"), accounts.create("bench-1m")]
+import_numbers(StopList(db, made[0].account), numbers[: int(small)])
+import_numbers(StopList(db, made[1].account), numbers)
+db.dispose()
+open(keys_file, "w").write(" ".join(item.api_key for item in made))
+"""
+
+
 @contextmanager
-def _server_of(checkout: Path, data: BenchData) -> Iterator[Server]:
-    env = {"PYTHONPATH": str(checkout.resolve() / "src")}
-    if "postgresql" in data.db_url:
-        env["STOPLIST_LIST_CACHE_DIR"] = "off"
-    with Server.stoplist(data.db_url, env=env) as server:
-        yield server
+def _data_of(checkout: Path, data: BenchData, backend: str) -> Iterator[BenchData]:
+    """The same lists as ``data``'s, in a database made by ``checkout``'s code, and its server."""
+    src = str(checkout.resolve() / "src")
+    keys = DATA / f"before-{backend}.keys"
+    if backend == "sqlite":
+        url = f"sqlite:///{DATA / 'before.db'}"
+        for stale in DATA.glob("before.db*"):
+            stale.unlink()
+        env = {}
+    else:
+        name = f"{POSTGRES_BENCH_DATABASE}_before"
+        url = f"{POSTGRES_ADMIN.rsplit('/', 1)[0]}/{name}"
+        with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        env = {"STOPLIST_LIST_CACHE_DIR": "off"}
+    print(f"building the {backend} lists with {checkout}'s code ...", flush=True)
+    numbers = DATA / "before-numbers.txt"
+    numbers.write_text("\n".join(bench_numbers()[1]))
+    subprocess.run(
+        [sys.executable, "-c", _BUILD, url, str(numbers), str(keys), str(SMALL)],
+        env={**os.environ, "PYTHONPATH": src},
+        check=True,
+    )
+    small_key, large_key = keys.read_text().split()
+    with Server.stoplist(url, env={"PYTHONPATH": src, **env}) as server:
+        yield BenchData(url, server, small_key, large_key, data.stopped, data.free)
 
 
 def _filter_rows(
     lite: BenchData,
     pg: BenchData,
-    before: tuple[Server, Server] | None,
+    before: tuple[BenchData, BenchData] | None,
     repeat: int,
     against: Path | None,
 ) -> list[Row]:
@@ -77,8 +129,8 @@ def _filter_rows(
     ]
     if before is not None:
         sides += [
-            lambda: filter_seconds(before[0], lite),
-            lambda: filter_seconds(before[1], pg),
+            lambda: filter_seconds(before[0].server, before[0]),
+            lambda: filter_seconds(before[1].server, before[1]),
         ]
     for side in sides:
         side()  # each server builds its index once, outside the measurement
@@ -102,7 +154,7 @@ def _filter_rows(
 def _check_rows(
     lite: BenchData,
     pg: BenchData,
-    before: tuple[Server, Server] | None,
+    before: tuple[BenchData, BenchData] | None,
     repeat: int,
     seconds: int,
     against: Path | None,
@@ -111,7 +163,7 @@ def _check_rows(
     script = check_script(lite)  # the same numbers on both databases
     urls = [check_url(lite.server, lite), check_url(pg.server, pg)]
     if before is not None:
-        urls += [check_url(before[0], lite), check_url(before[1], pg)]
+        urls += [check_url(before[0].server, before[0]), check_url(before[1].server, before[1])]
     for url in urls:
         wrk(url, 1, script)
     rates = alternate(repeat, *[_rate(url, seconds, script) for url in urls])

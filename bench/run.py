@@ -190,11 +190,16 @@ def _numbers(rng: random.Random, count: int) -> list[str]:
     return valid[:count]
 
 
-@contextmanager
-def bench_data(backend: str) -> Iterator[BenchData]:
+def bench_numbers() -> tuple[random.Random, list[str], list[str]]:
+    """The numbers every list is made of (``LARGE``) and others (``FILTER``), the same each run."""
     rng = random.Random(20261127)
     numbers = _numbers(rng, LARGE + FILTER)
-    large, outside = numbers[:LARGE], numbers[LARGE:]
+    return rng, numbers[:LARGE], numbers[LARGE:]
+
+
+@contextmanager
+def bench_data(backend: str) -> Iterator[BenchData]:
+    rng, large, outside = bench_numbers()
     keys_path = DATA / f"lists-{backend}.keys"
     if backend == "sqlite":
         db_path = DATA / "lists.db"

@@ -141,6 +141,7 @@ def test_every_error_of_the_table_has_its_contract_wording():
         errors.AlreadyStopped,
         errors.ReviewItemNotFound,
         errors.ReviewAlreadyDecided,
+        errors.StopErased,
     }
     status, body = error_body(errors.AlreadyStopped(7), "fr")
     assert (status, body) == (
@@ -175,3 +176,16 @@ def test_the_review_queue_errors_are_worded_in_both_languages():
 def test_a_refused_signature_carries_no_api_code():
     status, body = error_body(errors.InvalidSignature(), "en")
     assert (status, body) == (403, {"success": False, "message": "Invalid signature"})
+
+
+def test_an_erased_entry_is_refused_in_both_languages():
+    assert error_body(errors.StopErased(), "en") == (
+        409,
+        {
+            "success": False,
+            "code": 97,
+            "message": "The number was erased at its owner's request and stays suppressed",
+        },
+    )
+    _, body = error_body(errors.StopErased(), "fr")
+    assert body["message"].startswith("Le numéro a été effacé")

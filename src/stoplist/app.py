@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute, Route
 
 from stoplist.api import (
     docs,
+    erasure,
     evidence,
     health,
     history,
@@ -161,6 +162,7 @@ def routes() -> list[BaseRoute]:
         Route("/v1/stop-sms/delete", stop_sms.delete_stop, methods=_BOTH),
         Route("/v1/stop-sms/history", history.history, methods=_BOTH),
         Route("/v1/stop-sms/evidence", evidence.evidence, methods=_BOTH),
+        Route("/v1/stop-sms/erase", erasure.erase, methods=["POST"]),
         Route("/v1/events/export", evidence.export_events, methods=["GET"]),
         Route("/v1/webhooks/list", webhooks.list_endpoints, methods=_BOTH),
         Route("/v1/webhooks/add", webhooks.add_endpoint, methods=["POST"]),

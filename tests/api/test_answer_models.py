@@ -61,6 +61,10 @@ def test_every_answer_is_its_model_byte_for_byte(http, populated, fmt):
         ("/v1/stop-sms/evidence", {"phoneNumber": "0612345678"}, answers.Evidence),
         ("/v1/stop-sms/evidence", {"phoneNumber": "0612345677"}, answers.Evidence),
         ("/v1/stop-sms/add", {"phoneNumber": "0612345676"}, answers.Added),
+        ("/v1/stop-sms/erase", {"phoneNumber": "0612345674"}, answers.Erased),
+        ("/v1/stop-sms/erase", {"phoneNumber": "0612345674"}, answers.Erased),
+        ("/v1/stop-sms/history", {"phoneNumber": "0612345674"}, answers.History),
+        ("/v1/stop-sms/evidence", {"phoneNumber": "0612345674"}, answers.Evidence),
         ("/v1/webhooks/list", {}, answers.Endpoints),
         ("/v1/webhooks/deliveries", {}, answers.Deliveries),
     ]

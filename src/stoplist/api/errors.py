@@ -37,6 +37,10 @@ ANSWERS: dict[type[errors.StoplistError], Answer] = {
     errors.AlreadyStopped: Answer(409, NC_("api", "The number is already in the list")),
     errors.StopIdRequired: Answer(400, NC_("api", "The phone number ID is required")),
     errors.StopNotFound: Answer(404, NC_("api", "The phone number ID cannot be found")),
+    errors.StopErased: Answer(
+        409,
+        NC_("api", "The number was erased at its owner's request and stays suppressed"),
+    ),
     errors.InvalidPhoneNumber: Answer(400, NC_("api", "The phone number is invalid")),
     errors.InvalidApiKey: Answer(401, NC_("api", "Invalid API key")),
     errors.MalformedBody: Answer(400, NC_("api", "Malformed JSON")),

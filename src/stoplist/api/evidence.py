@@ -32,16 +32,21 @@ async def evidence(request: Request) -> Response:
     raw = single_number(call.param("phoneNumber", "phoneNumbers"))
     found = await run_in_threadpool(audit.evidence, call.stop_list.db, call.account, raw)
     stop = await run_in_threadpool(call.stop_list.find, found.phone_number)
-    return call.respond(evidence_answer(found, stop, call.account))
+    erased = await run_in_threadpool(call.stop_list.erased, found.phone_number)
+    erased_at = erased.erased_at if erased is not None else None
+    return call.respond(evidence_answer(found, stop, call.account, erased_at))
 
 
-def evidence_answer(found: audit.Evidence, stop: Stop | None, account: Account) -> answers.Evidence:
+def evidence_answer(
+    found: audit.Evidence, stop: Stop | None, account: Account, erased_at: int | None = None
+) -> answers.Evidence:
     formatter = LocalTimeFormatter(account.zone)
     return answers.Evidence(
         **answers.ok(),
         phone_number=found.phone_number,
         stopped=stop is not None,
         stop_id=stop.id if stop is not None else answers.UNSET,
+        erased_at=formatter(erased_at) if erased_at is not None else answers.UNSET,
         time_zone=account.timezone,
         chain_length=found.length,
         chain_head=found.head.hex(),

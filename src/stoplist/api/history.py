@@ -18,12 +18,14 @@ async def history(request: Request) -> Response:
     raw = single_number(call.param("phoneNumber", "phoneNumbers"))
     number, events = await run_in_threadpool(call.stop_list.history, raw)
     stop = await run_in_threadpool(call.stop_list.find, number)
+    erased = await run_in_threadpool(call.stop_list.erased, number)
     formatter = LocalTimeFormatter(call.account.zone)
     answer = answers.History(
         **answers.ok(),
         phone_number=number,
         stopped=stop is not None,
         stop_id=stop.id if stop is not None else answers.UNSET,
+        erased_at=formatter(erased.erased_at) if erased is not None else answers.UNSET,
         nb_data=len(events),
         data=[event_answer(event, formatter) for event in events],
     )

@@ -160,6 +160,29 @@ def _inbound() -> dict[str, Any]:
     return {"post": described, "get": vonage}
 
 
+def _erase(phone: tuple[str, Any]) -> dict[str, Any]:
+    text = {"type": "string", "maxLength": 1000}
+    described = get_and_post(
+        "Erase a number at its owner's request (extension)",
+        "stop-sms",
+        description="Removes the number and its texts from the list and its history, "
+        "keeping only a keyed hash: the number stays stopped (check, filter, add, imports "
+        "and inbound messages still find it) and keeps its stopId. A number not on the "
+        "list is stopped first. Erasing it again changes nothing (`already`). Only an "
+        "opt-in from the person, after the erasure, lifts it; `delete` of its entry is "
+        "code 97.",
+        parameters={
+            "phoneNumber": phone,
+            "actor": ("Who asked or acted (default `api`)", text),
+            "reason": ("Why, for the history", text),
+        },
+        required=["phoneNumber"],
+        success=answer("Erased", schema(answers.Erased)),
+        errors_=errors({"400": "Code 2 (no number), 9 (invalid number), 91, 90"}),
+    )
+    return {"post": described["post"]}
+
+
 def paths() -> dict[str, Any]:
     phone = ("The number (alias phoneNumbers)", PHONE_NUMBER)
     no_number = {"400": "Code 2 (no number), 9 (invalid number), 90 (malformed body)"}
@@ -198,9 +221,14 @@ def paths() -> dict[str, Any]:
             required=["id"],
             success=answer("Removed", schema(answers.Done)),
             errors_=errors(
-                {"400": "Code 3 (no id) or 90", "404": "Code 4: no such id in this account"}
+                {
+                    "400": "Code 3 (no id) or 90",
+                    "404": "Code 4: no such id in this account",
+                    "409": "Code 97: the entry's number was erased; it stays stopped",
+                }
             ),
         ),
+        "/v1/stop-sms/erase": _erase(phone),
         "/v1/stop-sms/history": get_and_post(
             "A number's history (extension)",
             "stop-sms",

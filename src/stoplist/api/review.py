@@ -24,7 +24,6 @@ from stoplist.domain.review import LISTABLE, MAX_PAGE, ReviewItem, ReviewQueue, 
 from stoplist.http.call import ApiCall, open_call
 from stoplist.records.events import Source
 
-MAX_TEXT = 1000
 _DEFAULT_ACTOR = "api"
 
 
@@ -87,8 +86,8 @@ async def _decide(request: Request, *, confirmed: bool) -> Response:
     item_id = call.param("id")
     if item_id is None:
         raise ParameterRefused(ParameterRule.REQUIRED, name="id")
-    actor = _text(call, "actor") or _DEFAULT_ACTOR
-    reason = _text(call, "reason")
+    actor = call.text_param("actor") or _DEFAULT_ACTOR
+    reason = call.text_param("reason")
     queue = ReviewQueue(call.stop_list.db, call.account)
     decide = queue.confirm if confirmed else queue.dismiss
     decided = await run_in_threadpool(
@@ -111,15 +110,3 @@ def _page(
         nb_data=len(items),
         data=[review_item(entry, formatter, now) for entry in items],
     )
-
-
-def _text(call: ApiCall, name: str) -> str | None:
-    value = call.param(name)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ParameterRefused(ParameterRule.NOT_TEXT, name=name)
-    value = value.strip()
-    if len(value) > MAX_TEXT:
-        raise ParameterRefused(ParameterRule.TOO_LONG, name=name, limit=MAX_TEXT)
-    return value or None

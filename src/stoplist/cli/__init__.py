@@ -92,6 +92,11 @@ COMMANDS = (
         "stoplist.cli.retention:retention_app",
         "Blank message texts older than each account's retention period.",
     ),
+    LazyCommand(
+        "erase",
+        "stoplist.cli.erasure:erase_command",
+        "Erase NUMBER's texts and the number itself; it stays stopped, kept as a keyed hash.",
+    ),
 )
 
 app = typer.Typer(

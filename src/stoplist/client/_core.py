@@ -161,6 +161,12 @@ def history_call(number: str) -> Call:
     return Call("history", "POST", "stop-sms/history", answers.History, {"phoneNumber": number})
 
 
+def erase_call(number: str, actor: str | None, reason: str | None) -> Call:
+    params = {"phoneNumber": number}
+    params.update({name: value for name, value in (("actor", actor), ("reason", reason)) if value})
+    return Call("erase", "POST", "stop-sms/erase", answers.Erased, params, idempotent=True)
+
+
 def evidence_call(number: str) -> Call:
     params = {"phoneNumber": number}
     return Call("evidence", "POST", "stop-sms/evidence", answers.Evidence, params)

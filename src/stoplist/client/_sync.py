@@ -94,6 +94,14 @@ class Client(_core.ClientBase):
         """Everything that happened to ``number``, newest first."""
         return _core.history(self._send(_core.history_call(number)), self._conf.zone)
 
+    def erase(
+        self, number: str, *, actor: str | None = None, reason: str | None = None
+    ) -> answers.Erased:
+        """Erase ``number`` at its owner's request: only a keyed hash remains and it stays
+        stopped (stoplist only). Erasing it again changes nothing (``already``)."""
+        done: answers.Erased = self._send(_core.erase_call(number, actor, reason))
+        return done
+
     def evidence(self, number: str) -> answers.Evidence:
         """Everything recorded about ``number`` with its hash-chain proof (stoplist only)."""
         found: answers.Evidence = self._send(_core.evidence_call(number))

@@ -31,9 +31,14 @@ LocalTime = Annotated[
 ]
 PhoneNumber = Annotated[str, Meta(description="E.164", examples=["+33612345678"])]
 OnlyWhenStopped = Meta(description="Only when stopped")
+ErasedAt = (
+    Annotated[LocalTime, Meta(description="Only when the number was erased at its owner's request")]
+    | UnsetType
+)
 FilterStatus = Literal["allowed", "stopped", "invalid"]
 EventType = Annotated[
-    str, Meta(extra_json_schema={"enum": ["opt_out", "opt_in", "help", "reply", "dismissed"]})
+    str,
+    Meta(extra_json_schema={"enum": ["opt_out", "opt_in", "help", "reply", "dismissed", "erased"]}),
 ]
 EventSource = Annotated[
     str, Meta(extra_json_schema={"enum": ["sms", "api", "import", "sync", "dashboard", "cli"]})
@@ -214,6 +219,7 @@ class History(Answer, kw_only=True):
     stop_id: Annotated[int, OnlyWhenStopped] | UnsetType = UNSET
     nb_data: int = 0
     data: list[Event] = field(default_factory=list)
+    erased_at: ErasedAt = UNSET
 
 
 class ChainProof(Struct, kw_only=True, rename="camel"):
@@ -257,6 +263,17 @@ class Evidence(Answer, kw_only=True):
     verified: Annotated[bool, Meta(description="Every event here verifies")] = False
     nb_data: int = 0
     data: list[EvidenceEvent] = field(default_factory=list)
+    erased_at: ErasedAt = UNSET
+
+
+class Erased(Answer, kw_only=True):
+    """A number erased: only its keyed hash remains, and it stays stopped."""
+
+    phone_number: PhoneNumber
+    stop_id: Annotated[int, Meta(description="The entry the number keeps")]
+    erased_at: LocalTime
+    event_id: Annotated[int, Meta(description="The erasure's event")]
+    already: Annotated[bool, Meta(description="Erased before: nothing changed")] = False
 
 
 class InvalidLine(Struct, kw_only=True, rename="camel"):

@@ -120,6 +120,12 @@ class ReviewAlreadyDecided(ApiError):
     api_code = 96
 
 
+class StopErased(ApiError):
+    """Code 97: the entry's number was erased at its owner's request; it stays stopped."""
+
+    api_code = 97
+
+
 class TransportError(StoplistError):
     """No usable answer: connection refused, timeout, cut or unreadable response."""
 
@@ -138,6 +144,7 @@ _BY_CODE: dict[int, type[ApiError]] = {
     91: InvalidParameter,
     95: ReviewItemNotFound,
     96: ReviewAlreadyDecided,
+    97: StopErased,
 }
 
 

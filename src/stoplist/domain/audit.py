@@ -88,7 +88,12 @@ def fault_of(keys: chain.ChainKeys, item: ChainedEvent) -> Fault | None:
         return Fault.NUMBER
     if event.text is not None and chain.text_digest(event.text) != link.text_digest:
         return Fault.TEXT
-    if event.phone_number and chain.number_digest(keys, event.phone_number) != (link.number_digest):
+    if chain.is_erased_stand_in(event.phone_number):
+        if event.phone_number != chain.erased_stand_in(link.number_digest):
+            return Fault.NUMBER
+    elif event.phone_number and chain.number_digest(keys, event.phone_number) != (
+        link.number_digest
+    ):
         return Fault.NUMBER
     fields = chain.fields_digest(
         event.account_id,
@@ -181,11 +186,12 @@ def evidence(db: Database, account: Account, raw: object) -> Evidence:
     """
     number = normalize(raw, account.default_region)
     with db.read(snapshot=True) as conn:
-        found = reads.number_events(conn, account.id, number)
+        keys = chain.chain_keys(conn)
+        stand_in = chain.erased_stand_in(chain.number_digest(keys, number))
+        found = reads.number_events(conn, account.id, number, stand_in)
         head = chain.read_head(conn, account.id)
         positions = [item.link.seq for item in found if item.link.seq is not None]
         broken = walk(conn, account.id, through=max(positions))[1] if positions else None
-        keys = chain.chain_keys(conn)
     items = []
     for item in found:
         seq = item.link.seq

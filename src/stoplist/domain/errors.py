@@ -55,6 +55,13 @@ class StopNotFound(StoplistError):
     code = 4
 
 
+class StopErased(StoplistError):
+    """The entry's number was erased at its owner's request: it stays suppressed, and
+    only an opt-in from the person lifts it (``domain.erasure``)."""
+
+    code = 97
+
+
 class Reason(Enum):
     """Why a number is not valid, as far as the numbering plan tells (value: wire name)."""
 

@@ -19,7 +19,9 @@ followed by a lookup would give; the fast path only avoids work:
 
 Lookups go to the account's in-memory index (see ``stop_index``), brought
 up to date first, so the answer is one consistent view of the list that
-includes every change committed before the call.
+includes every change committed before the call. Numbers erased at their
+owner's request are off the list but stay stopped: those that the list
+allows are looked up again among the account's erased digests.
 """
 
 from __future__ import annotations
@@ -110,7 +112,18 @@ def filter_numbers(stop_list: StopList, inputs: Sequence[object], indexes: StopI
         )
         for position, stop_id in zip(rewritten, index.lookup(again).tolist(), strict=True):
             stop_ids[position] = stop_id or None
+    _add_erased(stop_list, numbers, stop_ids)
     return _verdicts(numbers, stop_ids, reasons)
+
+
+def _add_erased(stop_list: StopList, numbers: list[str | None], stop_ids: list[int | None]) -> None:
+    """Give erased numbers (off the list, kept as a keyed hash) the stop they keep."""
+    erased = stop_list.erased_lookup()
+    if erased is None:
+        return
+    for position, (number, stop_id) in enumerate(zip(numbers, stop_ids, strict=True)):
+        if number is not None and stop_id is None:
+            stop_ids[position] = erased(number)
 
 
 def _verdicts(

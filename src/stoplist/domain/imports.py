@@ -251,6 +251,7 @@ class _Writer:
         self._first = True
         self._staged = 0
         self._queued = 0
+        self._erased: Callable[[str], int | None] | None = None
 
     def write(self, batch: list[str]) -> None:
         """Write one batch of numbers (in any order, repeats included), sorting it in place."""
@@ -258,11 +259,23 @@ class _Writer:
             return
         if self._first:
             self.stop_list.db.lock_list(self.conn, self.stop_list.account.id)
+            self._erased = self.stop_list.erased_lookup_in(self.conn)
+        if self._erased is not None:
+            batch = self._without_erased(batch, self._erased)
+        if not batch:
+            self._first = False
+            return
         if self.stop_list.db.is_sqlite:
             self._stage(batch)
         else:
             self._write(batch)
         self._first = False
+
+    def _without_erased(self, batch: list[str], erased: Callable[[str], int | None]) -> list[str]:
+        """The batch less the numbers erased on the account, which are stopped already."""
+        kept = [number for number in batch if erased(number) is None]
+        self.report.already_stopped += len(batch) - len(kept)
+        return kept
 
     def finish(self) -> None:
         """Write what is staged (SQLite), at the end of the file, still in its transaction."""

@@ -6,6 +6,12 @@ which keyword set applies, that SMS Partner's ``type: "stop"`` and Twilio's
 ``OptOutType`` win over the text, that opt-in keywords may be switched off,
 and how the parts of a long message are put back together before anyone
 reads them.
+
+The module is longer than most because every step of one message (its
+parts, its keyword, a possible opt-out, the review queue, the reply) runs
+in one transaction under the list's lock, and reads best in one place: the
+pieces that stand alone already live elsewhere (``keywords``, ``review``,
+``confirmations``, ``reasonable_means``).
 """
 
 from __future__ import annotations
@@ -192,7 +198,7 @@ class Inbound:
             event = self._event(number, message, classification, found, mode)
             recorded = self.stop_list.record_in(conn, event)
             item = None
-            if found is not None and mode is review.Mode.REVIEW:
+            if found is not None and mode is review.Mode.REVIEW and not recorded.erased:
                 item = review.queue_in(
                     conn,
                     self.account,
@@ -203,15 +209,22 @@ class Inbound:
                     found=found,
                     duplicate=recorded.duplicate,
                 )
-            reply = confirmations.reply_in(
-                conn,
-                self.account,
-                phone_number=number,
-                kind=classification.kind,
-                language=_reply_language(self.account, message, classification, found, keywords),
-                event_id=recorded.event_id,
-                duplicate=recorded.duplicate,
-                stopped=recorded.stop_after is not None,
+            # Nothing of an erased number is written again: no review item, no reply.
+            reply = (
+                None
+                if recorded.erased
+                else confirmations.reply_in(
+                    conn,
+                    self.account,
+                    phone_number=number,
+                    kind=classification.kind,
+                    language=_reply_language(
+                        self.account, message, classification, found, keywords
+                    ),
+                    event_id=recorded.event_id,
+                    duplicate=recorded.duplicate,
+                    stopped=recorded.stop_after is not None,
+                )
             )
         if recorded.changed:
             webhooks.wake()

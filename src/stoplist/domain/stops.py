@@ -8,7 +8,8 @@ Every method is scoped to the account the list was opened for.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import hmac
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -16,14 +17,15 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from stoplist.domain import clock, webhooks
-from stoplist.domain.errors import AlreadyStopped, StopIdRequired, StopNotFound
+from stoplist.domain.errors import AlreadyStopped, StopErased, StopIdRequired, StopNotFound
 from stoplist.domain.numbers import normalize
 from stoplist.domain.parameters import MAX_ID, present, whole_number
 from stoplist.observability import metrics
 from stoplist.records.events import Event, EventKind, NewEvent, Source, effective_event_time
 from stoplist.records.models import Account, Stop
+from stoplist.storage import chain, list_views
+from stoplist.storage import erasures as erasure_store
 from stoplist.storage import events as event_store
-from stoplist.storage import list_views
 from stoplist.storage import stops as stop_store
 from stoplist.storage.database import Database
 from stoplist.storage.list_views import Bounds, ListChanges, ListSnapshot, ListVersion
@@ -37,6 +39,8 @@ class Recorded:
     duplicate: bool
     stop_before: Stop | None
     stop_after: Stop | None
+    erased: bool = False
+    """The number was erased (``domain.erasure``): the event was kept without it."""
 
     @property
     def changed(self) -> bool:
@@ -53,9 +57,17 @@ class StopList:
         return normalize(raw, self.account.default_region)
 
     def find(self, raw: object) -> Stop | None:
+        """The number's entry, or the one it keeps once erased (see ``erased``)."""
         number = self.normalize(raw)
         with self.db.read() as conn:
-            return stop_store.find_by_number(conn, self.account.id, number)
+            found = stop_store.find_by_number(conn, self.account.id, number)
+            return found or self._erased_stop(conn, number)
+
+    def erased(self, raw: object) -> erasure_store.ErasedEntry | None:
+        """The number's erasure, if it was erased (``domain.erasure``) and still is."""
+        number = self.normalize(raw)
+        with self.db.read() as conn:
+            return erasure_store.find(conn, self.account.id, number_digest(conn, number))
 
     def get(self, stop_id: object) -> Stop:
         parsed = parse_stop_id(stop_id)
@@ -80,6 +92,7 @@ class StopList:
             with self.db.write() as conn:
                 self.db.lock_list(conn, self.account.id)
                 existing = stop_store.find_by_number(conn, self.account.id, number)
+                existing = existing or self._erased_stop(conn, number)
                 if existing is not None:
                     raise AlreadyStopped(existing.id)
                 recorded = self._record(conn, new)
@@ -106,6 +119,8 @@ class StopList:
         with self.db.write() as conn:
             stop = stop_store.find_by_id(conn, self.account.id, parsed)
             if stop is None:
+                if erasure_store.find_by_stop_id(conn, self.account.id, parsed) is not None:
+                    raise StopErased()
                 raise StopNotFound()
             self.db.lock_list(conn, self.account.id)
             new = NewEvent(stop.phone_number, EventKind.OPT_IN, source, actor=actor, reason=reason)
@@ -134,10 +149,37 @@ class StopList:
         self.db.lock_list(conn, self.account.id)
         return self._record(conn, new)
 
+    def erased_lookup(self) -> Callable[[str], int | None] | None:
+        """The stop id each erased number (E.164) keeps, or None: the account erased none.
+
+        Read after the list itself (by ``filter``, by an import): a number
+        erased in between is then off the list but already here, so no
+        number is ever seen as neither.
+        """
+        with self.db.read() as conn:
+            return self.erased_lookup_in(conn)
+
+    def erased_lookup_in(self, conn: Connection) -> Callable[[str], int | None] | None:
+        """``erased_lookup`` in the caller's transaction."""
+        known = erasure_store.digests(conn, self.account.id)
+        if not known:
+            return None
+        key = chain.chain_keys(conn).number
+
+        def stop_id(number: str) -> int | None:
+            return known.get(hmac.digest(key, number.encode(), "sha256"))
+
+        return stop_id
+
     def history(self, raw: object, *, limit: int = 1000) -> tuple[str, list[Event]]:
+        """The number's events, those kept under its erased stand-in included."""
         number = self.normalize(raw)
         with self.db.read() as conn:
-            return number, event_store.history(conn, self.account.id, number, limit=limit)
+            stand_in = chain.erased_stand_in(number_digest(conn, number))
+            found = event_store.history(
+                conn, self.account.id, number, limit=limit, stand_in=stand_in
+            )
+            return number, found
 
     def count(self) -> int:
         with self.db.read() as conn:
@@ -175,9 +217,21 @@ class StopList:
         """The number of the list's current version (see ``ListVersion``); None: no account."""
         return stop_store.current_list_version(self.db, self.account.id)
 
+    def _erased_stop(self, conn: Connection, number: str) -> Stop | None:
+        """The entry an erased number keeps (it names the number only in memory)."""
+        entry = erasure_store.find(conn, self.account.id, number_digest(conn, number))
+        if entry is None:
+            return None
+        return Stop(entry.stop_id, self.account.id, number, entry.created_at, entry.source)
+
     def _record(self, conn: Connection, new: NewEvent) -> Recorded:
         account_id = self.account.id
         before = stop_store.find_by_number(conn, account_id, new.phone_number)
+        if before is None:
+            digest = number_digest(conn, new.phone_number)
+            erased = erasure_store.find(conn, account_id, digest)
+            if erased is not None:
+                return self._record_erased(conn, new, digest, erased)
         if new.provider and new.provider_message_id:
             seen = event_store.find_by_provider_message(
                 conn, account_id, new.provider, new.provider_message_id, new.phone_number
@@ -199,6 +253,35 @@ class StopList:
         if recorded.changed:
             self._notify(conn, new, recorded, received_at)
         return recorded
+
+    def _record_erased(
+        self, conn: Connection, new: NewEvent, digest: bytes, erased: erasure_store.ErasedEntry
+    ) -> Recorded:
+        """Record an event of an erased number without writing the number or its text.
+
+        The number stays suppressed: an opt-out changes nothing, and only an
+        opt-in dated after the erasure (the person asking again) lifts it.
+        Its outgoing webhooks are not queued, since their payload would name
+        the number again.
+        """
+        account_id = self.account.id
+        stand_in = chain.erased_stand_in(digest)
+        stop = Stop(erased.stop_id, account_id, new.phone_number, erased.created_at, erased.source)
+        if new.provider and new.provider_message_id:
+            seen = event_store.find_by_provider_message(
+                conn, account_id, new.provider, new.provider_message_id, stand_in
+            )
+            if seen is not None:
+                return Recorded(seen.id, True, stop, stop, erased=True)
+        received_at = clock.now_us()
+        event_at = effective_event_time(new.event_at, received_at)
+        event_id = event_store.insert_event(
+            conn, account_id, new, event_at=event_at, received_at=received_at, erased=True
+        )
+        if new.kind is EventKind.OPT_IN and event_at > erased.erased_at:
+            erasure_store.delete_entry(conn, account_id, digest)
+            return Recorded(event_id, False, stop, None, erased=True)
+        return Recorded(event_id, False, stop, stop, erased=True)
 
     def _notify(
         self, conn: Connection, new: NewEvent, recorded: Recorded, received_at: int
@@ -236,6 +319,11 @@ class StopList:
             stop_store.update_created_at(conn, account_id, current.id, first.event_at)
             return Stop(current.id, account_id, number, first.event_at, current.source)
         return current
+
+
+def number_digest(conn: Connection, number: str) -> bytes:
+    """The keyed hash an erased number is kept as (the chain's digest of the number)."""
+    return chain.number_digest(chain.chain_keys(conn), number)
 
 
 def parse_stop_id(raw: object) -> int:

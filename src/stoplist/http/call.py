@@ -32,6 +32,8 @@ from stoplist.i18n import Language
 from stoplist.records.models import Account
 from stoplist.storage.database import Database
 
+MAX_TEXT = 1000
+"""Characters a free-text parameter (who acted, why) may hold."""
 MAX_BODY_VALUES = 10_000
 """Values (array items, object members) a JSON body of parameters may hold."""
 _MAX_FORM_FIELDS = 1000
@@ -55,6 +57,19 @@ class ApiCall:
     def param(self, *names: str) -> Any:
         """The first of ``names`` that was sent with a non-empty value."""
         return first_param(self.params, *names)
+
+    def text_param(self, name: str) -> str | None:
+        """A free-text parameter, trimmed (None: not sent or blank); code 91 if it is
+        not text or longer than ``MAX_TEXT``."""
+        value = self.param(name)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise ParameterRefused(ParameterRule.NOT_TEXT, name=name)
+        value = value.strip()
+        if len(value) > MAX_TEXT:
+            raise ParameterRefused(ParameterRule.TOO_LONG, name=name, limit=MAX_TEXT)
+        return value or None
 
 
 def first_param(params: dict[str, Any], *names: str) -> Any:

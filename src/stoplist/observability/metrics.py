@@ -72,6 +72,12 @@ class _Metrics:
             ["source"],
             registry=registry,
         )
+        self.erasures = Counter(
+            "stoplist_erasures",
+            "Numbers erased at their owner's request (kept as a keyed hash, still stopped).",
+            ["source"],
+            registry=registry,
+        )
         self.deliveries = Counter(
             "stoplist_webhook_deliveries",
             "Outgoing webhook attempts, by outcome (delivered, retry, failed).",
@@ -144,6 +150,12 @@ def stop_changed(stopped: bool, source: str, count: int = 1) -> None:
     metrics = _get()
     counter = metrics.opt_outs if stopped else metrics.opt_ins
     counter.labels(str(source)).inc(count)
+
+
+@_never_fails
+def number_erased(source: str) -> None:
+    """A number was erased (``domain.erasure``); call after commit."""
+    _get().erasures.labels(str(source)).inc()
 
 
 @_never_fails

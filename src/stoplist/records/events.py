@@ -19,6 +19,9 @@ class EventKind(StrEnum):
     REPLY = "reply"
     DISMISSED = "dismissed"
     """Someone decided that a possible opt-out (``domain.review``) was not one."""
+    ERASED = "erased"
+    """The number's texts and the number itself were removed; it stays suppressed
+    (``domain.erasure``)."""
 
     @property
     def changes_state(self) -> bool:

@@ -30,13 +30,14 @@ differ only by number, so chaining a million of them costs two HMACs each.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import orjson
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from stoplist.storage import secrets
@@ -57,7 +58,7 @@ class ChainKeys:
     link: bytes
 
 
-def chain_keys(bind: Connection) -> ChainKeys:
+def chain_keys(bind: Connection | Engine) -> ChainKeys:
     """The keys of ``bind``'s database (from its secrets key file)."""
     box = secrets.box(bind)
     return ChainKeys(box.derived_key(NUMBER_KEY_PURPOSE), box.derived_key(LINK_KEY_PURPOSE))
@@ -79,6 +80,26 @@ def _stored(column: str, value: str | None) -> str | None:
 def number_digest(keys: ChainKeys, number: str) -> bytes:
     """The keyed hash of a number: the same number always gives the same digest."""
     return hmac.digest(keys.number, number.encode(), "sha256")
+
+
+ERASED_PREFIX = "#"
+"""How an erased number's stand-in starts; a phone number in E.164 starts with ``+``."""
+
+
+def erased_stand_in(digest: bytes) -> str:
+    """What the ``phone_number`` columns hold in place of an erased number.
+
+    Fifteen base32 characters of the number's keyed digest (75 bits): the
+    same number always gets the same stand-in, so its history stays together
+    and is found again when someone asks about that number, while nothing in
+    the database tells which number it was. It fits the 16 characters of
+    the columns it replaces.
+    """
+    return ERASED_PREFIX + base64.b32encode(digest).decode()[:15]
+
+
+def is_erased_stand_in(value: str) -> bool:
+    return value.startswith(ERASED_PREFIX)
 
 
 def fields_digest(

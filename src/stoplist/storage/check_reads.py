@@ -20,6 +20,7 @@ digest and its account, joined with the account's entry for a number.
 
 from __future__ import annotations
 
+import hmac
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -29,29 +30,39 @@ import psycopg
 from sqlalchemy.engine import make_url
 
 from stoplist.records.models import Account, Stop
+from stoplist.storage import chain
 from stoplist.storage.accounts import ACCOUNT_COLUMNS, ACCOUNT_WIDTH, account_from_row
 from stoplist.storage.commit_memo import CommitCountedMemo
 from stoplist.storage.database import Database, postgres_connect_args
 from stoplist.storage.read_batches import ReadBatcher
 
-_COLUMNS = f"{ACCOUNT_COLUMNS}, k.key_hash, s.id, s.created_at, s.source"
+_COLUMNS = (
+    f"{ACCOUNT_COLUMNS}, k.key_hash, COALESCE(s.id, e.stop_id), "
+    "COALESCE(s.created_at, e.created_at), COALESCE(s.source, e.source)"
+)
 _KEY = ACCOUNT_WIDTH
 _READ = (
     f"SELECT {_COLUMNS} FROM api_keys k JOIN accounts a ON a.id = k.account_id "
     "LEFT JOIN stops s ON s.account_id = a.id AND s.phone_number = ? "
+    "LEFT JOIN erased_numbers e ON s.id IS NULL AND e.account_id = a.id AND e.number_digest = ? "
     "WHERE k.key_hash = ? AND k.revoked_at IS NULL"
 )
+"""The key and its account, with the number's entry, or the one it keeps once erased."""
 _NO_ACCOUNT = ", ".join(["NULL"] * ACCOUNT_WIDTH)
 _BATCH_READ = (
     "WITH q AS MATERIALIZED ("
-    "SELECT * FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY AS q(digest, number, i)), "
+    "SELECT * FROM unnest(%s::text[], %s::text[], %s::bytea[]) "
+    "WITH ORDINALITY AS q(digest, number, erased, i)), "
     "k AS MATERIALIZED (SELECT key_hash, account_id FROM api_keys "
     "WHERE key_hash IN (SELECT digest FROM q) AND revoked_at IS NULL) "
     f"SELECT NULL::bigint, {ACCOUNT_COLUMNS}, k.key_hash, NULL::bigint, NULL::bigint, NULL::text "
     "FROM k JOIN accounts a ON a.id = k.account_id "
     f"UNION ALL SELECT q.i, {_NO_ACCOUNT}, NULL, s.id, s.created_at, s.source "
     "FROM q JOIN k ON k.key_hash = q.digest "
-    "JOIN stops s ON s.account_id = k.account_id AND s.phone_number = q.number"
+    "JOIN stops s ON s.account_id = k.account_id AND s.phone_number = q.number "
+    f"UNION ALL SELECT q.i, {_NO_ACCOUNT}, NULL, e.stop_id, e.created_at, e.source "
+    "FROM q JOIN k ON k.key_hash = q.digest "
+    "JOIN erased_numbers e ON e.account_id = k.account_id AND e.number_digest = q.erased"
 )
 """A batch's keys and numbers, answered in rows of two kinds (``i`` NULL or not).
 
@@ -61,6 +72,7 @@ place in the batch), with only the entry's columns. A batch of thirty-two
 checks with one key thus comes back as one account row and a row for each
 stopped number, instead of thirty-two rows that each repeat the account:
 psycopg's row building was the largest cost of a check on PostgreSQL.
+An erased number's entry (``storage.erasures``) is found by its digest.
 """
 
 
@@ -130,6 +142,15 @@ class KeyReadRows:
     def __init__(self, db: Database) -> None:
         self._db = db
         self._accounts: dict[tuple[Any, ...], Account] = {}
+        self._number_key: bytes | None = None
+
+    def erased_digest(self, number: str | None) -> bytes | None:
+        """The keyed hash an erased ``number`` is kept as (``chain.number_digest``)."""
+        if number is None:
+            return None
+        if self._number_key is None:
+            self._number_key = chain.chain_keys(self._db.engine).number
+        return hmac.digest(self._number_key, number.encode(), "sha256")
 
     def account(self, row: tuple[Any, ...]) -> Account:
         """The ``Account`` of a row that starts with ``ACCOUNT_COLUMNS``."""
@@ -181,7 +202,8 @@ class SqliteCheckReads:
         key = (digest, number)
         found = self._memo.get(version, key)
         if found is None:
-            row = connection.execute(_READ, (number, digest)).fetchone()
+            params = (number, self._rows.erased_digest(number), digest)
+            row = connection.execute(_READ, params).fetchone()
             found = None if row is None else self._rows.key_read(row, number)
             if found is not None:
                 self._memo.put(version, key, found)
@@ -210,7 +232,7 @@ class EngineCheckReads:
         self._rows = KeyReadRows(db)
 
     async def read(self, digest: str, number: str | None) -> KeyRead | None:
-        row = self._db.fetch_one(_READ, (number, digest))
+        row = self._db.fetch_one(_READ, (number, self._rows.erased_digest(number), digest))
         return None if row is None else self._rows.key_read(row, number)
 
     async def aclose(self) -> None:
@@ -261,7 +283,8 @@ class PostgresCheckReads:
     ) -> dict[_Key, KeyRead]:
         digests = [digest for digest, _ in keys]
         numbers = [number for _, number in keys]
-        await cursor.execute(_BATCH_READ, (digests, numbers))
+        erased = [self._rows.erased_digest(number) for number in numbers]
+        await cursor.execute(_BATCH_READ, (digests, numbers, erased))
         accounts: dict[str, tuple[Account, str]] = {}
         entries: dict[int, tuple[Any, ...]] = {}
         for row in await cursor.fetchall():

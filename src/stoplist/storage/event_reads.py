@@ -97,11 +97,15 @@ def first_unchained(conn: Connection, account_id: int) -> ChainedEvent | None:
     return chained(row) if row is not None else None
 
 
-def number_events(conn: Connection, account_id: int, phone_number: str) -> list[ChainedEvent]:
-    """Every event of one number, in chain order (unchained ones last, by id)."""
+def number_events(
+    conn: Connection, account_id: int, phone_number: str, stand_in: str
+) -> list[ChainedEvent]:
+    """Every event of one number, those under its erased ``stand_in`` included, in chain
+    order (unchained ones last, by id)."""
+    numbers = [phone_number, stand_in]
     rows = conn.execute(
         select(events)
-        .where(events.c.account_id == account_id, events.c.phone_number == phone_number)
+        .where(events.c.account_id == account_id, events.c.phone_number.in_(numbers))
         .order_by(events.c.chain_seq.is_(None), events.c.chain_seq, events.c.id)
     )
     return [chained(row) for row in rows]

@@ -34,9 +34,20 @@ def _event(row: Row[Any]) -> Event:
 
 
 def insert_event(
-    conn: Connection, account_id: int, new: NewEvent, *, event_at: int, received_at: int
+    conn: Connection,
+    account_id: int,
+    new: NewEvent,
+    *,
+    event_at: int,
+    received_at: int,
+    erased: bool = False,
 ) -> int:
-    """Record one event at the end of its account's chain (the head is locked until commit)."""
+    """Record one event at the end of its account's chain (the head is locked until commit).
+
+    ``erased``: the number was erased (``storage.erasures``); the chain hashes
+    the digests of the number and the text as usual, but the row keeps the
+    number's stand-in and no text.
+    """
     keys = chain.chain_keys(conn)
     details = orjson.dumps(new.details).decode() if new.details else None
     head = chain.take_head(conn, account_id)
@@ -61,14 +72,14 @@ def insert_event(
         conn.execute(
             insert(events).values(
                 account_id=account_id,
-                phone_number=new.phone_number,
+                phone_number=chain.erased_stand_in(number) if erased else new.phone_number,
                 kind=new.kind.value,
                 source=new.source.value,
                 event_at=event_at,
                 received_at=received_at,
                 provider=new.provider,
                 provider_message_id=new.provider_message_id,
-                text=new.text,
+                text=None if erased else new.text,
                 actor=new.actor,
                 reason=new.reason,
                 details=details,
@@ -151,12 +162,19 @@ def latest_opt_in(conn: Connection, account_id: int, phone_number: str) -> Event
 
 
 def history(
-    conn: Connection, account_id: int, phone_number: str, *, limit: int = 1000
+    conn: Connection,
+    account_id: int,
+    phone_number: str,
+    *,
+    limit: int = 1000,
+    stand_in: str | None = None,
 ) -> list[Event]:
-    """A number's events, newest first by event time."""
+    """A number's events, newest first by event time (with those kept under its erased
+    ``stand_in``, when it has one)."""
+    numbers = [phone_number] if stand_in is None else [phone_number, stand_in]
     rows = conn.execute(
         select(events)
-        .where(events.c.account_id == account_id, events.c.phone_number == phone_number)
+        .where(events.c.account_id == account_id, events.c.phone_number.in_(numbers))
         .order_by(events.c.event_at.desc(), events.c.id.desc())
         .limit(limit)
     )

@@ -17,6 +17,7 @@ from sqlalchemy import Connection
 
 from stoplist.storage import bulk
 from stoplist.storage import stops as stop_store
+from stoplist.storage.chain import is_erased_stand_in
 from stoplist.storage.stops import Watermark
 
 _TOKEN_PARTS = 3
@@ -173,7 +174,8 @@ def changes_since(conn: Connection, account_id: int, since: ListVersion) -> List
     transaction, and an account's changes commit one at a time in the order
     their events are numbered, so the numbers with later events are all the
     numbers that may have changed. None when ``since`` is not a point of this
-    database's history (restored from a backup, replaced) or never saw one.
+    database's history (restored from a backup, replaced) or never saw one,
+    and after an erasure, whose events name no number.
     """
     mark = since._mark
     if mark is None or not stop_store.in_history(conn, mark):
@@ -182,6 +184,8 @@ def changes_since(conn: Connection, account_id: int, since: ListVersion) -> List
     if since.number == version.number:
         return ListChanges(version, [], {}, conn, account_id)
     numbers, now = stop_store.numbers_changed_since(conn, account_id, mark)
+    if any(is_erased_stand_in(number) for number in numbers):
+        return None  # an erasure took a number off the list without naming it
     stop_ids = bulk.find_stops(conn, account_id, numbers)
     return ListChanges(ListVersion(version.number, now), numbers, stop_ids, conn, account_id)
 

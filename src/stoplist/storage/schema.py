@@ -91,6 +91,20 @@ stops = Table(
     sqlite_autoincrement=True,
 )
 
+erased_numbers = Table(
+    "erased_numbers",
+    metadata,
+    # Numbers erased at their owner's request (storage.erasures): only the keyed hash of
+    # the number remains (storage.chain.number_digest), with the stop it had.
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("number_digest", LargeBinary(32), primary_key=True),
+    Column("stop_id", BigInteger, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("erased_at", BigInteger, nullable=False),
+    Column("event_id", BigInteger, nullable=False),
+)
+
 events = Table(
     "events",
     metadata,

@@ -31,6 +31,7 @@ _TABLES: dict[str, dict[str, str]] = {
         "help": NC_("kind", "Help request"),
         "reply": NC_("kind", "Reply"),
         "dismissed": NC_("kind", "Possible opt-out dismissed"),
+        "erased": NC_("kind", "Erased at the person's request"),
     },
     "review_status": {
         "pending": NC_("review_status", "Pending"),

@@ -1,0 +1,152 @@
+"""SQL for erasure: a number replaced by its keyed digest everywhere, and still suppressed.
+
+``erased_numbers`` holds, per account, the digest of each erased number
+(``chain.number_digest``, keyed by the secrets key file) with the stop it
+had. Every other table that named the number names its stand-in
+(``chain.erased_stand_in``) instead, or lets go of the row. Each function
+runs inside the caller's transaction, which holds the account's list lock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, delete, func, insert, select, update
+
+from stoplist.storage.driver_sql import driver_sql
+from stoplist.storage.schema import (
+    confirmations,
+    erased_numbers,
+    events,
+    inbound_parts,
+    review_items,
+    webhook_deliveries,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ErasedEntry:
+    """An erased number's suppression: the stop it had, and when it was erased."""
+
+    stop_id: int
+    created_at: int
+    source: str
+    erased_at: int
+    event_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Concealed:
+    """How many rows an erasure rewrote or let go of, table by table."""
+
+    events: int
+    review_items: int
+    confirmations: int
+    webhook_deliveries: int
+    inbound_parts: int
+
+
+_FIND = (
+    "SELECT stop_id, created_at, source, erased_at, event_id FROM erased_numbers "
+    "WHERE account_id = ? AND number_digest = ?"
+)
+
+
+def find(conn: Connection, account_id: int, digest: bytes) -> ErasedEntry | None:
+    row = conn.exec_driver_sql(driver_sql(conn, _FIND), (account_id, digest)).first()
+    return ErasedEntry(*row) if row is not None else None
+
+
+def find_by_stop_id(conn: Connection, account_id: int, stop_id: int) -> ErasedEntry | None:
+    row = conn.execute(
+        select(
+            erased_numbers.c.stop_id,
+            erased_numbers.c.created_at,
+            erased_numbers.c.source,
+            erased_numbers.c.erased_at,
+            erased_numbers.c.event_id,
+        ).where(erased_numbers.c.account_id == account_id, erased_numbers.c.stop_id == stop_id)
+    ).first()
+    return ErasedEntry(*row) if row is not None else None
+
+
+def digests(conn: Connection, account_id: int) -> dict[bytes, int]:
+    """``{digest: stop id}`` of every number erased on the account.
+
+    Erasures are rare (one per person who asks), so a whole account's fit in
+    memory; an account with none costs one index probe.
+    """
+    rows = conn.exec_driver_sql(
+        driver_sql(conn, "SELECT number_digest, stop_id FROM erased_numbers WHERE account_id = ?"),
+        (account_id,),
+    )
+    return {bytes(digest): int(stop_id) for digest, stop_id in rows}
+
+
+def count(conn: Connection, account_id: int) -> int:
+    query = select(func.count()).where(erased_numbers.c.account_id == account_id)
+    return int(conn.execute(query).scalar_one())
+
+
+def insert_entry(conn: Connection, account_id: int, digest: bytes, entry: ErasedEntry) -> None:
+    conn.execute(
+        insert(erased_numbers).values(
+            account_id=account_id,
+            number_digest=digest,
+            stop_id=entry.stop_id,
+            created_at=entry.created_at,
+            source=entry.source,
+            erased_at=entry.erased_at,
+            event_id=entry.event_id,
+        )
+    )
+
+
+def delete_entry(conn: Connection, account_id: int, digest: bytes) -> None:
+    conn.execute(
+        delete(erased_numbers).where(
+            erased_numbers.c.account_id == account_id, erased_numbers.c.number_digest == digest
+        )
+    )
+
+
+def conceal(conn: Connection, account_id: int, number: str, stand_in: str) -> Concealed:
+    """Put ``stand_in`` wherever ``number`` was, and drop what the number's texts were.
+
+    Events keep everything the chain needs (their digests of the number and
+    the text); review items keep their phrase and decision; confirmations
+    given stay as a record, and one still waiting to be sent is given up.
+    Webhook deliveries of the number's events carry it in their payload, and
+    pieces of its long messages carry its text: both are deleted.
+    """
+    own = events.c.account_id == account_id
+    event_ids = select(events.c.id).where(own, events.c.phone_number == number)
+    deliveries = conn.execute(
+        delete(webhook_deliveries).where(
+            webhook_deliveries.c.account_id == account_id,
+            webhook_deliveries.c.event_id.in_(event_ids.scalar_subquery()),
+        )
+    ).rowcount
+    rewritten = conn.execute(
+        update(events)
+        .where(own, events.c.phone_number == number)
+        .values(phone_number=stand_in, text=None)
+    ).rowcount
+    items = conn.execute(
+        update(review_items)
+        .where(review_items.c.account_id == account_id, review_items.c.phone_number == number)
+        .values(phone_number=stand_in, text="")
+    ).rowcount
+    mine = (confirmations.c.account_id == account_id, confirmations.c.phone_number == number)
+    conn.execute(
+        update(confirmations)
+        .where(*mine, confirmations.c.status == "pending")
+        .values(status="failed", next_attempt_at=None, last_error="number erased")
+    )
+    given = conn.execute(update(confirmations).where(*mine).values(phone_number=stand_in)).rowcount
+    parts = conn.execute(
+        delete(inbound_parts).where(
+            inbound_parts.c.account_id == account_id, inbound_parts.c.sender == number
+        )
+    ).rowcount
+    return Concealed(rewritten, items, given, deliveries, parts)

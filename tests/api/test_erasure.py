@@ -1,0 +1,215 @@
+"""Erasure through the real server: the number and its texts are gone, the STOP is not."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from xml.etree import ElementTree
+
+import pytest
+from sqlalchemy import select
+
+from stoplist.domain import audit
+from stoplist.domain.canonical import is_canonical
+from stoplist.storage.schema import metadata
+
+
+def _number() -> str:
+    """A valid French mobile number no other test uses."""
+    while not is_canonical(number := f"+336{random.randrange(10**8):08d}"):
+        pass
+    return number
+
+
+def _inbound(http, account, sender: str, text: str, message_id: str):
+    path = f"/inbound/{account.account.inbound_token}/generic"
+    answer = http.post(path, json={"from": sender, "text": text, "id": message_id})
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def _erase(http, account, number: str, **more: str):
+    return http.post(
+        "/v1/stop-sms/erase", json={"apiKey": account.api_key, "phoneNumber": number, **more}
+    )
+
+
+def _rows_naming(db, account_id: int, needles: list[str]) -> list[tuple[str, tuple]]:
+    """Every row of the account, in every table, whose text shows one of ``needles``."""
+    found = []
+    with db.read() as conn:
+        for table in metadata.sorted_tables:
+            if "account_id" not in table.c:
+                continue
+            for row in conn.execute(select(table).where(table.c.account_id == account_id)):
+                shown = repr(tuple(row))
+                if any(needle in shown for needle in needles):
+                    found.append((table.name, tuple(row)))
+    return found
+
+
+def test_an_erased_number_is_gone_but_stays_stopped(http, account, db):
+    key = {"apiKey": account.api_key}
+    number = _number()
+    national = "0" + number[3:]
+    secret = f"Jean Dupont {uuid.uuid4().hex[:8]}"
+    _inbound(http, account, number, f"bonjour c'est {secret}", "e-1")
+    stopped = _inbound(http, account, number, "STOP", "e-2")
+    assert stopped["type"] == "opt_out"
+    listed = http.get("/v1/stop-sms/list", params=key).json()["data"]
+    stop_id = next(entry["id"] for entry in listed if entry["phoneNumber"] == number)
+
+    answer = _erase(http, account, national, actor="dpo@example.com", reason="GDPR request 12")
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["success"] is True and body["phoneNumber"] == number
+    assert body["stopId"] == stop_id and body["already"] is False
+
+    # Nothing of the account names the number or holds what the person wrote.
+    assert _rows_naming(db, account.account.id, [number[3:], secret]) == []
+    assert number not in http.get("/v1/stop-sms/list", params=key).text
+    exported = http.get("/v1/stop-sms/export", params={**key, "format": "csv"})
+    assert exported.status_code == 200 and number not in exported.text
+
+    # check, filter and add still know it, in any spelling.
+    for spelling in (number, national):
+        check = http.get("/v1/stop-sms/check", params={**key, "phoneNumber": spelling}).json()
+        assert (check["stopped"], check["stopId"]) == (True, stop_id)
+    other = _number()
+    verdicts = http.post(
+        "/v1/stop-sms/filter", json={**key, "phoneNumbers": [national, number, other]}
+    ).json()
+    assert [(item["status"], item.get("stopId")) for item in verdicts["data"]] == [
+        ("stopped", stop_id),
+        ("stopped", stop_id),
+        ("allowed", None),
+    ]
+    added = http.post("/v1/stop-sms/add", json={**key, "phoneNumber": national})
+    assert added.status_code == 409 and added.json()["stopId"] == stop_id
+
+    # An import counts it as on the list already and does not write it back.
+    imported = http.post(
+        "/v1/stop-sms/import",
+        params=key,
+        content=f"{number}\n{other}\n".encode(),
+        headers={"content-type": "text/csv"},
+    ).json()
+    assert (imported["added"], imported["alreadyStopped"]) == (1, 1)
+
+    # The person writes STOP again: it is answered as a STOP, and nothing is written in clear.
+    again = _inbound(http, account, number, "STOP", "e-3")
+    assert again["type"] == "opt_out" and again["reply"] is None
+    assert _rows_naming(db, account.account.id, [number[3:], secret]) == []
+
+    # Its entry cannot be deleted: only the person can undo it.
+    deleted = http.post("/v1/stop-sms/delete", json={**key, "id": stop_id})
+    assert deleted.status_code == 409 and deleted.json()["code"] == 97
+    assert http.get("/v1/stop-sms/check", params={**key, "phoneNumber": number}).json()["stopped"]
+
+    # The history asked with the number still tells the story, without the texts.
+    history = http.get("/v1/stop-sms/history", params={**key, "phoneNumber": number}).json()
+    assert history["stopped"] is True and history["stopId"] == stop_id and history["erasedAt"]
+    assert [(event["type"], event["text"]) for event in history["data"]] == [
+        ("opt_out", None),
+        ("erased", None),
+        ("opt_out", None),
+        ("reply", None),
+    ]
+    erased = history["data"][1]
+    assert (erased["actor"], erased["reason"]) == ("dpo@example.com", "GDPR request 12")
+    evidence = http.get("/v1/stop-sms/evidence", params={**key, "phoneNumber": number}).json()
+    assert evidence["verified"] is True and evidence["erasedAt"] == history["erasedAt"]
+    assert all(event["proof"]["contentVerified"] for event in evidence["data"])
+    assert audit.verify(db, account.account).intact
+
+
+def test_erasing_a_number_not_on_the_list_stops_it(http, account):
+    key = {"apiKey": account.api_key}
+    number = _number()
+    body = _erase(http, account, number).json()
+    assert body["success"] is True and body["already"] is False
+    check = http.get("/v1/stop-sms/check", params={**key, "phoneNumber": number}).json()
+    assert (check["stopped"], check["stopId"]) == (True, body["stopId"])
+    history = http.get("/v1/stop-sms/history", params={**key, "phoneNumber": number}).json()
+    assert [(event["type"], event["reason"], event["actor"]) for event in history["data"]] == [
+        ("erased", None, "api"),
+        ("opt_out", "stopped for erasure", "api"),
+    ]
+
+
+def test_erasing_twice_changes_nothing(http, account):
+    number = _number()
+    first = _erase(http, account, number).json()
+    second = _erase(http, account, number).json()
+    assert second["already"] is True
+    assert (second["stopId"], second["eventId"], second["erasedAt"]) == (
+        first["stopId"],
+        first["eventId"],
+        first["erasedAt"],
+    )
+
+
+def test_an_opt_in_from_the_person_lifts_the_erasure(http, account):
+    key = {"apiKey": account.api_key}
+    number = _number()
+    _erase(http, account, number)
+    started = _inbound(http, account, number, "START", "l-1")
+    assert started["type"] == "opt_in"
+    check = http.get("/v1/stop-sms/check", params={**key, "phoneNumber": number}).json()
+    assert check["stopped"] is False
+    # A later STOP is a new stop, listed with the number the person sent it from.
+    _inbound(http, account, number, "STOP", "l-2")
+    listed = http.get("/v1/stop-sms/list", params=key).json()["data"]
+    assert [entry["phoneNumber"] for entry in listed] == [number]
+
+
+def test_erase_answers_in_xml(http, account):
+    number = _number()
+    answer = http.post(
+        "/v1/stop-sms/erase",
+        params={"_format": "xml"},
+        data={"apiKey": account.api_key, "phoneNumber": number},
+    )
+    assert answer.status_code == 200
+    entries = list(ElementTree.fromstring(answer.content))
+    assert [entry.text for entry in entries[:3]] == ["true", "200", number]
+    assert entries[-1].text == "false"
+
+
+@pytest.mark.parametrize(
+    ("params", "code"),
+    [
+        ({}, 2),
+        ({"phoneNumber": "12"}, 9),
+        ({"phoneNumber": "+33612345678", "reason": "x" * 1001}, 91),
+    ],
+)
+def test_erase_refuses_bad_input(http, account, params, code):
+    answer = http.post("/v1/stop-sms/erase", json={"apiKey": account.api_key, **params})
+    assert answer.status_code == 400 and answer.json()["code"] == code
+
+
+def test_erase_is_scoped_to_the_account(http, account, other_account):
+    number = _number()
+    http.post("/v1/stop-sms/add", json={"apiKey": other_account.api_key, "phoneNumber": number})
+    _erase(http, account, number)
+    listed = http.get("/v1/stop-sms/list", params={"apiKey": other_account.api_key}).json()
+    assert [entry["phoneNumber"] for entry in listed["data"]] == [number]
+
+
+def test_a_long_list_forgets_an_erased_number_in_its_kept_copy_and_index(http, account):
+    """Past 10,000 stops the list is kept as a copy and filtered from an index: an erasure
+    names no number, so both are made again rather than patched."""
+    key = {"apiKey": account.api_key}
+    numbers = sorted({_number() for _ in range(10_050)})
+    body = "\n".join(numbers).encode()
+    http.post("/v1/stop-sms/import", params=key, content=body, headers={"content-type": "text/csv"})
+    first = http.get("/v1/stop-sms/list", params=key, timeout=120)
+    assert numbers[5] in first.text
+    http.post("/v1/stop-sms/filter", json={**key, "phoneNumbers": numbers[:10]})
+    _erase(http, account, numbers[5])
+    listed = http.get("/v1/stop-sms/list", params=key, timeout=120).json()
+    assert listed["nbData"] == len(numbers) - 1
+    assert numbers[5] not in {entry["phoneNumber"] for entry in listed["data"]}
+    verdicts = http.post("/v1/stop-sms/filter", json={**key, "phoneNumbers": numbers[:10]}).json()
+    assert [item["status"] for item in verdicts["data"]] == ["stopped"] * 10
