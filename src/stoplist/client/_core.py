@@ -4,6 +4,10 @@ The two clients differ only in how they wait (``time.sleep`` or
 ``asyncio.sleep``) and send (``httpx.Client`` or ``httpx.AsyncClient``);
 building each request, reading each answer (into the models of
 ``stoplist.client.answers``) and the retry policy live here once.
+
+Over 400 lines on purpose: every call of the API is built and read here,
+once for both clients; split by endpoint, each part would need the retry
+policy and the error reading of all the others.
 """
 
 from __future__ import annotations

@@ -13,6 +13,10 @@ order, which the XML answers depend on (they drop keys and keep order). A
 field defaulting to ``UNSET`` is one the answer carries only sometimes (a
 ``stopId`` only when the number is stopped); one defaulting to a value is
 always sent by this server but tolerated missing from older or other servers.
+
+Over 400 lines on purpose: every answer of the API is here, so that the
+wire's shapes read as one document and the OpenAPI schemas, the encoders
+and the client's parsing all come from one place.
 """
 
 from __future__ import annotations

@@ -26,6 +26,10 @@ Partner API key, stoplist sends it itself: the confirmation is written to
 the outbox in the same transaction as the event, and
 ``stoplist.outbound.confirmations`` posts it to SMS Partner's ``/v1/send``,
 claimed and retried exactly like a webhook delivery (``domain.webhooks``).
+
+Over 400 lines on purpose: the texts, the choice of language, the
+24-hour rule and the outbox's entries are one policy, each part short and
+reading the others'.
 """
 
 from __future__ import annotations

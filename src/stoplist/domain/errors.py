@@ -4,6 +4,10 @@ Codes follow the SMS Partner v1 API, so that client code written for it
 recognises our answers. There is no HTTP status and no wording here: the HTTP
 layer (``api.errors``) answers each error with a status and a message from the
 catalogue, and the CLI and the dashboard word them from the same catalogue.
+
+Its length is the number of errors: one class each, all here, so that the
+HTTP table (``api.errors``) and the catalogue have one list to cover
+(``tests/test_catalogue.py`` checks both).
 """
 
 from __future__ import annotations

@@ -38,6 +38,10 @@ A million lines take seconds, in memory that does not grow with the file:
   comes with set-at-a-time SQL;
 - so only a batch is ever held in the process, never the file, and the
   database's page caches for the import are bounded (``Database.bulk_write``).
+
+Over 400 lines on purpose: reading a file (its layout, its numbers, fast)
+and writing its batches are one streaming pipeline whose steps hand each
+other their state; apart, each would expose what the other must not rely on.
 """
 
 from __future__ import annotations

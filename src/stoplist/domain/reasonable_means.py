@@ -21,6 +21,9 @@ corpus in ``tests/fixtures/reasonable_means`` keeps both in view, and
 
 The result names the language and the words that decided, so that a
 reviewer (or a later confirmation message) can see why.
+
+Most of its length is the seven languages' phrase lists, kept beside the
+rules that read them, so that a phrase and the rule it feeds change together.
 """
 
 from __future__ import annotations
