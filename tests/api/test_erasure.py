@@ -213,3 +213,22 @@ def test_a_long_list_forgets_an_erased_number_in_its_kept_copy_and_index(http, a
     assert numbers[5] not in {entry["phoneNumber"] for entry in listed["data"]}
     verdicts = http.post("/v1/stop-sms/filter", json={**key, "phoneNumbers": numbers[:10]}).json()
     assert [item["status"] for item in verdicts["data"]] == ["stopped"] * 10
+
+
+def test_a_pending_possible_opt_out_is_closed_by_the_erasure(http, account):
+    key = {"apiKey": account.api_key}
+    number = _number()
+    queued = _inbound(http, account, number, "please stop texting me", "r-1")
+    assert queued["type"] == "review"
+    erased = _erase(http, account, number, actor="dpo").json()
+    items = http.get("/v1/review/list", params={**key, "status": "all"}).json()["data"]
+    (item,) = items
+    assert (item["status"], item["decidedBy"], item["decisionEventId"]) == (
+        "confirmed",
+        "dpo",
+        erased["eventId"],
+    )
+    assert item["text"] == "" and number not in item["phoneNumber"]
+    refused = http.post("/v1/review/confirm", json={**key, "id": item["id"]})
+    assert refused.status_code == 409 and refused.json()["code"] == 96
+    assert http.get("/v1/stop-sms/list", params=key).json()["data"] == []

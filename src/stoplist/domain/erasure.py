@@ -77,8 +77,6 @@ def erase(
             )
             stop = stop_list.record_in(conn, opt_out).stop_after
         assert stop is not None  # an opt-out dated now is the latest state event
-        stand_in = chain.erased_stand_in(digest)
-        concealed = store.conceal(conn, account_id, number, stand_in)
         erased_at = clock.now_us()
         event_id = event_store.insert_event(
             conn,
@@ -87,6 +85,10 @@ def erase(
             event_at=erased_at,
             received_at=erased_at,
             erased=True,
+        )
+        stand_in = chain.erased_stand_in(digest)
+        concealed = store.conceal(
+            conn, account_id, number, stand_in, store.Erasure(event_id, erased_at, actor)
         )
         entry = store.ErasedEntry(stop.id, stop.created_at, stop.source, erased_at, event_id)
         store.insert_entry(conn, account_id, digest, entry)

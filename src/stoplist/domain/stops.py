@@ -225,6 +225,8 @@ class StopList:
         return Stop(entry.stop_id, self.account.id, number, entry.created_at, entry.source)
 
     def _record(self, conn: Connection, new: NewEvent) -> Recorded:
+        if chain.is_erased_stand_in(new.phone_number):
+            raise StopErased()  # an erased number's stand-in is never a number to record
         account_id = self.account.id
         before = stop_store.find_by_number(conn, account_id, new.phone_number)
         if before is None:

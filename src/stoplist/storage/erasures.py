@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from stoplist.storage.driver_sql import driver_sql
+from stoplist.storage.review import CONFIRMED, PENDING
 from stoplist.storage.schema import (
     confirmations,
     erased_numbers,
@@ -22,6 +23,9 @@ from stoplist.storage.schema import (
     review_items,
     webhook_deliveries,
 )
+
+ERASED_DECISION = "number erased: it stays stopped"
+"""The reason a pending review item of an erased number is closed with."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,14 +114,28 @@ def delete_entry(conn: Connection, account_id: int, digest: bytes) -> None:
     )
 
 
-def conceal(conn: Connection, account_id: int, number: str, stand_in: str) -> Concealed:
+@dataclass(frozen=True, slots=True)
+class Erasure:
+    """The erasure's own event: who did it and when (it closes pending review items)."""
+
+    event_id: int
+    erased_at: int
+    actor: str | None
+
+
+def conceal(
+    conn: Connection, account_id: int, number: str, stand_in: str, erasure: Erasure
+) -> Concealed:
     """Put ``stand_in`` wherever ``number`` was, and drop what the number's texts were.
 
     Events keep everything the chain needs (their digests of the number and
-    the text); review items keep their phrase and decision; confirmations
-    given stay as a record, and one still waiting to be sent is given up.
-    Webhook deliveries of the number's events carry it in their payload, and
-    pieces of its long messages carry its text: both are deleted.
+    the text); review items keep their phrase and decision, and one still
+    pending is closed as confirmed by the erasure (the number stays
+    stopped, and a later decision would write the stand-in as a number);
+    confirmations given stay as a record, and one still waiting to be sent
+    is given up. Webhook deliveries of the number's events carry it in
+    their payload, and pieces of its long messages carry its text: both are
+    deleted.
     """
     own = events.c.account_id == account_id
     event_ids = select(events.c.id).where(own, events.c.phone_number == number)
@@ -132,10 +150,20 @@ def conceal(conn: Connection, account_id: int, number: str, stand_in: str) -> Co
         .where(own, events.c.phone_number == number)
         .values(phone_number=stand_in, text=None)
     ).rowcount
-    items = conn.execute(
+    own_items = (review_items.c.account_id == account_id, review_items.c.phone_number == number)
+    conn.execute(
         update(review_items)
-        .where(review_items.c.account_id == account_id, review_items.c.phone_number == number)
-        .values(phone_number=stand_in, text="")
+        .where(*own_items, review_items.c.status == PENDING)
+        .values(
+            status=CONFIRMED,
+            decided_at=erasure.erased_at,
+            decided_by=erasure.actor,
+            decision_reason=ERASED_DECISION,
+            decision_event_id=erasure.event_id,
+        )
+    )
+    items = conn.execute(
+        update(review_items).where(*own_items).values(phone_number=stand_in, text="")
     ).rowcount
     mine = (confirmations.c.account_id == account_id, confirmations.c.phone_number == number)
     conn.execute(

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, Row, case, func, insert, select, update
 from stoplist.storage.schema import inserted_id, review_items
 
 PENDING = "pending"
+CONFIRMED = "confirmed"
 
 
 def insert_item(conn: Connection, account_id: int, **values: Any) -> int:
