@@ -161,6 +161,16 @@ class Server:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def list_cache(self) -> Path:
+        """Where this server keeps copies of whole lists (its setting, else beside the file)."""
+        from stoplist.settings import env_name
+
+        configured = self.env.get(env_name("list_cache_dir"))
+        if configured:
+            return Path(configured)
+        return Path(self.database_url.removeprefix("sqlite:///") + "-lists")
+
     def start(self) -> Server:
         self._log = self.log_path.open("ab")
         self.process = subprocess.Popen(

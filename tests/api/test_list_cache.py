@@ -18,7 +18,6 @@ from stoplist.domain.clock import LocalTimeFormatter
 from stoplist.domain.imports import import_numbers
 from stoplist.domain.stops import StopList
 from stoplist.records.events import EventKind, NewEvent, Source
-from stoplist.settings import env_name
 from stoplist.storage.database import Database
 from tests.support import Server
 
@@ -41,15 +40,8 @@ def _whole(http: httpx.Client, api_key: str, fmt: str = "json") -> httpx.Respons
     return answer
 
 
-def _directory(server: Server) -> Path:
-    configured = server.env.get(env_name("list_cache_dir"))
-    if configured:
-        return Path(configured)
-    return Path(server.database_url.removeprefix("sqlite:///") + "-lists")
-
-
 def _kept(server: Server, account_id: int) -> list[str]:
-    directory = _directory(server)
+    directory = server.list_cache
     if not directory.exists():
         return []
     return sorted(path.name for path in directory.glob(f"list-{account_id}-*") if not path.suffix)
@@ -67,7 +59,7 @@ def test_a_long_list_is_the_same_answer_from_its_kept_copy(http, account, server
     assert "content-length" not in first.headers  # streamed from the database
     assert again.headers["content-length"] == str(len(first.content))  # sent from the copy
     assert len(_kept(server, account.account.id)) == 1
-    assert stat.S_IMODE(_directory(server).stat().st_mode) == 0o700  # phone numbers: owner only
+    assert stat.S_IMODE(server.list_cache.stat().st_mode) == 0o700  # phone numbers: owner only
 
 
 def test_every_change_shows_in_the_next_whole_list(http, account):

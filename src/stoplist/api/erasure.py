@@ -29,11 +29,10 @@ async def erase(request: Request) -> Response:
     done = await run_in_threadpool(
         lambda: erasure.erase(call.stop_list, number, source=Source.API, actor=actor, reason=reason)
     )
-    if not done.already:
-        # The kept copy of the whole list names the number: replace it now, not at
-        # the next listing (which may be far off).
-        renderer: ListRenderer = request.app.state.list_renderer
-        await run_in_threadpool(renderer.prepare, call.stop_list, "json")
+    # Kept copies of the whole list name the number: drop them now, not at the
+    # next listing (which may be far off).
+    renderer: ListRenderer = request.app.state.list_renderer
+    await run_in_threadpool(renderer.forget, call.stop_list)
     return call.respond(
         answers.Erased(
             **answers.ok(),

@@ -76,6 +76,9 @@ class KeptCopyRenderer:
                 del self._preparing[slot]
             done.set()
 
+    def forget(self, stop_list: StopList) -> None:
+        self.cache.forget(stop_list.account.id)
+
     def _await_preparation(self, stop_list: StopList, fmt: Format) -> None:
         with self._guard:
             under_way = self._preparing.get((stop_list.account.id, fmt))

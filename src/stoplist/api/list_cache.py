@@ -161,6 +161,21 @@ class ListCache:
     def enabled(self) -> bool:
         return self.directory is not None
 
+    def forget(self, account_id: int) -> int:
+        """Remove every kept copy of the account's list (all formats and zones); how many
+        files went. After an erasure: a copy would still name the number."""
+        if self.directory is None or not self.directory.is_dir():
+            return 0
+        prefix, removed = f"list-{account_id}-", 0
+        for path in self.directory.iterdir():
+            if path.name.startswith(prefix):
+                try:
+                    path.unlink(missing_ok=True)
+                    removed += 1
+                except OSError as error:
+                    logger.warning("cannot remove %s: %s", path, error)
+        return removed
+
     def open(self, key: RenderingKey) -> tuple[BinaryIO, int] | None:
         """The kept answer for ``key`` and its size, opened for reading, if there is one."""
         if self.directory is None:

@@ -41,6 +41,10 @@ class ListRenderer(Protocol):
         """Make the next ``render`` of the list as it is now quick (after a bulk change)."""
         ...
 
+    def forget(self, stop_list: StopList) -> None:
+        """Drop whatever is kept of the list (after an erasure: it names the number)."""
+        ...
+
 
 class SnapshotRenderer:
     """Every answer rendered from a snapshot of the list, a batch of entries at a time."""
@@ -50,6 +54,9 @@ class SnapshotRenderer:
 
     def prepare(self, stop_list: StopList, fmt: Format) -> None:
         """Nothing to prepare: every answer is rendered afresh."""
+
+    def forget(self, stop_list: StopList) -> None:
+        """Nothing is kept."""
 
 
 def listing_chunks(

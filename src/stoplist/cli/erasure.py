@@ -6,14 +6,16 @@ from typing import Annotated
 
 import typer
 
+from stoplist.api.list_cache import ListCache
 from stoplist.cli.language import _, problem
 from stoplist.cli.options import (
     DatabaseOption,
     JsonOption,
     fail,
     find_account,
-    open_database,
+    open_configured,
     print_json,
+    settings_from,
 )
 from stoplist.domain import clock, erasure
 from stoplist.domain.errors import StoplistError
@@ -31,7 +33,8 @@ def erase_command(
     json: JsonOption = False,
 ) -> None:
     """Erase NUMBER's texts and the number itself; it stays stopped, kept as a keyed hash."""
-    db = open_database(database)
+    settings = settings_from(database_url=database)
+    db = open_configured(settings)
     try:
         stop_list = StopList(db, find_account(db, account))
         try:
@@ -48,6 +51,9 @@ def erase_command(
             )
         except StoplistError as exc:
             fail(problem(exc))
+        # This machine's kept copies of the whole list name the number (a server's
+        # other copies are made again at their next listing).
+        ListCache.for_database(db, settings.list_cache_dir).forget(stop_list.account.id)
     finally:
         db.dispose()
     when = clock.from_us(done.erased_at).isoformat()
