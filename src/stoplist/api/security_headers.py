@@ -19,11 +19,23 @@ SECURITY_HEADERS = {
 }
 
 
+_RAW_HEADERS = [(name.lower().encode(), value.encode()) for name, value in SECURITY_HEADERS.items()]
+
+
 def add_security_headers(headers: MutableHeaders) -> None:
     """Set each of ``SECURITY_HEADERS`` that the response has not set itself."""
     for name, value in SECURITY_HEADERS.items():
         if name not in headers:
             headers[name] = value
+
+
+def _with_security_headers(message: Message) -> None:
+    """``add_security_headers`` on a response start's raw headers, in one pass over them
+    (every answer pays it: ``check`` is answered in about a hundred microseconds)."""
+    raw = list(message.get("headers", ()))
+    present = {name.lower() for name, _ in raw}
+    raw += [header for header in _RAW_HEADERS if header[0] not in present]
+    message["headers"] = raw
 
 
 class SecurityHeadersMiddleware:
@@ -37,7 +49,7 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                add_security_headers(MutableHeaders(scope=message))
+                _with_security_headers(message)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -88,9 +88,14 @@ async def open_call(request: Request, *, max_body: int | None = None) -> ApiCall
 
 
 async def read_params(request: Request, *, max_body: int | None = None) -> dict[str, Any]:
-    """The query string's parameters, overridden by those of the body."""
-    request.state.format = response_format(request.query_params.get("_format"))
-    params = dict(request.query_params.items())
+    """The query string's parameters, overridden by those of the body.
+
+    The query string is read as Starlette's ``query_params`` reads it (the
+    last of repeated names wins), without building its multi-dict first.
+    """
+    query = request.scope["query_string"].decode("latin-1")
+    params: dict[str, Any] = dict(parse_qsl(query, keep_blank_values=True))
+    request.state.format = response_format(params.get("_format"))
     if _may_have_body(request):
         body = await read_body(request, max_body or request.app.state.max_body_bytes)
         params.update(await parse_body(request, body))
@@ -106,9 +111,14 @@ async def authenticated_call(request: Request, params: dict[str, Any]) -> ApiCal
 
 
 def _may_have_body(request: Request) -> bool:
-    """False for the usual ``GET``: no length and no chunks announced, so no body to wait for."""
-    headers = request.headers
-    return headers.get("content-length", "0") != "0" or "transfer-encoding" in headers
+    """False for the usual ``GET``: no length and no chunks announced, so no body to wait for.
+
+    Read from the raw headers (ASGI servers give their names in lower case).
+    """
+    for name, value in request.scope["headers"]:
+        if name == b"transfer-encoding" or (name == b"content-length" and value != b"0"):
+            return True
+    return False
 
 
 def _format(request: Request, params: dict[str, Any]) -> Format:
