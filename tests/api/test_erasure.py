@@ -213,3 +213,49 @@ def test_a_long_list_forgets_an_erased_number_in_its_kept_copy_and_index(http, a
     assert numbers[5] not in {entry["phoneNumber"] for entry in listed["data"]}
     verdicts = http.post("/v1/stop-sms/filter", json={**key, "phoneNumbers": numbers[:10]}).json()
     assert [item["status"] for item in verdicts["data"]] == ["stopped"] * 10
+
+
+def _parts(http, account, provider: str, number: str, texts: list[str], **more: str) -> dict:
+    """A long message sent in ``len(texts)`` parts, the last part last."""
+    ref = uuid.uuid4().hex[:6]
+    base = {"msisdn": number.lstrip("+"), "concat": "true", "concat-ref": ref, **more}
+    answer: dict = {}
+    for place, text in enumerate(texts, start=1):
+        part = {**base, "text": text, "concat-total": len(texts), "concat-part": place}
+        if "messageId" in more:
+            part["messageId"] = f"{more['messageId']}-{place}"
+        response = http.post(f"/inbound/{account.account.inbound_token}/{provider}", data=part)
+        assert response.status_code == 200, response.text
+        answer = response.json()
+    return answer
+
+
+@pytest.mark.parametrize("provider", ["smspartner", "vonage"])
+def test_a_long_message_from_an_erased_number_leaves_no_part_of_it(http, account, db, provider):
+    """The parts of a long message wait in ``inbound_parts`` for the others: once the
+    whole message of an erased number is recorded (without its text), they go too."""
+    key = {"apiKey": account.api_key}
+    number = _number()
+    secret = f"Marie Curie {uuid.uuid4().hex[:8]}"
+    _erase(http, account, number)
+    _parts(http, account, provider, number, [f"bonjour c'est {secret}, ", "ne plus ecrire"])
+    _parts(http, account, provider, number, ["STOP STOP ", secret], messageId="m")
+    assert _rows_naming(db, account.account.id, [number[3:], secret]) == []
+    check = http.get("/v1/stop-sms/check", params={**key, "phoneNumber": number}).json()
+    assert check["stopped"] is True
+    history = http.get("/v1/stop-sms/history", params={**key, "phoneNumber": number}).json()
+    assert [event["text"] for event in history["data"]][:2] == [None, None]
+    assert audit.verify(db, account.account).intact
+
+
+def test_a_long_message_without_ids_does_not_keep_the_number_after_erasure(http, account, db):
+    """Parts without a provider message id are recorded under an id of their own,
+    which must not name the sender: the chain hashes it as it is, so an erasure
+    cannot rewrite it."""
+    number = _number()
+    secret = f"Ada Lovelace {uuid.uuid4().hex[:8]}"
+    _parts(http, account, "vonage", number, [f"bonjour c'est {secret}, ", "a bientot"])
+    _erase(http, account, number)
+    assert _rows_naming(db, account.account.id, [number[3:], secret]) == []
+    assert audit.verify(db, account.account).intact
+
