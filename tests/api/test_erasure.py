@@ -259,3 +259,26 @@ def test_a_long_message_without_ids_does_not_keep_the_number_after_erasure(http,
     assert _rows_naming(db, account.account.id, [number[3:], secret]) == []
     assert audit.verify(db, account.account).intact
 
+
+@pytest.mark.parametrize("decision", ["confirm", "dismiss"])
+def test_a_review_item_of_an_erased_number_can_still_be_decided(http, account, db, decision):
+    """An item queued before the erasure names the stand-in: deciding it records the
+    decision under the stand-in too, puts nothing on the list, and the chain verifies."""
+    key = {"apiKey": account.api_key}
+    number = _number()
+    queued = _inbound(http, account, number, "ne m'envoyez plus de SMS svp", "r-1")
+    assert queued["type"] == "review"
+    erased = _erase(http, account, number).json()
+    item = http.get("/v1/review/list", params=key).json()["data"][0]
+    assert item["phoneNumber"].startswith("#") and item["text"] == ""
+
+    answer = http.post(f"/v1/review/{decision}", json={**key, "id": item["id"], "actor": "C"})
+    assert answer.status_code == 200, answer.text
+    assert http.get("/v1/stop-sms/list", params=key).json()["data"] == []
+    check = http.get("/v1/stop-sms/check", params={**key, "phoneNumber": number}).json()
+    assert (check["stopped"], check["stopId"]) == (True, erased["stopId"])
+    history = http.get("/v1/stop-sms/history", params={**key, "phoneNumber": number}).json()
+    decided = next(e for e in history["data"] if e["id"] == answer.json()["decisionEventId"])
+    assert decided["text"] is None and decided["actor"] == "C"
+    assert _rows_naming(db, account.account.id, [number[3:]]) == []
+    assert audit.verify(db, account.account).intact

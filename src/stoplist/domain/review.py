@@ -35,6 +35,7 @@ from stoplist.observability import metrics
 from stoplist.records.events import EventKind, NewEvent, Source
 from stoplist.records.models import Account
 from stoplist.storage import review as store
+from stoplist.storage.chain import is_erased_stand_in
 from stoplist.storage.database import Database
 
 STALE_AFTER = 7 * 86_400 * clock.MICROS
@@ -211,7 +212,10 @@ class ReviewQueue:
                     "phrase": item.phrase,
                 },
             )
-            recorded = stop_list.record_in(conn, event)
+            if is_erased_stand_in(item.phone_number):
+                recorded = stop_list.record_erased_in(conn, event, item.event_id)
+            else:
+                recorded = stop_list.record_in(conn, event)
             now = clock.now_us()
             store.decide(
                 conn,

@@ -149,6 +149,35 @@ class StopList:
         self.db.lock_list(conn, self.account.id)
         return self._record(conn, new)
 
+    def record_erased_in(self, conn: Connection, new: NewEvent, event_id: int) -> Recorded:
+        """``record_in`` for an event that names an erased number's stand-in.
+
+        A review item queued before an erasure names only the stand-in; the
+        number's digest comes from the event the item was made from
+        (``event_id``). The decision is kept like every other event of an
+        erased number, without the number or a text; once the person's opt-in
+        has lifted the erasure it changes nothing either, since the number
+        itself is not known any more.
+        """
+        self.db.lock_list(conn, self.account.id)
+        digest = event_store.number_digest_of(conn, self.account.id, event_id)
+        assert digest is not None  # events always keep the digest of their number
+        erased = erasure_store.find(conn, self.account.id, digest)
+        if erased is not None:
+            return self._record_erased(conn, new, digest, erased)
+        received_at = clock.now_us()
+        event_at = effective_event_time(new.event_at, received_at)
+        kept = event_store.insert_event(
+            conn,
+            self.account.id,
+            new,
+            event_at=event_at,
+            received_at=received_at,
+            erased=True,
+            digest=digest,
+        )
+        return Recorded(kept, False, None, None, erased=True)
+
     def erased_lookup(self) -> Callable[[str], int | None] | None:
         """The stop id each erased number (E.164) keeps, or None: the account erased none.
 
@@ -276,7 +305,13 @@ class StopList:
         received_at = clock.now_us()
         event_at = effective_event_time(new.event_at, received_at)
         event_id = event_store.insert_event(
-            conn, account_id, new, event_at=event_at, received_at=received_at, erased=True
+            conn,
+            account_id,
+            new,
+            event_at=event_at,
+            received_at=received_at,
+            erased=True,
+            digest=digest,
         )
         if new.kind is EventKind.OPT_IN and event_at > erased.erased_at:
             erasure_store.delete_entry(conn, account_id, digest)

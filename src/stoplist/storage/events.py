@@ -41,18 +41,20 @@ def insert_event(
     event_at: int,
     received_at: int,
     erased: bool = False,
+    digest: bytes | None = None,
 ) -> int:
     """Record one event at the end of its account's chain (the head is locked until commit).
 
     ``erased``: the number was erased (``storage.erasures``); the chain hashes
     the digests of the number and the text as usual, but the row keeps the
-    number's stand-in and no text.
+    number's stand-in and no text. ``digest``: the number's digest, given
+    when ``new`` names only the stand-in (the number itself is not known).
     """
     keys = chain.chain_keys(conn)
     details = orjson.dumps(new.details).decode() if new.details else None
     head = chain.take_head(conn, account_id)
     seq = head.length + 1
-    number = chain.number_digest(keys, new.phone_number)
+    number = digest if digest is not None else chain.number_digest(keys, new.phone_number)
     text = chain.text_digest(new.text)
     fields = chain.fields_digest(
         account_id,
@@ -179,6 +181,15 @@ def history(
         .limit(limit)
     )
     return [_event(row) for row in rows]
+
+
+def number_digest_of(conn: Connection, account_id: int, event_id: int) -> bytes | None:
+    """The digest of the number an event of the account names (``chain.number_digest``)."""
+    query = select(events.c.number_digest).where(
+        events.c.account_id == account_id, events.c.id == event_id
+    )
+    found = conn.execute(query).scalar()
+    return bytes(found) if found is not None else None
 
 
 def event_time(conn: Connection, event_id: int) -> int | None:
