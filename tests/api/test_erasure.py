@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import random
+import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from xml.etree import ElementTree
 
+import httpx
 import pytest
 from sqlalchemy import select
+from sqlalchemy import text as sql
 
 from stoplist.domain import audit
 from stoplist.domain.canonical import is_canonical
@@ -282,3 +286,53 @@ def test_a_review_item_of_an_erased_number_can_still_be_decided(http, account, d
     assert decided["text"] is None and decided["actor"] == "C"
     assert _rows_naming(db, account.account.id, [number[3:]]) == []
     assert audit.verify(db, account.account).intact
+
+
+def _wait_for_lock_waiters(db, count: int) -> None:
+    """Until ``count`` connections of this database wait for a lock (a hang guard only)."""
+    query = sql(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with db.read() as conn:
+            if conn.execute(query).scalar_one() >= count:
+                return
+        time.sleep(0.02)
+    raise AssertionError(f"{count} lock waiters never came")
+
+
+def test_a_delete_racing_an_erasure_does_not_lift_it(server, account, db):
+    """A delete that read the entry before an erasure committed must not then record
+    an opt-in for the number: that is the person's to give, and it would lift the erasure.
+    (On SQLite writers are let in one at a time before they read: no such race.)"""
+    if db.is_sqlite:
+        pytest.skip("SQLite lets one writer in at a time, before it reads")
+    key = {"apiKey": account.api_key}
+    number = _number()
+    with httpx.Client(base_url=server.base_url, timeout=60) as http:
+        added = http.post("/v1/stop-sms/add", json={**key, "phoneNumber": number})
+    stop_id = added.json()["stopId"]
+
+    def erase() -> httpx.Response:
+        with httpx.Client(base_url=server.base_url, timeout=60) as client:
+            return _erase(client, account, number)
+
+    def delete() -> httpx.Response:
+        with httpx.Client(base_url=server.base_url, timeout=60) as client:
+            return client.post("/v1/stop-sms/delete", json={**key, "id": stop_id})
+
+    with ThreadPoolExecutor(2) as pool:
+        with db.write() as conn:
+            db.lock_list(conn, account.account.id)  # both wait behind this, the erasure first
+            erasing = pool.submit(erase)
+            _wait_for_lock_waiters(db, 1)
+            deleting = pool.submit(delete)
+            _wait_for_lock_waiters(db, 2)
+        erased, deleted = erasing.result(), deleting.result()
+    assert erased.status_code == 200, erased.text
+    assert deleted.status_code == 409 and deleted.json()["code"] == 97, deleted.text
+    with httpx.Client(base_url=server.base_url, timeout=60) as http:
+        check = http.get("/v1/stop-sms/check", params={**key, "phoneNumber": number}).json()
+    assert (check["stopped"], check["stopId"]) == (True, stop_id)
