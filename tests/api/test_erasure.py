@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import random
+import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from xml.etree import ElementTree
 
+import httpx
 import pytest
 from sqlalchemy import select
+from sqlalchemy import text as sql
 
 from stoplist.domain import audit
 from stoplist.domain.canonical import is_canonical
@@ -238,3 +242,98 @@ def test_a_pending_possible_opt_out_is_closed_by_the_erasure(http, account):
     refused = http.post("/v1/review/confirm", json={**key, "id": item["id"]})
     assert refused.status_code == 409 and refused.json()["code"] == 96
     assert http.get("/v1/stop-sms/list", params=key).json()["data"] == []
+
+
+def _parts(http, account, provider: str, number: str, texts: list[str], **more: str) -> dict:
+    """A long message sent in ``len(texts)`` parts, the last part last."""
+    ref = uuid.uuid4().hex[:6]
+    base = {"msisdn": number.lstrip("+"), "concat": "true", "concat-ref": ref, **more}
+    answer: dict = {}
+    for place, text in enumerate(texts, start=1):
+        part = {**base, "text": text, "concat-total": len(texts), "concat-part": place}
+        if "messageId" in more:
+            part["messageId"] = f"{more['messageId']}-{place}"
+        response = http.post(f"/inbound/{account.account.inbound_token}/{provider}", data=part)
+        assert response.status_code == 200, response.text
+        answer = response.json()
+    return answer
+
+
+@pytest.mark.parametrize("provider", ["smspartner", "vonage"])
+def test_a_long_message_from_an_erased_number_leaves_no_part_of_it(http, account, db, provider):
+    """The parts of a long message wait in ``inbound_parts`` for the others: once the
+    whole message of an erased number is recorded (without its text), they go too."""
+    key = {"apiKey": account.api_key}
+    number = _number()
+    secret = f"Marie Curie {uuid.uuid4().hex[:8]}"
+    _erase(http, account, number)
+    _parts(http, account, provider, number, [f"bonjour c'est {secret}, ", "ne plus ecrire"])
+    _parts(http, account, provider, number, ["STOP STOP ", secret], messageId="m")
+    assert _rows_naming(db, account.account.id, [number[3:], secret]) == []
+    check = http.get("/v1/stop-sms/check", params={**key, "phoneNumber": number}).json()
+    assert check["stopped"] is True
+    history = http.get("/v1/stop-sms/history", params={**key, "phoneNumber": number}).json()
+    assert [event["text"] for event in history["data"]][:2] == [None, None]
+    assert audit.verify(db, account.account).intact
+
+
+def test_a_long_message_without_ids_does_not_keep_the_number_after_erasure(http, account, db):
+    """Parts without a provider message id are recorded under an id of their own,
+    which must not name the sender: the chain hashes it as it is, so an erasure
+    cannot rewrite it."""
+    number = _number()
+    secret = f"Ada Lovelace {uuid.uuid4().hex[:8]}"
+    _parts(http, account, "vonage", number, [f"bonjour c'est {secret}, ", "a bientot"])
+    _erase(http, account, number)
+    assert _rows_naming(db, account.account.id, [number[3:], secret]) == []
+    assert audit.verify(db, account.account).intact
+
+
+def _wait_for_lock_waiters(db, count: int) -> None:
+    """Until ``count`` connections of this database wait for a lock (a hang guard only)."""
+    query = sql(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with db.read() as conn:
+            if conn.execute(query).scalar_one() >= count:
+                return
+        time.sleep(0.02)
+    raise AssertionError(f"{count} lock waiters never came")
+
+
+def test_a_delete_racing_an_erasure_does_not_lift_it(server, account, db):
+    """A delete that read the entry before an erasure committed must not then record
+    an opt-in for the number: that is the person's to give, and it would lift the erasure.
+    (On SQLite writers are let in one at a time before they read: no such race.)"""
+    if db.is_sqlite:
+        pytest.skip("SQLite lets one writer in at a time, before it reads")
+    key = {"apiKey": account.api_key}
+    number = _number()
+    with httpx.Client(base_url=server.base_url, timeout=60) as http:
+        added = http.post("/v1/stop-sms/add", json={**key, "phoneNumber": number})
+    stop_id = added.json()["stopId"]
+
+    def erase() -> httpx.Response:
+        with httpx.Client(base_url=server.base_url, timeout=60) as client:
+            return _erase(client, account, number)
+
+    def delete() -> httpx.Response:
+        with httpx.Client(base_url=server.base_url, timeout=60) as client:
+            return client.post("/v1/stop-sms/delete", json={**key, "id": stop_id})
+
+    with ThreadPoolExecutor(2) as pool:
+        with db.write() as conn:
+            db.lock_list(conn, account.account.id)  # both wait behind this, the erasure first
+            erasing = pool.submit(erase)
+            _wait_for_lock_waiters(db, 1)
+            deleting = pool.submit(delete)
+            _wait_for_lock_waiters(db, 2)
+        erased, deleted = erasing.result(), deleting.result()
+    assert erased.status_code == 200, erased.text
+    assert deleted.status_code == 409 and deleted.json()["code"] == 97, deleted.text
+    with httpx.Client(base_url=server.base_url, timeout=60) as http:
+        check = http.get("/v1/stop-sms/check", params={**key, "phoneNumber": number}).json()
+    assert (check["stopped"], check["stopId"]) == (True, stop_id)

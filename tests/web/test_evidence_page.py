@@ -7,11 +7,12 @@ import re
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import text
 
+from stoplist.domain import erasure
 from stoplist.domain.inbound import Inbound, InboundMessage
 from stoplist.domain.stops import StopList
 from stoplist.records.events import Source
 from tests.support import Server
-from tests.web.conftest import sign_in_with_key
+from tests.web.conftest import dashboard_client, sign_in_with_key
 
 NUMBER = "+33612345678"
 
@@ -74,3 +75,19 @@ def test_evidence_page_in_french(browser: Browser, server: Server, db, account):
         expect(page.locator("#verdict")).to_contain_text("Intact : chaque événement")
     finally:
         french.close()
+
+
+def test_an_erased_number_s_page_says_so_and_offers_no_removal(server: Server, db, account):
+    """Its entry cannot be removed (only the person's opt-in lifts an erasure): the page
+    says why instead of offering a Remove button that leads nowhere."""
+    stop_list = StopList(db, account.account)
+    erased = erasure.erase(stop_list, "0612345670", actor="dpo", reason="request")
+    with dashboard_client(server, account.api_key) as (client, _):
+        found = client.get("/dashboard/search", params={"number": "06 12 34 56 70"})
+        assert found.status_code == 200
+        assert 'id="status"' in found.text and "Stopped" in found.text
+        assert f"/numbers/{erased.stop_id}/remove" not in found.text
+        assert "Erased at the person's request on" in found.text
+        assert "only an opt-in from the person lifts it" in found.text
+        removal = client.get(f"/dashboard/numbers/{erased.stop_id}/remove")
+        assert removal.status_code == 404

@@ -197,6 +197,9 @@ class Inbound:
                 classification = Classification(EventKind.OPT_OUT)
             event = self._event(number, message, classification, found, mode)
             recorded = self.stop_list.record_in(conn, event)
+            if recorded.erased and message.part is not None and message.part.total > 1:
+                # Kept parts name the sender and hold the text: an erased number's go.
+                part_store.forget(conn, self.account.id, message.provider, number, message.part.ref)
             item = None
             if found is not None and mode is review.Mode.REVIEW and not recorded.erased:
                 item = review.queue_in(
@@ -286,7 +289,8 @@ class Inbound:
                     "messageIds": [p.get("messageId") for p in payloads],
                 },
             )
-            self.stop_list.record_in(conn, event)
+            if self.stop_list.record_in(conn, event).erased:
+                part_store.forget(conn, self.account.id, provider, number, ref)
         return True
 
     def classify(self, message: InboundMessage, keywords: KeywordSet) -> Classification:
@@ -413,7 +417,8 @@ def _assemble(
         sender=message.sender,
         text="".join(row.text for row in stored),
         recipient=message.recipient,
-        message_id=first.get("messageId") or f"concat:{number}:{part.ref}",
+        # Not the sender: the chain hashes the id as it is, so an erasure could not remove it.
+        message_id=first.get("messageId") or f"concat:{part.ref}",
         sent_at=min(sent) if sent else None,
         sent_at_raw=raw,
         forced=EventKind(forced) if forced else None,

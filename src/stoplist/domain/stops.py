@@ -117,12 +117,14 @@ class StopList:
         """Take an entry off the list, recording an opt-in; the history stays."""
         parsed = parse_stop_id(stop_id)
         with self.db.write() as conn:
+            # Locked before the entry is read: an erasure committed in between would
+            # otherwise see this opt-in lift it, and only the person may do that.
+            self.db.lock_list(conn, self.account.id)
             stop = stop_store.find_by_id(conn, self.account.id, parsed)
             if stop is None:
                 if erasure_store.find_by_stop_id(conn, self.account.id, parsed) is not None:
                     raise StopErased()
                 raise StopNotFound()
-            self.db.lock_list(conn, self.account.id)
             new = NewEvent(stop.phone_number, EventKind.OPT_IN, source, actor=actor, reason=reason)
             self._record(conn, new)
         webhooks.wake()

@@ -48,6 +48,18 @@ def parts(
     )
 
 
+def forget(conn: Connection, account_id: int, provider: str, sender: str, concat_ref: str) -> None:
+    """Delete every row of one long message (its parts and any marker)."""
+    conn.execute(
+        delete(inbound_parts).where(
+            inbound_parts.c.account_id == account_id,
+            inbound_parts.c.provider == provider,
+            inbound_parts.c.sender == sender,
+            inbound_parts.c.concat_ref == concat_ref,
+        )
+    )
+
+
 def purge(conn: Connection, account_id: int, older_than: int) -> None:
     conn.execute(
         delete(inbound_parts).where(

@@ -138,11 +138,13 @@ async def _render_search(
         try:
             number, history = await run_in_threadpool(ctx.stop_list.history, raw)
             stop = await run_in_threadpool(ctx.stop_list.find, number)
+            # An erased number's entry cannot be removed: the page says why instead.
+            erased = await run_in_threadpool(ctx.stop_list.erased, number)
         except (InvalidPhoneNumber, PhoneNumberRequired) as invalid:
             values["error"] = _invalid_number(ctx, invalid)
             status = 422
         else:
-            values.update(number=number, history=history, stop=stop)
+            values.update(number=number, history=history, stop=stop, erased=erased)
             values["message"] = notice(ctx, number=number)
     return ctx.render("search.html", status=status, **values)
 
