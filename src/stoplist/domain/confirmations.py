@@ -162,6 +162,12 @@ class Reply:
         return None if self.queued else self.text
 
 
+def given(reply: Reply | None) -> tuple[str | None, bool]:
+    """What an answer says of a confirmation: the text for the caller to send, and whether
+    stoplist sends it itself (``reply`` and ``replyQueued`` on the wire)."""
+    return (reply.inline if reply else None), reply is not None and reply.queued
+
+
 @dataclass(frozen=True, slots=True)
 class ConfirmationSettings:
     """What an account confirms with; the key itself is never handed out, only its end."""
