@@ -186,3 +186,61 @@ def test_without_a_key_the_answer_carries_it_again(client, sends_db, stand_in, k
     assert answer.json()["replyQueued"] is False
     assert Confirmations(sends_db, keyed).settings().smspartner_key_hint is None
     assert stand_in.sent(number) == []
+
+
+@pytest.fixture
+def reviewing(sends_db: Database, request: pytest.FixtureRequest):
+    """Like ``keyed``, with its API key at hand for ``/v1/review/confirm``."""
+    created = Accounts(sends_db).create(f"{request.node.name[:100]}-{uuid.uuid4().hex[:6]}")
+    Confirmations(sends_db, created.account).update(sender="Bakery", smspartner_key=KEY)
+    return created
+
+
+def _queued(client, created, number: str, text: str) -> int:
+    """Send ``text`` as a message from ``number``; it must land in the review queue."""
+    answer = _post(client, created.account, "generic", number, text)
+    assert answer.json()["type"] == "review", answer.text
+    assert answer.json()["replyQueued"] is False  # a possible opt-out confirms nothing yet
+    listed = client.get("/v1/review/list", params={"apiKey": created.api_key}).json()["data"]
+    return next(item["id"] for item in reversed(listed) if item["phoneNumber"] == number)
+
+
+def _confirm(client, created, item_id: int) -> httpx.Response:
+    return client.post("/v1/review/confirm", json={"apiKey": created.api_key, "id": item_id})
+
+
+def test_a_confirmed_possible_opt_out_is_confirmed_in_its_language(
+    client, sends_db, stand_in, reviewing
+):
+    number = _number()  # a French number: the account's own language would be French
+    item_id = _queued(client, reviewing, number, "please stop texting me")
+    answer = _confirm(client, reviewing, item_id)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["status"] == "confirmed"
+    assert answer.json()["reply"] is None and answer.json()["replyQueued"] is True
+    wait_for(lambda: stand_in.sent(number), "the send")
+    [sent] = stand_in.sent(number)
+    text = DEFAULT_TEXTS["en"][EventKind.OPT_OUT].replace("{sender}", "Bakery")
+    assert sent.body == {"apiKey": KEY, "phoneNumbers": number, "message": text, "sender": "Bakery"}
+    [row] = _rows(sends_db, reviewing.account.id)
+    assert row.language == "en" and row.event_id == answer.json()["decisionEventId"]
+
+
+def test_a_number_confirmed_twice_within_24_hours_gets_one_send(
+    client, sends_db, stand_in, reviewing
+):
+    number = _number()
+    first = _queued(client, reviewing, number, "ne m'envoyez plus de SMS svp")
+    second = _queued(client, reviewing, number, "arrêtez de m'écrire")
+    assert _confirm(client, reviewing, first).json()["replyQueued"] is True
+    again = _confirm(client, reviewing, first)
+    assert again.status_code == 409 and again.json()["code"] == 96
+    later = _confirm(client, reviewing, second)
+    assert later.status_code == 200, later.text
+    assert later.json()["reply"] is None and later.json()["replyQueued"] is False
+    wait_for(lambda: _status(sends_db, reviewing.account.id, "delivered"), "delivered")
+    assert len(_rows(sends_db, reviewing.account.id)) == 1
+    [sent] = stand_in.sent(number)
+    assert sent.body["message"] == DEFAULT_TEXTS["fr"][EventKind.OPT_OUT].replace(
+        "{sender}", "Bakery"
+    )
