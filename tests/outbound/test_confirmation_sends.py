@@ -13,13 +13,17 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
+from stoplist.domain import clock
 from stoplist.domain.accounts import Accounts
 from stoplist.domain.confirmations import DEFAULT_TEXTS, Confirmations
+from stoplist.domain.webhooks import RETRY_WINDOW
 from stoplist.records.events import EventKind
+from stoplist.storage import confirmations as confirmation_sql
 from stoplist.storage.database import Database
 from stoplist.storage.schema import confirmations
+from tests.api.test_observability import scrape, value
 from tests.smspartner_standin import SmsPartnerStandIn
 from tests.support import Server, temporary_postgres_database
 from tests.webhook_receiver import wait_for
@@ -244,3 +248,52 @@ def test_a_number_confirmed_twice_within_24_hours_gets_one_send(
     assert sent.body["message"] == DEFAULT_TEXTS["fr"][EventKind.OPT_OUT].replace(
         "{sender}", "Bakery"
     )
+
+
+def _pending_anywhere(db: Database) -> int:
+    with db.read() as conn:
+        pending = confirmations.c.status == "pending"
+        return int(conn.execute(select(func.count()).where(pending)).scalar_one())
+
+
+def _outcomes(samples) -> tuple[float, float, float]:
+    name = "stoplist_confirmation_sends_total"
+    return tuple(value(samples, name, outcome=o) for o in ("delivered", "retry", "failed"))
+
+
+def test_sends_and_the_outbox_are_in_metrics(client, sends_db, stand_in, keyed):
+    wait_for(lambda: _pending_anywhere(sends_db) == 0, "an empty outbox")
+    before = _outcomes(scrape(client))
+    number = _number()
+    stand_in.fail(1)
+    _post(client, keyed, "generic", number, "STOP")
+    wait_for(lambda: _status(sends_db, keyed.id, "delivered"), "delivered after one retry")
+    assert _outcomes(scrape(client)) == (before[0] + 1, before[1] + 1, before[2])
+
+    # A confirmation queued three days ago (the server was down since) and failing now
+    # is given up; while it waits, the outbox's depth and age show it.
+    late = _number()
+    event_id = _post(client, keyed, "generic", late, "bonjour").json()["eventId"]
+    now = clock.now_us()
+    with sends_db.write() as conn:
+        row_id = confirmation_sql.insert_confirmation(
+            conn, account_id=keyed.id, phone_number=late, kind="help", language="en",
+            text="Bakery: reply STOP to unsubscribe.", event_id=event_id,
+            channel=confirmation_sql.SMSPARTNER, status=confirmation_sql.PENDING,
+            sender="Bakery", next_attempt_at=now + 3600 * clock.MICROS,
+            created_at=now - RETRY_WINDOW - 3600 * clock.MICROS,
+        )  # fmt: skip
+    waiting = scrape(client)
+    assert value(waiting, "stoplist_confirmation_queue_depth") == 1
+    age = value(waiting, "stoplist_confirmation_oldest_pending_age_seconds")
+    assert age >= (RETRY_WINDOW / clock.MICROS) + 3600
+    stand_in.fail(1)
+    with sends_db.write() as conn:
+        due = update(confirmations).where(confirmations.c.id == row_id)
+        conn.execute(due.values(next_attempt_at=clock.now_us()))
+    wait_for(lambda: _pending_anywhere(sends_db) == 0, "the late send given up")
+    assert [sent.answered for sent in stand_in.sent(late)] == ["fail 500"]
+    after = scrape(client)
+    assert _outcomes(after) == (before[0] + 1, before[1] + 1, before[2] + 1)
+    assert value(after, "stoplist_confirmation_queue_depth") == 0
+    assert value(after, "stoplist_confirmation_oldest_pending_age_seconds") == 0

@@ -396,6 +396,13 @@ class SendOutbox:
         self.lease = int(lease_seconds * clock.MICROS)
         self.retry_base = retry_base
 
+    def backlog(self) -> tuple[int, float]:
+        """Confirmations waiting to be sent, and the age in seconds of the oldest (0: none)."""
+        with self.db.read() as conn:
+            count, oldest = store.pending_backlog(conn)
+        age = (clock.now_us() - oldest) / clock.MICROS if oldest is not None else 0.0
+        return count, max(age, 0.0)
+
     def claim_due(self, limit: int = 50) -> list[ClaimedSend]:
         now = clock.now_us()
         with self.db.read() as conn:
