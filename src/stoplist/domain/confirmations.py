@@ -288,6 +288,15 @@ class Confirmations:
         with self.db.read() as conn:
             return _text_in(conn, self.account, checked_kind, checked_language)[0]
 
+    def given_for(self, event_id: int) -> Reply | None:
+        """The confirmation given for one of the account's events (None: none was)."""
+        with self.db.read() as conn:
+            row = store.for_event(conn, self.account.id, event_id)
+        if row is None:
+            return None
+        queued = row.channel == store.SMSPARTNER
+        return Reply(EventKind(row.kind), row.language, row.text, queued)
+
     def recent(self, limit: int = 20) -> list[ConfirmationRow]:
         with self.db.read() as conn:
             return store.recent(conn, self.account.id, limit)
