@@ -60,6 +60,7 @@ _RULES: dict[ParameterRule, str] = {
     ParameterRule.PART_OUT_OF_RANGE: N_(
         "concat-part must be between 1 and concat-total (at most %(limit)s)"
     ),
+    ParameterRule.SINCE_AFTER_UNTIL: N_("since must not be later than until"),
 }
 
 

@@ -118,3 +118,48 @@ def test_error_answers_are_the_error_model(http, account, fmt):
         found = _same_bytes(answer, answers.Error, fmt)
         assert isinstance(found, answers.Error)
         assert found.code == code
+
+
+def test_inbound_and_review_answers_are_their_models(http, account):
+    inbound = f"/inbound/{account.account.inbound_token}/smspartner"
+    stop = {"from": "+33612345601", "text": "STOP", "messageId": "m-stop"}
+    sends = [
+        stop,
+        stop,  # a duplicate
+        {"from": "+33612345602", "text": "bonjour", "messageId": "m-reply"},
+        {"from": "+33612345603", "text": "please stop texting me", "messageId": "m-review"},
+        {"from": "+33612345604", "text": "St", "concat": "true", "concat-ref": "7",
+         "concat-total": "2", "concat-part": "1"},  # a part awaiting the other
+    ]  # fmt: skip
+    found = [_same_bytes(http.post(inbound, json=body), answers.Inbound, "json") for body in sends]
+    assert all(isinstance(answer, answers.Inbound) for answer in found)
+    statuses = [(a.status, a.type, a.reply is not None, a.reply_queued) for a in found]  # type: ignore[attr-defined]
+    assert statuses == [
+        ("recorded", "opt_out", True, False),
+        ("duplicate", "opt_out", True, False),
+        ("recorded", "reply", False, False),
+        ("recorded", "review", False, False),
+        ("pending", answers.UNSET, False, False),
+    ]
+    assert found[0].reply == found[1].reply  # type: ignore[attr-defined]
+    [item] = http.get("/v1/review/list", params={"apiKey": account.api_key}).json()["data"]
+    confirmed = http.post("/v1/review/confirm", json={"apiKey": account.api_key, "id": item["id"]})
+    decision = _same_bytes(confirmed, answers.ReviewDecision, "json")
+    assert decision.reply.startswith(account.account.name)  # type: ignore[attr-defined]
+
+
+def test_openapi_describes_the_reply_once_for_every_answer_carrying_it(http):
+    document = http.get("/openapi.json").json()
+    schemas = document["components"]["schemas"]
+    for name in ("Inbound", "ReviewDecision"):
+        properties = schemas[name]["properties"]
+        assert properties["reply"] == {"anyOf": [{"type": "string"}, {"type": "null"}],
+                                       **_described(properties["reply"])}  # fmt: skip
+        assert properties["replyQueued"]["type"] == "boolean"
+    ok = document["paths"]["/inbound/{token}/{provider}"]["post"]["responses"]["200"]
+    assert ok["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Inbound"}
+
+
+def _described(schema: dict[str, Any]) -> dict[str, Any]:
+    assert "description" in schema and "default" in schema
+    return {key: schema[key] for key in ("description", "default")}

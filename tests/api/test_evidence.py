@@ -180,6 +180,24 @@ def test_export_of_a_date_range(http, account, db):
     assert [json.loads(line)["chainSeq"] for line in before_second] == [1]
 
 
+def test_export_since_later_than_until_is_refused_in_each_language(http, account):
+    params = {"apiKey": account.api_key, "since": "2026-03-02", "until": "2026-03-01"}
+
+    def refused(language: str) -> dict:
+        answer = http.get("/v1/events/export", params=params, headers={"Accept-Language": language})
+        assert answer.status_code == 400, answer.text
+        return answer.json()
+
+    english = refused("en")
+    assert english["code"] == 91
+    assert english["detail"] == "since must not be later than until"
+    french = refused("fr")
+    assert french["code"] == 91
+    assert french["detail"] == "since ne doit pas être postérieur à until"
+    same = _export(http, account, since="2026-03-01", until="2026-03-01")
+    assert same.status_code == 200  # an empty range, not a mistake
+
+
 def test_export_refuses_bad_parameters(http, account):
     for params in ({"format": "xlsx"}, {"since": "yesterday"}, {"until": "2025-02-30"}):
         answer = _export(http, account, **params)

@@ -148,3 +148,22 @@ def test_openapi_describes_the_review_routes(http):
     paths = http.get("/openapi.json").json()["paths"]
     assert {"/v1/review/list", "/v1/review/confirm", "/v1/review/dismiss"} <= set(paths)
     assert "404" in paths["/v1/review/confirm"]["post"]["responses"]
+
+
+def test_confirming_hands_back_the_opt_out_confirmation_to_send(http, account):
+    """Without an SMS Partner key the caller sends it: the answer says what, once a day."""
+    _queue(http, account, "+33612345611", "please stop texting me")
+    _queue(http, account, "+33612345611", "stop texting me please")
+    _queue(http, account, "+33612345612", "leave me alone")
+    first, second, other = (item["id"] for item in _pending(http, account)["data"])
+    key = account.api_key
+    confirmed = http.post("/v1/review/confirm", json={"apiKey": key, "id": first}).json()
+    name = account.account.name
+    assert (
+        confirmed["reply"] == f"{name}: you are unsubscribed and will get no more messages from us."
+    )
+    assert confirmed["replyQueued"] is False
+    again = http.post("/v1/review/confirm", json={"apiKey": key, "id": second}).json()
+    assert again["status"] == "confirmed" and again["reply"] is None  # within 24 hours
+    dismissed = http.post("/v1/review/dismiss", json={"apiKey": key, "id": other}).json()
+    assert dismissed["reply"] is None and dismissed["replyQueued"] is False

@@ -219,6 +219,12 @@ def test_events_export_through_the_command(database_url, db, account, tmp_path):
         "--database", database_url,
     )  # fmt: skip
     assert none.stdout == ""
+    swapped = run_cli(
+        "events", "export", "--account", name, "--since", "2026-03-02", "--until", "2026-03-01",
+        "--database", database_url, check=False,
+    )  # fmt: skip
+    assert swapped.returncode != 0 and swapped.stdout == ""
+    assert "since must not be later than until" in swapped.stderr
     for bad in (["--format", "xlsx"], ["--since", "someday"]):
         refused = run_cli(
             "events", "export", "--account", name, *bad, "--database", database_url, check=False

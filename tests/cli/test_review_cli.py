@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 
 from stoplist.domain.accounts import Accounts
+from stoplist.domain.confirmations import DEFAULT_TEXTS
 from stoplist.domain.inbound import Inbound, InboundMessage
 from stoplist.domain.stops import StopList
+from stoplist.records.events import EventKind
 from tests.support import run_cli, run_cli_here
 
 
@@ -72,6 +74,8 @@ def test_listing_confirming_and_dismissing(database_url, db, account):
         "--database", database_url,
     )  # fmt: skip
     assert "+33612345678 stopped" in confirmed.stdout
+    french = DEFAULT_TEXTS["fr"][EventKind.OPT_OUT].replace("{sender}", name)
+    assert f"send this opt-out confirmation: {french}" in confirmed.stdout
     stop = StopList(db, account.account).find("+33612345678")
     assert stop is not None and stop.source == "cli"
     _, events = StopList(db, account.account).history("+33612345678")

@@ -13,13 +13,17 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
+from stoplist.domain import clock
 from stoplist.domain.accounts import Accounts
 from stoplist.domain.confirmations import DEFAULT_TEXTS, Confirmations
+from stoplist.domain.webhooks import RETRY_WINDOW
 from stoplist.records.events import EventKind
+from stoplist.storage import confirmations as confirmation_sql
 from stoplist.storage.database import Database
 from stoplist.storage.schema import confirmations
+from tests.api.test_observability import scrape, value
 from tests.smspartner_standin import SmsPartnerStandIn
 from tests.support import Server, temporary_postgres_database
 from tests.webhook_receiver import wait_for
@@ -186,3 +190,110 @@ def test_without_a_key_the_answer_carries_it_again(client, sends_db, stand_in, k
     assert answer.json()["replyQueued"] is False
     assert Confirmations(sends_db, keyed).settings().smspartner_key_hint is None
     assert stand_in.sent(number) == []
+
+
+@pytest.fixture
+def reviewing(sends_db: Database, request: pytest.FixtureRequest):
+    """Like ``keyed``, with its API key at hand for ``/v1/review/confirm``."""
+    created = Accounts(sends_db).create(f"{request.node.name[:100]}-{uuid.uuid4().hex[:6]}")
+    Confirmations(sends_db, created.account).update(sender="Bakery", smspartner_key=KEY)
+    return created
+
+
+def _queued(client, created, number: str, text: str) -> int:
+    """Send ``text`` as a message from ``number``; it must land in the review queue."""
+    answer = _post(client, created.account, "generic", number, text)
+    assert answer.json()["type"] == "review", answer.text
+    assert answer.json()["replyQueued"] is False  # a possible opt-out confirms nothing yet
+    listed = client.get("/v1/review/list", params={"apiKey": created.api_key}).json()["data"]
+    return next(item["id"] for item in reversed(listed) if item["phoneNumber"] == number)
+
+
+def _confirm(client, created, item_id: int) -> httpx.Response:
+    return client.post("/v1/review/confirm", json={"apiKey": created.api_key, "id": item_id})
+
+
+def test_a_confirmed_possible_opt_out_is_confirmed_in_its_language(
+    client, sends_db, stand_in, reviewing
+):
+    number = _number()  # a French number: the account's own language would be French
+    item_id = _queued(client, reviewing, number, "please stop texting me")
+    answer = _confirm(client, reviewing, item_id)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["status"] == "confirmed"
+    assert answer.json()["reply"] is None and answer.json()["replyQueued"] is True
+    wait_for(lambda: stand_in.sent(number), "the send")
+    [sent] = stand_in.sent(number)
+    text = DEFAULT_TEXTS["en"][EventKind.OPT_OUT].replace("{sender}", "Bakery")
+    assert sent.body == {"apiKey": KEY, "phoneNumbers": number, "message": text, "sender": "Bakery"}
+    [row] = _rows(sends_db, reviewing.account.id)
+    assert row.language == "en" and row.event_id == answer.json()["decisionEventId"]
+
+
+def test_a_number_confirmed_twice_within_24_hours_gets_one_send(
+    client, sends_db, stand_in, reviewing
+):
+    number = _number()
+    first = _queued(client, reviewing, number, "ne m'envoyez plus de SMS svp")
+    second = _queued(client, reviewing, number, "arrêtez de m'écrire")
+    assert _confirm(client, reviewing, first).json()["replyQueued"] is True
+    again = _confirm(client, reviewing, first)
+    assert again.status_code == 409 and again.json()["code"] == 96
+    later = _confirm(client, reviewing, second)
+    assert later.status_code == 200, later.text
+    assert later.json()["reply"] is None and later.json()["replyQueued"] is False
+    wait_for(lambda: _status(sends_db, reviewing.account.id, "delivered"), "delivered")
+    assert len(_rows(sends_db, reviewing.account.id)) == 1
+    [sent] = stand_in.sent(number)
+    assert sent.body["message"] == DEFAULT_TEXTS["fr"][EventKind.OPT_OUT].replace(
+        "{sender}", "Bakery"
+    )
+
+
+def _pending_anywhere(db: Database) -> int:
+    with db.read() as conn:
+        pending = confirmations.c.status == "pending"
+        return int(conn.execute(select(func.count()).where(pending)).scalar_one())
+
+
+def _outcomes(samples) -> tuple[float, float, float]:
+    name = "stoplist_confirmation_sends_total"
+    return tuple(value(samples, name, outcome=o) for o in ("delivered", "retry", "failed"))
+
+
+def test_sends_and_the_outbox_are_in_metrics(client, sends_db, stand_in, keyed):
+    wait_for(lambda: _pending_anywhere(sends_db) == 0, "an empty outbox")
+    before = _outcomes(scrape(client))
+    number = _number()
+    stand_in.fail(1)
+    _post(client, keyed, "generic", number, "STOP")
+    wait_for(lambda: _status(sends_db, keyed.id, "delivered"), "delivered after one retry")
+    assert _outcomes(scrape(client)) == (before[0] + 1, before[1] + 1, before[2])
+
+    # A confirmation queued three days ago (the server was down since) and failing now
+    # is given up; while it waits, the outbox's depth and age show it.
+    late = _number()
+    event_id = _post(client, keyed, "generic", late, "bonjour").json()["eventId"]
+    now = clock.now_us()
+    with sends_db.write() as conn:
+        row_id = confirmation_sql.insert_confirmation(
+            conn, account_id=keyed.id, phone_number=late, kind="help", language="en",
+            text="Bakery: reply STOP to unsubscribe.", event_id=event_id,
+            channel=confirmation_sql.SMSPARTNER, status=confirmation_sql.PENDING,
+            sender="Bakery", next_attempt_at=now + 3600 * clock.MICROS,
+            created_at=now - RETRY_WINDOW - 3600 * clock.MICROS,
+        )  # fmt: skip
+    waiting = scrape(client)
+    assert value(waiting, "stoplist_confirmation_queue_depth") == 1
+    age = value(waiting, "stoplist_confirmation_oldest_pending_age_seconds")
+    assert age >= (RETRY_WINDOW / clock.MICROS) + 3600
+    stand_in.fail(1)
+    with sends_db.write() as conn:
+        due = update(confirmations).where(confirmations.c.id == row_id)
+        conn.execute(due.values(next_attempt_at=clock.now_us()))
+    wait_for(lambda: _pending_anywhere(sends_db) == 0, "the late send given up")
+    assert [sent.answered for sent in stand_in.sent(late)] == ["fail 500"]
+    after = scrape(client)
+    assert _outcomes(after) == (before[0] + 1, before[1] + 1, before[2] + 1)
+    assert value(after, "stoplist_confirmation_queue_depth") == 0
+    assert value(after, "stoplist_confirmation_oldest_pending_age_seconds") == 0

@@ -7,10 +7,11 @@ from sqlalchemy import update
 
 from stoplist.domain import clock
 from stoplist.domain.accounts import Accounts
+from stoplist.domain.confirmations import DEFAULT_TEXTS
 from stoplist.domain.inbound import Inbound, InboundMessage
 from stoplist.domain.review import ReviewQueue, Status
 from stoplist.domain.stops import StopList
-from stoplist.records.events import Source
+from stoplist.records.events import EventKind, Source
 from stoplist.storage.schema import review_items
 from tests.support import Server
 from tests.web.conftest import new_context, sign_in_with_key
@@ -47,6 +48,11 @@ def test_deciding_possible_opt_outs_in_the_browser(page: Page, db, account):
     row.get_by_label("Reason").fill("asked twice")
     row.get_by_role("button", name="Confirm opt-out").click()
     expect(page.get_by_role("status")).to_contain_text("is stopped")
+    # No SMS Partner key: the page says what to send, in the message's language.
+    english = DEFAULT_TEXTS["en"][EventKind.OPT_OUT].replace("{sender}", account.account.name)
+    expect(page.locator("#review-confirmation")).to_have_text(
+        f"Send this opt-out confirmation: {english}"
+    )
     stop = StopList(db, account.account).find("+33612345678")
     assert stop is not None and stop.source == "dashboard"
     _, events = StopList(db, account.account).history("+33612345678")
@@ -57,6 +63,7 @@ def test_deciding_possible_opt_outs_in_the_browser(page: Page, db, account):
     row.get_by_label("Reason").fill("customer called, keeps the offers")
     row.get_by_role("button", name="Dismiss").click()
     expect(page.get_by_role("status")).to_contain_text("stays a reply")
+    expect(page.locator("#review-confirmation")).to_have_count(0)
     expect(page.locator("#review-empty")).to_be_visible()
     expect(page.locator("#review-overdue")).to_have_count(0)
     expect(page.locator("#review-recent")).to_contain_text("customer called")

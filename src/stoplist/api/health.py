@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from stoplist.domain import review
+from stoplist.domain.confirmations import SendOutbox
 from stoplist.domain.webhooks import Outbox
 from stoplist.http.call import header_api_key
 from stoplist.observability import metrics
@@ -59,7 +60,7 @@ async def readyz(request: Request) -> Response:
 
 
 async def metrics_page(request: Request) -> Response:
-    """Every worker's counts, plus the webhook backlog read from the database now."""
+    """Every worker's counts, plus the outboxes and review queue read from the database now."""
     token = request.app.state.settings.metrics_token_value
     if token and not _authorized(request, token):
         return JSONResponse(
@@ -80,6 +81,7 @@ def _authorized(request: Request, token: str) -> bool:
 def _database_gauges(db: Database) -> list[metrics.Gauge]:
     try:
         depth, age = Outbox(db).backlog()
+        sends, send_age = SendOutbox(db).backlog()
         queued = review.overdue_total(db)
     except DATABASE_ERRORS as exc:
         metrics.database_error(error_kind(exc))
@@ -93,6 +95,16 @@ def _database_gauges(db: Database) -> list[metrics.Gauge]:
             "stoplist_webhook_oldest_pending_age_seconds",
             "Age of the oldest pending outgoing webhook delivery (0 when none).",
             age,
+        ),
+        metrics.Gauge(
+            "stoplist_confirmation_queue_depth",
+            "Confirmations waiting to be sent through SMS Partner.",
+            sends,
+        ),
+        metrics.Gauge(
+            "stoplist_confirmation_oldest_pending_age_seconds",
+            "Age of the oldest confirmation waiting to be sent (0 when none).",
+            send_age,
         ),
         metrics.Gauge(
             "stoplist_review_pending",

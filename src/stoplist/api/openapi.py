@@ -140,7 +140,14 @@ def _inbound() -> dict[str, Any]:
              "schema": {"type": "string", "enum": ["smspartner", "twilio", "vonage", "generic"]}},
         ],
         "responses": {
-            "200": {"description": "Recorded (or a duplicate, or a part awaiting the others)"},
+            "200": {
+                "description": "Recorded (or a duplicate, or a part awaiting the others); "
+                "Twilio gets TwiML instead",
+                "content": {
+                    "application/json": {"schema": schema(answers.Inbound)},
+                    "text/xml": {"schema": {"type": "string", "description": "TwiML"}},
+                },
+            },
             "400": error("Code 9 (sender not a number), 90 or 91 (missing field)", json_only=True),
             "403": error("Twilio signature missing or wrong: nothing recorded", json_only=True),
             "404": error("Unknown token or provider", json_only=True),

@@ -3,7 +3,9 @@
 ``list`` shows the queue (pending items by default), ``confirm`` stops the
 number as of the message's time and ``dismiss`` keeps it a reply. Both take
 an optional ``actor`` (who decided; ``api`` when not said) and ``reason``,
-which go on the number's history with the decision.
+which go on the number's history with the decision. A confirmation's
+answer ends with ``reply`` and ``replyQueued``, as inbound answers do: the
+opt-out confirmation for the caller to send, or that stoplist sends it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from starlette.responses import Response
 from stoplist.client import answers
 from stoplist.domain import clock
 from stoplist.domain.clock import LocalTimeFormatter
+from stoplist.domain.confirmations import given
 from stoplist.domain.errors import ParameterRefused, ParameterRule
 from stoplist.domain.parameters import MAX_ID, integer
 from stoplist.domain.review import LISTABLE, MAX_PAGE, ReviewItem, ReviewQueue, Status
@@ -95,6 +98,7 @@ async def _decide(request: Request, *, confirmed: bool) -> Response:
     )
     formatter = LocalTimeFormatter(call.account.zone)
     fields = _fields(decided, formatter, decided.decided_at or 0)
+    fields["reply"], fields["reply_queued"] = given(decided.reply)
     return call.respond(answers.ReviewDecision(**answers.ok(), **fields))
 
 

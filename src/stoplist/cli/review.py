@@ -122,5 +122,9 @@ def _decide(
         return
     if confirmed:
         typer.echo(_("%(number)s stopped", number=item.phone_number))
+        if item.reply is not None and item.reply.queued:
+            typer.echo(_("opt-out confirmation queued for SMS Partner"))
+        elif item.reply is not None:
+            typer.echo(_("send this opt-out confirmation: %(text)s", text=item.reply.text))
     else:
         typer.echo(_("item %(id)s dismissed", id=item.id))

@@ -375,11 +375,52 @@ class ReviewQueue(Answer, kw_only=True):
     data: list[ReviewItem] = field(default_factory=list)
 
 
-def _answer_with_fields_of(name: str, item: type[Struct], doc: str) -> type[Answer]:
+ReplyText = Annotated[
+    str | None,
+    Meta(
+        description="The confirmation for the caller to send to the number, in the person's "
+        "language (null: none is due, or stoplist sends it itself through SMS Partner)"
+    ),
+]
+ReplyQueued = Annotated[
+    bool, Meta(description="stoplist sends the confirmation itself, through SMS Partner")
+]
+
+
+class Reply(Struct, kw_only=True, rename="camel"):
+    """The confirmation an answer carries for the person who asked: what to send, or that
+    stoplist sends it. Inbound answers and a confirmed possible opt-out both end with it."""
+
+    reply: ReplyText = None
+    reply_queued: ReplyQueued = False
+
+
+class InboundFacts(Struct, kw_only=True, rename="camel"):
+    """What became of a forwarded message (the fields of ``Inbound`` before its reply)."""
+
+    status: Annotated[
+        Literal["recorded", "duplicate", "pending"],
+        Meta(description="pending: one part of a long message, waiting for the others"),
+    ]
+    type: (
+        Annotated[
+            Literal["opt_out", "opt_in", "help", "reply", "review"] | None,
+            Meta(description="Not when pending; review: queued for a person to decide"),
+        ]
+        | UnsetType
+    ) = UNSET
+    event_id: Annotated[int, Meta(description="Not when pending")] | UnsetType = UNSET
+    stopped: Annotated[bool, Meta(description="Not when pending")] | UnsetType = UNSET
+
+
+def _answer_with_fields_of(
+    name: str, item: type[Struct], doc: str, *more: type[Struct]
+) -> type[Answer]:
     """An answer carrying ``item``'s fields flat after ``success`` and ``code``.
 
     Structs cannot inherit from two structs that both have fields, so the
-    answer is made from the item's fields rather than written out twice.
+    answer is made from the item's fields rather than written out twice;
+    the fields of ``more`` follow them.
     """
     fields = [
         (info.name, info.type)
@@ -391,7 +432,8 @@ def _answer_with_fields_of(name: str, item: type[Struct], doc: str) -> type[Answ
             if info.default_factory is NODEFAULT
             else field(default_factory=info.default_factory),
         )
-        for info in structs.fields(item)
+        for model in (item, *more)
+        for info in structs.fields(model)
     ]
     made = defstruct(name, fields, bases=(Answer,), kw_only=True, rename="camel", module=__name__)
     made.__doc__ = doc
@@ -402,7 +444,15 @@ def _answer_with_fields_of(name: str, item: type[Struct], doc: str) -> type[Answ
 ReviewDecision = _answer_with_fields_of(
     "ReviewDecision",
     ReviewItem,
-    "The item just confirmed or dismissed: ``success`` and ``code``, then its fields.",
+    "The item just confirmed or dismissed: ``success`` and ``code``, then its fields, then "
+    "the opt-out confirmation a confirmed item is due (``reply``, as inbound answers carry it).",
+    Reply,
+)
+Inbound = _answer_with_fields_of(
+    "Inbound",
+    InboundFacts,
+    "What a JSON-speaking provider (or the caller) gets back for a forwarded message.",
+    Reply,
 )
 
 
@@ -421,5 +471,6 @@ ANSWERS: tuple[type[Struct], ...] = (
     Deliveries,
     ReviewQueue,
     ReviewDecision,
+    Inbound,
 )
 """Every answer model, for whoever describes them all (the OpenAPI document)."""

@@ -162,6 +162,12 @@ class Reply:
         return None if self.queued else self.text
 
 
+def given(reply: Reply | None) -> tuple[str | None, bool]:
+    """What an answer says of a confirmation: the text for the caller to send, and whether
+    stoplist sends it itself (``reply`` and ``replyQueued`` on the wire)."""
+    return (reply.inline if reply else None), reply is not None and reply.queued
+
+
 @dataclass(frozen=True, slots=True)
 class ConfirmationSettings:
     """What an account confirms with; the key itself is never handed out, only its end."""
@@ -282,6 +288,15 @@ class Confirmations:
         with self.db.read() as conn:
             return _text_in(conn, self.account, checked_kind, checked_language)[0]
 
+    def given_for(self, event_id: int) -> Reply | None:
+        """The confirmation given for one of the account's events (None: none was)."""
+        with self.db.read() as conn:
+            row = store.for_event(conn, self.account.id, event_id)
+        if row is None:
+            return None
+        queued = row.channel == store.SMSPARTNER
+        return Reply(EventKind(row.kind), row.language, row.text, queued)
+
     def recent(self, limit: int = 20) -> list[ConfirmationRow]:
         with self.db.read() as conn:
             return store.recent(conn, self.account.id, limit)
@@ -389,6 +404,13 @@ class SendOutbox:
         self.db = db
         self.lease = int(lease_seconds * clock.MICROS)
         self.retry_base = retry_base
+
+    def backlog(self) -> tuple[int, float]:
+        """Confirmations waiting to be sent, and the age in seconds of the oldest (0: none)."""
+        with self.db.read() as conn:
+            count, oldest = store.pending_backlog(conn)
+        age = (clock.now_us() - oldest) / clock.MICROS if oldest is not None else 0.0
+        return count, max(age, 0.0)
 
     def claim_due(self, limit: int = 50) -> list[ClaimedSend]:
         now = clock.now_us()

@@ -123,6 +123,7 @@ class ParameterRule(Enum):
     NO_FILE_PART = "no_file_part"
     PARTS_NOT_INTEGERS = "parts_not_integers"
     PART_OUT_OF_RANGE = "part_out_of_range"  # limit
+    SINCE_AFTER_UNTIL = "since_after_until"
 
 
 class ParameterRefused(InvalidParameter):

@@ -21,6 +21,7 @@ import orjson
 
 from stoplist.domain import clock
 from stoplist.domain.audit import export_events
+from stoplist.domain.errors import ParameterRefused, ParameterRule
 from stoplist.domain.exports import export_format
 from stoplist.domain.parameters import instant
 from stoplist.records.events import ChainedEvent
@@ -95,8 +96,13 @@ def export_range(
     raw_since: object, raw_until: object, account: Account
 ) -> tuple[int | None, int | None]:
     """``since`` and ``until`` as instants (read in the account's zone unless they carry an
-    offset), or code 91."""
-    return instant(raw_since, "since", account.zone), instant(raw_until, "until", account.zone)
+    offset), or code 91; so is a ``since`` later than ``until``, which is a mistake (the two
+    swapped, a wrong year) that an empty export would hide."""
+    since = instant(raw_since, "since", account.zone)
+    until = instant(raw_until, "until", account.zone)
+    if since is not None and until is not None and since > until:
+        raise ParameterRefused(ParameterRule.SINCE_AFTER_UNTIL)
+    return since, until
 
 
 def event_chunks(

@@ -9,6 +9,10 @@ decision is an event on the number's history with who decided and why;
 confirming stops the number like any opt-out, dated at the message itself,
 so the stop counts from when the person asked (which is what the rules
 measure their deadlines from), not from when someone got round to it.
+A confirmed item gives the person the opt-out confirmation in the
+message's language, in the decision's transaction and by the rules of any
+other (``domain.confirmations``): queued for SMS Partner when the account
+has a key, else handed back for the caller to send.
 
 An item left undecided for ``STALE_AFTER`` is overdue: the dashboard and
 ``/metrics`` show how many there are.
@@ -22,7 +26,8 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from stoplist.domain import clock, webhooks
+from stoplist.domain import clock, confirmations, webhooks
+from stoplist.domain.confirmations import Reply
 from stoplist.domain.errors import (
     ReviewAlreadyDecided,
     ReviewItemNotFound,
@@ -101,6 +106,8 @@ class ReviewItem:
     decided_by: str | None = None
     decision_reason: str | None = None
     decision_event_id: int | None = None
+    reply: Reply | None = None
+    """Only on the answer of a confirmation: the opt-out confirmation it gave, if any."""
 
     def overdue(self, now: int) -> bool:
         return self.status is Status.PENDING and self.created_at < now - STALE_AFTER
@@ -212,6 +219,18 @@ class ReviewQueue:
                 },
             )
             recorded = stop_list.record_in(conn, event)
+            reply = None
+            if confirmed and not recorded.erased:
+                reply = confirmations.reply_in(
+                    conn,
+                    self.account,
+                    phone_number=item.phone_number,
+                    kind=EventKind.OPT_OUT,
+                    language=item.language,
+                    event_id=recorded.event_id,
+                    duplicate=recorded.duplicate,
+                    stopped=recorded.stop_after is not None,
+                )
             now = clock.now_us()
             store.decide(
                 conn,
@@ -223,8 +242,9 @@ class ReviewQueue:
                 reason=reason,
                 event_id=recorded.event_id,
             )
+        if recorded.changed or (reply is not None and reply.queued):
+            webhooks.wake()  # the confirmation sender shares the dispatcher's wake-up
         if recorded.changed:
-            webhooks.wake()
             metrics.stop_changed(recorded.stop_after is not None, source)
         return replace(
             item,
@@ -233,6 +253,7 @@ class ReviewQueue:
             decided_by=actor,
             decision_reason=reason,
             decision_event_id=recorded.event_id,
+            reply=reply,
         )
 
 

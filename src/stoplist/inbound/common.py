@@ -13,7 +13,9 @@ from urllib.parse import parse_qsl
 from starlette.requests import Request
 from starlette.responses import Response
 
+from stoplist.client import answers
 from stoplist.domain import clock
+from stoplist.domain.confirmations import given
 from stoplist.domain.errors import MalformedBody, ParameterRefused, ParameterRule
 from stoplist.domain.inbound import InboundMessage, Outcome, Part
 from stoplist.domain.inbound_endpoints import EndpointSettings
@@ -190,16 +192,14 @@ def json_answer(outcome: Outcome) -> Response:
     is nothing to send (none is due, or stoplist sends it itself through SMS
     Partner: ``replyQueued`` is then true).
     """
-    reply = outcome.reply
-    payload: dict[str, object] = {"success": True, "code": 200}
-    if outcome.pending:
-        payload["status"] = "pending"
-    else:
+    facts: dict[str, Any] = {"status": "pending"}
+    if not outcome.pending:
         assert outcome.recorded is not None
-        payload["status"] = "duplicate" if outcome.recorded.duplicate else "recorded"
-        payload["type"] = outcome.answer_type
-        payload["eventId"] = outcome.recorded.event_id
-        payload["stopped"] = outcome.recorded.stop_after is not None
-    payload["reply"] = reply.inline if reply else None
-    payload["replyQueued"] = reply is not None and reply.queued
-    return render.respond(payload, "json")
+        facts = {
+            "status": "duplicate" if outcome.recorded.duplicate else "recorded",
+            "type": outcome.answer_type,
+            "event_id": outcome.recorded.event_id,
+            "stopped": outcome.recorded.stop_after is not None,
+        }
+    facts["reply"], facts["reply_queued"] = given(outcome.reply)
+    return render.respond(answers.Inbound(**answers.ok(), **facts), "json")

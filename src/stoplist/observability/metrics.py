@@ -84,6 +84,12 @@ class _Metrics:
             ["outcome"],
             registry=registry,
         )
+        self.confirmation_sends = Counter(
+            "stoplist_confirmation_sends",
+            "Confirmation sends through SMS Partner, by outcome (delivered, retry, failed).",
+            ["outcome"],
+            registry=registry,
+        )
         self.database_errors = Counter(
             "stoplist_database_errors",
             "Database errors that reached a request or a background task, by kind.",
@@ -162,6 +168,15 @@ def number_erased(source: str) -> None:
 def webhook_delivery(status: str) -> None:
     """A delivery attempt ended and left its delivery ``status`` (delivered, pending, failed)."""
     _get().deliveries.labels(_DELIVERY_OUTCOMES.get(status, "other")).inc()
+
+
+@_never_fails
+def confirmation_send(status: str) -> None:
+    """A send to SMS Partner ended and left its confirmation ``status`` (as ``webhook_delivery``).
+
+    ``retry``: the attempt failed and another will come; ``failed``: given up.
+    """
+    _get().confirmation_sends.labels(_DELIVERY_OUTCOMES.get(status, "other")).inc()
 
 
 @_never_fails

@@ -23,6 +23,7 @@ import orjson
 
 from stoplist import __version__
 from stoplist.domain.confirmations import AttemptResult, ClaimedSend, SendOutbox
+from stoplist.observability import metrics
 from stoplist.outbound.webhook_transport import describe
 from stoplist.outbound.worker import OutboxWorker
 from stoplist.settings import Settings
@@ -55,6 +56,7 @@ class ConfirmationSender(OutboxWorker[ClaimedSend]):
         return httpx.AsyncClient(timeout=self.timeout, follow_redirects=False, trust_env=False)
 
     def recorded(self, item: ClaimedSend, result: AttemptResult, status: str) -> None:
+        metrics.confirmation_send(status)
         if status != "delivered":
             logger.warning(
                 "confirmation %d failed (%s), now %s",

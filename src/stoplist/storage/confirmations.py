@@ -151,6 +151,11 @@ def claim(conn: Connection, confirmation_id: int, now: int, locked_until: int) -
     return outbox_sql.claim(conn, confirmation_id, now, locked_until, confirmations)
 
 
+def pending_backlog(conn: Connection) -> tuple[int, int | None]:
+    """Confirmations waiting to be sent, and when the oldest of them was created."""
+    return outbox_sql.pending_backlog(conn, confirmations)
+
+
 def find(conn: Connection, confirmation_id: int) -> ConfirmationRow | None:
     row = conn.execute(select(confirmations).where(confirmations.c.id == confirmation_id)).first()
     return _confirmation(row) if row else None

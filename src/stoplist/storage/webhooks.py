@@ -315,18 +315,17 @@ def purge_finished(conn: Connection, before: int, limit: int) -> int:
     return len(ids)
 
 
-def pending_backlog(conn: Connection) -> tuple[int, int | None]:
-    """How many deliveries are pending, and when the oldest of them was created.
+def pending_backlog(conn: Connection, outbox: Table = webhook_deliveries) -> tuple[int, int | None]:
+    """How many deliveries (of ``outbox``, see ``due_ids``) are pending, and when the oldest
+    of them was created.
 
     Ids follow creation, so the oldest pending delivery is the one with the
     smallest id (found from the status index, whatever the table's length).
     """
-    pending = webhook_deliveries.c.status == PENDING
+    pending = outbox.c.status == PENDING
     count = conn.execute(select(func.count()).where(pending)).scalar_one()
     if not count:
         return 0, None
-    oldest = select(func.min(webhook_deliveries.c.id)).where(pending).scalar_subquery()
-    created = conn.execute(
-        select(webhook_deliveries.c.created_at).where(webhook_deliveries.c.id == oldest)
-    ).scalar()
+    oldest = select(func.min(outbox.c.id)).where(pending).scalar_subquery()
+    created = conn.execute(select(outbox.c.created_at).where(outbox.c.id == oldest)).scalar()
     return count, created

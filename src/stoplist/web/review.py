@@ -11,7 +11,9 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from stoplist.domain import clock
+from stoplist.domain.confirmations import Confirmations
 from stoplist.domain.errors import ReviewAlreadyDecided, ReviewItemNotFound
+from stoplist.domain.parameters import MAX_ID, present, whole_number
 from stoplist.domain.review import Backlog, ReviewItem, ReviewQueue
 from stoplist.i18n import N_
 from stoplist.records.events import Source
@@ -42,6 +44,7 @@ async def _render(ctx: PageContext, *, status: int = 200, **values: object) -> R
         done = query.get("done")
         if done == "confirmed":
             values["message"] = ctx.text("%(number)s is stopped.", number=query.get("number", ""))
+            values["confirmation"] = await _confirmation(ctx, query.get("event"))
         elif done == "dismissed":
             values["message"] = ctx.text("The message stays a reply.")
     return ctx.render(
@@ -53,6 +56,21 @@ async def _render(ctx: PageContext, *, status: int = 200, **values: object) -> R
         now=clock.now_us(),
         **values,
     )
+
+
+async def _confirmation(ctx: PageContext, event: object) -> str | None:
+    """What became of the opt-out confirmation of a decision: read from the account's own
+    records (never from the address), so that the text shown is the text given."""
+    event_id = whole_number(event) if present(event) else None
+    if event_id is None or not 0 < event_id <= MAX_ID:
+        return None
+    confirmations = Confirmations(ctx.db, ctx.signed_in)
+    reply = await run_in_threadpool(confirmations.given_for, event_id)
+    if reply is None:
+        return None
+    if reply.queued:
+        return ctx.text("The opt-out confirmation is being sent through SMS Partner.")
+    return ctx.text("Send this opt-out confirmation: %(text)s", text=reply.text)
 
 
 @page
@@ -87,5 +105,7 @@ async def _decide(ctx: PageContext, *, confirmed: bool) -> Response:
     except ReviewAlreadyDecided:
         return await _render(ctx, status=409, error=ctx.text("This message was decided already."))
     if confirmed:
-        return ctx.redirect(PATH, done="confirmed", number=item.phone_number)
+        return ctx.redirect(
+            PATH, done="confirmed", number=item.phone_number, event=str(item.decision_event_id)
+        )
     return ctx.redirect(PATH, done="dismissed")
