@@ -1046,11 +1046,15 @@ def _write_report(
     text = REPORT.read_text() if REPORT.exists() else ""
     name = f"bench-{block}" if block else "bench" if backend == "sqlite" else f"bench-{backend}"
     start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    how = (
+        "each operation once"  # --stops: no repetitions, no wrk
+        if repeat == 1
+        else f"median of {repeat} repetitions per side, wrk runs of {seconds} s"
+    )
     block = (
         f"{start}\n"
         f"Machine: {_machine()}.\n"
-        f"Run: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, median of {repeat} "
-        f"repetitions per side, wrk runs of {seconds} s, one server worker on "
+        f"Run: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {how}, one server worker on "
         f"{'each of SQLite and PostgreSQL' if backend == 'both' else backend}.\n\n"
         f"{table}\n{end}"
     )

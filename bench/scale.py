@@ -58,7 +58,7 @@ def build(db_url: str, count: int) -> str:
             series = (
                 f"SELECT {account_id}, '+336' || lpad((n * {STEP} + 1)::text, 8, '0'), 'opt_out', "
                 f"'import', {FIRST_INSTANT} + n * {SPACING_US}, {FIRST_INSTANT} + n * {SPACING_US} "
-                f"FROM generate_series(0, {count - 1}) AS n"
+                f"FROM generate_series(0::bigint, {count - 1}) AS n"  # n * SPACING_US passes 2^31
             )
         conn.exec_driver_sql(
             "INSERT INTO events (account_id, phone_number, kind, source, event_at, received_at) "

@@ -19,7 +19,8 @@ from stoplist.domain.imports import import_numbers
 from stoplist.domain.stops import StopList
 from stoplist.records.events import EventKind, NewEvent, Source
 from stoplist.storage.database import Database
-from tests.support import Server
+from tests.conftest import LIST_CACHE_ENV
+from tests.support import Server, run_cli
 
 LONG = [f"+3361{i:07d}" for i in range(MIN_ROWS)]
 
@@ -118,16 +119,33 @@ def test_only_the_newest_copy_is_kept(http, account, server):
     assert before != after
 
 
-def test_the_first_listing_after_a_long_import_is_sent_from_a_copy(http, account, server, uncached):
-    """The copy is made before the import answers: a listing asked at once is sent from it."""
+@pytest.mark.parametrize("way", ["api", "cli"])
+def test_the_first_listing_after_a_long_import_is_sent_from_a_copy(
+    http, account, server, uncached, tmp_path, way
+):
+    """The copy is made before the import answers: a listing asked at once is sent from it.
+
+    ``stoplist import`` makes it in the server's directory, found as the server
+    finds it (``STOPLIST_LIST_CACHE_DIR``, else beside the SQLite file).
+    """
     numbers = [f"+3367{i:07d}" for i in range(PREPARE_MIN_ROWS)]
-    _import(http, account.api_key, numbers)
+    if way == "api":
+        _import(http, account.api_key, numbers)
+    else:
+        source = tmp_path / "numbers.csv"
+        source.write_text("\n".join(numbers) + "\n")
+        configured = {name: value for name, value in server.env.items() if name == LIST_CACHE_ENV}
+        run_cli(
+            "import", str(source), "--account", str(account.account.id),
+            "--database", server.database_url, env=configured,
+        )  # fmt: skip
     assert len(_kept(server, account.account.id)) == 1
     first = _whole(http, account.api_key)
     assert first.headers["content-length"] == str(len(first.content))  # sent from the copy
     rendered = httpx.get(
         f"{uncached.base_url}/v1/stop-sms/list", params={"apiKey": account.api_key}, timeout=120
     )
+    assert "content-length" not in rendered.headers  # streamed from the database
     assert first.content == rendered.content
     assert first.json()["nbData"] == PREPARE_MIN_ROWS
 

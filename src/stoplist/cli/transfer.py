@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import IO, Annotated
+from typing import IO, TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import (
@@ -32,8 +32,10 @@ from stoplist.cli.options import (
     errors,
     fail,
     find_account,
+    open_configured,
     open_database,
     print_json,
+    settings_from,
 )
 from stoplist.domain.errors import InvalidParameter, NoNumbersFound, Reason
 from stoplist.domain.exports import FORMATS, export_chunks, export_format
@@ -41,6 +43,9 @@ from stoplist.domain.import_files import open_import
 from stoplist.domain.imports import ImportReport, import_numbers
 from stoplist.domain.stops import StopList
 from stoplist.records.events import Source
+
+if TYPE_CHECKING:
+    from stoplist.storage.database import Database
 
 AccountOption = Annotated[str, typer.Option("--account", help="Account name or id.")]
 NO_NUMBERS_EXIT = 2
@@ -78,7 +83,8 @@ def import_command(
     read alike; the delimiter (comma, semicolon, tab, pipe) and the phone
     column are detected unless --column names it.
     """
-    db = open_database(database)
+    settings = settings_from(database_url=database)
+    db = open_configured(settings)
     stop_list = StopList(db, find_account(db, account))
     stream: IO[bytes]
     if file == "-":
@@ -107,6 +113,8 @@ def import_command(
                 )
         finally:
             text.close()
+        if report.added:
+            _keep_list_copy(db, stop_list, settings.list_cache_dir)
     except NoNumbersFound as error:
         fail(wording.no_numbers(error, language.current(), "--column"), NO_NUMBERS_EXIT)
     except InvalidParameter as error:
@@ -116,6 +124,21 @@ def import_command(
             stream.close()
         db.dispose()
     _print_report(report, json)
+
+
+def _keep_list_copy(db: Database, stop_list: StopList, configured: str | None) -> None:
+    """Leave the server a copy of the list as the import left it, as an API import does.
+
+    The server's list cache directory is found by the same rule as ``serve``'s
+    (``STOPLIST_LIST_CACHE_DIR``, else beside the SQLite file), so the first
+    whole listing after the import is sent from the copy instead of rendered
+    from the database. Nothing is kept where the server keeps nothing; a
+    copy that cannot be made is a warning, never a failed import.
+    """
+    from stoplist.api.kept_lists import list_renderer
+    from stoplist.api.list_cache import ListCache
+
+    list_renderer(ListCache.for_database(db, configured)).prepare(stop_list, "json")
 
 
 def _as_option(error: InvalidParameter) -> str:
