@@ -22,6 +22,7 @@ from stoplist.domain.errors import (
     AlreadyStopped,
     InvalidPhoneNumber,
     PhoneNumberRequired,
+    StopErased,
     StopNotFound,
 )
 from stoplist.domain.exports import export_chunks
@@ -206,6 +207,8 @@ async def remove(ctx: PageContext) -> Response:
         )
     except StopNotFound:
         raise Refused(404, NOT_FOUND, N_("Not found")) from None
+    except StopErased:  # erased since the page was shown: its page says so
+        return ctx.redirect(PREFIX + "/search", number=stop.phone_number)
     return ctx.redirect(PREFIX + "/search", number=stop.phone_number, done="removed")
 
 
