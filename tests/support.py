@@ -67,8 +67,29 @@ def temporary_postgres_database() -> Iterator[str]:
     try:
         yield f"{base}/{name}"
     finally:
-        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop_postgres_database(name)
+
+
+def drop_postgres_database(name: str, *, patience: float = 120.0) -> None:
+    """``DROP DATABASE`` that waits out a checkpoint failing elsewhere on the server.
+
+    Dropping a database asks for an immediate checkpoint. While the full-disk
+    tests (``tests/faults``) hold a database on a full tablespace, the
+    checkpointer cannot write its dirty pages and every such request fails
+    ("checkpoint request failed") until that test has dropped its own
+    database, seconds later; a drop made meanwhile by another test is tried
+    again rather than failing that test.
+    """
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            return
+        except psycopg.errors.InternalError_ as error:
+            if "checkpoint" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
 
 
 def stoplist_command(*args: str) -> list[str]:

@@ -24,7 +24,7 @@ from stoplist.domain.stops import StopList
 from stoplist.settings import env_name
 from stoplist.storage.database import Database
 from tests.faults.conftest import SmallDisk
-from tests.support import POSTGRES_ADMIN_URL, Server
+from tests.support import POSTGRES_ADMIN_URL, Server, drop_postgres_database
 
 LIST = "/v1/stop-sms/list"
 ADD = "/v1/stop-sms/add"
@@ -52,8 +52,8 @@ def disk_database_url(database_url: str, small_disk: SmallDisk) -> Iterator[str]
     try:
         yield f"{POSTGRES_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
     finally:
+        drop_postgres_database(name)
         with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             conn.execute(f"DROP TABLESPACE IF EXISTS {name}")
 
 
