@@ -28,6 +28,7 @@ def test_erase_asks_then_erases(database_url, db, account):
     )  # fmt: skip
     answer = json.loads(done.stdout)
     assert (answer["phoneNumber"], answer["stopId"], answer["already"]) == (NUMBER, stop.id, False)
+    assert answer["concealed"]["events"] == 1  # the opt-out of the add above
     assert stop_list.find(NUMBER) == stop
     assert stop_list.count() == 0
     (event, _) = stop_list.history(NUMBER)[1]

@@ -167,13 +167,17 @@ class ListCache:
         if self.directory is None or not self.directory.is_dir():
             return 0
         prefix, removed = f"list-{account_id}-", 0
-        for path in self.directory.iterdir():
-            if path.name.startswith(prefix):
-                try:
-                    path.unlink(missing_ok=True)
-                    removed += 1
-                except OSError as error:
-                    logger.warning("cannot remove %s: %s", path, error)
+        try:
+            paths = [path for path in self.directory.iterdir() if path.name.startswith(prefix)]
+        except OSError as error:  # the erasure stands: a copy left is replaced at next listing
+            logger.warning("cannot read %s: %s", self.directory, error)
+            return 0
+        for path in paths:
+            try:
+                path.unlink(missing_ok=True)
+                removed += 1
+            except OSError as error:
+                logger.warning("cannot remove %s: %s", path, error)
         return removed
 
     def open(self, key: RenderingKey) -> tuple[BinaryIO, int] | None:

@@ -21,6 +21,7 @@ from stoplist.domain import clock, erasure
 from stoplist.domain.errors import StoplistError
 from stoplist.domain.stops import StopList
 from stoplist.records.events import Source
+from stoplist.storage.erasures import Concealed
 
 
 def erase_command(
@@ -65,6 +66,7 @@ def erase_command(
                 "erasedAt": when,
                 "eventId": done.event_id,
                 "already": done.already,
+                "concealed": _concealed(done.concealed),
             }
         )
     elif done.already:
@@ -77,3 +79,16 @@ def erase_command(
                 stop=done.stop_id,
             )
         )
+
+
+def _concealed(counts: Concealed | None) -> dict[str, int] | None:
+    """How many rows of each kind the erasure rewrote or deleted (None: erased before)."""
+    if counts is None:
+        return None
+    return {
+        "events": counts.events,
+        "reviewItems": counts.review_items,
+        "confirmations": counts.confirmations,
+        "webhookDeliveries": counts.webhook_deliveries,
+        "inboundParts": counts.inbound_parts,
+    }

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
 from stoplist.storage.driver_sql import driver_sql
 from stoplist.storage.review import CONFIRMED, PENDING
@@ -85,11 +85,6 @@ def digests(conn: Connection, account_id: int) -> dict[bytes, int]:
         (account_id,),
     )
     return {bytes(digest): int(stop_id) for digest, stop_id in rows}
-
-
-def count(conn: Connection, account_id: int) -> int:
-    query = select(func.count()).where(erased_numbers.c.account_id == account_id)
-    return int(conn.execute(query).scalar_one())
 
 
 def insert_entry(conn: Connection, account_id: int, digest: bytes, entry: ErasedEntry) -> None:
