@@ -11,6 +11,7 @@ each the median of ``--repeat`` repetitions (at least 5).
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import platform
 import random
@@ -773,8 +774,7 @@ def _bench_import(repeat: int) -> list[Row]:
         numbers = _numbers(random.Random(99), LARGE)
         csv_path.write_text("phoneNumber\n" + "\n".join(numbers) + "\n")
     template = DATA / "empty.db"
-    for stale in DATA.glob("empty.db*"):
-        stale.unlink()
+    _remove(DATA.glob("empty.db*"))
     db = Database(f"sqlite:///{template}")
     db.migrate()
     Accounts(db).create("bench-import")
@@ -782,8 +782,7 @@ def _bench_import(repeat: int) -> list[Row]:
     target = DATA / "import.db"
 
     def fresh(copy_template: bool) -> None:
-        for stale in DATA.glob("import.db*"):
-            stale.unlink()
+        _remove(DATA.glob("import.db*"))
         if copy_template:
             shutil.copy(template, target)
             shutil.copy(f"{template}-secrets.key", f"{target}-secrets.key")
@@ -820,8 +819,7 @@ def _bench_import(repeat: int) -> list[Row]:
     try:
         mine, bare = alternate(repeat, ours, theirs)
     finally:
-        for stale in [*DATA.glob("import.db*"), *DATA.glob("empty.db*")]:
-            stale.unlink()
+        _remove(itertools.chain(DATA.glob("import.db*"), DATA.glob("empty.db*")))
     idle = _idle_cli_kib()
     growth = (max(peaks) - idle) / 1024
     return [
