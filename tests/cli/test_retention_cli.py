@@ -34,13 +34,29 @@ def test_retention_through_the_commands_and_the_server(http, database_url, accou
     listed = run_cli("accounts", "list", "--json", "--database", database_url)
     assert [a["retentionDays"] for a in json.loads(listed.stdout) if a["name"] == name] == [1]
 
-    applied = run_cli("retention", "apply", "--account", name, "--json", "--database", database_url)
+    applied = run_cli(
+        "retention", "apply", "--account", name, "--by", "dpo", "--json",
+        "--database", database_url,
+    )  # fmt: skip
     (outcome,) = json.loads(applied.stdout)
     assert (outcome["textsBlanked"], outcome["retentionDays"]) == (1, 1)
     shown = json.loads(
         run_cli("retention", "show", name, "--json", "--database", database_url).stdout
     )
-    assert [s["textsBlanked"] for s in shown["sweeps"]] == [1]
+    (sweep,) = shown["sweeps"]
+    assert (sweep["textsBlanked"], sweep["source"], sweep["actor"]) == (1, "cli", "dpo")
+    assert sweep["eventId"] == outcome["eventId"]
+
+    # The sweep is an event of the account's history, in its export.
+    exported = http.get("/v1/events/export", params={"apiKey": key, "format": "ndjson"})
+    records = [json.loads(line) for line in exported.text.splitlines()]
+    (recorded,) = [r for r in records if r["type"] == "retention"]
+    assert (recorded["id"], recorded["phoneNumber"], recorded["source"]) == (
+        outcome["eventId"],
+        "",
+        "cli",
+    )
+    assert recorded["details"]["cutoff"] == outcome["cutoff"]
 
     verified = run_cli("audit", "verify", "--account", name, "--database", database_url)
     assert verified.returncode == 0

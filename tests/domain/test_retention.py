@@ -7,27 +7,34 @@ old; both run on SQLite and PostgreSQL (the ``db`` fixture).
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+import orjson
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from stoplist.domain import clock
 from stoplist.domain.audit import evidence, verify
 from stoplist.domain.errors import InvalidRetentionDays
+from stoplist.domain.event_export import event_chunks
 from stoplist.domain.inbound import Inbound, InboundMessage
 from stoplist.domain.retention import DEFAULT_DAYS, Retention
 from stoplist.domain.review import ReviewQueue
 from stoplist.domain.stops import StopList
+from stoplist.records.events import ACCOUNT_WIDE, Source
 from stoplist.storage.schema import events, review_items
 
 DAY = 86_400 * clock.MICROS
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 OLD, NEW = "+33612345671", "+33612345672"
 
 
 def _texts(db, account_id: int) -> dict[str, list[str | None]]:
+    """Each number's texts in chain order (the sweeps' own events name no number)."""
     with db.read() as conn:
         rows = conn.execute(
             select(events.c.phone_number, events.c.text)
-            .where(events.c.account_id == account_id)
+            .where(events.c.account_id == account_id, events.c.phone_number != ACCOUNT_WIDE)
             .order_by(events.c.chain_seq)
         )
         found: dict[str, list[str | None]] = {}
@@ -72,6 +79,80 @@ def test_texts_are_blanked_three_years_on_and_the_history_still_verifies(db, acc
     (sweep,) = retention.history()
     assert (sweep.ran_at, sweep.retention_days, sweep.texts_blanked) == (later, DEFAULT_DAYS, 2)
     assert sweep.cutoff == later - DEFAULT_DAYS * DAY
+    assert (sweep.event_id, sweep.source, sweep.actor) == (swept.event_id, Source.SCHEDULE, None)
+
+
+def _sweep_rows(db, account_id: int):
+    with db.read() as conn:
+        return conn.execute(
+            select(events).where(events.c.account_id == account_id, events.c.kind == "retention")
+        ).all()
+
+
+def test_a_sweep_is_an_event_of_the_account_chained_and_exported(db, account):
+    inbound = Inbound(db, account.account)
+    inbound.receive(InboundMessage("generic", OLD, "STOP", message_id="o-1"))
+    later = clock.now_us() + (DEFAULT_DAYS + 1) * DAY
+    swept = Retention(db, account.account).apply(now=later, source=Source.CLI, actor="dpo")
+    inbound.receive(InboundMessage("generic", NEW, "STOP", message_id="n-1"))
+
+    (row,) = _sweep_rows(db, account.account.id)
+    assert row.id == swept.event_id and row.phone_number == ACCOUNT_WIDE
+    assert (row.source, row.actor, row.event_at, row.text) == ("cli", "dpo", later, None)
+    assert orjson.loads(row.details) == {
+        "retentionDays": DEFAULT_DAYS,
+        "cutoff": (EPOCH + timedelta(microseconds=later - DEFAULT_DAYS * DAY)).isoformat(),
+        "textsBlanked": 1,
+        "reviewTextsBlanked": 0,
+    }
+    # Second of three in the chain: the STOP before it, the next STOP after it.
+    assert row.chain_seq == 2
+    audit = verify(db, account.account)
+    assert audit.intact and audit.length == 3
+
+    exported = b"".join(event_chunks(db, account.account, "ndjson", since=None, until=None))
+    records = [orjson.loads(line) for line in exported.splitlines()]
+    assert [(r["type"], r["phoneNumber"]) for r in records] == [
+        ("opt_out", OLD),
+        ("retention", ""),
+        ("opt_out", NEW),
+    ]
+    assert records[1]["details"]["textsBlanked"] == 1 and records[1]["actor"] == "dpo"
+
+
+def test_a_sweep_edited_or_removed_by_hand_breaks_the_chain(db, account):
+    Inbound(db, account.account).receive(InboundMessage("generic", OLD, "STOP", message_id="o-1"))
+    swept = Retention(db, account.account).apply(now=clock.now_us() + (DEFAULT_DAYS + 1) * DAY)
+    details = orjson.dumps({"retentionDays": 10, "textsBlanked": 1}).decode()
+    with db.write() as conn:
+        conn.execute(update(events).where(events.c.id == swept.event_id).values(details=details))
+    broken = verify(db, account.account).broken
+    assert broken is not None and broken.event_id == swept.event_id
+
+
+def test_a_number_blanked_by_hand_no_longer_passes_for_an_account_event(db, account):
+    Inbound(db, account.account).receive(InboundMessage("generic", OLD, "STOP", message_id="o-1"))
+    with db.write() as conn:
+        conn.execute(
+            update(events)
+            .where(events.c.account_id == account.account.id)
+            .values(phone_number=ACCOUNT_WIDE)
+        )
+    broken = verify(db, account.account).broken
+    assert broken is not None and broken.fault == "number"
+
+
+def test_a_sweep_changes_no_entry_of_the_list(db, account):
+    stops = StopList(db, account.account)
+    stops.add(OLD)
+    with stops.snapshot() as before:
+        version = before.version
+    Inbound(db, account.account).receive(InboundMessage("generic", NEW, "merci", message_id="n-1"))
+    Retention(db, account.account).apply(now=clock.now_us() + (DEFAULT_DAYS + 1) * DAY)
+    stops.add("+33612345673")
+    with stops.changes_since(version) as changes:
+        assert changes is not None
+        assert sorted(changes.numbers) == [NEW, "+33612345673"]
 
 
 def test_older_texts_go_newer_stay_by_event_time(db, account, other_account):

@@ -8,8 +8,13 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
+from stoplist.domain import clock
 from stoplist.domain.accounts import Accounts
+from stoplist.domain.audit import verify
+from stoplist.domain.inbound import Inbound, InboundMessage
+from stoplist.domain.retention import Retention
 from stoplist.domain.stops import StopList
+from stoplist.records.events import Source
 from stoplist.storage.database import HEAD_REVISION, Database
 from stoplist.storage.migrate import alembic_config, current_revision
 from stoplist.storage.schema import metadata
@@ -123,5 +128,34 @@ def test_the_migrations_build_the_schema_the_queries_are_written_against(fresh_d
             )
             differences = compare_metadata(context, metadata)
         assert differences == []
+    finally:
+        db.dispose()
+
+
+def test_sweeps_recorded_before_0010_become_events_of_their_account(fresh_database_url):
+    db = Database(fresh_database_url)
+    try:
+        command.upgrade(alembic_config(db), "0009")
+        account = Accounts(db).create("swept").account
+        message = InboundMessage("generic", "+33612345678", "STOP", message_id="m-1")
+        Inbound(db, account).receive(message)
+        ran_at, cutoff = clock.now_us(), clock.now_us() - 1095 * 86_400 * clock.MICROS
+        with db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO retention_sweeps (account_id, ran_at, retention_days, cutoff, "
+                    "texts_blanked, review_texts_blanked) VALUES (:a, :r, 1095, :c, 4, 1)"
+                ),
+                {"a": account.id, "r": ran_at, "c": cutoff},
+            )
+        db.migrate()
+        (sweep,) = Retention(db, account).history()
+        assert (sweep.ran_at, sweep.cutoff, sweep.retention_days) == (ran_at, cutoff, 1095)
+        assert (sweep.texts_blanked, sweep.review_texts_blanked) == (4, 1)
+        assert sweep.source == Source.SCHEDULE
+        audit = verify(db, account)
+        assert audit.intact and audit.length == 2
+        with db.engine.connect() as conn:
+            assert "retention_sweeps" not in inspect(conn).get_table_names()
     finally:
         db.dispose()

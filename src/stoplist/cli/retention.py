@@ -24,6 +24,7 @@ from stoplist.cli.options import (
 from stoplist.domain import clock
 from stoplist.domain.accounts import Accounts
 from stoplist.domain.retention import Outcome, Retention, apply_all
+from stoplist.records.events import Source
 
 retention_app = typer.Typer(
     help="Blank message texts older than each account's retention period.",
@@ -38,6 +39,7 @@ def _outcome_json(outcome: Outcome) -> dict[str, object]:
         "cutoff": clock.from_us(outcome.cutoff).isoformat(),
         "textsBlanked": outcome.texts_blanked,
         "reviewTextsBlanked": outcome.review_texts_blanked,
+        "eventId": outcome.event_id,
     }
 
 
@@ -47,12 +49,13 @@ def apply_command(
         str | None, typer.Option(help="Only this account (name or id); default: every account.")
     ] = None,
     database: DatabaseOption = None,
+    by: Annotated[str, typer.Option("--by", help="Who ran the sweep (kept in its event).")] = "cli",
     json: JsonOption = False,
 ) -> None:
     """Blank now the texts of events older than the retention period (by event time)."""
     db = open_database(database)
     chosen = [find_account(db, account)] if account is not None else Accounts(db).list()
-    outcomes = apply_all(db, chosen)
+    outcomes = apply_all(db, chosen, source=Source.CLI, actor=by.strip() or "cli")
     if json:
         print_json([_outcome_json(outcome) for outcome in outcomes])
         return
@@ -87,11 +90,14 @@ def show_command(
                 "retentionDays": days,
                 "sweeps": [
                     {
+                        "eventId": sweep.event_id,
                         "ranAt": clock.from_us(sweep.ran_at).isoformat(),
                         "retentionDays": sweep.retention_days,
                         "cutoff": clock.from_us(sweep.cutoff).isoformat(),
                         "textsBlanked": sweep.texts_blanked,
                         "reviewTextsBlanked": sweep.review_texts_blanked,
+                        "source": sweep.source.value,
+                        "actor": sweep.actor,
                     }
                     for sweep in history
                 ],

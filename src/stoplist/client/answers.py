@@ -42,10 +42,17 @@ ErasedAt = (
 FilterStatus = Literal["allowed", "stopped", "invalid"]
 EventType = Annotated[
     str,
-    Meta(extra_json_schema={"enum": ["opt_out", "opt_in", "help", "reply", "dismissed", "erased"]}),
+    Meta(
+        extra_json_schema={
+            "enum": ["opt_out", "opt_in", "help", "reply", "dismissed", "erased", "retention"]
+        }
+    ),
 ]
 EventSource = Annotated[
-    str, Meta(extra_json_schema={"enum": ["sms", "api", "import", "sync", "dashboard", "cli"]})
+    str,
+    Meta(
+        extra_json_schema={"enum": ["sms", "api", "import", "sync", "dashboard", "cli", "schedule"]}
+    ),
 ]
 InvalidReason = Annotated[
     str,

@@ -91,9 +91,7 @@ def fault_of(keys: chain.ChainKeys, item: ChainedEvent) -> Fault | None:
     if chain.is_erased_stand_in(event.phone_number):
         if event.phone_number != chain.erased_stand_in(link.number_digest):
             return Fault.NUMBER
-    elif event.phone_number and chain.number_digest(keys, event.phone_number) != (
-        link.number_digest
-    ):
+    elif chain.number_digest(keys, event.phone_number) != link.number_digest:
         return Fault.NUMBER
     fields = chain.fields_digest(
         event.account_id,

@@ -22,6 +22,9 @@ class EventKind(StrEnum):
     ERASED = "erased"
     """The number's texts and the number itself were removed; it stays suppressed
     (``domain.erasure``)."""
+    RETENTION = "retention"
+    """Texts older than the account's retention period were blanked (``domain.retention``):
+    an event of the whole account, naming no number (``ACCOUNT_WIDE``)."""
 
     @property
     def changes_state(self) -> bool:
@@ -37,6 +40,16 @@ class Source(StrEnum):
     SYNC = "sync"
     DASHBOARD = "dashboard"
     CLI = "cli"
+    SCHEDULE = "schedule"
+    """The server's own periodic tasks (the hourly retention sweep)."""
+
+
+ACCOUNT_WIDE = ""
+"""The ``phone_number`` of an event about the whole account rather than one number.
+
+Such events are chained and exported like the others; the chain hashes the
+digest of the empty string in place of a number's. No list reads them.
+"""
 
 
 @dataclass(frozen=True, slots=True)

@@ -124,25 +124,24 @@ def insert_opt_outs(
     """
     if not numbers:
         return []
-    links, head = _chain(conn, account_id, numbers, source=source, actor=actor, at=at)
-    values = (account_id, EventKind.OPT_OUT.value, source, at, at, actor, links[0][1] - 1)
+    start = chain.take_head(conn, account_id)
+    links, head = _chain(conn, account_id, numbers, source=source, actor=actor, at=at, head=start)
+    values = (links, account_id, EventKind.OPT_OUT.value, source, at, at, actor, start.length)
     rows = conn.exec_driver_sql(
-        "WITH ev AS (INSERT INTO events (account_id, phone_number, kind, source, event_at, "
+        # t.key counts from 1: the links of the number at t.key start at byte (t.key - 1) * 96.
+        "WITH b AS (SELECT %s::bytea AS links), "
+        "ev AS (INSERT INTO events (account_id, phone_number, kind, source, event_at, "
         "received_at, actor, chain_seq, prev_hash, hash, number_digest) "
-        "SELECT %s, t.value, %s, %s, %s, %s, %s, %s + t.key, t.prev, t.own, t.nd "
-        "FROM unnest(%s::text[], %s::bytea[], %s::bytea[], %s::bytea[]) "
-        "WITH ORDINALITY AS t(value, prev, own, nd, key) ORDER BY t.key "
+        "SELECT %s, t.value, %s, %s, %s, %s, %s, %s + t.key, "
+        "substring(b.links FROM ((t.key - 1) * 96 + 1)::int FOR 32), "
+        "substring(b.links FROM ((t.key - 1) * 96 + 33)::int FOR 32), "
+        "substring(b.links FROM ((t.key - 1) * 96 + 65)::int FOR 32) "
+        "FROM b, unnest(%s::text[]) WITH ORDINALITY AS t(value, key) ORDER BY t.key "
         "RETURNING id, account_id, phone_number, event_at, source) "
         "INSERT INTO stops (account_id, phone_number, created_at, source, event_id) "
         "SELECT account_id, phone_number, event_at, source, id FROM ev ORDER BY id"
         + (" RETURNING event_id, phone_number, id" if returning else ""),
-        (
-            *values,
-            list(numbers),
-            [link[2] for link in links],
-            [link[3] for link in links],
-            [link[4] for link in links],
-        ),
+        (*values, list(numbers)),
     )
     chain.set_head(conn, account_id, head)
     written = sorted(tuple(row) for row in rows) if returning else []
@@ -159,7 +158,7 @@ def _chain(
     actor: str | None,
     at: int,
     head: chain.Head | None = None,
-) -> tuple[list[chain.ChainedNumber], chain.Head]:
+) -> tuple[bytes, chain.Head]:
     """The chain links of an opt-out per number, after ``head`` (default: the locked head)."""
     fields = chain.fields_digest(
         account_id,
@@ -242,11 +241,13 @@ def insert_staged_opt_outs(
     where = f" AND NOT {_STAGED_STOPPED} AND NOT {_STAGED_DECIDED}" if look_up else ""
     head = chain.take_head(conn, account_id)
     insert_sql = (
+        # j.key counts from 0: the links of the number at j.key start at byte j.key * 96.
         "INSERT INTO events (account_id, phone_number, kind, source, event_at, received_at, "
         "actor, chain_seq, prev_hash, hash, number_digest) "
-        f"VALUES ({account_id}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        f"SELECT {account_id}, j.value, ?1, ?2, ?3, ?3, ?4, ?5 + j.key + 1, "
+        "substr(?6, j.key * 96 + 1, 32), substr(?6, j.key * 96 + 33, 32), "
+        "substr(?6, j.key * 96 + 65, 32) FROM json_each(?7) j ORDER BY j.key"
     )
-    constant = (EventKind.OPT_OUT.value, source, at, at, actor)
     after = ""
     while True:
         # The staged numbers are read a block at a time, in order, and chained in Python.
@@ -260,10 +261,11 @@ def insert_staged_opt_outs(
         ]
         if not block:
             break
+        first, kind = head.length, EventKind.OPT_OUT.value
         links, head = _chain(conn, account_id, block, source=source, actor=actor, at=at, head=head)
         conn.exec_driver_sql(
             insert_sql,
-            [(number, *constant, seq, prev, own, nd) for number, seq, prev, own, nd in links],
+            (kind, source, at, actor, first, links, orjson.dumps(block).decode()),
         )
         after = block[-1]
     chain.set_head(conn, account_id, head)

@@ -197,28 +197,33 @@ def read_head(conn: Connection, account_id: int) -> Head:
     return Head(0, GENESIS) if row is None else Head(int(row.length), bytes(row.head))
 
 
-ChainedNumber = tuple[str, int, bytes, bytes, bytes]
-"""``(number, seq, prev_hash, hash, number_digest)`` of one event of a batch."""
+LINK_SIZE = 96
+"""Bytes per number in ``chain_numbers``'s links: its ``prev_hash``, ``hash``, ``number_digest``."""
 
 
 def chain_numbers(
     keys: ChainKeys, head: Head, numbers: Sequence[str], fields: bytes
-) -> tuple[list[ChainedNumber], Head]:
+) -> tuple[bytes, Head]:
     """Chain one event per number after ``head``, all with the same ``fields``, text-less.
 
-    Returns the links in order and the new head. This is the import's hot
-    loop: two one-shot HMACs and a concatenation per number.
+    Returns the links packed, ``LINK_SIZE`` bytes per number in order, and
+    the new head; the number at index ``i`` is at ``seq = head.length + i + 1``.
+    The insert slices the links out of one value in SQL: binding three values
+    per row from Python cost an import more than the hashing does. This is
+    the import's hot loop: two one-shot HMACs per number.
     """
     digest = hmac.digest
     number_key, link_key = keys.number, keys.link
     prev = head.hash
     seq = head.length
-    out: list[ChainedNumber] = []
-    append = out.append
+    parts: list[bytes] = []
+    append = parts.append
     for number in numbers:
         seq += 1
         nd = digest(number_key, number.encode(), "sha256")
         own = digest(link_key, prev + fields + seq.to_bytes(8, "big") + nd, "sha256")
-        append((number, seq, prev, own, nd))
+        append(prev)
+        append(own)
+        append(nd)
         prev = own
-    return out, Head(seq, prev)
+    return b"".join(parts), Head(seq, prev)

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from stoplist.records.events import Event
 from stoplist.records.models import Stop
 from stoplist.storage import secrets
-from stoplist.storage.events import _event
+from stoplist.storage.events import event_of
 from stoplist.storage.schema import (
     accounts,
     api_keys,
@@ -65,7 +65,7 @@ def latest_events(conn: Connection, account_id: int, limit: int) -> list[Event]:
         .order_by(events.c.received_at.desc(), events.c.id.desc())
         .limit(limit)
     )
-    return [_event(row) for row in rows]
+    return [event_of(row) for row in rows]
 
 
 def _stops_filtered(

@@ -14,7 +14,7 @@ from stoplist.storage.schema import events, inserted_id
 _STATE_KINDS = (EventKind.OPT_OUT.value, EventKind.OPT_IN.value)
 
 
-def _event(row: Row[Any]) -> Event:
+def event_of(row: Row[Any]) -> Event:
     return Event(
         id=row.id,
         account_id=row.account_id,
@@ -109,7 +109,7 @@ def find_by_provider_message(
             events.c.phone_number == phone_number,
         )
     ).first()
-    return _event(row) if row else None
+    return event_of(row) if row else None
 
 
 def latest_state_event(conn: Connection, account_id: int, phone_number: str) -> Event | None:
@@ -124,7 +124,7 @@ def latest_state_event(conn: Connection, account_id: int, phone_number: str) -> 
         .order_by(events.c.event_at.desc(), events.c.id.desc())
         .limit(1)
     ).first()
-    return _event(row) if row else None
+    return event_of(row) if row else None
 
 
 def first_opt_out_after(
@@ -144,7 +144,7 @@ def first_opt_out_after(
             )
         )
     row = conn.execute(query.order_by(events.c.event_at, events.c.id).limit(1)).first()
-    return _event(row) if row else None
+    return event_of(row) if row else None
 
 
 def latest_opt_in(conn: Connection, account_id: int, phone_number: str) -> Event | None:
@@ -158,7 +158,7 @@ def latest_opt_in(conn: Connection, account_id: int, phone_number: str) -> Event
         .order_by(events.c.event_at.desc(), events.c.id.desc())
         .limit(1)
     ).first()
-    return _event(row) if row else None
+    return event_of(row) if row else None
 
 
 def history(
@@ -178,7 +178,7 @@ def history(
         .order_by(events.c.event_at.desc(), events.c.id.desc())
         .limit(limit)
     )
-    return [_event(row) for row in rows]
+    return [event_of(row) for row in rows]
 
 
 def event_time(conn: Connection, event_id: int) -> int | None:

@@ -1,29 +1,19 @@
-"""SQL for retention: each account's period, blanking old texts, the record of sweeps.
+"""SQL for retention: each account's period, blanking old texts, the sweeps' events.
 
 Blanking sets ``events.text`` to NULL and leaves ``text_digest`` in place,
 so the chain (``storage.chain``) still verifies; a review item's copy of the
 text becomes the empty string (the column is not nullable). Each call blanks
-at most ``limit`` rows, found through ``ix_events_account_time``.
+at most ``limit`` rows, found through ``ix_events_account_time``. A sweep is
+itself an event of the account, chained with the others.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from sqlalchemy import Connection, select, update
 
-from sqlalchemy import Connection, insert, select, update
-
-from stoplist.storage.schema import accounts, events, retention_sweeps, review_items
-
-
-@dataclass(frozen=True, slots=True)
-class Sweep:
-    """One recorded sweep of an account."""
-
-    ran_at: int
-    retention_days: int
-    cutoff: int
-    texts_blanked: int
-    review_texts_blanked: int
+from stoplist.records.events import Event, EventKind, NewEvent
+from stoplist.storage.events import event_of, insert_event
+from stoplist.storage.schema import accounts, events, review_items
 
 
 def retention_days(conn: Connection, account_id: int) -> int:
@@ -78,31 +68,17 @@ def blank_review_texts(conn: Connection, account_id: int, cutoff: int, limit: in
     return int(result.rowcount)
 
 
-def record_sweep(conn: Connection, account_id: int, sweep: Sweep) -> None:
-    conn.execute(
-        insert(retention_sweeps).values(
-            account_id=account_id,
-            ran_at=sweep.ran_at,
-            retention_days=sweep.retention_days,
-            cutoff=sweep.cutoff,
-            texts_blanked=sweep.texts_blanked,
-            review_texts_blanked=sweep.review_texts_blanked,
-        )
-    )
+def record_sweep(conn: Connection, account_id: int, sweep: NewEvent, ran_at: int) -> int:
+    """Chain the sweep's event (``EventKind.RETENTION``, of the whole account)."""
+    return insert_event(conn, account_id, sweep, event_at=ran_at, received_at=ran_at)
 
 
-def sweeps(conn: Connection, account_id: int, limit: int) -> list[Sweep]:
-    """The account's latest sweeps, newest first."""
+def sweeps(conn: Connection, account_id: int, limit: int) -> list[Event]:
+    """The account's latest sweep events, newest first (in chain order)."""
     rows = conn.execute(
-        select(
-            retention_sweeps.c.ran_at,
-            retention_sweeps.c.retention_days,
-            retention_sweeps.c.cutoff,
-            retention_sweeps.c.texts_blanked,
-            retention_sweeps.c.review_texts_blanked,
-        )
-        .where(retention_sweeps.c.account_id == account_id)
-        .order_by(retention_sweeps.c.ran_at.desc(), retention_sweeps.c.id.desc())
+        select(events)
+        .where(events.c.account_id == account_id, events.c.kind == EventKind.RETENTION.value)
+        .order_by(events.c.chain_seq.desc())
         .limit(limit)
     )
-    return [Sweep(*row) for row in rows]
+    return [event_of(row) for row in rows]

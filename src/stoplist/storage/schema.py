@@ -343,18 +343,3 @@ confirmations = Table(
     Index("ix_confirmations_due", "status", "next_attempt_at"),
     sqlite_autoincrement=True,
 )
-
-# Every retention sweep of an account: when, under which period, how many texts it blanked.
-retention_sweeps = Table(
-    "retention_sweeps",
-    metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
-    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
-    Column("ran_at", BigInteger, nullable=False),
-    Column("retention_days", Integer, nullable=False),
-    Column("cutoff", BigInteger, nullable=False),
-    Column("texts_blanked", BigInteger, nullable=False),
-    Column("review_texts_blanked", BigInteger, nullable=False),
-    Index("ix_retention_sweeps_account", "account_id", "ran_at"),
-    sqlite_autoincrement=True,
-)

@@ -282,7 +282,8 @@ def numbers_changed_since(
     """Numbers with an event after ``mark`` up to the list's watermark now, and that watermark.
 
     These are all the numbers whose entry may have changed since a view at
-    ``mark`` (which the caller has checked is ``in_history``).
+    ``mark`` (which the caller has checked is ``in_history``); events of the
+    whole account (``ACCOUNT_WIDE``) change no entry.
     """
     now = watermark(conn, account_id) or mark
     rows = conn.exec_driver_sql(
@@ -290,7 +291,7 @@ def numbers_changed_since(
         driver_sql(
             conn,
             "SELECT DISTINCT phone_number FROM events "
-            "WHERE id > ? AND id <= ? AND account_id + 0 = ?",
+            "WHERE id > ? AND id <= ? AND account_id + 0 = ? AND phone_number <> ''",
         ),
         (mark[0], now[0], account_id),
     )

@@ -24,6 +24,7 @@ _TABLES: dict[str, dict[str, str]] = {
         "sync": NC_("source", "Sync"),
         "dashboard": NC_("source", "Dashboard"),
         "cli": NC_("source", "Command line"),
+        "schedule": NC_("source", "Scheduled task"),
     },
     "kind": {
         "opt_out": NC_("kind", "Opt-out"),
@@ -32,6 +33,7 @@ _TABLES: dict[str, dict[str, str]] = {
         "reply": NC_("kind", "Reply"),
         "dismissed": NC_("kind", "Possible opt-out dismissed"),
         "erased": NC_("kind", "Erased at the person's request"),
+        "retention": NC_("kind", "Old texts blanked (retention)"),
     },
     "review_status": {
         "pending": NC_("review_status", "Pending"),
