@@ -9,7 +9,7 @@ Every method is scoped to the account the list was opened for.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -45,6 +45,28 @@ class Recorded:
     @property
     def changed(self) -> bool:
         return (self.stop_before is None) != (self.stop_after is None)
+
+
+@dataclass(frozen=True, slots=True)
+class ErasedNumbers:
+    """An account's erased numbers, known only by their keyed hash (``number_digest``).
+
+    A number whose erasure the person lifted is not stopped by it, but its
+    earlier opt-out and the opt-in that lifted it are kept under its
+    stand-in, where a look-up by number does not find them: ``find`` tells.
+    """
+
+    _key: bytes
+    _known: dict[bytes, erasure_store.ErasedMark]
+
+    def find(self, number: str) -> erasure_store.ErasedMark | None:
+        """The number's erasure, lifted or not (``number`` in E.164); None: never erased."""
+        return self._known.get(hmac.digest(self._key, number.encode(), "sha256"))
+
+    def stop_id(self, number: str) -> int | None:
+        """The stop an erased number keeps; None when it was never erased or was lifted."""
+        mark = self.find(number)
+        return mark.stop_id if mark is not None and not mark.lifted else None
 
 
 class StopList:
@@ -151,8 +173,8 @@ class StopList:
         self.db.lock_list(conn, self.account.id)
         return self._record(conn, new)
 
-    def erased_lookup(self) -> Callable[[str], int | None] | None:
-        """The stop id each erased number (E.164) keeps, or None: the account erased none.
+    def erased_lookup(self) -> ErasedNumbers | None:
+        """The numbers erased on the account, or None: the account erased none.
 
         Read after the list itself (by ``filter``, by an import): a number
         erased in between is then off the list but already here, so no
@@ -161,17 +183,12 @@ class StopList:
         with self.db.read() as conn:
             return self.erased_lookup_in(conn)
 
-    def erased_lookup_in(self, conn: Connection) -> Callable[[str], int | None] | None:
+    def erased_lookup_in(self, conn: Connection) -> ErasedNumbers | None:
         """``erased_lookup`` in the caller's transaction."""
         known = erasure_store.digests(conn, self.account.id)
         if not known:
             return None
-        key = chain.chain_keys(conn).number
-
-        def stop_id(number: str) -> int | None:
-            return known.get(hmac.digest(key, number.encode(), "sha256"))
-
-        return stop_id
+        return ErasedNumbers(chain.chain_keys(conn).number, known)
 
     def history(self, raw: object, *, limit: int = 1000) -> tuple[str, list[Event]]:
         """The number's events, those kept under its erased stand-in included."""
@@ -283,7 +300,7 @@ class StopList:
             conn, account_id, new, event_at=event_at, received_at=received_at, erased=True
         )
         if new.kind is EventKind.OPT_IN and event_at > erased.erased_at:
-            erasure_store.delete_entry(conn, account_id, digest)
+            erasure_store.lift(conn, account_id, digest, at=event_at, event_id=event_id)
             return Recorded(event_id, False, stop, None, erased=True)
         return Recorded(event_id, False, stop, stop, erased=True)
 
