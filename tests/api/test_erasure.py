@@ -207,6 +207,7 @@ def test_an_import_after_a_lifted_erasure_does_not_stop_the_number_again(
     _inbound(http, account, lifted, "STOP", "li-1")
     erased = _erase(http, account, lifted, actor="dpo").json()
     assert _inbound(http, account, lifted, "START", "li-2")["type"] == "opt_in"
+    assert _inbound(http, account, lifted, "START", "li-2")["status"] == "duplicate"
     _inbound(http, account, plain, "STOP", "li-3")
     _inbound(http, account, plain, "START", "li-4")
 

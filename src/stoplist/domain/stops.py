@@ -248,17 +248,22 @@ class StopList:
             raise StopErased()  # an erased number's stand-in is never a number to record
         account_id = self.account.id
         before = stop_store.find_by_number(conn, account_id, new.phone_number)
-        if before is None:
+        stand_in: str | None = None
+        if before is None or new.kind.changes_state:
             digest = number_digest(conn, new.phone_number)
-            erased = erasure_store.find(conn, account_id, digest)
-            if erased is not None:
+            erased = erasure_store.lookup(conn, account_id, digest)
+            if erased is not None and erased.lifted_at is None:
                 return self._record_erased(conn, new, digest, erased)
+            if erased is not None:
+                # Lifted: its events up to the lift, the opt-in included, are its stand-in's.
+                stand_in = chain.erased_stand_in(digest)
         if new.provider and new.provider_message_id:
-            seen = event_store.find_by_provider_message(
-                conn, account_id, new.provider, new.provider_message_id, new.phone_number
-            )
-            if seen is not None:
-                return Recorded(seen.id, True, before, before)
+            for named in filter(None, (new.phone_number, stand_in)):
+                seen = event_store.find_by_provider_message(
+                    conn, account_id, new.provider, new.provider_message_id, named
+                )
+                if seen is not None:
+                    return Recorded(seen.id, True, before, before)
         received_at = clock.now_us()
         event_id = event_store.insert_event(
             conn,
@@ -268,7 +273,9 @@ class StopList:
             received_at=received_at,
         )
         after = (
-            self._reconcile(conn, new.phone_number, before) if new.kind.changes_state else before
+            self._reconcile(conn, new.phone_number, before, stand_in)
+            if new.kind.changes_state
+            else before
         )
         recorded = Recorded(event_id, False, before, after)
         if recorded.changed:
@@ -313,16 +320,24 @@ class StopList:
         stop_ids = {event.id: stop.id} if stop else None
         webhooks.enqueue(conn, self.account, [event], stop_ids=stop_ids)
 
-    def _reconcile(self, conn: Connection, number: str, current: Stop | None) -> Stop | None:
-        """Make the stops row agree with the number's latest state-changing event."""
+    def _reconcile(
+        self, conn: Connection, number: str, current: Stop | None, stand_in: str | None = None
+    ) -> Stop | None:
+        """Make the stops row agree with the number's latest state-changing event.
+
+        ``stand_in``: the number's erasure was lifted, and its events up to the
+        lift (the person's opt-in among them) name that stand-in; they count
+        as the number's, so that an opt-out dated before the lift (a late
+        message, a mirrored upstream stop) leaves it off, as for any number.
+        """
         account_id = self.account.id
-        latest = event_store.latest_state_event(conn, account_id, number)
+        latest = event_store.latest_state_event(conn, account_id, number, stand_in)
         if latest is None or latest.kind is EventKind.OPT_IN:
             if current is not None:
                 stop_store.delete_stop(conn, account_id, current.id)
             return None
-        last_opt_in = event_store.latest_opt_in(conn, account_id, number)
-        first = event_store.first_opt_out_after(conn, account_id, number, last_opt_in)
+        last_opt_in = event_store.latest_opt_in(conn, account_id, number, stand_in)
+        first = event_store.first_opt_out_after(conn, account_id, number, last_opt_in, stand_in)
         assert first is not None  # ``latest`` itself is such an opt-out
         if current is None:
             return stop_store.insert_stop(

@@ -5,7 +5,8 @@
 had. Once the person's opt-in lifts the erasure the row stays, with
 ``lifted_at``: it no longer suppresses the number, but it still says that
 the number's earlier history (its opt-out, the opt-in) lives under its
-stand-in, which an import must know. Every other table that named the number names its stand-in
+stand-in, which an import and the number's later events must take into
+account (``lookup``). Every other table that named the number names its stand-in
 (``chain.erased_stand_in``) instead, or lets go of the row. Each function
 runs inside the caller's transaction, which holds the account's list lock.
 """
@@ -40,6 +41,8 @@ class ErasedEntry:
     source: str
     erased_at: int
     event_id: int
+    lifted_at: int | None = None
+    """When the person's opt-in lifted the erasure (``lookup`` only: ``find`` skips those)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,15 +64,22 @@ class ErasedMark:
     lifted: bool
 
 
-_FIND = (
-    "SELECT stop_id, created_at, source, erased_at, event_id FROM erased_numbers "
-    "WHERE account_id = ? AND number_digest = ? AND lifted_at IS NULL"
+_LOOKUP = (
+    "SELECT stop_id, created_at, source, erased_at, event_id, lifted_at FROM erased_numbers "
+    "WHERE account_id = ? AND number_digest = ?"
 )
+_FIND = f"{_LOOKUP} AND lifted_at IS NULL"
 
 
 def find(conn: Connection, account_id: int, digest: bytes) -> ErasedEntry | None:
     """The number's erasure while it suppresses the number (not lifted)."""
     row = conn.exec_driver_sql(driver_sql(conn, _FIND), (account_id, digest)).first()
+    return ErasedEntry(*row) if row is not None else None
+
+
+def lookup(conn: Connection, account_id: int, digest: bytes) -> ErasedEntry | None:
+    """The number's erasure, lifted or not."""
+    row = conn.exec_driver_sql(driver_sql(conn, _LOOKUP), (account_id, digest)).first()
     return ErasedEntry(*row) if row is not None else None
 
 
