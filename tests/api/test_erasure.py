@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import time
 import uuid
@@ -16,6 +17,7 @@ from sqlalchemy import text as sql
 from stoplist.domain import audit
 from stoplist.domain.canonical import is_canonical
 from stoplist.storage.schema import metadata
+from tests.support import run_cli
 
 
 def _number() -> str:
@@ -165,6 +167,132 @@ def test_an_opt_in_from_the_person_lifts_the_erasure(http, account):
     _inbound(http, account, number, "STOP", "l-2")
     listed = http.get("/v1/stop-sms/list", params=key).json()["data"]
     assert [entry["phoneNumber"] for entry in listed] == [number]
+
+
+def _import(http, account, numbers: list[str]) -> tuple[int, int, int]:
+    """``(added, alreadyStopped, optedIn)`` of an import of ``numbers``, one a line."""
+    answer = http.post(
+        "/v1/stop-sms/import",
+        params={"apiKey": account.api_key},
+        content="".join(f"{number}\n" for number in numbers).encode(),
+        headers={"content-type": "text/csv"},
+    )
+    assert answer.status_code == 200, answer.text
+    report = answer.json()
+    return report["added"], report["alreadyStopped"], report["optedIn"]
+
+
+def _national(number: str) -> str:
+    return "0" + number[3:]
+
+
+def _check(http, account, number: str) -> dict:
+    return http.get(
+        "/v1/stop-sms/check", params={"apiKey": account.api_key, "phoneNumber": number}
+    ).json()
+
+
+def _kinds(events: list[dict]) -> list[str]:
+    """The events' kinds, without the replies sent for them."""
+    return [event["type"] for event in events if event["type"] != "reply"]
+
+
+def test_an_import_after_a_lifted_erasure_does_not_stop_the_number_again(
+    http, account, db, database_url, tmp_path
+):
+    """Once the person's START lifted the erasure, the number is one that opted in:
+    an import counts it as such and leaves it off, exactly as a number never erased."""
+    key = {"apiKey": account.api_key}
+    lifted, plain, new = _number(), _number(), _number()
+    _inbound(http, account, lifted, "STOP", "li-1")
+    erased = _erase(http, account, lifted, actor="dpo").json()
+    assert _inbound(http, account, lifted, "START", "li-2")["type"] == "opt_in"
+    assert _inbound(http, account, lifted, "START", "li-2")["status"] == "duplicate"
+    _inbound(http, account, plain, "STOP", "li-3")
+    _inbound(http, account, plain, "START", "li-4")
+
+    # The same file, but for the erasure: the same counts (a repeat is one already seen).
+    assert _import(http, account, [plain, _national(plain)]) == (0, 1, 1)
+    assert _import(http, account, [lifted, _national(lifted)]) == (0, 1, 1)
+    assert _import(http, account, [new, lifted, plain]) == (1, 0, 2)
+    source = tmp_path / "list.csv"
+    source.write_text(f"phone\n{_national(lifted)}\n")
+    args = ("--account", account.account.name, "--database", database_url, "--json")
+    report = json.loads(run_cli("import", str(source), *args).stdout)
+    assert (report["added"], report["alreadyStopped"], report["optedIn"]) == (0, 0, 1)
+
+    check = _check(http, account, lifted)
+    assert check["stopped"] is False
+    verdicts = http.post("/v1/stop-sms/filter", json={**key, "phoneNumbers": [lifted]}).json()
+    assert [item["status"] for item in verdicts["data"]] == ["allowed"]
+    listed = http.get("/v1/stop-sms/list", params=key).json()["data"]
+    assert [entry["phoneNumber"] for entry in listed] == [new]
+    gone = http.post("/v1/stop-sms/delete", json={**key, "id": erased["stopId"]})
+    assert gone.status_code == 404 and gone.json()["code"] == 4
+
+    # Its history, asked with the number, still holds the whole story.
+    history = http.get("/v1/stop-sms/history", params={**key, "phoneNumber": lifted}).json()
+    assert history["stopped"] is False and "erasedAt" not in history
+    assert _kinds(history["data"]) == ["opt_in", "erased", "opt_out"]
+    evidence = http.get("/v1/stop-sms/evidence", params={**key, "phoneNumber": lifted}).json()
+    assert evidence["verified"] is True and "erasedAt" not in evidence
+    assert _kinds(evidence["data"]) == ["opt_out", "erased", "opt_in"]
+    assert audit.verify(db, account.account).intact
+
+    # The person stops again: a new entry, which an import finds on the list.
+    _inbound(http, account, lifted, "STOP", "li-5")
+    check = _check(http, account, lifted)
+    assert check["stopped"] is True
+    assert _import(http, account, [lifted, plain]) == (0, 1, 1)
+    again = _check(http, account, lifted)
+    assert again["stopId"] == check["stopId"]
+
+
+@pytest.mark.parametrize("stopped_since", [False, True], ids=["opted-in", "stopped-since"])
+def test_a_number_can_be_erased_again_after_the_lift(http, account, db, stopped_since):
+    key = {"apiKey": account.api_key}
+    number = _number()
+    first = _erase(http, account, number).json()
+    _inbound(http, account, number, "START", "re-1")
+    if stopped_since:
+        assert _inbound(http, account, number, "STOP", "re-2")["type"] == "opt_out"
+        check = _check(http, account, number)
+        assert check["stopped"] is True and check["stopId"] != first["stopId"]
+
+    answer = _erase(http, account, number, actor="dpo", reason="second request")
+    assert answer.status_code == 200, answer.text
+    second = answer.json()
+    assert second["already"] is False and second["eventId"] != first["eventId"]
+    stop_id = second["stopId"]
+    assert stop_id != first["stopId"]
+    assert _rows_naming(db, account.account.id, [number[3:]]) == []
+
+    for spelling in (number, _national(number)):
+        check = _check(http, account, spelling)
+        assert (check["stopped"], check["stopId"]) == (True, stop_id)
+    verdicts = http.post("/v1/stop-sms/filter", json={**key, "phoneNumbers": [number]}).json()
+    assert [(item["status"], item["stopId"]) for item in verdicts["data"]] == [("stopped", stop_id)]
+    added = http.post("/v1/stop-sms/add", json={**key, "phoneNumber": number})
+    assert added.status_code == 409 and added.json()["stopId"] == stop_id
+    assert _import(http, account, [number]) == (0, 1, 0)
+    deleted = http.post("/v1/stop-sms/delete", json={**key, "id": stop_id})
+    assert deleted.status_code == 409 and deleted.json()["code"] == 97
+    gone = http.post("/v1/stop-sms/delete", json={**key, "id": first["stopId"]})
+    assert gone.status_code == 404 and gone.json()["code"] == 4
+
+    third = _erase(http, account, number).json()
+    assert third["already"] is True
+    assert (third["eventId"], third["erasedAt"]) == (second["eventId"], second["erasedAt"])
+    history = http.get("/v1/stop-sms/history", params={**key, "phoneNumber": number}).json()
+    assert history["stopped"] is True and history["erasedAt"] == second["erasedAt"]
+    assert _kinds(history["data"])[:3] == ["erased", "opt_out", "opt_in"]
+    assert audit.verify(db, account.account).intact
+
+    # The person's opt-in lifts the second erasure too.
+    _inbound(http, account, number, "START", "re-3")
+    check = _check(http, account, number)
+    assert check["stopped"] is False
+    assert _import(http, account, [number]) == (0, 0, 1)
 
 
 def test_erase_answers_in_xml(http, account):

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 
+import httpx
 import pytest
 
 from stoplist.cli.sync import report_json
@@ -152,6 +153,26 @@ def test_mirror_deletes_never_undo_a_local_opt_out(server, account, mirror, loca
     assert result["deleted"] == []
     assert numbers(result["kept"]) == ["+33611111111"]
     assert [s.phone_number for s in here.list()] == ["+33611111111"]
+
+
+def test_an_opt_in_that_lifted_an_erasure_here_outranks_an_older_upstream_stop(
+    server, account, mirror, local, upstream
+):
+    """The person's START lifted the number's erasure here after it was stopped upstream:
+    that opt-in is kept under the number's stand-in, and still leaves it off."""
+    name, here = local
+    upstream.add("0611111111")
+    here.erase("0611111111")
+    token = Accounts(mirror.db).get(name).inbound_token
+    started = httpx.post(
+        f"{mirror.server.base_url}/inbound/{token}/generic",
+        json={"from": "+33611111111", "text": "START", "id": "lifted-1"},
+    )
+    assert started.json()["type"] == "opt_in"
+    report = sync(mirror, name, f"{server.base_url}/v1", account.api_key)
+    assert report["added"] == [] and numbers(report["optedInHere"]) == ["+33611111111"]
+    assert here.check("0611111111").stopped is False
+    assert here.list() == []
 
 
 def test_upstream_failing_midway_changes_nothing_and_a_rerun_finishes(

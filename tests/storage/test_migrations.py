@@ -2,6 +2,7 @@
 
 from concurrent.futures import ThreadPoolExecutor
 
+import httpx
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -15,10 +16,11 @@ from stoplist.domain.inbound import Inbound, InboundMessage
 from stoplist.domain.retention import Retention
 from stoplist.domain.stops import StopList
 from stoplist.records.events import Source
+from stoplist.storage import chain
 from stoplist.storage.database import HEAD_REVISION, Database
 from stoplist.storage.migrate import alembic_config, current_revision
 from stoplist.storage.schema import metadata
-from tests.support import run_cli
+from tests.support import Server, run_cli
 
 
 def _head(db: Database) -> str:
@@ -117,6 +119,50 @@ def _upgrade_from_first_release(url: str) -> None:
         db.dispose()
 
 
+def test_an_erasure_kept_before_revision_0011_still_stops_the_number(fresh_database_url, tmp_path):
+    """0010 marks lifted erasures instead of deleting them: the rows already there are
+    erasures in force and must keep suppressing their numbers."""
+    number = "+33612345678"
+    db = Database(fresh_database_url)
+    try:
+        command.upgrade(alembic_config(db), "0009")
+        created = Accounts(db).create("erased-before-0011")
+        with db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO erased_numbers (account_id, number_digest, stop_id, created_at, "
+                    "source, erased_at, event_id) VALUES (:account, :digest, 41, 1, 'api', 2, 7)"
+                ),
+                {
+                    "account": created.account.id,
+                    "digest": chain.number_digest(chain.chain_keys(conn), number),
+                },
+            )
+        db.migrate()
+        assert current_revision(db) == HEAD_REVISION
+    finally:
+        db.dispose()
+    key = {"apiKey": created.api_key}
+    server = Server(fresh_database_url, tmp_path / "server.log").start()
+    try:
+        with httpx.Client(base_url=server.base_url, timeout=30) as http:
+            check = http.get("/v1/stop-sms/check", params={**key, "phoneNumber": "0612345678"})
+            assert (check.json()["stopped"], check.json()["stopId"]) == (True, 41)
+            added = http.post("/v1/stop-sms/add", json={**key, "phoneNumber": number})
+            assert added.status_code == 409 and added.json()["stopId"] == 41
+            deleted = http.post("/v1/stop-sms/delete", json={**key, "id": 41})
+            assert deleted.status_code == 409 and deleted.json()["code"] == 97
+            imported = http.post(
+                "/v1/stop-sms/import",
+                params=key,
+                content=f"{number}\n".encode(),
+                headers={"content-type": "text/csv"},
+            ).json()
+            assert (imported["added"], imported["alreadyStopped"]) == (0, 1)
+    finally:
+        server.stop()
+
+
 def test_the_migrations_build_the_schema_the_queries_are_written_against(fresh_database_url):
     """``storage/schema.py`` and the migrations describe the same tables, columns and indexes."""
     db = Database(fresh_database_url)
@@ -133,12 +179,12 @@ def test_the_migrations_build_the_schema_the_queries_are_written_against(fresh_d
 
 
 def test_sweeps_recorded_before_0010_become_events_of_their_account(fresh_database_url):
+    """The sweep is appended to the account's chain (made here: the account's events
+    were deleted since), and the account's next event follows it."""
     db = Database(fresh_database_url)
     try:
         command.upgrade(alembic_config(db), "0009")
         account = Accounts(db).create("swept").account
-        message = InboundMessage("generic", "+33612345678", "STOP", message_id="m-1")
-        Inbound(db, account).receive(message)
         ran_at, cutoff = clock.now_us(), clock.now_us() - 1095 * 86_400 * clock.MICROS
         with db.engine.begin() as conn:
             conn.execute(
@@ -153,6 +199,8 @@ def test_sweeps_recorded_before_0010_become_events_of_their_account(fresh_databa
         assert (sweep.ran_at, sweep.cutoff, sweep.retention_days) == (ran_at, cutoff, 1095)
         assert (sweep.texts_blanked, sweep.review_texts_blanked) == (4, 1)
         assert sweep.source == Source.SCHEDULE
+        message = InboundMessage("generic", "+33612345678", "STOP", message_id="m-1")
+        Inbound(db, account).receive(message)
         audit = verify(db, account)
         assert audit.intact and audit.length == 2
         with db.engine.connect() as conn:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import httpx
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import text
 
@@ -91,3 +92,26 @@ def test_an_erased_number_s_page_says_so_and_offers_no_removal(server: Server, d
         assert "only an opt-in from the person lifts it" in found.text
         removal = client.get(f"/dashboard/numbers/{erased.stop_id}/remove")
         assert removal.status_code == 404
+
+
+def test_an_import_from_the_dashboard_leaves_a_lifted_erasure_off(server: Server, db, account):
+    """After the person's START lifted the erasure, the number's page shows it allowed,
+    without the erasure, and an import counts it as opted back in."""
+    stop_list = StopList(db, account.account)
+    erasure.erase(stop_list, "0612345671", actor="dpo")
+    path = f"/inbound/{account.account.inbound_token}/generic"
+    with httpx.Client(base_url=server.base_url) as inbound:
+        answer = inbound.post(path, json={"from": "+33612345671", "text": "START", "id": "d-1"})
+        assert answer.status_code == 200 and answer.json()["type"] == "opt_in"
+    with dashboard_client(server, account.api_key) as (client, token):
+        found = client.get("/dashboard/search", params={"number": "06 12 34 56 71"})
+        assert 'id="status"' in found.text and "Not stopped" in found.text
+        assert "Erased at the person's request" not in found.text
+        imported = client.post(
+            "/dashboard/import",
+            data={"csrf_token": token},
+            files={"file": ("numbers.csv", b"phone\n0612345671\n", "text/csv")},
+        )
+    assert imported.status_code == 200
+    assert 'id="import-added">0<' in imported.text and 'id="import-opted-in">1<' in imported.text
+    assert stop_list.find("0612345671") is None

@@ -16,6 +16,9 @@ alone cannot tell which number it was) with the stop the number had:
   and date it had, and nothing about it is written in clear again;
 - an opt-in from the person dated after the erasure (a START) lifts it; a
   ``delete`` of its entry is refused, since only the person may undo it.
+  A lifted erasure keeps its row, marked lifted: the number is no longer
+  stopped by it, and an import still learns that the person opted in
+  (those events name the stand-in). Erasing the number again reuses the row.
 
 The erasure is an event of its own (kind ``erased``) in the number's
 history, with who asked and why. A number not on the list is stopped first
@@ -91,7 +94,7 @@ def erase(
             conn, account_id, number, stand_in, store.Erasure(event_id, erased_at, actor)
         )
         entry = store.ErasedEntry(stop.id, stop.created_at, stop.source, erased_at, event_id)
-        store.insert_entry(conn, account_id, digest, entry)
+        store.save_entry(conn, account_id, digest, entry)
         stop_store.delete_stop(conn, account_id, stop.id)  # after the event: its watermark
     metrics.number_erased(source)
     return Erased(number, stop.id, erased_at, event_id, False, concealed)

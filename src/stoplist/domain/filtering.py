@@ -123,7 +123,7 @@ def _add_erased(stop_list: StopList, numbers: list[str | None], stop_ids: list[i
         return
     for position, (number, stop_id) in enumerate(zip(numbers, stop_ids, strict=True)):
         if number is not None and stop_id is None:
-            stop_ids[position] = erased(number)
+            stop_ids[position] = erased.stop_id(number)
 
 
 def _verdicts(

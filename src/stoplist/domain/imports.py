@@ -7,7 +7,8 @@ The rules, whatever the file's size:
 - never reactivates: a number that is off the list because it was opted back
   in (a START, or an entry someone deleted) stays off; its latest state
   change is a decision an old file must not overturn. Such numbers are
-  counted as ``opted_in``;
+  counted as ``opted_in``, a number whose erasure the person's opt-in lifted
+  among them (its events are kept under its stand-in, ``_without_erased``);
 - every number added gets its own opt-out event (source ``import``), exactly
   as if it had been added by hand, so its history says where it came from.
 
@@ -60,7 +61,7 @@ from stoplist.domain import clock, webhooks
 from stoplist.domain.canonical import calling_code, is_canonical, number_regex
 from stoplist.domain.columns import DELIMITERS, SAMPLE_LINES, Layout, detect_layout, split
 from stoplist.domain.errors import NoNumbersFound, StoplistError
-from stoplist.domain.stops import StopList
+from stoplist.domain.stops import ErasedNumbers, StopList
 from stoplist.observability import metrics
 from stoplist.records.events import Event, EventKind, NewEvent, Source
 from stoplist.storage import bulk
@@ -255,7 +256,8 @@ class _Writer:
         self._first = True
         self._staged = 0
         self._queued = 0
-        self._erased: Callable[[str], int | None] | None = None
+        self._erased: ErasedNumbers | None = None
+        self._lifted: set[str] = set()
 
     def write(self, batch: list[str]) -> None:
         """Write one batch of numbers (in any order, repeats included), sorting it in place."""
@@ -275,11 +277,36 @@ class _Writer:
             self._write(batch)
         self._first = False
 
-    def _without_erased(self, batch: list[str], erased: Callable[[str], int | None]) -> list[str]:
-        """The batch less the numbers erased on the account, which are stopped already."""
-        kept = [number for number in batch if erased(number) is None]
-        self.report.already_stopped += len(batch) - len(kept)
+    def _without_erased(self, batch: list[str], erased: ErasedNumbers) -> list[str]:
+        """The batch less the numbers erased on the account, counted here.
+
+        One still erased is stopped already. One whose erasure the person
+        lifted has its opt-out and that opt-in under its stand-in, where the
+        look-ups by number do not see them: it is counted as those look-ups
+        would count it, as on the list (stopped again since) or opted in,
+        and never written back.
+        """
+        kept: list[str] = []
+        lifted: list[str] = []
+        for number in batch:
+            mark = erased.find(number)
+            if mark is None:
+                kept.append(number)
+            elif mark.lifted:
+                lifted.append(number)
+            else:
+                self.report.already_stopped += 1
+        if lifted:
+            self._count_lifted(lifted)
         return kept
+
+    def _count_lifted(self, numbers: list[str]) -> None:
+        """Count numbers whose erasure was lifted; a repeat within the file is one already seen."""
+        new = [number for number in dict.fromkeys(numbers) if number not in self._lifted]
+        self._lifted.update(new)
+        stopped = bulk.find_stops(self.conn, self.stop_list.account.id, new)
+        self.report.already_stopped += len(numbers) - len(new) + len(stopped)
+        self.report.opted_in += len(new) - len(stopped)
 
     def finish(self) -> None:
         """Write what is staged (SQLite), at the end of the file, still in its transaction."""

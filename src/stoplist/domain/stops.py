@@ -9,7 +9,7 @@ Every method is scoped to the account the list was opened for.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -45,6 +45,28 @@ class Recorded:
     @property
     def changed(self) -> bool:
         return (self.stop_before is None) != (self.stop_after is None)
+
+
+@dataclass(frozen=True, slots=True)
+class ErasedNumbers:
+    """An account's erased numbers, known only by their keyed hash (``number_digest``).
+
+    A number whose erasure the person lifted is not stopped by it, but its
+    earlier opt-out and the opt-in that lifted it are kept under its
+    stand-in, where a look-up by number does not find them: ``find`` tells.
+    """
+
+    _key: bytes
+    _known: dict[bytes, erasure_store.ErasedMark]
+
+    def find(self, number: str) -> erasure_store.ErasedMark | None:
+        """The number's erasure, lifted or not (``number`` in E.164); None: never erased."""
+        return self._known.get(hmac.digest(self._key, number.encode(), "sha256"))
+
+    def stop_id(self, number: str) -> int | None:
+        """The stop an erased number keeps; None when it was never erased or was lifted."""
+        mark = self.find(number)
+        return mark.stop_id if mark is not None and not mark.lifted else None
 
 
 class StopList:
@@ -151,8 +173,8 @@ class StopList:
         self.db.lock_list(conn, self.account.id)
         return self._record(conn, new)
 
-    def erased_lookup(self) -> Callable[[str], int | None] | None:
-        """The stop id each erased number (E.164) keeps, or None: the account erased none.
+    def erased_lookup(self) -> ErasedNumbers | None:
+        """The numbers erased on the account, or None: the account erased none.
 
         Read after the list itself (by ``filter``, by an import): a number
         erased in between is then off the list but already here, so no
@@ -161,17 +183,12 @@ class StopList:
         with self.db.read() as conn:
             return self.erased_lookup_in(conn)
 
-    def erased_lookup_in(self, conn: Connection) -> Callable[[str], int | None] | None:
+    def erased_lookup_in(self, conn: Connection) -> ErasedNumbers | None:
         """``erased_lookup`` in the caller's transaction."""
         known = erasure_store.digests(conn, self.account.id)
         if not known:
             return None
-        key = chain.chain_keys(conn).number
-
-        def stop_id(number: str) -> int | None:
-            return known.get(hmac.digest(key, number.encode(), "sha256"))
-
-        return stop_id
+        return ErasedNumbers(chain.chain_keys(conn).number, known)
 
     def history(self, raw: object, *, limit: int = 1000) -> tuple[str, list[Event]]:
         """The number's events, those kept under its erased stand-in included."""
@@ -231,17 +248,22 @@ class StopList:
             raise StopErased()  # an erased number's stand-in is never a number to record
         account_id = self.account.id
         before = stop_store.find_by_number(conn, account_id, new.phone_number)
-        if before is None:
+        stand_in: str | None = None
+        if before is None or new.kind.changes_state:
             digest = number_digest(conn, new.phone_number)
-            erased = erasure_store.find(conn, account_id, digest)
-            if erased is not None:
+            erased = erasure_store.lookup(conn, account_id, digest)
+            if erased is not None and erased.lifted_at is None:
                 return self._record_erased(conn, new, digest, erased)
+            if erased is not None:
+                # Lifted: its events up to the lift, the opt-in included, are its stand-in's.
+                stand_in = chain.erased_stand_in(digest)
         if new.provider and new.provider_message_id:
-            seen = event_store.find_by_provider_message(
-                conn, account_id, new.provider, new.provider_message_id, new.phone_number
-            )
-            if seen is not None:
-                return Recorded(seen.id, True, before, before)
+            for named in filter(None, (new.phone_number, stand_in)):
+                seen = event_store.find_by_provider_message(
+                    conn, account_id, new.provider, new.provider_message_id, named
+                )
+                if seen is not None:
+                    return Recorded(seen.id, True, before, before)
         received_at = clock.now_us()
         event_id = event_store.insert_event(
             conn,
@@ -251,7 +273,9 @@ class StopList:
             received_at=received_at,
         )
         after = (
-            self._reconcile(conn, new.phone_number, before) if new.kind.changes_state else before
+            self._reconcile(conn, new.phone_number, before, stand_in)
+            if new.kind.changes_state
+            else before
         )
         recorded = Recorded(event_id, False, before, after)
         if recorded.changed:
@@ -283,7 +307,7 @@ class StopList:
             conn, account_id, new, event_at=event_at, received_at=received_at, erased=True
         )
         if new.kind is EventKind.OPT_IN and event_at > erased.erased_at:
-            erasure_store.delete_entry(conn, account_id, digest)
+            erasure_store.lift(conn, account_id, digest, at=event_at, event_id=event_id)
             return Recorded(event_id, False, stop, None, erased=True)
         return Recorded(event_id, False, stop, stop, erased=True)
 
@@ -296,16 +320,24 @@ class StopList:
         stop_ids = {event.id: stop.id} if stop else None
         webhooks.enqueue(conn, self.account, [event], stop_ids=stop_ids)
 
-    def _reconcile(self, conn: Connection, number: str, current: Stop | None) -> Stop | None:
-        """Make the stops row agree with the number's latest state-changing event."""
+    def _reconcile(
+        self, conn: Connection, number: str, current: Stop | None, stand_in: str | None = None
+    ) -> Stop | None:
+        """Make the stops row agree with the number's latest state-changing event.
+
+        ``stand_in``: the number's erasure was lifted, and its events up to the
+        lift (the person's opt-in among them) name that stand-in; they count
+        as the number's, so that an opt-out dated before the lift (a late
+        message, a mirrored upstream stop) leaves it off, as for any number.
+        """
         account_id = self.account.id
-        latest = event_store.latest_state_event(conn, account_id, number)
+        latest = event_store.latest_state_event(conn, account_id, number, stand_in)
         if latest is None or latest.kind is EventKind.OPT_IN:
             if current is not None:
                 stop_store.delete_stop(conn, account_id, current.id)
             return None
-        last_opt_in = event_store.latest_opt_in(conn, account_id, number)
-        first = event_store.first_opt_out_after(conn, account_id, number, last_opt_in)
+        last_opt_in = event_store.latest_opt_in(conn, account_id, number, stand_in)
+        first = event_store.first_opt_out_after(conn, account_id, number, last_opt_in, stand_in)
         assert first is not None  # ``latest`` itself is such an opt-out
         if current is None:
             return stop_store.insert_stop(

@@ -45,9 +45,9 @@ _READ = (
     f"SELECT {_COLUMNS} FROM api_keys k JOIN accounts a ON a.id = k.account_id "
     "LEFT JOIN stops s ON s.account_id = a.id AND s.phone_number = ? "
     "LEFT JOIN erased_numbers e ON s.id IS NULL AND e.account_id = a.id AND e.number_digest = ? "
-    "WHERE k.key_hash = ? AND k.revoked_at IS NULL"
+    "AND e.lifted_at IS NULL WHERE k.key_hash = ? AND k.revoked_at IS NULL"
 )
-"""The key and its account, with the number's entry, or the one it keeps once erased."""
+"""The key and its account, with the number's entry, or the one it keeps while erased."""
 _NO_ACCOUNT = ", ".join(["NULL"] * ACCOUNT_WIDTH)
 _BATCH_READ = (
     "WITH q AS MATERIALIZED ("
@@ -62,7 +62,8 @@ _BATCH_READ = (
     "JOIN stops s ON s.account_id = k.account_id AND s.phone_number = q.number "
     f"UNION ALL SELECT q.i, {_NO_ACCOUNT}, NULL, e.stop_id, e.created_at, e.source "
     "FROM q JOIN k ON k.key_hash = q.digest "
-    "JOIN erased_numbers e ON e.account_id = k.account_id AND e.number_digest = q.erased"
+    "JOIN erased_numbers e ON e.account_id = k.account_id AND e.number_digest = q.erased "
+    "AND e.lifted_at IS NULL"
 )
 """A batch's keys and numbers, answered in rows of two kinds (``i`` NULL or not).
 
@@ -72,7 +73,8 @@ place in the batch), with only the entry's columns. A batch of thirty-two
 checks with one key thus comes back as one account row and a row for each
 stopped number, instead of thirty-two rows that each repeat the account:
 psycopg's row building was the largest cost of a check on PostgreSQL.
-An erased number's entry (``storage.erasures``) is found by its digest.
+An erased number's entry (``storage.erasures``) is found by its digest,
+until the person's opt-in lifts the erasure.
 """
 
 

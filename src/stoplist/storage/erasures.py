@@ -2,7 +2,11 @@
 
 ``erased_numbers`` holds, per account, the digest of each erased number
 (``chain.number_digest``, keyed by the secrets key file) with the stop it
-had. Every other table that named the number names its stand-in
+had. Once the person's opt-in lifts the erasure the row stays, with
+``lifted_at``: it no longer suppresses the number, but it still says that
+the number's earlier history (its opt-out, the opt-in) lives under its
+stand-in, which an import and the number's later events must take into
+account (``lookup``). Every other table that named the number names its stand-in
 (``chain.erased_stand_in``) instead, or lets go of the row. Each function
 runs inside the caller's transaction, which holds the account's list lock.
 """
@@ -37,6 +41,8 @@ class ErasedEntry:
     source: str
     erased_at: int
     event_id: int
+    lifted_at: int | None = None
+    """When the person's opt-in lifted the erasure (``lookup`` only: ``find`` skips those)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,14 +56,30 @@ class Concealed:
     inbound_parts: int
 
 
-_FIND = (
-    "SELECT stop_id, created_at, source, erased_at, event_id FROM erased_numbers "
+@dataclass(frozen=True, slots=True)
+class ErasedMark:
+    """What an account's erased digest stands for: the stop it keeps, unless lifted."""
+
+    stop_id: int
+    lifted: bool
+
+
+_LOOKUP = (
+    "SELECT stop_id, created_at, source, erased_at, event_id, lifted_at FROM erased_numbers "
     "WHERE account_id = ? AND number_digest = ?"
 )
+_FIND = f"{_LOOKUP} AND lifted_at IS NULL"
 
 
 def find(conn: Connection, account_id: int, digest: bytes) -> ErasedEntry | None:
+    """The number's erasure while it suppresses the number (not lifted)."""
     row = conn.exec_driver_sql(driver_sql(conn, _FIND), (account_id, digest)).first()
+    return ErasedEntry(*row) if row is not None else None
+
+
+def lookup(conn: Connection, account_id: int, digest: bytes) -> ErasedEntry | None:
+    """The number's erasure, lifted or not."""
+    row = conn.exec_driver_sql(driver_sql(conn, _LOOKUP), (account_id, digest)).first()
     return ErasedEntry(*row) if row is not None else None
 
 
@@ -69,43 +91,68 @@ def find_by_stop_id(conn: Connection, account_id: int, stop_id: int) -> ErasedEn
             erased_numbers.c.source,
             erased_numbers.c.erased_at,
             erased_numbers.c.event_id,
-        ).where(erased_numbers.c.account_id == account_id, erased_numbers.c.stop_id == stop_id)
+        ).where(
+            erased_numbers.c.account_id == account_id,
+            erased_numbers.c.stop_id == stop_id,
+            erased_numbers.c.lifted_at.is_(None),
+        )
     ).first()
     return ErasedEntry(*row) if row is not None else None
 
 
-def digests(conn: Connection, account_id: int) -> dict[bytes, int]:
-    """``{digest: stop id}`` of every number erased on the account.
+_DIGESTS = (
+    "SELECT number_digest, stop_id, lifted_at IS NOT NULL FROM erased_numbers WHERE account_id = ?"
+)
+
+
+def digests(conn: Connection, account_id: int) -> dict[bytes, ErasedMark]:
+    """Every number erased on the account, lifted or not, by its digest.
 
     Erasures are rare (one per person who asks), so a whole account's fit in
     memory; an account with none costs one index probe.
     """
-    rows = conn.exec_driver_sql(
-        driver_sql(conn, "SELECT number_digest, stop_id FROM erased_numbers WHERE account_id = ?"),
-        (account_id,),
-    )
-    return {bytes(digest): int(stop_id) for digest, stop_id in rows}
+    rows = conn.exec_driver_sql(driver_sql(conn, _DIGESTS), (account_id,))
+    return {
+        bytes(digest): ErasedMark(int(stop_id), bool(lifted)) for digest, stop_id, lifted in rows
+    }
 
 
-def insert_entry(conn: Connection, account_id: int, digest: bytes, entry: ErasedEntry) -> None:
-    conn.execute(
-        insert(erased_numbers).values(
-            account_id=account_id,
-            number_digest=digest,
-            stop_id=entry.stop_id,
-            created_at=entry.created_at,
-            source=entry.source,
-            erased_at=entry.erased_at,
-            event_id=entry.event_id,
+def save_entry(conn: Connection, account_id: int, digest: bytes, entry: ErasedEntry) -> None:
+    """Keep the number's erasure: a new row, or the row of an erasure lifted before."""
+    values = {
+        "stop_id": entry.stop_id,
+        "created_at": entry.created_at,
+        "source": entry.source,
+        "erased_at": entry.erased_at,
+        "event_id": entry.event_id,
+        "lifted_at": None,
+        "lifted_event_id": None,
+    }
+    erased_again = conn.execute(
+        update(erased_numbers)
+        .where(
+            erased_numbers.c.account_id == account_id,
+            erased_numbers.c.number_digest == digest,
+            erased_numbers.c.lifted_at.is_not(None),
         )
-    )
-
-
-def delete_entry(conn: Connection, account_id: int, digest: bytes) -> None:
-    conn.execute(
-        delete(erased_numbers).where(
-            erased_numbers.c.account_id == account_id, erased_numbers.c.number_digest == digest
+        .values(**values)
+    ).rowcount
+    if not erased_again:
+        conn.execute(
+            insert(erased_numbers).values(account_id=account_id, number_digest=digest, **values)
         )
+
+
+def lift(conn: Connection, account_id: int, digest: bytes, *, at: int, event_id: int) -> None:
+    """The person's opt-in (``event_id``, dated ``at``) lifted the number's erasure."""
+    conn.execute(
+        update(erased_numbers)
+        .where(
+            erased_numbers.c.account_id == account_id,
+            erased_numbers.c.number_digest == digest,
+            erased_numbers.c.lifted_at.is_(None),
+        )
+        .values(lifted_at=at, lifted_event_id=event_id)
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Row, and_, insert, or_, select
+from sqlalchemy import ColumnElement, Connection, Row, and_, insert, or_, select
 
 from stoplist.records.events import Event, EventKind, NewEvent, Source
 from stoplist.storage import chain
@@ -112,13 +112,22 @@ def find_by_provider_message(
     return event_of(row) if row else None
 
 
-def latest_state_event(conn: Connection, account_id: int, phone_number: str) -> Event | None:
+def _numbered(phone_number: str, stand_in: str | None) -> ColumnElement[bool]:
+    """Events of the number, and of its erased ``stand_in`` when its erasure was lifted."""
+    if stand_in is None:
+        return events.c.phone_number == phone_number
+    return events.c.phone_number.in_((phone_number, stand_in))
+
+
+def latest_state_event(
+    conn: Connection, account_id: int, phone_number: str, stand_in: str | None = None
+) -> Event | None:
     """The opt-out or opt-in with the latest event time (ties: the later recorded)."""
     row = conn.execute(
         select(events)
         .where(
             events.c.account_id == account_id,
-            events.c.phone_number == phone_number,
+            _numbered(phone_number, stand_in),
             events.c.kind.in_(_STATE_KINDS),
         )
         .order_by(events.c.event_at.desc(), events.c.id.desc())
@@ -128,12 +137,16 @@ def latest_state_event(conn: Connection, account_id: int, phone_number: str) -> 
 
 
 def first_opt_out_after(
-    conn: Connection, account_id: int, phone_number: str, after: Event | None
+    conn: Connection,
+    account_id: int,
+    phone_number: str,
+    after: Event | None,
+    stand_in: str | None = None,
 ) -> Event | None:
     """The earliest opt-out ordered after ``after`` (or ever, when ``after`` is None)."""
     query = select(events).where(
         events.c.account_id == account_id,
-        events.c.phone_number == phone_number,
+        _numbered(phone_number, stand_in),
         events.c.kind == EventKind.OPT_OUT.value,
     )
     if after is not None:
@@ -147,12 +160,14 @@ def first_opt_out_after(
     return event_of(row) if row else None
 
 
-def latest_opt_in(conn: Connection, account_id: int, phone_number: str) -> Event | None:
+def latest_opt_in(
+    conn: Connection, account_id: int, phone_number: str, stand_in: str | None = None
+) -> Event | None:
     row = conn.execute(
         select(events)
         .where(
             events.c.account_id == account_id,
-            events.c.phone_number == phone_number,
+            _numbered(phone_number, stand_in),
             events.c.kind == EventKind.OPT_IN.value,
         )
         .order_by(events.c.event_at.desc(), events.c.id.desc())

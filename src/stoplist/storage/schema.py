@@ -95,7 +95,8 @@ erased_numbers = Table(
     "erased_numbers",
     metadata,
     # Numbers erased at their owner's request (storage.erasures): only the keyed hash of
-    # the number remains (storage.chain.number_digest), with the stop it had.
+    # the number remains (storage.chain.number_digest), with the stop it had. Once the
+    # person's opt-in lifted the erasure, lifted_at is set and the row no longer suppresses.
     Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
     Column("number_digest", LargeBinary(32), primary_key=True),
     Column("stop_id", BigInteger, nullable=False),
@@ -103,6 +104,8 @@ erased_numbers = Table(
     Column("source", String(16), nullable=False),
     Column("erased_at", BigInteger, nullable=False),
     Column("event_id", BigInteger, nullable=False),
+    Column("lifted_at", BigInteger),
+    Column("lifted_event_id", BigInteger),
 )
 
 events = Table(

@@ -90,10 +90,16 @@ def _chain_sweeps(conn: sa.Connection, rows: Sequence[Any]) -> None:
 
 
 def _head(conn: sa.Connection, marks: str, account_id: int) -> chain.Head:
-    """The account's chain head; a sweep blanked texts, so the account has events and a head."""
+    """The account's chain head (made when missing: its events were deleted since)."""
     row = conn.exec_driver_sql(
         f"SELECT length, head FROM event_chains WHERE account_id = {marks}", (account_id,)
-    ).one()
+    ).first()
+    if row is None:
+        conn.exec_driver_sql(
+            f"INSERT INTO event_chains (account_id, length, head) VALUES ({marks}, 0, {marks})",
+            (account_id, chain.GENESIS),
+        )
+        return chain.Head(0, chain.GENESIS)
     return chain.Head(int(row[0]), bytes(row[1]))
 
 
