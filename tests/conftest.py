@@ -23,6 +23,7 @@ from stoplist.storage.database import Database
 from stoplist.storage.secrets import KEY_FILE_ENV as SECRETS_KEY_ENV
 from tests.support import (
     REQUIRE_POSTGRES,
+    MigratedTemplates,
     Server,
     postgres_unavailable_reason,
     temporary_postgres_database,
@@ -70,13 +71,33 @@ def db(database_url: str) -> Iterator[Database]:
     database.dispose()
 
 
+@pytest.fixture(scope="session")
+def migrated_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MigratedTemplates]:
+    """One migrated database per backend and test worker, copied for each ``own_db``."""
+    templates = MigratedTemplates(tmp_path_factory.mktemp("templates"))
+    yield templates
+    templates.drop()
+
+
 @pytest.fixture
-def own_db(fresh_database_url: str) -> Iterator[Database]:
-    """A migrated database of the test's own, for tests that start their own servers."""
-    database = Database(fresh_database_url)
-    database.migrate()
-    yield database
-    database.dispose()
+def own_db(
+    database_url: str, migrated_templates: MigratedTemplates, tmp_path: Path
+) -> Iterator[Database]:
+    """A migrated database of the test's own, for tests that start their own servers.
+
+    A copy of a database migrated once per session (``migrated_templates``),
+    not a new one migrated again: the schema is the same, and no other
+    connection ever touches the copy.
+    """
+    if database_url.startswith("sqlite"):
+        copy = migrated_templates.sqlite_copy(tmp_path / "own.db")
+    else:
+        copy = migrated_templates.postgres_copy()
+    with copy as url:
+        database = Database(url)
+        database.migrate()  # at the head already: one query, and the secrets key checked
+        yield database
+        database.dispose()
 
 
 @pytest.fixture

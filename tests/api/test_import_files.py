@@ -10,7 +10,7 @@ import pytest
 
 from stoplist.domain.accounts import Accounts
 from tests.sample_files import COUNTS, NUMBERS, WORKBOOK_SHEET, Sample, samples
-from tests.support import Server, run_cli
+from tests.support import Server, run_cli_here
 from tests.web.conftest import dashboard_client
 
 IMPORT = "/v1/stop-sms/import"
@@ -61,12 +61,12 @@ def test_cli(db, database_url, tmp_path, sample):
     path = tmp_path / sample.name
     path.write_bytes(sample.data)
     sheet = ["--sheet", WORKBOOK_SHEET] if _sheet(sample) else []
-    printed = run_cli(
+    printed = run_cli_here(
         "import", str(path), "--account", name, "--database", database_url, "--json", *sheet
     ).stdout
     assert _counts(json.loads(printed)) == _expected(sample)
     if sample is SAMPLES[0]:
-        again = run_cli("import", str(path), "--account", name, "--database", database_url)
+        again = run_cli_here("import", str(path), "--account", name, "--database", database_url)
         assert "read 7 lines; numbers from column mobile (number 2)" in again.stdout
 
 
@@ -120,7 +120,7 @@ def test_a_file_without_numbers_is_refused_with_code_92(http, account, database_
     Accounts(db).create(name)
     path = Path(tmp_path / "contacts.csv")
     path.write_bytes(NO_COLUMN)
-    refused = run_cli(
+    refused = run_cli_here(
         "import", str(path), "--account", name, "--database", database_url, check=False
     )
     assert refused.returncode == 2
@@ -128,7 +128,7 @@ def test_a_file_without_numbers_is_refused_with_code_92(http, account, database_
         "error: no phone column found; columns are: name, email; use --column"
     )
     assert refused.stdout == ""
-    chosen = run_cli(
+    chosen = run_cli_here(
         "import", str(path), "--account", name, "--database", database_url, "--column", "fax",
         check=False,
     )  # fmt: skip
@@ -145,7 +145,7 @@ def test_the_named_column_through_the_api_and_the_cli(http, account, db, databas
     path = tmp_path / "two-phones.csv"
     path.write_bytes(data)
     args = ("--account", name, "--database", database_url, "--json", "--column", "home")
-    report = json.loads(run_cli("import", str(path), *args).stdout)
+    report = json.loads(run_cli_here("import", str(path), *args).stdout)
     assert (report["added"], report["column"], report["columnNumber"]) == (2, "home", 2)
 
 

@@ -4,18 +4,22 @@ import json
 
 import httpx
 
-from tests.support import Server, run_cli
+from tests.support import Server, run_cli, run_cli_here
 
 
 def test_create_account_prints_a_working_key(server, database_url):
-    api_key = run_cli("accounts", "create", "cli-plain", "--database", database_url).stdout.strip()
+    api_key = run_cli_here(
+        "accounts", "create", "cli-plain", "--database", database_url
+    ).stdout.strip()
     assert api_key.startswith("sl_") and len(api_key) >= 32
     answer = httpx.get(f"{server.base_url}/v1/stop-sms/list", params={"apiKey": api_key})
     assert answer.json()["success"] is True
 
 
 def test_create_account_json(database_url):
-    out = run_cli("accounts", "create", "cli-json", "--database", database_url, "--json").stdout
+    out = run_cli_here(
+        "accounts", "create", "cli-json", "--database", database_url, "--json"
+    ).stdout
     created = json.loads(out)
     assert {"accountId", "apiKey", "inboundToken"} <= set(created)
     assert created["timezone"] == "Europe/Paris" and created["defaultRegion"] == "FR"
@@ -29,10 +33,10 @@ def test_database_from_the_environment(database_url):
 
 
 def test_duplicate_and_invalid_accounts_are_refused(database_url):
-    run_cli("accounts", "create", "cli-dup", "--database", database_url)
-    again = run_cli("accounts", "create", "cli-dup", "--database", database_url, check=False)
+    run_cli_here("accounts", "create", "cli-dup", "--database", database_url)
+    again = run_cli_here("accounts", "create", "cli-dup", "--database", database_url, check=False)
     assert again.returncode != 0 and "already exists" in again.stderr
-    bad = run_cli(
+    bad = run_cli_here(
         "accounts",
         "create",
         "cli-tz",
@@ -47,17 +51,17 @@ def test_duplicate_and_invalid_accounts_are_refused(database_url):
 
 def test_keys_create_list_revoke(server, database_url):
     db = ("--database", database_url)
-    run_cli("accounts", "create", "cli-keys", *db)
-    second = run_cli("keys", "create", "cli-keys", "--label", "crm", *db).stdout.strip()
-    keys = json.loads(run_cli("keys", "list", "cli-keys", "--json", *db).stdout)
+    run_cli_here("accounts", "create", "cli-keys", *db)
+    second = run_cli_here("keys", "create", "cli-keys", "--label", "crm", *db).stdout.strip()
+    keys = json.loads(run_cli_here("keys", "list", "cli-keys", "--json", *db).stdout)
     assert [key["label"] for key in keys] == ["initial", "crm"]
     assert all(second not in json.dumps(key) for key in keys)  # only prefixes are kept
     list_url = f"{server.base_url}/v1/stop-sms/list"
     assert httpx.get(list_url, params={"apiKey": second}).status_code == 200
-    run_cli("keys", "revoke", "cli-keys", str(keys[1]["keyId"]), *db)
+    run_cli_here("keys", "revoke", "cli-keys", str(keys[1]["keyId"]), *db)
     refused = httpx.get(list_url, params={"apiKey": second})
     assert refused.status_code == 401 and refused.json()["code"] == 10
-    unknown = run_cli("keys", "revoke", "no-such-account", "1", *db, check=False)
+    unknown = run_cli_here("keys", "revoke", "no-such-account", "1", *db, check=False)
     assert unknown.returncode != 0 and "no account" in unknown.stderr
 
 

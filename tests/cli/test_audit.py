@@ -21,7 +21,7 @@ from stoplist.domain.inbound import Inbound, InboundMessage
 from stoplist.domain.stops import StopList
 from stoplist.storage.database import Database
 from stoplist.storage.migrate import alembic_config
-from tests.support import run_cli
+from tests.support import run_cli_here
 
 NUMBERS = ("+33612345671", "+33612345672", "+33612345673")
 
@@ -44,7 +44,7 @@ def _history(db, account) -> list[int]:
 
 
 def _verify(database_url: str, name: str, *args: str):
-    return run_cli(
+    return run_cli_here(
         "audit", "verify", "--account", name, "--database", database_url, *args, check=False
     )
 
@@ -134,7 +134,7 @@ def test_the_verdict_in_french(database_url, db, account):
     _sql(db, "UPDATE events SET text = 'STOP' WHERE id = :id", id=ids[3])
     done = _verify(database_url, account.account.name, "--json")
     assert json.loads(done.stdout)[0]["problem"]["fault"] == "text"
-    french = run_cli(
+    french = run_cli_here(
         "--lang", "fr", "audit", "verify", "--account", account.account.name,
         "--database", database_url, check=False,
     )  # fmt: skip
@@ -151,11 +151,11 @@ def test_every_account_is_verified_and_one_broken_fails_the_run(fresh_database_u
         second = accounts.create("second").account
         StopList(db, first).add("+33612345678")
         ids = _history(db, second)
-        done = run_cli("audit", "verify", "--database", fresh_database_url)
+        done = run_cli_here("audit", "verify", "--database", fresh_database_url)
         assert "first: intact, 1 events" in done.stdout
         assert "second: intact, 6 events" in done.stdout
         _sql(db, "UPDATE events SET received_at = received_at + 1 WHERE id = :id", id=ids[0])
-        broken = run_cli("audit", "verify", "--database", fresh_database_url, check=False)
+        broken = run_cli_here("audit", "verify", "--database", fresh_database_url, check=False)
         assert broken.returncode == 3
         assert "first: intact" in broken.stdout
         assert f"second: event {ids[0]} (position 1) was changed" in broken.stderr
@@ -202,31 +202,31 @@ def test_the_migration_chains_the_events_recorded_before_it(fresh_database_url):
 def test_events_export_through_the_command(database_url, db, account, tmp_path):
     ids = _history(db, account.account)
     name = account.account.name
-    as_csv = run_cli("events", "export", "--account", name, "--database", database_url)
+    as_csv = run_cli_here("events", "export", "--account", name, "--database", database_url)
     rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
     assert [int(row["id"]) for row in rows] == ids
     assert rows[3]["text"] == "merci, à bientôt" and rows[0]["actor"] == "alice"
     assert rows[1]["prevHash"] == rows[0]["hash"]
     out = tmp_path / "events.ndjson"
-    run_cli(
+    run_cli_here(
         "events", "export", "--account", name, "--format", "ndjson", "--since", "2000-01-01",
         "--output", str(out), "--database", database_url,
     )  # fmt: skip
     records = [json.loads(line) for line in out.read_text().splitlines()]
     assert [record["chainSeq"] for record in records] == [1, 2, 3, 4, 5, 6]
-    none = run_cli(
+    none = run_cli_here(
         "events", "export", "--account", name, "--format", "ndjson", "--until", "2000-01-01",
         "--database", database_url,
     )  # fmt: skip
     assert none.stdout == ""
-    swapped = run_cli(
+    swapped = run_cli_here(
         "events", "export", "--account", name, "--since", "2026-03-02", "--until", "2026-03-01",
         "--database", database_url, check=False,
     )  # fmt: skip
     assert swapped.returncode != 0 and swapped.stdout == ""
     assert "since must not be later than until" in swapped.stderr
     for bad in (["--format", "xlsx"], ["--since", "someday"]):
-        refused = run_cli(
+        refused = run_cli_here(
             "events", "export", "--account", name, *bad, "--database", database_url, check=False
         )
         assert refused.returncode != 0 and "error:" in refused.stderr

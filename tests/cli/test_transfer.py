@@ -7,7 +7,7 @@ import io
 import json
 
 from stoplist.domain.accounts import Accounts
-from tests.support import run_cli, run_cli_on_terminal
+from tests.support import run_cli_here, run_cli_on_terminal
 
 
 def _account(db, name):
@@ -21,7 +21,7 @@ def test_import_then_export(db, database_url, tmp_path):
         "phone_number,name\n0612345678,Ann\nhello,Bob\n0611111111,Cid\n0612345678,X\n"
     )
     args = ("--account", account.name, "--database", database_url)
-    out = run_cli("import", str(source), *args, "--json").stdout
+    out = run_cli_here("import", str(source), *args, "--json").stdout
     report = json.loads(out)
     assert report == {
         "added": 2,
@@ -34,10 +34,10 @@ def test_import_then_export(db, database_url, tmp_path):
         "columnNumber": 1,
         "header": True,
     }
-    again = run_cli("import", str(source), *args).stdout
+    again = run_cli_here("import", str(source), *args).stdout
     assert "added 0" in again and "already stopped 3" in again and "line 3" in again
 
-    exported = run_cli("export", *args).stdout
+    exported = run_cli_here("export", *args).stdout
     rows = list(csv.reader(io.StringIO(exported)))
     assert rows[0] == ["id", "phoneNumber", "createdAt", "source"]
     assert [(row[1], row[3]) for row in rows[1:]] == [  # an import batch goes in number order
@@ -45,16 +45,16 @@ def test_import_then_export(db, database_url, tmp_path):
         ("+33612345678", "import"),
     ]
     target = tmp_path / "out.ndjson"
-    run_cli("export", *args, "--format", "ndjson", "--output", str(target))
+    run_cli_here("export", *args, "--format", "ndjson", "--output", str(target))
     lines = [json.loads(line) for line in target.read_text().splitlines()]
     assert [line["phoneNumber"] for line in lines] == ["+33611111111", "+33612345678"]
-    as_json = json.loads(run_cli("export", *args, "--format", "json").stdout)
+    as_json = json.loads(run_cli_here("export", *args, "--format", "json").stdout)
     assert as_json == lines
 
 
 def test_import_from_stdin(db, database_url):
     account = _account(db, "transfer-stdin")
-    result = run_cli(
+    result = run_cli_here(
         "import",
         "-",
         "--account",
@@ -77,7 +77,7 @@ def test_import_reads_bytes_with_bom_crlf_windows_1252_and_no_final_line_end(
         b"\xef\xbb\xbfphoneNumber\r\n+33612345678\r\n\r\n06 11 11 11 11\r\nbad\xff\r\n+33612345678"
     )
     args = ("--account", account.name, "--database", database_url, "--json")
-    report = json.loads(run_cli("import", str(source), *args).stdout)
+    report = json.loads(run_cli_here("import", str(source), *args).stdout)
     assert (report["added"], report["alreadyStopped"], report["invalid"]) == (2, 1, 1)
     assert report["invalidLines"] == [  # not UTF-8: Windows-1252
         {"line": 5, "input": "bad\u00ff", "code": 9, "reason": "not_a_number"}
@@ -86,7 +86,7 @@ def test_import_reads_bytes_with_bom_crlf_windows_1252_and_no_final_line_end(
 
 def test_errors(db, database_url, tmp_path):
     account = _account(db, "transfer-errors")
-    missing = run_cli(
+    missing = run_cli_here(
         "import",
         str(tmp_path / "nope.csv"),
         "--account",
@@ -96,9 +96,11 @@ def test_errors(db, database_url, tmp_path):
         check=False,
     )
     assert missing.returncode == 1 and "no such file" in missing.stderr
-    unknown = run_cli("export", "--account", "nobody-here", "--database", database_url, check=False)
+    unknown = run_cli_here(
+        "export", "--account", "nobody-here", "--database", database_url, check=False
+    )
     assert unknown.returncode == 1 and "nobody-here" in unknown.stderr
-    bad = run_cli(
+    bad = run_cli_here(
         "export",
         "--account",
         account.name,

@@ -22,7 +22,6 @@ import sys
 from pathlib import Path
 
 from stoplist.domain.accounts import Accounts
-from stoplist.storage.database import Database
 from tests.support import Server
 
 HERE = Path(__file__).parent
@@ -31,13 +30,10 @@ EXAMPLES_PER_OPERATION = os.environ.get("STOPLIST_FUZZ_EXAMPLES", "5")
 SEED = os.environ.get("STOPLIST_FUZZ_SEED", "1")
 
 
-def test_openapi_document_holds_against_the_server(fresh_database_url, tmp_path):
-    db = Database(fresh_database_url)
-    db.migrate()
-    key = Accounts(db).create("fuzz").api_key
-    db.dispose()
+def test_openapi_document_holds_against_the_server(own_db, tmp_path):
+    key = Accounts(own_db).create("fuzz").api_key
     env = {"STOPLIST_WEBHOOK_DISPATCH": "0"}
-    server = Server(fresh_database_url, tmp_path / "server.log", env=env).start()
+    server = Server(own_db.url, tmp_path / "server.log", env=env).start()
     try:
         run = subprocess.run(
             [

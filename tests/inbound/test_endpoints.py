@@ -15,7 +15,7 @@ from twilio.request_validator import RequestValidator
 
 from stoplist.domain.inbound_endpoints import InboundEndpoints
 from stoplist.inbound.vonage import sms_signature
-from tests.support import run_cli
+from tests.support import run_cli_here
 
 NUMBER = "+33612345678"
 STOP = {"from": NUMBER, "text": "STOP"}
@@ -213,23 +213,23 @@ def test_smspartner_cannot_be_required_to_sign(db, account):
 def test_cli_switches_endpoints_and_signatures(http, account, database_url):
     name = account.account.name
     cli = ("--database", database_url)
-    run_cli("inbound", "disable", name, "generic", *cli)
+    run_cli_here("inbound", "disable", name, "generic", *cli)
     assert http.post(inbound(account, "generic"), json=STOP).status_code == 404
-    made = run_cli("inbound", "signing", name, "generic", *cli)
+    made = run_cli_here("inbound", "signing", name, "generic", *cli)
     secret = made.stdout.strip()
     assert secret.startswith("whsec_")
     assert "smspartner, twilio, vonage" in made.stderr  # still unsigned, and said so
-    run_cli("inbound", "enable", name, "generic", *cli)
+    run_cli_here("inbound", "enable", name, "generic", *cli)
     assert http.post(inbound(account, "generic"), json=STOP).status_code == 403
-    run_cli("inbound", "signing", name, "vonage", "vsecret", "--method", "sha256", *cli)
-    status = json.loads(run_cli("inbound", "status", name, "--json", *cli).stdout)
+    run_cli_here("inbound", "signing", name, "vonage", "vsecret", "--method", "sha256", *cli)
+    status = json.loads(run_cli_here("inbound", "status", name, "--json", *cli).stdout)
     assert status == [
         {"provider": "smspartner", "enabled": True, "signature": None},
         {"provider": "twilio", "enabled": True, "signature": None},
         {"provider": "vonage", "enabled": True, "signature": "sha256"},
         {"provider": "generic", "enabled": True, "signature": "standard-webhooks"},
     ]
-    refused = run_cli("inbound", "signing", name, "smspartner", "x", *cli, check=False)
+    refused = run_cli_here("inbound", "signing", name, "smspartner", "x", *cli, check=False)
     assert refused.returncode != 0 and "does not sign" in refused.stderr
-    run_cli("inbound", "signing", name, "generic", "--clear", *cli)
+    run_cli_here("inbound", "signing", name, "generic", "--clear", *cli)
     assert http.post(inbound(account, "generic"), json=STOP).status_code == 200

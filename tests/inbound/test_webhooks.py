@@ -6,9 +6,6 @@ other server's dispatcher (with its production backoff) takes part.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import httpx
 import orjson
 import pytest
@@ -19,10 +16,7 @@ from stoplist.domain.webhooks import Webhooks
 from stoplist.storage.database import Database
 from tests import support
 from tests.support import (
-    REQUIRE_POSTGRES,
     Server,
-    postgres_unavailable_reason,
-    temporary_postgres_database,
 )
 from tests.webhook_receiver import Receiver, wait_for
 from tests.webhook_receiver import verified as verified_requests
@@ -45,30 +39,9 @@ def run_cli(*args: str) -> str:
     return support.run_cli_here(*args).stdout
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def own_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'webhooks.db'}"
-        database = Database(url)
-        database.migrate()
-        yield database
-        database.dispose()
-        return
-    reason = postgres_unavailable_reason()
-    if reason:
-        if REQUIRE_POSTGRES:
-            pytest.fail(reason)
-        pytest.skip(reason)
-    with temporary_postgres_database() as url:
-        database = Database(url)
-        database.migrate()
-        yield database
-        database.dispose()
-
-
 @pytest.fixture
-def acme(own_database: Database) -> NewAccount:
-    return Accounts(own_database).create("acme")
+def acme(own_db: Database) -> NewAccount:
+    return Accounts(own_db).create("acme")
 
 
 def stop(client: httpx.Client, acme: NewAccount, number: str, message_id: str) -> None:
@@ -87,11 +60,11 @@ def verified(receiver: Receiver, secret: str) -> dict[str, dict]:
     return {request.headers["webhook-id"]: event for request, event in pairs}
 
 
-def test_events_arrive_signed_after_failed_attempts(own_database, acme, tmp_path):
+def test_events_arrive_signed_after_failed_attempts(own_db, acme, tmp_path):
     with Receiver(failures=4) as receiver:
-        secret = Webhooks(own_database, acme.account, allow_private=True).add(receiver.url()).secret
+        secret = Webhooks(own_db, acme.account, allow_private=True).add(receiver.url()).secret
         assert secret.startswith("whsec_")
-        server = Server(own_database.url, tmp_path / "server.log", env=FAST_RETRIES).start()
+        server = Server(own_db.url, tmp_path / "server.log", env=FAST_RETRIES).start()
         try:
             with httpx.Client(base_url=server.base_url, timeout=30) as client:
                 stop(client, acme, "+33612345671", "m1")
@@ -107,7 +80,7 @@ def test_events_arrive_signed_after_failed_attempts(own_database, acme, tmp_path
                 ).json()["stopId"]
                 client.post("/v1/stop-sms/delete", json={**key, "id": stop_id})
                 wait_for(lambda: len(verified(receiver, secret)) == 4, "four deliveries")
-                hooks = Webhooks(own_database, acme.account, allow_private=True)
+                hooks = Webhooks(own_db, acme.account, allow_private=True)
                 wait_for(
                     lambda: {d.status for d, _ in hooks.deliveries()} == {"delivered"},
                     "the deliveries recorded before the server stops",
@@ -129,7 +102,7 @@ def test_events_arrive_signed_after_failed_attempts(own_database, acme, tmp_path
     assert first["event_at"].endswith("Z")
     assert receiver.refused() == 4
 
-    listed = run_cli("webhooks", "deliveries", "acme", "--database", own_database.url, "--json")
+    listed = run_cli("webhooks", "deliveries", "acme", "--database", own_db.url, "--json")
     deliveries = orjson.loads(listed)
     assert {d["status"] for d in deliveries} == {"delivered"}
     assert sum(d["attempts"] for d in deliveries) == 8
@@ -137,12 +110,12 @@ def test_events_arrive_signed_after_failed_attempts(own_database, acme, tmp_path
     assert {a["statusCode"] for d in deliveries for a in d["attemptLog"]} == {503, 204}
 
 
-def test_a_crash_and_restart_lose_nothing(own_database, acme, tmp_path):
+def test_a_crash_and_restart_lose_nothing(own_db, acme, tmp_path):
     log = tmp_path / "server.log"
     with Receiver(failures=10_000) as receiver:
-        secret = Webhooks(own_database, acme.account, allow_private=True).add(receiver.url()).secret
+        secret = Webhooks(own_db, acme.account, allow_private=True).add(receiver.url()).secret
         # First life: deliveries are committed and fail.
-        server = Server(own_database.url, log, env=FAST_RETRIES).start()
+        server = Server(own_db.url, log, env=FAST_RETRIES).start()
         with httpx.Client(base_url=server.base_url, timeout=30) as client:
             stop(client, acme, "+33612345671", "c1")
             stop(client, acme, "+33612345672", "c2")
@@ -152,7 +125,7 @@ def test_a_crash_and_restart_lose_nothing(own_database, acme, tmp_path):
         server.process.wait()
         server.stop()
         # While no dispatcher runs, a state change is still queued durably.
-        off = Server(own_database.url, log, env={"STOPLIST_WEBHOOK_DISPATCH": "0"}).start()
+        off = Server(own_db.url, log, env={"STOPLIST_WEBHOOK_DISPATCH": "0"}).start()
         with httpx.Client(base_url=off.base_url, timeout=30) as client:
             stop(client, acme, "+33612345673", "c3")
         off.stop()
@@ -160,7 +133,7 @@ def test_a_crash_and_restart_lose_nothing(own_database, acme, tmp_path):
 
         with receiver.lock:
             receiver.failures = 0
-        again = Server(own_database.url, log, env=FAST_RETRIES).start()
+        again = Server(own_db.url, log, env=FAST_RETRIES).start()
         try:
             wait_for(lambda: len(verified(receiver, secret)) == 3, "every event after restart")
         finally:
@@ -170,8 +143,8 @@ def test_a_crash_and_restart_lose_nothing(own_database, acme, tmp_path):
     assert numbers == ["+33612345671", "+33612345672", "+33612345673"]
 
 
-def test_cli_manages_endpoints_and_delivers_once(own_database, acme, tmp_path):
-    url = own_database.url
+def test_cli_manages_endpoints_and_delivers_once(own_db, acme, tmp_path):
+    url = own_db.url
     with Receiver() as receiver:
         added = orjson.loads(
             run_cli("webhooks", "add", "acme", receiver.url(), "--database", url, "--json")
@@ -193,4 +166,4 @@ def test_cli_manages_endpoints_and_delivers_once(own_database, acme, tmp_path):
         assert [e["phone_number"] for e in verified(receiver, secret).values()] == ["+33612345671"]
 
         run_cli("webhooks", "remove", "acme", str(added["endpointId"]), "--database", url)
-        assert Webhooks(own_database, acme.account).list() == []
+        assert Webhooks(own_db, acme.account).list() == []

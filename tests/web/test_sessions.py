@@ -11,7 +11,7 @@ import pytest
 from stoplist.domain.dashboard_throttle import ACCOUNT_LIMIT, ADDRESS_LIMIT
 from stoplist.storage import dashboard as dashboard_store
 from tests.domain.test_dashboard_passwords import scrypt_hash
-from tests.support import Server, run_cli
+from tests.support import Server, run_cli_here
 from tests.web.conftest import csrf_token_of, sign_in_http
 
 PASSWORD = "staff password 2024"
@@ -58,11 +58,11 @@ def test_cross_origin_post_is_refused_even_with_the_token(server: Server, accoun
 
 def test_password_set_from_the_cli_signs_in_until_cleared(server: Server, database_url, account):
     name = account.account.name
-    short = run_cli(
+    short = run_cli_here(
         "dashboard", "set-password", name, "--database", database_url, input="short\n", check=False
     )
     assert short.returncode != 0 and "at least" in short.stderr
-    done = run_cli(
+    done = run_cli_here(
         "dashboard", "set-password", name, "--database", database_url, input=PASSWORD + "\n"
     )
     assert "password set" in done.stdout and PASSWORD not in done.stdout
@@ -74,7 +74,7 @@ def test_password_set_from_the_cli_signs_in_until_cleared(server: Server, databa
         assert right.status_code == 303
         assert client.get("/dashboard/").status_code == 200
 
-        run_cli("dashboard", "set-password", name, "--clear", "--database", database_url)
+        run_cli_here("dashboard", "set-password", name, "--clear", "--database", database_url)
         # Clearing the password ends the sessions it opened, and it no longer signs in.
         assert client.get("/dashboard/").status_code == 303
         again = sign_in_http(client, method="password", account=name, password=PASSWORD)
@@ -122,7 +122,9 @@ def second_server(server: Server, database_url: str, tmp_path) -> Iterator[Serve
 
 def _set_password(database_url: str, account) -> str:
     name = account.account.name
-    run_cli("dashboard", "set-password", name, "--database", database_url, input=PASSWORD + "\n")
+    run_cli_here(
+        "dashboard", "set-password", name, "--database", database_url, input=PASSWORD + "\n"
+    )
     return name
 
 
@@ -149,7 +151,9 @@ def test_an_operator_can_sign_everyone_out_of_an_account(
     with _client(server) as mine, _client(second_server) as theirs:
         sign_in_http(mine, method="key", api_key=account.api_key)
         sign_in_http(theirs, method="key", api_key=other_account.api_key)
-        done = run_cli("dashboard", "sign-out", account.account.name, "--database", database_url)
+        done = run_cli_here(
+            "dashboard", "sign-out", account.account.name, "--database", database_url
+        )
         assert "Ended 1 dashboard session(s)" in done.stdout
         assert mine.get("/dashboard/").status_code == 303
         assert theirs.get("/dashboard/").status_code == 200
@@ -161,7 +165,9 @@ def test_revoking_the_key_ends_its_sessions_on_every_server(
     with _client(server) as client:
         sign_in_http(client, method="key", api_key=account.api_key)
         copied = client.cookies["stoplist_session"]
-    run_cli("keys", "revoke", account.account.name, account.api_key, "--database", database_url)
+    run_cli_here(
+        "keys", "revoke", account.account.name, account.api_key, "--database", database_url
+    )
     for target in (server, second_server):
         with _client(target) as client:
             client.cookies.set("stoplist_session", copied)
@@ -217,7 +223,9 @@ def test_changing_the_password_ends_its_sessions_but_a_rehash_does_not(
         assert answer.status_code == 303
         assert first.get("/dashboard/").status_code == 200
         new_password = "a new password 42\n"
-        run_cli("dashboard", "set-password", name, "--database", database_url, input=new_password)
+        run_cli_here(
+            "dashboard", "set-password", name, "--database", database_url, input=new_password
+        )
         assert first.get("/dashboard/").status_code == 303
         assert second.get("/dashboard/").status_code == 303
 
