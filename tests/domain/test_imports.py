@@ -13,6 +13,7 @@ import pytest
 
 from stoplist import wording
 from stoplist.domain.canonical import is_canonical
+from stoplist.domain.erasure import erase
 from stoplist.domain.errors import InvalidParameter, NoNumbersFound, StoplistError
 from stoplist.domain.import_files import open_import
 from stoplist.domain.imports import ImportReport, _Parser, import_numbers
@@ -264,7 +265,10 @@ def test_lines_without_line_ends_and_with_a_line_break_inside(stops):
 
 
 def test_writers_that_come_during_an_import_wait_for_its_commit(stops):
-    """Between two batches someone opts a number in and deletes another: after the import."""
+    """PostgreSQL: between two batches someone opts a number in and deletes another:
+    that happens after the import, which holds the account's list from its first batch."""
+    if stops.db.is_sqlite:
+        pytest.skip("SQLite takes its writer lock only once the file is read (test below)")
     numbers = [f"+3361{i:07d}" for i in range(6)]
     stops.record(NewEvent(numbers[3], EventKind.OPT_OUT, Source.SMS))
     calls: list[int] = []
@@ -290,6 +294,70 @@ def test_writers_that_come_during_an_import_wait_for_its_commit(stops):
     assert meanwhile_done.is_set() and len(calls) >= 2
     assert (report.added, report.opted_in, report.already_stopped) == (5, 0, 3)
     assert sorted(_numbers(stops)) == [numbers[1], numbers[2], numbers[3], numbers[5]]
+
+
+def test_writers_go_on_while_an_import_reads_its_file(stops):
+    """SQLite: while the file is read, an inbound STOP or an opt-in is written at once,
+    not after the import; the import, written afterwards, counts what they did."""
+    if not stops.db.is_sqlite:
+        pytest.skip("PostgreSQL holds the account's list from the first batch (test above)")
+    numbers = [f"+3361{i:07d}" for i in range(6)]
+    stops.record(NewEvent(numbers[3], EventKind.OPT_OUT, Source.SMS))
+    calls: list[int] = []
+    failures: list[BaseException] = []
+    meanwhile_done = threading.Event()
+
+    def other_writer() -> None:
+        try:
+            stops.record(NewEvent(numbers[4], EventKind.OPT_IN, Source.SMS))
+            stops.record(NewEvent(numbers[0], EventKind.OPT_OUT, Source.SMS))
+            meanwhile_done.set()
+        except BaseException as exc:
+            failures.append(exc)
+
+    other = threading.Thread(target=other_writer)
+
+    def meanwhile(_: int) -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            other.start()
+            # Held back, this writer would wait for the import, itself waiting here.
+            assert meanwhile_done.wait(20), failures
+
+    lines = [numbers[2], numbers[0], numbers[1], *numbers[3:], numbers[0], numbers[5]]
+    report = import_numbers(stops, lines, batch_size=3, progress=meanwhile)
+    other.join(timeout=60)
+    assert failures == [] and meanwhile_done.is_set()
+    # numbers[0] and [3] were on the list, [4] opted in, [0] and [5] came twice.
+    assert (report.added, report.opted_in, report.already_stopped) == (3, 1, 4)
+    assert sorted(_numbers(stops)) == [numbers[0], numbers[1], numbers[2], numbers[3], numbers[5]]
+    _, events = stops.history(numbers[0])
+    assert [event.source for event in events] == [Source.SMS]  # the import added nothing
+
+
+def test_a_number_erased_while_the_file_is_read_is_not_written_back(stops):
+    """SQLite reads the file before it takes the writer lock: an erasure that comes in
+    between is seen when the import writes, and the number stays erased."""
+    if not stops.db.is_sqlite:
+        pytest.skip("PostgreSQL holds the account's list from the first batch")
+    erased, other = "+33611000001", "+33611000002"
+    stops.add(erased)
+
+    def meanwhile(_: int) -> None:
+        if stops.erased(erased) is None:
+            erase(stops, erased)
+
+    report = import_numbers(
+        stops, [erased, other, "+33611000003"], batch_size=1, progress=meanwhile
+    )
+    assert stops.erased(erased) is not None
+    assert (report.added, report.already_stopped) == (2, 1)
+    with stops.db.read() as conn:
+        kept = conn.exec_driver_sql(
+            "SELECT COUNT(*) FROM events WHERE phone_number = ?", (erased,)
+        ).scalar_one()
+    assert kept == 0  # nothing under the number itself: its history is under its stand-in
+    assert sorted(_numbers(stops)) == [other, "+33611000003"]
 
 
 def test_an_import_that_fails_halfway_writes_nothing(stops):

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import threading
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import text
 
 from stoplist.domain.audit import verify
@@ -92,3 +95,34 @@ def test_the_digests_are_keyed_and_stored(db, account):
     assert bytes(row.number_digest) == chain.number_digest(keys, "+33612345678")
     assert bytes(row.number_digest) != hashlib.sha256(b"+33612345678").digest()
     assert len(bytes(row.hash)) == 32
+
+
+@given(key=st.binary(max_size=200), message=st.binary(max_size=300))
+def test_keyed_sha256_is_hmac_sha256(key, message):
+    """The import's HMAC, started from the key's hashed blocks, is the standard one,
+    for keys shorter and longer than SHA-256's block."""
+    assert chain.KeyedSha256(key).digest(message) == hmac.digest(key, message, "sha256")
+
+
+def test_a_large_import_chains_block_after_block(db, account):
+    """An import hashes its numbers in blocks while the one before is written: with events
+    before it (so each block looks the numbers up) and more blocks than one, every number
+    sits at its own position with its own digest, one link after another."""
+    stops = StopList(db, account.account)
+    stops.add("+33612345678")
+    numbers = [f"+3367{i:07d}" for i in range(25_003)]
+    report = import_numbers(stops, ["+33612345678", *reversed(numbers)])
+    assert report.added == len(numbers)
+    audit = verify(db, account.account)
+    assert audit.broken is None
+    assert audit.length == audit.checked == len(numbers) + 1
+    with db.engine.connect() as conn:
+        seqs = conn.execute(
+            text(
+                "SELECT phone_number, chain_seq FROM events WHERE account_id = :a "
+                "ORDER BY chain_seq"
+            ),
+            {"a": account.account.id},
+        ).all()
+    assert [seq for _, seq in seqs] == list(range(1, len(numbers) + 2))
+    assert sorted(number for number, _ in seqs[1:]) == numbers

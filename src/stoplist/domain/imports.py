@@ -199,45 +199,65 @@ def import_numbers(
     report = ImportReport()
     size = batch_size or (_SQLITE_BATCH if stop_list.db.is_sqlite else _POSTGRES_BATCH)
     parser = _Parser(stop_list, report, column)
-    batch: list[str] = []
-    handled = 0
-    with stop_list.db.bulk_write() as conn:
+    db = stop_list.db
+    with db.bulk_connection() as conn:
         writer = _Writer(stop_list, conn, report, source, actor)
-        for block in _blocks_then_end(lines):
-            numbers, count = parser.feed(block) if block is not None else parser.finish()
-            start = counted = 0  # this block's numbers batched, lines counted
-            while start < len(numbers):
-                part = numbers[start : start + size - len(batch)]
-                start += len(part)
-                batch += part
-                if len(batch) >= size:
-                    writer.write(batch)
-                    batch = []
-                    share = count * start // len(numbers)  # the block's lines written, about
-                    handled += share - counted
-                    counted = share
-                    if progress:
-                        progress(handled)
-                        handled = 0
-            handled += count - counted
-        writer.write(batch)
-        writer.finish()
-        report.lines = parser.line
-        if parser.started and not report.numbers:
-            raise NoNumbersFound(column=report.column, lines=report.lines)
+        # PostgreSQL writes each batch as it comes, in one transaction. SQLite
+        # first stages the whole file, which other writers (an inbound STOP)
+        # do not wait for, then writes it in a second transaction that holds
+        # the database's one writer lock only for the writing.
+        with db.transaction(conn, write=not db.is_sqlite):
+            _read_into(parser, writer, lines, size, progress)
+            report.lines = parser.line
+            if parser.started and not (report.numbers or writer.staged):
+                raise NoNumbersFound(column=report.column, lines=report.lines)
+        if writer.staged:
+            with db.transaction(conn, write=True):
+                writer.finish()
     writer.committed()
-    if progress and handled:
-        progress(handled)
     return report
 
 
-class _Writer:
-    """Writes one import's batches inside the import's one transaction.
+def _read_into(
+    parser: _Parser,
+    writer: _Writer,
+    lines: Iterable[str] | _Readable,
+    size: int,
+    progress: Callable[[int], None] | None,
+) -> None:
+    """Hand the numbers of ``lines`` to ``writer`` in batches of ``size``, telling ``progress``."""
+    batch: list[str] = []
+    handled = 0
+    for block in _blocks_then_end(lines):
+        numbers, count = parser.feed(block) if block is not None else parser.finish()
+        start = counted = 0  # this block's numbers batched, lines counted
+        while start < len(numbers):
+            part = numbers[start : start + size - len(batch)]
+            start += len(part)
+            batch += part
+            if len(batch) >= size:
+                writer.write(batch)
+                batch = []
+                share = count * start // len(numbers)  # the block's lines written, about
+                handled += share - counted
+                counted = share
+                if progress:
+                    progress(handled)
+                    handled = 0
+        handled += count - counted
+    writer.write(batch)
+    if progress and handled:
+        progress(handled)
 
-    The account's list is locked before the first batch, so no one else
-    writes to it until the import commits. On SQLite batches are staged and
-    written by ``finish``; on PostgreSQL each is looked up and written as it
-    comes.
+
+class _Writer:
+    """Writes one import's batches.
+
+    On PostgreSQL the account's list is locked before the first batch, so no
+    one else writes to it until the import commits, and each batch is looked
+    up and written as it comes. On SQLite batches are staged, which locks
+    nothing, and ``finish`` writes them in a transaction of its own, which
+    holds the database's writer lock.
     """
 
     def __init__(
@@ -259,23 +279,26 @@ class _Writer:
         self._erased: ErasedNumbers | None = None
         self._lifted: set[str] = set()
 
+    @property
+    def staged(self) -> int:
+        """How many numbers wait in the staging table for ``finish`` (SQLite)."""
+        return self._staged
+
     def write(self, batch: list[str]) -> None:
         """Write one batch of numbers (in any order, repeats included), sorting it in place."""
         if not batch:
             return
+        if self.stop_list.db.is_sqlite:
+            self._stage(batch)
+            return
         if self._first:
             self.stop_list.db.lock_list(self.conn, self.stop_list.account.id)
             self._erased = self.stop_list.erased_lookup_in(self.conn)
+            self._first = False
         if self._erased is not None:
             batch = self._without_erased(batch, self._erased)
-        if not batch:
-            self._first = False
-            return
-        if self.stop_list.db.is_sqlite:
-            self._stage(batch)
-        else:
+        if batch:
             self._write(batch)
-        self._first = False
 
     def _without_erased(self, batch: list[str], erased: ErasedNumbers) -> list[str]:
         """The batch less the numbers erased on the account, counted here.
@@ -309,11 +332,18 @@ class _Writer:
         self.report.opted_in += len(new) - len(stopped)
 
     def finish(self) -> None:
-        """Write what is staged (SQLite), at the end of the file, still in its transaction."""
-        if not self._staged:
-            return
+        """Write what is staged (SQLite), in the transaction that holds the writer lock.
+
+        Erased numbers are looked for here, under the lock, so that a number
+        erased while the file was read is not written back.
+        """
         account = self.stop_list.account
         conn = self.conn
+        erased = self.stop_list.erased_lookup_in(conn)
+        if erased is not None:
+            self._unstage_erased(erased)
+        if not self._staged:
+            return
         look_up = bulk.account_has_history(conn, account.id)
         if look_up:
             already, opted_in = bulk.staged_outcomes(conn, account.id)
@@ -332,6 +362,18 @@ class _Writer:
         )
         self.report.added += added
         self._queued += self._enqueue(rows, at) if notify else 0
+
+    def _unstage_erased(self, erased: ErasedNumbers) -> None:
+        """Take the erased numbers out of the staging table, counted as ``_without_erased`` does."""
+        lifted: list[str] = []
+        for number, digest in bulk.unstage_digests(self.conn, erased.digests):
+            self._staged -= 1
+            if erased.by_digest(digest).lifted:
+                lifted.append(number)
+            else:
+                self.report.already_stopped += 1
+        if lifted:
+            self._count_lifted(lifted)
 
     def _stage(self, batch: list[str]) -> None:
         batch.sort()  # neighbours share the staging table's pages: each is visited once a batch

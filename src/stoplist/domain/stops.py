@@ -9,7 +9,7 @@ Every method is scoped to the account the list was opened for.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -62,6 +62,15 @@ class ErasedNumbers:
     def find(self, number: str) -> erasure_store.ErasedMark | None:
         """The number's erasure, lifted or not (``number`` in E.164); None: never erased."""
         return self._known.get(hmac.digest(self._key, number.encode(), "sha256"))
+
+    @property
+    def digests(self) -> Collection[bytes]:
+        """The erased numbers' digests, lifted or not."""
+        return self._known.keys()
+
+    def by_digest(self, digest: bytes) -> erasure_store.ErasedMark:
+        """The erasure of the number with ``digest`` (one of ``digests``)."""
+        return self._known[digest]
 
     def stop_id(self, number: str) -> int | None:
         """The stop an erased number keeps; None when it was never erased or was lifted."""

@@ -16,7 +16,7 @@ imports write each batch as it comes (``insert_opt_outs``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import orjson
@@ -125,7 +125,8 @@ def insert_opt_outs(
     if not numbers:
         return []
     start = chain.take_head(conn, account_id)
-    links, head = _chain(conn, account_id, numbers, source=source, actor=actor, at=at, head=start)
+    fields = _fields(account_id, source=source, actor=actor, at=at)
+    links, head = chain.chain_numbers(chain.chain_keys(conn), start, numbers, fields)
     values = (links, account_id, EventKind.OPT_OUT.value, source, at, at, actor, start.length)
     rows = conn.exec_driver_sql(
         # t.key counts from 1: the links of the number at t.key start at byte (t.key - 1) * 96.
@@ -149,18 +150,9 @@ def insert_opt_outs(
     return written
 
 
-def _chain(
-    conn: Connection,
-    account_id: int,
-    numbers: Sequence[str],
-    *,
-    source: str,
-    actor: str | None,
-    at: int,
-    head: chain.Head | None = None,
-) -> tuple[bytes, chain.Head]:
-    """The chain links of an opt-out per number, after ``head`` (default: the locked head)."""
-    fields = chain.fields_digest(
+def _fields(account_id: int, *, source: str, actor: str | None, at: int) -> bytes:
+    """The chain's digest of what an import's opt-outs share (all but the number)."""
+    return chain.fields_digest(
         account_id,
         kind=EventKind.OPT_OUT.value,
         source=source,
@@ -173,25 +165,56 @@ def _chain(
         details=None,
         provider_time_raw=None,
     )
-    start = head if head is not None else chain.take_head(conn, account_id)
-    return chain.chain_numbers(chain.chain_keys(conn), start, numbers, fields)
 
 
 def stage(conn: Connection, numbers: Sequence[str]) -> int:
-    """Put ``numbers`` in this transaction's staging table (SQLite); returns how many were new.
+    """Put ``numbers`` in this connection's staging table (SQLite); returns how many were new.
 
     The table is a temporary b-tree keyed by number, so repeats fall away as
     they come and a scan of it yields the file's numbers sorted, however
-    many batches brought them, while the process holds only one batch.
+    many batches brought them, while the process holds only one batch. Each
+    number's keyed digest (``chain.number_digest``) is staged beside it, for
+    the chain and to find erased numbers: the hashing is done while staging,
+    which needs no lock on the database, rather than while writing, which
+    holds its only writer lock.
     """
     conn.exec_driver_sql(
-        "CREATE TEMP TABLE IF NOT EXISTS staged_numbers (value TEXT PRIMARY KEY) WITHOUT ROWID"
+        "CREATE TEMP TABLE IF NOT EXISTS staged_numbers "
+        "(value TEXT PRIMARY KEY, digest BLOB NOT NULL) WITHOUT ROWID"
     )
+    digests = chain.number_digests(chain.chain_keys(conn), numbers)
     result = conn.exec_driver_sql(
-        "INSERT OR IGNORE INTO temp.staged_numbers SELECT value FROM json_each(?)",
-        (orjson.dumps(list(numbers)).decode(),),
+        # j.key counts from 0: the digest of the number at j.key starts at byte j.key * 32.
+        "INSERT OR IGNORE INTO temp.staged_numbers "
+        "SELECT j.value, substr(?1, j.key * 32 + 1, 32) FROM json_each(?2) j",
+        (digests, orjson.dumps(list(numbers)).decode()),
     )
     return result.rowcount
+
+
+def unstage_digests(conn: Connection, digests: Collection[bytes]) -> list[tuple[str, bytes]]:
+    """Take the staged numbers whose digest is one of ``digests`` out of the staging table.
+
+    Returns ``(number, digest)`` for each: an import leaves erased numbers to
+    its caller, which counts them.
+    """
+    if not digests:
+        return []
+    wanted = orjson.dumps([digest.hex().upper() for digest in digests]).decode()
+    found = [
+        (str(row[0]), bytes(row[1]))
+        for row in conn.exec_driver_sql(
+            "SELECT value, digest FROM temp.staged_numbers "
+            "WHERE hex(digest) IN (SELECT value FROM json_each(?))",
+            (wanted,),
+        )
+    ]
+    if found:
+        conn.exec_driver_sql(
+            "DELETE FROM temp.staged_numbers WHERE value IN (SELECT value FROM json_each(?))",
+            (orjson.dumps([number for number, _ in found]).decode(),),
+        )
+    return found
 
 
 _STAGED_STOPPED = (
@@ -250,22 +273,22 @@ def insert_staged_opt_outs(
     )
     driver = conn.connection.driver_connection
     assert driver is not None
+    keys = chain.chain_keys(conn)
+    fields = _fields(account_id, source=source, actor=actor, at=at)
     after = ""
     while True:
         # The staged numbers are read a block at a time, in order, and chained in Python.
         # Straight from the driver: a million numbers through result rows cost a second.
-        block = [
-            row[0]
-            for row in driver.execute(
-                f"SELECT t.value FROM temp.staged_numbers t WHERE t.value > ?{where} "
-                f"ORDER BY t.value LIMIT {_CHAIN_BLOCK}",
-                (after, *((account_id, account_id, *_DECIDED_KINDS) if look_up else ())),
-            )
-        ]
-        if not block:
+        rows = driver.execute(
+            f"SELECT t.value, t.digest FROM temp.staged_numbers t WHERE t.value > ?{where} "
+            f"ORDER BY t.value LIMIT {_CHAIN_BLOCK}",
+            (after, *((account_id, account_id, *_DECIDED_KINDS) if look_up else ())),
+        ).fetchall()
+        if not rows:
             break
+        block = [row[0] for row in rows]
         first, kind = head.length, EventKind.OPT_OUT.value
-        links, head = _chain(conn, account_id, block, source=source, actor=actor, at=at, head=head)
+        links, head = chain.chain_digests(keys, head, b"".join(row[1] for row in rows), fields)
         conn.exec_driver_sql(
             insert_sql,
             (kind, source, at, actor, first, links, orjson.dumps(block).decode()),

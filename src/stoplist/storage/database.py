@@ -71,8 +71,8 @@ class Database:
             yield conn
 
     @contextmanager
-    def bulk_write(self) -> Iterator[Connection]:
-        """One write transaction for a bulk import, committed when the block ends.
+    def bulk_connection(self) -> Iterator[Connection]:
+        """A connection for one bulk import, discarded when the block ends.
 
         On SQLite the connection's page caches are enlarged for it, because
         a million numbers make index pages all over the file dirty, but they
@@ -83,19 +83,32 @@ class Database:
         no quicker, since every index takes the import's rows in order, and
         cost an import's peak memory 32 MB more). The connection is discarded
         afterwards so that its caches and its staging table do not stay.
+        Open its transactions with ``transaction``.
         """
-        conn = self.engine.connect().execution_options(stoplist_write=True)
+        conn = self.engine.connect()
         try:
             if self.is_sqlite:
                 conn.exec_driver_sql(f"PRAGMA main.cache_size = -{_BULK_CACHE_KIB}")
                 conn.exec_driver_sql(f"PRAGMA temp.cache_size = -{_BULK_TEMP_CACHE_KIB}")
                 conn.commit()
-            with conn.begin():
-                yield conn
+            yield conn
         finally:
             if self.is_sqlite:
                 conn.invalidate()
             conn.close()
+
+    @contextmanager
+    def transaction(self, conn: Connection, *, write: bool) -> Iterator[Connection]:
+        """One transaction on ``conn`` (a ``bulk_connection``), committed when the block ends.
+
+        ``write=False`` on SQLite begins without the database's writer lock: such
+        a transaction may read, and write temporary tables (an import's
+        staging table), while other writers go on. A writer begins with the
+        lock (``BEGIN IMMEDIATE``), as ``write`` does.
+        """
+        conn.execution_options(stoplist_write=write)
+        with conn.begin():
+            yield conn
 
     def lock_list(self, conn: Connection, account_id: int) -> None:
         """Serialise the writers of one account's stops until the transaction ends.
