@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import phonenumbers
 import pytest
+from sqlalchemy import text
 
 from stoplist import wording
 from stoplist.domain.canonical import is_canonical
@@ -264,43 +265,9 @@ def test_lines_without_line_ends_and_with_a_line_break_inside(stops):
     assert stops.find("+33644444444") is not None
 
 
-def test_writers_that_come_during_an_import_wait_for_its_commit(stops):
-    """PostgreSQL: between two batches someone opts a number in and deletes another:
-    that happens after the import, which holds the account's list from its first batch."""
-    if stops.db.is_sqlite:
-        pytest.skip("SQLite takes its writer lock only once the file is read (test below)")
-    numbers = [f"+3361{i:07d}" for i in range(6)]
-    stops.record(NewEvent(numbers[3], EventKind.OPT_OUT, Source.SMS))
-    calls: list[int] = []
-    meanwhile_done = threading.Event()
-
-    def other_writer() -> None:
-        stops.record(NewEvent(numbers[4], EventKind.OPT_IN, Source.SMS))
-        stops.delete(stops.find(numbers[0]).id)
-        meanwhile_done.set()
-
-    other = threading.Thread(target=other_writer)
-
-    def meanwhile(_: int) -> None:
-        calls.append(1)
-        if len(calls) == 1:
-            other.start()
-        elif len(calls) == 2:  # still inside the import (the last call comes after it)
-            assert not meanwhile_done.wait(0.2)  # held back until the import commits
-
-    lines = [numbers[2], numbers[0], numbers[1], *numbers[3:], numbers[0], numbers[5]]
-    report = import_numbers(stops, lines, batch_size=3, progress=meanwhile)
-    other.join(timeout=60)
-    assert meanwhile_done.is_set() and len(calls) >= 2
-    assert (report.added, report.opted_in, report.already_stopped) == (5, 0, 3)
-    assert sorted(_numbers(stops)) == [numbers[1], numbers[2], numbers[3], numbers[5]]
-
-
 def test_writers_go_on_while_an_import_reads_its_file(stops):
-    """SQLite: while the file is read, an inbound STOP or an opt-in is written at once,
-    not after the import; the import, written afterwards, counts what they did."""
-    if not stops.db.is_sqlite:
-        pytest.skip("PostgreSQL holds the account's list from the first batch (test above)")
+    """While the file is read, an inbound STOP or an opt-in is written at once, not after
+    the import; the import, written afterwards, counts what they did."""
     numbers = [f"+3361{i:07d}" for i in range(6)]
     stops.record(NewEvent(numbers[3], EventKind.OPT_OUT, Source.SMS))
     calls: list[int] = []
@@ -336,10 +303,8 @@ def test_writers_go_on_while_an_import_reads_its_file(stops):
 
 
 def test_a_number_erased_while_the_file_is_read_is_not_written_back(stops):
-    """SQLite reads the file before it takes the writer lock: an erasure that comes in
-    between is seen when the import writes, and the number stays erased."""
-    if not stops.db.is_sqlite:
-        pytest.skip("PostgreSQL holds the account's list from the first batch")
+    """The file is read before the lock is taken: an erasure that comes in between is
+    seen when the import writes, and the number stays erased."""
     erased, other = "+33611000001", "+33611000002"
     stops.add(erased)
 
@@ -353,8 +318,8 @@ def test_a_number_erased_while_the_file_is_read_is_not_written_back(stops):
     assert stops.erased(erased) is not None
     assert (report.added, report.already_stopped) == (2, 1)
     with stops.db.read() as conn:
-        kept = conn.exec_driver_sql(
-            "SELECT COUNT(*) FROM events WHERE phone_number = ?", (erased,)
+        kept = conn.execute(
+            text("SELECT COUNT(*) FROM events WHERE phone_number = :n"), {"n": erased}
         ).scalar_one()
     assert kept == 0  # nothing under the number itself: its history is under its stand-in
     assert sorted(_numbers(stops)) == [other, "+33611000003"]

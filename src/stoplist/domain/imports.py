@@ -8,7 +8,7 @@ The rules, whatever the file's size:
   in (a START, or an entry someone deleted) stays off; its latest state
   change is a decision an old file must not overturn. Such numbers are
   counted as ``opted_in``, a number whose erasure the person's opt-in lifted
-  among them (its events are kept under its stand-in, ``_without_erased``);
+  among them (its events are kept under its stand-in, ``_unstage_erased``);
 - every number added gets its own opt-out event (source ``import``), exactly
   as if it had been added by hand, so its history says where it came from.
 
@@ -18,27 +18,29 @@ whether the first is a header, and which column holds the numbers (see
 but yields no valid number is an error (``NoNumbersFound``), never a success
 that added nothing.
 
-A failed import writes nothing: the whole file is one transaction, on both
-databases, so a database error, a workbook that breaks halfway or a killed
-process leaves the list as it was, and the next attempt starts afresh. The
-account's other writers (adds, deletes, STOPs) wait for the commit: about
-two seconds for a million numbers on SQLite, longer on PostgreSQL.
+A failed import writes nothing: the numbers are written in one transaction,
+on both databases, so a database error, a workbook that breaks halfway or a
+killed process leaves the list as it was, and the next attempt starts
+afresh. The file is staged first, which takes no lock: the account's other
+writers (adds, deletes, inbound STOPs) go on while it is read or uploaded,
+and wait only while the staged numbers are written, until the commit (on
+SQLite the database has one writer, so every account's writers wait then).
 
 A million lines take seconds, in memory that does not grow with the file:
 - lines are read in blocks, and the usual ones (a canonical E.164 number,
   alone or as a plain CSV cell) are recognised by one regular expression per
   block (``canonical.number_regex``); any other line goes through the csv
   module and ``normalize`` one at a time, with exactly the same outcome;
-- on SQLite, each batch of numbers (fifty thousand) goes into a
-  temporary table keyed by number, which drops repeats as they come; at the
-  end of the file one statement per table records and stops them all, in
-  number order, so that every index takes its rows in one pass
-  (``bulk.stage``). An account with no event and no stop when the import
-  began needs no look-ups at all;
-- on PostgreSQL each batch (fifty thousand) is sorted and written as it
-  comes with set-at-a-time SQL;
+- each batch of numbers (fifty thousand on SQLite, twenty on PostgreSQL)
+  goes into a temporary table keyed by number, with each number's keyed
+  digest, which drops repeats as they come; at the end of the file the
+  staged numbers are recorded and stopped in number order, a block at a
+  time, so that every index takes its rows in one pass (``bulk.stage``).
+  An account with no event and no stop when the import began needs no
+  look-ups at all;
 - so only a batch is ever held in the process, never the file, and the
-  database's page caches for the import are bounded (``Database.bulk_write``).
+  database's page caches for the import are bounded
+  (``Database.bulk_connection``).
 
 Over 400 lines on purpose: reading a file (its layout, its numbers, fast)
 and writing its batches are one streaming pipeline whose steps hand each
@@ -52,7 +54,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import islice
-from operator import eq, methodcaller
+from operator import methodcaller
 from typing import Protocol
 
 from sqlalchemy import Connection
@@ -71,7 +73,7 @@ MAX_REPORTED_INVALID = 10_000
 """Invalid lines listed in a report; the count is always exact."""
 
 _SQLITE_BATCH = 50_000  # about 5 MB of numbers held at a time
-_POSTGRES_BATCH = 20_000  # with their chain links, a few MB a batch
+_POSTGRES_BATCH = 20_000  # with their digests, a few MB a batch
 _BLOCK_CHARS = 1 << 20  # read from a stream at a time
 _BLOCK_LINES = 1 << 16  # taken from an iterable of lines at a time
 _MAX_FAST_CODES = 8  # calling codes recognised by the block expression
@@ -202,16 +204,21 @@ def import_numbers(
     db = stop_list.db
     with db.bulk_connection() as conn:
         writer = _Writer(stop_list, conn, report, source, actor)
-        # PostgreSQL writes each batch as it comes, in one transaction. SQLite
-        # first stages the whole file, which other writers (an inbound STOP)
-        # do not wait for, then writes it in a second transaction that holds
-        # the database's one writer lock only for the writing.
+        # The file is staged first, which locks nothing, so that other writers
+        # (an inbound STOP) go on while it is read or uploaded; then the staged
+        # numbers are written under the lock. SQLite's writer lock comes with
+        # a transaction's beginning, so it stages in a transaction of its own;
+        # PostgreSQL stages and writes in one (a pooler in transaction mode
+        # would not keep a session's staging table from one to the next) and
+        # takes the account's lock in between.
         with db.transaction(conn, write=not db.is_sqlite):
             _read_into(parser, writer, lines, size, progress)
             report.lines = parser.line
             if parser.started and not (report.numbers or writer.staged):
                 raise NoNumbersFound(column=report.column, lines=report.lines)
-        if writer.staged:
+            if not db.is_sqlite:
+                writer.finish()
+        if db.is_sqlite and writer.staged:
             with db.transaction(conn, write=True):
                 writer.finish()
     writer.committed()
@@ -251,13 +258,12 @@ def _read_into(
 
 
 class _Writer:
-    """Writes one import's batches.
+    """Stages one import's batches, then writes them under the lock.
 
-    On PostgreSQL the account's list is locked before the first batch, so no
-    one else writes to it until the import commits, and each batch is looked
-    up and written as it comes. On SQLite batches are staged, which locks
-    nothing, and ``finish`` writes them in a transaction of its own, which
-    holds the database's writer lock.
+    Staging locks nothing. ``finish`` runs where the lock is held: SQLite's
+    writer lock, taken by the transaction ``finish`` runs in, or the
+    account's list on PostgreSQL, which it takes. No one else writes to the
+    account from then until the import commits.
     """
 
     def __init__(
@@ -273,72 +279,32 @@ class _Writer:
         self.report = report
         self.source = source
         self.actor = actor
-        self._first = True
         self._staged = 0
         self._queued = 0
-        self._erased: ErasedNumbers | None = None
-        self._lifted: set[str] = set()
 
     @property
     def staged(self) -> int:
-        """How many numbers wait in the staging table for ``finish`` (SQLite)."""
+        """How many numbers wait in the staging table for ``finish``."""
         return self._staged
 
     def write(self, batch: list[str]) -> None:
-        """Write one batch of numbers (in any order, repeats included), sorting it in place."""
+        """Stage one batch of numbers (in any order, repeats included), sorting it in place."""
         if not batch:
             return
-        if self.stop_list.db.is_sqlite:
-            self._stage(batch)
-            return
-        if self._first:
-            self.stop_list.db.lock_list(self.conn, self.stop_list.account.id)
-            self._erased = self.stop_list.erased_lookup_in(self.conn)
-            self._first = False
-        if self._erased is not None:
-            batch = self._without_erased(batch, self._erased)
-        if batch:
-            self._write(batch)
-
-    def _without_erased(self, batch: list[str], erased: ErasedNumbers) -> list[str]:
-        """The batch less the numbers erased on the account, counted here.
-
-        One still erased is stopped already. One whose erasure the person
-        lifted has its opt-out and that opt-in under its stand-in, where the
-        look-ups by number do not see them: it is counted as those look-ups
-        would count it, as on the list (stopped again since) or opted in,
-        and never written back.
-        """
-        kept: list[str] = []
-        lifted: list[str] = []
-        for number in batch:
-            mark = erased.find(number)
-            if mark is None:
-                kept.append(number)
-            elif mark.lifted:
-                lifted.append(number)
-            else:
-                self.report.already_stopped += 1
-        if lifted:
-            self._count_lifted(lifted)
-        return kept
-
-    def _count_lifted(self, numbers: list[str]) -> None:
-        """Count numbers whose erasure was lifted; a repeat within the file is one already seen."""
-        new = [number for number in dict.fromkeys(numbers) if number not in self._lifted]
-        self._lifted.update(new)
-        stopped = bulk.find_stops(self.conn, self.stop_list.account.id, new)
-        self.report.already_stopped += len(numbers) - len(new) + len(stopped)
-        self.report.opted_in += len(new) - len(stopped)
+        batch.sort()  # neighbours share the staging table's pages: each is visited once a batch
+        new = bulk.stage(self.conn, batch)
+        self._staged += new
+        self.report.already_stopped += len(batch) - new  # repeats within the file
 
     def finish(self) -> None:
-        """Write what is staged (SQLite), in the transaction that holds the writer lock.
+        """Write what is staged, at the end of the file, under the lock.
 
         Erased numbers are looked for here, under the lock, so that a number
         erased while the file was read is not written back.
         """
         account = self.stop_list.account
         conn = self.conn
+        self.stop_list.db.lock_list(conn, account.id)
         erased = self.stop_list.erased_lookup_in(conn)
         if erased is not None:
             self._unstage_erased(erased)
@@ -364,7 +330,14 @@ class _Writer:
         self._queued += self._enqueue(rows, at) if notify else 0
 
     def _unstage_erased(self, erased: ErasedNumbers) -> None:
-        """Take the erased numbers out of the staging table, counted as ``_without_erased`` does."""
+        """Take the erased numbers out of the staging table, counted here.
+
+        One still erased is stopped already. One whose erasure the person
+        lifted has its opt-out and that opt-in under its stand-in, where the
+        look-ups by number do not see them: it is counted as those look-ups
+        would count it, as on the list (stopped again since) or opted in,
+        and never written back.
+        """
         lifted: list[str] = []
         for number, digest in bulk.unstage_digests(self.conn, erased.digests):
             self._staged -= 1
@@ -373,48 +346,15 @@ class _Writer:
             else:
                 self.report.already_stopped += 1
         if lifted:
-            self._count_lifted(lifted)
-
-    def _stage(self, batch: list[str]) -> None:
-        batch.sort()  # neighbours share the staging table's pages: each is visited once a batch
-        new = bulk.stage(self.conn, batch)
-        self._staged += new
-        self.report.already_stopped += len(batch) - new  # repeats within the file
-
-    def _write(self, batch: list[str]) -> None:
-        numbers = _sorted_unique(batch)
-        self.report.already_stopped += len(batch) - len(numbers)  # repeats within the file
-        account_id = self.stop_list.account.id
-        conn = self.conn
-        stopped = bulk.find_stops(conn, account_id, numbers)
-        fresh = [number for number in numbers if number not in stopped] if stopped else numbers
-        decided = bulk.numbers_with_state_events(conn, account_id, fresh)
-        added = [number for number in fresh if number not in decided] if decided else fresh
-        self._queued += self._insert(conn, added)
-        self.report.added += len(added)
-        self.report.already_stopped += len(stopped)
-        self.report.opted_in += len(decided)
+            stopped = bulk.find_stops(self.conn, self.stop_list.account.id, lifted)
+            self.report.already_stopped += len(stopped)
+            self.report.opted_in += len(lifted) - len(stopped)
 
     def committed(self) -> None:
         """After the commit: count the stops added and wake the webhook dispatcher."""
         if self._queued:
             webhooks.wake()
         metrics.stop_changed(True, self.source, self.report.added)
-
-    def _insert(self, conn: Connection, numbers: list[str]) -> int:
-        """Record and stop ``numbers`` (PostgreSQL); returns the webhook deliveries queued."""
-        notify = self._notify()
-        at = clock.now_us()
-        rows = bulk.insert_opt_outs(
-            conn,
-            self.stop_list.account.id,
-            numbers,
-            source=self.source.value,
-            actor=self.actor,
-            at=at,
-            returning=notify,
-        )
-        return self._enqueue(rows, at) if notify else 0
 
     def _notify(self) -> bool:
         """Whether the account has webhooks, which need each added stop read back."""
@@ -429,19 +369,6 @@ class _Writer:
             (_event(account.id, row, self.source, self.actor, at) for row in rows),
             stop_ids={event_id: stop_id for event_id, _, stop_id in rows},
         )
-
-
-def _sorted_unique(numbers: list[str]) -> list[str]:
-    """``numbers`` sorted without repeats.
-
-    Sorting the list as read beats sorting a set: its strings sit in memory
-    in file order, a set's in hash order. Once sorted, repeats are neighbours,
-    which is cheaper to look for than hashing every new string.
-    """
-    numbers.sort()
-    if not any(map(eq, numbers, islice(numbers, 1, None))):  # no two neighbours alike
-        return numbers
-    return list(dict.fromkeys(numbers))
 
 
 def _event(

@@ -7,11 +7,12 @@ bound variables and no per-row round trip. The SQL is written for the DB-API
 driver directly because these statements run millions of times per import
 and SQLAlchemy's per-row parameter handling would dominate.
 
-An import on SQLite first stages the file's numbers, a batch at a time, in a
-temporary table keyed by number (``stage``), then writes them all with one
-statement per table (``insert_staged_opt_outs``): the rows reach every index
-in number order in one pass, while the process holds one batch. PostgreSQL
-imports write each batch as it comes (``insert_opt_outs``).
+An import first stages the file's numbers, a batch at a time, in a
+temporary table keyed by number (``stage``), which locks nothing, then
+writes them in number order under the lock (``insert_staged_opt_outs``),
+so that the rows reach every index in one pass while the process holds one
+batch: SQLite with one statement per block of events and one for all the
+stops, PostgreSQL with one statement per block for both.
 """
 
 from __future__ import annotations
@@ -71,20 +72,6 @@ def find_stops(conn: Connection, account_id: int, numbers: Sequence[str]) -> dic
     return dict(rows.fetchall())
 
 
-def numbers_with_state_events(
-    conn: Connection, account_id: int, numbers: Sequence[str]
-) -> set[str]:
-    """Those of ``numbers`` that were ever opted out or in on this account."""
-    if not numbers:
-        return set()
-    sql, param = _probe(conn, "events", "DISTINCT x.phone_number", numbers, "kind IN (?, ?)")
-    rows = conn.exec_driver_sql(
-        sql,
-        _params(conn, account_id, param, EventKind.OPT_OUT.value, EventKind.OPT_IN.value),
-    )
-    return {row[0] for row in rows}
-
-
 def max_event_id(conn: Connection) -> int:
     return int(conn.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM events").scalar_one())
 
@@ -100,54 +87,6 @@ def account_has_history(conn: Connection, account_id: int) -> bool:
         (account_id, account_id),
     ).scalar_one()
     return bool(row)
-
-
-def insert_opt_outs(
-    conn: Connection,
-    account_id: int,
-    numbers: Sequence[str],
-    *,
-    source: str,
-    actor: str | None,
-    at: int,
-    returning: bool = True,
-) -> list[tuple[int, str, int]]:
-    """Record an opt-out for each number and put it on the list, in input order (PostgreSQL).
-
-    Returns ``(event id, number, stop id)`` per number, sorted by event id;
-    with ``returning=False`` nothing is read back and the list is empty
-    (reading a million rows back costs more than writing them when no one,
-    such as a webhook, needs them). The caller holds the numbers' locks and
-    has checked that none is on the list. Callers pass large batches sorted,
-    so that the rows land in the ``(account_id, phone_number)`` indexes in
-    order instead of all over them.
-    """
-    if not numbers:
-        return []
-    start = chain.take_head(conn, account_id)
-    fields = _fields(account_id, source=source, actor=actor, at=at)
-    links, head = chain.chain_numbers(chain.chain_keys(conn), start, numbers, fields)
-    values = (links, account_id, EventKind.OPT_OUT.value, source, at, at, actor, start.length)
-    rows = conn.exec_driver_sql(
-        # t.key counts from 1: the links of the number at t.key start at byte (t.key - 1) * 96.
-        "WITH b AS (SELECT %s::bytea AS links), "
-        "ev AS (INSERT INTO events (account_id, phone_number, kind, source, event_at, "
-        "received_at, actor, chain_seq, prev_hash, hash, number_digest) "
-        "SELECT %s, t.value, %s, %s, %s, %s, %s, %s + t.key, "
-        "substring(b.links FROM ((t.key - 1) * 96 + 1)::int FOR 32), "
-        "substring(b.links FROM ((t.key - 1) * 96 + 33)::int FOR 32), "
-        "substring(b.links FROM ((t.key - 1) * 96 + 65)::int FOR 32) "
-        "FROM b, unnest(%s::text[]) WITH ORDINALITY AS t(value, key) ORDER BY t.key "
-        "RETURNING id, account_id, phone_number, event_at, source) "
-        "INSERT INTO stops (account_id, phone_number, created_at, source, event_id) "
-        "SELECT account_id, phone_number, event_at, source, id FROM ev ORDER BY id"
-        + (" RETURNING event_id, phone_number, id" if returning else ""),
-        (*values, list(numbers)),
-    )
-    chain.set_head(conn, account_id, head)
-    written = sorted(tuple(row) for row in rows) if returning else []
-    touch_list(conn, account_id)
-    return written
 
 
 def _fields(account_id: int, *, source: str, actor: str | None, at: int) -> bytes:
@@ -168,26 +107,41 @@ def _fields(account_id: int, *, source: str, actor: str | None, at: int) -> byte
 
 
 def stage(conn: Connection, numbers: Sequence[str]) -> int:
-    """Put ``numbers`` in this connection's staging table (SQLite); returns how many were new.
+    """Put ``numbers`` in this transaction's staging table; returns how many were new.
 
-    The table is a temporary b-tree keyed by number, so repeats fall away as
-    they come and a scan of it yields the file's numbers sorted, however
-    many batches brought them, while the process holds only one batch. Each
+    The table is temporary and keyed by number, so repeats fall away as they
+    come and a scan of it yields the file's numbers sorted, however many
+    batches brought them, while the process holds only one batch. Each
     number's keyed digest (``chain.number_digest``) is staged beside it, for
-    the chain and to find erased numbers: the hashing is done while staging,
-    which needs no lock on the database, rather than while writing, which
-    holds its only writer lock.
+    the chain and to find erased numbers: that hashing is done while
+    staging, which locks nothing, rather than while writing, which holds
+    the lock other writers wait for.
     """
-    conn.exec_driver_sql(
-        "CREATE TEMP TABLE IF NOT EXISTS staged_numbers "
-        "(value TEXT PRIMARY KEY, digest BLOB NOT NULL) WITHOUT ROWID"
-    )
     digests = chain.number_digests(chain.chain_keys(conn), numbers)
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(
+            "CREATE TEMP TABLE IF NOT EXISTS staged_numbers "
+            "(value TEXT PRIMARY KEY, digest BLOB NOT NULL) WITHOUT ROWID"
+        )
+        result = conn.exec_driver_sql(
+            # j.key counts from 0: the digest of the number at j.key starts at byte j.key * 32.
+            "INSERT OR IGNORE INTO temp.staged_numbers "
+            "SELECT j.value, substr(?1, j.key * 32 + 1, 32) FROM json_each(?2) j",
+            (digests, orjson.dumps(list(numbers)).decode()),
+        )
+        return result.rowcount
+    conn.exec_driver_sql(
+        # Dropped at the commit: one transaction both stages and writes, so
+        # a pooler in transaction mode cannot hand the writing to another session.
+        "CREATE TEMP TABLE IF NOT EXISTS staged_numbers "
+        "(value text PRIMARY KEY, digest bytea NOT NULL) ON COMMIT DROP"
+    )
     result = conn.exec_driver_sql(
-        # j.key counts from 0: the digest of the number at j.key starts at byte j.key * 32.
-        "INSERT OR IGNORE INTO temp.staged_numbers "
-        "SELECT j.value, substr(?1, j.key * 32 + 1, 32) FROM json_each(?2) j",
-        (digests, orjson.dumps(list(numbers)).decode()),
+        # t.key counts from 1: the digest of the number at t.key starts at byte (t.key - 1) * 32.
+        "INSERT INTO pg_temp.staged_numbers "
+        "SELECT t.value, substring(%s::bytea FROM ((t.key - 1) * 32 + 1)::int FOR 32) "
+        "FROM unnest(%s::text[]) WITH ORDINALITY AS t(value, key) ON CONFLICT DO NOTHING",
+        (digests, list(numbers)),
     )
     return result.rowcount
 
@@ -200,6 +154,13 @@ def unstage_digests(conn: Connection, digests: Collection[bytes]) -> list[tuple[
     """
     if not digests:
         return []
+    if conn.dialect.name != "sqlite":
+        rows = conn.exec_driver_sql(
+            "DELETE FROM pg_temp.staged_numbers WHERE digest = ANY(%s::bytea[]) "
+            "RETURNING value, digest",
+            (list(digests),),
+        )
+        return [(str(row[0]), bytes(row[1])) for row in rows]
     wanted = orjson.dumps([digest.hex().upper() for digest in digests]).decode()
     found = [
         (str(row[0]), bytes(row[1]))
@@ -217,25 +178,46 @@ def unstage_digests(conn: Connection, digests: Collection[bytes]) -> list[tuple[
     return found
 
 
-_STAGED_STOPPED = (
-    "EXISTS (SELECT 1 FROM stops s WHERE s.account_id = ? AND s.phone_number = t.value)"
-)
-_STAGED_DECIDED = (
-    "EXISTS (SELECT 1 FROM events e WHERE e.account_id = ? AND e.phone_number = t.value "
-    "AND e.kind IN (?, ?))"
-)
-_DECIDED_KINDS = (EventKind.OPT_OUT.value, EventKind.OPT_IN.value)
+_OPT_OUT = EventKind.OPT_OUT.value
+_DECIDED_KINDS = (_OPT_OUT, EventKind.OPT_IN.value)
 _CHAIN_BLOCK = 10_000
+# SQLite probes the indexes once per staged number for an EXISTS. PostgreSQL
+# would turn one into a join, which on a freshly loaded table with stale
+# statistics scans the whole account: a LATERAL subquery with a LIMIT stays a
+# loop of index probes (see ``_probe``).
+_SQLITE_STOPPED = (
+    "EXISTS (SELECT 1 FROM stops s WHERE s.account_id = :account AND s.phone_number = t.value)"
+)
+_SQLITE_DECIDED = (
+    "EXISTS (SELECT 1 FROM events e WHERE e.account_id = :account AND e.phone_number = t.value "
+    "AND e.kind IN (:opt_out, :opt_in))"
+)
+_POSTGRES_PROBES = (
+    " LEFT JOIN LATERAL (SELECT 1 AS found FROM stops WHERE account_id = %(account)s "
+    "AND phone_number = t.value LIMIT 1) s ON TRUE"
+    " LEFT JOIN LATERAL (SELECT 1 AS found FROM events WHERE account_id = %(account)s "
+    "AND phone_number = t.value AND kind IN (%(opt_out)s, %(opt_in)s) LIMIT 1) e ON TRUE"
+)
+
+
+def _probe_params(account_id: int) -> dict[str, object]:
+    return {"account": account_id, "opt_out": _DECIDED_KINDS[0], "opt_in": _DECIDED_KINDS[1]}
 
 
 def staged_outcomes(conn: Connection, account_id: int) -> tuple[int, int]:
     """``(already on the list, opted in)`` among the staged numbers."""
-    row = conn.exec_driver_sql(
-        f"SELECT COALESCE(SUM({_STAGED_STOPPED}), 0), "
-        f"COALESCE(SUM(NOT {_STAGED_STOPPED} AND {_STAGED_DECIDED}), 0) "
-        "FROM temp.staged_numbers t",
-        (account_id, account_id, account_id, *_DECIDED_KINDS),
-    ).one()
+    if conn.dialect.name == "sqlite":
+        sql = (
+            f"SELECT COALESCE(SUM({_SQLITE_STOPPED}), 0), "
+            f"COALESCE(SUM(NOT {_SQLITE_STOPPED} AND {_SQLITE_DECIDED}), 0) "
+            "FROM temp.staged_numbers t"
+        )
+    else:
+        sql = (
+            "SELECT COUNT(s.found), COUNT(e.found) FILTER (WHERE s.found IS NULL) "
+            f"FROM pg_temp.staged_numbers t{_POSTGRES_PROBES}"
+        )
+    row = conn.exec_driver_sql(sql, _probe_params(account_id)).one()
     return int(row[0]), int(row[1])
 
 
@@ -249,64 +231,160 @@ def insert_staged_opt_outs(
     look_up: bool,
     returning: bool,
 ) -> tuple[int, list[tuple[int, str, int]]]:
-    """Record an opt-out for each staged number never opted out or in, and stop it (SQLite).
+    """Record an opt-out for each staged number never opted out or in, and stop it.
 
     Returns how many were added and, with ``returning``, ``(event id,
     number, stop id)`` for each, sorted by event id. The staged numbers come
-    out of their table in order, so every index takes its rows in one pass.
-    ``look_up=False`` skips the look-ups when the account is known to have
-    no event at all. The staging table is dropped.
+    out of their table in order, a block at a time, chained in Python, so
+    every index takes its rows in one pass. ``look_up=False`` skips the
+    look-ups when the account is known to have no event at all. The caller
+    holds the writer lock (SQLite) or the account's list (PostgreSQL). The
+    staging table is dropped.
     """
-    # Under SQLite's single writer (this transaction began IMMEDIATE), every
-    # event after the highest id seen before inserting is one inserted here,
-    # so the new stops come from a range scan of the primary key.
-    floor = max_event_id(conn)
-    where = f" AND NOT {_STAGED_STOPPED} AND NOT {_STAGED_DECIDED}" if look_up else ""
     head = chain.take_head(conn, account_id)
-    insert_sql = (
-        # j.key counts from 0: the links of the number at j.key start at byte j.key * 96.
-        "INSERT INTO events (account_id, phone_number, kind, source, event_at, received_at, "
-        "actor, chain_seq, prev_hash, hash, number_digest) "
-        f"SELECT {account_id}, j.value, ?1, ?2, ?3, ?3, ?4, ?5 + j.key + 1, "
-        "substr(?6, j.key * 96 + 1, 32), substr(?6, j.key * 96 + 33, 32), "
-        "substr(?6, j.key * 96 + 65, 32) FROM json_each(?7) j ORDER BY j.key"
-    )
-    driver = conn.connection.driver_connection
-    assert driver is not None
     keys = chain.chain_keys(conn)
     fields = _fields(account_id, source=source, actor=actor, at=at)
+    writer: _SqliteStagedWriter | _PostgresStagedWriter
+    if conn.dialect.name == "sqlite":
+        writer = _SqliteStagedWriter(conn, account_id, look_up=look_up)
+    else:
+        writer = _PostgresStagedWriter(conn, account_id, look_up=look_up, returning=returning)
     after = ""
     while True:
-        # The staged numbers are read a block at a time, in order, and chained in Python.
-        # Straight from the driver: a million numbers through result rows cost a second.
-        rows = driver.execute(
-            f"SELECT t.value, t.digest FROM temp.staged_numbers t WHERE t.value > ?{where} "
-            f"ORDER BY t.value LIMIT {_CHAIN_BLOCK}",
-            (after, *((account_id, account_id, *_DECIDED_KINDS) if look_up else ())),
-        ).fetchall()
+        rows = writer.block(after)
         if not rows:
             break
-        block = [row[0] for row in rows]
-        first, kind = head.length, EventKind.OPT_OUT.value
+        first = head.length
         links, head = chain.chain_digests(keys, head, b"".join(row[1] for row in rows), fields)
-        conn.exec_driver_sql(
-            insert_sql,
-            (kind, source, at, actor, first, links, orjson.dumps(block).decode()),
-        )
+        block = [row[0] for row in rows]
+        writer.insert(block, links, first, source=source, actor=actor, at=at)
         after = block[-1]
     chain.set_head(conn, account_id, head)
-    result = conn.exec_driver_sql(
-        "INSERT INTO stops (account_id, phone_number, created_at, source, event_id) "
-        "SELECT e.account_id, e.phone_number, e.event_at, e.source, e.id FROM events e "
-        # The unary + keeps SQLite on the primary key: through the account's
-        # index this would read every event of the account.
-        "WHERE e.id > ? AND +e.account_id = ? AND +e.kind = ? ORDER BY e.id"
-        + (" RETURNING event_id, phone_number, id" if returning else ""),
-        (floor, account_id, EventKind.OPT_OUT.value),
-    )
-    rows = sorted(tuple(row) for row in result) if returning else []
-    added = len(rows) if returning else result.rowcount
-    conn.exec_driver_sql("DROP TABLE temp.staged_numbers")
+    added, written = writer.stop(returning=returning)
     if added:
         touch_list(conn, account_id)
-    return added, rows
+    return added, written
+
+
+class _SqliteStagedWriter:
+    """The SQL of ``insert_staged_opt_outs`` on SQLite: events block by block, then stops."""
+
+    def __init__(self, conn: Connection, account_id: int, *, look_up: bool) -> None:
+        self._conn = conn
+        self._account_id = account_id
+        # Under SQLite's single writer (this transaction began IMMEDIATE), every
+        # event after the highest id seen before inserting is one inserted here,
+        # so the new stops come from a range scan of the primary key.
+        self._floor = max_event_id(conn)
+        where = f" AND NOT {_SQLITE_STOPPED} AND NOT {_SQLITE_DECIDED}" if look_up else ""
+        self._block_sql = (
+            f"SELECT t.value, t.digest FROM temp.staged_numbers t WHERE t.value > :after{where} "
+            f"ORDER BY t.value LIMIT {_CHAIN_BLOCK}"
+        )
+        self._params = _probe_params(account_id)
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        self._driver = driver
+
+    def block(self, after: str) -> list[tuple[str, bytes]]:
+        # Straight from the driver: a million numbers through result rows cost a second.
+        rows = self._driver.execute(self._block_sql, {**self._params, "after": after})
+        return [(row[0], row[1]) for row in rows]
+
+    def insert(
+        self, block: list[str], links: bytes, first: int, *, source: str, actor: str | None, at: int
+    ) -> None:
+        self._conn.exec_driver_sql(
+            # j.key counts from 0: the links of the number at j.key start at byte j.key * 96.
+            "INSERT INTO events (account_id, phone_number, kind, source, event_at, received_at, "
+            "actor, chain_seq, prev_hash, hash, number_digest) "
+            f"SELECT {self._account_id}, j.value, ?1, ?2, ?3, ?3, ?4, ?5 + j.key + 1, "
+            "substr(?6, j.key * 96 + 1, 32), substr(?6, j.key * 96 + 33, 32), "
+            "substr(?6, j.key * 96 + 65, 32) FROM json_each(?7) j ORDER BY j.key",
+            (
+                EventKind.OPT_OUT.value,
+                source,
+                at,
+                actor,
+                first,
+                links,
+                orjson.dumps(block).decode(),
+            ),
+        )
+
+    def stop(self, *, returning: bool) -> tuple[int, list[tuple[int, str, int]]]:
+        result = self._conn.exec_driver_sql(
+            "INSERT INTO stops (account_id, phone_number, created_at, source, event_id) "
+            "SELECT e.account_id, e.phone_number, e.event_at, e.source, e.id FROM events e "
+            # The unary + keeps SQLite on the primary key: through the account's
+            # index this would read every event of the account.
+            "WHERE e.id > ? AND +e.account_id = ? AND +e.kind = ? ORDER BY e.id"
+            + (" RETURNING event_id, phone_number, id" if returning else ""),
+            (self._floor, self._account_id, EventKind.OPT_OUT.value),
+        )
+        rows = sorted(tuple(row) for row in result) if returning else []
+        added = len(rows) if returning else result.rowcount
+        self._conn.exec_driver_sql("DROP TABLE temp.staged_numbers")
+        return added, rows
+
+
+class _PostgresStagedWriter:
+    """The SQL of ``insert_staged_opt_outs`` on PostgreSQL: events and stops block by block.
+
+    Other accounts' writers insert events meanwhile, so the new stops come
+    from the events' ``RETURNING``, in the same statement.
+    """
+
+    def __init__(
+        self, conn: Connection, account_id: int, *, look_up: bool, returning: bool
+    ) -> None:
+        self._conn = conn
+        self._account_id = account_id
+        # Reading a million rows back costs more than writing them when no
+        # one, such as a webhook, needs them.
+        self._returning = returning
+        # The staging table has no statistics yet: without them the planner
+        # would sort the whole table again for every block.
+        conn.exec_driver_sql("ANALYZE pg_temp.staged_numbers")
+        probes, where = (_POSTGRES_PROBES, " AND s.found IS NULL AND e.found IS NULL")
+        if not look_up:
+            probes, where = "", ""
+        self._block_sql = (
+            f"SELECT t.value, t.digest FROM pg_temp.staged_numbers t{probes} "
+            f"WHERE t.value > %(after)s{where} ORDER BY t.value LIMIT {_CHAIN_BLOCK}"
+        )
+        self._params = _probe_params(account_id)
+        self._added = 0
+        self._rows: list[tuple[int, str, int]] = []
+
+    def block(self, after: str) -> list[tuple[str, bytes]]:
+        rows = self._conn.exec_driver_sql(self._block_sql, {**self._params, "after": after})
+        return [(str(row[0]), bytes(row[1])) for row in rows]
+
+    def insert(
+        self, block: list[str], links: bytes, first: int, *, source: str, actor: str | None, at: int
+    ) -> None:
+        values = (links, self._account_id, EventKind.OPT_OUT.value, source, at, at, actor, first)
+        rows = self._conn.exec_driver_sql(
+            # t.key counts from 1: the links of the number at t.key start at byte (t.key - 1) * 96.
+            "WITH b AS (SELECT %s::bytea AS links), "
+            "ev AS (INSERT INTO events (account_id, phone_number, kind, source, event_at, "
+            "received_at, actor, chain_seq, prev_hash, hash, number_digest) "
+            "SELECT %s, t.value, %s, %s, %s, %s, %s, %s + t.key, "
+            "substring(b.links FROM ((t.key - 1) * 96 + 1)::int FOR 32), "
+            "substring(b.links FROM ((t.key - 1) * 96 + 33)::int FOR 32), "
+            "substring(b.links FROM ((t.key - 1) * 96 + 65)::int FOR 32) "
+            "FROM b, unnest(%s::text[]) WITH ORDINALITY AS t(value, key) ORDER BY t.key "
+            "RETURNING id, account_id, phone_number, event_at, source) "
+            "INSERT INTO stops (account_id, phone_number, created_at, source, event_id) "
+            "SELECT account_id, phone_number, event_at, source, id FROM ev ORDER BY id"
+            + (" RETURNING event_id, phone_number, id" if self._returning else ""),
+            (*values, block),
+        )
+        self._added += len(block)
+        if self._returning:
+            self._rows.extend(tuple(row) for row in rows)
+
+    def stop(self, *, returning: bool) -> tuple[int, list[tuple[int, str, int]]]:
+        self._conn.exec_driver_sql("DROP TABLE pg_temp.staged_numbers")
+        return self._added, sorted(self._rows)
