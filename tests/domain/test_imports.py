@@ -343,6 +343,18 @@ def test_an_import_that_fails_halfway_writes_nothing(stops):
 _LINES_BEFORE_FAILURE = 70_000  # more than one block of lines: three batches written before
 
 
+def test_a_number_opted_in_is_counted_once_however_many_batches_repeat_it(stops):
+    """Repeats fall away when staged, in whichever batch they come: the first time the
+    number counts as opted in, every later time as a repeat (already stopped)."""
+    opted_in = "+33611111111"
+    stops.record(NewEvent(opted_in, EventKind.OPT_OUT, Source.SMS))
+    stops.record(NewEvent(opted_in, EventKind.OPT_IN, Source.SMS))
+    lines = [opted_in, "+33622222222", opted_in, "+33633333333", opted_in]
+    report = import_numbers(stops, lines, batch_size=2)
+    assert (report.added, report.opted_in, report.already_stopped) == (2, 1, 2)
+    assert stops.find(opted_in) is None
+
+
 def test_repeats_across_batches_of_a_fresh_account(stops):
     lines = ["+33611111111", "+33622222222", "+33611111111", "+33633333333", "+33622222222"]
     report = import_numbers(stops, lines, batch_size=2)
