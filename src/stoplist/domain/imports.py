@@ -8,7 +8,7 @@ The rules, whatever the file's size:
   in (a START, or an entry someone deleted) stays off; its latest state
   change is a decision an old file must not overturn. Such numbers are
   counted as ``opted_in``, a number whose erasure the person's opt-in lifted
-  among them (its events are kept under its stand-in, ``_unstage_erased``);
+  among them (its events are kept under its stand-in, ``_without_erased``);
 - every number added gets its own opt-out event (source ``import``), exactly
   as if it had been added by hand, so its history says where it came from.
 
@@ -281,6 +281,9 @@ class _Writer:
         self.actor = actor
         self._staged = 0
         self._queued = 0
+        self._lifted: set[str] = set()
+        self._first = True
+        self._erased: ErasedNumbers | None = None
 
     @property
     def staged(self) -> int:
@@ -291,23 +294,28 @@ class _Writer:
         """Stage one batch of numbers (in any order, repeats included), sorting it in place."""
         if not batch:
             return
+        if self._first:
+            self._erased = self.stop_list.erased_lookup_in(self.conn)
+            self._first = False
+        if self._erased is not None:
+            batch = self._without_erased(batch, self._erased)
         batch.sort()  # neighbours share the staging table's pages: each is visited once a batch
-        new = bulk.stage(self.conn, batch)
+        new = bulk.stage(self.conn, batch) if batch else 0
         self._staged += new
         self.report.already_stopped += len(batch) - new  # repeats within the file
 
     def finish(self) -> None:
         """Write what is staged, at the end of the file, under the lock.
 
-        Erased numbers are looked for here, under the lock, so that a number
-        erased while the file was read is not written back.
+        A number erased while the file was read is looked for again here,
+        under the lock, so that it is not written back.
         """
         account = self.stop_list.account
         conn = self.conn
         self.stop_list.db.lock_list(conn, account.id)
-        erased = self.stop_list.erased_lookup_in(conn)
-        if erased is not None:
-            self._unstage_erased(erased)
+        newly = ErasedNumbers.erased_since(self._erased, self.stop_list.erased_lookup_in(conn))
+        if newly is not None:
+            self._unstage_erased(newly)
         if not self._staged:
             return
         look_up = bulk.account_has_history(conn, account.id)
@@ -329,8 +337,8 @@ class _Writer:
         self.report.added += added
         self._queued += self._enqueue(rows, at) if notify else 0
 
-    def _unstage_erased(self, erased: ErasedNumbers) -> None:
-        """Take the erased numbers out of the staging table, counted here.
+    def _without_erased(self, batch: list[str], erased: ErasedNumbers) -> list[str]:
+        """The batch less the numbers erased on the account, counted here.
 
         One still erased is stopped already. One whose erasure the person
         lifted has its opt-out and that opt-in under its stand-in, where the
@@ -338,17 +346,41 @@ class _Writer:
         would count it, as on the list (stopped again since) or opted in,
         and never written back.
         """
+        kept: list[str] = []
         lifted: list[str] = []
-        for number, digest in bulk.unstage_digests(self.conn, erased.digests):
-            self._staged -= 1
-            if erased.by_digest(digest).lifted:
+        for number in batch:
+            mark = erased.find(number)
+            if mark is None:
+                kept.append(number)
+            elif mark.lifted:
                 lifted.append(number)
             else:
                 self.report.already_stopped += 1
         if lifted:
-            stopped = bulk.find_stops(self.conn, self.stop_list.account.id, lifted)
-            self.report.already_stopped += len(stopped)
-            self.report.opted_in += len(lifted) - len(stopped)
+            self._count_lifted(lifted)
+        return kept
+
+    def _count_lifted(self, numbers: list[str]) -> None:
+        """Count numbers whose erasure was lifted; a repeat within the file is one already seen."""
+        new = [number for number in dict.fromkeys(numbers) if number not in self._lifted]
+        self._lifted.update(new)
+        stopped = bulk.find_stops(self.conn, self.stop_list.account.id, new)
+        self.report.already_stopped += len(numbers) - len(new) + len(stopped)
+        self.report.opted_in += len(new) - len(stopped)
+
+    def _unstage_erased(self, erased: ErasedNumbers) -> None:
+        """Take the staged numbers ``erased`` suppresses out of the staging table, as stopped.
+
+        Rare (an erasure while the file was read), and then a pass over every
+        staged number.
+        """
+        found: list[str] = []
+        for block in bulk.staged_blocks(self.conn):
+            found += [number for number in block if erased.stop_id(number) is not None]
+        if found:
+            bulk.unstage(self.conn, found)
+            self._staged -= len(found)
+            self.report.already_stopped += len(found)
 
     def committed(self) -> None:
         """After the commit: count the stops added and wake the webhook dispatcher."""

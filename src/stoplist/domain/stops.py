@@ -9,7 +9,7 @@ Every method is scoped to the account the list was opened for.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -63,14 +63,20 @@ class ErasedNumbers:
         """The number's erasure, lifted or not (``number`` in E.164); None: never erased."""
         return self._known.get(hmac.digest(self._key, number.encode(), "sha256"))
 
-    @property
-    def digests(self) -> Collection[bytes]:
-        """The erased numbers' digests, lifted or not."""
-        return self._known.keys()
-
-    def by_digest(self, digest: bytes) -> erasure_store.ErasedMark:
-        """The erasure of the number with ``digest`` (one of ``digests``)."""
-        return self._known[digest]
+    @staticmethod
+    def erased_since(
+        before: ErasedNumbers | None, now: ErasedNumbers | None
+    ) -> ErasedNumbers | None:
+        """The erasures of ``now`` that suppress a number ``before`` did not (None: none)."""
+        if now is None:
+            return None
+        known = before._known if before is not None else {}
+        newer = {
+            digest: mark
+            for digest, mark in now._known.items()
+            if not mark.lifted and (digest not in known or known[digest].lifted)
+        }
+        return ErasedNumbers(now._key, newer) if newer else None
 
     def stop_id(self, number: str) -> int | None:
         """The stop an erased number keeps; None when it was never erased or was lifted."""

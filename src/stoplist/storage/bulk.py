@@ -17,7 +17,7 @@ stops, PostgreSQL with one statement per block for both.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import orjson
@@ -111,71 +111,58 @@ def stage(conn: Connection, numbers: Sequence[str]) -> int:
 
     The table is temporary and keyed by number, so repeats fall away as they
     come and a scan of it yields the file's numbers sorted, however many
-    batches brought them, while the process holds only one batch. Each
-    number's keyed digest (``chain.number_digest``) is staged beside it, for
-    the chain and to find erased numbers: that hashing is done while
-    staging, which locks nothing, rather than while writing, which holds
-    the lock other writers wait for.
+    batches brought them, while the process holds only one batch. Staging
+    locks nothing: other writers go on meanwhile.
     """
-    digests = chain.number_digests(chain.chain_keys(conn), numbers)
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql(
-            "CREATE TEMP TABLE IF NOT EXISTS staged_numbers "
-            "(value TEXT PRIMARY KEY, digest BLOB NOT NULL) WITHOUT ROWID"
+            "CREATE TEMP TABLE IF NOT EXISTS staged_numbers (value TEXT PRIMARY KEY) WITHOUT ROWID"
         )
         result = conn.exec_driver_sql(
-            # j.key counts from 0: the digest of the number at j.key starts at byte j.key * 32.
-            "INSERT OR IGNORE INTO temp.staged_numbers "
-            "SELECT j.value, substr(?1, j.key * 32 + 1, 32) FROM json_each(?2) j",
-            (digests, orjson.dumps(list(numbers)).decode()),
+            "INSERT OR IGNORE INTO temp.staged_numbers SELECT value FROM json_each(?)",
+            (orjson.dumps(list(numbers)).decode(),),
         )
         return result.rowcount
     conn.exec_driver_sql(
         # Dropped at the commit: one transaction both stages and writes, so
         # a pooler in transaction mode cannot hand the writing to another session.
-        "CREATE TEMP TABLE IF NOT EXISTS staged_numbers "
-        "(value text PRIMARY KEY, digest bytea NOT NULL) ON COMMIT DROP"
+        "CREATE TEMP TABLE IF NOT EXISTS staged_numbers (value text PRIMARY KEY) ON COMMIT DROP"
     )
     result = conn.exec_driver_sql(
-        # t.key counts from 1: the digest of the number at t.key starts at byte (t.key - 1) * 32.
-        "INSERT INTO pg_temp.staged_numbers "
-        "SELECT t.value, substring(%s::bytea FROM ((t.key - 1) * 32 + 1)::int FOR 32) "
-        "FROM unnest(%s::text[]) WITH ORDINALITY AS t(value, key) ON CONFLICT DO NOTHING",
-        (digests, list(numbers)),
+        "INSERT INTO pg_temp.staged_numbers SELECT unnest(%s::text[]) ON CONFLICT DO NOTHING",
+        (list(numbers),),
     )
     return result.rowcount
 
 
-def unstage_digests(conn: Connection, digests: Collection[bytes]) -> list[tuple[str, bytes]]:
-    """Take the staged numbers whose digest is one of ``digests`` out of the staging table.
+def _staged_table(conn: Connection) -> str:
+    return "temp.staged_numbers" if conn.dialect.name == "sqlite" else "pg_temp.staged_numbers"
 
-    Returns ``(number, digest)`` for each: an import leaves erased numbers to
-    its caller, which counts them.
-    """
-    if not digests:
-        return []
-    if conn.dialect.name != "sqlite":
-        rows = conn.exec_driver_sql(
-            "DELETE FROM pg_temp.staged_numbers WHERE digest = ANY(%s::bytea[]) "
-            "RETURNING value, digest",
-            (list(digests),),
-        )
-        return [(str(row[0]), bytes(row[1])) for row in rows]
-    wanted = orjson.dumps([digest.hex().upper() for digest in digests]).decode()
-    found = [
-        (str(row[0]), bytes(row[1]))
-        for row in conn.exec_driver_sql(
-            "SELECT value, digest FROM temp.staged_numbers "
-            "WHERE hex(digest) IN (SELECT value FROM json_each(?))",
-            (wanted,),
-        )
-    ]
-    if found:
+
+def staged_blocks(conn: Connection) -> Iterator[list[str]]:
+    """The staged numbers in order, ``_CHAIN_BLOCK`` at a time."""
+    sql = driver_sql(
+        conn,
+        f"SELECT value FROM {_staged_table(conn)} WHERE value > ? ORDER BY value "
+        f"LIMIT {_CHAIN_BLOCK}",
+    )
+    after = ""
+    while block := [str(row[0]) for row in conn.exec_driver_sql(sql, (after,))]:
+        yield block
+        after = block[-1]
+
+
+def unstage(conn: Connection, numbers: Sequence[str]) -> None:
+    """Take ``numbers`` out of the staging table."""
+    if conn.dialect.name == "sqlite":
         conn.exec_driver_sql(
             "DELETE FROM temp.staged_numbers WHERE value IN (SELECT value FROM json_each(?))",
-            (orjson.dumps([number for number, _ in found]).decode(),),
+            (orjson.dumps(list(numbers)).decode(),),
         )
-    return found
+    else:
+        conn.exec_driver_sql(
+            "DELETE FROM pg_temp.staged_numbers WHERE value = ANY(%s::text[])", (list(numbers),)
+        )
 
 
 _OPT_OUT = EventKind.OPT_OUT.value
@@ -255,10 +242,9 @@ def insert_staged_opt_outs(
         if not rows:
             break
         first = head.length
-        links, head = chain.chain_digests(keys, head, b"".join(row[1] for row in rows), fields)
-        block = [row[0] for row in rows]
-        writer.insert(block, links, first, source=source, actor=actor, at=at)
-        after = block[-1]
+        links, head = chain.chain_numbers(keys, head, rows, fields)
+        writer.insert(rows, links, first, source=source, actor=actor, at=at)
+        after = rows[-1]
     chain.set_head(conn, account_id, head)
     added, written = writer.stop(returning=returning)
     if added:
@@ -278,7 +264,7 @@ class _SqliteStagedWriter:
         self._floor = max_event_id(conn)
         where = f" AND NOT {_SQLITE_STOPPED} AND NOT {_SQLITE_DECIDED}" if look_up else ""
         self._block_sql = (
-            f"SELECT t.value, t.digest FROM temp.staged_numbers t WHERE t.value > :after{where} "
+            f"SELECT t.value FROM temp.staged_numbers t WHERE t.value > :after{where} "
             f"ORDER BY t.value LIMIT {_CHAIN_BLOCK}"
         )
         self._params = _probe_params(account_id)
@@ -286,10 +272,10 @@ class _SqliteStagedWriter:
         assert driver is not None
         self._driver = driver
 
-    def block(self, after: str) -> list[tuple[str, bytes]]:
+    def block(self, after: str) -> list[str]:
         # Straight from the driver: a million numbers through result rows cost a second.
         rows = self._driver.execute(self._block_sql, {**self._params, "after": after})
-        return [(row[0], row[1]) for row in rows]
+        return [row[0] for row in rows]
 
     def insert(
         self, block: list[str], links: bytes, first: int, *, source: str, actor: str | None, at: int
@@ -350,16 +336,16 @@ class _PostgresStagedWriter:
         if not look_up:
             probes, where = "", ""
         self._block_sql = (
-            f"SELECT t.value, t.digest FROM pg_temp.staged_numbers t{probes} "
+            f"SELECT t.value FROM pg_temp.staged_numbers t{probes} "
             f"WHERE t.value > %(after)s{where} ORDER BY t.value LIMIT {_CHAIN_BLOCK}"
         )
         self._params = _probe_params(account_id)
         self._added = 0
         self._rows: list[tuple[int, str, int]] = []
 
-    def block(self, after: str) -> list[tuple[str, bytes]]:
+    def block(self, after: str) -> list[str]:
         rows = self._conn.exec_driver_sql(self._block_sql, {**self._params, "after": after})
-        return [(str(row[0]), bytes(row[1])) for row in rows]
+        return [str(row[0]) for row in rows]
 
     def insert(
         self, block: list[str], links: bytes, first: int, *, source: str, actor: str | None, at: int

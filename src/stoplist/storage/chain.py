@@ -230,58 +230,42 @@ def read_head(conn: Connection, account_id: int) -> Head:
     return Head(0, GENESIS) if row is None else Head(int(row.length), bytes(row.head))
 
 
-DIGEST_SIZE = 32
 LINK_SIZE = 96
-"""Bytes per number in ``chain_digests``'s links: its ``prev_hash``, ``hash``, ``number_digest``."""
-
-
-def number_digests(keys: ChainKeys, numbers: Sequence[str]) -> bytes:
-    """``number_digest`` of each of ``numbers``, packed, ``DIGEST_SIZE`` bytes each in order."""
-    # KeyedSha256.digest, inlined: this runs once per number of an import.
-    inner_start, outer_start = keys.number_mac._inner.copy, keys.number_mac._outer.copy
-    parts: list[bytes] = []
-    append = parts.append
-    for number in numbers:
-        inner = inner_start()
-        inner.update(number.encode())
-        outer = outer_start()
-        outer.update(inner.digest())
-        append(outer.digest())
-    return b"".join(parts)
-
-
-def chain_digests(keys: ChainKeys, head: Head, digests: bytes, fields: bytes) -> tuple[bytes, Head]:
-    """Chain one text-less event per number after ``head``, all with the same ``fields``.
-
-    ``digests`` are the numbers' ``number_digest``, packed as ``number_digests``
-    packs them. Returns the links packed, ``LINK_SIZE`` bytes per number in
-    order, and the new head; the number at index ``i`` is at
-    ``seq = head.length + i + 1``. The insert slices the links out of one
-    value in SQL: binding three values per row from Python cost an import
-    more than the hashing does.
-    """
-    inner_start, outer_start = keys.link_mac._inner.copy, keys.link_mac._outer.copy
-    prev = head.hash
-    seq = head.length
-    parts: list[bytes] = []
-    append = parts.append
-    for at in range(0, len(digests), DIGEST_SIZE):
-        seq += 1
-        number = digests[at : at + DIGEST_SIZE]
-        inner = inner_start()
-        inner.update(prev + fields + seq.to_bytes(8, "big") + number)
-        outer = outer_start()
-        outer.update(inner.digest())
-        own = outer.digest()
-        append(prev)
-        append(own)
-        append(number)
-        prev = own
-    return b"".join(parts), Head(seq, prev)
+"""Bytes per number in ``chain_numbers``'s links: its ``prev_hash``, ``hash``, ``number_digest``."""
 
 
 def chain_numbers(
     keys: ChainKeys, head: Head, numbers: Sequence[str], fields: bytes
 ) -> tuple[bytes, Head]:
-    """``chain_digests`` of ``numbers``, whose digests are computed here."""
-    return chain_digests(keys, head, number_digests(keys, numbers), fields)
+    """Chain one event per number after ``head``, all with the same ``fields``, text-less.
+
+    Returns the links packed, ``LINK_SIZE`` bytes per number in order, and
+    the new head; the number at index ``i`` is at ``seq = head.length + i + 1``.
+    The insert slices the links out of one value in SQL: binding three values
+    per row from Python cost an import more than the hashing does. This is
+    the import's hot loop: two HMACs per number.
+    """
+    # KeyedSha256.digest, inlined: the method calls alone cost a tenth of the loop.
+    number_inner, number_outer = keys.number_mac._inner.copy, keys.number_mac._outer.copy
+    link_inner, link_outer = keys.link_mac._inner.copy, keys.link_mac._outer.copy
+    prev = head.hash
+    seq = head.length
+    parts: list[bytes] = []
+    append = parts.append
+    for number in numbers:
+        seq += 1
+        inner = number_inner()
+        inner.update(number.encode())
+        outer = number_outer()
+        outer.update(inner.digest())
+        digest = outer.digest()
+        inner = link_inner()
+        inner.update(prev + fields + seq.to_bytes(8, "big") + digest)
+        outer = link_outer()
+        outer.update(inner.digest())
+        own = outer.digest()
+        append(prev)
+        append(own)
+        append(digest)
+        prev = own
+    return b"".join(parts), Head(seq, prev)
