@@ -17,7 +17,7 @@ from sqlalchemy import text as sql
 from stoplist.domain import audit
 from stoplist.domain.canonical import is_canonical
 from stoplist.storage.schema import metadata
-from tests.support import run_cli
+from tests.support import run_cli_here
 
 
 def _number() -> str:
@@ -218,7 +218,7 @@ def test_an_import_after_a_lifted_erasure_does_not_stop_the_number_again(
     source = tmp_path / "list.csv"
     source.write_text(f"phone\n{_national(lifted)}\n")
     args = ("--account", account.account.name, "--database", database_url, "--json")
-    report = json.loads(run_cli("import", str(source), *args).stdout)
+    report = json.loads(run_cli_here("import", str(source), *args).stdout)
     assert (report["added"], report["alreadyStopped"], report["optedIn"]) == (0, 0, 1)
 
     check = _check(http, account, lifted)

@@ -14,7 +14,7 @@ import httpx
 from stoplist.domain.accounts import Accounts
 from stoplist.domain.stops import StopList
 from tests.overseas import OVERSEAS
-from tests.support import Server, run_cli
+from tests.support import Server, run_cli_here
 from tests.web.conftest import dashboard_client
 
 API = "/v1/stop-sms"
@@ -75,7 +75,7 @@ def test_import_through_the_api_and_the_cli(http, db, account, database_url, tmp
     other = Accounts(db).create(f"overseas-cli-{tmp_path.name}").account
     source = tmp_path / "crm.csv"
     source.write_bytes(_crm_export())
-    printed = run_cli(
+    printed = run_cli_here(
         "import", str(source), "--account", other.name, "--database", database_url, "--json"
     ).stdout
     report = json.loads(printed)

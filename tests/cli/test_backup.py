@@ -17,7 +17,7 @@ import pytest
 
 from stoplist.domain.accounts import Accounts
 from stoplist.storage.database import Database
-from tests.support import Server, run_cli, started
+from tests.support import Server, run_cli, run_cli_here, started
 
 _WRITERS = 2
 _MAX_ADDS = 20_000  # per writer: bounds the load whatever happens
@@ -98,12 +98,12 @@ def test_backup_under_load_then_restore(tmp_path, database_url):
         with _Load(live, api_key) as load:
             load.wait_for(200)
             before = list(load.acknowledged)
-            taken = run_cli("backup", str(tmp_path / "under-load.db"), "--database", url)
+            taken = run_cli_here("backup", str(tmp_path / "under-load.db"), "--database", url)
             load.wait_for(len(load.acknowledged) + 50)  # still writing after the backup
         assert "backed up" in taken.stdout
         live_list = json.loads(_list(live, api_key))["data"]
         # Quiet now: a second backup must give back the very same answer.
-        run_cli("backup", str(tmp_path / "quiet.db"), "--database", url)
+        run_cli_here("backup", str(tmp_path / "quiet.db"), "--database", url)
         quiet_bytes = _list(live, api_key)
     finally:
         live.stop()
@@ -133,12 +133,12 @@ def test_an_existing_file_is_kept_unless_forced(tmp_path, database_url):
     url, _ = _new_database(tmp_path / "db")
     target = tmp_path / "backup.db"
     target.write_bytes(b"precious")
-    refused = run_cli("backup", str(target), "--database", url, check=False)
+    refused = run_cli_here("backup", str(target), "--database", url, check=False)
     assert refused.returncode == 1
     assert refused.stderr.strip() == f"error: {target} already exists (--force to replace it)"
     assert target.read_bytes() == b"precious"
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
-    run_cli("backup", str(target), "--force", "--database", url)
+    run_cli_here("backup", str(target), "--force", "--database", url)
     assert target.read_bytes().startswith(b"SQLite format 3\x00")
     assert target.stat().st_mode & 0o077 == 0  # personal data: the owner's only
 
@@ -148,12 +148,16 @@ def test_into_a_directory_and_bad_destinations(tmp_path, database_url):
     url, _ = _new_database(tmp_path / "db")
     folder = tmp_path / "backups"
     folder.mkdir()
-    run_cli("backup", str(folder), "--database", url)
+    run_cli_here("backup", str(folder), "--database", url)
     (made,) = folder.iterdir()
     assert made.name.startswith("stoplist-") and made.suffix == ".db"
-    missing = run_cli("backup", str(tmp_path / "nope" / "x.db"), "--database", url, check=False)
+    missing = run_cli_here(
+        "backup", str(tmp_path / "nope" / "x.db"), "--database", url, check=False
+    )
     assert missing.returncode == 1 and "no such directory" in missing.stderr
-    itself = run_cli("backup", str(tmp_path / "db" / "stoplist.db"), "--database", url, check=False)
+    itself = run_cli_here(
+        "backup", str(tmp_path / "db" / "stoplist.db"), "--database", url, check=False
+    )
     assert itself.returncode == 1 and "the database itself" in itself.stderr
     french = run_cli(
         "backup", str(made), "--database", url, env={"LANG": "fr_FR.UTF-8"}, check=False
@@ -164,7 +168,9 @@ def test_into_a_directory_and_bad_destinations(tmp_path, database_url):
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_postgresql_is_pointed_at_pg_dump(database_url, tmp_path):
     with_password = database_url.replace("postgresql://postgres@", "postgresql://postgres:hunter2@")
-    result = run_cli("backup", str(tmp_path / "x.dump"), "--database", with_password, check=False)
+    result = run_cli_here(
+        "backup", str(tmp_path / "x.dump"), "--database", with_password, check=False
+    )
     assert result.returncode == 1
     assert "pg_dump --format=custom" in result.stderr
     assert "postgres:***@" in result.stderr and "hunter2" not in result.stderr

@@ -1,7 +1,8 @@
 """A database that cannot be opened ends any command with one line saying why.
 
 Each case is tried with ``serve`` (which would otherwise print a long
-traceback) and with an ordinary command. Nothing here leaves this machine:
+traceback), in a process of its own, and with an ordinary command, in this
+one unless it must run as another user. Nothing here leaves this machine:
 the "wrong host" is a loopback address nobody listens on.
 """
 
@@ -23,6 +24,7 @@ from tests.support import (
     postgres_url_with,
     reachable_postgres_url,
     run_cli,
+    run_cli_here,
     stoplist_command,
 )
 
@@ -36,7 +38,8 @@ def _refusal(
 ) -> subprocess.CompletedProcess[str]:
     args = [*command, "--database", url, *extra]
     if user is None:
-        return run_cli(*args, check=False)
+        # serve in a process of its own, as it starts; an ordinary command in this one
+        return (run_cli if command[0] == "serve" else run_cli_here)(*args, check=False)
     as_user = [SETPRIV, f"--reuid={user}", f"--regid={user}", "--clear-groups"]
     return subprocess.run(
         [*as_user, *stoplist_command(*args)], capture_output=True, text=True, timeout=120
@@ -158,7 +161,9 @@ def test_debug_log_level_adds_the_traceback(tmp_path):
 
 
 def test_unsupported_database_url(tmp_path):
-    result = run_cli("accounts", "list", "--database", "mysql://u:hunter2@127.0.0.1/x", check=False)
+    result = run_cli_here(
+        "accounts", "list", "--database", "mysql://u:hunter2@127.0.0.1/x", check=False
+    )
     assert result.returncode == 2
     [line] = result.stderr.strip().splitlines()
     assert line.startswith("error: --database: not a database stoplist supports")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from stoplist.domain.stops import StopList
-from tests.support import run_cli, run_cli_here
+from tests.support import run_cli_here
 
 NUMBER = "+33612345678"
 
@@ -22,7 +22,7 @@ def test_erase_asks_then_erases(database_url, db, account):
     assert refused.returncode == 1 and "nothing erased" in refused.stderr
     assert stop_list.erased(NUMBER) is None
 
-    done = run_cli(
+    done = run_cli_here(
         "erase", "06 12 34 56 78", "--account", name, "--by", "dpo", "--reason", "letter",
         "--yes", "--json", "--database", database_url,
     )  # fmt: skip

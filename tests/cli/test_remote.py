@@ -2,7 +2,9 @@
 
 Exit codes: 0 done / not stopped, 3 stopped or already stopped, 2 error.
 The command only speaks HTTP, so one database backend is enough here (the
-client tests cover both); each run starts a process, which is what costs.
+client tests cover both). The commands run in this process, with the exit
+codes and output a shell would get; what a process reads from its environment
+at start-up (the locale, the base URL and key) is tried in a process of its own.
 """
 
 from __future__ import annotations
@@ -12,13 +14,13 @@ import re
 
 import pytest
 
-from tests.support import run_cli
+from tests.support import run_cli, run_cli_here
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
-def remote(server, account, *args, input=None, env=None):
-    return run_cli(
+def remote(server, account, *args, input=None):
+    return run_cli_here(
         "remote",
         *args,
         "--base-url",
@@ -26,7 +28,6 @@ def remote(server, account, *args, input=None, env=None):
         "--api-key",
         account.api_key,
         input=input,
-        env=env,
         check=False,
     )
 
@@ -113,7 +114,7 @@ def test_history(server, account):
 
 
 def test_base_url_without_v1_gets_it(server, account):
-    bare = run_cli(
+    bare = run_cli_here(
         "remote",
         "add",
         "0612345678",
@@ -124,7 +125,7 @@ def test_base_url_without_v1_gets_it(server, account):
         check=False,
     )
     assert bare.returncode == 0, bare.stderr
-    slash = run_cli(
+    slash = run_cli_here(
         "remote",
         "check",
         "0612345678",
@@ -135,7 +136,9 @@ def test_base_url_without_v1_gets_it(server, account):
         check=False,
     )
     assert slash.returncode == 3, slash.stderr
-    typo = run_cli("remote", "list", "--base-url", "127.0.0.1:8080", "--api-key", "k", check=False)
+    typo = run_cli_here(
+        "remote", "list", "--base-url", "127.0.0.1:8080", "--api-key", "k", check=False
+    )
     assert typo.returncode == 2
     assert typo.stderr.strip() == "error: not an http:// or https:// URL: 127.0.0.1:8080"
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from tests.support import run_cli
+from tests.support import run_cli_here
 
 OLD, NEW = "+33612345671", "+33612345672"
 
@@ -23,25 +23,25 @@ def test_retention_through_the_commands_and_the_server(http, database_url, accou
     assert http.post(_inbound(account), json=old).status_code == 200
     assert http.post(_inbound(account), json={"from": NEW, "text": "STOP", "id": "n-1"}).is_success
 
-    refused = run_cli(
+    refused = run_cli_here(
         "accounts", "update", name, "--retention-days", "0", "--database", database_url, check=False
     )
     assert refused.returncode == 1 and "from 1 to 36500" in refused.stderr
-    updated = run_cli(
+    updated = run_cli_here(
         "accounts", "update", name, "--retention-days", "1", "--json", "--database", database_url
     )
     assert json.loads(updated.stdout)["retentionDays"] == 1
-    listed = run_cli("accounts", "list", "--json", "--database", database_url)
+    listed = run_cli_here("accounts", "list", "--json", "--database", database_url)
     assert [a["retentionDays"] for a in json.loads(listed.stdout) if a["name"] == name] == [1]
 
-    applied = run_cli(
+    applied = run_cli_here(
         "retention", "apply", "--account", name, "--by", "dpo", "--json",
         "--database", database_url,
     )  # fmt: skip
     (outcome,) = json.loads(applied.stdout)
     assert (outcome["textsBlanked"], outcome["retentionDays"]) == (1, 1)
     shown = json.loads(
-        run_cli("retention", "show", name, "--json", "--database", database_url).stdout
+        run_cli_here("retention", "show", name, "--json", "--database", database_url).stdout
     )
     (sweep,) = shown["sweeps"]
     assert (sweep["textsBlanked"], sweep["source"], sweep["actor"]) == (1, "cli", "dpo")
@@ -58,7 +58,7 @@ def test_retention_through_the_commands_and_the_server(http, database_url, accou
     )
     assert recorded["details"]["cutoff"] == outcome["cutoff"]
 
-    verified = run_cli("audit", "verify", "--account", name, "--database", database_url)
+    verified = run_cli_here("audit", "verify", "--account", name, "--database", database_url)
     assert verified.returncode == 0
 
     def evidence(number: str) -> dict:

@@ -18,7 +18,13 @@ from stoplist.domain.stops import StopList
 from stoplist.domain.sync import sync_from
 from stoplist.storage.database import Database
 from tests.client.faulty_proxy import FaultyProxy
-from tests.support import Server, run_cli, run_cli_on_terminal, temporary_postgres_database
+from tests.support import (
+    Server,
+    run_cli,
+    run_cli_here,
+    run_cli_on_terminal,
+    temporary_postgres_database,
+)
 
 
 @dataclass
@@ -208,7 +214,7 @@ def test_bad_upstream_key_fails_cleanly(server, mirror, local):
 def test_plain_output_says_what_changed(server, account, mirror, local, upstream):
     name, _ = local
     upstream.add("0611111111")
-    result = run_cli(
+    result = run_cli_here(
         "sync",
         "--from",
         f"{server.base_url}/v1",

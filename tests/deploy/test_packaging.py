@@ -99,6 +99,12 @@ def test_compose_runs_stoplist_on_postgresql():
     assert any(volume.endswith(":/data") for volume in stoplist["volumes"])
 
 
-def test_ci_runs_the_image_test_before_the_suite():
+def test_ci_runs_the_image_test_beside_the_suite_and_fails_with_it():
     steps = (ROOT / ".ci/run").read_text()
-    assert steps.index("scripts/test-image") < steps.index("exec scripts/test")
+    started = steps.index('scripts/test-image >"$image_log" 2>&1 &')
+    suite = steps.index("scripts/test 2>&1 | tee")
+    waited = steps.index('wait "$image_pid" || image_status=$?')
+    assert started < suite < waited  # started first, waited for once the suite is done
+    assert steps.index('cat "$image_log"') > waited  # its log, when it failed
+    assert steps.rstrip().endswith('exit "$image_status"')  # a failed image fails CI
+    assert steps.index('tail -n 1 "$suite_log"') > steps.index('cat "$image_log"')

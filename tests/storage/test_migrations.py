@@ -20,7 +20,7 @@ from stoplist.storage import chain
 from stoplist.storage.database import HEAD_REVISION, Database
 from stoplist.storage.migrate import alembic_config, current_revision
 from stoplist.storage.schema import metadata
-from tests.support import Server, run_cli
+from tests.support import Server, run_cli_here
 
 
 def _head(db: Database) -> str:
@@ -41,7 +41,7 @@ def test_first_use_creates_the_schema(db):
 
 def test_plain_path_means_sqlite(tmp_path):
     path = tmp_path / "plain.db"
-    run_cli("accounts", "create", "plain", "--database", str(path))
+    run_cli_here("accounts", "create", "plain", "--database", str(path))
     assert path.exists()
     db = Database(str(path))
     assert db.is_sqlite and current_revision(db) == _head(db)
@@ -63,7 +63,7 @@ def test_a_database_from_a_newer_version_is_left_alone(fresh_database_url):
     with db.write() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
     db.dispose()
-    result = run_cli("accounts", "list", "--database", fresh_database_url, check=False)
+    result = run_cli_here("accounts", "list", "--database", fresh_database_url, check=False)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert "schema revision 9999, newer than this stoplist knows" in result.stderr

@@ -82,18 +82,14 @@ def test_password_set_from_the_cli_signs_in_until_cleared(server: Server, databa
 
 
 def test_every_server_process_on_the_database_accepts_the_session(
-    server: Server, database_url, account, tmp_path
+    server: Server, second_server: Server, account
 ):
-    other = Server(database_url, tmp_path / "second.log").start()
-    try:
-        with httpx.Client(base_url=server.base_url) as client:
-            sign_in_http(client, method="key", api_key=account.api_key)
-            cookie = client.cookies["stoplist_session"]
-        with httpx.Client(base_url=other.base_url) as client:
-            client.cookies.set("stoplist_session", cookie)
-            assert client.get("/dashboard/").status_code == 200
-    finally:
-        other.stop()
+    with httpx.Client(base_url=server.base_url) as client:
+        sign_in_http(client, method="key", api_key=account.api_key)
+        cookie = client.cookies["stoplist_session"]
+    with httpx.Client(base_url=second_server.base_url) as client:
+        client.cookies.set("stoplist_session", cookie)
+        assert client.get("/dashboard/").status_code == 200
 
 
 def _client(server: Server, address: str = "127.0.0.1") -> httpx.Client:
@@ -112,10 +108,17 @@ def _password_sign_in(target: Server, address: str, name: str, password: str) ->
         return sign_in_http(client, method="password", account=name, password=password).status_code
 
 
-@pytest.fixture
-def second_server(server: Server, database_url: str, tmp_path) -> Iterator[Server]:
-    """Another server process on the same database, as a second worker or machine would be."""
-    other = Server(database_url, tmp_path / "second.log").start()
+@pytest.fixture(scope="module")
+def second_server(
+    server: Server, database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """Another server process on the same database, as a second worker or machine would be.
+
+    One for the module, like the session's ``server`` beside it: each test
+    signs in to an account of its own, from addresses of its own, so no test
+    meets another's sessions or counted failures, and a start is seconds of CPU.
+    """
+    other = Server(database_url, tmp_path_factory.mktemp("second") / "second.log").start()
     yield other
     other.stop()
 

@@ -12,7 +12,7 @@ from stoplist.domain.accounts import Accounts
 from stoplist.domain.dashboard_access import DashboardAccess
 from stoplist.domain.dashboard_throttle import ADDRESS_LIMIT
 from stoplist.storage.database import Database
-from tests.support import Server
+from tests.support import Server, started
 
 PASSWORD = "staff password 2024"
 
@@ -20,13 +20,11 @@ PASSWORD = "staff password 2024"
 @pytest.fixture
 def two_servers(fresh_database_url: str, tmp_path) -> Iterator[tuple[Server, Server]]:
     """Two server processes on one database of their own (the browser's address is theirs alone)."""
-    first = Server(fresh_database_url, tmp_path / "first.log").start()
-    second = Server(fresh_database_url, tmp_path / "second.log").start()
-    try:
+    with started(
+        Server(fresh_database_url, tmp_path / "first.log"),
+        Server(fresh_database_url, tmp_path / "second.log"),
+    ) as (first, second):
         yield first, second
-    finally:
-        first.stop()
-        second.stop()
 
 
 def _sign_in_with_password(page: Page, base_url: str, name: str, password: str) -> None:
