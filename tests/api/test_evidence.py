@@ -160,8 +160,9 @@ def test_export_as_csv_and_ndjson(http, account, db, other_account):
 
 def test_export_of_a_date_range(http, account, db):
     _story(http, account, db)
-    tomorrow = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
-    yesterday = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
+    today = datetime.now(account.account.zone)  # dates are days in the account's zone
+    tomorrow = (today + timedelta(days=1)).date().isoformat()
+    yesterday = (today - timedelta(days=1)).date().isoformat()
     assert _export(http, account, since=tomorrow).text.count("\n") == 1  # the header only
     assert len(_export(http, account, until=yesterday, format="ndjson").content) == 0
     both = _export(http, account, since=yesterday, until=tomorrow, format="ndjson")
