@@ -246,7 +246,7 @@ def insert_staged_opt_outs(
         writer.insert(rows, links, first, source=source, actor=actor, at=at)
         after = rows[-1]
     chain.set_head(conn, account_id, head)
-    added, written = writer.stop(returning=returning)
+    added, written = writer.insert_stops(returning=returning)
     if added:
         touch_list(conn, account_id)
     return added, written
@@ -298,7 +298,7 @@ class _SqliteStagedWriter:
             ),
         )
 
-    def stop(self, *, returning: bool) -> tuple[int, list[tuple[int, str, int]]]:
+    def insert_stops(self, *, returning: bool) -> tuple[int, list[tuple[int, str, int]]]:
         result = self._conn.exec_driver_sql(
             "INSERT INTO stops (account_id, phone_number, created_at, source, event_id) "
             "SELECT e.account_id, e.phone_number, e.event_at, e.source, e.id FROM events e "
@@ -371,6 +371,6 @@ class _PostgresStagedWriter:
         if self._returning:
             self._rows.extend(tuple(row) for row in rows)
 
-    def stop(self, *, returning: bool) -> tuple[int, list[tuple[int, str, int]]]:
+    def insert_stops(self, *, returning: bool) -> tuple[int, list[tuple[int, str, int]]]:
         self._conn.exec_driver_sql("DROP TABLE pg_temp.staged_numbers")
         return self._added, sorted(self._rows)
