@@ -31,9 +31,9 @@ A million lines take seconds, in memory that does not grow with the file:
   alone or as a plain CSV cell) are recognised by one regular expression per
   block (``canonical.number_regex``); any other line goes through the csv
   module and ``normalize`` one at a time, with exactly the same outcome;
-- each batch of numbers (fifty thousand on SQLite, twenty on PostgreSQL)
-  goes into a temporary table keyed by number, with each number's keyed
-  digest, which drops repeats as they come; at the end of the file the
+- each batch of numbers (fifty thousand on SQLite, twenty thousand on
+  PostgreSQL) goes into a temporary table keyed by number, which drops
+  repeats as they come; at the end of the file the
   staged numbers are recorded and stopped in number order, a block at a
   time, so that every index takes its rows in one pass (``bulk.stage``).
   An account with no event and no stop when the import began needs no
@@ -73,7 +73,7 @@ MAX_REPORTED_INVALID = 10_000
 """Invalid lines listed in a report; the count is always exact."""
 
 _SQLITE_BATCH = 50_000  # about 5 MB of numbers held at a time
-_POSTGRES_BATCH = 20_000  # with their digests, a few MB a batch
+_POSTGRES_BATCH = 20_000  # a few MB a batch, sent as one array
 _BLOCK_CHARS = 1 << 20  # read from a stream at a time
 _BLOCK_LINES = 1 << 16  # taken from an iterable of lines at a time
 _MAX_FAST_CODES = 8  # calling codes recognised by the block expression
@@ -314,7 +314,7 @@ class _Writer:
         conn = self.conn
         self.stop_list.db.lock_list(conn, account.id)
         newly = ErasedNumbers.erased_since(self._erased, self.stop_list.erased_lookup_in(conn))
-        if newly is not None:
+        if newly is not None and self._staged:
             self._unstage_erased(newly)
         if not self._staged:
             return
