@@ -325,6 +325,17 @@ def test_a_number_erased_while_the_file_is_read_is_not_written_back(stops):
     assert sorted(_numbers(stops)) == [other, "+33611000003"]
 
 
+def test_an_import_that_stages_nothing_on_an_account_with_erasures(stops):
+    """An empty file, or one of erased numbers only, stages nothing: there is nothing to
+    look for erased numbers in, and the import says so instead of failing."""
+    erased = "+33611000001"
+    stops.add(erased)
+    erase(stops, erased)
+    assert import_numbers(stops, []).numbers == 0
+    report = import_numbers(stops, [erased, erased])
+    assert (report.added, report.already_stopped) == (0, 2)
+
+
 def test_an_import_that_fails_halfway_writes_nothing(stops):
     """The whole file is one transaction: batches already written are rolled back too."""
     stops.record(NewEvent("+33699999999", EventKind.OPT_OUT, Source.SMS))
