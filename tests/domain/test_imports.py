@@ -336,6 +336,15 @@ def test_an_import_that_stages_nothing_on_an_account_with_erasures(stops):
     assert (report.added, report.already_stopped) == (0, 2)
 
 
+def test_a_carriage_return_inside_a_line_is_read_not_refused(stops):
+    """Lines end at ``\\n``; a lone ``\\r`` within one (a damaged or binary file) is part of
+    its cells, both while the layout is decided and afterwards, never an error."""
+    lines = ["phone,note", "+33611111111,a\rb", "+33622222222,c", "x\ry,+33633333333\r"]
+    report = import_numbers(stops, io.StringIO("\n".join(lines) + "\n"))
+    assert (report.added, report.lines) == (2, 4)
+    assert [item.line for item in report.invalid_lines] == [4]
+
+
 def test_an_import_that_fails_halfway_writes_nothing(stops):
     """The whole file is one transaction: batches already written are rolled back too."""
     stops.record(NewEvent("+33699999999", EventKind.OPT_OUT, Source.SMS))

@@ -70,7 +70,10 @@ def split(line: str, delimiter: str | None) -> list[str]:
     """The cells of one line (quotes removed, as the csv module reads them)."""
     if delimiter is None:
         return [line.strip('"').strip()]
-    return next(csv.reader([line], delimiter=delimiter), [""])
+    try:
+        return next(csv.reader([line], delimiter=delimiter), [""])
+    except csv.Error:  # a lone carriage return outside quotes: cells split plainly
+        return [cell.strip('"') for cell in line.split(delimiter)]
 
 
 def words(header: str) -> list[str]:
