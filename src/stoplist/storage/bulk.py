@@ -18,6 +18,7 @@ stops, PostgreSQL with one statement per block for both.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import orjson
@@ -236,15 +237,22 @@ def insert_staged_opt_outs(
         writer = _SqliteStagedWriter(conn, account_id, look_up=look_up)
     else:
         writer = _PostgresStagedWriter(conn, account_id, look_up=look_up, returning=returning)
-    after = ""
-    while True:
-        rows = writer.block(after)
-        if not rows:
-            break
-        first = head.length
-        links, head = chain.chain_numbers(keys, head, rows, fields)
-        writer.insert(rows, links, first, source=source, actor=actor, at=at)
-        after = rows[-1]
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-chain") as hasher:
+        rows = writer.block("")
+        chained = hasher.submit(chain.chain_numbers, keys, head, rows, fields) if rows else None
+        while chained is not None:
+            first = head.length
+            links, head = chained.result()
+            following = writer.block(rows[-1])
+            chained = (
+                hasher.submit(chain.chain_numbers, keys, head, following, fields)
+                if following
+                else None
+            )
+            # The driver lets go of the GIL while the database writes this block,
+            # so the next one is hashed meanwhile.
+            writer.insert(rows, links, first, source=source, actor=actor, at=at)
+            rows = following
     chain.set_head(conn, account_id, head)
     added, written = writer.insert_stops(returning=returning)
     if added:
