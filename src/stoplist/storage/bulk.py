@@ -12,7 +12,9 @@ temporary table keyed by number (``stage``), which locks nothing, then
 writes them in number order under the lock (``insert_staged_opt_outs``),
 so that the rows reach every index in one pass while the process holds one
 batch: SQLite with one statement per block of events and one for all the
-stops, PostgreSQL with one statement per block for both.
+stops, PostgreSQL with one statement per block for both. Each block's chain
+links are hashed on a second thread while the database writes the block
+before it: both drivers let go of the GIL for a statement's whole run.
 """
 
 from __future__ import annotations
