@@ -7,6 +7,7 @@ import os
 import pty
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -16,12 +17,15 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import httpx
 import psycopg
 import pytest
 from sqlalchemy.engine import make_url
+
+if TYPE_CHECKING:
+    from stoplist.storage.database import Database
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "STOPLIST_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -345,3 +349,23 @@ def run_async(coroutine: Coroutine[object, object, _T]) -> _T:
     """
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(asyncio.run, coroutine).result()
+
+
+@contextmanager
+def list_locked(db: Database, account_id: int) -> Iterator[None]:
+    """Another writer holds the account's list, as an import writing its numbers does."""
+    url = db.engine.url
+    if db.is_sqlite:
+        other = sqlite3.connect(str(url.database), isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        return
+    conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(conninfo) as other:
+        other.execute("SELECT 1 FROM accounts WHERE id = %s FOR NO KEY UPDATE", (account_id,))
+        yield
+        other.rollback()

@@ -45,6 +45,7 @@ from stoplist.domain.errors import (
     StoplistError,
     StorageFull,
 )
+from stoplist.domain.inbound_spool import inbound_spool
 from stoplist.domain.stop_index import StopIndexes
 from stoplist.http import render
 from stoplist.http.negotiation import language, response_format
@@ -196,11 +197,12 @@ def create_app(database: Database | None = None, settings: Settings | None = Non
         secrets_key_file=settings.secrets_key_file,
     )
     checker = Checker(check_reads_for(db, connections=settings.check_connections))
+    spool = inbound_spool(db, settings.inbound_spool_dir, settings.inbound_lock_wait)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         metrics.worker_started()
-        async with run_dispatcher(db, settings):
+        async with run_dispatcher(db, settings, spool):
             yield
         await checker.aclose()
         db.dispose()
@@ -227,5 +229,6 @@ def create_app(database: Database | None = None, settings: Settings | None = Non
     app.state.checker = checker
     app.state.list_renderer = list_renderer(ListCache.for_database(db, settings.list_cache_dir))
     app.state.stop_indexes = StopIndexes()
+    app.state.inbound_spool = spool
     app.state.max_body_bytes = settings.max_body_bytes
     return app

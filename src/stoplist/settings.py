@@ -40,6 +40,7 @@ _LEAST_SECONDS = {
     "webhook_retry_seconds": 0.01,
     "webhook_poll_seconds": 0.05,
     "webhook_lease_seconds": 1.0,
+    "inbound_lock_wait": 0.05,
 }
 
 
@@ -77,6 +78,14 @@ class Settings(BaseSettings):
     )
     list_cache_dir: str | None = Field(
         None, description="where whole lists are kept ('off': nowhere; default: beside SQLite)"
+    )
+    inbound_spool_dir: str | None = Field(
+        None,
+        description="where inbound messages wait while their list is locked "
+        "('off': they wait for the lock; default: beside SQLite)",
+    )
+    inbound_lock_wait: float = Field(
+        5.0, description="seconds an inbound message waits for its list before it is spooled"
     )
     webhook_dispatch: bool = Field(True, description="serve sends webhook deliveries itself")
     webhook_retry_seconds: float = Field(5.0, description="first retry delay, doubling")
@@ -174,7 +183,12 @@ class Settings(BaseSettings):
                 raise ValueError(f"{item!r} is not an IP address or network") from None
         return tuple(networks)
 
-    @field_validator("webhook_retry_seconds", "webhook_poll_seconds", "webhook_lease_seconds")
+    @field_validator(
+        "webhook_retry_seconds",
+        "webhook_poll_seconds",
+        "webhook_lease_seconds",
+        "inbound_lock_wait",
+    )
     @classmethod
     def _seconds(cls, value: float, info: ValidationInfo) -> float:
         least = _LEAST_SECONDS[str(info.field_name)]

@@ -18,6 +18,7 @@ from starlette.routing import BaseRoute, Route
 
 from stoplist.domain import review
 from stoplist.domain.confirmations import SendOutbox
+from stoplist.domain.inbound_spool import InboundSpool
 from stoplist.domain.webhooks import Outbox
 from stoplist.http.call import header_api_key
 from stoplist.observability import metrics
@@ -69,6 +70,7 @@ async def metrics_page(request: Request) -> Response:
             headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
         )
     gauges = await run_in_threadpool(_database_gauges, request.app.state.db)
+    gauges += await run_in_threadpool(_spool_gauges, request.app.state.inbound_spool)
     body, content_type = await run_in_threadpool(metrics.exposition, gauges)
     return Response(body, media_type=content_type)
 
@@ -76,6 +78,23 @@ async def metrics_page(request: Request) -> Response:
 def _authorized(request: Request, token: str) -> bool:
     sent = header_api_key(request.headers.get("authorization", ""), "") or ""
     return hmac.compare_digest(sent.encode(), token.encode())
+
+
+def _spool_gauges(spool: InboundSpool | None) -> list[metrics.Gauge]:
+    if spool is None:
+        return []
+    return [
+        metrics.Gauge(
+            "stoplist_inbound_spooled",
+            "Inbound messages in this machine's spool, waiting for their list to be free.",
+            len(spool.spool),
+        ),
+        metrics.Gauge(
+            "stoplist_inbound_spool_set_aside",
+            "Spooled inbound messages that could not be recorded, set aside for a person.",
+            spool.spool.set_aside_count(),
+        ),
+    ]
 
 
 def _database_gauges(db: Database) -> list[metrics.Gauge]:

@@ -406,8 +406,11 @@ class InboundFacts(Struct, kw_only=True, rename="camel"):
     """What became of a forwarded message (the fields of ``Inbound`` before its reply)."""
 
     status: Annotated[
-        Literal["recorded", "duplicate", "pending"],
-        Meta(description="pending: one part of a long message, waiting for the others"),
+        Literal["recorded", "duplicate", "pending", "spooled"],
+        Meta(
+            description="pending: one part of a long message, waiting for the others; "
+            "spooled: kept on disk while the list was locked, recorded as soon as it is free"
+        ),
     ]
     type: (
         Annotated[

@@ -334,12 +334,16 @@ def reply_in(
     event_id: int,
     duplicate: bool,
     stopped: bool,
+    inline: bool = True,
 ) -> Reply | None:
     """The confirmation due for an event just recorded, written down; None when none is.
 
     Call it in the transaction that records the event, with the account's
     list locked: the 24-hour rule is then decided by one writer at a time,
-    and a queued send commits (or rolls back) with the event.
+    and a queued send commits (or rolls back) with the event. ``inline=False``
+    (the provider's request was answered long ago) gives only a confirmation
+    stoplist sends itself: one that would go in the answer is not due, and
+    not written down as given.
     """
     if kind not in KINDS:
         return None
@@ -359,6 +363,8 @@ def reply_in(
     if found is not None and not found.enabled:
         return None
     queued = found is not None and found.smspartner_key is not None
+    if not queued and not inline:
+        return None
     sender = (found.sender if found else None) or account.name
     store.insert_confirmation(
         conn,

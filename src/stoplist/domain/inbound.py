@@ -85,6 +85,8 @@ class InboundMessage:
     part: Part | None = None
     signature_verified: bool | None = None
     """Whether the request's signature was required and checked (None: not told)."""
+    received_at: int | None = None
+    """When it reached us, if that was not just now (it waited in the spool)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +100,8 @@ class Outcome:
     """The possible opt-out this message was queued as, for a person to decide."""
     reply: Reply | None = None
     """The confirmation due to the sender, if any (``domain.confirmations``)."""
+    spooled: bool = False
+    """Kept on disk to be recorded once the list's lock is free (``domain.inbound_spool``)."""
 
     @property
     def pending(self) -> bool:
@@ -112,7 +116,10 @@ class Outcome:
 
     @property
     def verdict(self) -> str:
-        """``pending``, ``duplicate``, ``review``, or what the message meant (``opt_out``...)."""
+        """``spooled``, ``pending``, ``duplicate``, ``review``, or what the message meant
+        (``opt_out``...)."""
+        if self.spooled:
+            return "spooled"
         if self.recorded is None:
             return "pending"
         if self.recorded.duplicate:
@@ -174,16 +181,22 @@ class Inbound:
         self.account = account
         self.stop_list = StopList(db, account)
 
-    def receive(self, message: InboundMessage) -> Outcome:
+    def receive(
+        self, message: InboundMessage, *, lock_wait: float | None = None, answered: bool = True
+    ) -> Outcome:
         """Record ``message`` (once) and apply it; the event is committed on return.
 
         Raises the contract's phone-number errors for a sender that is not a
-        number.
+        number. ``lock_wait`` bounds, in seconds, the wait for the list's
+        lock (the database's error says when it ran out); ``answered=False``
+        says that no one waits for the answer, so a confirmation can only be
+        sent, never given inline.
         """
         number = self.stop_list.normalize(message.sender)
         keywords = AccountKeywords(self.db, self.account).keyword_set()
-        message = replace(message, sent_at=trusted_send_time(message.sent_at, clock.now_us()))
-        with self.db.write() as conn:
+        arrived = clock.now_us() if message.received_at is None else message.received_at
+        message = replace(message, sent_at=trusted_send_time(message.sent_at, arrived))
+        with self.db.write(lock_wait=lock_wait) as conn:
             self.db.lock_list(conn, self.account.id)
             if message.part is not None and message.part.total > 1:
                 complete = _assemble(conn, self.account, number, message)
@@ -227,6 +240,7 @@ class Inbound:
                     event_id=recorded.event_id,
                     duplicate=recorded.duplicate,
                     stopped=recorded.stop_after is not None,
+                    inline=answered,
                 )
             )
         if recorded.changed:
@@ -337,6 +351,7 @@ class Inbound:
             reason=reason,
             details=details,
             provider_time_raw=message.sent_at_raw if message.sent_at is None else None,
+            received_at=message.received_at,
         )
 
 

@@ -279,7 +279,7 @@ class StopList:
                 )
                 if seen is not None:
                     return Recorded(seen.id, True, before, before)
-        received_at = clock.now_us()
+        received_at = clock.now_us() if new.received_at is None else new.received_at
         event_id = event_store.insert_event(
             conn,
             account_id,
@@ -316,7 +316,7 @@ class StopList:
             )
             if seen is not None:
                 return Recorded(seen.id, True, stop, stop, erased=True)
-        received_at = clock.now_us()
+        received_at = clock.now_us() if new.received_at is None else new.received_at
         event_at = effective_event_time(new.event_at, received_at)
         event_id = event_store.insert_event(
             conn, account_id, new, event_at=event_at, received_at=received_at, erased=True

@@ -192,7 +192,7 @@ def json_answer(outcome: Outcome) -> Response:
     is nothing to send (none is due, or stoplist sends it itself through SMS
     Partner: ``replyQueued`` is then true).
     """
-    facts: dict[str, Any] = {"status": "pending"}
+    facts: dict[str, Any] = {"status": "spooled" if outcome.spooled else "pending"}
     if not outcome.pending:
         assert outcome.recorded is not None
         facts = {

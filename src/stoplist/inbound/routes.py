@@ -5,7 +5,9 @@ The handler is the same for every provider: find the account by its token
 off all answer a plain 404), read the request within the body limit, check
 its signature when the account requires one for this provider (403
 otherwise, and nothing is recorded), parse, then hand the message to the
-domain. The answer goes out only after the event is committed.
+domain. The answer goes out only after the event is committed, or, when the
+list stayed locked too long, once the message is safe in the spool
+(``domain.inbound_spool``).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from stoplist.domain.inbound_endpoints import (
     EndpointSettings,
     InboundEndpoints,
 )
+from stoplist.domain.inbound_spool import InboundSpool
 from stoplist.inbound import generic, smspartner, twilio, vonage
 from stoplist.inbound.common import Provider, read
 from stoplist.observability import metrics
@@ -65,8 +68,10 @@ async def _receive(request: Request, provider: Provider) -> Outcome:
         provider.verify(request, settings, read_request)
     # Kept on the event (its details): the evidence of a STOP says whether it was signed.
     message = replace(provider.parse(read_request.params), signature_verified=settings.signed)
-    inbound = Inbound(request.app.state.db, account)
-    return await run_in_threadpool(inbound.receive, message)
+    spool: InboundSpool | None = request.app.state.inbound_spool
+    if spool is None:
+        return await run_in_threadpool(Inbound(request.app.state.db, account).receive, message)
+    return await run_in_threadpool(spool.receive, account, message)
 
 
 def _endpoint(request: Request, provider: str) -> tuple[Account, EndpointSettings] | None:

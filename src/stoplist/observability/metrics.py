@@ -144,7 +144,8 @@ def http_request(route: str, method: str, status: int, seconds: float) -> None:
 
 @_never_fails
 def inbound_message(provider: str, verdict: str) -> None:
-    """``verdict``: opt_out, opt_in, help, reply, review, duplicate, pending or rejected."""
+    """``verdict``: opt_out, opt_in, help, reply, review, duplicate, pending, spooled or
+    rejected."""
     _get().inbound.labels(provider, verdict).inc()
 
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import httpx
@@ -22,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from stoplist import __version__, wording
 from stoplist.domain import retention, webhooks
 from stoplist.domain.inbound import flush_incomplete
+from stoplist.domain.inbound_spool import InboundSpool
 from stoplist.domain.webhook_urls import RefusedUrl, check_url
 from stoplist.domain.webhooks import AttemptResult, Claimed, Outbox
 from stoplist.observability import metrics
@@ -38,6 +40,7 @@ TIMEOUT = 10.0
 CONCURRENCY = 16
 REFUSED_DESTINATION = "refused: the address is not public"
 FLUSH_INTERVAL = 60.0
+DRAIN_INTERVAL = 0.5
 PURGE_INTERVAL = 3600.0
 
 
@@ -134,20 +137,48 @@ async def deliver_due(db: Database, settings: Settings) -> int:
 
 
 @asynccontextmanager
-async def run_dispatcher(db: Database, settings: Settings) -> AsyncIterator[None]:
+async def run_dispatcher(
+    db: Database, settings: Settings, spool: InboundSpool | None = None
+) -> AsyncIterator[None]:
     """Run the background work of a server process for as long as the block lasts.
 
     That is the webhook dispatcher and the confirmation sender
     (``outbound.confirmations``; ``STOPLIST_WEBHOOK_DISPATCH=0`` turns both
     off, for deployments that run ``stoplist webhooks deliver`` from a
-    scheduler instead), the sweep of incomplete long messages, and the
-    removal of old finished deliveries.
+    scheduler instead), the recording of spooled inbound messages, the sweep
+    of incomplete long messages, and the removal of old finished deliveries.
     """
+    # Long messages whose missing parts never came still reach the history.
+    flush = functools.partial(flush_incomplete, db)
+    purge = functools.partial(_purge, outbox(db, settings))
     tasks = [
-        asyncio.create_task(_flush_incomplete_forever(db), name="stoplist-parts"),
-        asyncio.create_task(_purge_forever(outbox(db, settings)), name="stoplist-purge"),
-        asyncio.create_task(_retention_forever(db), name="stoplist-retention"),
+        asyncio.create_task(
+            _every(FLUSH_INTERVAL, "recording incomplete long messages failed; retrying", flush),
+            name="stoplist-parts",
+        ),
+        asyncio.create_task(
+            _every(PURGE_INTERVAL, "removing old webhook deliveries failed; retrying", purge),
+            name="stoplist-purge",
+        ),
+        asyncio.create_task(
+            _every(
+                PURGE_INTERVAL,
+                "blanking texts past their retention period failed; retrying",
+                functools.partial(_apply_retention, db),
+            ),
+            name="stoplist-retention",
+        ),
     ]
+    if spool is not None:
+        drain = functools.partial(_drain, spool)
+        tasks.append(
+            asyncio.create_task(
+                _every(
+                    DRAIN_INTERVAL, "recording spooled inbound messages failed; retrying", drain
+                ),
+                name="stoplist-spool",
+            )
+        )
     if settings.webhook_dispatch:
         dispatcher = Dispatcher(db, settings)
         tasks.append(asyncio.create_task(dispatcher.run_forever(), name="stoplist-webhooks"))
@@ -163,41 +194,38 @@ async def run_dispatcher(db: Database, settings: Settings) -> AsyncIterator[None
                 await task
 
 
-async def _purge_forever(outbox: Outbox) -> None:
-    """Finished deliveries older than the retention period go, once an hour."""
+async def _every(seconds: float, failure: str, step: Callable[[], object]) -> None:
+    """Run ``step`` in a worker thread every ``seconds``; a failure is logged and tried again."""
     while True:
         try:
-            purged = await run_in_threadpool(outbox.purge)
-            if purged:
-                logger.info("removed %d finished webhook deliveries", purged)
+            await run_in_threadpool(step)
         except Exception as exc:
-            log_failure(logger, "removing old webhook deliveries failed; retrying", exc)
-        await asyncio.sleep(PURGE_INTERVAL)
+            log_failure(logger, failure, exc)
+        await asyncio.sleep(seconds)
 
 
-async def _retention_forever(db: Database) -> None:
-    """Message texts older than each account's retention period are blanked, once an hour."""
-    while True:
-        try:
-            outcomes = await run_in_threadpool(retention.apply_everywhere, db)
-            for outcome in outcomes:
-                if outcome.texts_blanked or outcome.review_texts_blanked:
-                    logger.info(
-                        "account %d: blanked %d texts older than %d days",
-                        outcome.account.id,
-                        outcome.texts_blanked + outcome.review_texts_blanked,
-                        outcome.retention_days,
-                    )
-        except Exception as exc:
-            log_failure(logger, "blanking texts past their retention period failed; retrying", exc)
-        await asyncio.sleep(PURGE_INTERVAL)
+def _purge(outbox: Outbox) -> None:
+    """Finished deliveries older than the retention period go."""
+    purged = outbox.purge()
+    if purged:
+        logger.info("removed %d finished webhook deliveries", purged)
 
 
-async def _flush_incomplete_forever(db: Database) -> None:
-    """Long messages whose missing parts never came still reach the history."""
-    while True:
-        try:
-            await run_in_threadpool(flush_incomplete, db)
-        except Exception as exc:
-            log_failure(logger, "recording incomplete long messages failed; retrying", exc)
-        await asyncio.sleep(FLUSH_INTERVAL)
+def _apply_retention(db: Database) -> None:
+    """Message texts older than each account's retention period are blanked."""
+    for outcome in retention.apply_everywhere(db):
+        if outcome.texts_blanked or outcome.review_texts_blanked:
+            logger.info(
+                "account %d: blanked %d texts older than %d days",
+                outcome.account.id,
+                outcome.texts_blanked + outcome.review_texts_blanked,
+                outcome.retention_days,
+            )
+
+
+def _drain(spool: InboundSpool) -> None:
+    """Spooled inbound messages are recorded as soon as their list is free (at start-up too)."""
+    if spool.spool.names():
+        recorded = spool.drain()
+        if recorded:
+            logger.info("recorded %d spooled inbound messages", recorded)

@@ -68,6 +68,8 @@ class NewEvent:
     details: dict[str, object] = field(default_factory=dict)
     provider_time_raw: str | None = None
     """The provider's send time as it came, when it was not believed (see ``domain.inbound``)."""
+    received_at: int | None = None
+    """When it reached us, if that was not just now (a message that waited in the spool)."""
 
     def recorded(self, event_id: int, account_id: int, *, received_at: int) -> Event:
         """This event as stored under ``event_id``, having reached us at ``received_at``."""

@@ -28,6 +28,8 @@ _BULK_TEMP_CACHE_KIB = 8 * 1024
 
 
 _CONNECT_TIMEOUT = 5
+_BUSY_TIMEOUT_MS = 30_000
+"""How long a SQLite writer waits for the writer lock unless told otherwise."""
 _SQLITE_REOPEN = {8, 10, 11, 14, 26}
 """SQLITE_READONLY, SQLITE_IOERR, SQLITE_CORRUPT, SQLITE_CANTOPEN, SQLITE_NOTADB."""
 
@@ -62,12 +64,22 @@ class Database:
             yield conn
 
     @contextmanager
-    def write(self) -> Iterator[Connection]:
-        """A read-write transaction, committed when the block ends without error."""
-        with (
-            self.engine.connect().execution_options(stoplist_write=True) as conn,
-            conn.begin(),
-        ):
+    def write(self, *, lock_wait: float | None = None) -> Iterator[Connection]:
+        """A read-write transaction, committed when the block ends without error.
+
+        ``lock_wait`` bounds, in seconds, how long the transaction waits for a
+        lock another writer holds (SQLite's writer lock, taken as it begins;
+        on PostgreSQL every row lock it asks for); past it the database's
+        "locked" error is raised (``observability.database_errors``). By
+        default a writer waits as long as the connection's timeout allows.
+        """
+        options: dict[str, Any] = {"stoplist_write": True}
+        if lock_wait is not None and self.is_sqlite:
+            options["stoplist_lock_wait_ms"] = _milliseconds(lock_wait)
+        with self.engine.connect().execution_options(**options) as conn, conn.begin():
+            if lock_wait is not None and not self.is_sqlite:
+                # SET LOCAL ends with the transaction, so a pooler's next client never sees it.
+                conn.exec_driver_sql(f"SET LOCAL lock_timeout = {_milliseconds(lock_wait)}")
             yield conn
 
     @contextmanager
@@ -161,6 +173,10 @@ class Database:
             return None
 
 
+def _milliseconds(seconds: float) -> int:
+    return max(1, round(seconds * 1000))
+
+
 def _create_engine(url: str, *, pool_size: int, max_overflow: int) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
@@ -209,7 +225,7 @@ def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
         cursor.close()
 
     @event.listens_for(engine, "handle_error")
@@ -224,5 +240,17 @@ def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        immediate = conn.get_execution_options().get("stoplist_write", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = conn.get_execution_options()
+        if not options.get("stoplist_write", False):
+            conn.exec_driver_sql("BEGIN")
+            return
+        wait = options.get("stoplist_lock_wait_ms")
+        if wait is None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        # The writer lock is taken here, or never: with it held, nothing else waits.
+        conn.exec_driver_sql(f"PRAGMA busy_timeout={int(wait)}")
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        finally:
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")

@@ -1,0 +1,195 @@
+"""Inbound messages that wait on disk while the list's lock is held too long.
+
+A provider waits a few seconds for its answer (Twilio gives up after 15)
+and may never send the message again. Meanwhile an import holds the
+account's list while it writes what it staged (on SQLite, the database's
+one writer lock): seconds for a million numbers, more on a loaded machine,
+so an inbound STOP could wait past the provider's patience or the
+database's own timeout, and be lost.
+
+So a message whose writing cannot begin within ``lock_wait`` is put in the
+spool (``storage.spool``: on disk, synced, before anyone is answered) and
+answered ``spooled``; the server's drainer records it as soon as the lock
+is free, with the time it reached us. Its event then takes its place in the
+number's history as if written at once: a number's state follows its events
+by their time, so a START that came after a spooled STOP still wins, and a
+STOP before it still counts. A message recorded twice (a process dying
+between its commit and the spool's removal) is a duplicate by its provider
+message id, as when a provider delivers it twice.
+
+Only a held lock sends a message to the spool. A database that is down
+answers 503 as before: the account and its signature secret cannot be read
+then, and a provider that sees the error knows the message did not land.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import orjson
+from sqlalchemy.exc import DBAPIError
+
+from stoplist.domain import clock
+from stoplist.domain.accounts import Accounts
+from stoplist.domain.errors import AccountNotFound, StoplistError
+from stoplist.domain.inbound import Inbound, InboundMessage, Outcome, Part
+from stoplist.observability.database_errors import failure_kind
+from stoplist.records.events import EventKind
+from stoplist.records.models import Account
+from stoplist.storage.database import Database
+from stoplist.storage.spool import Spool
+
+logger = logging.getLogger("stoplist.inbound")
+
+DEFAULT_LOCK_WAIT = 5.0
+"""Seconds a message waits for the list's lock before it is spooled."""
+_FORMAT = 1
+
+
+@dataclass(frozen=True, slots=True)
+class InboundSpool:
+    """Receiving messages with a bounded wait, and recording those that had to wait."""
+
+    db: Database
+    spool: Spool
+    lock_wait: float = DEFAULT_LOCK_WAIT
+
+    def receive(self, account: Account, message: InboundMessage) -> Outcome:
+        """Record ``message`` now, or keep it in the spool if the list stays locked.
+
+        Either way it is safe when this returns: committed, or on disk.
+        """
+        arrived = clock.now_us()
+        inbound = Inbound(self.db, account)
+        try:
+            return inbound.receive(message, lock_wait=self.lock_wait)
+        except DBAPIError as error:
+            if failure_kind(error) != "locked":
+                raise
+        number = inbound.stop_list.normalize(message.sender)
+        self.spool.put(_encode(account.id, replace(message, received_at=arrived)))
+        logger.warning(
+            "inbound message for account %d spooled: the list stayed locked for %.1f s",
+            account.id,
+            self.lock_wait,
+        )
+        return Outcome(number, None, None, spooled=True)
+
+    def drain(self) -> int:
+        """Record the waiting messages, oldest first; returns how many were recorded.
+
+        Stops at the first one the database cannot take yet (the lock is still
+        held, the database is away): it and those after it wait for the next
+        call. One that can never be recorded (its account is gone, its file is
+        unreadable) is set aside, logged, and counted by ``/metrics``.
+        """
+        recorded = 0
+        for name in self.spool.names():
+            try:
+                with self.spool.take(name) as record:
+                    if record is None:
+                        continue
+                    recorded += self._record(name, record)
+            except DBAPIError as error:
+                if failure_kind(error) is None:
+                    self._set_aside(name, error)
+                    continue
+                break
+        return recorded
+
+    def _record(self, name: str, record: bytes) -> bool:
+        """Whether ``record`` was recorded (else it was set aside)."""
+        try:
+            account_id, message = _decode(record)
+        except (ValueError, KeyError, TypeError) as error:
+            self._set_aside(name, error)
+            return False
+        try:
+            account = Accounts(self.db).get(account_id)
+            Inbound(self.db, account).receive(message, lock_wait=self.lock_wait, answered=False)
+        except (
+            AccountNotFound,
+            StoplistError,
+        ) as error:  # the account went; the number no longer reads
+            self._set_aside(name, error)
+            return False
+        return True
+
+    def _set_aside(self, name: str, error: BaseException) -> None:
+        try:
+            where = self.spool.set_aside(name)
+        except FileNotFoundError:
+            return
+        logger.error("spooled inbound message set aside in %s: %s", where, _described(error))
+
+
+def _described(error: BaseException) -> str:
+    return type(error).__name__ if isinstance(error, DBAPIError) else str(error)
+
+
+def _encode(account_id: int, message: InboundMessage) -> bytes:
+    part = message.part
+    return orjson.dumps(
+        {
+            "format": _FORMAT,
+            "account": account_id,
+            "provider": message.provider,
+            "sender": message.sender,
+            "text": message.text,
+            "recipient": message.recipient,
+            "messageId": message.message_id,
+            "sentAt": message.sent_at,
+            "sentAtRaw": message.sent_at_raw,
+            "forced": message.forced.value if message.forced else None,
+            "part": None if part is None else [part.ref, part.number, part.total],
+            "signatureVerified": message.signature_verified,
+            "receivedAt": message.received_at,
+        }
+    )
+
+
+def _decode(record: bytes) -> tuple[int, InboundMessage]:
+    data: dict[str, Any] = orjson.loads(record)
+    if data.get("format") != _FORMAT:
+        raise ValueError(f"unknown spool record format {data.get('format')!r}")
+    part = data["part"]
+    message = InboundMessage(
+        provider=str(data["provider"]),
+        sender=str(data["sender"]),
+        text=str(data["text"]),
+        recipient=data["recipient"],
+        message_id=data["messageId"],
+        sent_at=data["sentAt"],
+        sent_at_raw=data["sentAtRaw"],
+        forced=EventKind(data["forced"]) if data["forced"] else None,
+        part=None if part is None else Part(str(part[0]), int(part[1]), int(part[2])),
+        signature_verified=data["signatureVerified"],
+        received_at=int(data["receivedAt"]),
+    )
+    return int(data["account"]), message
+
+
+def spool_directory(db: Database, configured: str | None = None) -> Path | None:
+    """In the ``configured`` directory (``off``: no spool), else beside the SQLite file.
+
+    A PostgreSQL database has no file to sit beside: each machine spools
+    where it is told to, on a disk that outlives the process.
+    """
+    configured = (configured or "").strip()
+    if configured.lower() == "off":
+        return None
+    if configured:
+        return Path(configured)
+    path = db.engine.url.database if db.is_sqlite else None
+    if not path or path == ":memory:":
+        return None
+    return Path(f"{path}-inbound-spool")
+
+
+def inbound_spool(db: Database, configured: str | None, lock_wait: float) -> InboundSpool | None:
+    """The spool the settings name, or None when messages just wait for the lock."""
+    directory = spool_directory(db, configured)
+    return None if directory is None else InboundSpool(db, Spool(directory), lock_wait)

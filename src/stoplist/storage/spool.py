@@ -1,0 +1,127 @@
+"""A directory of records waiting for the database, one file each, durable once put.
+
+An inbound message that cannot be written at once (an import holds the
+list's lock longer than a provider waits for its answer) is kept here, and
+written later by whichever process of the machine takes it first. A record
+is on disk, ``fsync``-ed with its directory entry, before ``put`` returns:
+a crash or a power cut after the provider got its answer loses nothing.
+
+Files are named so that sorting them gives the order they were put in.
+Several processes may drain one directory: a process takes a record with an
+exclusive ``flock`` and removes its file before letting the lock go, and a
+record whose file was removed meanwhile is skipped, so each record is
+handled once whatever the interleaving (twice only if a process dies
+between its commit and the removal; the caller's writing must then be
+idempotent).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+_SUFFIX = ".json"
+_PARTIAL = ".partial"
+SET_ASIDE = "set-aside"
+"""The subdirectory where records that can never be written are moved, for a person."""
+
+
+class Spool:
+    """Records in ``directory``, oldest first."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def put(self, record: bytes) -> str:
+        """Keep ``record`` durably; returns its name."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        name = f"{time.time_ns():020d}-{uuid.uuid4().hex}{_SUFFIX}"
+        partial = self.directory / (name + _PARTIAL)
+        try:
+            with open(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as file:
+                file.write(record)
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(partial, self.directory / name)
+        except BaseException:
+            partial.unlink(missing_ok=True)  # a full disk leaves no half record behind
+            raise
+        _sync_directory(self.directory)
+        return name
+
+    def names(self) -> list[str]:
+        """The records waiting, oldest first."""
+        try:
+            entries = os.listdir(self.directory)
+        except FileNotFoundError:
+            return []
+        return sorted(name for name in entries if name.endswith(_SUFFIX))
+
+    def __len__(self) -> int:
+        return len(self.names())
+
+    @contextmanager
+    def take(self, name: str) -> Iterator[bytes | None]:
+        """The record ``name``, removed when the block ends without error.
+
+        None when another process holds it or has already removed it. If the
+        block raises, the record stays for a later attempt.
+        """
+        path = self.directory / name
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            yield None
+            return
+        with os.fdopen(fd, "rb") as file:
+            try:
+                fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield None
+                return
+            if not _same_file(path, file.fileno()):
+                yield None  # handled and removed by another process before we locked it
+                return
+            yield file.read()
+            path.unlink(missing_ok=True)  # the block may have set it aside
+            _sync_directory(self.directory)
+
+    def set_aside(self, name: str) -> Path:
+        """Move a record that can never be written out of the way; returns where it went."""
+        aside = self.directory / SET_ASIDE
+        aside.mkdir(exist_ok=True)
+        target = aside / name
+        os.replace(self.directory / name, target)
+        _sync_directory(self.directory)
+        return target
+
+    def set_aside_count(self) -> int:
+        try:
+            return sum(
+                1 for name in os.listdir(self.directory / SET_ASIDE) if name.endswith(_SUFFIX)
+            )
+        except FileNotFoundError:
+            return 0
+
+
+def _same_file(path: Path, fd: int) -> bool:
+    try:
+        on_disk = os.stat(path)
+    except FileNotFoundError:
+        return False
+    held = os.fstat(fd)
+    return (on_disk.st_dev, on_disk.st_ino) == (held.st_dev, held.st_ino)
+
+
+def _sync_directory(directory: Path) -> None:
+    """Make a file's creation, rename or removal in ``directory`` durable."""
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

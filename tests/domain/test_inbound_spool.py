@@ -1,0 +1,140 @@
+"""Inbound messages that wait in the spool while their list is locked, then are recorded."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from stoplist.domain import clock
+from stoplist.domain.accounts import Accounts
+from stoplist.domain.inbound import Inbound, InboundMessage
+from stoplist.domain.inbound_spool import InboundSpool, spool_directory
+from stoplist.domain.stops import StopList
+from stoplist.records.events import EventKind
+from stoplist.records.models import Account
+from stoplist.storage.database import Database
+from stoplist.storage.spool import Spool
+from tests.support import list_locked
+
+NUMBER = "+33612345678"
+LOCK_WAIT = 0.2
+
+
+@pytest.fixture
+def account(own_db: Database) -> Account:
+    return Accounts(own_db).create("spooling").account
+
+
+@pytest.fixture
+def spool(own_db: Database, tmp_path: Path) -> InboundSpool:
+    return InboundSpool(own_db, Spool(tmp_path / "spool"), LOCK_WAIT)
+
+
+def _message(text: str, message_id: str) -> InboundMessage:
+    return InboundMessage(provider="generic", sender=NUMBER, text=text, message_id=message_id)
+
+
+def test_a_message_that_cannot_get_its_list_waits_on_disk_then_is_recorded(own_db, account, spool):
+    stops = StopList(own_db, account)
+    with list_locked(own_db, account.id):
+        before = clock.now_us()
+        outcome = spool.receive(account, _message("STOP", "m1"))
+        after = clock.now_us()
+        assert outcome.spooled and outcome.verdict == "spooled"
+        assert outcome.phone_number == NUMBER
+        assert len(spool.spool) == 1
+        assert spool.drain() == 0  # still locked: it stays
+        assert len(spool.spool) == 1
+    released = clock.now_us()
+    assert stops.find(NUMBER) is None
+
+    assert spool.drain() == 1
+    assert len(spool.spool) == 0
+    assert stops.find(NUMBER) is not None
+    _, events = stops.history(NUMBER)
+    [event] = events
+    assert event.kind is EventKind.OPT_OUT
+    # Recorded as of when it reached us, not when the lock let it in.
+    assert before <= event.received_at <= after < released
+    assert event.event_at <= event.received_at
+
+
+def test_a_start_that_came_after_a_spooled_stop_still_wins(own_db, account, spool):
+    stops = StopList(own_db, account)
+    with list_locked(own_db, account.id):
+        assert spool.receive(account, _message("STOP", "m1")).spooled
+    time.sleep(0.01)
+    assert not spool.receive(account, _message("START", "m2")).spooled  # the lock is free
+    assert spool.drain() == 1  # the STOP comes in late, dated when it arrived
+    assert stops.find(NUMBER) is None
+    _, events = stops.history(NUMBER)
+    assert [e.kind for e in sorted(events, key=lambda e: e.event_at)] == [
+        EventKind.OPT_OUT,
+        EventKind.OPT_IN,
+    ]
+
+
+def test_a_message_recorded_twice_is_a_duplicate(own_db, account, spool, tmp_path):
+    """A process that dies between its commit and removing the file records it again."""
+    with list_locked(own_db, account.id):
+        spool.receive(account, _message("STOP", "m1"))
+    [name] = spool.spool.names()
+    kept = tmp_path / "kept"
+    shutil.copy(spool.spool.directory / name, kept)
+    assert spool.drain() == 1
+    shutil.copy(kept, spool.spool.directory / name)
+    assert spool.drain() == 1
+    _, events = StopList(own_db, account).history(NUMBER)
+    assert len(events) == 1
+
+
+def test_a_record_that_can_never_be_recorded_is_set_aside_and_the_rest_go_on(
+    own_db, account, spool, caplog
+):
+    with list_locked(own_db, account.id):
+        spool.receive(account, _message("STOP", "m1"))
+    (spool.spool.directory / "00000000000000000001-garbled.json").write_bytes(b"{not json")
+    assert spool.drain() == 1
+    assert spool.spool.names() == []
+    assert spool.spool.set_aside_count() == 1
+    assert "set aside" in caplog.text
+    assert StopList(own_db, account).find(NUMBER) is not None
+
+
+def test_a_message_whose_list_is_free_is_recorded_at_once(own_db, account, spool):
+    outcome = spool.receive(account, _message("STOP", "m1"))
+    assert not outcome.spooled and outcome.verdict == "opt_out"
+    assert spool.spool.names() == []
+
+
+def test_a_message_waits_only_as_long_as_it_is_told(own_db, account, spool):
+    with list_locked(own_db, account.id):
+        started = time.monotonic()
+        spool.receive(account, _message("STOP", "m1"))
+        waited = time.monotonic() - started
+    # Not a timing goal: the default timeout (30 s) would have run out instead.
+    assert waited < 10
+
+
+def test_a_confirmation_that_would_go_in_the_answer_is_not_given_once_drained(
+    own_db, account, spool
+):
+    """No one reads the answer of a drained message: the confirmation is not written down as
+    given, so the next opt-out within the day still gets one."""
+    with list_locked(own_db, account.id):
+        spool.receive(account, _message("STOP", "m1"))
+    spool.drain()
+    outcome = Inbound(own_db, account).receive(_message("STOP", "m2"))
+    assert outcome.reply is not None and outcome.reply.inline
+
+
+def test_the_spool_sits_beside_the_sqlite_file_unless_told(own_db, tmp_path):
+    if own_db.is_sqlite:
+        assert spool_directory(own_db) == Path(f"{own_db.engine.url.database}-inbound-spool")
+    else:
+        assert spool_directory(own_db) is None
+    assert spool_directory(own_db, "off") is None
+    assert spool_directory(own_db, str(tmp_path)) == tmp_path

@@ -1,0 +1,91 @@
+"""A STOP that comes while its list is locked (an import writing a large file) through a real
+server: answered at once, kept on disk, recorded once the list is free, even across a crash."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from stoplist.domain.accounts import Accounts, NewAccount
+from stoplist.storage.database import Database
+from tests.support import Server, list_locked
+from tests.webhook_receiver import wait_for
+
+NUMBER = "+33612345678"
+
+
+@pytest.fixture
+def acme(own_db: Database) -> NewAccount:
+    return Accounts(own_db).create("acme")
+
+
+@pytest.fixture
+def spool_env(tmp_path) -> dict[str, str]:
+    return {
+        "STOPLIST_INBOUND_LOCK_WAIT": "0.3",
+        "STOPLIST_INBOUND_SPOOL_DIR": str(tmp_path / "spool"),
+    }
+
+
+def _send_stop(client: httpx.Client, acme: NewAccount, message_id: str) -> dict:
+    answer = client.post(
+        f"/inbound/{acme.account.inbound_token}/generic",
+        json={"from": NUMBER, "text": "STOP", "id": message_id},
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def _stopped(client: httpx.Client, acme: NewAccount) -> bool:
+    answer = client.get(
+        "/v1/stop-sms/check", params={"apiKey": acme.api_key, "phoneNumber": NUMBER}
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.json()["stopped"]
+
+
+def _gauge(client: httpx.Client, name: str) -> float:
+    found = re.search(rf"^{name} (\S+)$", client.get("/metrics").text, re.MULTILINE)
+    assert found is not None, name
+    return float(found.group(1))
+
+
+def test_a_stop_that_meets_a_locked_list_is_answered_then_recorded(
+    own_db, acme, spool_env, tmp_path
+):
+    server = Server(own_db.url, tmp_path / "server.log", env=spool_env).start()
+    try:
+        with httpx.Client(base_url=server.base_url, timeout=30) as client:
+            with list_locked(own_db, acme.account.id):
+                answer = _send_stop(client, acme, "m1")
+                assert answer["status"] == "spooled"
+                assert _gauge(client, "stoplist_inbound_spooled") == 1
+                assert not _stopped(client, acme)
+            wait_for(lambda: _stopped(client, acme), "the spooled STOP recorded")
+            assert _gauge(client, "stoplist_inbound_spooled") == 0
+            assert 'verdict="spooled"' in client.get("/metrics").text
+            # The provider delivers it again: the same message, recorded once.
+            assert _send_stop(client, acme, "m1")["status"] == "duplicate"
+    finally:
+        server.stop()
+    assert "spooled" in server.logs()
+
+
+def test_a_spooled_stop_outlives_a_crash(own_db, acme, spool_env, tmp_path):
+    log = tmp_path / "server.log"
+    server = Server(own_db.url, log, env=spool_env).start()
+    with list_locked(own_db, acme.account.id):
+        with httpx.Client(base_url=server.base_url, timeout=30) as client:
+            assert _send_stop(client, acme, "m1")["status"] == "spooled"
+        assert server.process is not None
+        server.process.kill()  # no clean shutdown, and the list still locked
+        server.process.wait()
+        server.stop()
+    again = Server(own_db.url, log, env=spool_env).start()
+    try:
+        with httpx.Client(base_url=again.base_url, timeout=30) as client:
+            wait_for(lambda: _stopped(client, acme), "the STOP recorded after the restart")
+    finally:
+        again.stop()
