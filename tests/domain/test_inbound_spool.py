@@ -138,3 +138,29 @@ def test_the_spool_sits_beside_the_sqlite_file_unless_told(own_db, tmp_path):
         assert spool_directory(own_db) is None
     assert spool_directory(own_db, "off") is None
     assert spool_directory(own_db, str(tmp_path)) == tmp_path
+
+
+def test_one_locked_account_does_not_hold_up_the_others(own_db, account, spool):
+    if own_db.is_sqlite:
+        pytest.skip("SQLite's one writer lock is every account's")
+    other = Accounts(own_db).create("other").account
+    with list_locked(own_db, account.id), list_locked(own_db, other.id):
+        assert spool.receive(account, _message("STOP", "m1")).spooled
+        assert spool.receive(other, _message("STOP", "m2")).spooled
+    with list_locked(own_db, account.id):
+        assert spool.drain() == 1  # the other account's, behind the locked one's
+        assert len(spool.spool) == 1
+    assert StopList(own_db, other).find(NUMBER) is not None
+    assert spool.drain() == 1
+    assert StopList(own_db, account).find(NUMBER) is not None
+
+
+def test_a_message_that_fails_for_good_does_not_hold_up_the_rest(own_db, account, spool):
+    """Its region changed under it: the sender no longer reads as a number."""
+    with list_locked(own_db, account.id):
+        spool.receive(account, InboundMessage(provider="generic", sender="0612345678", text="STOP"))
+        spool.receive(account, _message("STOP", "m2"))
+    Accounts(own_db).update_settings(account, default_region="US")
+    assert spool.drain() == 1
+    assert spool.spool.set_aside_count() == 1
+    assert StopList(own_db, account).find(NUMBER) is not None

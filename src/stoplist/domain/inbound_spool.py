@@ -81,41 +81,57 @@ class InboundSpool:
     def drain(self) -> int:
         """Record the waiting messages, oldest first; returns how many were recorded.
 
-        Stops at the first one the database cannot take yet (the lock is still
-        held, the database is away): it and those after it wait for the next
-        call. One that can never be recorded (its account is gone, its file is
-        unreadable) is set aside, logged, and counted by ``/metrics``.
+        A message whose list is still locked waits for the next call, and so
+        do the later ones of its account; the other accounts' go on, except
+        on SQLite, whose one writer lock is every account's. With the
+        database away, the whole call stops there. One that can never be
+        recorded (its account is gone, its file unreadable, an error no retry
+        would mend) is set aside, logged, and counted by ``/metrics``, so that
+        it does not hold up the messages behind it.
         """
         recorded = 0
+        locked: set[int] = set()
         for name in self.spool.names():
             try:
                 with self.spool.take(name) as record:
                     if record is None:
                         continue
-                    recorded += self._record(name, record)
+                    recorded += self._record(name, record, locked)
+            except _Later:
+                if self.db.is_sqlite:
+                    break  # one writer lock for every account: none would go through
+                continue
             except DBAPIError as error:
-                if failure_kind(error) is None:
-                    self._set_aside(name, error)
-                    continue
-                break
+                if failure_kind(error) is not None:
+                    break  # the database is away: nothing else would go through either
+                self._set_aside(name, error)
+            except Exception as error:
+                logger.exception("recording a spooled inbound message failed")
+                self._set_aside(name, error)
         return recorded
 
-    def _record(self, name: str, record: bytes) -> bool:
-        """Whether ``record`` was recorded (else it was set aside)."""
+    def _record(self, name: str, record: bytes, locked: set[int]) -> bool:
+        """Whether ``record`` was recorded (else it was set aside); raises ``_Later``
+        when its list is locked, leaving it in place."""
         try:
             account_id, message = _decode(record)
         except (ValueError, KeyError, TypeError) as error:
             self._set_aside(name, error)
             return False
+        if account_id in locked:
+            raise _Later()
         try:
             account = Accounts(self.db).get(account_id)
             Inbound(self.db, account).receive(message, lock_wait=self.lock_wait, answered=False)
-        except (
-            AccountNotFound,
-            StoplistError,
-        ) as error:  # the account went; the number no longer reads
+        except (AccountNotFound, StoplistError) as error:
+            # The account went, or its region changed so that the number no longer reads.
             self._set_aside(name, error)
             return False
+        except DBAPIError as error:
+            if failure_kind(error) == "locked":
+                locked.add(account_id)
+                raise _Later() from error
+            raise
         return True
 
     def _set_aside(self, name: str, error: BaseException) -> None:
@@ -124,6 +140,10 @@ class InboundSpool:
         except FileNotFoundError:
             return
         logger.error("spooled inbound message set aside in %s: %s", where, _described(error))
+
+
+class _Later(Exception):
+    """The message's list is still locked: it stays in the spool for the next round."""
 
 
 def _described(error: BaseException) -> str:
