@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import threading
 import time
 from pathlib import Path
 
@@ -10,8 +12,9 @@ import pytest
 
 from stoplist.domain import clock
 from stoplist.domain.accounts import Accounts
-from stoplist.domain.inbound import Inbound, InboundMessage
-from stoplist.domain.inbound_spool import InboundSpool, spool_directory
+from stoplist.domain.errors import ParameterRefused
+from stoplist.domain.inbound import Inbound, InboundMessage, Part
+from stoplist.domain.inbound_spool import InboundSpool, check_spool, spool_directory
 from stoplist.domain.stops import StopList
 from stoplist.records.events import EventKind
 from stoplist.records.models import Account
@@ -78,9 +81,10 @@ def test_a_start_that_came_after_a_spooled_stop_still_wins(own_db, account, spoo
 
 
 def test_a_message_recorded_twice_is_a_duplicate(own_db, account, spool, tmp_path):
-    """A process that dies between its commit and removing the file records it again."""
+    """A process that dies between its commit and removing the file records it again: the
+    message came without an id, so it was given one as it was spooled."""
     with list_locked(own_db, account.id):
-        spool.receive(account, _message("STOP", "m1"))
+        spool.receive(account, InboundMessage(provider="twilio", sender=NUMBER, text="STOP"))
     [name] = spool.spool.names()
     kept = tmp_path / "kept"
     shutil.copy(spool.spool.directory / name, kept)
@@ -88,7 +92,8 @@ def test_a_message_recorded_twice_is_a_duplicate(own_db, account, spool, tmp_pat
     shutil.copy(kept, spool.spool.directory / name)
     assert spool.drain() == 1
     _, events = StopList(own_db, account).history(NUMBER)
-    assert len(events) == 1
+    [event] = events
+    assert event.provider_message_id.startswith("spool:")
 
 
 def test_a_record_that_can_never_be_recorded_is_set_aside_and_the_rest_go_on(
@@ -164,3 +169,112 @@ def test_a_message_that_fails_for_good_does_not_hold_up_the_rest(own_db, account
     assert spool.drain() == 1
     assert spool.spool.set_aside_count() == 1
     assert StopList(own_db, account).find(NUMBER) is not None
+
+
+def test_two_databases_pointed_at_one_spool_never_take_each_other_s_messages(
+    own_db, account, spool, fresh_database_url, caplog
+):
+    other_db = Database(fresh_database_url)
+    other_db.migrate()
+    try:
+        other_account = Accounts(other_db).create("same id, other database").account
+        assert other_account.id == account.id
+        other = InboundSpool(other_db, spool.spool, LOCK_WAIT)
+        with list_locked(own_db, account.id):
+            assert spool.receive(account, _message("STOP", "m1")).spooled
+        assert other.drain() == 0
+        assert len(spool.spool) == 1
+        assert "another database" in caplog.text
+        assert StopList(other_db, other_account).find(NUMBER) is None
+        assert spool.drain() == 1
+        assert StopList(own_db, account).find(NUMBER) is not None
+    finally:
+        other_db.dispose()
+
+
+def test_a_spool_that_cannot_be_written_waits_for_the_lock_instead(own_db, account, tmp_path):
+    blocked = tmp_path / "a file"
+    blocked.write_text("not a directory")
+    spool = InboundSpool(own_db, Spool(blocked / "spool"), LOCK_WAIT)
+    locked, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with list_locked(own_db, account.id):
+            locked.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        locked.wait(10)
+        threading.Timer(1.0, release.set).start()
+        outcome = spool.receive(account, _message("STOP", "m1"))
+    finally:
+        release.set()
+        holder.join()
+    assert not outcome.spooled and outcome.verdict == "opt_out"
+    assert StopList(own_db, account).find(NUMBER) is not None
+
+
+def test_a_long_message_completed_by_a_spooled_part_is_dated_when_that_part_came(
+    own_db, account, spool
+):
+    """Its first part came straight through; the second met a locked list, and so did a START
+    sent after it: the START still wins."""
+
+    def part(text: str, number: int) -> InboundMessage:
+        return InboundMessage(
+            provider="vonage", sender=NUMBER, text=text, part=Part("r1", number, 2)
+        )
+
+    assert spool.receive(account, part("ST", 1)).pending
+    with list_locked(own_db, account.id):
+        before = clock.now_us()
+        assert spool.receive(account, part("OP", 2)).spooled
+        time.sleep(0.01)
+        assert spool.receive(account, _message("START", "m2")).spooled
+    assert spool.drain() == 2
+    stops = StopList(own_db, account)
+    assert stops.find(NUMBER) is None
+    _, events = stops.history(NUMBER)
+    [stop] = [e for e in events if e.kind is EventKind.OPT_OUT]
+    assert stop.text == "STOP"
+    assert before <= stop.received_at < next(e.received_at for e in events if e is not stop)
+
+
+def test_a_deleted_account_s_message_is_set_aside_not_given_to_another(own_db, spool):
+    """Not even to an account whose name is the deleted one's id."""
+    accounts = Accounts(own_db)
+    victim = accounts.create("victim").account
+    named_like_it = accounts.create(str(victim.id)).account
+    with list_locked(own_db, victim.id):
+        assert spool.receive(victim, _message("STOP", "m1")).spooled
+    with own_db.write() as conn:
+        conn.exec_driver_sql(f"DELETE FROM accounts WHERE id = {victim.id}")
+    assert spool.drain() == 0
+    assert spool.spool.set_aside_count() == 1
+    assert StopList(own_db, named_like_it).find(NUMBER) is None
+
+
+def test_a_part_no_long_message_can_have_is_refused_even_while_the_list_is_locked(
+    own_db, account, spool
+):
+    message = InboundMessage(provider="vonage", sender=NUMBER, text="x", part=Part("r", 1, 20))
+    with list_locked(own_db, account.id), pytest.raises(ParameterRefused):
+        spool.receive(account, message)
+    assert spool.spool.names() == []
+
+
+def test_the_spool_is_checked_as_the_server_starts(own_db, tmp_path):
+    directory = tmp_path / "spool"
+    assert check_spool(own_db, str(directory)) == directory
+    old = directory / "00000000000000000001-killed.json.partial"
+    old.write_bytes(b"{")
+    os.utime(old, (time.time() - 3600,) * 2)
+    fresh = directory / "00000000000000000002-writing.json.partial"
+    fresh.write_bytes(b"{")
+    check_spool(own_db, str(directory))
+    assert not old.exists() and fresh.exists()
+    (tmp_path / "a file").write_text("")
+    with pytest.raises(OSError):
+        check_spool(own_db, str(tmp_path / "a file"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import logging
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -28,6 +29,8 @@ from stoplist.storage.readiness import Probe, probe
 
 PROBE_TIMEOUT = 2.0
 """Seconds the database has to answer ``/readyz``; a slower one counts as down."""
+
+logger = logging.getLogger("stoplist.metrics")
 
 
 async def readyz(request: Request) -> Response:
@@ -83,16 +86,21 @@ def _authorized(request: Request, token: str) -> bool:
 def _spool_gauges(spool: InboundSpool | None) -> list[metrics.Gauge]:
     if spool is None:
         return []
+    try:
+        waiting, aside = len(spool.spool), spool.spool.set_aside_count()
+    except OSError as exc:
+        logger.warning("cannot read the inbound spool: %s", exc.strerror or exc)
+        return []
     return [
         metrics.Gauge(
             "stoplist_inbound_spooled",
             "Inbound messages in this machine's spool, waiting for their list to be free.",
-            len(spool.spool),
+            waiting,
         ),
         metrics.Gauge(
             "stoplist_inbound_spool_set_aside",
             "Spooled inbound messages that could not be recorded, set aside for a person.",
-            spool.spool.set_aside_count(),
+            aside,
         ),
     ]
 

@@ -14,8 +14,10 @@ import uvicorn
 from stoplist.cli.language import _
 from stoplist.cli.options import DatabaseOption, fail, open_configured, settings_from
 from stoplist.domain.accounts import Accounts
+from stoplist.domain.inbound_spool import check_spool
 from stoplist.observability import logs, metrics
 from stoplist.settings import Settings
+from stoplist.storage.database import Database
 
 DEMO_ACCOUNT = "demo"
 WORKER_HEALTHCHECK_SECONDS = 30
@@ -81,6 +83,7 @@ def serve(
     db = open_configured(settings)
     if demo:
         _ensure_demo_account(Accounts(db))
+    _check_spool(db, settings)
     db.dispose()
     check_port(settings)
     # The worker processes import the application afresh: they read these.
@@ -101,6 +104,22 @@ def serve(
         )
     finally:
         cleanup()
+
+
+def _check_spool(db: Database, settings: Settings) -> None:
+    """Fail with one line when the inbound spool's directory cannot take a record."""
+    try:
+        check_spool(db, settings.inbound_spool_dir)
+    except OSError as exc:
+        db.dispose()
+        fail(
+            _(
+                "cannot use the inbound spool directory %(path)s: %(cause)s; "
+                "fix it, or set STOPLIST_INBOUND_SPOOL_DIR",
+                path=exc.filename or settings.inbound_spool_dir,
+                cause=exc.strerror or exc,
+            )
+        )
 
 
 def check_port(settings: Settings) -> None:

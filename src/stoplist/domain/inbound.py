@@ -193,11 +193,12 @@ class Inbound:
         sent, never given inline.
         """
         number = self.stop_list.normalize(message.sender)
+        check_part(message)
         keywords = AccountKeywords(self.db, self.account).keyword_set()
         arrived = clock.now_us() if message.received_at is None else message.received_at
         message = replace(message, sent_at=trusted_send_time(message.sent_at, arrived))
         with self.db.write(lock_wait=lock_wait) as conn:
-            self.db.lock_list(conn, self.account.id)
+            self.db.lock_list(conn, self.account.id, wait=lock_wait)
             if message.part is not None and message.part.total > 1:
                 complete = _assemble(conn, self.account, number, message)
                 if complete is None:
@@ -389,6 +390,13 @@ def trusted_send_time(sent_at: int | None, now: int) -> int | None:
     return sent_at
 
 
+def check_part(message: InboundMessage) -> None:
+    """Refuse a part whose position or count no long message can have (before any writing)."""
+    part = message.part
+    if part is not None and not 1 <= part.number <= part.total <= MAX_PARTS:
+        raise ParameterRefused(ParameterRule.PART_OUT_OF_RANGE, limit=MAX_PARTS)
+
+
 def _assemble(
     conn: Connection, account: Account, number: str, message: InboundMessage
 ) -> InboundMessage | None:
@@ -401,8 +409,6 @@ def _assemble(
     """
     part = message.part
     assert part is not None
-    if not 1 <= part.number <= part.total <= MAX_PARTS:
-        raise ParameterRefused(ParameterRule.PART_OUT_OF_RANGE, limit=MAX_PARTS)
     now = clock.now_us()
     part_store.purge(conn, account.id, now - PART_RETENTION)
     if not part_store.insert_part(
@@ -415,7 +421,7 @@ def _assemble(
         total=part.total,
         text=message.text,
         payload=orjson.dumps(_part_payload(message)).decode(),
-        received_at=now,
+        received_at=now if message.received_at is None else message.received_at,
     ):
         return None
     stored = part_store.parts(conn, account.id, message.provider, number, part.ref)
@@ -443,6 +449,8 @@ def _assemble(
             if message.signature_verified is not None
             else None
         ),
+        # The part that completed it arrived last: the whole message arrived then.
+        received_at=message.received_at,
     )
 
 

@@ -15,7 +15,12 @@ number's history as if written at once: a number's state follows its events
 by their time, so a START that came after a spooled STOP still wins, and a
 STOP before it still counts. A message recorded twice (a process dying
 between its commit and the spool's removal) is a duplicate by its provider
-message id, as when a provider delivers it twice.
+message id, as when a provider delivers it twice; one that came without an
+id is given ``spool:<uuid>`` when it is spooled, so that holds for it too.
+Each record names its database (``storage.spool.database_id``): a directory
+that two databases were pointed at by mistake never hands one's messages to
+the other. A spool that cannot be written (a full or read-only disk) is no
+worse than none: the message waits for the lock, as it did before spools.
 
 Only a held lock sends a message to the spool. A database that is down
 answers 503 as before: the account and its signature secret cannot be read
@@ -25,7 +30,8 @@ then, and a provider that sees the error knows the message did not land.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+import uuid
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -33,29 +39,33 @@ import orjson
 from sqlalchemy.exc import DBAPIError
 
 from stoplist.domain import clock
-from stoplist.domain.accounts import Accounts
-from stoplist.domain.errors import AccountNotFound, StoplistError
+from stoplist.domain.errors import StoplistError
 from stoplist.domain.inbound import Inbound, InboundMessage, Outcome, Part
 from stoplist.observability.database_errors import failure_kind
 from stoplist.records.events import EventKind
 from stoplist.records.models import Account
+from stoplist.storage import accounts as account_store
 from stoplist.storage.database import Database
-from stoplist.storage.spool import Spool
+from stoplist.storage.spool import Spool, database_id
 
 logger = logging.getLogger("stoplist.inbound")
 
 DEFAULT_LOCK_WAIT = 5.0
 """Seconds a message waits for the list's lock before it is spooled."""
 _FORMAT = 1
+SPOOL_ID_PREFIX = "spool:"
+"""The id a spooled message that came without one is recorded with."""
 
 
-@dataclass(frozen=True, slots=True)
 class InboundSpool:
     """Receiving messages with a bounded wait, and recording those that had to wait."""
 
-    db: Database
-    spool: Spool
-    lock_wait: float = DEFAULT_LOCK_WAIT
+    def __init__(self, db: Database, spool: Spool, lock_wait: float = DEFAULT_LOCK_WAIT) -> None:
+        self.db = db
+        self.spool = spool
+        self.lock_wait = lock_wait
+        self.database = database_id(db.engine)
+        self._foreign: set[str] = set()
 
     def receive(self, account: Account, message: InboundMessage) -> Outcome:
         """Record ``message`` now, or keep it in the spool if the list stays locked.
@@ -70,7 +80,19 @@ class InboundSpool:
             if failure_kind(error) != "locked":
                 raise
         number = inbound.stop_list.normalize(message.sender)
-        self.spool.put(_encode(account.id, replace(message, received_at=arrived)))
+        kept = replace(
+            message,
+            received_at=arrived,
+            message_id=message.message_id or f"{SPOOL_ID_PREFIX}{uuid.uuid4().hex}",
+        )
+        try:
+            self.spool.put(_encode(self.database, account.id, kept))
+        except OSError as error:
+            logger.error(
+                "cannot spool an inbound message (%s); it waits for its list instead",
+                error.strerror or error,
+            )
+            return inbound.receive(message)
         logger.warning(
             "inbound message for account %d spooled: the list stayed locked for %.1f s",
             account.id,
@@ -94,11 +116,11 @@ class InboundSpool:
         for name in self.spool.names():
             try:
                 with self.spool.take(name) as record:
-                    if record is None:
-                        continue
+                    if record is None or self._is_foreign(name, record):
+                        raise _Later()
                     recorded += self._record(name, record, locked)
             except _Later:
-                if self.db.is_sqlite:
+                if self.db.is_sqlite and locked:
                     break  # one writer lock for every account: none would go through
                 continue
             except DBAPIError as error:
@@ -110,6 +132,24 @@ class InboundSpool:
                 self._set_aside(name, error)
         return recorded
 
+    def _is_foreign(self, name: str, record: bytes) -> bool:
+        """Whether ``record`` belongs to another database (it stays, for that one's server)."""
+        try:
+            database = _database_of(record)
+        except ValueError:
+            return False  # unreadable: _record sets it aside
+        if database == self.database:
+            return False
+        if name not in self._foreign:
+            self._foreign.add(name)
+            logger.error(
+                "the inbound spool %s holds %s, a message of another database: "
+                "give each database its own STOPLIST_INBOUND_SPOOL_DIR",
+                self.spool.directory,
+                name,
+            )
+        return True
+
     def _record(self, name: str, record: bytes, locked: set[int]) -> bool:
         """Whether ``record`` was recorded (else it was set aside); raises ``_Later``
         when its list is locked, leaving it in place."""
@@ -120,11 +160,14 @@ class InboundSpool:
             return False
         if account_id in locked:
             raise _Later()
+        with self.db.read() as conn:
+            account = account_store.find_by_id(conn, account_id)
+        if account is None:
+            self._set_aside(name, LookupError(f"account {account_id} no longer exists"))
+            return False
         try:
-            account = Accounts(self.db).get(account_id)
             Inbound(self.db, account).receive(message, lock_wait=self.lock_wait, answered=False)
-        except (AccountNotFound, StoplistError) as error:
-            # The account went, or its region changed so that the number no longer reads.
+        except StoplistError as error:  # its region changed: the number no longer reads
             self._set_aside(name, error)
             return False
         except DBAPIError as error:
@@ -139,6 +182,14 @@ class InboundSpool:
             where = self.spool.set_aside(name)
         except FileNotFoundError:
             return
+        except OSError as failure:
+            logger.error(
+                "spooled inbound message %s failed (%s) and cannot be set aside: %s",
+                name,
+                _described(error),
+                failure.strerror or failure,
+            )
+            return
         logger.error("spooled inbound message set aside in %s: %s", where, _described(error))
 
 
@@ -150,11 +201,12 @@ def _described(error: BaseException) -> str:
     return type(error).__name__ if isinstance(error, DBAPIError) else str(error)
 
 
-def _encode(account_id: int, message: InboundMessage) -> bytes:
+def _encode(database: str, account_id: int, message: InboundMessage) -> bytes:
     part = message.part
     return orjson.dumps(
         {
             "format": _FORMAT,
+            "database": database,
             "account": account_id,
             "provider": message.provider,
             "sender": message.sender,
@@ -171,10 +223,19 @@ def _encode(account_id: int, message: InboundMessage) -> bytes:
     )
 
 
+def _fields(record: bytes) -> dict[str, Any]:
+    data = orjson.loads(record)
+    if not isinstance(data, dict) or data.get("format") != _FORMAT:
+        raise ValueError("not a spooled inbound message")
+    return data
+
+
+def _database_of(record: bytes) -> str:
+    return str(_fields(record)["database"])
+
+
 def _decode(record: bytes) -> tuple[int, InboundMessage]:
-    data: dict[str, Any] = orjson.loads(record)
-    if data.get("format") != _FORMAT:
-        raise ValueError(f"unknown spool record format {data.get('format')!r}")
+    data = _fields(record)
     part = data["part"]
     message = InboundMessage(
         provider=str(data["provider"]),
@@ -213,3 +274,16 @@ def inbound_spool(db: Database, configured: str | None, lock_wait: float) -> Inb
     """The spool the settings name, or None when messages just wait for the lock."""
     directory = spool_directory(db, configured)
     return None if directory is None else InboundSpool(db, Spool(directory), lock_wait)
+
+
+def check_spool(db: Database, configured: str | None) -> Path | None:
+    """Make sure the spool's directory can take records (raises ``OSError`` if not).
+
+    Run once as the server starts, so that a wrong path is told there, in one
+    line, rather than the first time an import holds a list. Partial records
+    left by a process killed while writing one (never acknowledged) go.
+    """
+    directory = spool_directory(db, configured)
+    if directory is not None:
+        Spool(directory).check()
+    return directory

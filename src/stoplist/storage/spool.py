@@ -25,8 +25,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from sqlalchemy import Engine, select
+
+from stoplist.storage.schema import server_settings
+
 _SUFFIX = ".json"
 _PARTIAL = ".partial"
+_PARTIAL_AGE = 60.0
 SET_ASIDE = "set-aside"
 """The subdirectory where records that can never be written are moved, for a person."""
 
@@ -53,6 +58,23 @@ class Spool:
             raise
         _sync_directory(self.directory)
         return name
+
+    def check(self) -> None:
+        """Make the directory if need be, and prove that a record can be put in it.
+
+        Partial records older than a minute are removed: a process killed while
+        writing one never acknowledged it. Raises ``OSError`` saying what is wrong.
+        """
+        self.directory.mkdir(parents=True, exist_ok=True)
+        probe = self.directory / f".probe-{uuid.uuid4().hex}{_PARTIAL}"
+        with open(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as file:
+            file.write(b"probe")
+            os.fsync(file.fileno())
+        probe.unlink()
+        stale = time.time() - _PARTIAL_AGE
+        for entry in os.scandir(self.directory):
+            if entry.name.endswith(_PARTIAL) and entry.stat().st_mtime < stale:
+                Path(entry.path).unlink(missing_ok=True)
 
     def names(self) -> list[str]:
         """The records waiting, oldest first."""
@@ -125,3 +147,16 @@ def _sync_directory(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def database_id(engine: Engine) -> str:
+    """The random name migration 0012 gave this database (a restored copy keeps it).
+
+    Each spooled record carries it, so that a spool directory that two
+    databases were pointed at by mistake never hands one's messages to the other.
+    """
+    with engine.connect() as conn:
+        value = conn.execute(
+            select(server_settings.c.value).where(server_settings.c.name == "database_id")
+        ).scalar_one()
+    return str(value)
