@@ -69,3 +69,20 @@ def test_workers_serve_with_the_settings_given_as_flags(database_url, db, tmp_pa
     assert answers == {200}
     # warning level: no access log lines from either worker.
     assert '"GET /v1/stop-sms/list' not in server.log_path.read_text()
+
+
+def test_a_spool_directory_that_cannot_be_written(tmp_path):
+    """Told as the server starts, not the first time an import holds a list."""
+    blocked = tmp_path / "a file"
+    blocked.write_text("")
+    result = run_cli(
+        "serve",
+        "--database",
+        str(tmp_path / "s.db"),
+        env={"STOPLIST_INBOUND_SPOOL_DIR": str(blocked / "spool")},
+        check=False,
+    )
+    assert result.returncode == 1
+    line = _one_error_line(result)
+    assert line.startswith(f"error: cannot use the inbound spool directory {blocked}")
+    assert "STOPLIST_INBOUND_SPOOL_DIR" in line
