@@ -10,6 +10,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Coroutine, Iterator
@@ -369,3 +370,24 @@ def list_locked(db: Database, account_id: int) -> Iterator[None]:
         other.execute("SELECT 1 FROM accounts WHERE id = %s FOR NO KEY UPDATE", (account_id,))
         yield
         other.rollback()
+
+
+@contextmanager
+def list_held(db: Database, account_id: int) -> Iterator[threading.Event]:
+    """``list_locked`` by another thread until the event handed out is set (or the block ends)."""
+    locked, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with list_locked(db, account_id):
+            locked.set()
+            release.wait(60)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        if not locked.wait(30):
+            raise RuntimeError("the list could not be locked")
+        yield release
+    finally:
+        release.set()
+        holder.join()

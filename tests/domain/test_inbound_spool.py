@@ -6,6 +6,7 @@ import os
 import shutil
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ from stoplist.records.events import EventKind
 from stoplist.records.models import Account
 from stoplist.storage.database import Database
 from stoplist.storage.spool import Spool
-from tests.support import list_locked
+from tests.support import list_held, list_locked
 
 NUMBER = "+33612345678"
 LOCK_WAIT = 0.2
@@ -196,22 +197,9 @@ def test_a_spool_that_cannot_be_written_waits_for_the_lock_instead(own_db, accou
     blocked = tmp_path / "a file"
     blocked.write_text("not a directory")
     spool = InboundSpool(own_db, Spool(blocked / "spool"), LOCK_WAIT)
-    locked, release = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with list_locked(own_db, account.id):
-            locked.set()
-            release.wait(10)
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    try:
-        locked.wait(10)
+    with list_held(own_db, account.id) as release:
         threading.Timer(1.0, release.set).start()
         outcome = spool.receive(account, _message("STOP", "m1"))
-    finally:
-        release.set()
-        holder.join()
     assert not outcome.spooled and outcome.verdict == "opt_out"
     assert StopList(own_db, account).find(NUMBER) is not None
 
@@ -278,3 +266,27 @@ def test_the_spool_is_checked_as_the_server_starts(own_db, tmp_path):
     (tmp_path / "a file").write_text("")
     with pytest.raises(OSError):
         check_spool(own_db, str(tmp_path / "a file"))
+
+
+def test_messages_keep_the_order_they_came_in_whichever_way_they_were_written(
+    own_db, account, tmp_path
+):
+    """A START that waited for the lock and got it, then a STOP sent after it that was
+    spooled: the STOP came last, so the number ends stopped."""
+    patient = InboundSpool(own_db, Spool(tmp_path / "spool"), lock_wait=30)
+    hurried = InboundSpool(own_db, Spool(tmp_path / "spool"), lock_wait=LOCK_WAIT)
+    with list_held(own_db, account.id) as release, ThreadPoolExecutor(max_workers=1) as pool:
+        start = pool.submit(patient.receive, account, _message("START", "m1"))
+        time.sleep(0.3)  # the START is waiting for the lock by now
+        stop = hurried.receive(account, _message("STOP", "m2"))
+        release.set()
+        assert not start.result().spooled
+    assert stop.spooled
+    assert hurried.drain() == 1
+    stops = StopList(own_db, account)
+    assert stops.find(NUMBER) is not None
+    _, events = stops.history(NUMBER)
+    assert [e.kind for e in sorted(events, key=lambda e: e.received_at)] == [
+        EventKind.OPT_IN,
+        EventKind.OPT_OUT,
+    ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from stoplist.storage.spool import SET_ASIDE, Spool
@@ -65,3 +67,15 @@ def test_a_record_set_aside_leaves_the_queue(spool):
     assert where.read_bytes() == b"broken"
     assert spool.names() == [kept]
     assert spool.set_aside_count() == 1
+
+
+def test_a_pipe_or_a_link_is_not_a_record(spool, tmp_path):
+    """Neither blocks the taker nor leads it out of the directory: both are refused."""
+    spool.directory.mkdir()
+    os.mkfifo(spool.directory / "00000000000000000001-pipe.json")
+    outside = tmp_path / "outside"
+    outside.write_bytes(b"x" * 100)
+    (spool.directory / "00000000000000000002-link.json").symlink_to(outside)
+    for name in spool.names():
+        with pytest.raises(OSError), spool.take(name):
+            pass

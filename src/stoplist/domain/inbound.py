@@ -195,10 +195,14 @@ class Inbound:
         number = self.stop_list.normalize(message.sender)
         check_part(message)
         keywords = AccountKeywords(self.db, self.account).keyword_set()
+        # Dated when it arrived, not when the lock let it in: messages that waited
+        # (for the lock, or in the spool) keep the order in which they came.
         arrived = clock.now_us() if message.received_at is None else message.received_at
-        message = replace(message, sent_at=trusted_send_time(message.sent_at, arrived))
+        message = replace(
+            message, received_at=arrived, sent_at=trusted_send_time(message.sent_at, arrived)
+        )
         with self.db.write(lock_wait=lock_wait) as conn:
-            self.db.lock_list(conn, self.account.id, wait=lock_wait)
+            self.db.lock_list(conn, self.account.id)
             if message.part is not None and message.part.total > 1:
                 complete = _assemble(conn, self.account, number, message)
                 if complete is None:

@@ -66,13 +66,14 @@ class InboundSpool:
         self.lock_wait = lock_wait
         self.database = database_id(db.engine)
         self._foreign: set[str] = set()
+        self._troubled: set[str] = set()
 
     def receive(self, account: Account, message: InboundMessage) -> Outcome:
         """Record ``message`` now, or keep it in the spool if the list stays locked.
 
         Either way it is safe when this returns: committed, or on disk.
         """
-        arrived = clock.now_us()
+        message = replace(message, received_at=clock.now_us())
         inbound = Inbound(self.db, account)
         try:
             return inbound.receive(message, lock_wait=self.lock_wait)
@@ -81,9 +82,7 @@ class InboundSpool:
                 raise
         number = inbound.stop_list.normalize(message.sender)
         kept = replace(
-            message,
-            received_at=arrived,
-            message_id=message.message_id or f"{SPOOL_ID_PREFIX}{uuid.uuid4().hex}",
+            message, message_id=message.message_id or f"{SPOOL_ID_PREFIX}{uuid.uuid4().hex}"
         )
         try:
             self.spool.put(_encode(self.database, account.id, kept))
@@ -128,7 +127,8 @@ class InboundSpool:
                     break  # the database is away: nothing else would go through either
                 self._set_aside(name, error)
             except Exception as error:
-                logger.exception("recording a spooled inbound message failed")
+                if name not in self._troubled:  # told once, not at every round
+                    logger.exception("recording the spooled inbound message %s failed", name)
                 self._set_aside(name, error)
         return recorded
 
@@ -183,12 +183,14 @@ class InboundSpool:
         except FileNotFoundError:
             return
         except OSError as failure:
-            logger.error(
-                "spooled inbound message %s failed (%s) and cannot be set aside: %s",
-                name,
-                _described(error),
-                failure.strerror or failure,
-            )
+            if name not in self._troubled:
+                logger.error(
+                    "spooled inbound message %s failed (%s) and cannot be set aside: %s",
+                    name,
+                    _described(error),
+                    failure.strerror or failure,
+                )
+                self._troubled.add(name)
             return
         logger.error("spooled inbound message set aside in %s: %s", where, _described(error))
 

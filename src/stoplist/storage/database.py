@@ -8,7 +8,6 @@ account's row (``lock_list``) plus unique constraints.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import ExceptionContext, make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import StaticPool
 
 from stoplist.database_url import normalise_url
@@ -29,8 +28,6 @@ _BULK_TEMP_CACHE_KIB = 8 * 1024
 
 
 _CONNECT_TIMEOUT = 5
-_LOCK_NOT_AVAILABLE = "55P03"
-_LOCK_POLL_SECONDS = 0.01
 _BUSY_TIMEOUT_MS = 30_000
 """How long a SQLite writer waits for the writer lock unless told otherwise."""
 _SQLITE_REOPEN = {8, 10, 11, 14, 26}
@@ -72,9 +69,11 @@ class Database:
 
         ``lock_wait`` bounds, in seconds, how long the transaction waits for a
         lock another writer holds (SQLite's writer lock, taken as it begins;
-        on PostgreSQL every row lock it asks for); past it the database's
-        "locked" error is raised (``observability.database_errors``). By
-        default a writer waits as long as the connection's timeout allows.
+        on PostgreSQL each row lock it asks for, as ``lock_timeout``, which
+        counts each wait apart: a writer queued behind another waiter of the
+        same row may wait twice the bound); past it the database's "locked"
+        error is raised (``observability.database_errors``). By default a
+        writer waits as long as the connection's timeout allows.
         """
         options: dict[str, Any] = {"stoplist_write": True}
         if lock_wait is not None and self.is_sqlite:
@@ -125,7 +124,7 @@ class Database:
         with conn.begin():
             yield conn
 
-    def lock_list(self, conn: Connection, account_id: int, *, wait: float | None = None) -> None:
+    def lock_list(self, conn: Connection, account_id: int) -> None:
         """Serialise the writers of one account's stops until the transaction ends.
 
         SQLite's ``BEGIN IMMEDIATE`` already lets one writer in at a time. On
@@ -135,31 +134,13 @@ class Database:
         stop changes commit one at a time, in the order their events were
         numbered, which is what lets a view of the list learn exactly what
         changed since (``storage.stops.touch_list``). Take it before reading.
-
-        ``wait`` bounds the wait in seconds, past which PostgreSQL's
-        ``lock_not_available`` error is raised. It is asked for again and
-        again without waiting, rather than waited for under a
-        ``lock_timeout``: that timeout counts each wait apart, and a writer
-        queued behind another waiter waits once for the queue and once more
-        for the holder, twice the bound.
+        Waiters queue in order; ``write(lock_wait=...)`` bounds the wait.
         """
         if self.is_sqlite:
             return
-        sql = "SELECT 1 FROM accounts WHERE id = %s FOR NO KEY UPDATE"
-        if wait is None:
-            conn.exec_driver_sql(sql, (account_id,))
-            return
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                with conn.begin_nested():
-                    conn.exec_driver_sql(f"{sql} NOWAIT", (account_id,))
-                return
-            except OperationalError as error:
-                held = getattr(error.orig, "sqlstate", None) == _LOCK_NOT_AVAILABLE
-                if not held or time.monotonic() >= deadline:
-                    raise
-            time.sleep(_LOCK_POLL_SECONDS)
+        conn.exec_driver_sql(
+            "SELECT 1 FROM accounts WHERE id = %s FOR NO KEY UPDATE", (account_id,)
+        )
 
     def fetch_one(self, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
         """The first row of one read-only statement, in a short transaction of its own.

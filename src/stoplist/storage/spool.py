@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import stat
 import time
 import uuid
 from collections.abc import Iterator
@@ -32,6 +33,14 @@ from stoplist.storage.schema import server_settings
 _SUFFIX = ".json"
 _PARTIAL = ".partial"
 _PARTIAL_AGE = 60.0
+MAX_RECORD_BYTES = 1 << 20
+"""Far more than a message (its body is at most 64 KiB): anything larger is not one."""
+
+
+class NotARecord(OSError):
+    """A file in the spool that no ``put`` wrote (a pipe, a link, something huge)."""
+
+
 SET_ASIDE = "set-aside"
 """The subdirectory where records that can never be written are moved, for a person."""
 
@@ -96,11 +105,15 @@ class Spool:
         """
         path = self.directory / name
         try:
-            fd = os.open(path, os.O_RDONLY)
+            # Never blocks on a pipe, never follows a link out of the directory.
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
         except FileNotFoundError:
             yield None
             return
         with os.fdopen(fd, "rb") as file:
+            held = os.fstat(file.fileno())
+            if not stat.S_ISREG(held.st_mode) or held.st_size > MAX_RECORD_BYTES:
+                raise NotARecord(f"{name} is not a spooled record")
             try:
                 fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
