@@ -64,9 +64,16 @@ class InboundSpool:
         self.db = db
         self.spool = spool
         self.lock_wait = lock_wait
-        self.database = database_id(db.engine)
+        self._database: str | None = None
         self._foreign: set[str] = set()
         self._troubled: set[str] = set()
+
+    @property
+    def database(self) -> str:
+        """This database's id, read when first needed (a worker starts without the database)."""
+        if self._database is None:
+            self._database = database_id(self.db.engine)
+        return self._database
 
     def receive(self, account: Account, message: InboundMessage) -> Outcome:
         """Record ``message`` now, or keep it in the spool if the list stays locked.
