@@ -86,7 +86,7 @@ class InboundMessage:
     signature_verified: bool | None = None
     """Whether the request's signature was required and checked (None: not told)."""
     received_at: int | None = None
-    """When it reached us, if that was not just now (it waited in the spool)."""
+    """When it reached us: set as it is received, kept while it waits in the spool."""
 
 
 @dataclass(frozen=True, slots=True)
