@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from stoplist.domain.accounts import Accounts, NewAccount
+from stoplist.inbound.twilio import EMPTY_TWIML
 from stoplist.storage.database import Database
 from tests.support import Server, list_locked
 from tests.webhook_receiver import wait_for
@@ -89,3 +90,21 @@ def test_a_spooled_stop_outlives_a_crash(own_db, acme, spool_env, tmp_path):
             wait_for(lambda: _stopped(client, acme), "the STOP recorded after the restart")
     finally:
         again.stop()
+
+
+def test_twilio_gets_an_empty_answer_in_time_and_the_stop_lands(own_db, acme, spool_env, tmp_path):
+    """Twilio waits 15 s for its answer and does not send the message again."""
+    server = Server(own_db.url, tmp_path / "server.log", env=spool_env).start()
+    try:
+        with httpx.Client(base_url=server.base_url, timeout=30) as client:
+            with list_locked(own_db, acme.account.id):
+                answer = client.post(
+                    f"/inbound/{acme.account.inbound_token}/twilio",
+                    data={"From": NUMBER, "Body": "STOP", "MessageSid": "SM1"},
+                )
+                assert answer.status_code == 200, answer.text
+                assert answer.headers["content-type"].startswith("text/xml")
+                assert answer.text == EMPTY_TWIML  # no confirmation: nothing is recorded yet
+            wait_for(lambda: _stopped(client, acme), "the spooled Twilio STOP recorded")
+    finally:
+        server.stop()
