@@ -17,7 +17,7 @@ STOP before it still counts. A message recorded twice (a process dying
 between its commit and the spool's removal) is a duplicate by its provider
 message id, as when a provider delivers it twice; one that came without an
 id is given ``spool:<uuid>`` when it is spooled, so that holds for it too.
-Each record names its database (``storage.spool.database_id``): a directory
+Each record names its database (``DATABASE_ID_SETTING``): a directory
 that two databases were pointed at by mistake never hands one's messages to
 the other. A spool that cannot be written (a full or read-only disk) is no
 worse than none: the message waits for the lock, as it did before spools.
@@ -45,14 +45,18 @@ from stoplist.observability.database_errors import failure_kind
 from stoplist.records.events import EventKind
 from stoplist.records.models import Account
 from stoplist.storage import accounts as account_store
+from stoplist.storage import dashboard as settings_store
 from stoplist.storage.database import Database
-from stoplist.storage.spool import Spool, database_id
+from stoplist.storage.spool import Spool
 
 logger = logging.getLogger("stoplist.inbound")
 
 DEFAULT_LOCK_WAIT = 5.0
 """Seconds a message waits for the list's lock before it is spooled."""
 _FORMAT = 1
+DATABASE_ID_SETTING = "database_id"
+"""The random name migration 0012 gave the database (a restored copy keeps it), which every
+spooled record carries."""
 SPOOL_ID_PREFIX = "spool:"
 """The id a spooled message that came without one is recorded with."""
 
@@ -72,7 +76,11 @@ class InboundSpool:
     def database(self) -> str:
         """This database's id, read when first needed (a worker starts without the database)."""
         if self._database is None:
-            self._database = database_id(self.db.engine)
+            with self.db.read() as conn:
+                found = settings_store.setting(conn, DATABASE_ID_SETTING)
+            if found is None:
+                raise LookupError(f"the database has no {DATABASE_ID_SETTING} (migration 0012)")
+            self._database = found
         return self._database
 
     def receive(self, account: Account, message: InboundMessage) -> Outcome:
@@ -122,7 +130,7 @@ class InboundSpool:
         for name in self.spool.names():
             try:
                 with self.spool.take(name) as record:
-                    if record is None or self._is_foreign(name, record):
+                    if record is None:
                         raise _Later()
                     recorded += self._record(name, record, locked)
             except _Later:
@@ -139,12 +147,9 @@ class InboundSpool:
                 self._set_aside(name, error)
         return recorded
 
-    def _is_foreign(self, name: str, record: bytes) -> bool:
-        """Whether ``record`` belongs to another database (it stays, for that one's server)."""
-        try:
-            database = _database_of(record)
-        except ValueError:
-            return False  # unreadable: _record sets it aside
+    def _is_foreign(self, name: str, database: str) -> bool:
+        """Whether a record of ``database`` belongs to another one (it stays, for that one's
+        server)."""
         if database == self.database:
             return False
         if name not in self._foreign:
@@ -159,13 +164,13 @@ class InboundSpool:
 
     def _record(self, name: str, record: bytes, locked: set[int]) -> bool:
         """Whether ``record`` was recorded (else it was set aside); raises ``_Later``
-        when its list is locked, leaving it in place."""
+        when its list is locked or it is another database's, leaving it in place."""
         try:
-            account_id, message = _decode(record)
+            database, account_id, message = _decode(record)
         except (ValueError, KeyError, TypeError) as error:
             self._set_aside(name, error)
             return False
-        if account_id in locked:
+        if self._is_foreign(name, database) or account_id in locked:
             raise _Later()
         with self.db.read() as conn:
             account = account_store.find_by_id(conn, account_id)
@@ -232,19 +237,12 @@ def _encode(database: str, account_id: int, message: InboundMessage) -> bytes:
     )
 
 
-def _fields(record: bytes) -> dict[str, Any]:
-    data = orjson.loads(record)
+def _decode(record: bytes) -> tuple[str, int, InboundMessage]:
+    """The record's database, account and message; ``ValueError`` (or ``KeyError``,
+    ``TypeError``) for anything ``_encode`` did not write."""
+    data: Any = orjson.loads(record)
     if not isinstance(data, dict) or data.get("format") != _FORMAT:
         raise ValueError("not a spooled inbound message")
-    return data
-
-
-def _database_of(record: bytes) -> str:
-    return str(_fields(record)["database"])
-
-
-def _decode(record: bytes) -> tuple[int, InboundMessage]:
-    data = _fields(record)
     part = data["part"]
     message = InboundMessage(
         provider=str(data["provider"]),
@@ -259,7 +257,7 @@ def _decode(record: bytes) -> tuple[int, InboundMessage]:
         signature_verified=data["signatureVerified"],
         received_at=int(data["receivedAt"]),
     )
-    return int(data["account"]), message
+    return str(data["database"]), int(data["account"]), message
 
 
 def spool_directory(db: Database, configured: str | None = None) -> Path | None:

@@ -225,7 +225,6 @@ def _apply_retention(db: Database) -> None:
 
 def _drain(spool: InboundSpool) -> None:
     """Spooled inbound messages are recorded as soon as their list is free (at start-up too)."""
-    if spool.spool.names():
-        recorded = spool.drain()
-        if recorded:
-            logger.info("recorded %d spooled inbound messages", recorded)
+    recorded = spool.drain()
+    if recorded:
+        logger.info("recorded %d spooled inbound messages", recorded)

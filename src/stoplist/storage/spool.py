@@ -26,10 +26,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, select
-
-from stoplist.storage.schema import server_settings
-
 _SUFFIX = ".json"
 _PARTIAL = ".partial"
 _PARTIAL_AGE = 60.0
@@ -57,10 +53,7 @@ class Spool:
         name = f"{time.time_ns():020d}-{uuid.uuid4().hex}{_SUFFIX}"
         partial = self.directory / (name + _PARTIAL)
         try:
-            with open(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as file:
-                file.write(record)
-                file.flush()
-                os.fsync(file.fileno())
+            _write_synced(partial, record)
             os.replace(partial, self.directory / name)
         except BaseException:
             partial.unlink(missing_ok=True)  # a full disk leaves no half record behind
@@ -76,9 +69,7 @@ class Spool:
         """
         self.directory.mkdir(parents=True, exist_ok=True)
         probe = self.directory / f".probe-{uuid.uuid4().hex}{_PARTIAL}"
-        with open(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as file:
-            file.write(b"probe")
-            os.fsync(file.fileno())
+        _write_synced(probe, b"probe")
         probe.unlink()
         stale = time.time() - _PARTIAL_AGE
         for entry in os.scandir(self.directory):
@@ -153,6 +144,14 @@ def _same_file(path: Path, fd: int) -> bool:
     return (on_disk.st_dev, on_disk.st_ino) == (held.st_dev, held.st_ino)
 
 
+def _write_synced(path: Path, data: bytes) -> None:
+    """A new file (never an existing one) holding ``data``, on disk when this returns."""
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as file:
+        file.write(data)
+        file.flush()
+        os.fsync(file.fileno())
+
+
 def _sync_directory(directory: Path) -> None:
     """Make a file's creation, rename or removal in ``directory`` durable."""
     fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
@@ -160,16 +159,3 @@ def _sync_directory(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def database_id(engine: Engine) -> str:
-    """The random name migration 0012 gave this database (a restored copy keeps it).
-
-    Each spooled record carries it, so that a spool directory that two
-    databases were pointed at by mistake never hands one's messages to the other.
-    """
-    with engine.connect() as conn:
-        value = conn.execute(
-            select(server_settings.c.value).where(server_settings.c.name == "database_id")
-        ).scalar_one()
-    return str(value)
