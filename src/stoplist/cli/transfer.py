@@ -39,7 +39,7 @@ from stoplist.cli.options import (
 )
 from stoplist.domain.errors import InvalidParameter, NoNumbersFound, Reason
 from stoplist.domain.exports import FORMATS, export_chunks, export_format
-from stoplist.domain.import_files import open_import
+from stoplist.domain.import_files import ImportText, open_import
 from stoplist.domain.imports import ImportReport, import_numbers
 from stoplist.domain.stops import StopList
 from stoplist.records.events import Source
@@ -98,23 +98,21 @@ def import_command(
         text = open_import(stream, filename=None if file == "-" else file, sheet=sheet)
         try:
             with _progress(total) as bar:
-                task = bar.add_task("import", total=total) if bar else None
+                phases = _Phases(bar, total, text)
                 report = import_numbers(
                     stop_list,
                     text,
                     source=Source.IMPORT,
                     actor="cli",
-                    progress=(
-                        (lambda _: bar.update(task, completed=text.consumed))
-                        if bar and task is not None
-                        else None
-                    ),
+                    progress=phases.read,
                     column=column,
+                    writing=lambda: phases.now(_("writing")),
                 )
+                if report.added:
+                    phases.now(_("keeping a copy of the list"))
+                    _keep_list_copy(db, stop_list, settings.list_cache_dir)
         finally:
             text.close()
-        if report.added:
-            _keep_list_copy(db, stop_list, settings.list_cache_dir)
     except NoNumbersFound as error:
         fail(wording.no_numbers(error, language.current(), "--column"), NO_NUMBERS_EXIT)
     except InvalidParameter as error:
@@ -181,6 +179,29 @@ def export_command(
         else:
             sink.flush()
         db.dispose()
+
+
+class _Phases:
+    """An import's progress on a terminal: the bytes read, then the steps after the file.
+
+    Writing a large file under the lock, then keeping the list's copy, take
+    seconds after the last byte is read: the bar says so rather than sitting
+    full while nothing seems to happen.
+    """
+
+    def __init__(self, bar: Progress | None, total: int | None, text: ImportText) -> None:
+        self._bar = bar
+        self._text = text
+        self._task = bar.add_task(_("reading"), total=total) if bar else None
+
+    def read(self, _lines: int) -> None:
+        if self._bar is not None and self._task is not None:
+            self._bar.update(self._task, completed=self._text.consumed)
+
+    def now(self, step: str) -> None:
+        if self._bar is not None and self._task is not None:
+            self._bar.update(self._task, description=step, total=None)
+            self._bar.refresh()  # shown now, however soon the step ends
 
 
 class _NoProgress:

@@ -184,6 +184,7 @@ def import_numbers(
     progress: Callable[[int], None] | None = None,
     batch_size: int | None = None,
     column: str | None = None,
+    writing: Callable[[], None] | None = None,
 ) -> ImportReport:
     """Add every valid number of ``lines`` that is not, and never was, on the list.
 
@@ -192,7 +193,9 @@ def import_numbers(
     ``progress`` is called with the number of lines handled after each batch
     (``batch_size`` numbers read, repeats included; by default what suits the
     database). ``column`` names the column to read (a header, or a position
-    from 1) instead of detecting it.
+    from 1) instead of detecting it. ``writing`` is called once the file is
+    read, as the writing under the lock begins: for a large file that is
+    seconds more, which a progress bar at its end should not hide.
 
     Raises ``NoNumbersFound`` when no phone column is found, or when lines
     other than blank ones and the header hold no valid number (nothing is
@@ -216,6 +219,8 @@ def import_numbers(
             report.lines = parser.line
             if parser.started and not (report.numbers or writer.staged):
                 raise NoNumbersFound(column=report.column, lines=report.lines)
+            if writing and writer.staged:
+                writing()
             if not db.is_sqlite:
                 writer.finish()
         if db.is_sqlite and writer.staged:
