@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import threading
@@ -9,13 +10,16 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import orjson
 import pytest
 
 from stoplist.domain import clock
 from stoplist.domain.accounts import Accounts
+from stoplist.domain.erasure import erase
 from stoplist.domain.errors import ParameterRefused
 from stoplist.domain.inbound import Inbound, InboundMessage, Part
 from stoplist.domain.inbound_spool import InboundSpool, check_spool, spool_directory
+from stoplist.domain.retention import DEFAULT_DAYS, Retention
 from stoplist.domain.stops import StopList
 from stoplist.records.events import EventKind
 from stoplist.records.models import Account
@@ -290,3 +294,60 @@ def test_messages_keep_the_order_they_came_in_whichever_way_they_were_written(
         EventKind.OPT_IN,
         EventKind.OPT_OUT,
     ]
+
+
+DAY_US = 86_400 * clock.MICROS
+
+
+def _set_aside_one_each(own_db, account, spool, *senders: str) -> None:
+    """Spool a STOP from each of ``senders``, then set every record aside, as the drainer would."""
+    with list_locked(own_db, account.id):
+        for index, sender in enumerate(senders):
+            message = InboundMessage(
+                provider="generic", sender=sender, text="STOP", message_id=f"m{index}"
+            )
+            assert spool.receive(account, message).spooled
+    for name in spool.spool.names():
+        spool.spool.set_aside(name)
+
+
+def _set_aside_senders(spool: InboundSpool) -> list[str]:
+    return sorted(orjson.loads(item.record)["sender"] for item in spool.spool.set_aside_records())
+
+
+def test_an_erasure_reaches_the_messages_set_aside_with_its_number(own_db, account, spool, caplog):
+    caplog.set_level(logging.INFO, "stoplist.inbound")
+    other = "+33698765432"
+    _set_aside_one_each(own_db, account, spool, NUMBER, other)
+    assert spool.tidy() == 0  # nothing erased, nothing past its period
+
+    erase(StopList(own_db, account), NUMBER)
+    assert spool.tidy() == 1
+    assert _set_aside_senders(spool) == [other]
+    assert "its number was erased" in caplog.text
+    assert spool.tidy() == 0
+
+
+def test_messages_set_aside_go_once_their_account_s_retention_period_is_over(
+    own_db, account, spool
+):
+    _set_aside_one_each(own_db, account, spool, NUMBER)
+    now = clock.now_us()
+    Retention(own_db, account).set_days(30)
+    assert spool.tidy(now + 29 * DAY_US) == 0
+    assert spool.tidy(now + 31 * DAY_US) == 1
+    assert spool.spool.set_aside_count() == 0
+
+
+def test_what_names_no_account_goes_after_the_default_period(own_db, account, spool):
+    _set_aside_one_each(own_db, account, spool, NUMBER)
+    with own_db.write() as conn:
+        conn.exec_driver_sql(f"DELETE FROM accounts WHERE id = {account.id}")
+    aside = spool.spool.directory / "set-aside"
+    (aside / "00000000000000000001-garbled.json").write_bytes(b"{not json")
+    os.mkfifo(aside / "00000000000000000002-pipe.json")
+    now = clock.now_us()
+    assert spool.tidy(now + (DEFAULT_DAYS - 1) * DAY_US) == 0
+    assert spool.spool.set_aside_count() == 3
+    assert spool.tidy(now + (DEFAULT_DAYS + 1) * DAY_US) == 3
+    assert spool.spool.set_aside_count() == 0

@@ -9,8 +9,13 @@ import httpx
 import pytest
 
 from stoplist.domain.accounts import Accounts, NewAccount
+from stoplist.domain.erasure import erase
+from stoplist.domain.inbound import InboundMessage
+from stoplist.domain.inbound_spool import InboundSpool
+from stoplist.domain.stops import StopList
 from stoplist.inbound.twilio import EMPTY_TWIML
 from stoplist.storage.database import Database
+from stoplist.storage.spool import Spool
 from tests.support import Server, list_locked
 from tests.webhook_receiver import wait_for
 
@@ -108,3 +113,27 @@ def test_twilio_gets_an_empty_answer_in_time_and_the_stop_lands(own_db, acme, sp
             wait_for(lambda: _stopped(client, acme), "the spooled Twilio STOP recorded")
     finally:
         server.stop()
+
+
+def test_the_server_removes_a_set_aside_message_whose_number_was_erased(
+    own_db, acme, spool_env, tmp_path
+):
+    spool = InboundSpool(own_db, Spool(tmp_path / "spool"), lock_wait=0.2)
+    with list_locked(own_db, acme.account.id):
+        stop = InboundMessage(provider="generic", sender=NUMBER, text="STOP", message_id="m1")
+        assert spool.receive(acme.account, stop).spooled
+    [name] = spool.spool.names()
+    spool.spool.set_aside(name)  # as if it could not be recorded
+    erase(StopList(own_db, acme.account), NUMBER)
+
+    server = Server(own_db.url, tmp_path / "server.log", env=spool_env).start()
+    try:
+        with httpx.Client(base_url=server.base_url, timeout=30) as client:
+            wait_for(
+                lambda: _gauge(client, "stoplist_inbound_spool_set_aside") == 0,
+                "the erased number's set-aside message removed",
+            )
+    finally:
+        server.stop()
+    assert spool.spool.set_aside_count() == 0
+    assert "its number was erased" in server.logs()

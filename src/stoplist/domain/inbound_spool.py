@@ -38,16 +38,17 @@ from typing import Any
 import orjson
 from sqlalchemy.exc import DBAPIError
 
-from stoplist.domain import clock
+from stoplist.domain import clock, retention
 from stoplist.domain.errors import StoplistError
 from stoplist.domain.inbound import Inbound, InboundMessage, Outcome, Part
+from stoplist.domain.stops import StopList
 from stoplist.observability.database_errors import failure_kind
 from stoplist.records.events import EventKind
 from stoplist.records.models import Account
 from stoplist.storage import accounts as account_store
 from stoplist.storage import dashboard as settings_store
 from stoplist.storage.database import Database
-from stoplist.storage.spool import Spool
+from stoplist.storage.spool import SetAside, Spool
 
 logger = logging.getLogger("stoplist.inbound")
 
@@ -146,6 +147,55 @@ class InboundSpool:
                     logger.exception("recording the spooled inbound message %s failed", name)
                 self._set_aside(name, error)
         return recorded
+
+    def tidy(self, now: int | None = None) -> int:
+        """Remove the set-aside records that an erasure or a retention period has reached.
+
+        A record holds a sender's number and what they wrote, as an event
+        does, so it goes as an event's would: when that number is erased on
+        its account, or once the account's retention period has passed since
+        it arrived. One that names no account of this database (unreadable,
+        another database's, its account deleted since) goes after the
+        default period, counted from when it was set aside. Returns how many
+        were removed.
+        """
+        now = clock.now_us() if now is None else now
+        removed = 0
+        for item in self.spool.set_aside_records():
+            reason = self._spent(item, now)
+            if reason is not None:
+                self.spool.discard_set_aside(item.name)
+                logger.info("set-aside inbound message %s removed: %s", item.name, reason)
+                removed += 1
+        return removed
+
+    def _spent(self, item: SetAside, now: int) -> str | None:
+        """Why the record ``item`` should go now, or None while it is kept."""
+        written = item.written_ns // 1000
+        unclaimed = (
+            "it names no account of this database and was kept the default retention period"
+            if written < retention.period_start(retention.DEFAULT_DAYS, now)
+            else None
+        )
+        try:
+            database, account_id, message = _decode(item.record or b"")
+        except (ValueError, KeyError, TypeError):
+            return unclaimed
+        account = None
+        if database == self.database:
+            with self.db.read() as conn:
+                account = account_store.find_by_id(conn, account_id)
+        if account is None:
+            return unclaimed
+        arrived = message.received_at if message.received_at is not None else written
+        days = retention.Retention(self.db, account).days()
+        if arrived < retention.period_start(days, now):
+            return "past its account's retention period"
+        try:
+            erased = StopList(self.db, account).erased(message.sender) is not None
+        except StoplistError:  # the number does not read in the account's region
+            return None
+        return "its number was erased" if erased else None
 
     def _is_foreign(self, name: str, database: str) -> bool:
         """Whether a record of ``database`` belongs to another one (it stays, for that one's

@@ -44,6 +44,11 @@ _DAY_US = 86_400 * clock.MICROS
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+def period_start(days: int, now: int) -> int:
+    """The instant before which something is past a period of ``days`` at ``now``."""
+    return now - days * _DAY_US
+
+
 def parse_days(value: object) -> int:
     """A retention period in days, or ``InvalidRetentionDays``."""
     try:
@@ -157,7 +162,7 @@ class Retention:
         """
         ran_at = clock.now_us() if now is None else now
         days = self.days()
-        cutoff = ran_at - days * _DAY_US
+        cutoff = period_start(days, ran_at)
         account_id = self.account.id
         events = reviews = 0
         event_id: int | None = None

@@ -145,8 +145,9 @@ async def run_dispatcher(
     That is the webhook dispatcher and the confirmation sender
     (``outbound.confirmations``; ``STOPLIST_WEBHOOK_DISPATCH=0`` turns both
     off, for deployments that run ``stoplist webhooks deliver`` from a
-    scheduler instead), the recording of spooled inbound messages, the sweep
-    of incomplete long messages, and the removal of old finished deliveries.
+    scheduler instead), the recording of spooled inbound messages and the
+    removal of set-aside ones an erasure or retention reached, the sweep of
+    incomplete long messages, and the removal of old finished deliveries.
     """
     # Long messages whose missing parts never came still reach the history.
     flush = functools.partial(flush_incomplete, db)
@@ -171,14 +172,22 @@ async def run_dispatcher(
     ]
     if spool is not None:
         drain = functools.partial(_drain, spool)
-        tasks.append(
+        tasks += [
             asyncio.create_task(
                 _every(
                     DRAIN_INTERVAL, "recording spooled inbound messages failed; retrying", drain
                 ),
                 name="stoplist-spool",
-            )
-        )
+            ),
+            asyncio.create_task(
+                _every(
+                    PURGE_INTERVAL,
+                    "removing erased or expired set-aside inbound messages failed; retrying",
+                    spool.tidy,
+                ),
+                name="stoplist-spool-tidy",
+            ),
+        ]
     if settings.webhook_dispatch:
         dispatcher = Dispatcher(db, settings)
         tasks.append(asyncio.create_task(dispatcher.run_forever(), name="stoplist-webhooks"))

@@ -24,6 +24,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 _SUFFIX = ".json"
@@ -39,6 +40,15 @@ class NotARecord(OSError):
 
 SET_ASIDE = "set-aside"
 """The subdirectory where records that can never be written are moved, for a person."""
+
+
+@dataclass(frozen=True, slots=True)
+class SetAside:
+    """A record set aside: its name, when it was written (ns), and its bytes if it is one."""
+
+    name: str
+    written_ns: int
+    record: bytes | None
 
 
 class Spool:
@@ -127,12 +137,42 @@ class Spool:
         return target
 
     def set_aside_count(self) -> int:
+        return len(self._set_aside_names())
+
+    def set_aside_records(self) -> Iterator[SetAside]:
+        """The records set aside, each read the way ``take`` reads one (``record`` None for a
+        file that is not one: a pipe, a link, something huge)."""
+        aside = self.directory / SET_ASIDE
+        for name in self._set_aside_names():
+            try:
+                fd = os.open(aside / name, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+            except FileNotFoundError:
+                continue
+            except OSError:  # a link (ELOOP), or a file we may not read
+                try:
+                    written = os.lstat(aside / name).st_mtime_ns
+                except OSError:
+                    continue
+                yield SetAside(name, written, None)
+                continue
+            with os.fdopen(fd, "rb") as file:
+                held = os.fstat(file.fileno())
+                regular = stat.S_ISREG(held.st_mode) and held.st_size <= MAX_RECORD_BYTES
+                yield SetAside(name, held.st_mtime_ns, file.read() if regular else None)
+
+    def discard_set_aside(self, name: str) -> None:
+        """Remove a record set aside, for good."""
+        aside = self.directory / SET_ASIDE
+        (aside / name).unlink(missing_ok=True)
+        _sync_directory(aside)
+
+    def _set_aside_names(self) -> list[str]:
         try:
-            return sum(
-                1 for name in os.listdir(self.directory / SET_ASIDE) if name.endswith(_SUFFIX)
+            return sorted(
+                name for name in os.listdir(self.directory / SET_ASIDE) if name.endswith(_SUFFIX)
             )
         except FileNotFoundError:
-            return 0
+            return []
 
 
 def _same_file(path: Path, fd: int) -> bool:
