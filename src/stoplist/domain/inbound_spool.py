@@ -129,6 +129,8 @@ class InboundSpool:
         recorded = 0
         locked: set[int] = set()
         for name in self.spool.names():
+            if name in self._foreign:
+                continue  # another database's: it never becomes this one's
             try:
                 with self.spool.take(name) as record:
                     if record is None:
