@@ -172,6 +172,26 @@ def test_vonage_messages_api_jwt(http, account, db):
     assert http.post(path, content=body, headers=bearer(secret, body)).status_code == 200
     assert stopped(http, account)
 
+    # The token covers the body alone: a query string added to a captured
+    # request must not name another sender (and undo that one's STOP).
+    victim = "+33677777777"
+    http.get("/v1/stop-sms/add", params={"apiKey": account.api_key, "phoneNumber": victim})
+    start = json.dumps(
+        {"from": "33612345678", "to": "33700000000", "text": "START", "message_uuid": "m-2"}
+    ).encode()
+    replayed = http.post(
+        path,
+        params={"msisdn": victim.removeprefix("+"), "messageId": "evil-1", "text": "START"},
+        content=start,
+        headers=bearer(secret, start),
+    )
+    assert replayed.status_code == 200
+    assert not stopped(http, account)  # the signed START is the signed sender's
+    answer = http.get(
+        "/v1/stop-sms/check", params={"apiKey": account.api_key, "phoneNumber": victim}
+    )
+    assert answer.json()["stopped"]
+
 
 def test_generic_standard_webhooks_signatures(http, account, db):
     _settings, secret = InboundEndpoints(db, account.account).require_signatures("generic")

@@ -49,8 +49,11 @@ class Provider:
     parse: Callable[[dict[str, Any]], InboundMessage]
     answer: Callable[[Outcome], Response]
     methods: tuple[str, ...] = ("POST",)
-    verify: Callable[[Request, EndpointSettings, ProviderRequest], None] | None = None
-    """Raises ``InvalidSignature`` unless signed with ``settings.secret`` (only called when set)."""
+    verify: Callable[[Request, EndpointSettings, ProviderRequest], dict[str, Any]] | None = None
+    """Raises ``InvalidSignature`` unless signed with ``settings.secret`` (only called when set);
+    returns the parameters the signature covers, the only ones then read: a field added where
+    the signature does not reach (a query string beside a signed body) must not change the
+    message."""
 
 
 async def read(request: Request, limit: int) -> ProviderRequest:
@@ -101,6 +104,21 @@ def _without_surrogates(value: object) -> object:
     if isinstance(value, list):
         return [_without_surrogates(item) for item in value]
     return value
+
+
+def international_sender(value: str | None) -> str:
+    """A sender given as an international number without its ``+``, as Vonage sends them.
+
+    Read with the account's region first, ``43664123456`` (Austria) would be
+    a German national number on a German account, and a STOP would stop a
+    stranger while its sender stayed allowed. So digits that do not start
+    with ``0`` (no country code does) get their ``+``; anything else is read
+    as it came.
+    """
+    text = (value or "").strip()
+    if text.isascii() and text.isdigit() and not text.startswith("0"):
+        return "+" + text
+    return text
 
 
 def text_field(params: dict[str, Any], *names: str, required: bool = True) -> str | None:

@@ -44,13 +44,15 @@ def parse(params: dict[str, Any]) -> InboundMessage:
     )
 
 
-def verify(request: Request, settings: EndpointSettings, read: ProviderRequest) -> None:
+def verify(request: Request, settings: EndpointSettings, read: ProviderRequest) -> dict[str, Any]:
+    """The signature covers the body alone, so only the body is read."""
     assert settings.secret is not None
     headers = {name: request.headers.get(name, "") for name in _HEADERS}
     try:
         Webhook(settings.secret).verify(read.raw_body, headers, json_parse=False)
     except (WebhookVerificationError, ValueError):
         raise InvalidSignature() from None
+    return read.body
 
 
 _HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")

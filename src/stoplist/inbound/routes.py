@@ -62,12 +62,13 @@ async def _receive(request: Request, provider: Provider) -> Outcome:
         raise NotFound()
     account, settings = found
     read_request = await read(request, request.app.state.max_body_bytes)
+    params = read_request.params
     if settings.signed:
         if provider.verify is None:
             raise InvalidSignature()
-        provider.verify(request, settings, read_request)
+        params = provider.verify(request, settings, read_request)
     # Kept on the event (its details): the evidence of a STOP says whether it was signed.
-    message = replace(provider.parse(read_request.params), signature_verified=settings.signed)
+    message = replace(provider.parse(params), signature_verified=settings.signed)
     spool: InboundSpool | None = request.app.state.inbound_spool
     if spool is None:
         return await run_in_threadpool(Inbound(request.app.state.db, account).receive, message)

@@ -15,6 +15,7 @@ from stoplist.domain.inbound import InboundMessage
 from stoplist.inbound.common import (
     Provider,
     concat_part,
+    international_sender,
     json_answer,
     message_text,
     provider_time,
@@ -48,7 +49,7 @@ def _short_number(params: dict[str, Any]) -> InboundMessage:
 def _long_number(params: dict[str, Any]) -> InboundMessage:
     return InboundMessage(
         provider=NAME,
-        sender=text_field(params, "msisdn", "from") or "",
+        sender=international_sender(text_field(params, "msisdn", "from")),
         recipient=text_field(params, "to", required=False),
         text=message_text(params, "text"),
         message_id=text_field(params, "messageId", "message_id", required=False),

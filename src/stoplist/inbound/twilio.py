@@ -52,12 +52,14 @@ def parse(params: dict[str, Any]) -> InboundMessage:
     )
 
 
-def verify(request: Request, settings: EndpointSettings, read: ProviderRequest) -> None:
+def verify(request: Request, settings: EndpointSettings, read: ProviderRequest) -> dict[str, Any]:
+    """The signature covers the whole URL, query string included, and the form."""
     assert settings.secret is not None
     signature = request.headers.get("x-twilio-signature", "")
     validator = RequestValidator(settings.secret)
     if not signature or not validator.validate(public_url(request), read.body, signature):
         raise InvalidSignature()
+    return read.params
 
 
 def answer(outcome: Outcome) -> Response:

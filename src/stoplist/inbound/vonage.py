@@ -28,6 +28,7 @@ from stoplist.inbound.common import (
     Provider,
     ProviderRequest,
     concat_part,
+    international_sender,
     json_answer,
     message_text,
     provider_time,
@@ -42,7 +43,7 @@ def parse(params: dict[str, Any]) -> InboundMessage:
     if "msisdn" not in params and "message_uuid" in params:
         return InboundMessage(
             provider=NAME,
-            sender=_sender(params.get("from")),
+            sender=international_sender(_sender(params.get("from"))),
             recipient=_sender(params.get("to")) or None,
             text=message_text(params, "text"),
             message_id=text_field(params, "message_uuid"),
@@ -51,7 +52,7 @@ def parse(params: dict[str, Any]) -> InboundMessage:
         )
     return InboundMessage(
         provider=NAME,
-        sender=text_field(params, "msisdn") or "",
+        sender=international_sender(text_field(params, "msisdn")),
         recipient=text_field(params, "to", required=False),
         text=message_text(params, "text"),
         message_id=text_field(params, "messageId", required=False),
@@ -61,12 +62,14 @@ def parse(params: dict[str, Any]) -> InboundMessage:
     )
 
 
-def verify(request: Request, settings: EndpointSettings, read: ProviderRequest) -> None:
+def verify(request: Request, settings: EndpointSettings, read: ProviderRequest) -> dict[str, Any]:
+    """The JWT covers the body alone, so only the body is read; ``sig`` covers every
+    parameter, wherever it came."""
     assert settings.secret is not None
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer" and token.strip():
         _verify_jwt(token.strip(), settings.secret, read.raw_body)
-        return
+        return read.body
     params = read.params
     signature = params.get("sig")
     if not isinstance(signature, str) or not signature:
@@ -74,6 +77,7 @@ def verify(request: Request, settings: EndpointSettings, read: ProviderRequest) 
     expected = sms_signature(params, settings.secret, settings.signature_method or "md5hash")
     if not hmac.compare_digest(signature.lower(), expected):
         raise InvalidSignature()
+    return params
 
 
 def sms_signature(params: dict[str, Any], secret: str, method: str) -> str:
