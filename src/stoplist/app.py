@@ -210,7 +210,11 @@ def create_app(database: Database | None = None, settings: Settings | None = Non
     app = Starlette(
         routes=routes(),
         middleware=[
-            Middleware(ForwardedHeaders, trusted=TrustedProxies(settings.trusted_proxies)),
+            Middleware(
+                ForwardedHeaders,
+                trusted=TrustedProxies(settings.trusted_proxies),
+                kind=settings.proxy_headers,
+            ),
             Middleware(AccessLogMiddleware),
             Middleware(SecurityHeadersMiddleware),
         ],

@@ -70,6 +70,11 @@ class Settings(BaseSettings):
     trusted_proxies: Annotated[tuple[str, ...], NoDecode] = Field(
         (), description="addresses (IPs or CIDRs) whose forwarded headers are believed"
     )
+    proxy_headers: Literal["x-forwarded", "forwarded"] = Field(
+        "x-forwarded",
+        description="which headers the trusted proxies set: x-forwarded (X-Forwarded-For, "
+        "-Proto, -Host, as nginx does) or forwarded (RFC 7239); the other kind is ignored",
+    )
     secret_key: SecretStr | None = Field(
         None, description="signs dashboard sessions (default: one kept in the database)"
     )

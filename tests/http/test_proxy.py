@@ -6,12 +6,17 @@ import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from stoplist.http.proxy import ForwardedHeaders, TrustedProxies
+from stoplist.http.proxy import FORWARDED, X_FORWARDED, ForwardedHeaders, TrustedProxies
 
 TRUSTED = TrustedProxies(["127.0.0.1/32", "10.0.0.0/8", "::1/128"])
 
 
-def _seen(client: str, headers: dict[str, str], trusted: TrustedProxies = TRUSTED) -> Any:
+def _seen(
+    client: str,
+    headers: dict[str, str],
+    trusted: TrustedProxies = TRUSTED,
+    kind: str = X_FORWARDED,
+) -> Any:
     """The scope the application gets for a request from ``client`` with ``headers``."""
     seen: dict[str, Any] = {}
 
@@ -27,7 +32,7 @@ def _seen(client: str, headers: dict[str, str], trusted: TrustedProxies = TRUSTE
     }
     # In a thread of its own: a browser test may have left this thread's loop running.
     with ThreadPoolExecutor(1) as thread:
-        thread.submit(asyncio.run, ForwardedHeaders(app, trusted)(scope, None, None)).result()
+        thread.submit(asyncio.run, ForwardedHeaders(app, trusted, kind)(scope, None, None)).result()
     host = dict(seen["headers"])[b"host"].decode()
     return seen["client"][0], seen["scheme"], host
 
@@ -68,10 +73,22 @@ def test_rfc_7239_forwarded_header():
     headers = {
         "Forwarded": 'for=198.51.100.1, for="[2001:db8::1]:4711";proto=https;host=a.example:8443'
     }
-    assert _seen("::1", headers) == ("2001:db8::1", "https", "a.example:8443")
-    # Forwarded wins over the X- headers when both are there.
-    both = {**headers, "X-Forwarded-Proto": "http", "X-Forwarded-For": "192.0.2.9"}
-    assert _seen("::1", both)[:2] == ("2001:db8::1", "https")
+    assert _seen("::1", headers, kind=FORWARDED) == ("2001:db8::1", "https", "a.example:8443")
+    nothing = _seen("::1", {}, kind=FORWARDED)
+    assert nothing == ("::1", "http", "127.0.0.1:8080")
+
+
+def test_only_the_kind_of_header_the_proxy_sets_is_read():
+    """A proxy passes the other kind on as the client wrote it: nginx, setting the X-
+    headers, forwards a client's own ``Forwarded``, which would choose its address."""
+    spoofed = {
+        "X-Forwarded-For": "203.0.113.7",
+        "X-Forwarded-Proto": "https",
+        "Forwarded": "for=198.51.0.1;proto=http;host=evil.example",
+    }
+    assert _seen("127.0.0.1", spoofed) == ("203.0.113.7", "https", "127.0.0.1:8080")
+    spoofed = {"Forwarded": "for=203.0.113.7;proto=https", "X-Forwarded-For": "198.51.0.1"}
+    assert _seen("127.0.0.1", spoofed, kind=FORWARDED)[:2] == ("203.0.113.7", "https")
 
 
 def test_nonsense_scheme_and_host_are_not_taken():

@@ -148,16 +148,29 @@ def test_session_cookie_is_secure_only_when_a_trusted_proxy_says_https(proxied):
         base_url=proxied.trusted.base_url, transport=httpx.HTTPTransport(local_address=PROXY)
     )
     direct = httpx.Client(base_url=proxied.trusted.base_url)
-    https = {"X-Forwarded-Proto": "https"}
+    https = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "2001:db8::1"}
     forwarded = {"Forwarded": 'for="[2001:db8::1]:4711";proto=https;host=stoplist.example.com'}
     with via_proxy, direct:
         assert _secure_cookie(via_proxy, https)
-        assert _secure_cookie(via_proxy, forwarded)
         assert not _secure_cookie(via_proxy, {})
+        # The kind of header this proxy does not set is what a client wrote.
+        assert not _secure_cookie(via_proxy, forwarded)
         # The same headers from anyone else are not believed.
         assert not _secure_cookie(direct, https)
         assert not _secure_cookie(direct, forwarded)
     assert "2001:db8::1" in proxied.trusted.logs(containing="2001:db8::1")
+
+
+def test_a_client_s_own_forwarded_header_through_nginx_is_not_its_address(proxied):
+    """nginx sets the X- headers and passes a client's ``Forwarded`` on untouched: were it
+    read, any client could pick its address, and a new one for each wrong password."""
+    with httpx.Client(base_url=proxied.forwarding.url) as client:
+        spoofed = {"Forwarded": "for=198.51.0.77;proto=https"}
+        answer = client.get("/healthz", params={"probe": "spoof-check"}, headers=spoofed)
+        assert answer.status_code == 200
+    logged = proxied.trusted.logs(containing="spoof-check")
+    line = next(line for line in logged.splitlines() if "spoof-check" in line)
+    assert "198.51.0.77" not in line and "127.0.0.1" in line
 
 
 def _secure_cookie(client: httpx.Client, headers: dict[str, str]) -> bool:

@@ -2,9 +2,12 @@
 
 A proxy in front of stoplist talks to it from its own address, over plain
 HTTP, often with its own ``Host``. What the client really used travels in
-``Forwarded`` (RFC 7239) or ``X-Forwarded-For``/``-Proto``/``-Host``; those
-headers are believed only when the connection comes from one of
-``STOPLIST_TRUSTED_PROXIES``, since anyone else could send them. When
+``X-Forwarded-For``/``-Proto``/``-Host`` or in ``Forwarded`` (RFC 7239);
+those headers are believed only when the connection comes from one of
+``STOPLIST_TRUSTED_PROXIES``, since anyone else could send them. Only the kind
+the proxy sets (``STOPLIST_PROXY_HEADERS``) is read: a proxy passes the other
+kind on as the client wrote it, so reading it would let any client choose
+its own address (and escape the sign-in throttle), scheme and host. When
 ``STOPLIST_PUBLIC_URL`` is set it is the last word on scheme and host: it is
 what the dashboard shows, what Twilio signatures and form origins are checked
 against, whatever headers the proxy passes on.
@@ -21,6 +24,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 _SCHEMES = {"http", "https"}
+X_FORWARDED = "x-forwarded"
+FORWARDED = "forwarded"
 
 
 class TrustedProxies:
@@ -49,24 +54,26 @@ class TrustedProxies:
 class ForwardedHeaders:
     """Takes client address, scheme and host from a trusted proxy's headers."""
 
-    def __init__(self, app: ASGIApp, trusted: TrustedProxies) -> None:
+    def __init__(self, app: ASGIApp, trusted: TrustedProxies, kind: str = X_FORWARDED) -> None:
         self.app = app
         self.trusted = trusted
+        self.rfc_7239 = kind == FORWARDED
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and self.trusted:
             client = scope.get("client")
             if client and client[0] in self.trusted:
-                _apply(scope, self.trusted)
+                _apply(scope, self.trusted, rfc_7239=self.rfc_7239)
         await self.app(scope, receive, send)
 
 
-def _apply(scope: Scope, trusted: TrustedProxies) -> None:
+def _apply(scope: Scope, trusted: TrustedProxies, *, rfc_7239: bool) -> None:
     headers: dict[bytes, list[str]] = {}
     for name, value in scope["headers"]:
         headers.setdefault(name, []).append(value.decode("latin-1"))
-    if b"forwarded" in headers:
-        hops = _parse_forwarded(", ".join(headers[b"forwarded"]))
+    if rfc_7239:
+        written = headers.get(b"forwarded")
+        hops = _parse_forwarded(", ".join(written)) if written else []
         chain = [hop.get("for", "") for hop in hops]
         proto = hops[-1].get("proto") if hops else None
         host = hops[-1].get("host") if hops else None
@@ -90,7 +97,7 @@ def _client(chain: list[str], trusted: TrustedProxies) -> str | None:
         host = _strip_port(address)
         if host and host not in trusted:
             return host
-    return _strip_port(chain[0]) if chain else None
+    return (_strip_port(chain[0]) or None) if chain else None
 
 
 def _parse_forwarded(value: str) -> list[dict[str, str]]:
