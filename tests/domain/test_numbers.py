@@ -104,6 +104,15 @@ def test_every_region_of_the_french_plan_reads_the_others_national_forms():
     assert normalize("0690845073", "DE") == "+49690845073"  # Frankfurt, read at home first
 
 
+@pytest.mark.parametrize("raw", ["75 12 35", "75.12.35", "411234"])
+def test_six_digits_on_a_french_account_are_not_saint_pierre_et_miquelon(raw):
+    """Saint-Pierre-et-Miquelon's own numbers have six digits: read in the plan's other
+    regions, any six digits typed (a truncated number) would become one of them."""
+    with pytest.raises(InvalidPhoneNumber):
+        normalize(raw, "FR")
+    assert normalize(raw, "PM") == "+508" + raw.replace(" ", "").replace(".", "")
+
+
 def test_regions_sharing_a_calling_code_already_read_each_others_numbers():
     assert normalize("07797 123456", "GB") == "+447797123456"  # Jersey mobile
     assert normalize("07781 123456", "GB") == "+447781123456"  # Guernsey mobile

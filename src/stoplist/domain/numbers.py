@@ -39,6 +39,11 @@ departments and collectivities that use ten-digit ``0`` numbers (New
 Caledonia, French Polynesia and Wallis-and-Futuna have plans of their own).
 """
 
+SHARED_PLAN_DIGITS = 9
+"""Digits of a number of the shared plan after its trunk ``0``. Only forms of that length
+are read in the plan's other regions: Saint-Pierre-et-Miquelon's own six-digit numbers
+would otherwise take any six digits typed on a French account (``75 12 35``)."""
+
 _ALLOWED = re.compile(r"[0-9+\s().\-/]+")
 _SEPARATORS = re.compile(r"[\s().\-/]")
 _MAX_INPUT_LENGTH = 64
@@ -111,16 +116,16 @@ def _normalize_cached(compact: str, region: str) -> str:
     national = _parse(compact, region)
     if national is not None and phonenumbers.is_valid_number(national):
         return _e164(national)
-    if not compact.startswith("+"):
+    if not compact.startswith("+") and len(compact.removeprefix("0")) == SHARED_PLAN_DIGITS:
         for other in plan_regions(region):
             found = _parse(compact, other)
             if found is not None and phonenumbers.is_valid_number(found):
                 return _e164(found)
-        if not compact.startswith("0"):
-            # International form without its plus, as long-number webhooks send it.
-            parsed = _parse("+" + compact, region)
-            if parsed is not None and phonenumbers.is_valid_number(parsed):
-                return _e164(parsed)
+    if not compact.startswith(("+", "0")):
+        # International form without its plus, as long-number webhooks send it.
+        parsed = _parse("+" + compact, region)
+        if parsed is not None and phonenumbers.is_valid_number(parsed):
+            return _e164(parsed)
     raise InvalidPhoneNumber(reason=_reason(compact, region, national))
 
 
