@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 import typer
+from rich.text import Text
 
 from stoplist import __version__
 from stoplist.cli import COMMANDS as COMMAND_TABLE
@@ -56,6 +57,44 @@ def test_flags_take_no_value_and_arguments_are_in_capitals():
     assert "Usage: stoplist remote add [OPTIONS] NUMBER" in text
     assert re.search(r"--base-url\s+URL", text)
     assert "[NUMBERS]..." in _help(("remote", "filter"))
+
+
+def _words(text: str) -> str:
+    """The help as one line of words: without the panels' borders or Rich's line breaks."""
+    return " ".join(text.replace("│", " ").split())
+
+
+@pytest.mark.parametrize(
+    "locale",
+    [
+        {"LANG": "en_US.UTF-8", "LC_ALL": "", "LC_MESSAGES": ""},
+        {"LANG": "fr_FR.UTF-8", "LC_ALL": "", "LC_MESSAGES": ""},
+    ],
+    ids=["en", "fr"],
+)
+def test_options_name_their_environment_variable_and_default(locale):
+    """``[env: ...; default: ...]`` is printed as written, not read as a Rich style tag."""
+    serve = _words(run_cli("serve", "--help", env=locale).stdout)
+    assert "Interface to listen on [env: STOPLIST_HOST; default: 127.0.0.1]." in serve
+    assert "TCP port [env: STOPLIST_PORT; default: 8080]." in serve
+    assert "[env: STOPLIST_LOG_LEVEL; default: info]; debug also prints" in serve
+    export = _words(run_cli("export", "--help", env=locale).stdout)
+    assert "[env: STOPLIST_DATABASE_URL; default: stoplist.db in the working directory]." in export
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=lambda path: " ".join(path) or "stoplist")
+def test_help_is_shown_as_written(path):
+    """Every option's help shows whole; a command's own help holds nothing Rich would take."""
+    text = _words(_help(path))
+    command = _ROOT
+    for name in path:
+        command = command.commands[name]
+    for param in command.params:
+        if param.help:
+            assert _words(Text.from_markup(param.help).plain) in text, param.name
+        if param.name == "database":
+            assert "[env: STOPLIST_DATABASE_URL; default: stoplist.db" in text
+    assert Text.from_markup(command.help or "").plain == (command.help or ""), path
 
 
 def test_version():

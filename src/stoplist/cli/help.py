@@ -5,20 +5,31 @@ name); people read ``--json``, ``--port N``, ``--database URL`` and
 ``NUMBER`` better. This walks the built command tree once and sets those
 names wherever a command did not choose its own. Parameters are recognised
 by what they say they are (Typer ships its own copy of Click's classes).
+
+Help texts are plain words too. Typer reads them as Rich markup, where
+``[env: STOPLIST_HOST; default: 127.0.0.1]`` is a style tag: it would
+vanish from ``--help``. So the help of every option and argument is escaped
+here, where the command draws its help with Rich (not when Rich is turned
+off, ``TYPER_USE_RICH=0``: that help is printed as written).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from rich.markup import escape
+
 
 def tidy(command: Any) -> Any:
     """Give every parameter of ``command`` and its subcommands a plain-word name."""
+    markup = getattr(command, "rich_markup_mode", None) == "rich"
     for param in command.params:
         if param.param_type_name == "option":
             _tidy_option(param)
         elif param.param_type_name == "argument":
             _tidy_argument(param)
+        if markup:
+            _as_written(param)
     _tidy_help_option(command)
     commands = getattr(command, "commands", {})
     # The root group builds its commands when they are first used, and tidies them then.
@@ -38,6 +49,13 @@ def _tidy_help_option(command: Any) -> None:
         return option
 
     command.get_help_option = get_help_option
+
+
+def _as_written(param: Any) -> None:
+    """Have Rich show ``param``'s help as written: brackets and all, no styles."""
+    if param.help and not getattr(param, "_help_escaped", False):
+        param.help = escape(param.help)
+        param._help_escaped = True
 
 
 def _tidy_option(option: Any) -> None:
