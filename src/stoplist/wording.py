@@ -114,6 +114,13 @@ def parameter(error: errors.InvalidParameter, language: Language) -> tuple[str |
             "no column named %(name)s; columns are: %(names)s", name=repr(error.name), names=names
         )
         return "column", problem
+    if isinstance(error, errors.ColumnNotInFile):
+        problem = words.text(
+            "no column %(position)s; columns are: %(names)s",
+            position=error.position,
+            names=", ".join(error.columns),
+        )
+        return "column", problem
     if isinstance(error, errors.SheetsOnlyInWorkbooks):
         return "sheet", words.text("only a workbook (.xlsx) has sheets")
     if isinstance(error, errors.UnreadableWorkbook):

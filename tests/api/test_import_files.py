@@ -149,6 +149,38 @@ def test_the_named_column_through_the_api_and_the_cli(http, account, db, databas
     assert (report["added"], report["column"], report["columnNumber"]) == (2, "home", 2)
 
 
+def test_a_column_past_the_last_one_is_refused_with_code_91(
+    http, account, db, database_url, tmp_path
+):
+    crm = "Nom;Téléphone\r\nA;06 12 34 56 78\r\n".encode()
+    answer = http.post(
+        IMPORT,
+        params={"apiKey": account.api_key, "column": "9"},
+        content=crm,
+        headers={"Accept-Language": "en"},
+    )
+    assert answer.status_code == 400, answer.text
+    assert answer.json() == {
+        "success": False,
+        "code": 91,
+        "message": "Invalid parameter",
+        "detail": "column: no column 9; columns are: Nom, Téléphone",
+    }
+    french = http.post(IMPORT, params={"apiKey": account.api_key, "column": "9"}, content=crm)
+    assert french.json()["detail"] == "column : aucune colonne 9 ; colonnes : Nom, Téléphone"
+    name = f"cli-column-9-{tmp_path.name}"
+    Accounts(db).create(name)
+    path = tmp_path / "crm.csv"
+    path.write_bytes(crm)
+    refused = run_cli_here(
+        "import", str(path), "--account", name, "--database", database_url, "--column", "9",
+        check=False,
+    )  # fmt: skip
+    assert refused.returncode == 2, refused.stderr
+    assert refused.stderr.strip() == "error: --column: no column 9; columns are: Nom, Téléphone"
+    assert _listed(http, account.api_key) == []
+
+
 def test_a_hostile_column_is_refused_with_code_91(http, account):
     for column in ("9" * 5000, "0", "١"):
         answer = http.post(

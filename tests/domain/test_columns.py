@@ -11,7 +11,7 @@ from stoplist.domain.columns import (
     phone_column,
     words,
 )
-from stoplist.domain.errors import InvalidParameter, StoplistError
+from stoplist.domain.errors import ColumnNotInFile, InvalidParameter, StoplistError
 from stoplist.domain.numbers import normalize
 
 
@@ -96,6 +96,14 @@ def test_the_user_names_the_column_by_header_or_position():
         chosen_column("fax", ["id", "home"])
     with pytest.raises(InvalidParameter, match="positions go from 1 to 16384"):
         chosen_column("0", ["id"])
+
+
+def test_a_position_past_the_last_column_names_the_columns():
+    with pytest.raises(ColumnNotInFile, match="no column 9; columns are: Nom, Téléphone"):
+        detect_layout(["Nom;Téléphone", "A;06 12 34 56 78"], _is_number, "9")
+    with pytest.raises(ColumnNotInFile, match="no column 3; columns are: 1, 2"):
+        detect_layout(["0612345678,x", "0611111111,y"], _is_number, "3")
+    assert detect_layout(["0612345678,x,"], _is_number, "3").column == 2  # an empty last cell
 
 
 def test_a_hostile_position_is_a_clear_refusal():

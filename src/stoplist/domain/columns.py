@@ -17,7 +17,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from stoplist.domain.errors import ColumnOutOfRange, UnknownColumn
+from stoplist.domain.errors import ColumnNotInFile, ColumnOutOfRange, UnknownColumn
 from stoplist.domain.parameters import whole_number
 
 DELIMITERS = (",", ";", "\t", "|")
@@ -58,9 +58,7 @@ class Layout:
 
     def column_names(self) -> tuple[str, ...]:
         """Each column's header, or its position from 1 when it has none."""
-        names = list(self.header or ())
-        names += [str(index + 1) for index in range(len(names), self.width)]
-        return tuple(name or str(index + 1) for index, name in enumerate(names))
+        return _names(self.header, self.width)
 
     def column_name(self) -> str | None:
         return None if self.column is None else self.column_names()[self.column]
@@ -144,6 +142,8 @@ def detect_layout(
         header = tuple(cell.strip() for cell in first)
     if choice is not None:
         column: int | None = chosen_column(choice, header)
+        if rows and column is not None and column >= width:
+            raise ColumnNotInFile(column + 1, _names(header, width))
     elif named is not None:
         column = named
     elif width == 1:
@@ -151,6 +151,12 @@ def detect_layout(
     else:
         column = _most_numbers(rows[1:] if header else rows, width, is_number)
     return Layout(delimiter, column, header, width)
+
+
+def _names(header: Sequence[str] | None, width: int) -> tuple[str, ...]:
+    names = list(header or ())
+    names += [str(index + 1) for index in range(len(names), width)]
+    return tuple(name or str(index + 1) for index, name in enumerate(names))
 
 
 def _has_letters(cells: Sequence[str], is_number: Callable[[str], bool]) -> bool:

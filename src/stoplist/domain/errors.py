@@ -157,6 +157,19 @@ class UnknownColumn(InvalidParameter):
         self.columns = columns
 
 
+class ColumnNotInFile(InvalidParameter):
+    """A column position past the file's last column; ``columns`` are the ones it has.
+
+    Positions up to ``MAX_COLUMNS`` are valid in general; this one is not in
+    this file, which only its first lines can tell.
+    """
+
+    def __init__(self, position: int, columns: tuple[str, ...]) -> None:
+        super().__init__(f"column: no column {position}; columns are: {', '.join(columns)}")
+        self.position = position
+        self.columns = columns
+
+
 class SheetsOnlyInWorkbooks(InvalidParameter):
     """A sheet was named for a file that is not a workbook."""
 
