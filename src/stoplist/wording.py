@@ -81,8 +81,13 @@ def refused_url_message(reason: str, language: Language) -> str:
 
 
 def no_numbers(error: NoNumbersFound, language: Language, option: str | None = "column=") -> str:
-    """One line on an import without numbers; ``option`` names a column (None: no hint)."""
+    """One line on an import without numbers; ``option`` names a column (None: no hint).
+
+    A file of blank lines gets no hint: no column would hold a number.
+    """
     words = catalogue(language)
+    if error.columns is None and error.column is None:
+        return words.text("the file is empty or has only blank lines")
     if error.columns is not None:
         said = words.text(
             "no phone column found; columns are: %(names)s", names=", ".join(error.columns)
@@ -90,7 +95,7 @@ def no_numbers(error: NoNumbersFound, language: Language, option: str | None = "
         hint = words.text("use %(option)s", option=option)
     else:
         said = words.text(
-            "no valid phone number in column %(column)s (%(lines)s lines read)",
+            "no valid phone number in column %(column)s (lines read: %(lines)s)",
             column=error.column,
             lines=error.lines,
         )

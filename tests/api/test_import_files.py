@@ -67,7 +67,7 @@ def test_cli(db, database_url, tmp_path, sample):
     assert _counts(json.loads(printed)) == _expected(sample)
     if sample is SAMPLES[0]:
         again = run_cli_here("import", str(path), "--account", name, "--database", database_url)
-        assert "read 7 lines; numbers from column mobile (number 2)" in again.stdout
+        assert "lines read: 7; numbers from column mobile (number 2)" in again.stdout
 
 
 @pytest.mark.parametrize("sample", SAMPLES, ids=lambda sample: sample.name)
@@ -106,7 +106,8 @@ def test_a_file_without_numbers_is_refused_with_code_92(http, account, database_
     }
     french = http.post(IMPORT, params={"apiKey": account.api_key}, content=b"phone\n12\n").json()
     assert french["code"] == 92
-    assert french["detail"].startswith("aucun numéro valide dans la colonne phone (2 lignes lues)")
+    said = "aucun numéro valide dans la colonne phone (lignes lues : 2)"
+    assert french["detail"].startswith(said)
     workbook = next(sample for sample in SAMPLES if sample.name.endswith(".xlsx"))
     first_sheet = http.post(IMPORT, params={"apiKey": account.api_key}, content=workbook.data)
     assert first_sheet.json()["code"] == 92  # the first sheet is notes, not numbers
@@ -133,6 +134,34 @@ def test_a_file_without_numbers_is_refused_with_code_92(http, account, database_
         check=False,
     )  # fmt: skip
     assert chosen.returncode == 2 and "--column: no column named 'fax'" in chosen.stderr
+
+
+def test_a_blank_or_empty_file_is_refused_with_code_92(http, account, db, database_url, tmp_path):
+    for body in (b"\n\n  \n", b""):
+        params, english = {"apiKey": account.api_key}, {"Accept-Language": "en"}
+        answer = http.post(IMPORT, params=params, content=body, headers=english)
+        assert answer.status_code == 422, answer.text
+        assert answer.json() == {
+            "success": False,
+            "code": 92,
+            "message": "No valid phone number in the file",
+            "detail": "the file is empty or has only blank lines",
+        }
+    name = f"cli-blank-{tmp_path.name}"
+    Accounts(db).create(name)
+    blank, header = tmp_path / "blank.csv", tmp_path / "header.csv"
+    blank.write_bytes(b"\n\n  \n")
+    header.write_bytes(b"phone\n")
+    args = ("--account", name, "--database", database_url)
+    refused = run_cli_here("import", str(blank), *args, check=False)
+    assert (refused.returncode, refused.stdout) == (2, "")
+    assert refused.stderr.strip() == "error: the file is empty or has only blank lines"
+    alone = run_cli_here("import", str(header), *args, check=False)
+    assert alone.returncode == 2
+    assert alone.stderr.strip() == (
+        "error: no valid phone number in column phone (lines read: 1); "
+        "use --column to read another column"
+    )
 
 
 def test_the_named_column_through_the_api_and_the_cli(http, account, db, database_url, tmp_path):

@@ -327,11 +327,13 @@ def test_a_number_erased_while_the_file_is_read_is_not_written_back(stops):
 
 def test_an_import_that_stages_nothing_on_an_account_with_erasures(stops):
     """An empty file, or one of erased numbers only, stages nothing: there is nothing to
-    look for erased numbers in, and the import says so instead of failing."""
+    look for erased numbers in. The empty file is refused as empty, not as a failure."""
     erased = "+33611000001"
     stops.add(erased)
     erase(stops, erased)
-    assert import_numbers(stops, []).numbers == 0
+    with pytest.raises(NoNumbersFound) as raised:
+        import_numbers(stops, [])
+    assert (raised.value.columns, raised.value.column) == (None, None)
     report = import_numbers(stops, [erased, erased])
     assert (report.added, report.already_stopped) == (0, 2)
 
@@ -429,8 +431,30 @@ def test_a_column_without_one_valid_number_is_an_error(stops):
         import_numbers(stops, ["phone", "12", "hello"])
     assert (raised.value.columns, raised.value.column, raised.value.lines) == (None, "phone", 3)
     said = wording.no_numbers(raised.value, "en")
-    assert "no valid phone number in column phone (3 lines read)" in said
-    assert import_numbers(stops, ["", "  "]).lines == 2  # blank is empty: nothing to refuse
+    assert "no valid phone number in column phone (lines read: 3)" in said
+    with pytest.raises(NoNumbersFound) as raised:
+        import_numbers(stops, ["phone"])
+    assert wording.no_numbers(raised.value, "en", "--column") == (
+        "no valid phone number in column phone (lines read: 1); use --column to read another column"
+    )
+
+
+@pytest.mark.parametrize("data", [b"", b"\n", b"\n\n  \n", b"\xef\xbb\xbf\r\n\t\r\n"])
+def test_a_file_without_a_line_but_blank_ones_is_refused(stops, data):
+    """Nothing to read is no success either: there is no column to name in a summary."""
+    with pytest.raises(NoNumbersFound) as raised:
+        import_numbers(stops, open_import(io.BytesIO(data)))
+    assert (raised.value.columns, raised.value.column) == (None, None)
+    assert raised.value.lines == data.count(b"\n")
+    assert wording.no_numbers(raised.value, "en", "--column") == (
+        "the file is empty or has only blank lines"
+    )
+    assert wording.no_numbers(raised.value, "fr") == (
+        "le fichier est vide ou n'a que des lignes vides"
+    )
+    with pytest.raises(NoNumbersFound):
+        import_numbers(stops, ["", "  "])
+    assert _numbers(stops) == []
 
 
 def test_the_named_column_is_read(stops):

@@ -103,6 +103,18 @@ def test_choose_the_column_from_a_preview(page: Page, db, account, tmp_path):
     assert listed.find("+590690845073") is not None and listed.find("0140000000") is None
 
 
+def test_a_blank_file_is_refused_without_a_picker(server: Server, account):
+    with dashboard_client(server, account.api_key) as (client, token):
+        answer = client.post(
+            "/dashboard/import",
+            data={"csrf_token": token},
+            files={"file": ("blank.csv", b"\n\n  \n", "text/csv")},
+        )
+        assert answer.status_code == 422
+        assert "the file is empty or has only blank lines" in answer.text
+        assert 'id="import-preview"' not in answer.text
+
+
 def test_a_file_without_a_phone_column_answers_with_the_picker(server: Server, account):
     contacts = b"name,email\nAnn,ann@example.com\n"
     with dashboard_client(server, account.api_key) as (client, token):

@@ -245,7 +245,7 @@ def _print_report(report: ImportReport, as_json: bool) -> None:
     header = _("header line skipped") if report.header else _("no header line")
     console.print(
         _(
-            "read %(lines)s lines; numbers from column %(column)s (number %(column_number)s); "
+            "lines read: %(lines)s; numbers from column %(column)s (number %(column_number)s); "
             "%(header)s",
             lines=report.lines,
             column=report.column,

@@ -204,10 +204,12 @@ class UnknownExportFormat(InvalidParameter):
 
 
 class NoNumbersFound(StoplistError):
-    """A non-empty import in which no line holds a valid number.
+    """An import in which no line holds a valid number.
 
     ``columns`` are the file's column names (or numbers, from 1) when no phone
-    column was found; ``column`` is the one read otherwise.
+    column was found; ``column`` is the one read otherwise. Both are None
+    for a file with no line but blank ones (or none at all): there was no
+    column to read. ``lines`` is how many lines were read.
     """
 
     code = 92

@@ -14,9 +14,11 @@ The rules, whatever the file's size:
 
 Input is a CSV or one number per line. Its first lines decide its delimiter,
 whether the first is a header, and which column holds the numbers (see
-``columns``), unless the caller names the column. A file that is not empty
-but yields no valid number is an error (``NoNumbersFound``), never a success
-that added nothing.
+``columns``), unless the caller names the column. A file that yields no
+valid number is an error (``NoNumbersFound``), never a success that added
+nothing: an empty file, or one of blank lines only, too (an upload that came
+through empty, an export that failed), so that the summary of a success
+always names the column it read.
 
 A failed import writes nothing: the numbers are written in one transaction,
 on both databases, so a database error, a workbook that breaks halfway or a
@@ -151,7 +153,11 @@ class Preview:
 def preview(
     stop_list: StopList, text: _Readable, *, rows: int = 10, column: str | None = None
 ) -> Preview:
-    """How ``import_numbers`` would read ``text``, and its first ``rows`` data rows."""
+    """How ``import_numbers`` would read ``text``, and its first ``rows`` data rows.
+
+    Raises ``NoNumbersFound`` for a file without a line but blank ones, as
+    ``import_numbers`` does: there is no column to choose.
+    """
     parser = _Parser(stop_list, ImportReport(), column)
     sample: list[str] = []
     for block in _stream_blocks(text):
@@ -162,6 +168,8 @@ def preview(
         if len(sample) >= SAMPLE_LINES:
             break
     sample = sample[:SAMPLE_LINES]
+    if not sample:
+        raise NoNumbersFound()
     layout = detect_layout(sample, parser._is_number, column)
     data = sample[1:] if layout.header is not None else sample
     cells = [[cell.strip() for cell in split(line, layout.delimiter)] for line in data[:rows]]
@@ -197,9 +205,10 @@ def import_numbers(
     read, as the writing under the lock begins: for a large file that is
     seconds more, which a progress bar at its end should not hide.
 
-    Raises ``NoNumbersFound`` when no phone column is found, or when lines
-    other than blank ones and the header hold no valid number (nothing is
-    written then); ``InvalidParameter`` for a ``column`` the file lacks.
+    Raises ``NoNumbersFound`` when the file has no line but blank ones, when
+    no phone column is found, or when lines other than blank ones and the
+    header hold no valid number (nothing is written then);
+    ``InvalidParameter`` for a ``column`` the file lacks.
     """
     report = ImportReport()
     size = batch_size or (_SQLITE_BATCH if stop_list.db.is_sqlite else _POSTGRES_BATCH)
@@ -217,8 +226,8 @@ def import_numbers(
         with db.transaction(conn, write=not db.is_sqlite):
             _read_into(parser, writer, lines, size, progress)
             report.lines = parser.line
-            if parser.started and not (report.numbers or writer.staged):
-                raise NoNumbersFound(column=report.column, lines=report.lines)
+            if not (report.numbers or writer.staged):
+                raise parser.nothing_found()
             if writing and writer.staged:
                 writing()
             if not db.is_sqlite:
@@ -560,6 +569,12 @@ class _Parser:
         if self.layout is None:
             self._decided(numbers)
         return numbers, self.line - first
+
+    def nothing_found(self) -> NoNumbersFound:
+        """The refusal of a file read to its end without a valid number."""
+        if not self.started:
+            return NoNumbersFound(lines=self.line)  # nothing but blank lines, if any
+        return NoNumbersFound(column=self.report.column, lines=self.line)
 
     def _hold(self, block: str | list[str]) -> str | list[str] | None:
         """Keep lines of ``block`` until enough are held; the rest of it, or None."""
