@@ -457,6 +457,22 @@ def test_a_file_without_a_line_but_blank_ones_is_refused(stops, data):
     assert _numbers(stops) == []
 
 
+def test_the_apostrophe_of_a_number_kept_as_text_is_dropped(stops):
+    """Excel writes ``'0612346010`` for a cell typed with its apostrophe: the number is
+    read without it, and only a single apostrophe at the start is dropped."""
+    lines = ["Nom;Tel", "A;'0612346010", "B;'+33611111111", "C;''0622222222", "D;06'33333333"]
+    report = import_numbers(stops, [*lines, "E;'hello", "F;0644444444'"])
+    assert _numbers(stops) == ["+33611111111", "+33612346010"]
+    assert [(item.line, item.input) for item in report.invalid_lines] == [
+        (4, "''0622222222"),
+        (5, "06'33333333"),
+        (6, "'hello"),
+        (7, "0644444444'"),
+    ]
+    headerless = import_numbers(stops, ["Ann,'0655555555", "Bob,'0666666666"])
+    assert (headerless.added, headerless.column, headerless.header) == (2, "2", False)
+
+
 def test_the_named_column_is_read(stops):
     lines = ["id;home;work", "1;0140000000;0612345678", "2;0140000001;0611111111"]
     report = import_numbers(stops, lines, column="work")

@@ -620,7 +620,7 @@ class _Parser:
         if is_canonical(cell):
             return True
         try:
-            self.stop_list.normalize(cell)
+            self.stop_list.normalize(_without_text_mark(cell))
         except StoplistError:
             return False
         return True
@@ -635,7 +635,7 @@ class _Parser:
             self._learn(cell)
             return
         try:
-            number = self.stop_list.normalize(cell)
+            number = self.stop_list.normalize(_without_text_mark(cell))
         except StoplistError as error:
             self.report._invalid(self.line, cell, error)
             return
@@ -673,6 +673,18 @@ class _Parser:
         else:
             cells = _split(line, delimiter)
         return cells[column].strip() if column < len(cells) else ""
+
+
+def _without_text_mark(cell: str) -> str:
+    """``cell`` without the apostrophe a spreadsheet puts before a number kept as text.
+
+    Excel exports ``'0612345678`` for a cell typed that way so as to keep its
+    leading 0; the apostrophe is no part of the number. Only one, and only
+    first: anything else is read as written (and reported so when invalid).
+    """
+    if cell.startswith("'") and not cell.startswith("''"):
+        return cell[1:]
+    return cell
 
 
 def _bare(raw: str) -> str:
