@@ -110,3 +110,47 @@ def _workbook() -> bytes:
 
 
 WORKBOOK_SHEET = "Contatti"
+
+
+def shared_strings_bomb(entries: int) -> bytes:
+    """A real workbook (one number) plus shared strings of ``entries`` one-letter strings.
+
+    They compress about four hundred times: a few MB of them make a small
+    file, ten million a 400 KB one that unpacks to 170 MB.
+    """
+    import zipfile
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["phone"])
+    book.active.append(["+33612345678"])
+    plain = io.BytesIO()
+    book.save(plain)
+    source = zipfile.ZipFile(plain)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bomb:
+        for name in source.namelist():
+            data = source.read(name)
+            if name == "[Content_Types].xml":
+                data = data.replace(b"</Types>", _SHARED_STRINGS_TYPE + b"</Types>")
+            elif name == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"</Relationships>", _SHARED_STRINGS_LINK + b"</Relationships>")
+            bomb.writestr(name, data)
+        strings = b"<si><t>a</t></si>" * entries
+        bomb.writestr("xl/sharedStrings.xml", _SST % (entries, entries) + strings + b"</sst>")
+    return out.getvalue()
+
+
+_SST = (
+    b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns='
+    b'"http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="%d" uniqueCount="%d">'
+)
+_SHARED_STRINGS_TYPE = (
+    b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+    b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+)
+_SHARED_STRINGS_LINK = (
+    b'<Relationship Id="rIdStrings" Target="sharedStrings.xml" Type="http://schemas.'
+    b'openxmlformats.org/officeDocument/2006/relationships/sharedStrings"/>'
+)

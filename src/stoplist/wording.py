@@ -132,6 +132,8 @@ def parameter(error: errors.InvalidParameter, language: Language) -> tuple[str |
         return "file", words.text(
             "not a readable .xlsx workbook (%(problem)s)", problem=error.problem
         )
+    if isinstance(error, errors.OversizedWorkbook):
+        return "file", _oversized(error, words)
     if isinstance(error, errors.UnknownSheet):
         problem = words.text(
             "no sheet named %(name)s; sheets are: %(names)s",
@@ -144,6 +146,33 @@ def parameter(error: errors.InvalidParameter, language: Language) -> tuple[str |
     if isinstance(error, ParameterRefused):
         return None, _broken_rule(error, words)
     return None, error.detail or words.text_in("api", "Invalid parameter")
+
+
+def _oversized(error: errors.OversizedWorkbook, words: Catalogue) -> str:
+    if error.ratio is not None:
+        return words.text(
+            "the workbook is too large once unpacked: %(part)s unpacks to %(ratio)s times "
+            "its compressed size (at most %(limit)s)",
+            part=error.part,
+            ratio=error.ratio,
+            limit=error.limit,
+        )
+    size, limit = -(-error.size // _MIB), error.limit // _MIB
+    if error.part is None:
+        return words.text(
+            "the workbook is too large once unpacked: %(size)s MiB (at most %(limit)s MiB)",
+            size=size,
+            limit=limit,
+        )
+    return words.text(
+        "the workbook is too large once unpacked: %(part)s is %(size)s MiB (at most %(limit)s MiB)",
+        part=error.part,
+        size=size,
+        limit=limit,
+    )
+
+
+_MIB = 1 << 20
 
 
 def _broken_rule(error: ParameterRefused, words: Catalogue) -> str:

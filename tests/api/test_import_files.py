@@ -9,7 +9,14 @@ import httpx
 import pytest
 
 from stoplist.domain.accounts import Accounts
-from tests.sample_files import COUNTS, NUMBERS, WORKBOOK_SHEET, Sample, samples
+from tests.sample_files import (
+    COUNTS,
+    NUMBERS,
+    WORKBOOK_SHEET,
+    Sample,
+    samples,
+    shared_strings_bomb,
+)
 from tests.support import Server, run_cli_here
 from tests.web.conftest import dashboard_client
 
@@ -207,6 +214,21 @@ def test_a_column_past_the_last_one_is_refused_with_code_91(
     )  # fmt: skip
     assert refused.returncode == 2, refused.stderr
     assert refused.stderr.strip() == "error: --column: no column 9; columns are: Nom, Téléphone"
+    assert _listed(http, account.api_key) == []
+
+
+def test_a_workbook_that_unpacks_to_far_more_is_refused_with_code_91(http, account):
+    answer = http.post(
+        IMPORT,
+        params={"apiKey": account.api_key},
+        content=shared_strings_bomb(200_000),
+        headers={"Accept-Language": "en"},
+    )
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["code"] == 91
+    assert answer.json()["detail"].startswith(
+        "file: the workbook is too large once unpacked: xl/sharedStrings.xml unpacks to "
+    )
     assert _listed(http, account.api_key) == []
 
 

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import io
+import zipfile
 
 import pytest
 
-from stoplist.domain.errors import InvalidParameter
-from stoplist.domain.import_files import open_import
-from tests.sample_files import WORKBOOK_SHEET, samples
+from stoplist import wording
+from stoplist.domain.errors import InvalidParameter, OversizedWorkbook
+from stoplist.domain.import_files import (
+    MAX_PART_BYTES,
+    MAX_SHARED_STRINGS_BYTES,
+    MAX_UNPACKED_BYTES,
+    check_unpacked_sizes,
+    open_import,
+)
+from tests.sample_files import WORKBOOK_SHEET, samples, shared_strings_bomb
 
 
 def _read_all(data: bytes, size: int = 7, **options: str | None) -> tuple[str, str]:
@@ -66,3 +74,45 @@ def test_workbook_errors_are_parameters():
         open_import(io.BytesIO(b"name,phone\n"), filename="list.xlsx")
     with pytest.raises(InvalidParameter, match="only a workbook"):
         open_import(io.BytesIO(b"name,phone\n"), sheet="Sheet1")
+
+
+def test_a_workbook_that_unpacks_to_far_more_than_it_holds_is_refused_unread():
+    """Shared strings that compress hundreds of times (openpyxl would hold them whole)."""
+    bomb = shared_strings_bomb(200_000)
+    assert len(bomb) < 100_000
+    with pytest.raises(OversizedWorkbook) as raised:
+        open_import(io.BytesIO(bomb), filename="contacts.xlsx")
+    assert raised.value.part == "xl/sharedStrings.xml" and raised.value.ratio > 100
+    assert wording.parameter_detail(raised.value, "en").startswith(
+        "file: the workbook is too large once unpacked: xl/sharedStrings.xml unpacks to "
+    )
+    small, _ = _read_all(shared_strings_bomb(100), sheet=None)
+    assert small == "phone\n+33612345678\n"  # the same workbook, its strings few
+
+
+def _part(name: str, size: int, compressed: int) -> zipfile.ZipInfo:
+    part = zipfile.ZipInfo(name)
+    part.file_size, part.compress_size = size, compressed
+    return part
+
+
+def test_the_bounds_let_a_million_rows_through_and_nothing_much_larger():
+    million_numbers = [_part("xl/worksheets/sheet1.xml", 64_778_233, 7_688_519)]
+    five_columns = [_part("xl/worksheets/sheet1.xml", 318_111_597, 25_690_930)]
+    as_text = [
+        _part("xl/sharedStrings.xml", 30_000_000, 6_000_000),
+        _part("xl/worksheets/sheet1.xml", 82_778_233, 7_773_549),
+    ]
+    for parts in (million_numbers, five_columns, as_text):
+        check_unpacked_sizes(parts)
+    too_large = [
+        [_part("xl/sharedStrings.xml", MAX_SHARED_STRINGS_BYTES + 1, MAX_SHARED_STRINGS_BYTES)],
+        [_part("xl/worksheets/sheet1.xml", MAX_PART_BYTES + 1, MAX_PART_BYTES)],
+        [_part(f"xl/worksheets/sheet{n}.xml", MAX_PART_BYTES, MAX_PART_BYTES) for n in (1, 2, 3)],
+    ]
+    for parts in too_large:
+        with pytest.raises(OversizedWorkbook):
+            check_unpacked_sizes(parts)
+    with pytest.raises(OversizedWorkbook) as raised:
+        check_unpacked_sizes(too_large[2])
+    assert (raised.value.part, raised.value.limit) == (None, MAX_UNPACKED_BYTES)

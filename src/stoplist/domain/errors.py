@@ -185,6 +185,24 @@ class UnreadableWorkbook(InvalidParameter):
         self.problem = problem
 
 
+class OversizedWorkbook(InvalidParameter):
+    """A workbook whose parts would unpack to far more than a real one's.
+
+    ``part`` is the first such part (None: all of them together); ``size`` is
+    its uncompressed bytes and ``limit`` the bound, or, when ``ratio`` is
+    set, it is compressed ``ratio`` times over and ``limit`` is the most a
+    real part is.
+    """
+
+    def __init__(self, part: str | None, size: int, limit: int, ratio: int | None = None) -> None:
+        what = f"{part} compressed {ratio} times" if ratio else f"{part or 'all'}: {size} bytes"
+        super().__init__(f"file: the workbook is too large once unpacked ({what}; at most {limit})")
+        self.part = part
+        self.size = size
+        self.limit = limit
+        self.ratio = ratio
+
+
 class UnknownSheet(InvalidParameter):
     """The workbook has no sheet ``name``; ``sheets`` are the ones it has."""
 

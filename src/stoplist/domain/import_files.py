@@ -11,6 +11,10 @@ result wherever it is imported:
   sheet (or the one named) becomes CSV text. Numbers stored as numbers lose
   their ``.0``. With ``defusedxml`` installed, ``openpyxl`` parses the
   workbook's XML with it, so an uploaded workbook cannot expand entities.
+  Nor can it expand its zip: a workbook whose parts would unpack past the
+  bounds below is refused from its zip directory, before ``openpyxl``
+  inflates anything (it holds the shared strings whole: 400 KB of upload
+  could make a gigabyte of them).
 
 Both are text streams read in blocks, so memory stays flat whatever the size.
 """
@@ -23,11 +27,16 @@ import io
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from typing import IO, Protocol
 
-from stoplist.domain.errors import SheetsOnlyInWorkbooks, UnknownSheet, UnreadableWorkbook
+from stoplist.domain.errors import (
+    OversizedWorkbook,
+    SheetsOnlyInWorkbooks,
+    UnknownSheet,
+    UnreadableWorkbook,
+)
 
 XLSX_SIGNATURE = b"PK\x03\x04"
 _BOMS = (
@@ -36,6 +45,27 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 _ROWS_PER_BLOCK = 4096
+
+MAX_UNPACKED_BYTES = 1 << 30
+"""All of a workbook's parts, uncompressed: as much as the largest text upload (1 GiB).
+
+A million rows of one column unpack to 65 MB (numbers) to 85 MB (text);
+five columns of a CRM export, a million rows, to 320 MB.
+"""
+MAX_PART_BYTES = 512 << 20
+"""One part (a sheet), uncompressed: the five-column million rows above, and room to spare."""
+MAX_SHARED_STRINGS_BYTES = 64 << 20
+"""The shared strings, uncompressed: ``openpyxl`` holds them whole in memory, about six
+times their size at worst (tiny strings). A million distinct numbers typed as text
+make 30 MB of them."""
+MAX_COMPRESSION_RATIO = 100
+"""Uncompressed size over compressed size, for a part past ``_RATIO_FROM_BYTES``.
+
+Real sheets compress 8 to 13 times (a million numbers: 65 MB in 7.7 MB); a part
+that compresses a hundred times or more is repetition made to unpack, the bound
+Apache POI refuses too. Small parts (styles, themes) may compress better.
+"""
+_RATIO_FROM_BYTES = 1 << 20
 
 
 class ImportText(Protocol):
@@ -119,12 +149,16 @@ class _WorkbookText:
         self._file = _seekable(head, stream)
         self.consumed = 0
         try:
+            check_unpacked_sizes(_parts(self._file))
             self._book = openpyxl.load_workbook(
                 self._file, read_only=True, data_only=True, keep_links=False
             )
         except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
             self._file.close()
             raise UnreadableWorkbook(str(error)) from None
+        except OversizedWorkbook:
+            self._file.close()
+            raise
         names = self._book.sheetnames
         if sheet and sheet not in names:
             self.close()
@@ -155,6 +189,41 @@ class _WorkbookText:
     def close(self) -> None:
         self._book.close()
         self._file.close()
+
+
+def check_unpacked_sizes(parts: Iterable[zipfile.ZipInfo]) -> None:
+    """Raise ``OversizedWorkbook`` for parts that would unpack past the bounds.
+
+    The sizes are the zip directory's: ``zipfile`` never inflates a part past
+    the size its entry gives (it stops there, and the part fails its CRC),
+    so they bound what ``openpyxl`` can be made to read.
+    """
+    total = 0
+    for part in parts:
+        size = part.file_size
+        total += size
+        name = part.filename
+        limit = (
+            MAX_SHARED_STRINGS_BYTES
+            if name.lower().endswith("sharedstrings.xml")
+            else MAX_PART_BYTES
+        )
+        if size > limit:
+            raise OversizedWorkbook(name, size, limit)
+        if size > _RATIO_FROM_BYTES and size > MAX_COMPRESSION_RATIO * part.compress_size:
+            ratio = size // max(part.compress_size, 1)
+            raise OversizedWorkbook(name, size, MAX_COMPRESSION_RATIO, ratio=ratio)
+        if total > MAX_UNPACKED_BYTES:
+            raise OversizedWorkbook(None, total, MAX_UNPACKED_BYTES)
+
+
+def _parts(file: IO[bytes]) -> list[zipfile.ZipInfo]:
+    """The entries of the zip directory of ``file``, which is left at its start."""
+    try:
+        with zipfile.ZipFile(file) as archive:
+            return archive.infolist()
+    finally:
+        file.seek(0)
 
 
 def _trimmed(row: tuple[object, ...]) -> Iterator[object]:
