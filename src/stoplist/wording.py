@@ -23,6 +23,7 @@ _REASONS: dict[Reason, str] = {
     Reason.INVALID_LENGTH: N_("wrong length for the region"),
     Reason.UNKNOWN_PREFIX: N_("unknown prefix for the region"),
     Reason.UNKNOWN_COUNTRY_CODE: N_("unknown country code"),
+    Reason.LINE_TOO_LONG: N_("line too long to be read"),
 }
 
 _URL_REASONS: dict[str, str] = {

@@ -232,6 +232,19 @@ def test_a_workbook_that_unpacks_to_far_more_is_refused_with_code_91(http, accou
     assert _listed(http, account.api_key) == []
 
 
+def test_a_line_without_end_is_invalid_and_its_echo_cut(http, account):
+    body = b"phone\n0612345678\n" + b"9" * 3_000_000 + b"\n0611111111\n" + b"x" * 200 + b"\n"
+    answer = http.post(IMPORT, params={"apiKey": account.api_key}, content=body)
+    assert answer.status_code == 200, answer.text
+    report = answer.json()
+    assert (report["added"], report["invalid"], report["lines"]) == (2, 2, 5)
+    assert report["invalidLines"] == [
+        {"line": 3, "input": "9" * 64 + "…", "code": 9, "reason": "line_too_long"},
+        {"line": 5, "input": "x" * 64 + "…", "code": 9, "reason": "too_long"},
+    ]
+    assert _listed(http, account.api_key) == ["+33611111111", "+33612345678"]
+
+
 def test_a_hostile_column_is_refused_with_code_91(http, account):
     for column in ("9" * 5000, "0", "١"):
         answer = http.post(

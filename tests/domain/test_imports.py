@@ -17,7 +17,7 @@ from stoplist.domain.canonical import is_canonical
 from stoplist.domain.erasure import erase
 from stoplist.domain.errors import InvalidParameter, NoNumbersFound, StoplistError
 from stoplist.domain.import_files import open_import
-from stoplist.domain.imports import ImportReport, _Parser, import_numbers
+from stoplist.domain.imports import MAX_LINE_CHARS, ImportReport, _Parser, import_numbers
 from stoplist.domain.numbers import normalize
 from stoplist.domain.stops import StopList
 from stoplist.domain.webhook_urls import ALLOW_PRIVATE_ENV
@@ -471,6 +471,38 @@ def test_the_apostrophe_of_a_number_kept_as_text_is_dropped(stops):
     ]
     headerless = import_numbers(stops, ["Ann,'0655555555", "Bob,'0666666666"])
     assert (headerless.added, headerless.column, headerless.header) == (2, "2", False)
+
+
+def test_a_line_too_long_is_invalid_and_echoes_are_cut(stops):
+    """A line past ``MAX_LINE_CHARS`` (here 3 MB without a line end, across several blocks
+    read, and others within one block) is invalid and never held; every echo is cut."""
+    kept = "+33644444444," + "a" * (MAX_LINE_CHARS - 13)  # the longest line read
+    lines = [
+        "phone,note",
+        "+33611111111,",
+        "+33699999999," + "x" * 3_000_000,
+        "+33622222222,",
+        "hello" * 30 + ",",
+        kept,
+        kept.replace("+33644444444", "+33655555555") + "a",
+        "+33633333333,\r",
+    ]
+    report = import_numbers(stops, open_import(io.BytesIO("\n".join(lines).encode())))
+    assert _numbers(stops) == ["+33611111111", "+33622222222", "+33633333333", "+33644444444"]
+    cut = [(item.line, item.input, item.code, item.reason) for item in report.invalid_lines]
+    assert cut == [
+        (3, "+33699999999," + "x" * 51 + "…", 9, "line_too_long"),
+        (5, "hello" * 12 + "hell…", 9, "too_long"),
+        (7, "+33655555555," + "a" * 51 + "…", 9, "line_too_long"),
+    ]
+    assert report.lines == 8
+    listed = import_numbers(stops, ["phone", "+33666666666", "w" * (MAX_LINE_CHARS + 1)])
+    assert (listed.added, listed.invalid_lines[0].reason) == (1, "line_too_long")
+    with pytest.raises(NoNumbersFound) as raised:
+        import_numbers(stops, io.StringIO("z" * 200_000))
+    assert wording.no_numbers(raised.value, "en", None) == (
+        "no valid phone number in column 1 (lines read: 1)"
+    )
 
 
 def test_the_named_column_is_read(stops):

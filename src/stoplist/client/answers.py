@@ -65,6 +65,7 @@ InvalidReason = Annotated[
                 "invalid_length",
                 "unknown_prefix",
                 "unknown_country_code",
+                "line_too_long",
             ]
         }
     ),

@@ -67,7 +67,10 @@ class StopErased(StoplistError):
 
 
 class Reason(Enum):
-    """Why a number is not valid, as far as the numbering plan tells (value: wire name)."""
+    """Why a number is not valid, as far as the numbering plan tells (value: wire name).
+
+    ``LINE_TOO_LONG`` is an import's: a line too long to be read at all.
+    """
 
     NOT_A_NUMBER = "not_a_number"
     TOO_SHORT = "too_short"
@@ -75,6 +78,7 @@ class Reason(Enum):
     INVALID_LENGTH = "invalid_length"
     UNKNOWN_PREFIX = "unknown_prefix"
     UNKNOWN_COUNTRY_CODE = "unknown_country_code"
+    LINE_TOO_LONG = "line_too_long"
 
 
 class InvalidPhoneNumber(StoplistError):

@@ -42,7 +42,9 @@ A million lines take seconds, in memory that does not grow with the file:
   look-ups at all;
 - so only a batch is ever held in the process, never the file, and the
   database's page caches for the import are bounded
-  (``Database.bulk_connection``).
+  (``Database.bulk_connection``). Nor is a line: one longer than
+  ``MAX_LINE_CHARS`` is an invalid line, skipped as it is read, and an
+  invalid line's input is given back cut to ``MAX_ECHOED_CHARS``.
 
 Over 400 lines on purpose: reading a file (its layout, its numbers, fast)
 and writing its batches are one streaming pipeline whose steps hand each
@@ -64,7 +66,7 @@ from sqlalchemy import Connection
 from stoplist.domain import clock, webhooks
 from stoplist.domain.canonical import calling_code, is_canonical, number_regex
 from stoplist.domain.columns import DELIMITERS, SAMPLE_LINES, Layout, detect_layout, split
-from stoplist.domain.errors import NoNumbersFound, StoplistError
+from stoplist.domain.errors import InvalidPhoneNumber, NoNumbersFound, Reason, StoplistError
 from stoplist.domain.stops import ErasedNumbers, StopList
 from stoplist.observability import metrics
 from stoplist.records.events import Event, EventKind, NewEvent, Source
@@ -73,18 +75,47 @@ from stoplist.storage import webhooks as webhook_store
 
 MAX_REPORTED_INVALID = 10_000
 """Invalid lines listed in a report; the count is always exact."""
+MAX_LINE_CHARS = 64 * 1024
+"""The longest line read; a longer one is invalid (``line_too_long``) and never held whole.
+
+A CRM export's line, dozens of columns and all, is a few KB; 64 KiB without a
+line end is a file that has none (or is not text), whose "line" could be a
+gigabyte.
+"""
+MAX_ECHOED_CHARS = 64
+"""An invalid line's input is given back up to this many characters, then ``…``: enough
+to find it in the file, where 10,000 echoed lines of 100 KB made a 1 GB answer."""
 
 _SQLITE_BATCH = 50_000  # about 5 MB of numbers held at a time
 _POSTGRES_BATCH = 20_000  # a few MB a batch, sent as one array
 _BLOCK_CHARS = 1 << 20  # read from a stream at a time
 _BLOCK_LINES = 1 << 16  # taken from an iterable of lines at a time
 _MAX_FAST_CODES = 8  # calling codes recognised by the block expression
+_TILE = MAX_LINE_CHARS // 2
+"""A line past ``MAX_LINE_CHARS`` covers a whole stretch this long without a line end."""
 _SPACES = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
 """What ``str.strip`` removes (U+3000 is the last such character)."""
 
 
 class _Readable(Protocol):
     def read(self, size: int = -1, /) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _LongLine:
+    """A line longer than ``MAX_LINE_CHARS``, in the place of its text."""
+
+    start: str
+    """Its first ``MAX_ECHOED_CHARS`` + 1 characters: enough to echo it, cut."""
+
+    @classmethod
+    def of(cls, text: str) -> _LongLine:
+        """The long line that starts ``text``."""
+        return cls(text[: MAX_ECHOED_CHARS + 1])
+
+
+_Lines = list[str | _LongLine]
+"""Lines one by one, each as given, a long one in its place."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +165,7 @@ class ImportReport:
         if len(self.invalid_lines) < MAX_REPORTED_INVALID:
             reason = getattr(error, "reason", None)
             self.invalid_lines.append(
-                InvalidLine(line, text, error.code, reason.value if reason else None)
+                InvalidLine(line, _echoed(text), error.code, reason.value if reason else None)
             )
 
 
@@ -161,6 +192,8 @@ def preview(
     parser = _Parser(stop_list, ImportReport(), column)
     sample: list[str] = []
     for block in _stream_blocks(text):
+        if isinstance(block, list):
+            continue  # a long line: no sample
         for raw in block.split("\n"):
             line = _bare(raw)
             if line:
@@ -174,6 +207,10 @@ def preview(
     data = sample[1:] if layout.header is not None else sample
     cells = [[cell.strip() for cell in split(line, layout.delimiter)] for line in data[:rows]]
     return Preview(layout.column_names(), layout.column, layout.header is not None, cells)
+
+
+def _echoed(text: str) -> str:
+    return text if len(text) <= MAX_ECHOED_CHARS else text[:MAX_ECHOED_CHARS] + "…"
 
 
 def _invalid_entry(item: InvalidLine) -> dict[str, object]:
@@ -425,18 +462,19 @@ def _event(
     return new.recorded(event_id, account_id, received_at=at)
 
 
-def _blocks_then_end(lines: Iterable[str] | _Readable) -> Iterator[str | list[str] | None]:
+def _blocks_then_end(lines: Iterable[str] | _Readable) -> Iterator[str | _Lines | None]:
     """``_blocks``, then None: the parser is told the input is over."""
     yield from _blocks(lines)
     yield None
 
 
-def _blocks(lines: Iterable[str] | _Readable) -> Iterator[str | list[str]]:
+def _blocks(lines: Iterable[str] | _Readable) -> Iterator[str | _Lines]:
     """The input as text blocks of whole lines, each ending with ``\\n``.
 
     A list of lines is given back instead when its lines do not join into
     such a block (a line with a ``\\n`` inside, or some lines with their
     ends and some without); those are read one by one, exactly as given.
+    A line longer than ``MAX_LINE_CHARS`` comes as a ``_LongLine``, in a list.
     """
     if not isinstance(lines, str) and callable(getattr(lines, "read", None)):
         yield from _stream_blocks(lines)  # type: ignore[arg-type]
@@ -447,26 +485,72 @@ def _blocks(lines: Iterable[str] | _Readable) -> Iterator[str | list[str]]:
         ended = sum(map(_ends_line, chunk))
         breaks = text.count("\n")
         if ended == len(chunk) == breaks:
-            yield text
+            yield from _bounded(text)
         elif ended == breaks == 0:
-            yield "\n".join(chunk) + "\n"
+            yield from _bounded("\n".join(chunk) + "\n")
         else:
-            yield chunk
+            yield [_LongLine.of(line) if _too_long(line) else line for line in chunk]
 
 
 _ends_line = methodcaller("endswith", "\n")
 
 
-def _stream_blocks(stream: _Readable) -> Iterator[str]:
+def _too_long(line: str) -> bool:
+    return len(line) > MAX_LINE_CHARS and len(line.removesuffix("\n")) > MAX_LINE_CHARS
+
+
+def _stream_blocks(stream: _Readable) -> Iterator[str | _Lines]:
+    """The stream's text in blocks of whole lines; a long line as ``[_LongLine]``.
+
+    A line is held until its end only while it is short: once past
+    ``MAX_LINE_CHARS`` its start is kept, and the rest of it is read and
+    dropped until its line end.
+    """
     rest = ""
+    skipping = False
     while data := stream.read(_BLOCK_CHARS):
+        if skipping:
+            end = data.find("\n")
+            if end < 0:
+                continue
+            data, skipping = data[end + 1 :], False
         data = rest + data if rest else data
         cut = data.rfind("\n") + 1
         if cut:
-            yield data[:cut]
+            yield from _bounded(data[:cut])
         rest = data[cut:]
+        if len(rest) > MAX_LINE_CHARS:
+            yield [_LongLine.of(rest)]
+            rest, skipping = "", True
     if rest:
-        yield rest + "\n"
+        yield from _bounded(rest + "\n")
+
+
+def _bounded(block: str) -> Iterator[str | _Lines]:
+    """``block``, of whole lines, with each line past ``MAX_LINE_CHARS`` given apart.
+
+    Such a line covers a whole ``_TILE`` of the block without a line end, so
+    only those tiles are looked into: a block of usual lines costs a few
+    dozen ``find`` calls, not one a line.
+    """
+    start = at = 0
+    size = len(block)
+    while at < size:
+        if block.find("\n", at, at + _TILE) >= 0:
+            at += _TILE
+            continue
+        first = block.rfind("\n", 0, at) + 1
+        end = block.index("\n", at)
+        if end - first > MAX_LINE_CHARS:
+            if first > start:
+                yield block[start:first]
+            yield [_LongLine.of(block[first : first + MAX_ECHOED_CHARS + 1])]
+            start = end + 1
+        at = end + 1
+    if start == 0:
+        yield block
+    elif start < size:
+        yield block[start:]
 
 
 @dataclass(frozen=True, slots=True)
@@ -528,11 +612,11 @@ class _Parser:
         self.column = 0
         self.codes: tuple[int, ...] = ()
         self.fast: _FastLines | None = None
-        self._held: list[str] = []
+        self._held: _Lines = []
         self._held_count = 0
         self._header_pending = False
 
-    def feed(self, block: str | list[str]) -> tuple[list[str], int]:
+    def feed(self, block: str | _Lines) -> tuple[list[str], int]:
         """``(numbers, lines read)`` for one block; invalid lines go to the report."""
         numbers: list[str] = []
         first = self.line
@@ -572,11 +656,11 @@ class _Parser:
 
     def nothing_found(self) -> NoNumbersFound:
         """The refusal of a file read to its end without a valid number."""
-        if not self.started:
+        if not (self.started or self.report.invalid):
             return NoNumbersFound(lines=self.line)  # nothing but blank lines, if any
         return NoNumbersFound(column=self.report.column, lines=self.line)
 
-    def _hold(self, block: str | list[str]) -> str | list[str] | None:
+    def _hold(self, block: str | _Lines) -> str | _Lines | None:
         """Keep lines of ``block`` until enough are held; the rest of it, or None."""
         if isinstance(block, list):
             for index, raw in enumerate(block):
@@ -592,15 +676,15 @@ class _Parser:
                 return block[position:]
         return None
 
-    def _held_enough(self, raw: str) -> bool:
+    def _held_enough(self, raw: str | _LongLine) -> bool:
         self._held.append(raw)
-        if raw.strip().removeprefix("\ufeff").strip():
+        if isinstance(raw, _LongLine) or _bare(raw):
             self._held_count += 1
         return self._held_count >= SAMPLE_LINES
 
     def _decided(self, numbers: list[str]) -> None:
         """Decide the layout from the held lines, then read them."""
-        sample = [line for line in (_bare(raw) for raw in self._held) if line]
+        sample = [_bare(raw) for raw in self._held if isinstance(raw, str) and _bare(raw)]
         layout = detect_layout(sample, self._is_number, self.choice)
         self.layout = layout
         if sample and layout.column is None:
@@ -611,7 +695,7 @@ class _Parser:
         report = self.report
         report.header = layout.header is not None
         report.column_number = self.column + 1
-        report.column = layout.column_name() if sample else None
+        report.column = layout.column_name()
         held, self._held = self._held, []
         for raw in held:
             self._one(raw, numbers)
@@ -625,8 +709,12 @@ class _Parser:
             return False
         return True
 
-    def _one(self, raw: str, numbers: list[str]) -> None:
+    def _one(self, raw: str | _LongLine, numbers: list[str]) -> None:
         self.line += 1
+        if isinstance(raw, _LongLine):
+            long_line = InvalidPhoneNumber(reason=Reason.LINE_TOO_LONG)
+            self.report._invalid(self.line, raw.start, long_line)
+            return
         cell = self._cell(raw)
         if cell is None:
             return
