@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 
 from stoplist.storage.database import Database
 from tests.support import (
+    Server,
     free_port,
     postgres_url_with,
     reachable_postgres_url,
@@ -214,3 +215,49 @@ def test_postgresql_causes_in_french(postgres, command):
         f"/postgres : PostgreSQL sur {server.host} port {server.port or 5432} "
         "n'a pas de rôle \"no_such_role_here\" : vérifiez l'utilisateur dans l'URL"
     ), line
+
+
+MISSING_FILE_COMMANDS = {
+    "accounts list": lambda tmp: ["accounts", "list"],
+    "backup": lambda tmp: ["backup", str(tmp / "backups")],
+    "export": lambda tmp: ["export", "--account", "shop", "-o", str(tmp / "list.csv")],
+    "inbound urls": lambda tmp: ["inbound", "urls", "shop"],
+}
+
+
+@pytest.mark.parametrize("command", MISSING_FILE_COMMANDS)
+def test_a_missing_sqlite_file_is_refused_and_nothing_is_made(tmp_path, command):
+    """A wrong path (a typo, another working directory) must not pass for an empty database."""
+    wrong = tmp_path / "data" / "stoplst.db"
+    wrong.parent.mkdir()
+    (tmp_path / "backups").mkdir()
+    args = MISSING_FILE_COMMANDS[command](tmp_path)
+    by_flag = run_cli_here(*args, "--database", str(wrong), check=False)
+    by_variable = run_cli_here(*args, env={"STOPLIST_DATABASE_URL": str(wrong)}, check=False)
+    for result in (by_flag, by_variable):
+        _assert_short(result, str(wrong), "--database", "STOPLIST_DATABASE_URL")
+        assert result.returncode == 1
+    assert list(wrong.parent.iterdir()) == []  # no database, key, -wal or -shm
+    assert list((tmp_path / "backups").iterdir()) == []
+    assert not (tmp_path / "list.csv").exists()
+
+
+def test_a_missing_sqlite_file_in_french(tmp_path):
+    wrong = tmp_path / "stoplst.db"
+    assert _french_line(("accounts", "list"), str(wrong)) == (
+        f"erreur : impossible d'ouvrir la base {wrong} : ce fichier n'existe pas : "
+        "indiquez le vôtre avec --database ou STOPLIST_DATABASE_URL "
+        "(seuls serve et accounts create créent une base)"
+    )
+    assert not wrong.exists()
+
+
+def test_serve_and_accounts_create_start_a_new_database(tmp_path):
+    created = tmp_path / "new.db"
+    key = run_cli_here("accounts", "create", "shop", "--database", str(created)).stdout.strip()
+    assert key and created.exists()
+    listed = run_cli_here("accounts", "list", "--database", str(created), "--json")
+    assert '"shop"' in listed.stdout
+    served = tmp_path / "served.db"
+    Server(f"sqlite:///{served}", tmp_path / "serve.log").start().stop()
+    assert served.exists()

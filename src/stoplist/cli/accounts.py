@@ -58,7 +58,7 @@ def create_account(
     json: JsonOption = False,
 ) -> None:
     """Create an account and print its API key (shown this once only)."""
-    db = open_database(database)
+    db = open_database(database, create=True)  # the first account may start the database
     try:
         created = Accounts(db).create(name, default_region=region, timezone=timezone)
     except ValueError as exc:

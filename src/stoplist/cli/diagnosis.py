@@ -14,6 +14,10 @@ from stoplist.storage.diagnose import Cause, Diagnosis
 # Each sentence takes the placeholders it needs from the diagnosis' fields.
 _CAUSES: dict[Cause, str] = {
     Cause.MISSING_DIRECTORY: N_("the directory %(path)s does not exist: create it or fix the path"),
+    Cause.NO_SUCH_FILE: N_(
+        "there is no such file: point at yours with --database or STOPLIST_DATABASE_URL "
+        "(only serve and accounts create start a new database)"
+    ),
     Cause.NOT_A_FILE: N_("%(path)s is not a file"),
     Cause.READ_ONLY_FILE: N_(
         "%(path)s is read-only for this user: stoplist must be able to write it"

@@ -51,16 +51,23 @@ def settings_from(**flags: Any) -> Settings:
         raise typer.Exit(INVALID_SETTINGS_EXIT) from None
 
 
-def open_database(url: str | None) -> Database:
-    """Open the database ``--database`` or the settings name, migrating it on first use."""
-    return open_configured(settings_from(database_url=url))
+def open_database(url: str | None, *, create: bool = False) -> Database:
+    """Open the database ``--database`` or the settings name, migrating it on first use.
+
+    ``create`` as for ``open_configured``.
+    """
+    return open_configured(settings_from(database_url=url), create=create)
 
 
-def open_configured(settings: Settings) -> Database:
+def open_configured(settings: Settings, *, create: bool = False) -> Database:
     """Open the settings' database; a database that cannot be opened ends the command.
 
     The message names the database (password masked) and the likely cause;
     ``STOPLIST_LOG_LEVEL=debug`` (or ``serve --log-level debug``) adds the traceback.
+    A SQLite file that does not exist is made only when ``create`` (the
+    commands that start a database: ``serve``, ``accounts create``); any
+    other command given a wrong path would otherwise make an empty database
+    there and report on it, or back it up, as if it were the real one.
     """
     from stoplist.cli.diagnosis import cannot_open
     from stoplist.storage import diagnose
@@ -69,7 +76,7 @@ def open_configured(settings: Settings) -> Database:
     from stoplist.storage.secrets import SecretsKeyError
 
     url = settings.database_url
-    trouble = diagnose.precheck(url)
+    trouble = diagnose.precheck(url, may_create=create)
     if trouble:
         fail(cannot_open(trouble))
     try:

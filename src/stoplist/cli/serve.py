@@ -80,7 +80,7 @@ def serve(
 ) -> None:
     """Serve the stop-sms API (and the inbound webhooks and dashboard)."""
     settings = settings_from(**serve_flags(host, port, workers, log_level, log_format, database))
-    db = open_configured(settings)
+    db = open_configured(settings, create=True)
     if demo:
         _ensure_demo_account(Accounts(db))
     _check_spool(db, settings)

@@ -24,6 +24,7 @@ class Cause(Enum):
     """The likely reason a database cannot be opened."""
 
     MISSING_DIRECTORY = "missing_directory"
+    NO_SUCH_FILE = "no_such_file"
     NOT_A_FILE = "not_a_file"
     READ_ONLY_FILE = "read_only_file"
     READ_ONLY_DIRECTORY = "read_only_directory"
@@ -71,11 +72,14 @@ def sqlite_path(url: str) -> Path | None:
     return Path(parsed.database)
 
 
-def precheck(url: str) -> Diagnosis | None:
+def precheck(url: str, *, may_create: bool = True) -> Diagnosis | None:
     """A problem visible before connecting (SQLite files only), or None.
 
     SQLite itself says only "unable to open database file" for a missing
     directory, and a read-only file is only noticed at the first write.
+    Unless ``may_create``, a missing file is a problem too: SQLite would make
+    an empty database there, and a command given the wrong path would go on
+    as if there were nothing in it.
     """
     path = sqlite_path(url)
     if path is None:
@@ -83,6 +87,8 @@ def precheck(url: str) -> Diagnosis | None:
     directory = path.parent
     if not directory.is_dir():
         return _about(Cause.MISSING_DIRECTORY, path, directory)
+    if not may_create and not path.exists():
+        return _about(Cause.NO_SUCH_FILE, path, path)
     if path.exists() and not path.is_file():
         return _about(Cause.NOT_A_FILE, path, path)
     if path.exists() and not os.access(path, os.R_OK | os.W_OK):
