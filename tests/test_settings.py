@@ -69,6 +69,10 @@ def test_each_invalid_value_is_one_line_naming_its_variable_or_flag(monkeypatch)
         ("STOPLIST_WEBHOOK_RETENTION_DAYS", "-1", "must be 0 or more"),
         ("STOPLIST_LOG_LEVEL", "verbose", "should be 'debug', 'info', 'warning' or 'error'"),
         ("STOPLIST_DATABASE_URL", "mysql://u:hunter2@db/x", "not a database stoplist supports"),
+        ("STOPLIST_DATABASE_URL", "sqlite://", "an in-memory database keeps nothing"),
+        ("STOPLIST_DATABASE_URL", "sqlite:///", "an in-memory database keeps nothing"),
+        ("STOPLIST_DATABASE_URL", "sqlite:///:memory:", "an in-memory database keeps nothing"),
+        ("STOPLIST_DATABASE_URL", "postgresql://u:hunter2@db:abc/x", "port in the URL is not a"),
     ],
 )
 def test_invalid_values_say_what_is_wrong(monkeypatch, variable, value, message):

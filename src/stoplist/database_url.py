@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 SUPPORTED_SCHEMES = ("sqlite", "postgresql+psycopg")
@@ -29,9 +29,39 @@ def normalise_url(value: str) -> str:
     return value
 
 
+def check_url(url: str) -> None:
+    """``ValueError`` saying why stoplist cannot use ``url`` (a normalised URL).
+
+    Caught when the settings are read, so that a mistake is one line naming
+    the setting, not a traceback or a confusing connection error: a port
+    that is not a number, an in-memory SQLite database (each connection has
+    its own, empty: what a command writes is gone when it exits, and a
+    server finds no tables).
+    """
+    if url.split("://", 1)[0] not in SUPPORTED_SCHEMES:
+        raise ValueError("not a database stoplist supports (a SQLite path or postgresql://)")
+    try:
+        parsed = make_url(url)
+        parsed.port  # noqa: B018 - a port that is not a number is refused as the URL is read
+    except ValueError:
+        raise ValueError("the port in the URL is not a number") from None
+    except ArgumentError:
+        raise ValueError("not a database URL") from None
+    if _in_memory(parsed):
+        raise ValueError(
+            "an in-memory database keeps nothing: give a SQLite file path or postgresql://"
+        )
+
+
 def masked_url(url: str) -> str:
     """``url`` as it may be shown: any password replaced by ``***``."""
     try:
         return make_url(url).render_as_string(hide_password=True)
     except (ArgumentError, ValueError):
         return re.sub(r"(://[^/:@]*:)[^/@]*@", r"\1***@", url)
+
+
+def _in_memory(url: URL) -> bool:
+    if url.get_backend_name() != "sqlite":
+        return False
+    return url.database in (None, "", ":memory:") or url.query.get("mode") == "memory"

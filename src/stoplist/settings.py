@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from stoplist.database_url import SUPPORTED_SCHEMES, masked_url, normalise_url
+from stoplist.database_url import check_url, masked_url, normalise_url
 
 ENV_PREFIX = "STOPLIST_"
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
@@ -156,8 +156,7 @@ class Settings(BaseSettings):
     @classmethod
     def _database_url(cls, value: str) -> str:
         url = normalise_url(value.strip())
-        if url.split("://", 1)[0] not in SUPPORTED_SCHEMES:
-            raise ValueError("not a database stoplist supports (a SQLite path or postgresql://)")
+        check_url(url)
         return url
 
     @field_validator("public_url")

@@ -261,3 +261,26 @@ def test_serve_and_accounts_create_start_a_new_database(tmp_path):
     served = tmp_path / "served.db"
     Server(f"sqlite:///{served}", tmp_path / "serve.log").start().stop()
     assert served.exists()
+
+
+@pytest.mark.parametrize("url", ["sqlite:///", "sqlite://", "sqlite:///:memory:"])
+def test_an_in_memory_database_is_refused(url):
+    """It would keep nothing: a created account's key would open nothing, a server no table."""
+    created = run_cli_here("accounts", "create", "shop", "--database", url, check=False)
+    served = run_cli_here("serve", "--port", str(free_port()), "--database", url, check=False)
+    for result in (created, served):
+        assert result.returncode == 2 and result.stdout == ""
+        [line] = result.stderr.strip().splitlines()
+        assert line.startswith(
+            "error: --database: an in-memory database keeps nothing: "
+            "give a SQLite file path or postgresql://: 'sqlite:"
+        )
+
+
+def test_a_port_that_is_not_a_number_is_refused():
+    url = "postgresql://postgres:hunter2@127.0.0.1:abc/db"
+    result = run_cli_here("accounts", "list", "--database", url, check=False)
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("error: --database: the port in the URL is not a number: ")
+    assert "hunter2" not in line and "Traceback" not in result.stderr
