@@ -13,6 +13,7 @@ from stoplist.settings import (
     describe,
     env_name,
     load_settings,
+    shown_value,
 )
 
 
@@ -128,6 +129,38 @@ def test_secrets_and_passwords_are_masked(monkeypatch):
     assert shown["STOPLIST_DATABASE_URL"] == "postgresql+psycopg://stoplist:***@db:5432/stoplist"
     assert "session-signing-secret" not in repr(settings)
     assert settings.secret_key_value == "session-signing-secret"
+
+
+@pytest.mark.parametrize(
+    ("given", "shown"),
+    [
+        (
+            "postgresql://stoplist@db/stoplist?password=hunter2&sslmode=require",
+            "postgresql+psycopg://stoplist@db/stoplist?password=***&sslmode=require",
+        ),
+        (
+            "postgresql://stoplist:x@db/stoplist?sslmode=require&PassWord=hunter2",
+            "postgresql+psycopg://stoplist:***@db/stoplist?sslmode=require&PassWord=***",
+        ),
+        (
+            "postgresql://st@ff:hunter2@db/stoplist",
+            "postgresql+psycopg://st@ff:***@db/stoplist",
+        ),
+    ],
+)
+def test_a_password_is_masked_wherever_the_url_gives_it(given, shown):
+    settings = load_settings({"database_url": given})
+    assert shown_value("database_url", settings.database_url) == shown
+
+
+def test_an_unencoded_at_sign_in_the_password_is_refused_with_a_hint(monkeypatch):
+    """Taken for the host, the rest of the password would be shown in the error."""
+    monkeypatch.setenv("STOPLIST_DATABASE_URL", "postgresql://postgres:p@hunter2@127.0.0.1/db")
+    [line] = _refusal()
+    assert line == (
+        "STOPLIST_DATABASE_URL: the URL holds more than one '@' before its host: "
+        "write an '@' of the user name or password as %40: 'postgresql://postgres:***@127.0.0.1/db'"
+    )
 
 
 def test_the_environment_hands_the_same_settings_to_another_process(monkeypatch):

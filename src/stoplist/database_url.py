@@ -13,6 +13,13 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 SUPPORTED_SCHEMES = ("sqlite", "postgresql+psycopg")
+_MASK = "***"
+_USER_PASSWORD = re.compile(r"^(?P<start>[^:/?#]+://[^:/?#]*:).*@")
+"""The password of a URL's user part: up to the last '@', so none of it shows
+when an '@' in it was not written ``%40`` (at worst more than the password is
+hidden, never less)."""
+_QUERY_PASSWORD = re.compile(r"(?P<start>[?&]password=)[^&#]*", re.IGNORECASE)
+"""libpq's ``password`` parameter, which a URL may give instead of its user part."""
 
 
 def normalise_url(value: str) -> str:
@@ -34,9 +41,10 @@ def check_url(url: str) -> None:
 
     Caught when the settings are read, so that a mistake is one line naming
     the setting, not a traceback or a confusing connection error: a port
-    that is not a number, an in-memory SQLite database (each connection has
-    its own, empty: what a command writes is gone when it exits, and a
-    server finds no tables).
+    that is not a number, an '@' of a password that was not encoded (the
+    rest of the password would be taken for the host, and shown as such),
+    an in-memory SQLite database (each connection has its own, empty: what a
+    command writes is gone when it exits, and a server finds no tables).
     """
     if url.split("://", 1)[0] not in SUPPORTED_SCHEMES:
         raise ValueError("not a database stoplist supports (a SQLite path or postgresql://)")
@@ -47,6 +55,11 @@ def check_url(url: str) -> None:
         raise ValueError("the port in the URL is not a number") from None
     except ArgumentError:
         raise ValueError("not a database URL") from None
+    if "@" in (parsed.host or ""):
+        raise ValueError(
+            "the URL holds more than one '@' before its host: "
+            "write an '@' of the user name or password as %40"
+        )
     if _in_memory(parsed):
         raise ValueError(
             "an in-memory database keeps nothing: give a SQLite file path or postgresql://"
@@ -54,11 +67,9 @@ def check_url(url: str) -> None:
 
 
 def masked_url(url: str) -> str:
-    """``url`` as it may be shown: any password replaced by ``***``."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except (ArgumentError, ValueError):
-        return re.sub(r"(://[^/:@]*:)[^/@]*@", r"\1***@", url)
+    """``url`` as it may be shown: its password, in the user part or the query, as ``***``."""
+    shown = _USER_PASSWORD.sub(rf"\g<start>{_MASK}@", url, count=1)
+    return _QUERY_PASSWORD.sub(rf"\g<start>{_MASK}", shown)
 
 
 def _in_memory(url: URL) -> bool:

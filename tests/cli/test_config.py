@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.support import run_cli
+from tests.support import run_cli, run_cli_here
 
 SECRETS = {
     "STOPLIST_SECRET_KEY": "dashboard-signing-secret",
@@ -57,3 +57,13 @@ def test_config_reports_invalid_values_as_serve_does():
         "error: STOPLIST_PORT: not a port number: '8o80'",
         "error: STOPLIST_PUBLIC_URL: not an http:// or https:// URL: 'stoplist.example.com'",
     ]
+
+
+def test_config_json_masks_a_password_given_in_the_query():
+    url = "postgresql://stoplist@127.0.0.1/stoplist?sslmode=require&password=hunter2"
+    result = run_cli_here("config", "--json", env={"STOPLIST_DATABASE_URL": url})
+    rows = {row["variable"]: row for row in json.loads(result.stdout)}
+    assert rows["STOPLIST_DATABASE_URL"]["value"] == (
+        "postgresql+psycopg://stoplist@127.0.0.1/stoplist?sslmode=require&password=***"
+    )
+    assert "hunter2" not in result.stdout + result.stderr

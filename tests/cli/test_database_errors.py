@@ -284,3 +284,21 @@ def test_a_port_that_is_not_a_number_is_refused():
     [line] = result.stderr.strip().splitlines()
     assert line.startswith("error: --database: the port in the URL is not a number: ")
     assert "hunter2" not in line and "Traceback" not in result.stderr
+
+
+def test_a_password_in_the_query_is_masked_in_the_error(postgres):
+    server = make_url(postgres)
+    port = free_port()
+    url = postgres_url_with(postgres, port=port) + "?password=hunter2&sslmode=disable"
+    result = _refusal(("accounts", "list"), url)
+    _assert_short(result, f"nothing is listening at {server.host} port {port}", "password=***")
+    assert "hunter2" not in result.stderr
+
+
+def test_an_unencoded_at_sign_in_the_password_is_never_shown(postgres):
+    url = postgres_url_with(postgres, port=free_port(), password="p@hunter2")
+    result = run_cli_here("accounts", "list", "--database", url.replace("%40", "@"), check=False)
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert "write an '@' of the user name or password as %40" in line
+    assert "hunter2" not in line
