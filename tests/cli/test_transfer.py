@@ -96,6 +96,11 @@ def test_errors(db, database_url, tmp_path):
         check=False,
     )
     assert missing.returncode == 1 and "no such file" in missing.stderr
+    folder = run_cli_here(
+        "import", str(tmp_path), "--account", account.name, "--database", database_url, check=False
+    )
+    assert folder.returncode == 1
+    assert folder.stderr.strip() == f"error: {tmp_path} is a directory: give the file to import"
     unknown = run_cli_here(
         "export", "--account", "nobody-here", "--database", database_url, check=False
     )

@@ -92,7 +92,11 @@ def import_command(
     else:
         path = Path(file)
         if not path.is_file():
-            fail(_("no such file: %(file)s", file=file))
+            fail(
+                _("%(file)s is a directory: give the file to import", file=file)
+                if path.is_dir()
+                else _("no such file: %(file)s", file=file)
+            )
         stream, total = path.open("rb"), path.stat().st_size
     try:
         text = open_import(stream, filename=None if file == "-" else file, sheet=sheet)
