@@ -72,6 +72,17 @@ def masked_url(url: str) -> str:
     return _QUERY_PASSWORD.sub(rf"\g<start>{_MASK}", shown)
 
 
+def without_password(url: URL) -> URL:
+    """``url`` with no password at all, for a command that reads it from elsewhere.
+
+    A masked password (``***``) in a command line would be taken as the
+    password itself; without one, libpq reads ``PGPASSWORD`` or ``~/.pgpass``.
+    """
+    query = {name: value for name, value in url.query.items() if name.lower() != "password"}
+    # set() takes None as "unchanged"; the named tuple's own replace clears it.
+    return url.set(query=query)._replace(password=None)
+
+
 def _in_memory(url: URL) -> bool:
     if url.get_backend_name() != "sqlite":
         return False

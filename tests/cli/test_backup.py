@@ -8,12 +8,14 @@ began, and exactly the list the live server had at that moment.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import threading
 from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy.engine import make_url
 
 from stoplist.domain.accounts import Accounts
 from stoplist.storage.database import Database
@@ -165,6 +167,20 @@ def test_into_a_directory_and_bad_destinations(tmp_path, database_url):
     assert french.stderr.strip() == f"erreur : {made} existe déjà (--force pour le remplacer)"
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_destination_ending_in_a_slash_is_a_directory(tmp_path, database_url):
+    url, _ = _new_database(tmp_path / "db")
+    wanted = tmp_path / "nightly"
+    refused = run_cli_here("backup", f"{wanted}/", "--database", url, check=False)
+    assert refused.returncode == 1
+    assert refused.stderr.strip() == f"error: no such directory: {wanted}"
+    assert not wanted.exists()  # not a file named after the directory either
+    wanted.mkdir()
+    run_cli_here("backup", f"{wanted}/", "--database", url)
+    (made,) = wanted.iterdir()
+    assert made.name.startswith("stoplist-") and made.suffix == ".db"
+
+
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_postgresql_is_pointed_at_pg_dump(database_url, tmp_path):
     with_password = database_url.replace("postgresql://postgres@", "postgresql://postgres:hunter2@")
@@ -173,5 +189,23 @@ def test_postgresql_is_pointed_at_pg_dump(database_url, tmp_path):
     )
     assert result.returncode == 1
     assert "pg_dump --format=custom" in result.stderr
-    assert "postgres:***@" in result.stderr and "hunter2" not in result.stderr
+    assert f"--file={tmp_path / 'x.dump'} " in result.stderr
+    # No password, not even a masked one: libpq would take '***' for the password.
+    assert "hunter2" not in result.stderr and "***" not in result.stderr
+    assert "postgresql://postgres@" in result.stderr and "PGPASSWORD" in result.stderr
     assert not (tmp_path / "x.dump").exists()
+    assert "also keep" not in result.stdout
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_pg_dump_into_a_directory_gets_a_dated_file(database_url, tmp_path):
+    name = make_url(database_url).database
+    in_query = f"{database_url}?password=hunter2"
+    for destination in (str(tmp_path), f"{tmp_path / 'later'}/"):
+        result = run_cli_here("backup", destination, "--database", in_query, check=False)
+        assert result.returncode == 1
+        command = result.stderr.strip().splitlines()[-1].strip()
+        written = command.split("--file=", 1)[1].split(" ", 1)[0]
+        assert re.fullmatch(rf"{re.escape(name)}-\d{{8}}T\d{{6}}Z\.dump", Path(written).name)
+        assert Path(written).parent == Path(destination.rstrip("/"))
+        assert "hunter2" not in result.stderr and "password" not in command

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -21,7 +22,7 @@ from stoplist.storage.database import Database
 
 def backup_command(
     destination: Annotated[
-        Path,
+        str,
         typer.Argument(
             metavar="DEST",
             help="File to write, or a directory to write a dated file in.",
@@ -40,18 +41,20 @@ def backup_command(
     """
     db = open_database(database)
     try:
-        made = backup(db, destination, overwrite=force)
+        made = backup(
+            db, Path(destination), overwrite=force, into_directory=_names_directory(destination)
+        )
     except NotSqlite as exc:
         errors.print(
             _(
                 "stoplist backup copies SQLite databases; back up PostgreSQL with pg_dump "
-                "(password masked: give it with PGPASSWORD or ~/.pgpass):"
+                "(the URL holds no password: give it with PGPASSWORD or ~/.pgpass):"
             ),
             highlight=False,
             soft_wrap=True,
         )
         errors.print(f"  {exc.command}", highlight=False, soft_wrap=True, markup=False)
-        _print_keep_also(db)
+        _print_key_to_keep(db)
         raise typer.Exit(1) from None
     except FileExistsError:
         fail(_("%(destination)s already exists (--force to replace it)", destination=destination))
@@ -77,6 +80,23 @@ def backup_command(
         )
     )
     _print_keep_also(db)
+
+
+def _names_directory(destination: str) -> bool:
+    """A DEST ending in a slash is a directory, whether or not it exists yet.
+
+    ``Path`` drops the slash, so it is looked for in the text as given.
+    """
+    return destination.endswith(("/", os.sep))
+
+
+def _print_key_to_keep(db: Database) -> None:
+    """What to keep with a dump that the user makes: nothing was backed up here."""
+    key = secrets_key_file(db)
+    if key is not None and key.exists():
+        typer.echo(
+            _("keep with each dump, stored apart from it, the secrets key file %(key)s", key=key)
+        )
 
 
 def _print_keep_also(db: Database) -> None:

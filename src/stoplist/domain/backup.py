@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from stoplist.database_url import without_password
 from stoplist.storage import secrets
 from stoplist.storage.backup import SqliteCopy, copy_sqlite
 from stoplist.storage.database import Database
@@ -38,23 +39,37 @@ class Backup:
     made_at: datetime
 
 
-def backup(db: Database, destination: Path, *, overwrite: bool = False) -> Backup:
+def backup(
+    db: Database, destination: Path, *, overwrite: bool = False, into_directory: bool = False
+) -> Backup:
     """Copy ``db`` to ``destination`` (a file, or a directory to put a dated file in).
 
-    Safe while servers write to the database. ``FileExistsError`` rather
-    than replacing a file unless ``overwrite``; ``NotSqlite`` on PostgreSQL;
-    ``NoSuchDirectory`` when the destination's directory does not exist.
+    Safe while servers write to the database. ``into_directory`` says that
+    ``destination`` was given as a directory (``backups/``) even if it does
+    not exist yet. ``FileExistsError`` rather than replacing a file unless
+    ``overwrite``; ``NotSqlite`` on PostgreSQL; ``NoSuchDirectory`` when the
+    destination's directory does not exist.
     """
-    if not db.is_sqlite:
-        raise NotSqlite(pg_dump_command(db, destination))
-    source = Path(db.engine.url.database or "")
     made_at = datetime.now(UTC)
+    if not db.is_sqlite:
+        raise NotSqlite(pg_dump_command(db, destination, into_directory, made_at))
+    source = Path(db.engine.url.database or "")
+    target = _target(destination, f"{source.stem}-{made_at:%Y%m%dT%H%M%SZ}.db", into_directory)
+    if not target.parent.is_dir():
+        raise NoSuchDirectory(str(target.parent))
+    return Backup(copy_sqlite(source, target, overwrite=overwrite), made_at)
+
+
+def _target(destination: Path, dated_name: str, into_directory: bool) -> Path:
+    """The file to write: ``destination``, or ``dated_name`` in it when it is a directory.
+
+    A directory that does not exist is not made (a typo should not be): the
+    caller finds the file's parent missing and says so.
+    """
     destination = destination.expanduser().absolute()
-    if destination.is_dir():
-        destination = destination / f"{source.stem}-{made_at:%Y%m%dT%H%M%SZ}.db"
-    if not destination.parent.is_dir():
-        raise NoSuchDirectory(str(destination.parent))
-    return Backup(copy_sqlite(source, destination, overwrite=overwrite), made_at)
+    if into_directory or destination.is_dir():
+        return destination / dated_name
+    return destination
 
 
 def secrets_key_file(db: Database) -> Path | None:
@@ -67,11 +82,19 @@ def list_cache_directory(db: Database) -> Path | None:
     return Path(f"{db.engine.url.database}-lists") if db.is_sqlite else None
 
 
-def pg_dump_command(db: Database, destination: Path) -> str:
-    """The ``pg_dump`` line for this database, its password masked."""
-    url = make_url(db.url).set(drivername="postgresql")
-    shown = url.render_as_string(hide_password=True)
-    return f"pg_dump --format=custom --file={_quote(str(destination))} {_quote(shown)}"
+def pg_dump_command(
+    db: Database, destination: Path, into_directory: bool, made_at: datetime
+) -> str:
+    """The ``pg_dump`` line for this database, to a dated file when given a directory.
+
+    The URL carries no password at all: a masked one would be taken as the
+    password itself, while without one pg_dump reads ``PGPASSWORD`` or
+    ``~/.pgpass``.
+    """
+    url = without_password(make_url(db.url).set(drivername="postgresql"))
+    target = _target(destination, f"{url.database}-{made_at:%Y%m%dT%H%M%SZ}.dump", into_directory)
+    shown = url.render_as_string(hide_password=False)
+    return f"pg_dump --format=custom --file={_quote(str(target))} {_quote(shown)}"
 
 
 def _quote(text: str) -> str:
