@@ -43,6 +43,7 @@ from stoplist.domain.import_files import ImportText, open_import
 from stoplist.domain.imports import ImportReport, import_numbers
 from stoplist.domain.stops import StopList
 from stoplist.records.events import Source
+from stoplist.storage.backup import whole_file
 
 if TYPE_CHECKING:
     from stoplist.storage.database import Database
@@ -167,22 +168,45 @@ def export_command(
         fail(_as_option(exc))
     db = open_database(database)
     stop_list = StopList(db, find_account(db, account))
-    sink: IO[bytes] = output.open("wb") if output else sys.stdout.buffer
     try:
-        with _progress(None if output else -1) as bar:
-            task = bar.add_task("export", total=None) if bar else None
-            written = 0
-            for chunk in export_chunks(stop_list, fmt):
-                sink.write(chunk)
-                written += len(chunk)
-                if bar and task is not None:
-                    bar.update(task, completed=written)
-    finally:
-        if output:
-            sink.close()
+        if output is None:
+            _write_list(stop_list, fmt, sys.stdout.buffer, progress=False)
+            sys.stdout.buffer.flush()
         else:
-            sink.flush()
+            _export_to_file(stop_list, fmt, output)
+    finally:
         db.dispose()
+
+
+def _export_to_file(stop_list: StopList, fmt: str, output: Path) -> None:
+    """Write the list to ``output`` whole, or leave the file that was there as it was.
+
+    A full disk or an interrupted export must not leave yesterday's export
+    replaced by a truncated one: the file is written as ``stoplist backup``
+    writes its copy, beside it under a temporary name, then renamed.
+    """
+    if output.is_dir():
+        fail(_("%(output)s is a directory: give a file to write", output=output))
+    try:
+        with whole_file(output) as sink:
+            _write_list(stop_list, fmt, sink, progress=True)
+    except FileNotFoundError:
+        fail(_("no such directory: %(exc)s", exc=output.parent))
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        fail(_("cannot write %(destination)s: %(reason)s", destination=output, reason=reason))
+
+
+def _write_list(stop_list: StopList, fmt: str, sink: IO[bytes], *, progress: bool) -> None:
+    """The export's bytes into ``sink``, with a byte count on a terminal when ``progress``."""
+    with _progress(None if progress else -1) as bar:
+        task = bar.add_task("export", total=None) if bar else None
+        written = 0
+        for chunk in export_chunks(stop_list, fmt):
+            sink.write(chunk)
+            written += len(chunk)
+            if bar and task is not None:
+                bar.update(task, completed=written)
 
 
 class _Phases:

@@ -14,11 +14,15 @@ leaves a half-written file under the backup's name.
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +43,7 @@ def copy_sqlite(source: Path, destination: Path, *, overwrite: bool = False) -> 
         raise ValueError("the backup cannot replace the database itself")
     if destination.exists() and not overwrite:
         raise FileExistsError(str(destination))
-    temporary = destination.with_name(f".{destination.name}.{uuid.uuid4().hex[:8]}.tmp")
+    temporary = _beside(destination)
     try:
         stops = _copy(source, temporary)
         _fsync(temporary)
@@ -51,10 +55,58 @@ def copy_sqlite(source: Path, destination: Path, *, overwrite: bool = False) -> 
         _fsync_directory(destination.parent)
     finally:
         temporary.unlink(missing_ok=True)
+        # A copy that failed half-way (a full disk) may leave its rollback journal.
+        Path(f"{temporary}-journal").unlink(missing_ok=True)
     return SqliteCopy(destination, destination.stat().st_size, stops)
 
 
+@contextmanager
+def whole_file(destination: Path) -> Iterator[BinaryIO]:
+    """A file to write that replaces ``destination`` only once it is whole.
+
+    The same way as a backup's copy: written beside it under a temporary
+    name, flushed to disk, then renamed over it, so a failed write (a full
+    disk, an interrupted command) leaves the file that was there intact and
+    no partial one. ``OSError`` as the system gives it (a missing directory:
+    ``FileNotFoundError``).
+    """
+    temporary = _beside(destination)
+    try:
+        with temporary.open("xb") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, destination)
+        _fsync_directory(destination.parent)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _beside(destination: Path) -> Path:
+    """A temporary name in ``destination``'s directory, so the rename never crosses disks."""
+    return destination.with_name(f".{destination.name}.{uuid.uuid4().hex[:8]}.tmp")
+
+
 def _copy(source: Path, target: Path) -> int:
+    """Copy into ``target``; SQLite's errors come out as the ``OSError`` they stand for.
+
+    A full disk is SQLite's "database or disk is full" while it writes the
+    copy: callers that report a failed write (``ENOSPC``, as any other file
+    write would) need not know SQLite's exceptions.
+    """
+    try:
+        return _sqlite_backup(source, target)
+    except sqlite3.Error as error:
+        raise _as_os_error(error) from error
+
+
+def _as_os_error(error: sqlite3.Error) -> OSError:
+    if getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+        return OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    return OSError(errno.EIO, str(error))
+
+
+def _sqlite_backup(source: Path, target: Path) -> int:
     # The copy holds personal data: readable by its owner only, from the start.
     os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     reader = sqlite3.connect(source, timeout=30)
