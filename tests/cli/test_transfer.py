@@ -120,31 +120,16 @@ def test_errors(db, database_url, tmp_path):
 
 def test_export_to_a_directory_or_a_missing_one(db, database_url, tmp_path):
     account = _account(db, "export-where")
-    into_folder = run_cli_here(
-        "export",
-        "--account",
-        account.name,
-        "-o",
-        str(tmp_path),
-        "--database",
-        database_url,
-        check=False,
-    )
-    assert into_folder.returncode == 1
-    assert into_folder.stderr.strip() == f"error: {tmp_path} is a directory: give a file to write"
+
+    def export_to(output) -> str:
+        args = ("--account", account.name, "-o", str(output), "--database", database_url)
+        refused = run_cli_here("export", *args, check=False)
+        assert refused.returncode == 1
+        return refused.stderr.strip()
+
+    assert export_to(tmp_path) == f"error: {tmp_path} is a directory: give a file to write"
     missing = tmp_path / "nope" / "list.csv"
-    nowhere = run_cli_here(
-        "export",
-        "--account",
-        account.name,
-        "-o",
-        str(missing),
-        "--database",
-        database_url,
-        check=False,
-    )
-    assert nowhere.returncode == 1
-    assert nowhere.stderr.strip() == f"error: no such directory: {missing.parent}"
+    assert export_to(missing) == f"error: no such directory: {missing.parent}"
     assert list(tmp_path.iterdir()) == []
 
 
