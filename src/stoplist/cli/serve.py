@@ -100,6 +100,7 @@ def serve(
             log_config=logs.log_config(settings.log_level, settings.log_format),
             server_header=False,
             proxy_headers=False,
+            http="stoplist.http.bounded_head:BoundedHeadProtocol",
             timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
         )
     finally:
