@@ -73,6 +73,11 @@ def test_each_invalid_value_is_one_line_naming_its_variable_or_flag(monkeypatch)
         ("STOPLIST_DATABASE_URL", "sqlite://", "an in-memory database keeps nothing"),
         ("STOPLIST_DATABASE_URL", "sqlite:///", "an in-memory database keeps nothing"),
         ("STOPLIST_DATABASE_URL", "sqlite:///:memory:", "an in-memory database keeps nothing"),
+        (
+            "STOPLIST_DATABASE_URL",
+            "sqlite:///file::memory:?uri=true",
+            "an in-memory database keeps nothing",
+        ),
         ("STOPLIST_DATABASE_URL", "postgresql://u:hunter2@db:abc/x", "port in the URL is not a"),
     ],
 )
@@ -145,6 +150,14 @@ def test_secrets_and_passwords_are_masked(monkeypatch):
         (
             "postgresql://st@ff:hunter2@db/stoplist",
             "postgresql+psycopg://st@ff:***@db/stoplist",
+        ),
+        (  # libpq reads the name decoded, and so is it read here
+            "postgresql://stoplist@db/stoplist?pass%77ord=hunter2",
+            "postgresql+psycopg://stoplist@db/stoplist?pass%77ord=***",
+        ),
+        (
+            "postgresql://stoplist@db/stoplist?sslpassword=hunter2&sslmode=require",
+            "postgresql+psycopg://stoplist@db/stoplist?sslpassword=***&sslmode=require",
         ),
     ],
 )

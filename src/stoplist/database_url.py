@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import unquote_plus
 
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
@@ -18,8 +19,6 @@ _USER_PASSWORD = re.compile(r"^(?P<start>[^:/?#]+://[^:/?#]*:).*@")
 """The password of a URL's user part: up to the last '@', so none of it shows
 when an '@' in it was not written ``%40`` (at worst more than the password is
 hidden, never less)."""
-_QUERY_PASSWORD = re.compile(r"(?P<start>[?&]password=)[^&#]*", re.IGNORECASE)
-"""libpq's ``password`` parameter, which a URL may give instead of its user part."""
 
 
 def normalise_url(value: str) -> str:
@@ -67,9 +66,22 @@ def check_url(url: str) -> None:
 
 
 def masked_url(url: str) -> str:
-    """``url`` as it may be shown: its password, in the user part or the query, as ``***``."""
+    """``url`` as it may be shown: its password, in the user part or the query, as ``***``.
+
+    In the query, every parameter whose name, once decoded, holds ``password``
+    is masked: libpq's ``password`` (which a URL may give instead of its user
+    part, and which ``pass%77ord`` spells too) and the like of ``sslpassword``.
+    """
     shown = _USER_PASSWORD.sub(rf"\g<start>{_MASK}@", url, count=1)
-    return _QUERY_PASSWORD.sub(rf"\g<start>{_MASK}", shown)
+    base, question, query = shown.partition("?")
+    if not question:
+        return shown
+    pairs = []
+    for pair in query.split("&"):
+        name, equals, _value = pair.partition("=")
+        secret = equals and "password" in unquote_plus(name).lower()
+        pairs.append(f"{name}={_MASK}" if secret else pair)
+    return f"{base}?{'&'.join(pairs)}"
 
 
 def without_password(url: URL) -> URL:
@@ -86,4 +98,6 @@ def without_password(url: URL) -> URL:
 def _in_memory(url: URL) -> bool:
     if url.get_backend_name() != "sqlite":
         return False
-    return url.database in (None, "", ":memory:") or url.query.get("mode") == "memory"
+    database = url.database or ""
+    # ``file::memory:`` (with ``uri=true``) is one too.
+    return not database or ":memory:" in database or url.query.get("mode") == "memory"

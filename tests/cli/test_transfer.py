@@ -5,6 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import stat
+from concurrent.futures import ThreadPoolExecutor
 
 from stoplist.domain.accounts import Accounts
 from tests.support import run_cli_here, run_cli_on_terminal
@@ -145,3 +148,39 @@ def test_progress_bar_on_a_terminal(db, database_url, tmp_path):
     assert b"reading" in drawn and b"\x1b[" in drawn  # a bar, drawn with terminal codes
     # The file read, the bar goes on saying what the import still does.
     assert b"writing" in drawn and b"keeping a copy of the list" in drawn
+
+
+def test_export_writes_into_what_is_not_a_file_and_through_links(db, database_url, tmp_path):
+    """A pipe, ``/dev/null`` or a link stay what they were: only a file is replaced whole."""
+    account = _account(db, "export-special")
+    args = ("export", "--account", account.name, "--database", database_url, "--format", "ndjson")
+    run_cli_here("import", "-", "--account", account.name, "--database", database_url,
+                 input="0612345678\n")  # fmt: skip
+    expected = run_cli_here(*args).stdout
+    assert "+33612345678" in expected
+    assert run_cli_here(*args, "-o", "-").stdout == expected  # '-' is stdout
+
+    run_cli_here(*args, "-o", os.devnull)
+    assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
+
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    with ThreadPoolExecutor(1) as reader:
+        received = reader.submit(pipe.read_text)
+        run_cli_here(*args, "-o", str(pipe))
+        assert received.result(timeout=30) == expected
+    assert stat.S_ISFIFO(os.stat(pipe).st_mode)
+
+    target, link = tmp_path / "target.ndjson", tmp_path / "link.ndjson"
+    target.write_text("yesterday\n")
+    target.chmod(0o640)
+    link.symlink_to(target)
+    run_cli_here(*args, "-o", str(link))
+    assert link.is_symlink() and target.read_text() == expected
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640  # the file replaced keeps its mode
+
+    missing = f"{tmp_path}/sub{os.sep}"
+    refused = run_cli_here(*args, "-o", missing, check=False)
+    assert refused.returncode == 1
+    assert refused.stderr.strip() == f"error: no such directory: {missing}"
+    assert not (tmp_path / "sub").exists()

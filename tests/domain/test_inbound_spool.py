@@ -359,3 +359,33 @@ def test_what_names_no_account_goes_after_the_default_period(own_db, account, sp
     assert spool.spool.set_aside_count() == 3
     assert spool.tidy(now + (DEFAULT_DAYS + 1) * DAY_US) == 3
     assert spool.spool.set_aside_count() == 0
+
+
+def test_a_link_in_place_of_set_aside_is_never_followed(own_db, account, spool, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "00000000000000000001-important.json").write_bytes(b"not the spool's")
+    spool.spool.directory.mkdir(parents=True, exist_ok=True)
+    (spool.spool.directory / "set-aside").symlink_to(outside)
+    later = clock.now_us() + (DEFAULT_DAYS + 1) * DAY_US
+    with pytest.raises(OSError):
+        spool.tidy(later)
+    assert (outside / "00000000000000000001-important.json").exists()
+    # Nor is a record moved through it: it stays where the drainer finds it again.
+    with list_locked(own_db, account.id):
+        spool.receive(account, _message("STOP", "m1"))
+    [name] = spool.spool.names()
+    with pytest.raises(OSError):
+        spool.spool.set_aside(name)
+    assert spool.spool.names() == [name] and len(list(outside.iterdir())) == 1
+
+
+def test_a_directory_named_like_a_record_does_not_stop_the_removals(own_db, account, spool, caplog):
+    _set_aside_one_each(own_db, account, spool, NUMBER)
+    (spool.spool.directory / "set-aside" / "00000000000000000000-odd.json").mkdir()
+    erase(StopList(own_db, account), NUMBER)
+    assert spool.tidy() == 1
+    later = clock.now_us() + (DEFAULT_DAYS + 1) * DAY_US
+    assert spool.tidy(later) == 0  # the directory cannot be removed: told, not raised
+    assert "cannot remove" in caplog.text
+    assert spool.spool.set_aside_count() == 1

@@ -192,15 +192,16 @@ def test_vonage(http, account, method):
     assert [e["phoneNumber"] for e in listed(http, account)] == ["+4915112345678"]
 
 
+@pytest.mark.parametrize("sender", ["298211234", "298 211 234", "(298) 211-234"])
 @pytest.mark.parametrize("provider", ["vonage", "smspartner"])
 def test_a_sender_without_plus_is_international_even_where_it_reads_as_national(
-    http, account, provider
+    http, account, provider, sender
 ):
     """``298211234`` is the Faroe Islands' +298 211234, though on this French account
     ``02 98 21 12 34`` (a Brittany line) would read the same digits as national."""
     answer = http.post(
         inbound(account, provider),
-        json={"msisdn": "298211234", "to": "33700000000", "messageId": unique_id(), "text": "STOP"},
+        json={"msisdn": sender, "to": "33700000000", "messageId": unique_id(), "text": "STOP"},
     )
     assert answer.status_code == 200, answer.text
     assert [e["phoneNumber"] for e in listed(http, account)] == ["+298211234"]

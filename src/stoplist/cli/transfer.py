@@ -8,6 +8,7 @@ clean output.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Annotated
@@ -157,7 +158,8 @@ def export_command(
     account: AccountOption,
     format: Annotated[str, typer.Option("--format", help=" | ".join(FORMATS))] = "csv",
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
+        str | None,
+        typer.Option("--output", "-o", help="File to write (default, or '-': stdout)."),
     ] = None,
     database: DatabaseOption = None,
 ) -> None:
@@ -169,7 +171,7 @@ def export_command(
     db = open_database(database)
     stop_list = StopList(db, find_account(db, account))
     try:
-        if output is None:
+        if output is None or output == "-":
             _write_list(stop_list, fmt, sys.stdout.buffer, progress=False)
             sys.stdout.buffer.flush()
         else:
@@ -178,20 +180,30 @@ def export_command(
         db.dispose()
 
 
-def _export_to_file(stop_list: StopList, fmt: str, output: Path) -> None:
+def _export_to_file(stop_list: StopList, fmt: str, output: str) -> None:
     """Write the list to ``output`` whole, or leave the file that was there as it was.
 
     A full disk or an interrupted export must not leave yesterday's export
-    replaced by a truncated one: the file is written as ``stoplist backup``
-    writes its copy, beside it under a temporary name, then renamed.
+    replaced by a truncated one: a file is written as ``stoplist backup``
+    writes its copy, beside it under a temporary name, then renamed (over
+    the file a link points to, never over the link). What is not a file (a
+    pipe, ``/dev/null``, a terminal) is written into, as a shell would.
     """
-    if output.is_dir():
+    named = Path(output)
+    if named.is_dir():
         fail(_("%(output)s is a directory: give a file to write", output=output))
+    if output.endswith(os.sep):
+        fail(_("no such directory: %(exc)s", exc=output))
+    target = Path(os.path.realpath(named))
     try:
-        with whole_file(output) as sink:
+        if target.exists() and not target.is_file():
+            with target.open("wb") as sink:
+                _write_list(stop_list, fmt, sink, progress=True)
+            return
+        with whole_file(target) as sink:
             _write_list(stop_list, fmt, sink, progress=True)
     except FileNotFoundError:
-        fail(_("no such directory: %(exc)s", exc=output.parent))
+        fail(_("no such directory: %(exc)s", exc=named.parent))
     except OSError as exc:
         reason = exc.strerror or str(exc)
         fail(_("cannot write %(destination)s: %(reason)s", destination=output, reason=reason))

@@ -165,10 +165,17 @@ class InboundSpool:
         removed = 0
         for item in self.spool.set_aside_records():
             reason = self._spent(item, now)
-            if reason is not None:
+            if reason is None:
+                continue
+            try:
                 self.spool.discard_set_aside(item.name)
-                logger.info("set-aside inbound message %s removed: %s", item.name, reason)
-                removed += 1
+            except OSError as error:  # a directory named like a record: the rest go on
+                if item.name not in self._troubled:
+                    logger.error("cannot remove %s from set-aside: %s", item.name, error)
+                    self._troubled.add(item.name)
+                continue
+            logger.info("set-aside inbound message %s removed: %s", item.name, reason)
+            removed += 1
         return removed
 
     def _spent(self, item: SetAside, now: int) -> str | None:

@@ -45,7 +45,8 @@ are read in the plan's other regions: Saint-Pierre-et-Miquelon's own six-digit n
 would otherwise take any six digits typed on a French account (``75 12 35``)."""
 
 _ALLOWED = re.compile(r"[0-9+\s().\-/]+")
-_SEPARATORS = re.compile(r"[\s().\-/]")
+SEPARATORS = re.compile(r"[\s().\-/]")
+"""What may stand between a number's digits as people and providers write them."""
 _MAX_INPUT_LENGTH = 64
 
 _BY_VALIDATION = {
@@ -85,7 +86,7 @@ def normalize(raw: object, region: str = DEFAULT_REGION) -> str:
         raise InvalidPhoneNumber(reason=Reason.TOO_LONG)
     if not _ALLOWED.fullmatch(text):
         raise InvalidPhoneNumber(reason=Reason.NOT_A_NUMBER)
-    return _normalize_cached(_SEPARATORS.sub("", text), region.upper())
+    return _normalize_cached(SEPARATORS.sub("", text), region.upper())
 
 
 def region_is_known(region: str) -> bool:

@@ -19,6 +19,7 @@ from stoplist.domain.confirmations import given
 from stoplist.domain.errors import MalformedBody, ParameterRefused, ParameterRule
 from stoplist.domain.inbound import InboundMessage, Outcome, Part
 from stoplist.domain.inbound_endpoints import EndpointSettings
+from stoplist.domain.numbers import SEPARATORS
 from stoplist.http import render
 from stoplist.http.call import parse_body, read_body
 
@@ -112,12 +113,13 @@ def international_sender(value: str | None) -> str:
     Read with the account's region first, ``43664123456`` (Austria) would be
     a German national number on a German account, and a STOP would stop a
     stranger while its sender stayed allowed. So digits that do not start
-    with ``0`` (no country code does) get their ``+``; anything else is read
-    as it came.
+    with ``0`` (no country code does) get their ``+``, separators and all
+    (``43 664 123456``); anything else is read as it came.
     """
     text = (value or "").strip()
-    if text.isascii() and text.isdigit() and not text.startswith("0"):
-        return "+" + text
+    digits = SEPARATORS.sub("", text)
+    if digits.isascii() and digits.isdigit() and not digits.startswith("0"):
+        return "+" + digits
     return text
 
 

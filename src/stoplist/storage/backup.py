@@ -17,6 +17,7 @@ from __future__ import annotations
 import errno
 import os
 import sqlite3
+import stat
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -72,7 +73,13 @@ def whole_file(destination: Path) -> Iterator[BinaryIO]:
     """
     temporary = _beside(destination)
     try:
+        kept_mode = stat.S_IMODE(destination.stat().st_mode)
+    except FileNotFoundError:
+        kept_mode = None
+    try:
         with temporary.open("xb") as handle:
+            if kept_mode is not None:
+                os.fchmod(handle.fileno(), kept_mode)  # the file replaced keeps its permissions
             yield handle
             handle.flush()
             os.fsync(handle.fileno())

@@ -17,6 +17,8 @@ idempotent).
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import fcntl
 import os
 import stat
@@ -129,50 +131,75 @@ class Spool:
 
     def set_aside(self, name: str) -> Path:
         """Move a record that can never be written out of the way; returns where it went."""
-        aside = self.directory / SET_ASIDE
-        aside.mkdir(exist_ok=True)
-        target = aside / name
-        os.replace(self.directory / name, target)
+        (self.directory / SET_ASIDE).mkdir(exist_ok=True)
+        with self._set_aside_directory() as aside:
+            if aside is None:
+                raise FileNotFoundError(errno.ENOENT, "no set-aside directory", SET_ASIDE)
+            os.replace(self.directory / name, name, dst_dir_fd=aside)
+            os.fsync(aside)
         _sync_directory(self.directory)
-        return target
+        return self.directory / SET_ASIDE / name
 
     def set_aside_count(self) -> int:
-        return len(self._set_aside_names())
+        with self._set_aside_directory() as aside:
+            return 0 if aside is None else len(_record_names(aside))
 
     def set_aside_records(self) -> Iterator[SetAside]:
-        """The records set aside, each read the way ``take`` reads one (``record`` None for a
-        file that is not one: a pipe, a link, something huge)."""
-        aside = self.directory / SET_ASIDE
-        for name in self._set_aside_names():
-            try:
-                fd = os.open(aside / name, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
-            except FileNotFoundError:
-                continue
-            except OSError:  # a link (ELOOP), or a file we may not read
+        """The records set aside, each read the way ``take`` reads one (``record`` None for
+        what is not one: a pipe, a link, a directory, something huge)."""
+        with self._set_aside_directory() as aside:
+            if aside is None:
+                return
+            for name in _record_names(aside):
                 try:
-                    written = os.lstat(aside / name).st_mtime_ns
-                except OSError:
+                    fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW, dir_fd=aside)
+                except FileNotFoundError:
                     continue
-                yield SetAside(name, written, None)
-                continue
-            with os.fdopen(fd, "rb") as file:
-                held = os.fstat(file.fileno())
-                regular = stat.S_ISREG(held.st_mode) and held.st_size <= MAX_RECORD_BYTES
-                yield SetAside(name, held.st_mtime_ns, file.read() if regular else None)
+                except OSError:  # a link (ELOOP), or a file we may not read
+                    try:
+                        written = os.lstat(name, dir_fd=aside).st_mtime_ns
+                    except OSError:
+                        continue
+                    yield SetAside(name, written, None)
+                    continue
+                held = os.fstat(fd)
+                if not stat.S_ISREG(held.st_mode) or held.st_size > MAX_RECORD_BYTES:
+                    os.close(fd)
+                    yield SetAside(name, held.st_mtime_ns, None)
+                    continue
+                with open(fd, "rb") as file:
+                    record = file.read()
+                yield SetAside(name, held.st_mtime_ns, record)
 
     def discard_set_aside(self, name: str) -> None:
-        """Remove a record set aside, for good."""
-        aside = self.directory / SET_ASIDE
-        (aside / name).unlink(missing_ok=True)
-        _sync_directory(aside)
+        """Remove a record set aside, for good (``OSError`` for what cannot be: a directory)."""
+        with self._set_aside_directory() as aside:
+            if aside is None:
+                return
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(name, dir_fd=aside)
+            os.fsync(aside)
 
-    def _set_aside_names(self) -> list[str]:
+    @contextmanager
+    def _set_aside_directory(self) -> Iterator[int | None]:
+        """The set-aside directory, opened without following a link; None when there is none.
+
+        A link in its place would send records, and their removal, outside the
+        spool: it raises (``ELOOP``) rather than being followed.
+        """
         try:
-            return sorted(
-                name for name in os.listdir(self.directory / SET_ASIDE) if name.endswith(_SUFFIX)
-            )
+            fd = os.open(self.directory / SET_ASIDE, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
         except FileNotFoundError:
-            return []
+            yield None
+            return
+        try:
+            yield fd
+        finally:
+            os.close(fd)
+
+
+def _record_names(directory: int) -> list[str]:
+    return sorted(name for name in os.listdir(directory) if name.endswith(_SUFFIX))
 
 
 def _same_file(path: Path, fd: int) -> bool:
