@@ -45,6 +45,14 @@ def test_each_encoding_reads_the_same_text(data, kind):
     assert _read_all(data) == ("Téléphone\n06 12\n", kind)
 
 
+@pytest.mark.parametrize("size", [1, 7, 1 << 16])
+def test_every_line_end_reads_as_one(size):
+    """A lone CR ends lines in the CSV a Mac spreadsheet saves; CR LF and LF elsewhere.
+    Read a byte at a time, a CR LF split between two reads is still one line end."""
+    data = "Téléphone\r06 12\r\n06 13\n\r06 14\r".encode("cp1252")
+    assert _read_all(data, size) == ("Téléphone\n06 12\n06 13\n\n06 14\n", "windows-1252")
+
+
 def test_bytes_that_are_not_utf8_after_a_long_ascii_start_switch_to_windows_1252():
     data = b"0612345678\n" * 200_000 + "Zoé;0611111111\n".encode("cp1252")
     text, kind = _read_all(data, size=1 << 16)

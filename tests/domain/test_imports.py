@@ -525,3 +525,11 @@ def test_the_layout_is_decided_from_lines_held_across_blocks(stops):
     numbers += parser.finish()[0]
     assert numbers == ["+33612345678"]
     assert (report.column, report.invalid) == ("mobile", 1)
+
+
+def test_a_mac_spreadsheet_s_csv_ends_its_lines_with_cr(stops):
+    """ "CSV (Macintosh)" ends lines with a lone CR: one number a line, counted as such."""
+    text = open_import(io.BytesIO(b"phone\r0612345678\rhello\r0611111111\r"))
+    report = import_numbers(stops, text)
+    assert (report.added, report.lines) == (2, 4)
+    assert [(item.line, item.input) for item in report.invalid_lines] == [(3, "hello")]

@@ -110,6 +110,9 @@ class _DecodedText:
                 break
         strict = "strict" if self.kind == "utf-8" else "replace"
         self._decoder = codecs.getincrementaldecoder(self.kind)(errors=strict)
+        # A lone CR ends a line too, as in the CSV a Mac spreadsheet saves
+        # ("CSV (Macintosh)"): without this a whole such file is one line.
+        self._newlines = io.IncrementalNewlineDecoder(None, translate=True)
 
     def read(self, size: int = -1, /) -> str:
         """Text of the next bytes; "" only at the end (a read may need more than one block)."""
@@ -118,7 +121,7 @@ class _DecodedText:
             self.consumed += len(data)
             if self._pending:
                 data, self._pending = self._pending + data, b""
-            text = self._decode(data, final=not data)
+            text = self._newlines.decode(self._decode(data, final=not data), final=not data)
             if text or not data:
                 return text
 
