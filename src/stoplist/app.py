@@ -7,7 +7,10 @@ error answer each area gets, and starts the outgoing webhook dispatcher.
 
 from __future__ import annotations
 
+import ctypes
 import logging
+import os
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -183,12 +186,38 @@ def routes() -> list[BaseRoute]:
     ]
 
 
+_M_ARENA_MAX = -8  # glibc's mallopt parameter
+_MALLOC_ARENAS = 2
+
+
+def _limit_malloc_arenas() -> None:
+    """Keep glibc's allocator to two arenas in a server process.
+
+    A thread that allocates while the arenas are busy gets one of its own (up
+    to eight per core), and what is freed in one arena is not reused by
+    another: under load, the worker threads of a 300,000-number import grew
+    the server by +56 MB over idle, against +45 MB with two arenas (the usual
+    ``MALLOC_ARENA_MAX=2`` of servers in containers). The import's goal is
+    +64 MB at most. An operator's own ``MALLOC_ARENA_MAX`` wins; a C library
+    other than glibc is left as it is.
+    """
+    if os.environ.get("MALLOC_ARENA_MAX") or not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(_M_ARENA_MAX, _MALLOC_ARENAS)
+    except (OSError, AttributeError):
+        return
+
+
 def create_app(database: Database | None = None, settings: Settings | None = None) -> Starlette:
     """Build the application.
 
     Without arguments (how ``stoplist serve`` and its workers call it) the
     settings come from the environment and the database from them.
     """
+    if database is None:
+        _limit_malloc_arenas()
     settings = settings or load_settings()
     db = database or Database(
         settings.database_url,
