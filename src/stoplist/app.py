@@ -198,9 +198,8 @@ def _limit_malloc_arenas() -> None:
     another: under load, the worker threads of a 300,000-number import grew
     the server by +56 MB over idle, against +45 to +52 MB with two arenas
     (the usual ``MALLOC_ARENA_MAX=2`` of servers in containers). The
-    import's goal is
-    +64 MB at most. An operator's own ``MALLOC_ARENA_MAX`` wins; a C library
-    other than glibc is left as it is.
+    import's goal is +64 MB at most. An operator's own ``MALLOC_ARENA_MAX``
+    wins; a C library other than glibc is left as it is.
     """
     if os.environ.get("MALLOC_ARENA_MAX") or not sys.platform.startswith("linux"):
         return
