@@ -36,6 +36,23 @@ def _expected(sample: Sample) -> dict[str, object]:
     return {**COUNTS, "column": sample.column, "lines": sample.lines}
 
 
+def _cli_account(db, database_url: str, name: str) -> tuple[str, ...]:
+    """A new account ``name``, as the options of a ``stoplist import`` into it."""
+    Accounts(db).create(name)
+    return ("--account", name, "--database", database_url)
+
+
+def _file(directory: Path, name: str, data: bytes) -> str:
+    path = directory / name
+    path.write_bytes(data)
+    return str(path)
+
+
+def _refused(answer: httpx.Response, status: int, code: int, message: str, detail: str) -> None:
+    assert answer.status_code == status, answer.text
+    assert answer.json() == {"success": False, "code": code, "message": message, "detail": detail}
+
+
 def _listed(http: httpx.Client, key: str) -> list[str]:
     answer = http.get("/v1/stop-sms/list", params={"apiKey": key}).json()
     return sorted(entry["phoneNumber"] for entry in answer["data"])
@@ -63,17 +80,13 @@ def test_api_body_and_multipart_upload(http, db, account, sample):
 
 @pytest.mark.parametrize("sample", SAMPLES, ids=lambda sample: sample.name)
 def test_cli(db, database_url, tmp_path, sample):
-    name = f"cli-{sample.name}-{tmp_path.name}"
-    Accounts(db).create(name)
-    path = tmp_path / sample.name
-    path.write_bytes(sample.data)
+    into = _cli_account(db, database_url, f"cli-{sample.name}-{tmp_path.name}")
+    path = _file(tmp_path, sample.name, sample.data)
     sheet = ["--sheet", WORKBOOK_SHEET] if _sheet(sample) else []
-    printed = run_cli_here(
-        "import", str(path), "--account", name, "--database", database_url, "--json", *sheet
-    ).stdout
+    printed = run_cli_here("import", path, *into, "--json", *sheet).stdout
     assert _counts(json.loads(printed)) == _expected(sample)
     if sample is SAMPLES[0]:
-        again = run_cli_here("import", str(path), "--account", name, "--database", database_url)
+        again = run_cli_here("import", path, *into)
         assert "lines read: 7; numbers from column mobile (number 2)" in again.stdout
 
 
@@ -124,22 +137,15 @@ def test_a_file_without_numbers_is_refused_with_code_92(http, account, database_
     assert (unknown.status_code, unknown.json()["code"]) == (400, 91)
     assert _listed(http, account.api_key) == []
 
-    name = f"cli-92-{tmp_path.name}"
-    Accounts(db).create(name)
-    path = Path(tmp_path / "contacts.csv")
-    path.write_bytes(NO_COLUMN)
-    refused = run_cli_here(
-        "import", str(path), "--account", name, "--database", database_url, check=False
-    )
+    into = _cli_account(db, database_url, f"cli-92-{tmp_path.name}")
+    path = _file(tmp_path, "contacts.csv", NO_COLUMN)
+    refused = run_cli_here("import", path, *into, check=False)
     assert refused.returncode == 2
     assert refused.stderr.strip() == (
         "error: no phone column found; columns are: name, email; use --column"
     )
     assert refused.stdout == ""
-    chosen = run_cli_here(
-        "import", str(path), "--account", name, "--database", database_url, "--column", "fax",
-        check=False,
-    )  # fmt: skip
+    chosen = run_cli_here("import", path, *into, "--column", "fax", check=False)
     assert chosen.returncode == 2 and "--column: no column named 'fax'" in chosen.stderr
 
 
@@ -147,23 +153,15 @@ def test_a_blank_or_empty_file_is_refused_with_code_92(http, account, db, databa
     for body in (b"\n\n  \n", b""):
         params, english = {"apiKey": account.api_key}, {"Accept-Language": "en"}
         answer = http.post(IMPORT, params=params, content=body, headers=english)
-        assert answer.status_code == 422, answer.text
-        assert answer.json() == {
-            "success": False,
-            "code": 92,
-            "message": "No valid phone number in the file",
-            "detail": "the file is empty or has only blank lines",
-        }
-    name = f"cli-blank-{tmp_path.name}"
-    Accounts(db).create(name)
-    blank, header = tmp_path / "blank.csv", tmp_path / "header.csv"
-    blank.write_bytes(b"\n\n  \n")
-    header.write_bytes(b"phone\n")
-    args = ("--account", name, "--database", database_url)
-    refused = run_cli_here("import", str(blank), *args, check=False)
+        empty = "the file is empty or has only blank lines"
+        _refused(answer, 422, 92, "No valid phone number in the file", empty)
+    args = _cli_account(db, database_url, f"cli-blank-{tmp_path.name}")
+    blank = _file(tmp_path, "blank.csv", b"\n\n  \n")
+    header = _file(tmp_path, "header.csv", b"phone\n")
+    refused = run_cli_here("import", blank, *args, check=False)
     assert (refused.returncode, refused.stdout) == (2, "")
     assert refused.stderr.strip() == "error: the file is empty or has only blank lines"
-    alone = run_cli_here("import", str(header), *args, check=False)
+    alone = run_cli_here("import", header, *args, check=False)
     assert alone.returncode == 2
     assert alone.stderr.strip() == (
         "error: no valid phone number in column phone (lines read: 1); "
@@ -176,12 +174,9 @@ def test_the_named_column_through_the_api_and_the_cli(http, account, db, databas
     answer = http.post(IMPORT, params={"apiKey": account.api_key, "column": "3"}, content=data)
     assert (answer.json()["added"], answer.json()["column"]) == (2, "work")
     assert _listed(http, account.api_key) == ["+33611111111", "+33612345678"]
-    name = f"cli-column-{tmp_path.name}"
-    Accounts(db).create(name)
-    path = tmp_path / "two-phones.csv"
-    path.write_bytes(data)
-    args = ("--account", name, "--database", database_url, "--json", "--column", "home")
-    report = json.loads(run_cli_here("import", str(path), *args).stdout)
+    into = _cli_account(db, database_url, f"cli-column-{tmp_path.name}")
+    path = _file(tmp_path, "two-phones.csv", data)
+    report = json.loads(run_cli_here("import", path, *into, "--json", "--column", "home").stdout)
     assert (report["added"], report["column"], report["columnNumber"]) == (2, "home", 2)
 
 
@@ -195,23 +190,14 @@ def test_a_column_past_the_last_one_is_refused_with_code_91(
         content=crm,
         headers={"Accept-Language": "en"},
     )
-    assert answer.status_code == 400, answer.text
-    assert answer.json() == {
-        "success": False,
-        "code": 91,
-        "message": "Invalid parameter",
-        "detail": "column: no column 9; columns are: Nom, Téléphone",
-    }
+    _refused(
+        answer, 400, 91, "Invalid parameter", "column: no column 9; columns are: Nom, Téléphone"
+    )
     french = http.post(IMPORT, params={"apiKey": account.api_key, "column": "9"}, content=crm)
     assert french.json()["detail"] == "column : aucune colonne 9 ; colonnes : Nom, Téléphone"
-    name = f"cli-column-9-{tmp_path.name}"
-    Accounts(db).create(name)
-    path = tmp_path / "crm.csv"
-    path.write_bytes(crm)
-    refused = run_cli_here(
-        "import", str(path), "--account", name, "--database", database_url, "--column", "9",
-        check=False,
-    )  # fmt: skip
+    into = _cli_account(db, database_url, f"cli-column-9-{tmp_path.name}")
+    path = _file(tmp_path, "crm.csv", crm)
+    refused = run_cli_here("import", path, *into, "--column", "9", check=False)
     assert refused.returncode == 2, refused.stderr
     assert refused.stderr.strip() == "error: --column: no column 9; columns are: Nom, Téléphone"
     assert _listed(http, account.api_key) == []

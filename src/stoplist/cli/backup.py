@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from stoplist.cli.language import _
-from stoplist.cli.options import DatabaseOption, errors, fail, open_database
+from stoplist.cli.options import DatabaseOption, errors, fail, names_a_directory, open_database
 from stoplist.domain.backup import (
     NoSuchDirectory,
     NotSqlite,
@@ -42,7 +41,7 @@ def backup_command(
     db = open_database(database)
     try:
         made = backup(
-            db, Path(destination), overwrite=force, into_directory=_names_directory(destination)
+            db, Path(destination), overwrite=force, into_directory=names_a_directory(destination)
         )
     except NotSqlite as exc:
         errors.print(
@@ -82,27 +81,25 @@ def backup_command(
     _print_keep_also(db)
 
 
-def _names_directory(destination: str) -> bool:
-    """A DEST ending in a slash is a directory, whether or not it exists yet.
-
-    ``Path`` drops the slash, so it is looked for in the text as given.
-    """
-    return destination.endswith(("/", os.sep))
-
-
 def _print_key_to_keep(db: Database) -> None:
     """What to keep with a dump that the user makes: nothing was backed up here."""
-    key = secrets_key_file(db)
-    if key is not None and key.exists():
+    key = _secrets_key(db)
+    if key is not None:
         typer.echo(
             _("keep with each dump, stored apart from it, the secrets key file %(key)s", key=key)
         )
 
 
 def _print_keep_also(db: Database) -> None:
-    key = secrets_key_file(db)
-    if key is not None and key.exists():
+    key = _secrets_key(db)
+    if key is not None:
         typer.echo(_("also keep, apart from the backup: the secrets key file %(key)s", key=key))
     lists = list_cache_directory(db)
     if lists is not None and lists.exists():
         typer.echo(_("no need to keep %(lists)s: kept lists are remade on demand", lists=lists))
+
+
+def _secrets_key(db: Database) -> Path | None:
+    """The database's secrets key file, when there is one to keep."""
+    key = secrets_key_file(db)
+    return key if key is not None and key.exists() else None

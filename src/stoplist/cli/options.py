@@ -7,6 +7,7 @@ database (see ``stoplist.cli.lazy``).
 
 from __future__ import annotations
 
+import os
 import traceback
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -109,6 +110,14 @@ def _cannot_open(settings: Settings, error: Exception) -> NoReturn:
     if settings.log_level == "debug":
         traceback.print_exception(error)
     fail(cannot_open(diagnose.diagnose(settings.database_url, error)))
+
+
+def names_a_directory(path: str) -> bool:
+    """Whether a path given on the command line ends in a slash: a directory, existing or not.
+
+    ``Path`` drops the slash, so it is looked for in the text as given.
+    """
+    return path.endswith(("/", os.sep))
 
 
 def find_account(db: Database, name_or_id: str) -> Account:

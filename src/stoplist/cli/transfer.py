@@ -33,6 +33,7 @@ from stoplist.cli.options import (
     errors,
     fail,
     find_account,
+    names_a_directory,
     open_configured,
     open_database,
     print_json,
@@ -192,7 +193,7 @@ def _export_to_file(stop_list: StopList, fmt: str, output: str) -> None:
     named = Path(output)
     if named.is_dir():
         fail(_("%(output)s is a directory: give a file to write", output=output))
-    if output.endswith(os.sep):
+    if names_a_directory(output):
         fail(_("no such directory: %(exc)s", exc=output))
     target = Path(os.path.realpath(named))
     try:
