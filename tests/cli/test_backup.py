@@ -11,6 +11,7 @@ import json
 import re
 import shutil
 import threading
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -165,6 +166,25 @@ def test_into_a_directory_and_bad_destinations(tmp_path, database_url):
         "backup", str(made), "--database", url, env={"LANG": "fr_FR.UTF-8"}, check=False
     )
     assert french.stderr.strip() == f"erreur : {made} existe déjà (--force pour le remplacer)"
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("force", [[], ["--force"]], ids=["plain", "forced"])
+def test_a_backup_within_the_same_second_keeps_the_earlier_one(tmp_path, database_url, force):
+    url, _ = _new_database(tmp_path / "db")
+    folder = tmp_path / "nightly"
+    folder.mkdir()
+    now = datetime.now(UTC)
+    earlier = [
+        folder / f"stoplist-{now + timedelta(seconds=offset):%Y%m%dT%H%M%SZ}.db"
+        for offset in range(5)
+    ]
+    for path in earlier:
+        path.write_bytes(b"an earlier backup")
+    run_cli_here("backup", f"{folder}/", *force, "--database", url)
+    assert all(path.read_bytes() == b"an earlier backup" for path in earlier)
+    (made,) = set(folder.iterdir()) - set(earlier)
+    assert made.name.endswith("-2.db") and made.read_bytes().startswith(b"SQLite format 3")
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

@@ -28,7 +28,7 @@ def backup_command(
         ),
     ],
     force: Annotated[
-        bool, typer.Option("--force", help="Replace DEST if it is already there.")
+        bool, typer.Option("--force", help="Replace DEST if it is a file already there.")
     ] = False,
     database: DatabaseOption = None,
 ) -> None:

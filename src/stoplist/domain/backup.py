@@ -9,6 +9,7 @@ and never used against a database they were not made from.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -54,10 +55,31 @@ def backup(
     if not db.is_sqlite:
         raise NotSqlite(pg_dump_command(db, destination, into_directory, made_at))
     source = Path(db.engine.url.database or "")
-    target = _target(destination, f"{source.stem}-{made_at:%Y%m%dT%H%M%SZ}.db", into_directory)
+    dated_name = f"{source.stem}-{made_at:%Y%m%dT%H%M%SZ}"
+    target = _target(destination, f"{dated_name}.db", into_directory)
     if not target.parent.is_dir():
         raise NoSuchDirectory(str(target.parent))
+    if _is_directory(destination, into_directory):
+        return Backup(_copy_to_free_name(source, target.parent, dated_name), made_at)
     return Backup(copy_sqlite(source, target, overwrite=overwrite), made_at)
+
+
+def _copy_to_free_name(source: Path, directory: Path, dated_name: str) -> SqliteCopy:
+    """Copy into ``directory`` under the dated name, or ``-2``, ``-3``... if it is taken.
+
+    The name is stoplist's choice, so an earlier backup made within the same
+    second (a retried cron job) is kept, whatever ``--force`` says.
+    """
+    for attempt in itertools.count(1):
+        suffix = "" if attempt == 1 else f"-{attempt}"
+        target = directory / f"{dated_name}{suffix}.db"
+        if target.exists() or target.is_symlink():
+            continue
+        try:
+            return copy_sqlite(source, target)
+        except FileExistsError:
+            continue  # made meanwhile by another backup
+    raise AssertionError("unreachable")
 
 
 def _target(destination: Path, dated_name: str, into_directory: bool) -> Path:
@@ -67,9 +89,13 @@ def _target(destination: Path, dated_name: str, into_directory: bool) -> Path:
     caller finds the file's parent missing and says so.
     """
     destination = destination.expanduser().absolute()
-    if into_directory or destination.is_dir():
+    if _is_directory(destination, into_directory):
         return destination / dated_name
     return destination
+
+
+def _is_directory(destination: Path, into_directory: bool) -> bool:
+    return into_directory or destination.expanduser().is_dir()
 
 
 def secrets_key_file(db: Database) -> Path | None:
