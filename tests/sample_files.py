@@ -142,6 +142,23 @@ def shared_strings_bomb(entries: int) -> bytes:
     return out.getvalue()
 
 
+def many_parts_workbook(extra_parts: int) -> bytes:
+    """A real workbook (one number) with ``extra_parts`` empty parts added to its zip."""
+    import zipfile
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["phone"])
+    book.active.append(["+33612345678"])
+    out = io.BytesIO()
+    book.save(out)
+    with zipfile.ZipFile(out, "a") as archive:
+        for n in range(extra_parts):
+            archive.writestr(f"customXml/item{n}.xml", b"")
+    return out.getvalue()
+
+
 _SST = (
     b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns='
     b'"http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="%d" uniqueCount="%d">'

@@ -135,6 +135,13 @@ def parameter(error: errors.InvalidParameter, language: Language) -> tuple[str |
         )
     if isinstance(error, errors.OversizedWorkbook):
         return "file", _oversized(error, words)
+    if isinstance(error, errors.OversizedZipDirectory):
+        return "file", words.text(
+            "the workbook has too many parts: its zip directory is %(size)s KiB "
+            "(at most %(limit)s KiB)",
+            size=-(-error.size // 1024),
+            limit=error.limit // 1024,
+        )
     if isinstance(error, errors.UnknownSheet):
         problem = words.text(
             "no sheet named %(name)s; sheets are: %(names)s",

@@ -14,6 +14,7 @@ from tests.sample_files import (
     NUMBERS,
     WORKBOOK_SHEET,
     Sample,
+    many_parts_workbook,
     samples,
     shared_strings_bomb,
 )
@@ -214,6 +215,21 @@ def test_a_workbook_that_unpacks_to_far_more_is_refused_with_code_91(http, accou
     assert answer.json()["code"] == 91
     assert answer.json()["detail"].startswith(
         "file: the workbook is too large once unpacked: xl/sharedStrings.xml unpacks to "
+    )
+    assert _listed(http, account.api_key) == []
+
+
+def test_a_workbook_of_tens_of_thousands_of_parts_is_refused_with_code_91(http, account):
+    answer = http.post(
+        IMPORT,
+        params={"apiKey": account.api_key},
+        content=many_parts_workbook(40_000),
+        headers={"Accept-Language": "fr"},
+    )
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["code"] == 91
+    assert answer.json()["detail"].startswith(
+        "file : le classeur a trop de parties : son répertoire zip fait "
     )
     assert _listed(http, account.api_key) == []
 

@@ -8,15 +8,16 @@ import zipfile
 import pytest
 
 from stoplist import wording
-from stoplist.domain.errors import InvalidParameter, OversizedWorkbook
+from stoplist.domain.errors import InvalidParameter, OversizedWorkbook, OversizedZipDirectory
 from stoplist.domain.import_files import (
+    MAX_DIRECTORY_BYTES,
     MAX_PART_BYTES,
     MAX_SHARED_STRINGS_BYTES,
     MAX_UNPACKED_BYTES,
     check_unpacked_sizes,
     open_import,
 )
-from tests.sample_files import WORKBOOK_SHEET, samples, shared_strings_bomb
+from tests.sample_files import WORKBOOK_SHEET, many_parts_workbook, samples, shared_strings_bomb
 
 
 def _read_all(data: bytes, size: int = 7, **options: str | None) -> tuple[str, str]:
@@ -96,6 +97,20 @@ def test_a_workbook_that_unpacks_to_far_more_than_it_holds_is_refused_unread():
     )
     small, _ = _read_all(shared_strings_bomb(100), sheet=None)
     assert small == "phone\n+33612345678\n"  # the same workbook, its strings few
+
+
+def test_a_workbook_of_too_many_parts_is_refused_before_its_directory_is_read():
+    """zipfile would hold an object per entry: 25 MB of empty ones took 170 MB."""
+    crowded = many_parts_workbook(40_000)
+    with pytest.raises(OversizedZipDirectory) as raised:
+        open_import(io.BytesIO(crowded), filename="contacts.xlsx")
+    assert raised.value.size > raised.value.limit == MAX_DIRECTORY_BYTES
+    assert wording.parameter_detail(raised.value, "en") == (
+        "file: the workbook has too many parts: its zip directory is "
+        f"{-(-raised.value.size // 1024)} KiB (at most 1024 KiB)"
+    )
+    text, _ = _read_all(many_parts_workbook(1_000), sheet=None)
+    assert text == "phone\n+33612345678\n"
 
 
 def _part(name: str, size: int, compressed: int) -> zipfile.ZipInfo:

@@ -207,6 +207,21 @@ class OversizedWorkbook(InvalidParameter):
         self.ratio = ratio
 
 
+class OversizedZipDirectory(InvalidParameter):
+    """A workbook whose zip directory alone is ``size`` bytes (``limit`` at most).
+
+    Tens of thousands of parts, where a real workbook has a few dozen.
+    """
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(
+            f"file: the workbook has too many parts "
+            f"({size} bytes of zip directory; at most {limit})"
+        )
+        self.size = size
+        self.limit = limit
+
+
 class UnknownSheet(InvalidParameter):
     """The workbook has no sheet ``name``; ``sheets`` are the ones it has."""
 

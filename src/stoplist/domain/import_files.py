@@ -33,6 +33,7 @@ from typing import IO, Protocol
 
 from stoplist.domain.errors import (
     OversizedWorkbook,
+    OversizedZipDirectory,
     SheetsOnlyInWorkbooks,
     UnknownSheet,
     UnreadableWorkbook,
@@ -66,6 +67,10 @@ that compresses a hundred times or more is repetition made to unpack, the bound
 Apache POI refuses too. Small parts (styles, themes) may compress better.
 """
 _RATIO_FROM_BYTES = 1 << 20
+MAX_DIRECTORY_BYTES = 1 << 20
+"""The zip directory: ``zipfile`` reads it whole and keeps an object of some 500 bytes per
+entry, so 25 MB of empty entries would take 170 MB. A workbook's few dozen parts take a
+few kilobytes; a megabyte is some 20,000 entries."""
 
 
 class ImportText(Protocol):
@@ -159,7 +164,7 @@ class _WorkbookText:
         except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
             self._file.close()
             raise UnreadableWorkbook(str(error)) from None
-        except OversizedWorkbook:
+        except (OversizedWorkbook, OversizedZipDirectory):
             self._file.close()
             raise
         names = self._book.sheetnames
@@ -221,12 +226,39 @@ def check_unpacked_sizes(parts: Iterable[zipfile.ZipInfo]) -> None:
 
 
 def _parts(file: IO[bytes]) -> list[zipfile.ZipInfo]:
-    """The entries of the zip directory of ``file``, which is left at its start."""
+    """The entries of the zip directory of ``file``, which is left at its start.
+
+    ``OversizedZipDirectory`` when the directory is past ``MAX_DIRECTORY_BYTES``,
+    before ``zipfile`` reads it.
+    """
     try:
-        with zipfile.ZipFile(file) as archive:
+        with zipfile.ZipFile(_DirectoryBound(file)) as archive:
             return archive.infolist()
     finally:
         file.seek(0)
+
+
+class _DirectoryBound:
+    """``file`` for ``zipfile`` to open, refusing any one read past ``MAX_DIRECTORY_BYTES``.
+
+    Opening a zip reads its end record, then its whole directory in one read of
+    the size that record declares (``zipfile`` itself decides, zip64 or not), and
+    nothing else; so bounding each read bounds the directory, as ``zipfile``
+    sees it, without a second reading of the format.
+    """
+
+    def __init__(self, file: IO[bytes]) -> None:
+        self._file = file
+        self.seek, self.tell = file.seek, file.tell
+
+    def read(self, size: int | None = -1, /) -> bytes:
+        position = self._file.tell()
+        end = self._file.seek(0, io.SEEK_END)
+        self._file.seek(position)
+        wanted = end - position if size is None or size < 0 else min(size, end - position)
+        if wanted > MAX_DIRECTORY_BYTES:
+            raise OversizedZipDirectory(wanted, MAX_DIRECTORY_BYTES)
+        return self._file.read(wanted)
 
 
 def _trimmed(row: tuple[object, ...]) -> Iterator[object]:
