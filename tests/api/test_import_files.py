@@ -204,33 +204,34 @@ def test_a_column_past_the_last_one_is_refused_with_code_91(
     assert _listed(http, account.api_key) == []
 
 
-def test_a_workbook_that_unpacks_to_far_more_is_refused_with_code_91(http, account):
+@pytest.mark.parametrize(
+    ("workbook", "language", "detail"),
+    [
+        (
+            lambda: shared_strings_bomb(200_000),
+            "en",
+            "file: the workbook is too large once unpacked: xl/sharedStrings.xml unpacks to ",
+        ),
+        (
+            lambda: many_parts_workbook(40_000),
+            "fr",
+            "file : le classeur a trop de parties : son répertoire zip fait ",
+        ),
+    ],
+    ids=["unpacks-to-far-more", "tens-of-thousands-of-parts"],
+)
+def test_a_workbook_far_larger_than_a_real_one_is_refused_with_code_91(
+    http, account, workbook, language, detail
+):
     answer = http.post(
         IMPORT,
         params={"apiKey": account.api_key},
-        content=shared_strings_bomb(200_000),
-        headers={"Accept-Language": "en"},
+        content=workbook(),
+        headers={"Accept-Language": language},
     )
     assert answer.status_code == 400, answer.text
     assert answer.json()["code"] == 91
-    assert answer.json()["detail"].startswith(
-        "file: the workbook is too large once unpacked: xl/sharedStrings.xml unpacks to "
-    )
-    assert _listed(http, account.api_key) == []
-
-
-def test_a_workbook_of_tens_of_thousands_of_parts_is_refused_with_code_91(http, account):
-    answer = http.post(
-        IMPORT,
-        params={"apiKey": account.api_key},
-        content=many_parts_workbook(40_000),
-        headers={"Accept-Language": "fr"},
-    )
-    assert answer.status_code == 400, answer.text
-    assert answer.json()["code"] == 91
-    assert answer.json()["detail"].startswith(
-        "file : le classeur a trop de parties : son répertoire zip fait "
-    )
+    assert answer.json()["detail"].startswith(detail)
     assert _listed(http, account.api_key) == []
 
 
