@@ -24,6 +24,7 @@ _REASONS: dict[Reason, str] = {
     Reason.UNKNOWN_PREFIX: N_("unknown prefix for the region"),
     Reason.UNKNOWN_COUNTRY_CODE: N_("unknown country code"),
     Reason.LINE_TOO_LONG: N_("line too long to be read"),
+    Reason.SEVERAL_NUMBERS: N_("one number at a time (filter and import take several)"),
 }
 
 _URL_REASONS: dict[str, str] = {

@@ -96,6 +96,29 @@ def test_phone_numbers_alias(http, account):
     assert one.json()["success"] and listed.json()["success"]
 
 
+def test_a_repeated_number_name_is_refused_by_add_and_check_not_cut_to_its_last(http, account):
+    """``requests.post(url, data={"phoneNumber": [a, b]})`` repeats the name in the form."""
+    key = account.api_key
+    numbers = [("phoneNumber", "0622222224"), ("phoneNumber", "0622222225")]
+    sent = [
+        http.post(ADD, data={"apiKey": key}, params=numbers),
+        http.post(ADD, params=[("apiKey", key), *numbers]),
+        http.post(ADD, content=f"apiKey={key}&phoneNumber=0622222224&phoneNumber=0622222225",
+                  headers={"Content-Type": "application/x-www-form-urlencoded"}),
+        http.post("/v1/stop-sms/check", params=[("apiKey", key), *numbers],
+                  headers={"Accept-Language": "en"}),
+    ]  # fmt: skip
+    for answer in sent:
+        assert answer.status_code == 400, answer.text
+        assert (answer.json()["code"], answer.json()["reason"]) == (9, "several_numbers")
+    assert (
+        sent[0].json()["detail"]
+        == "un seul numéro à la fois (filter et import en prennent plusieurs)"
+    )
+    assert sent[3].json()["detail"] == "one number at a time (filter and import take several)"
+    assert listed_numbers(http, key) == []
+
+
 # --- list, add, delete -----------------------------------------------------------------------
 
 

@@ -126,6 +126,27 @@ def test_filter_json_in_input_order(http, account):
     ]
 
 
+def test_filter_reads_every_value_of_a_repeated_name(http, account):
+    """As ``requests.post(url, data={"phoneNumbers": [...]})`` sends a list: in a form or a
+    query string, the name once per number. Each one is answered, the stopped one first."""
+    stop_id = _add(http, account, "0611223399")
+    numbers = [("phoneNumbers", "0611223399"), ("phoneNumbers", "0699999998")]
+    as_form = http.post(
+        "/v1/stop-sms/filter",
+        content=f"apiKey={account.api_key}&phoneNumbers=0611223399&phoneNumbers=0699999998",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    in_query = http.post("/v1/stop-sms/filter", params=[("apiKey", account.api_key), *numbers])
+    for answer in (as_form, in_query):
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        assert body["counts"] == {"allowed": 1, "stopped": 1, "invalid": 0}
+        assert body["data"] == [
+            {"phoneNumber": "+33611223399", "status": "stopped", "stopId": stop_id},
+            {"phoneNumber": "+33699999998", "status": "allowed"},
+        ]
+
+
 def test_filter_e164_shaped_but_invalid_is_not_allowed(http, account):
     body = http.post(
         "/v1/stop-sms/filter",

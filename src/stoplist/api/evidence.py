@@ -23,7 +23,7 @@ from stoplist.domain.clock import LocalTimeFormatter
 from stoplist.domain.event_export import event_chunks, export_range, hex_or_none
 from stoplist.domain.event_export import signature_verified as signed
 from stoplist.domain.exports import export_format
-from stoplist.http.call import authenticated_call, open_call
+from stoplist.http.call import authenticated_call, open_call, query_params
 from stoplist.records.models import Account, Stop
 
 
@@ -75,7 +75,7 @@ def _event(proved: audit.EvidenceItem, formatter: LocalTimeFormatter) -> answers
 
 async def export_events(request: Request) -> Response:
     """Stream the account's events; a bad ``format``, ``since`` or ``until`` is code 91."""
-    call = await authenticated_call(request, dict(request.query_params.items()))
+    call = await authenticated_call(request, query_params(request))
     fmt = export_format(call.param("format"))
     since, until = export_range(call.param("since"), call.param("until"), call.account)
     chunks = event_chunks(call.stop_list.db, call.account, fmt, since=since, until=until)

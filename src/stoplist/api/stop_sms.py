@@ -12,7 +12,7 @@ from starlette.responses import Response, StreamingResponse
 
 from stoplist.api.list_renderers import ListRenderer, listing_chunks, ready
 from stoplist.client import answers
-from stoplist.domain.errors import InvalidPhoneNumber
+from stoplist.domain.errors import InvalidPhoneNumber, Reason
 from stoplist.domain.paging import listing_query
 from stoplist.http import render
 from stoplist.http.call import ApiCall, open_call
@@ -45,12 +45,13 @@ async def delete_stop(request: Request) -> Response:
 
 
 def single_number(value: object) -> object:
-    """``phoneNumbers`` may arrive as a one-element list; more than one is refused."""
+    """``phoneNumbers`` may arrive as a one-element list (or a name sent once); more than one
+    is refused, never cut down to one of them."""
     if isinstance(value, list):
         if not value:
             return None
         if len(value) > 1:
-            raise InvalidPhoneNumber("only one number per add")
+            raise InvalidPhoneNumber(reason=Reason.SEVERAL_NUMBERS)
         return value[0]
     return value
 

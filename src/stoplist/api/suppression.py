@@ -46,6 +46,7 @@ from stoplist.http.call import (
     ApiCall,
     authenticated_call,
     parse_body,
+    query_params,
     refuse_declared_length,
 )
 from stoplist.http.negotiation import response_format
@@ -70,7 +71,7 @@ EXPORT_TYPES = {
 
 async def filter_list(request: Request) -> Response:
     request.state.format = response_format(request.query_params.get("_format"))
-    params: dict[str, Any] = dict(request.query_params.items())
+    params = query_params(request)
     inputs, body = await _read_filter_body(request)
     if inputs is None:
         params.update(await parse_body(request, body, max_values=_MAX_FILTER_VALUES))
@@ -123,7 +124,7 @@ def _too_many() -> Exception:
 
 
 async def export(request: Request) -> Response:
-    call = await authenticated_call(request, dict(request.query_params.items()))
+    call = await authenticated_call(request, query_params(request))
     fmt = export_format(call.params.get("format"))
     chunks = export_chunks(call.stop_list, fmt)
     first = await run_in_threadpool(next, chunks)
@@ -137,7 +138,7 @@ async def import_file(request: Request) -> Response:
     ``column`` (a header or a position from 1) and ``sheet`` (of a workbook)
     come from the query string or the form's fields.
     """
-    call = await authenticated_call(request, dict(request.query_params.items()))
+    call = await authenticated_call(request, query_params(request))
     spool = await _spool(request)
     try:
         upload = await _upload(request, spool)

@@ -66,6 +66,7 @@ InvalidReason = Annotated[
                 "unknown_prefix",
                 "unknown_country_code",
                 "line_too_long",
+                "several_numbers",
             ]
         }
     ),

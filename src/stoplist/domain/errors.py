@@ -70,6 +70,7 @@ class Reason(Enum):
     """Why a number is not valid, as far as the numbering plan tells (value: wire name).
 
     ``LINE_TOO_LONG`` is an import's: a line too long to be read at all.
+    ``SEVERAL_NUMBERS`` is a call's that takes one number and was sent more.
     """
 
     NOT_A_NUMBER = "not_a_number"
@@ -79,6 +80,7 @@ class Reason(Enum):
     UNKNOWN_PREFIX = "unknown_prefix"
     UNKNOWN_COUNTRY_CODE = "unknown_country_code"
     LINE_TOO_LONG = "line_too_long"
+    SEVERAL_NUMBERS = "several_numbers"
 
 
 class InvalidPhoneNumber(StoplistError):

@@ -4,11 +4,15 @@ Parameters come from the query string, then a JSON body, then a form body, a
 later source overriding an earlier one. The body is read as JSON whatever the
 Content-Type says when it looks like JSON, because real clients post
 ``json_encode(...)`` as ``application/x-www-form-urlencoded`` or with no type.
+A name repeated in a query string or a form (``phoneNumbers=a&phoneNumbers=b``,
+as ``requests`` sends a list) is a list of its values, as in JSON: a list of
+numbers where one was expected is refused, never cut down to its last value.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
@@ -88,18 +92,28 @@ async def open_call(request: Request, *, max_body: int | None = None) -> ApiCall
 
 
 async def read_params(request: Request, *, max_body: int | None = None) -> dict[str, Any]:
-    """The query string's parameters, overridden by those of the body.
-
-    The query string is read as Starlette's ``query_params`` reads it (the
-    last of repeated names wins), without building its multi-dict first.
-    """
-    query = request.scope["query_string"].decode("latin-1")
-    params: dict[str, Any] = dict(parse_qsl(query, keep_blank_values=True))
+    """The query string's parameters, overridden by those of the body."""
+    params = query_params(request)
     request.state.format = response_format(params.get("_format"))
     if _may_have_body(request):
         body = await read_body(request, max_body or request.app.state.max_body_bytes)
         params.update(await parse_body(request, body))
     return params
+
+
+def query_params(request: Request) -> dict[str, Any]:
+    """The query string's parameters, decoded as Starlette decodes them (a repeated name:
+    a list of its values)."""
+    query = request.scope["query_string"].decode("latin-1")
+    return params_of(parse_qsl(query, keep_blank_values=True))
+
+
+def params_of(pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
+    """Parameters from name-value pairs: a name's value, or the list of a repeated name's."""
+    values: dict[str, list[Any]] = {}
+    for name, value in pairs:
+        values.setdefault(name, []).append(value)
+    return {name: held[0] if len(held) == 1 else held for name, held in values.items()}
 
 
 async def authenticated_call(request: Request, params: dict[str, Any]) -> ApiCall:
@@ -217,7 +231,7 @@ def _parse_content(content: bytes, media: str, max_values: int) -> dict[str, Any
         )
     except (UnicodeDecodeError, ValueError):
         raise MalformedBody() from None
-    return dict(pairs)
+    return params_of(pairs)
 
 
 def _check_json_values(content: bytes, max_values: int) -> None:
@@ -241,4 +255,4 @@ async def _multipart(request: Request, body: bytes) -> dict[str, Any]:
         form = await Request(request.scope, replay).form()
     except Exception:
         raise MalformedBody() from None
-    return {key: value for key, value in form.multi_items() if isinstance(value, str)}
+    return params_of((key, value) for key, value in form.multi_items() if isinstance(value, str))
