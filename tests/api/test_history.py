@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from xml.etree import ElementTree
 
+from stoplist.domain.stops import StopList
+from stoplist.records.events import EventKind, NewEvent, Source
+
 
 def test_history_of_api_and_sms_events(http, account):
     key = {"apiKey": account.api_key}
@@ -42,6 +45,21 @@ def test_history_of_api_and_sms_events(http, account):
     ]
     listed = http.get("/v1/stop-sms/list", params=key).json()["data"]
     assert body["stopId"] == listed[0]["id"]
+
+
+def test_history_holds_every_event_of_a_busy_number(http, db, account):
+    """A person who has written 1,200 replies since their STOP: the STOP is still shown."""
+    stop_list = StopList(db, account.account)
+    stop_list.add("+33612345678")
+    with db.write() as conn:
+        for n in range(1_200):
+            reply = NewEvent("+33612345678", EventKind.REPLY, Source.SMS, text=f"merci {n}")
+            stop_list.record_in(conn, reply)
+    body = http.get(
+        "/v1/stop-sms/history", params={"apiKey": account.api_key, "phoneNumber": "0612345678"}
+    ).json()
+    assert body["nbData"] == len(body["data"]) == 1_201
+    assert body["data"][-1]["type"] == "opt_out" and body["stopped"] is True
 
 
 def test_history_of_a_number_never_seen(http, account):

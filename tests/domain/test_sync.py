@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from stoplist.client.models import Stop as UpstreamStop
 from stoplist.domain.stops import StopList
 from stoplist.domain.sync import apply, upstream_provider
-from stoplist.records.events import Source
+from stoplist.records.events import EventKind, NewEvent, Source
 
 UPSTREAM = "https://api.smspartner.fr/v1"
 LAST_WEEK = datetime.now(UTC) - timedelta(days=7)
@@ -79,6 +79,20 @@ def test_a_number_back_upstream_after_a_mirrored_removal_is_stopped_again(db, ac
     back = [UpstreamStop(200, "+33611111111", LAST_WEEK)]
     report = apply(stops, UPSTREAM, back, mirror_deletes=True)
     assert [c.phone_number for c in report.added] == ["+33611111111"]
+    assert stops.find("+33611111111") is not None
+
+
+def test_a_mirrored_removal_keeps_a_stop_made_here_however_busy_the_number(db, account):
+    stops = StopList(db, account.account)
+    stops.add("+33611111111")  # here, by API, before any sync
+    with db.write() as conn:
+        for n in range(1_100):
+            stops.record_in(
+                conn, NewEvent("+33611111111", EventKind.REPLY, Source.SMS, text=f"{n}")
+            )
+    apply(stops, UPSTREAM, entries("+33611111111"))
+    report = apply(stops, UPSTREAM, [], mirror_deletes=True)
+    assert report.deleted == []
     assert stops.find("+33611111111") is not None
 
 

@@ -205,15 +205,12 @@ class StopList:
             return None
         return ErasedNumbers(chain.chain_keys(conn).number_mac, known)
 
-    def history(self, raw: object, *, limit: int = 1000) -> tuple[str, list[Event]]:
-        """The number's events, those kept under its erased stand-in included."""
+    def history(self, raw: object) -> tuple[str, list[Event]]:
+        """The number's events, every one, those kept under its erased stand-in included."""
         number = self.normalize(raw)
         with self.db.read() as conn:
             stand_in = chain.erased_stand_in(number_digest(conn, number))
-            found = event_store.history(
-                conn, self.account.id, number, limit=limit, stand_in=stand_in
-            )
-            return number, found
+            return number, event_store.history(conn, self.account.id, number, stand_in=stand_in)
 
     def count(self) -> int:
         with self.db.read() as conn:

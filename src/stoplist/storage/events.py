@@ -181,17 +181,15 @@ def history(
     account_id: int,
     phone_number: str,
     *,
-    limit: int = 1000,
     stand_in: str | None = None,
 ) -> list[Event]:
-    """A number's events, newest first by event time (with those kept under its erased
-    ``stand_in``, when it has one)."""
+    """A number's events, every one, newest first by event time (with those kept under
+    its erased ``stand_in``, when it has one)."""
     numbers = [phone_number] if stand_in is None else [phone_number, stand_in]
     rows = conn.execute(
         select(events)
         .where(events.c.account_id == account_id, events.c.phone_number.in_(numbers))
         .order_by(events.c.event_at.desc(), events.c.id.desc())
-        .limit(limit)
     )
     return [event_of(row) for row in rows]
 
