@@ -23,7 +23,12 @@ import pytest
 from stoplist.domain.webhook_urls import IPAddress
 from stoplist.domain.webhooks import Claimed, generate_secret
 from stoplist.outbound.dispatch import REFUSED_DESTINATION, _client, send
-from stoplist.outbound.webhook_transport import GuardedBackend, GuardedTransport, RefusedDestination
+from stoplist.outbound.webhook_transport import (
+    GuardedBackend,
+    GuardedTransport,
+    RefusedDestination,
+    resolve,
+)
 from stoplist.storage.webhooks import DeliveryRow
 from tests.support import free_port
 from tests.webhook_receiver import Receiver, verified
@@ -98,6 +103,20 @@ def test_a_name_with_any_internal_answer_is_refused_before_connecting():
             with pytest.raises(RefusedDestination):
                 run(_post(backend, receiver.url(host="localhost")))
         assert receiver.requests() == []
+
+
+def test_a_name_that_does_not_resolve_is_refused_as_an_internal_one_is():
+    """Told apart, the two would let an account map the names that resolve inside."""
+    with Receiver("127.0.0.2") as receiver:
+        for answers in ((), ("127.0.0.3",)):
+            with pytest.raises(RefusedDestination):
+                run(
+                    _post(
+                        GuardedBackend(only_public, Resolver(*answers)), receiver.url(host="x.test")
+                    )
+                )
+        assert receiver.requests() == []
+    assert run(resolve("a" * 64 + ".example", 443)) == []  # refused by the resolver itself
 
 
 def test_literal_addresses_are_checked_without_resolving():

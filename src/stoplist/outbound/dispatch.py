@@ -38,7 +38,7 @@ logger = logging.getLogger("stoplist.webhooks")
 
 TIMEOUT = 10.0
 CONCURRENCY = 16
-REFUSED_DESTINATION = "refused: the address is not public"
+REFUSED_DESTINATION = "refused: the host has no public address"
 FLUSH_INTERVAL = 60.0
 DRAIN_INTERVAL = 0.5
 PURGE_INTERVAL = 3600.0

@@ -31,15 +31,22 @@ AddressPolicy = Callable[[IPAddress], bool]
 
 
 class RefusedDestination(Exception):
-    """The host is, or resolves to, an address webhooks may not reach; nothing was sent."""
+    """The host is, or resolves to, an address webhooks may not reach, or to none; nothing
+    was sent.
+
+    A name that does not resolve is refused alike: were the two told apart, an
+    account could learn which names resolve inside the network by registering
+    them and reading the deliveries' errors.
+    """
 
 
 async def resolve(host: str, port: int) -> list[str]:
-    """Every address ``host`` resolves to for a TCP connection, in the resolver's order."""
+    """Every address ``host`` resolves to for a TCP connection, in the resolver's order
+    (none when it does not resolve)."""
     try:
         answers = await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError) as exc:
-        raise httpcore.ConnectError("the host name does not resolve") from exc
+    except (OSError, UnicodeError):
+        return []
     addresses: list[str] = []
     for *_, sockaddr in answers:
         if sockaddr[0] not in addresses:
@@ -91,7 +98,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         else:
             addresses = [str(literal)]
         if not addresses:
-            raise httpcore.ConnectError("the host name does not resolve")
+            raise RefusedDestination(host)
         for address in addresses:
             if not self._allowed(ipaddress.ip_address(address.split("%", 1)[0])):
                 raise RefusedDestination(host)
