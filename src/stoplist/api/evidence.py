@@ -23,6 +23,7 @@ from stoplist.domain.clock import LocalTimeFormatter
 from stoplist.domain.event_export import event_chunks, export_range, hex_or_none
 from stoplist.domain.event_export import signature_verified as signed
 from stoplist.domain.exports import export_format
+from stoplist.http import chain_walks
 from stoplist.http.call import authenticated_call, open_call, query_params
 from stoplist.records.models import Account, Stop
 
@@ -30,7 +31,7 @@ from stoplist.records.models import Account, Stop
 async def evidence(request: Request) -> Response:
     call = await open_call(request)
     raw = single_number(call.param("phoneNumber", "phoneNumbers"))
-    found = await run_in_threadpool(audit.evidence, call.stop_list.db, call.account, raw)
+    found = await chain_walks.evidence(request, call.stop_list.db, call.account, raw)
     stop = await run_in_threadpool(call.stop_list.find, found.phone_number)
     erased = await run_in_threadpool(call.stop_list.erased, found.phone_number)
     erased_at = erased.erased_at if erased is not None else None

@@ -12,9 +12,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from stoplist.domain import audit, clock
+from stoplist.domain import clock
 from stoplist.domain.errors import InvalidPhoneNumber, PhoneNumberRequired
 from stoplist.domain.event_export import signature_verified
+from stoplist.http import chain_walks
 from stoplist.i18n import N_
 from stoplist.web.context import NOT_FOUND, PREFIX, PageContext, Refused, page
 
@@ -29,7 +30,7 @@ def routes() -> list[BaseRoute]:
 async def evidence_page(ctx: PageContext) -> Response:
     raw = ctx.request.query_params.get("number", "").strip()
     try:
-        found = await run_in_threadpool(audit.evidence, ctx.db, ctx.signed_in, raw)
+        found = await chain_walks.evidence(ctx.request, ctx.db, ctx.signed_in, raw)
     except (InvalidPhoneNumber, PhoneNumberRequired):
         raise Refused(404, NOT_FOUND, N_("Not found")) from None
     stop = await run_in_threadpool(ctx.stop_list.find, found.phone_number)
