@@ -47,6 +47,11 @@ def test_duplicate_and_invalid_accounts_are_refused(database_url):
         check=False,
     )
     assert bad.returncode != 0 and "time zone" in bad.stderr
+    # Looked up as files of the zone database: a directory, a name too long for a path.
+    for zone in ("Europe", "Europe/" + "x" * 300, "Europe/Paris\x00"):
+        update = ("accounts", "update", "cli-dup", "--timezone", zone, "--database", database_url)
+        refused = run_cli_here(*update, check=False)
+        assert refused.returncode == 1 and "unknown time zone" in refused.stderr, refused.stderr
 
 
 def test_keys_create_list_revoke(server, database_url):

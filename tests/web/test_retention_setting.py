@@ -1,13 +1,14 @@
-"""The retention period on the dashboard's settings page, in headless Chromium."""
+"""The dashboard's settings page: the retention period (in headless Chromium), the time zone."""
 
 from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
 from stoplist.domain import clock
+from stoplist.domain.accounts import Accounts
 from stoplist.domain.inbound import Inbound, InboundMessage
 from stoplist.domain.retention import DEFAULT_DAYS, Retention
-from tests.web.conftest import sign_in_with_key
+from tests.web.conftest import dashboard_client, sign_in_with_key
 
 
 def test_the_retention_period_is_set_in_the_settings(page: Page, db, account):
@@ -49,3 +50,16 @@ def test_a_sweep_shows_among_the_latest_events_as_an_event_of_the_whole_account(
     # The number's own row still links to its page; the sweep's has no link.
     expect(row.get_by_role("link")).to_have_count(0)
     expect(latest.get_by_role("link", name="06 12 34 56 71")).to_have_count(1)
+
+
+def test_a_time_zone_that_names_a_directory_of_the_zone_database_is_refused(server, db, account):
+    """``Europe`` and over-long names fail as files, not as unknown zones: still a 422."""
+    with dashboard_client(server, account.api_key) as (client, token):
+        for zone in ("Europe", "Europe/" + "x" * 300):
+            answer = client.post(
+                "/dashboard/settings/regional",
+                data={"csrf_token": token, "default_region": "FR", "timezone": zone},
+            )
+            assert answer.status_code == 422, answer.text
+            assert "Unknown region or time zone." in answer.text
+    assert Accounts(db).get(account.account.id).timezone == "Europe/Paris"

@@ -37,10 +37,15 @@ def from_us(instant: int, zone: ZoneInfo | None = None) -> datetime:
 
 
 def zone(name: str) -> ZoneInfo:
-    """The ``ZoneInfo`` called ``name``; ``ValueError`` if there is none."""
+    """The ``ZoneInfo`` called ``name``; ``UnknownTimezone`` if there is none.
+
+    The name is looked up as a file of the time zone database: a directory of
+    it (``Europe``) or a name too long for a path fails as the file system's
+    ``OSError``, refused the same way.
+    """
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
         raise UnknownTimezone(name) from exc
 
 
