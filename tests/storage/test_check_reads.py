@@ -88,6 +88,47 @@ def test_a_connection_the_server_dropped_is_replaced(own_db):
     assert before.account == after.account == created.account
 
 
+def test_the_first_read_after_every_connection_dropped_is_answered(own_db):
+    """Both of the reads' connections open, then the server drops them all (a restart)."""
+    if own_db.is_sqlite:
+        return  # a file has no connection to lose
+    created = Accounts(own_db).create("reads-all-dropped")
+    key = hash_secret(created.api_key)
+    reads = PostgresCheckReads(own_db)
+
+    def opened() -> int:
+        with own_db.engine.connect() as conn:
+            return conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND application_name = :name"
+                ),
+                {"name": CHECK_APPLICATION_NAME},
+            ).scalar_one()
+
+    async def scenario() -> tuple[int, object]:
+        burst = []
+        while opened() < 2 and len(burst) < 500:  # reads asked while one is in flight
+            burst.append(asyncio.ensure_future(reads.read(key, None)))
+            await asyncio.sleep(0.001)
+        await asyncio.gather(*burst)
+        both = opened()
+        with own_db.engine.connect() as conn:
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+        after = await reads.read(key, None)
+        await reads.aclose()
+        return both, after
+
+    both, after = run_async(scenario())
+    assert both == 2
+    assert after is not None and after.account == created.account
+
+
 def test_an_account_is_made_once_per_row_and_again_when_the_row_changes(db):
     created = Accounts(db).create("reads-rows")
     reads = check_reads_for(db)

@@ -38,6 +38,8 @@ class ReadBatcher(Generic[C, K, V]):
     ``connect`` opens a connection and ``fetch`` runs a batch on it. A batch
     that fails on a connection (the server restarted, say) is sent once more
     on a new one; if that fails too, each caller of the batch gets the error.
+    The idle connections go with the failed one: what broke it (a restart,
+    the backends terminated) broke them too, and the retry must not land on one.
     """
 
     def __init__(
@@ -117,6 +119,9 @@ class ReadBatcher(Generic[C, K, V]):
                     if connection is not None:
                         await self._discard(connection)
                         connection = None
+                    idle, self._idle = self._idle, []
+                    for stale in idle:
+                        await self._discard(stale)
                     if attempt == 2:
                         raise
         except Exception as error:
