@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
@@ -27,6 +28,7 @@ from tests.support import (
     run_cli,
     run_cli_here,
     stoplist_command,
+    temporary_postgres_database,
 )
 
 COMMANDS = [("serve", "--port", "1"), ("accounts", "list")]
@@ -240,6 +242,23 @@ def test_a_missing_sqlite_file_is_refused_and_nothing_is_made(tmp_path, command)
     assert list(wrong.parent.iterdir()) == []  # no database, key, -wal or -shm
     assert list((tmp_path / "backups").iterdir()) == []
     assert not (tmp_path / "list.csv").exists()
+
+
+@pytest.mark.parametrize("command", MISSING_FILE_COMMANDS)
+def test_a_postgresql_database_stoplist_never_started_is_refused_and_left_alone(tmp_path, command):
+    """The PostgreSQL form of the typo: another application's database, or ``postgres``."""
+    (tmp_path / "backups").mkdir()
+    with temporary_postgres_database() as url:
+        result = run_cli_here(
+            *MISSING_FILE_COMMANDS[command](tmp_path), "--database", url, check=False
+        )
+        _assert_short(result, "holds no stoplist database", "STOPLIST_DATABASE_URL")
+        assert result.returncode == 1
+        with psycopg.connect(url.replace("+psycopg", "")) as conn:
+            tables = conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
+            assert tables.fetchone() == (0,)  # no stoplist table was made in it
+        run_cli_here("accounts", "create", "shop", "--database", url)
+        run_cli_here("accounts", "list", "--database", url)
 
 
 def test_a_missing_sqlite_file_in_french(tmp_path):

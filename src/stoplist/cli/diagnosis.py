@@ -18,6 +18,10 @@ _CAUSES: dict[Cause, str] = {
         "there is no such file: point at yours with --database or STOPLIST_DATABASE_URL "
         "(only serve and accounts create start a new database)"
     ),
+    Cause.NO_STOPLIST_SCHEMA: N_(
+        "it holds no stoplist database: point at yours with --database or "
+        "STOPLIST_DATABASE_URL (only serve and accounts create start a new database)"
+    ),
     Cause.NOT_A_FILE: N_("%(path)s is not a file"),
     Cause.READ_ONLY_FILE: N_(
         "%(path)s is read-only for this user: stoplist must be able to write it"

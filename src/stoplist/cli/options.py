@@ -84,6 +84,9 @@ def open_configured(settings: Settings, *, create: bool = False) -> Database:
         db = Database(url, pool_size=2, secrets_key_file=settings.secrets_key_file)
     except Exception as exc:
         _cannot_open(settings, exc)
+    if not create and not db.is_sqlite and not _holds_stoplist(settings, db):
+        db.dispose()
+        fail(cannot_open(diagnose.Diagnosis(diagnose.Cause.NO_STOPLIST_SCHEMA, _masked(url))))
     try:
         db.migrate()
     except SchemaTooNew as exc:
@@ -101,6 +104,28 @@ def open_configured(settings: Settings, *, create: bool = False) -> Database:
         db.dispose()
         _cannot_open(settings, exc)
     return db
+
+
+def _masked(url: str) -> str:
+    from stoplist.database_url import masked_url
+
+    return masked_url(url)
+
+
+def _holds_stoplist(settings: Settings, db: Database) -> bool:
+    """Whether a PostgreSQL database has been started by stoplist (it has a schema version).
+
+    As with a SQLite path that does not exist: any other database named by
+    mistake (``postgres``, another application's) would otherwise be given
+    stoplist's tables, and the command would report on it as if it were empty.
+    """
+    from stoplist.storage.migrate import current_revision
+
+    try:
+        return current_revision(db) is not None
+    except Exception as exc:
+        db.dispose()
+        _cannot_open(settings, exc)
 
 
 def _cannot_open(settings: Settings, error: Exception) -> NoReturn:

@@ -25,6 +25,7 @@ class Cause(Enum):
 
     MISSING_DIRECTORY = "missing_directory"
     NO_SUCH_FILE = "no_such_file"
+    NO_STOPLIST_SCHEMA = "no_stoplist_schema"
     NOT_A_FILE = "not_a_file"
     READ_ONLY_FILE = "read_only_file"
     READ_ONLY_DIRECTORY = "read_only_directory"
