@@ -19,6 +19,7 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
+from stoplist.domain.accounts import Accounts
 from stoplist.storage.database import Database
 from tests.support import (
     Server,
@@ -321,3 +322,32 @@ def test_an_unencoded_at_sign_in_the_password_is_never_shown(postgres):
     [line] = result.stderr.strip().splitlines()
     assert "write an '@' of the user name or password as %40" in line
     assert "hunter2" not in line
+
+
+READ_ONLY_WRITES = {
+    "accounts create": ["accounts", "create", "another"],
+    "keys create": ["keys", "create", "shop"],
+    "erase": ["erase", "+33612345678", "--account", "shop", "--yes"],
+    "import": ["import", "{file}", "--account", "shop"],
+}
+
+
+@pytest.mark.parametrize("command", READ_ONLY_WRITES)
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_write_refused_by_a_read_only_database_ends_in_one_line(own_db, tmp_path, command):
+    """A standby, or ``default_transaction_read_only``: what the server answers with code 94."""
+    Accounts(own_db).create("shop")
+    url = own_db.engine.url.render_as_string(hide_password=False)
+    name = own_db.engine.url.database
+    own_db.dispose()
+    numbers = tmp_path / "numbers.csv"
+    numbers.write_text("phone\n+33612345678\n")
+    with psycopg.connect(url.replace("+psycopg", "")) as conn:
+        conn.execute(f'ALTER DATABASE "{name}" SET default_transaction_read_only = on')
+    args = [arg.format(file=numbers) for arg in READ_ONLY_WRITES[command]]
+    result = run_cli_here(*args, "--database", url, check=False)
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: the database is read-only: the command stopped"), (
+        result.stderr
+    )
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) <= 2

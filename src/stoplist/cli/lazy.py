@@ -111,6 +111,16 @@ class LazyGroup(typer.core.TyperGroup):
         self.commands = commands
         self._listing = False
 
+    def invoke(self, ctx: _click.Context) -> Any:
+        """Run the command; a database that fails under it ends it in one line."""
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            from stoplist.cli.options import end_if_database_failed
+
+            end_if_database_failed(exc)
+            raise
+
     def list_commands(self, ctx: _click.Context) -> list[str]:
         return list(self.commands)  # the names, without building the commands
 

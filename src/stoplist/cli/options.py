@@ -106,6 +106,35 @@ def open_configured(settings: Settings, *, create: bool = False) -> Database:
     return db
 
 
+def end_if_database_failed(error: Exception) -> None:
+    """End the command in one line if ``error`` is the database failing under it.
+
+    Down, read-only, full or busy: the server answers those with code 94 and
+    the command line says so in a line too, where it showed a traceback. The
+    transaction the command was in is rolled back. Any other error returns,
+    for its caller to raise.
+    """
+    from stoplist.observability.database_errors import describe, failure_kind
+
+    kind = failure_kind(error)
+    if kind is None:
+        return
+    problems = {
+        "read_only": _("the database is read-only"),
+        "disk_full": _("the disk under the database is full"),
+        "locked": _("the database is busy with another writer"),
+    }
+    problem = problems.get(kind) or _("the database stopped answering")
+    fail(
+        _(
+            "%(problem)s: the command stopped, and its unfinished change was not written "
+            "(%(detail)s)",
+            problem=problem,
+            detail=describe(error),
+        )
+    )
+
+
 def _masked(url: str) -> str:
     from stoplist.database_url import masked_url
 
