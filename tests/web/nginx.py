@@ -35,9 +35,12 @@ class Site:
 
 
 class Nginx:
-    def __init__(self, prefix: Path, sites: list[Site]) -> None:
+    """nginx with ``sites``; ``http`` is put in the ``http`` block as it is (a ``log_format``)."""
+
+    def __init__(self, prefix: Path, sites: list[Site], http: str = "") -> None:
         self.prefix = prefix
         self.sites = sites
+        self.http = http
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> Nginx:
@@ -99,6 +102,7 @@ http {{
     fastcgi_temp_path {temp}/fastcgi;
     uwsgi_temp_path {temp}/uwsgi;
     scgi_temp_path {temp}/scgi;
+{self.http}
 {pools}
 {blocks}
 }}
