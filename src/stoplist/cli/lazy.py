@@ -11,6 +11,7 @@ it, and its one-line help: running a command imports its module only;
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Callable, Iterator, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -116,9 +117,12 @@ class LazyGroup(typer.core.TyperGroup):
         try:
             return super().invoke(ctx)
         except Exception as exc:
-            from stoplist.cli.options import end_if_database_failed
+            # No database error without SQLAlchemy loaded: ``--help`` and the like end
+            # without importing it (and psycopg) to tell.
+            if "sqlalchemy" in sys.modules:
+                from stoplist.cli.options import end_if_database_failed
 
-            end_if_database_failed(exc)
+                end_if_database_failed(exc)
             raise
 
     def list_commands(self, ctx: _click.Context) -> list[str]:
