@@ -66,6 +66,7 @@ from stoplist.settings import Settings, load_settings
 from stoplist.storage.check_reads import check_reads_for
 from stoplist.storage.database import Database
 from stoplist.storage.faults import is_storage_full
+from stoplist.storage.held_opt_outs import MarkerHeldOptOuts, held_opt_outs_reader
 from stoplist.web.context import unavailable_page
 from stoplist.web.routes import routes as web_routes
 
@@ -225,8 +226,10 @@ def create_app(database: Database | None = None, settings: Settings | None = Non
         max_overflow=settings.pool_overflow,
         secrets_key_file=settings.secrets_key_file,
     )
-    checker = Checker(check_reads_for(db, connections=settings.check_connections))
     spool = inbound_spool(db, settings.inbound_spool_dir, settings.inbound_lock_wait)
+    held = spool.held if spool is not None else held_opt_outs_reader(db)
+    markers = held if isinstance(held, MarkerHeldOptOuts) else None
+    checker = Checker(check_reads_for(db, connections=settings.check_connections, held=markers))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -263,5 +266,6 @@ def create_app(database: Database | None = None, settings: Settings | None = Non
     app.state.list_renderer = list_renderer(ListCache.for_database(db, settings.list_cache_dir))
     app.state.stop_indexes = StopIndexes()
     app.state.inbound_spool = spool
+    app.state.held_opt_outs = held
     app.state.max_body_bytes = settings.max_body_bytes
     return app

@@ -8,6 +8,7 @@ import re
 import httpx
 import pytest
 
+from stoplist.client import Client
 from stoplist.domain.accounts import Accounts, NewAccount
 from stoplist.domain.erasure import erase
 from stoplist.domain.inbound import InboundMessage
@@ -16,7 +17,7 @@ from stoplist.domain.stops import StopList
 from stoplist.inbound.twilio import EMPTY_TWIML
 from stoplist.storage.database import Database
 from stoplist.storage.spool import Spool
-from tests.support import Server, list_locked
+from tests.support import Server, list_locked, started
 from tests.webhook_receiver import wait_for
 
 NUMBER = "+33612345678"
@@ -58,24 +59,66 @@ def _gauge(client: httpx.Client, name: str) -> float:
     return float(found.group(1))
 
 
+def _check(client: httpx.Client, acme: NewAccount, number: str = NUMBER) -> dict:
+    answer = client.get(
+        "/v1/stop-sms/check", params={"apiKey": acme.api_key, "phoneNumber": number}
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def _filtered(client: httpx.Client, acme: NewAccount) -> list[dict]:
+    body = {"apiKey": acme.api_key, "phoneNumbers": [NUMBER, "06 12 34 56 78", "+33611111111"]}
+    answer = client.post("/v1/stop-sms/filter", json=body)
+    assert answer.status_code == 200, answer.text
+    return answer.json()["data"]
+
+
 def test_a_stop_that_meets_a_locked_list_is_answered_then_recorded(
     own_db, acme, spool_env, tmp_path
 ):
-    server = Server(own_db.url, tmp_path / "server.log", env=spool_env).start()
-    try:
-        with httpx.Client(base_url=server.base_url, timeout=30) as client:
-            with list_locked(own_db, acme.account.id):
-                answer = _send_stop(client, acme, "m1")
-                assert answer["status"] == "spooled"
-                assert _gauge(client, "stoplist_inbound_spooled") == 1
-                assert not _stopped(client, acme)
-            wait_for(lambda: _stopped(client, acme), "the spooled STOP recorded")
-            assert _gauge(client, "stoplist_inbound_spooled") == 0
-            assert 'verdict="spooled"' in client.get("/metrics").text
-            # The provider delivers it again: the same message, recorded once.
-            assert _send_stop(client, acme, "m1")["status"] == "duplicate"
-    finally:
-        server.stop()
+    """Stopped from its acknowledgement on, on the node that spooled it and on any other."""
+    server = Server(own_db.url, tmp_path / "server.log", env=spool_env)
+    # Another node: on PostgreSQL, one without a spool of its own; on SQLite, a worker
+    # of the same machine, which shares the spool.
+    other_env = spool_env if own_db.is_sqlite else {}
+    other = Server(own_db.url, tmp_path / "other.log", env=other_env)
+    held = {"phoneNumber": NUMBER, "stopped": True, "pending": True}
+    with (
+        started(server, other),
+        httpx.Client(base_url=server.base_url, timeout=30) as client,
+        httpx.Client(base_url=other.base_url, timeout=30) as elsewhere,
+    ):
+        with list_locked(own_db, acme.account.id):
+            answer = _send_stop(client, acme, "m1")
+            assert answer["status"] == "spooled"
+            assert _gauge(client, "stoplist_inbound_spooled") == 1
+            for node in (client, elsewhere):
+                assert _check(node, acme) == {"success": True, "code": 200, **held}
+                assert _check(node, acme, "0612345678")["stopped"] is True
+                for fmt in ("json", "xml"):
+                    with Client(f"{node.base_url}/v1", acme.api_key, format=fmt) as sdk:
+                        checked = sdk.check("06 12 34 56 78")
+                        [filtered] = sdk.filter([NUMBER]).items
+                    # XML keeps no field names: ``pending`` is JSON's alone.
+                    pending = fmt == "json"
+                    assert (checked.stopped, checked.pending, checked.stop_id) == (
+                        True, pending, None
+                    )  # fmt: skip
+                    assert (filtered.status, filtered.pending) == ("stopped", pending)
+                assert _filtered(node, acme) == [
+                    {"phoneNumber": NUMBER, "status": "stopped", "pending": True},
+                    {"phoneNumber": NUMBER, "status": "stopped", "pending": True},
+                    {"phoneNumber": "+33611111111", "status": "allowed"},
+                ]
+        wait_for(lambda: "stopId" in _check(client, acme), "the spooled STOP recorded")
+        for node in (client, elsewhere):
+            assert "pending" not in _check(node, acme)
+            assert "pending" not in _filtered(node, acme)[0]
+        assert _gauge(client, "stoplist_inbound_spooled") == 0
+        assert 'verdict="spooled"' in client.get("/metrics").text
+        # The provider delivers it again: the same message, recorded once.
+        assert _send_stop(client, acme, "m1")["status"] == "duplicate"
     assert "spooled" in server.logs()
 
 

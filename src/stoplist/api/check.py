@@ -18,12 +18,11 @@ from starlette.types import Receive, Scope, Send
 
 from stoplist.api.stop_sms import single_number
 from stoplist.client import answers
-from stoplist.domain.checking import Checker
+from stoplist.domain.checking import Checked, Checker
 from stoplist.domain.clock import LocalTimeFormatter
 from stoplist.http import render
 from stoplist.http.call import api_key, first_param, read_params
 from stoplist.http.negotiation import response_format
-from stoplist.records.models import Stop
 
 
 class CheckEndpoint:
@@ -40,12 +39,12 @@ class CheckEndpoint:
         checker: Checker = request.app.state.checker
         sent = first_param(params, "phoneNumber", "phoneNumbers")
         call = await checker.authenticate(api_key(request, params), sent)
-        number, stop = await checker.check(call, single_number(sent))
+        checked = await checker.check(call, single_number(sent))
         timezone = call.account.timezone
         formatter = self._formatters.get(timezone)
         if formatter is None:
             formatter = self._formatters[timezone] = LocalTimeFormatter(call.account.zone)
-        body = render.encode(check_payload(number, stop, formatter), fmt)
+        body = render.encode(check_payload(checked, formatter, named=fmt != "xml"), fmt)
         headers = [
             (b"content-type", render.media_type(fmt).encode()),
             (b"content-length", str(len(body)).encode()),
@@ -55,10 +54,17 @@ class CheckEndpoint:
 
 
 def check_payload(
-    number: str, stop: Stop | None, local_time: Callable[[int], str]
+    checked: Checked, local_time: Callable[[int], str], *, named: bool = True
 ) -> answers.Check:
-    """The ``check`` answer."""
+    """The ``check`` answer. ``pending`` only where fields are ``named``: XML keeps their
+    order alone, and an entry after ``stopped`` would be read as the stop id."""
+    number, stop = checked.number, checked.stop
     if stop is None:
+        if checked.held:
+            pending = True if named else answers.UNSET
+            return answers.Check(
+                success=True, code=200, phone_number=number, stopped=True, pending=pending
+            )
         return answers.Check(success=True, code=200, phone_number=number, stopped=False)
     return answers.Check(
         success=True,

@@ -37,7 +37,7 @@ from stoplist.domain.errors import (
     Reason,
 )
 from stoplist.domain.exports import export_chunks, export_format
-from stoplist.domain.filtering import MAX_NUMBERS, Verdicts, filter_numbers
+from stoplist.domain.filtering import HELD, MAX_NUMBERS, Verdicts, filter_numbers
 from stoplist.domain.import_files import open_import
 from stoplist.domain.imports import ImportReport, import_numbers
 from stoplist.domain.stop_index import StopIndexes
@@ -51,6 +51,7 @@ from stoplist.http.call import (
 )
 from stoplist.http.negotiation import response_format
 from stoplist.i18n import Language
+from stoplist.storage.held_opt_outs import HeldOptOuts
 
 MAX_FILTER_BODY_BYTES = 64 * 1024 * 1024
 MAX_IMPORT_BODY_BYTES = 1024 * 1024 * 1024
@@ -79,7 +80,8 @@ async def filter_list(request: Request) -> Response:
     if inputs is None:
         inputs = _number_list(call.params.get("phoneNumbers", call.params.get("phoneNumber")))
     indexes: StopIndexes = request.app.state.stop_indexes
-    verdicts = await run_in_threadpool(filter_numbers, call.stop_list, inputs, indexes)
+    held: HeldOptOuts | None = request.app.state.held_opt_outs
+    verdicts = await run_in_threadpool(filter_numbers, call.stop_list, inputs, indexes, held)
     media = render.media_type(call.format)
     return StreamingResponse(_filter_chunks(call, inputs, verdicts), media_type=media)
 
@@ -298,6 +300,9 @@ def _items(
             items.append(invalid.item(inputs[index]))
         elif stop_ids[index] is None:
             items.append({"phoneNumber": number, "status": "allowed"})
+        elif stop_ids[index] == HELD:
+            # XML keeps no names, only order: an entry more would be read as the stop id.
+            items.append({"phoneNumber": number, "status": "stopped"})
         else:
             items.append({"phoneNumber": number, "status": "stopped", "stopId": stop_ids[index]})
     return items
@@ -317,6 +322,8 @@ def _json_items(inputs: list[Any], verdicts: Verdicts, start: int, invalid: _Inv
             parts.append(orjson.dumps(invalid.item(raw)).decode())
         elif stop_id is None:
             parts.append(f'{{"phoneNumber":"{number}","status":"allowed"}}')
+        elif stop_id == HELD:
+            parts.append(f'{{"phoneNumber":"{number}","status":"stopped","pending":true}}')
         else:
             parts.append(f'{{"phoneNumber":"{number}","status":"stopped","stopId":{stop_id}}}')
     return ",".join(parts).encode()

@@ -305,6 +305,7 @@ def check(answer: answers.Check, zone: ZoneInfo) -> Check:
         stopped=stopped,
         stop_id=_given(answer.stop_id) if stopped else None,
         created_at=parse_time(_given(answer.created_at), zone) if stopped else None,
+        pending=_given(answer.pending) is True,
     )
 
 
@@ -314,6 +315,7 @@ def filter_result(answer: answers.Filter) -> FilterResult:
             status=item.status,
             phone_number=_given(item.phone_number),
             stop_id=_given(item.stop_id),
+            pending=_given(item.pending) is True,
             input=_given(item.input),
             code=_given(item.code),
             reason=_given(item.reason),

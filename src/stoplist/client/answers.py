@@ -35,6 +35,10 @@ LocalTime = Annotated[
 ]
 PhoneNumber = Annotated[str, Meta(description="E.164", examples=["+33612345678"])]
 OnlyWhenStopped = Meta(description="Only when stopped")
+PendingStop = Meta(
+    description="true when stopped by a STOP acknowledged but not yet written (it came while "
+    "an import held the list); there is no stopId yet"
+)
 ErasedAt = (
     Annotated[LocalTime, Meta(description="Only when the number was erased at its owner's request")]
     | UnsetType
@@ -157,6 +161,7 @@ class Check(Answer, kw_only=True):
     stopped: bool
     stop_id: Annotated[int, OnlyWhenStopped] | UnsetType = UNSET
     created_at: Annotated[LocalTime, OnlyWhenStopped] | UnsetType = UNSET
+    pending: Annotated[bool, PendingStop] | UnsetType = UNSET
 
 
 class FilterCounts(Struct, kw_only=True, rename="camel"):
@@ -172,6 +177,7 @@ class FilterItem(Struct, kw_only=True, rename="camel"):
     input: Annotated[Any, Meta(description="The input as sent, when invalid")] | UnsetType = UNSET
     status: FilterStatus
     stop_id: Annotated[int, Meta(description="When stopped")] | UnsetType = UNSET
+    pending: Annotated[bool, PendingStop] | UnsetType = UNSET
     code: Annotated[int, Meta(description="9 when invalid")] | UnsetType = UNSET
     reason: Annotated[InvalidReason, Meta(description="When invalid: why")] | UnsetType = UNSET
     detail: (
@@ -188,7 +194,9 @@ class FilterItem(Struct, kw_only=True, rename="camel"):
         return (
             invalid == (self.input is not UNSET) == (self.code is not UNSET)
             and invalid != (self.phone_number is not UNSET)
-            and (self.status == "stopped") == (self.stop_id is not UNSET)
+            # A stopped number has its stop id, unless its STOP is held (pending, no entry yet).
+            and (self.stop_id is UNSET or self.status == "stopped")
+            and (self.pending is UNSET or self.status == "stopped")
             and (invalid or self.reason is self.detail is UNSET)
         )
 

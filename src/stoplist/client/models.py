@@ -30,6 +30,8 @@ class Check:
     stopped: bool
     stop_id: int | None = None
     created_at: datetime | None = None
+    pending: bool = False
+    """Stopped by a STOP acknowledged but not yet written (no ``stop_id`` yet)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +47,7 @@ class FilterItem:
     status: FilterStatus
     phone_number: str | None = None
     stop_id: int | None = None
+    pending: bool = False
     input: str | None = None
     code: int | None = None
     reason: str | None = None

@@ -10,6 +10,10 @@ on, whichever node or process made the change.
 
 Only a number sent in another form (national, spaced, ``00``...) needs a
 second read, once the account's default region has told its E.164 form.
+
+A STOP acknowledged but not yet written (spooled while an import held the
+list, ``storage.held_opt_outs``) is read with the rest: the number is
+stopped, with no entry yet.
 """
 
 from __future__ import annotations
@@ -40,6 +44,20 @@ class Authenticated:
         return self.key_read.account
 
 
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """A number's E.164 form, its entry when on the list, and whether a STOP for it is held:
+    acknowledged, not yet written (it is stopped then, with no entry yet)."""
+
+    number: str
+    stop: Stop | None
+    held: bool = False
+
+    @property
+    def stopped(self) -> bool:
+        return self.stop is not None or self.held
+
+
 class Checker:
     """Authenticates calls and answers ``check``, over one ``CheckReads``."""
 
@@ -62,23 +80,23 @@ class Checker:
             raise InvalidApiKey()
         return Authenticated(found, digest, shaped)
 
-    async def check(self, call: Authenticated, raw: object) -> tuple[str, Stop | None]:
-        """One number's E.164 form and its entry, if stopped; raises error 2 or 9.
+    async def check(self, call: Authenticated, raw: object) -> Checked:
+        """One number's E.164 form and whether it is stopped; raises error 2 or 9.
 
         A number already read with the key is answered from that read when it
-        is on the list, or when it is the canonical spelling (a list holds
-        only those). Anything else is normalised, then read again.
+        is on the list or held, or when it is the canonical spelling (a list
+        holds only those). Anything else is normalised, then read again.
         """
         shaped = call.number
         if shaped is not None and raw == shaped:
-            stop = call.key_read.stop
-            if stop is not None or is_canonical_shaped(shaped):
-                return shaped, stop
+            read = call.key_read
+            if read.stop is not None or read.held or is_canonical_shaped(shaped):
+                return Checked(shaped, read.stop, read.held)
         number = normalize(raw, call.account.default_region)
         found = await self.reads.read(call.digest, number)
         if found is None:
             raise InvalidApiKey()  # revoked between the two reads
-        return number, found.stop
+        return Checked(number, found.stop, found.held)
 
     async def aclose(self) -> None:
         await self.reads.aclose()

@@ -43,9 +43,14 @@ from stoplist.domain.errors import (
 from stoplist.domain.number_arrays import e164_value, e164_values
 from stoplist.domain.stop_index import NOT_STOPPED, StopIndexes
 from stoplist.domain.stops import StopList
+from stoplist.storage.held_opt_outs import HeldOptOuts
 
 MAX_NUMBERS = 1_000_000
 _LOOKUP_BATCH = 20_000
+
+HELD = 0
+"""The stop id of a number whose STOP is held (acknowledged, not yet written): stopped, no
+entry yet. Entry ids start at 1."""
 
 ALLOWED = "allowed"
 STOPPED = "stopped"
@@ -74,11 +79,17 @@ class Verdicts:
         return STOPPED if self.stop_ids[index] is not None else ALLOWED
 
 
-def filter_numbers(stop_list: StopList, inputs: Sequence[object], indexes: StopIndexes) -> Verdicts:
+def filter_numbers(
+    stop_list: StopList,
+    inputs: Sequence[object],
+    indexes: StopIndexes,
+    held: HeldOptOuts | None = None,
+) -> Verdicts:
     """Decide, for each input in order, whether it may be sent to.
 
     The lookups go to the account's index in ``indexes``, brought up to date
-    with every change committed before the call first.
+    with every change committed before the call first; then to ``held``, the
+    STOPs acknowledged and not yet written (``HELD`` in ``stop_ids``).
     """
     if len(inputs) > MAX_NUMBERS:
         raise ParameterRefused(ParameterRule.TOO_MANY_NUMBERS, limit=MAX_NUMBERS)
@@ -113,7 +124,18 @@ def filter_numbers(stop_list: StopList, inputs: Sequence[object], indexes: StopI
         for position, stop_id in zip(rewritten, index.lookup(again).tolist(), strict=True):
             stop_ids[position] = stop_id or None
     _add_erased(stop_list, numbers, stop_ids)
+    if held is not None:
+        _add_held(held.numbers(stop_list.account.id), numbers, stop_ids)
     return _verdicts(numbers, stop_ids, reasons)
+
+
+def _add_held(held: set[str], numbers: list[str | None], stop_ids: list[int | None]) -> None:
+    """Stop the numbers whose STOP is held, not yet written (they have no entry yet)."""
+    if not held:
+        return
+    for position, (number, stop_id) in enumerate(zip(numbers, stop_ids, strict=True)):
+        if stop_id is None and number in held:
+            stop_ids[position] = HELD
 
 
 def _add_erased(stop_list: StopList, numbers: list[str | None], stop_ids: list[int | None]) -> None:

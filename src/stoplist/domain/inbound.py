@@ -16,6 +16,7 @@ pieces that stand alone already live elsewhere (``keywords``, ``review``,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -182,7 +183,12 @@ class Inbound:
         self.stop_list = StopList(db, account)
 
     def receive(
-        self, message: InboundMessage, *, lock_wait: float | None = None, answered: bool = True
+        self,
+        message: InboundMessage,
+        *,
+        lock_wait: float | None = None,
+        answered: bool = True,
+        also: Callable[[Connection], None] | None = None,
     ) -> Outcome:
         """Record ``message`` (once) and apply it; the event is committed on return.
 
@@ -190,7 +196,8 @@ class Inbound:
         number. ``lock_wait`` bounds, in seconds, the wait for the list's
         lock (the database's error says when it ran out); ``answered=False``
         says that no one waits for the answer, so a confirmation can only be
-        sent, never given inline.
+        sent, never given inline. ``also`` runs in the same transaction, after
+        the message is recorded (a spooled message lets go of its hold).
         """
         number = self.stop_list.normalize(message.sender)
         check_part(message)
@@ -218,6 +225,8 @@ class Inbound:
             if recorded.erased and message.part is not None and message.part.total > 1:
                 # Kept parts name the sender and hold the text: an erased number's go.
                 part_store.forget(conn, self.account.id, message.provider, number, message.part.ref)
+            if also is not None:
+                also(conn)
             item = None
             if found is not None and mode is review.Mode.REVIEW and not recorded.erased:
                 item = review.queue_in(
@@ -254,6 +263,21 @@ class Inbound:
         elif reply is not None and reply.queued:
             webhooks.wake()  # the outbox sender shares the dispatcher's wake-up
         return Outcome(number, classification.kind, recorded, item, reply)
+
+    def expects_opt_out(self, message: InboundMessage) -> bool:
+        """Whether recording ``message`` would stop its sender, read without the list's lock.
+
+        For a message that must wait: a STOP is held meanwhile. A part of a
+        long message tells nothing until the whole of it is in.
+        """
+        if message.part is not None and message.part.total > 1:
+            return False
+        keywords = AccountKeywords(self.db, self.account).keyword_set()
+        classification = self.classify(message, keywords)
+        if classification.kind is EventKind.OPT_OUT:
+            return True
+        found = self._reasonable_means(message, classification)
+        return found is not None and review.mode_of(self.account) is review.Mode.OPTOUT
 
     def _reasonable_means(
         self, message: InboundMessage, classification: Classification

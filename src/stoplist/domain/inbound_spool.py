@@ -30,6 +30,7 @@ then, and a provider that sees the error knows the message did not land.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from dataclasses import replace
 from pathlib import Path
@@ -48,12 +49,14 @@ from stoplist.records.models import Account
 from stoplist.storage import accounts as account_store
 from stoplist.storage import dashboard as settings_store
 from stoplist.storage.database import Database
+from stoplist.storage.held_opt_outs import HeldOptOuts, held_opt_outs_for
 from stoplist.storage.spool import SetAside, Spool
 
 logger = logging.getLogger("stoplist.inbound")
 
 DEFAULT_LOCK_WAIT = 5.0
 """Seconds a message waits for the list's lock before it is spooled."""
+_TIDY_HOLDS_SECONDS = 60.0
 _FORMAT = 1
 DATABASE_ID_SETTING = "database_id"
 """The random name migration 0012 gave the database (a restored copy keeps it), which every
@@ -65,10 +68,18 @@ SPOOL_ID_PREFIX = "spool:"
 class InboundSpool:
     """Receiving messages with a bounded wait, and recording those that had to wait."""
 
-    def __init__(self, db: Database, spool: Spool, lock_wait: float = DEFAULT_LOCK_WAIT) -> None:
+    def __init__(
+        self,
+        db: Database,
+        spool: Spool,
+        lock_wait: float = DEFAULT_LOCK_WAIT,
+        held: HeldOptOuts | None = None,
+    ) -> None:
         self.db = db
         self.spool = spool
         self.lock_wait = lock_wait
+        self.held = held or held_opt_outs_for(db, spool.directory)
+        self._tidied_holds = 0.0
         self._database: str | None = None
         self._foreign: set[str] = set()
         self._troubled: set[str] = set()
@@ -100,9 +111,16 @@ class InboundSpool:
         kept = replace(
             message, message_id=message.message_id or f"{SPOOL_ID_PREFIX}{uuid.uuid4().hex}"
         )
+        name = self.spool.new_name()
+        # Held before the record exists, so that no drainer can record it before the hold.
+        held = inbound.expects_opt_out(message)
         try:
-            self.spool.put(_encode(self.database, account.id, kept))
+            if held:
+                self.held.hold(account.id, number, name)
+            self.spool.put(_encode(self.database, account.id, kept), name)
         except OSError as error:
+            if held:
+                self.held.released(name)
             logger.error(
                 "cannot spool an inbound message (%s); it waits for its list instead",
                 error.strerror or error,
@@ -128,6 +146,7 @@ class InboundSpool:
         """
         recorded = 0
         locked: set[int] = set()
+        self._tidy_holds()
         for name in self.spool.names():
             if name in self._foreign:
                 continue  # another database's: it never becomes this one's
@@ -149,6 +168,15 @@ class InboundSpool:
                     logger.exception("recording the spooled inbound message %s failed", name)
                 self._set_aside(name, error)
         return recorded
+
+    def _tidy_holds(self) -> None:
+        """Now and then, drop this node's holds whose record is gone (see ``held_opt_outs``)."""
+        if time.monotonic() - self._tidied_holds < _TIDY_HOLDS_SECONDS:
+            return
+        self._tidied_holds = time.monotonic()
+        waiting = set(self.spool.names())
+        waiting.update(item.name for item in self.spool.set_aside_records())
+        self.held.tidy(waiting)
 
     def tidy(self, now: int | None = None) -> int:
         """Remove the set-aside records that an erasure or a retention period has reached.
@@ -237,7 +265,12 @@ class InboundSpool:
             self._set_aside(name, LookupError(f"account {account_id} no longer exists"))
             return False
         try:
-            Inbound(self.db, account).receive(message, lock_wait=self.lock_wait, answered=False)
+            Inbound(self.db, account).receive(
+                message,
+                lock_wait=self.lock_wait,
+                answered=False,
+                also=lambda conn: self.held.release_in(conn, name),
+            )
         except StoplistError as error:  # its region changed: the number no longer reads
             self._set_aside(name, error)
             return False
@@ -246,6 +279,7 @@ class InboundSpool:
                 locked.add(account_id)
                 raise _Later() from error
             raise
+        self.held.released(name)
         return True
 
     def _set_aside(self, name: str, error: BaseException) -> None:
@@ -339,7 +373,9 @@ def spool_directory(db: Database, configured: str | None = None) -> Path | None:
 def inbound_spool(db: Database, configured: str | None, lock_wait: float) -> InboundSpool | None:
     """The spool the settings name, or None when messages just wait for the lock."""
     directory = spool_directory(db, configured)
-    return None if directory is None else InboundSpool(db, Spool(directory), lock_wait)
+    if directory is None:
+        return None
+    return InboundSpool(db, Spool(directory), lock_wait, held_opt_outs_for(db, directory))
 
 
 def check_spool(db: Database, configured: str | None) -> Path | None:

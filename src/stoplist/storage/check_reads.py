@@ -23,7 +23,7 @@ from __future__ import annotations
 import hmac
 import sqlite3
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import psycopg
@@ -34,6 +34,7 @@ from stoplist.storage import chain
 from stoplist.storage.accounts import ACCOUNT_COLUMNS, ACCOUNT_WIDTH, account_from_row
 from stoplist.storage.commit_memo import CommitCountedMemo
 from stoplist.storage.database import Database, postgres_connect_args
+from stoplist.storage.held_opt_outs import MarkerHeldOptOuts
 from stoplist.storage.read_batches import ReadBatcher
 
 _COLUMNS = (
@@ -63,7 +64,10 @@ _BATCH_READ = (
     f"UNION ALL SELECT q.i, {_NO_ACCOUNT}, NULL, e.stop_id, e.created_at, e.source "
     "FROM q JOIN k ON k.key_hash = q.digest "
     "JOIN erased_numbers e ON e.account_id = k.account_id AND e.number_digest = q.erased "
-    "AND e.lifted_at IS NULL"
+    "AND e.lifted_at IS NULL "
+    f"UNION ALL SELECT q.i, {_NO_ACCOUNT}, NULL, NULL::bigint, NULL::bigint, NULL::text "
+    "FROM q JOIN k ON k.key_hash = q.digest "
+    "JOIN held_opt_outs h ON h.account_id = k.account_id AND h.phone_number = q.number"
 )
 """A batch's keys and numbers, answered in rows of two kinds (``i`` NULL or not).
 
@@ -74,7 +78,8 @@ checks with one key thus comes back as one account row and a row for each
 stopped number, instead of thirty-two rows that each repeat the account:
 psycopg's row building was the largest cost of a check on PostgreSQL.
 An erased number's entry (``storage.erasures``) is found by its digest,
-until the person's opt-in lifts the erasure.
+until the person's opt-in lifts the erasure. A number held (``held_opt_outs``:
+a STOP acknowledged, not yet written) comes as a row with no entry.
 """
 
 
@@ -86,6 +91,8 @@ class KeyRead:
     stored_digest: str
     stop: Stop | None
     """The account's entry for the number read with the key (None: not on the list)."""
+    held: bool = False
+    """Off the list, but with a STOP acknowledged and not yet written (``held_opt_outs``)."""
 
 
 class CheckReads(Protocol):
@@ -121,13 +128,16 @@ CHECK_APPLICATION_NAME = "stoplist check reads"
 """``application_name`` of the check reads' connections (unless the URL names one)."""
 
 
-def check_reads_for(db: Database, *, connections: int = POSTGRES_SENDERS) -> CheckReads:
-    """The reads suited to ``db``; ``connections``: how many PostgreSQL ones they may hold."""
+def check_reads_for(
+    db: Database, *, connections: int = POSTGRES_SENDERS, held: MarkerHeldOptOuts | None = None
+) -> CheckReads:
+    """The reads suited to ``db``; ``connections``: how many PostgreSQL ones they may hold;
+    ``held``: a SQLite spool's holds (PostgreSQL's are rows, read with the rest)."""
     if not db.is_sqlite:
         return PostgresCheckReads(db, senders=connections)
     path = db.engine.url.database
     if path and path != ":memory:":
-        return SqliteCheckReads(db, path)
+        return SqliteCheckReads(db, path, held)
     return EngineCheckReads(db)
 
 
@@ -175,8 +185,9 @@ class KeyReadRows:
 class SqliteCheckReads:
     """Reads of a SQLite file on the calling thread, remembered until the next commit."""
 
-    def __init__(self, db: Database, path: str) -> None:
+    def __init__(self, db: Database, path: str, held: MarkerHeldOptOuts | None = None) -> None:
         self._path = path
+        self._held = held
         self._rows = KeyReadRows(db)
         self._memo: CommitCountedMemo[KeyRead | None] = CommitCountedMemo()
         self._lock = threading.Lock()
@@ -189,13 +200,20 @@ class SqliteCheckReads:
         with self._lock:
             connection = self._connection or self._open()
             try:
-                return self._read(connection, digest, number)
+                found = self._read(connection, digest, number)
             except sqlite3.Error:
                 # A connection that met a read-only, missing or damaged file may
                 # keep a stale view: the next read opens a new one.
                 self._connection = None
                 connection.close()
                 raise
+        # Holds are files, beside the database: never remembered with its answers.
+        held = self._held
+        if found is None or found.stop is not None or number is None or held is None:
+            return found
+        if held.holds(found.account.id, number):
+            return replace(found, held=True)
+        return found
 
     def _read(
         self, connection: sqlite3.Connection, digest: str, number: str | None
@@ -292,8 +310,8 @@ class PostgresCheckReads:
         for row in await cursor.fetchall():
             if row[0] is None:
                 accounts[row[_KEY + 1]] = (self._rows.account(row[1:]), row[_KEY + 1])
-            else:
-                entries[row[0] - 1] = row
+            elif row[_KEY + 2] is not None or row[0] - 1 not in entries:
+                entries[row[0] - 1] = row  # an entry rather than a hold
         found: dict[_Key, KeyRead] = {}
         for place, key in enumerate(keys):
             digest, number = key
@@ -303,9 +321,10 @@ class PostgresCheckReads:
             account, stored_digest = active
             entry = entries.get(place)
             stop = None
-            if entry is not None and number is not None:
+            if entry is not None and number is not None and entry[_KEY + 2] is not None:
                 stop = Stop(entry[_KEY + 2], account.id, number, entry[_KEY + 3], entry[_KEY + 4])
-            found[key] = KeyRead(account, stored_digest, stop)
+            held = entry is not None and number is not None and stop is None
+            found[key] = KeyRead(account, stored_digest, stop, held)
         return found
 
 

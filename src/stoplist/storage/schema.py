@@ -229,6 +229,19 @@ inbound_parts = Table(
     ),
 )
 
+held_opt_outs = Table(
+    # An inbound STOP kept in a node's spool while its list was locked (PostgreSQL):
+    # ``check`` and ``filter`` answer "stopped" for it on every node until it is recorded.
+    "held_opt_outs",
+    metadata,
+    Column("spool_name", String(100), primary_key=True),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("phone_number", String(16), nullable=False),
+    Column("node", String(32), nullable=False),
+    Column("held_at", BigInteger, nullable=False),
+    Index("ix_held_opt_outs_number", "account_id", "phone_number"),
+)
+
 inbound_endpoints = Table(
     "inbound_endpoints",
     metadata,

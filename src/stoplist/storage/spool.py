@@ -59,10 +59,15 @@ class Spool:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
 
-    def put(self, record: bytes) -> str:
-        """Keep ``record`` durably; returns its name."""
+    @staticmethod
+    def new_name() -> str:
+        """A name for a record to put, in the order records come."""
+        return f"{time.time_ns():020d}-{uuid.uuid4().hex}{_SUFFIX}"
+
+    def put(self, record: bytes, name: str | None = None) -> str:
+        """Keep ``record`` durably, under ``name`` (``new_name``) or a new one; returns it."""
         self.directory.mkdir(parents=True, exist_ok=True)
-        name = f"{time.time_ns():020d}-{uuid.uuid4().hex}{_SUFFIX}"
+        name = name or self.new_name()
         partial = self.directory / (name + _PARTIAL)
         try:
             _write_synced(partial, record)
