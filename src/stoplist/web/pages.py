@@ -48,10 +48,22 @@ _NOTICES = {
 }
 
 
-def notice(ctx: PageContext, **values: str) -> str | None:
-    """The message a redirect asked to show (``?done=added``), if it is one we know."""
-    message = _NOTICES.get(ctx.request.query_params.get("done", ""))
-    return ctx.text(message, **values) if message is not None else None
+_ON_THE_LIST = {"added": True, "already": True, "removed": False}
+"""What a notice about a number says of it: on the list (True) or off it (False)."""
+
+
+def notice(ctx: PageContext, *, stopped: bool | None = None, **values: str) -> str | None:
+    """The message a redirect asked to show (``?done=added``), if it is one we know.
+
+    The address is anyone's to write: a notice about a number is shown only
+    when ``stopped`` (the number's state now) agrees with it, so that a
+    crafted link cannot show "now on the stop list" beside a number that is not.
+    """
+    done = ctx.request.query_params.get("done", "")
+    message = _NOTICES.get(done)
+    if message is None or _ON_THE_LIST.get(done, stopped) != stopped:
+        return None
+    return ctx.text(message, **values)
 
 
 @page(public=True)
@@ -146,7 +158,8 @@ async def _render_search(
             status = 422
         else:
             values.update(number=number, history=history, stop=stop, erased=erased)
-            values["message"] = notice(ctx, number=number)
+            on_the_list = stop is not None or erased is not None
+            values["message"] = notice(ctx, stopped=on_the_list, number=number)
     return ctx.render("search.html", status=status, **values)
 
 

@@ -12,7 +12,7 @@ from starlette.routing import BaseRoute, Route
 
 from stoplist.domain import clock
 from stoplist.domain.confirmations import Confirmations
-from stoplist.domain.errors import ReviewAlreadyDecided, ReviewItemNotFound
+from stoplist.domain.errors import ReviewAlreadyDecided, ReviewItemNotFound, StoplistError
 from stoplist.domain.parameters import MAX_ID, present, whole_number
 from stoplist.domain.review import Backlog, ReviewItem, ReviewQueue
 from stoplist.i18n import N_
@@ -42,7 +42,8 @@ async def _render(ctx: PageContext, *, status: int = 200, **values: object) -> R
     query = ctx.request.query_params
     if "message" not in values:
         done = query.get("done")
-        if done == "confirmed":
+        if done == "confirmed" and await _is_stopped(ctx, query.get("number", "")):
+            # The address is anyone's to write: said only of a number that is stopped.
             values["message"] = ctx.text("%(number)s is stopped.", number=query.get("number", ""))
             values["confirmation"] = await _confirmation(ctx, query.get("event"))
         elif done == "dismissed":
@@ -56,6 +57,13 @@ async def _render(ctx: PageContext, *, status: int = 200, **values: object) -> R
         now=clock.now_us(),
         **values,
     )
+
+
+async def _is_stopped(ctx: PageContext, number: str) -> bool:
+    try:
+        return await run_in_threadpool(lambda: ctx.stop_list.find(number) is not None)
+    except StoplistError:  # not a number at all
+        return False
 
 
 async def _confirmation(ctx: PageContext, event: object) -> str | None:
