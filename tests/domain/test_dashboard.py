@@ -94,19 +94,27 @@ def test_activity_window_follows_the_account_zone(db, account):
     assert [d.day for d in days] == [today - timedelta(days=i) for i in range(6, -1, -1)]
 
 
+def _french_plan_starts(rest: str) -> tuple[str, ...]:
+    """``rest`` after each calling code of the French national plan, France's first."""
+    return tuple(f"+{code}{rest}" for code in (33, 590, 594, 596, 508, 262))
+
+
 @pytest.mark.parametrize(
     ("typed", "region", "expected"),
     [
-        ("06 12 34 56 78", "FR", ("exact", "+33612345678")),
-        ("+33 (0)6.12.34.56.78", "FR", ("exact", "+33612345678")),
-        ("0033612345678", "FR", ("exact", "+33612345678")),
-        ("06 12", "FR", ("prefix", "+33612")),
-        ("0033 6 1", "FR", ("prefix", "+3361")),
-        ("+49 151", "FR", ("prefix", "+49151")),
-        ("45 67", "FR", ("contains", "4567")),
-        ("33612", "FR", ("contains", "33612")),
-        ("011 44 20", "US", ("prefix", "+4420")),
-        ("1 415", "US", ("prefix", "+1415")),
+        ("06 12 34 56 78", "FR", ("exact", ("+33612345678",))),
+        ("+33 (0)6.12.34.56.78", "FR", ("exact", ("+33612345678",))),
+        ("0033612345678", "FR", ("exact", ("+33612345678",))),
+        # The French plan's start, in each of its regions: 0690 is Guadeloupe's.
+        ("06 12", "FR", ("prefix", _french_plan_starts("612"))),
+        ("0690 84", "FR", ("prefix", _french_plan_starts("69084"))),
+        ("0033 6 1", "FR", ("prefix", ("+3361",))),
+        ("+49 151", "FR", ("prefix", ("+49151",))),
+        ("015 1", "DE", ("prefix", ("+49151",))),
+        ("45 67", "FR", ("contains", ("4567",))),
+        ("33612", "FR", ("contains", ("33612",))),
+        ("011 44 20", "US", ("prefix", ("+4420",))),
+        ("1 415", "US", ("prefix", ("+1415",))),
         ("٠٦١٢", "FR", None),
     ],
 )
@@ -133,6 +141,9 @@ def test_list_search_finds_numbers_by_whole_number_start_or_digits(db, account, 
     assert found("4567") == ["+33612345678", "+33745671234", "+4915112345678"]
     assert found("7 12") == ["+33745671234"]
     assert found("+49") == ["+4915112345678"]
+    stops.add("+590690845073")  # typed 0690 84 50 73 on this French account: Guadeloupe
+    for typed in ("0690 84 50", "0690 84", "06 90 84 50 73 (mobile)"):
+        assert found(typed) == ["+590690845073"], typed
     assert dashboard.page(search="06 12").total == 2
     with pytest.raises(NotANumberSearch):
         dashboard.page(search="hello")

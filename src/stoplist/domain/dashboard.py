@@ -14,7 +14,7 @@ import phonenumbers
 
 from stoplist.domain import clock
 from stoplist.domain.errors import InvalidPhoneNumber, PhoneNumberRequired
-from stoplist.domain.numbers import normalize
+from stoplist.domain.numbers import normalize, plan_regions
 from stoplist.records.events import Event, EventKind, Source
 from stoplist.records.models import Account, Stop
 from stoplist.storage import dashboard as store
@@ -177,29 +177,34 @@ def number_search(raw: str, region: str) -> store.NumberFilter:
     A whole valid number matches itself, however it is written. Otherwise the
     digits are read as the start of a number when they begin like one (``+``,
     the region's international prefix such as ``00``, or its national prefix
-    such as ``0``: ``06 12`` means ``+33612…`` on a French account), and as
-    digits anywhere in the number when they do not (``45 67``).
+    such as ``0``: ``06 12`` means ``+33612…`` on a French account, and the
+    same start in the regions that share the national plan, ``+590612…`` and
+    so on, as ``normalize`` reads a whole number there), and as digits
+    anywhere in the number when they do not (``45 67``).
     ``NotANumberSearch`` if there is no digit at all.
     """
     text = raw.strip()
     try:
-        return ("exact", normalize(text, region))
+        return ("exact", (normalize(text, region),))
     except (InvalidPhoneNumber, PhoneNumberRequired):
         pass
     digits = "".join(c for c in text if c.isascii() and c.isdigit())[:_MAX_SEARCH_DIGITS]
     if not digits:
         raise NotANumberSearch(raw)
     if text.startswith("+"):
-        return ("prefix", "+" + digits)
+        return ("prefix", ("+" + digits,))
     metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
     if metadata is not None:
         international = metadata.preferred_international_prefix or metadata.international_prefix
         if international and international.isdigit() and digits.startswith(international):
-            return ("prefix", "+" + digits[len(international) :])
+            return ("prefix", ("+" + digits[len(international) :],))
         national = metadata.national_prefix
         if national and digits.startswith(national) and len(digits) > len(national):
-            return ("prefix", f"+{metadata.country_code}{digits[len(national) :]}")
-    return ("contains", digits)
+            rest = digits[len(national) :]
+            codes = [metadata.country_code]
+            codes += [phonenumbers.country_code_for_region(other) for other in plan_regions(region)]
+            return ("prefix", tuple(f"+{code}{rest}" for code in codes))
+    return ("contains", (digits,))
 
 
 def _local_midnight(day: date, account: Account) -> datetime:

@@ -88,21 +88,21 @@ def _stops_filtered(
     return query
 
 
-NumberFilter = tuple[str, str]
-"""``("exact" | "prefix" | "contains", text)``: which numbers a list search keeps.
+NumberFilter = tuple[str, tuple[str, ...]]
+"""``("exact" | "prefix" | "contains", texts)``: which numbers a list search keeps, those
+that match any of ``texts``.
 
-``text`` holds only ``+`` and ASCII digits (the domain builds it), so it never
+Each text holds only ``+`` and ASCII digits (the domain builds them), so none
 carries a LIKE wildcard.
 """
 
 
 def _number_condition(numbers: NumberFilter) -> Any:
-    how, text = numbers
+    how, texts = numbers
     if how == "exact":
-        return stops.c.phone_number == text
-    if how == "prefix":
-        return stops.c.phone_number.like(text + "%")
-    return stops.c.phone_number.like("%" + text + "%")
+        return stops.c.phone_number.in_(texts)
+    pattern = "{}%" if how == "prefix" else "%{}%"
+    return or_(*(stops.c.phone_number.like(pattern.format(text)) for text in texts))
 
 
 def count_stops(
