@@ -23,6 +23,7 @@ from stoplist.domain.errors import (
     InvalidPhoneNumber,
     PhoneNumberRequired,
     StopErased,
+    StoplistError,
     StopNotFound,
 )
 from stoplist.domain.exports import export_chunks
@@ -268,6 +269,7 @@ async def numbers(ctx: PageContext) -> Response:
     except NotANumberSearch:
         error = ctx.text("Type a phone number, or some of its digits.")
         listing = await run_in_threadpool(fetch, "")
+    erased = await _erased_search(ctx, search) if search and not listing.total else None
     filters = {
         "q": search,
         "since": since.isoformat() if since else "",
@@ -284,7 +286,22 @@ async def numbers(ctx: PageContext) -> Response:
         page_links=pager.page_links(listing.number, listing.pages),
         error=error,
         message=notice(ctx),
+        erased=erased,
     )
+
+
+async def _erased_search(ctx: PageContext, search: str) -> str | None:
+    """The whole number searched for, when it is off the list because it was erased.
+
+    It is stopped all the same: a search that finds nothing must not read as
+    "not stopped" to whoever asked.
+    """
+    try:
+        number = await run_in_threadpool(ctx.stop_list.normalize, search)
+    except StoplistError:
+        return None
+    erased = await run_in_threadpool(ctx.stop_list.erased, number)
+    return number if erased is not None else None
 
 
 def _list_link(filters: dict[str, str]) -> Callable[..., str]:
