@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from stoplist.domain.accounts import Accounts
 from stoplist.domain.inbound import Inbound, InboundMessage, Part, flush_incomplete
 from stoplist.domain.stops import StopList
 from stoplist.records.events import EventKind
@@ -17,7 +18,10 @@ def part(number: int, text: str, ref: str = "r1") -> InboundMessage:
     )
 
 
-def test_a_long_message_missing_a_part_is_recorded_as_a_reply(db, account):
+def test_a_long_message_missing_a_part_is_recorded_as_a_reply(own_db):
+    """On a database of its own: the flush counts every account's parts, other tests' too."""
+    db = own_db
+    account = Accounts(db).create("long-messages")
     inbound = Inbound(db, account.account)
     stops = StopList(db, account.account)
     assert inbound.receive(part(1, "STOP")).pending
@@ -38,7 +42,9 @@ def test_a_long_message_missing_a_part_is_recorded_as_a_reply(db, account):
     assert stops.find("+33612345678") is not None
 
 
-def test_complete_messages_are_never_flushed(db, account):
+def test_complete_messages_are_never_flushed(own_db):
+    db = own_db
+    account = Accounts(db).create("long-messages")
     inbound = Inbound(db, account.account)
     for number, text in ((1, "Bus "), (2, "stop "), (3, "at 5?")):
         inbound.receive(part(number, text, ref="r2"))
