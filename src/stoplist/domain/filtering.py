@@ -93,6 +93,10 @@ def filter_numbers(
     """
     if len(inputs) > MAX_NUMBERS:
         raise ParameterRefused(ParameterRule.TOO_MANY_NUMBERS, limit=MAX_NUMBERS)
+    # Holds first, the list after: a hold goes in the transaction that writes its STOP,
+    # so a STOP let go of in between is on the list read next. Read the other way
+    # round, a STOP written meanwhile would be in neither.
+    held_numbers = held.numbers(stop_list.account.id) if held is not None else set()
     shaped, values = e164_values(inputs)
     index = indexes.current(stop_list)
     if index is None:
@@ -124,8 +128,7 @@ def filter_numbers(
         for position, stop_id in zip(rewritten, index.lookup(again).tolist(), strict=True):
             stop_ids[position] = stop_id or None
     _add_erased(stop_list, numbers, stop_ids)
-    if held is not None:
-        _add_held(held.numbers(stop_list.account.id), numbers, stop_ids)
+    _add_held(held_numbers, numbers, stop_ids)
     return _verdicts(numbers, stop_ids, reasons)
 
 

@@ -197,6 +197,8 @@ class SqliteCheckReads:
         return self.read_now(digest, number)
 
     def read_now(self, digest: str, number: str | None) -> KeyRead | None:
+        # The holds before the file (see ``HeldOptOuts.numbers``).
+        holds = self._held.snapshot() if self._held is not None and number is not None else {}
         with self._lock:
             connection = self._connection or self._open()
             try:
@@ -208,10 +210,9 @@ class SqliteCheckReads:
                 connection.close()
                 raise
         # Holds are files, beside the database: never remembered with its answers.
-        held = self._held
-        if found is None or found.stop is not None or number is None or held is None:
+        if found is None or found.stop is not None or number is None:
             return found
-        if held.holds(found.account.id, number):
+        if number in holds.get(found.account.id, ()):
             return replace(found, held=True)
         return found
 

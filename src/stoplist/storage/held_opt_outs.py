@@ -59,7 +59,13 @@ class HeldOptOuts(Protocol):
         ...
 
     def numbers(self, account_id: int) -> set[str]:
-        """The numbers held for the account."""
+        """The numbers held for the account.
+
+        Read them before the list: a hold goes in the transaction that writes
+        its STOP (SQLite: just after), so a STOP let go of after this read is
+        on a list read after it; read the other way round, it could be in
+        neither.
+        """
         ...
 
     def tidy(self, waiting: Collection[str]) -> None:
@@ -142,10 +148,10 @@ class MarkerHeldOptOuts:
     def numbers(self, account_id: int) -> set[str]:
         return set(self._current().get(account_id, ()))
 
-    def holds(self, account_id: int, number: str) -> bool:
-        """Whether ``number`` is held: one ``stat`` when nothing changed since the last look."""
-        held = self._current()
-        return bool(held) and number in held.get(account_id, ())
+    def snapshot(self) -> dict[int, set[str]]:
+        """Every account's held numbers, now: one ``stat`` when nothing changed since the
+        last look. To be taken before the list is read (see ``TableHeldOptOuts.numbers``)."""
+        return self._current()
 
     def tidy(self, waiting: Collection[str]) -> None:
         settled = time.time() - _SETTLED_SECONDS
