@@ -119,6 +119,26 @@ def test_a_repeated_number_name_is_refused_by_add_and_check_not_cut_to_its_last(
     assert listed_numbers(http, key) == []
 
 
+def test_phone_number_and_its_alias_with_two_numbers_are_refused_not_one_kept(http, account):
+    key = account.api_key
+    both = {"phoneNumber": "0622222226", "phoneNumbers": "0622222227"}
+    sent = [
+        http.post(ADD, params={"apiKey": key, **both}),
+        http.post(ADD, json={"apiKey": key, **both}),
+        http.get("/v1/stop-sms/check", params={"apiKey": key, **both}),
+        http.get("/v1/stop-sms/history", params={"apiKey": key, **both}),
+    ]
+    for answer in sent:
+        assert answer.status_code == 400, answer.text
+        assert (answer.json()["code"], answer.json()["reason"]) == (9, "several_numbers")
+    assert listed_numbers(http, key) == []
+    # The same number under both names, and one key sent twice, are that number and key.
+    same = http.post(ADD, params=[("apiKey", key), ("apiKey", key), ("phoneNumber", "0622222226"),
+                                  ("phoneNumbers", "0622222226")])  # fmt: skip
+    assert same.json()["success"] is True, same.text
+    assert listed_numbers(http, key) == ["+33622222226"]
+
+
 # --- list, add, delete -----------------------------------------------------------------------
 
 

@@ -147,6 +147,21 @@ def test_filter_reads_every_value_of_a_repeated_name(http, account):
         ]
 
 
+def test_filter_answers_the_numbers_of_both_names(http, account):
+    stop_id = _add(http, account, "0611223397")
+    for sent in (
+        {"data": {"apiKey": account.api_key, "phoneNumber": "0611223397",
+                  "phoneNumbers": "0699999997"}},
+        {"json": {"apiKey": account.api_key, "phoneNumber": "0611223397",
+                  "phoneNumbers": ["0699999997"]}},
+    ):  # fmt: skip
+        body = http.post("/v1/stop-sms/filter", **sent).json()
+        assert body["data"] == [
+            {"phoneNumber": "+33611223397", "status": "stopped", "stopId": stop_id},
+            {"phoneNumber": "+33699999997", "status": "allowed"},
+        ]
+
+
 def test_filter_e164_shaped_but_invalid_is_not_allowed(http, account):
     body = http.post(
         "/v1/stop-sms/filter",

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
-from stoplist.api.stop_sms import single_number
+from stoplist.api.stop_sms import NUMBER_NAMES, number_sent
 from stoplist.client import answers
 from stoplist.domain.checking import Checked, Checker
 from stoplist.domain.clock import LocalTimeFormatter
@@ -37,9 +37,9 @@ class CheckEndpoint:
         params = await read_params(request)
         fmt = request.state.format = response_format(params.get("_format"))
         checker: Checker = request.app.state.checker
-        sent = first_param(params, "phoneNumber", "phoneNumbers")
-        call = await checker.authenticate(api_key(request, params), sent)
-        checked = await checker.check(call, single_number(sent))
+        shaped = first_param(params, *NUMBER_NAMES)  # looked up with the key when E.164
+        call = await checker.authenticate(api_key(request, params), shaped)
+        checked = await checker.check(call, number_sent(params))
         timezone = call.account.timezone
         formatter = self._formatters.get(timezone)
         if formatter is None:

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from stoplist.api.list_renderers import ListRenderer
-from stoplist.api.stop_sms import single_number
+from stoplist.api.stop_sms import number_sent
 from stoplist.client import answers
 from stoplist.domain import erasure
 from stoplist.domain.clock import LocalTimeFormatter
@@ -23,7 +23,7 @@ _DEFAULT_ACTOR = "api"
 
 async def erase(request: Request) -> Response:
     call = await open_call(request)
-    number = single_number(call.param("phoneNumber", "phoneNumbers"))
+    number = number_sent(call.params)
     actor = call.text_param("actor") or _DEFAULT_ACTOR
     reason = call.text_param("reason")
     done = await run_in_threadpool(

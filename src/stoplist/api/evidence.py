@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from stoplist.api.history import event_answer
-from stoplist.api.stop_sms import single_number
+from stoplist.api.stop_sms import number_sent
 from stoplist.api.suppression import EXPORT_TYPES
 from stoplist.client import answers
 from stoplist.domain import audit
@@ -30,7 +30,7 @@ from stoplist.records.models import Account, Stop
 
 async def evidence(request: Request) -> Response:
     call = await open_call(request)
-    raw = single_number(call.param("phoneNumber", "phoneNumbers"))
+    raw = number_sent(call.params)
     found = await chain_walks.evidence(request, call.stop_list.db, call.account, raw)
     stop = await run_in_threadpool(call.stop_list.find, found.phone_number)
     erased = await run_in_threadpool(call.stop_list.erased, found.phone_number)

@@ -6,7 +6,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from stoplist.api.stop_sms import single_number
+from stoplist.api.stop_sms import number_sent
 from stoplist.client import answers
 from stoplist.domain.clock import LocalTimeFormatter
 from stoplist.http.call import open_call
@@ -15,7 +15,7 @@ from stoplist.records.events import Event
 
 async def history(request: Request) -> Response:
     call = await open_call(request)
-    raw = single_number(call.param("phoneNumber", "phoneNumbers"))
+    raw = number_sent(call.params)
     number, events = await run_in_threadpool(call.stop_list.history, raw)
     stop = await run_in_threadpool(call.stop_list.find, number)
     erased = await run_in_threadpool(call.stop_list.erased, number)

@@ -6,6 +6,8 @@ out. Every rule lives in ``stoplist.domain``.
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
@@ -33,7 +35,7 @@ async def list_stops(request: Request) -> Response:
 
 async def add_stop(request: Request) -> Response:
     call = await open_call(request)
-    number = single_number(call.param("phoneNumber", "phoneNumbers"))
+    number = number_sent(call.params)
     stop = await run_in_threadpool(call.stop_list.add, number)
     return call.respond(answers.Added(**answers.ok(), stop_id=stop.id))
 
@@ -42,6 +44,28 @@ async def delete_stop(request: Request) -> Response:
     call = await open_call(request)
     await run_in_threadpool(call.stop_list.delete, call.param("id", "stopId"))
     return call.respond(answers.Done(**answers.ok()))
+
+
+NUMBER_NAMES = ("phoneNumber", "phoneNumbers")
+"""The number's parameter and its alias, which clients send either of."""
+
+
+def values_sent(params: dict[str, Any]) -> list[Any]:
+    """What came under ``phoneNumber``, then under ``phoneNumbers`` (those not empty)."""
+    return [params[name] for name in NUMBER_NAMES if params.get(name) not in (None, "")]
+
+
+def number_sent(params: dict[str, Any]) -> object:
+    """The one number a call is about, from ``phoneNumber`` or its alias ``phoneNumbers``.
+
+    Both may come (a form and a query string, a client that sets both): the
+    same number in each is that number; different ones are refused, as
+    several numbers are, rather than one of them answered.
+    """
+    sent = values_sent(params)
+    if len(sent) > 1 and sent[0] != sent[1]:
+        raise InvalidPhoneNumber(reason=Reason.SEVERAL_NUMBERS)
+    return single_number(sent[0]) if sent else None
 
 
 def single_number(value: object) -> object:

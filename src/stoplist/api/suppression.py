@@ -27,6 +27,7 @@ from starlette.responses import Response, StreamingResponse
 from stoplist import wording
 from stoplist.api.body_lines import BodyLines
 from stoplist.api.list_renderers import ListRenderer
+from stoplist.api.stop_sms import values_sent
 from stoplist.client import answers
 from stoplist.domain.errors import (
     BodyTooLarge,
@@ -78,7 +79,9 @@ async def filter_list(request: Request) -> Response:
         params.update(await parse_body(request, body, max_values=_MAX_FILTER_VALUES))
     call = await authenticated_call(request, params)
     if inputs is None:
-        inputs = _number_list(call.params.get("phoneNumbers", call.params.get("phoneNumber")))
+        # Numbers under either name are all answered, those of ``phoneNumber`` first.
+        sent = values_sent(call.params)
+        inputs = [number for value in sent for number in _number_list(value)] or _number_list(None)
     indexes: StopIndexes = request.app.state.stop_indexes
     held: HeldOptOuts | None = request.app.state.held_opt_outs
     verdicts = await run_in_threadpool(filter_numbers, call.stop_list, inputs, indexes, held)

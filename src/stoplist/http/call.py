@@ -156,6 +156,8 @@ def _call(request: Request, params: dict[str, Any], fmt: Format, account: Accoun
 def api_key(request: Request, params: dict[str, Any]) -> str | None:
     """``apiKey`` from the parameters, else a bearer token or ``X-Api-Key``."""
     value = params.get("apiKey")
+    if isinstance(value, list) and len(set(map(str, value))) == 1:
+        value = value[0]  # one key, repeated (a form that also carries it in its action)
     if isinstance(value, str) and value.strip():
         return value
     return header_api_key(
