@@ -17,7 +17,7 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
@@ -119,6 +119,11 @@ async def _on_storage_error(request: Request, exc: Exception) -> Response:
     response = error_response(request, StorageFull())
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+async def _on_client_gone(request: Request, exc: Exception) -> Response:
+    """The client left before its answer was begun: no one reads this one (nginx's 499)."""
+    return Response(status_code=499)
 
 
 async def _on_unexpected_error(request: Request, exc: Exception) -> Response:
@@ -251,6 +256,7 @@ def create_app(database: Database | None = None, settings: Settings | None = Non
             Middleware(SecurityHeadersMiddleware),
         ],
         exception_handlers={
+            ClientDisconnect: _on_client_gone,
             StoplistError: _on_stoplist_error,
             HTTPException: _on_http_error,
             **dict.fromkeys(DATABASE_ERRORS, _on_database_error),
