@@ -174,6 +174,9 @@ def _import_file(path: Path, count: int, seed: int) -> Path:
     return path
 
 
+# Alone: beside three other test workers the server's threads interleave differently, and
+# glibc's arenas kept from 21 to 43 MB more for the large file, once over the bound.
+@pytest.mark.alone
 def test_import_memory_does_not_grow_with_the_file(db, database_url, tmp_path):
     """Five times the numbers, the same peak: an import holds a batch, never the file."""
     accounts = [Accounts(db).create(f"rss-import-{size}") for size in ("warm", "small", "large")]

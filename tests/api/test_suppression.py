@@ -147,6 +147,13 @@ def test_filter_reads_every_value_of_a_repeated_name(http, account):
         ]
 
 
+def test_filter_of_an_empty_list_answers_no_item_and_of_nothing_asks_for_a_number(http, account):
+    empty = http.post("/v1/stop-sms/filter", json={"apiKey": account.api_key, "phoneNumbers": []})
+    assert empty.status_code == 200 and empty.json()["nbData"] == 0, empty.text
+    nothing = http.post("/v1/stop-sms/filter", json={"apiKey": account.api_key})
+    assert nothing.json()["code"] == 2, nothing.text
+
+
 def test_filter_answers_the_numbers_of_both_names(http, account):
     stop_id = _add(http, account, "0611223397")
     for sent in (

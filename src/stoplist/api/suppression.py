@@ -80,8 +80,8 @@ async def filter_list(request: Request) -> Response:
     call = await authenticated_call(request, params)
     if inputs is None:
         # Numbers under either name are all answered, those of ``phoneNumber`` first.
-        sent = values_sent(call.params)
-        inputs = [number for value in sent for number in _number_list(value)] or _number_list(None)
+        sent = values_sent(call.params) or [None]  # none: error 2
+        inputs = [number for value in sent for number in _number_list(value)]
     indexes: StopIndexes = request.app.state.stop_indexes
     held: HeldOptOuts | None = request.app.state.held_opt_outs
     verdicts = await run_in_threadpool(filter_numbers, call.stop_list, inputs, indexes, held)
