@@ -36,6 +36,7 @@ from sqlalchemy import Connection, delete, insert, select
 
 from stoplist.storage.database import Database
 from stoplist.storage.schema import held_opt_outs
+from stoplist.storage.spool import sync_directory, write_synced
 
 _SETTLED_SECONDS = 60
 """A hold younger than this is never tidied away: its record may still be on its way."""
@@ -129,14 +130,8 @@ class MarkerHeldOptOuts:
 
     def hold(self, account_id: int, number: str, name: str) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
-        marker = self.directory / _marker(account_id, number, name)
-        with open(marker, "wb") as file:
-            os.fsync(file.fileno())
-        directory = os.open(self.directory, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
+        write_synced(self.directory / _marker(account_id, number, name), b"")
+        sync_directory(self.directory)
 
     def release_in(self, conn: Connection, name: str) -> None:
         return None  # a file is not in the transaction: ``released`` follows the commit

@@ -70,12 +70,12 @@ class Spool:
         name = name or self.new_name()
         partial = self.directory / (name + _PARTIAL)
         try:
-            _write_synced(partial, record)
+            write_synced(partial, record)
             os.replace(partial, self.directory / name)
         except BaseException:
             partial.unlink(missing_ok=True)  # a full disk leaves no half record behind
             raise
-        _sync_directory(self.directory)
+        sync_directory(self.directory)
         return name
 
     def check(self) -> None:
@@ -86,7 +86,7 @@ class Spool:
         """
         self.directory.mkdir(parents=True, exist_ok=True)
         probe = self.directory / f".probe-{uuid.uuid4().hex}{_PARTIAL}"
-        _write_synced(probe, b"probe")
+        write_synced(probe, b"probe")
         probe.unlink()
         stale = time.time() - _PARTIAL_AGE
         for entry in os.scandir(self.directory):
@@ -132,7 +132,7 @@ class Spool:
                 return
             yield file.read()
             path.unlink(missing_ok=True)  # the block may have set it aside
-            _sync_directory(self.directory)
+            sync_directory(self.directory)
 
     def set_aside(self, name: str) -> Path:
         """Move a record that can never be written out of the way; returns where it went."""
@@ -142,7 +142,7 @@ class Spool:
                 raise FileNotFoundError(errno.ENOENT, "no set-aside directory", SET_ASIDE)
             os.replace(self.directory / name, name, dst_dir_fd=aside)
             os.fsync(aside)
-        _sync_directory(self.directory)
+        sync_directory(self.directory)
         return self.directory / SET_ASIDE / name
 
     def set_aside_count(self) -> int:
@@ -216,7 +216,7 @@ def _same_file(path: Path, fd: int) -> bool:
     return (on_disk.st_dev, on_disk.st_ino) == (held.st_dev, held.st_ino)
 
 
-def _write_synced(path: Path, data: bytes) -> None:
+def write_synced(path: Path, data: bytes) -> None:
     """A new file (never an existing one) holding ``data``, on disk when this returns."""
     with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as file:
         file.write(data)
@@ -224,7 +224,7 @@ def _write_synced(path: Path, data: bytes) -> None:
         os.fsync(file.fileno())
 
 
-def _sync_directory(directory: Path) -> None:
+def sync_directory(directory: Path) -> None:
     """Make a file's creation, rename or removal in ``directory`` durable."""
     fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
     try:
