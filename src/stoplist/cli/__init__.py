@@ -52,6 +52,11 @@ COMMANDS = (
         "stoplist.cli.backup:backup_command",
         "Copy the SQLite database to DEST, safely while it is being served.",
     ),
+    LazyCommand(
+        "copy-database",
+        "stoplist.cli.database_copy:copy_database_command",
+        "Copy every account, key, stop and event into DEST, with the same ids.",
+    ),
     LazyCommand("accounts", "stoplist.cli.accounts:accounts_app", "Create and list accounts."),
     LazyCommand("keys", "stoplist.cli.accounts:keys_app", "Create, list and revoke API keys."),
     LazyCommand("dashboard", "stoplist.cli.dashboard:dashboard_app", "Web dashboard access."),

@@ -55,7 +55,7 @@ def verify_command(
         print_json([_audit_json(audit) for audit in audits])
     else:
         for audit in audits:
-            line = _said(audit)
+            line = audit_line(audit)
             if audit.intact:
                 typer.echo(line)
             else:
@@ -80,11 +80,11 @@ def _audit_json(audit: AccountAudit) -> dict[str, object]:
             "fault": broken.fault.value if broken.fault else None,
             "missing": broken.missing,
         },
-        "message": _said(audit),
+        "message": audit_line(audit),
     }
 
 
-def _said(audit: AccountAudit) -> str:
+def audit_line(audit: AccountAudit) -> str:
     name = audit.account.name
     if audit.broken is None:
         return _(

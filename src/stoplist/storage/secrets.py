@@ -210,14 +210,38 @@ def _read_key(path: Path) -> bytes:
     return key
 
 
-def _create_key(path: Path) -> bytes:
-    """Write a new key to ``path`` with mode 0600, unless another process just did.
+def copy_key(source: Engine, destination: Path) -> bool:
+    """Give ``destination`` the key of ``source``'s database; False if it already had it.
+
+    A database copied row for row holds secrets sealed with the source's key
+    and hashes keyed by it, so the copy's servers must read the same key.
+    ``SecretsKeyError`` if the source has no key file, or if ``destination``
+    holds another key (it is never replaced: that key may be what another
+    database's secrets need).
+    """
+    path = key_path(source)
+    if path is None or not path.exists():
+        raise SecretsKeyError(f"the database has no secrets key file ({path}) to copy")
+    key = _read_key(path)
+    existed = destination.exists()
+    found = _read_key(destination) if existed else _create_key(destination, key)
+    if found != key:
+        raise SecretsKeyError(
+            f"{destination} holds another secrets key than {path}: move it away, or point "
+            f"{KEY_FILE_ENV} at {path}"
+        )
+    return not existed
+
+
+def _create_key(path: Path, key: bytes | None = None) -> bytes:
+    """Write ``key`` (a new one by default) to ``path`` with mode 0600, unless another
+    process just wrote one: the key in the file is returned.
 
     The key is written to a file of its own and then linked into place, so a
     concurrent reader sees either no file or the whole key.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    key = Fernet.generate_key()
+    key = key or Fernet.generate_key()
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
