@@ -41,9 +41,9 @@ def copy_database_command(
 ) -> None:
     """Copy every account, key, stop and event into DEST, with the same ids.
 
-    Stop every stoplist serve of the source first: the source is held
-    still while it is read, so a server still running gets errors, and
-    STOPs waiting in its spool make the copy refuse. Each account's history
+    Stop every stoplist serve of the source first, and keep them stopped:
+    what they write into the source afterwards is not in the copy. STOPs
+    waiting in the source's spool make the copy refuse. Each account's history
     is verified on the copy; the copy's servers need the source's secrets
     key file, which is written where DEST's servers look for it.
     """
@@ -140,6 +140,9 @@ def copy_database_command(
                 key=str(copied.key_file),
             )
         )
+    typer.echo(
+        _("serve from the copy from now on: what a server writes into the source is not in it")
+    )
     if not all(audit.intact for audit in copied.audits):
         raise typer.Exit(BROKEN_EXIT)
 

@@ -11,8 +11,8 @@ The source is held still while it is read: on SQLite by its writer lock
 (``BEGIN IMMEDIATE``), on PostgreSQL by a ``SHARE`` lock on every table,
 which lets readers through and makes writers wait. Nothing can commit on
 the source between the first table read and the last, so the copy is one
-state of it, and a writer still running gets an error rather than an
-acknowledgement that the copy would miss.
+state of it. What a server still running writes afterwards is in the
+source only: its servers must be stopped first.
 """
 
 from __future__ import annotations
