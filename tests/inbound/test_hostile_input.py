@@ -236,3 +236,20 @@ def test_two_senders_with_the_same_message_id_are_two_messages(http, account):
     )
     assert again.json()["status"] == "duplicate"
     assert_account_works(http, account, NUMBER, other)
+
+
+@pytest.mark.parametrize(("provider", "fields", "field"), TIME_FIELDS, ids=lambda v: str(v)[:20])
+def test_a_time_of_thousands_of_digits_is_not_believed_and_the_stop_recorded(
+    http, account, provider, fields, field
+):
+    # Past 4,300 digits Python's int() refuses to read a number at all.
+    id_field = "message_uuid" if provider == "vonage" and "from" in fields else "messageId"
+    body = {**fields, id_field: unique_id(), "message_id": unique_id(), field: "9" * 5000}
+    for sent in ({"json": body}, {"data": body}):
+        answer = http.post(inbound(account, provider), **sent)
+        assert answer.status_code == 200, answer.text
+        assert history(http, account)["stopped"] is True
+        event = history(http, account)["data"][0]
+        assert event["eventAt"] == event["receivedAt"]
+        assert event["providerTime"].startswith("9999")
+    assert_account_works(http, account, NUMBER)

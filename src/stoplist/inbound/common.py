@@ -155,7 +155,10 @@ def provider_time(value: object) -> int | None:
     if value is None or isinstance(value, bool) or value == "":
         return None
     if isinstance(value, str) and value.isascii() and value.strip().isdigit():
-        value = int(value.strip())
+        digits = value.strip()
+        if len(digits) > _MAX_EPOCH_DIGITS:
+            return None  # past any time, and past what int() reads at all (4,300 digits)
+        value = int(digits)
     if isinstance(value, int | float):
         return _epoch_us(value)
     if not isinstance(value, str):
@@ -171,6 +174,7 @@ def provider_time(value: object) -> int | None:
 
 _MAX_EPOCH_SECONDS = 1e13
 """Far beyond any real time; also keeps microseconds within 64 bits."""
+_MAX_EPOCH_DIGITS = 20
 
 
 def _epoch_us(value: float) -> int | None:
