@@ -242,6 +242,24 @@ def test_a_long_message_completed_by_a_spooled_part_is_dated_when_that_part_came
     assert before <= stop.received_at < next(e.received_at for e in events if e is not stop)
 
 
+@pytest.mark.parametrize(("texts", "held"), [(("ST", "OP"), True), (("ST", "ay"), False)])
+def test_a_spooled_part_that_completes_a_stop_holds_its_number(own_db, account, spool, texts, held):
+    """Every part acknowledged: from then on the number reads stopped, as for a one-part STOP."""
+
+    def part(text: str, number: int) -> InboundMessage:
+        return InboundMessage(
+            provider="vonage", sender=NUMBER, text=text, part=Part("r1", number, 2)
+        )
+
+    assert spool.receive(account, part(texts[0], 1)).pending
+    with list_locked(own_db, account.id):
+        assert spool.receive(account, part(texts[1], 2)).spooled
+        assert (NUMBER in spool.held.numbers(account.id)) is held
+    assert spool.drain() == 1
+    assert spool.held.numbers(account.id) == set()
+    assert (StopList(own_db, account).find(NUMBER) is not None) is held
+
+
 def test_a_deleted_account_s_message_is_set_aside_not_given_to_another(own_db, spool):
     """Not even to an account whose name is the deleted one's id."""
     accounts = Accounts(own_db)

@@ -47,6 +47,7 @@ from stoplist.storage import events as event_store
 from stoplist.storage import inbound_parts as part_store
 from stoplist.storage import keywords as keyword_store
 from stoplist.storage.database import Database
+from stoplist.storage.text import storable
 
 MAX_PARTS = 16
 PART_RETENTION = 3 * 86_400 * clock.MICROS
@@ -211,7 +212,7 @@ class Inbound:
         with self.db.write(lock_wait=lock_wait) as conn:
             self.db.lock_list(conn, self.account.id)
             if message.part is not None and message.part.total > 1:
-                complete = _assemble(conn, self.account, number, message)
+                complete = _assemble(conn, self.stop_list, number, message)
                 if complete is None:
                     return Outcome(number, None, None)
                 message = complete
@@ -268,16 +269,33 @@ class Inbound:
         """Whether recording ``message`` would stop its sender, read without the list's lock.
 
         For a message that must wait: a STOP is held meanwhile. A part of a
-        long message tells nothing until the whole of it is in.
+        long message tells nothing until the whole of it is in: the part
+        that completes one is read as the whole message.
         """
         if message.part is not None and message.part.total > 1:
-            return False
+            whole = self._completed_by(message)
+            if whole is None:
+                return False
+            message = whole
         keywords = AccountKeywords(self.db, self.account).keyword_set()
         classification = self.classify(message, keywords)
         if classification.kind is EventKind.OPT_OUT:
             return True
         found = self._reasonable_means(message, classification)
         return found is not None and review.mode_of(self.account) is review.Mode.OPTOUT
+
+    def _completed_by(self, message: InboundMessage) -> InboundMessage | None:
+        """The long message that ``message``, one of its parts, would complete, if any."""
+        part = message.part
+        assert part is not None
+        number = self.stop_list.normalize(message.sender)
+        with self.db.read() as conn:
+            stored = part_store.parts(conn, self.account.id, message.provider, number, part.ref)
+        texts = {row.part: row.text for row in stored if row.total == part.total}
+        texts[part.number] = message.text
+        if set(texts) != set(range(1, part.total + 1)):
+            return None
+        return replace(message, text="".join(texts[position] for position in sorted(texts)))
 
     def _reasonable_means(
         self, message: InboundMessage, classification: Classification
@@ -316,22 +334,7 @@ class Inbound:
                 received_at=clock.now_us(),
             ):
                 return False  # flushed already
-            payloads = [orjson.loads(row.payload) for row in stored]
-            sent = [p["sentAt"] for p in payloads if p.get("sentAt") is not None]
-            event = NewEvent(
-                phone_number=number,
-                kind=EventKind.REPLY,
-                source=Source.SMS,
-                event_at=min(sent) if sent else None,
-                provider=provider,
-                text=_with_gaps(stored),
-                details={
-                    "incomplete": True,
-                    "parts": stored[0].total,
-                    "partsReceived": [row.part for row in stored],
-                    "messageIds": [p.get("messageId") for p in payloads],
-                },
-            )
+            event = _incomplete_reply(provider, number, stored)
             if self.stop_list.record_in(conn, event).erased:
                 part_store.forget(conn, self.account.id, provider, number, ref)
         return True
@@ -426,20 +429,32 @@ def check_part(message: InboundMessage) -> None:
 
 
 def _assemble(
-    conn: Connection, account: Account, number: str, message: InboundMessage
+    conn: Connection, stop_list: StopList, number: str, message: InboundMessage
 ) -> InboundMessage | None:
     """Store one part; once every part is in, the whole message (else None).
 
     The assembled message carries the id of its first part, the earliest
     send time of its parts, and the provider's decision if any part had one.
-    A part seen before (same sender, reference and position) changes nothing,
-    so a redelivered part never produces a second event.
+    A part seen before (same sender, reference and position, the same text,
+    count and id) changes nothing, so a redelivered part never produces a
+    second event. A different part in a stored part's place is another
+    message under the same reference: phones number long messages modulo
+    256 across everything they send, so a reference comes back within days.
+    The stored message gives way to it (recorded as it is if it was still
+    missing parts), and the new one is assembled from its own parts.
     """
     part = message.part
     assert part is not None
+    account = stop_list.account
     now = clock.now_us()
     part_store.purge(conn, account.id, now - PART_RETENTION)
-    if not part_store.insert_part(
+    group = (account.id, message.provider, number, part.ref)
+    seen = part_store.stored_part(conn, *group, part.number)
+    if seen is not None:
+        if _redelivered(seen, message):
+            return None
+        _give_way(conn, stop_list, message.provider, number, part.ref)
+    part_store.insert_part(
         conn,
         account.id,
         provider=message.provider,
@@ -450,9 +465,8 @@ def _assemble(
         text=message.text,
         payload=orjson.dumps(_part_payload(message)).decode(),
         received_at=now if message.received_at is None else message.received_at,
-    ):
-        return None
-    stored = part_store.parts(conn, account.id, message.provider, number, part.ref)
+    )
+    stored = part_store.parts(conn, *group)
     positions = {row.part for row in stored}
     if positions != set(range(1, part.total + 1)) or len(stored) != part.total:
         return None
@@ -461,13 +475,15 @@ def _assemble(
     sent = [p["sentAt"] for p in payloads if p.get("sentAt") is not None]
     forced = next((p["forced"] for p in payloads if p.get("forced")), None)
     raw = next((p["sentAtRaw"] for p in payloads if p.get("sentAtRaw") is not None), None)
+    began = min(row.received_at for row in stored)
     return InboundMessage(
         provider=message.provider,
         sender=message.sender,
         text="".join(row.text for row in stored),
         recipient=message.recipient,
         # Not the sender: the chain hashes the id as it is, so an erasure could not remove it.
-        message_id=first.get("messageId") or f"concat:{part.ref}",
+        # The first part's arrival tells apart the messages that share a reference.
+        message_id=first.get("messageId") or f"concat:{part.ref}:{began}",
         sent_at=min(sent) if sent else None,
         sent_at_raw=raw,
         forced=EventKind(forced) if forced else None,
@@ -479,6 +495,50 @@ def _assemble(
         ),
         # The part that completed it arrived last: the whole message arrived then.
         received_at=message.received_at,
+    )
+
+
+def _redelivered(seen: Any, message: InboundMessage) -> bool:
+    """Whether ``message`` is the stored part ``seen`` delivered again."""
+    part = message.part
+    assert part is not None
+    stored_id = orjson.loads(seen.payload).get("messageId")
+    if stored_id and message.message_id and stored_id != message.message_id:
+        return False
+    return bool(seen.total == part.total and seen.text == storable(message.text))
+
+
+def _give_way(conn: Connection, stop_list: StopList, provider: str, number: str, ref: str) -> None:
+    """Take a stored long message out of the way of a new one with the same reference.
+
+    One still missing parts, and never recorded, is recorded as it is first
+    (as ``flush_incomplete`` would have), so its history is not lost.
+    """
+    account_id = stop_list.account.id
+    stored = part_store.parts(conn, account_id, provider, number, ref)
+    flushed = part_store.stored_part(conn, account_id, provider, number, ref, part_store.FLUSHED)
+    if stored and flushed is None and len(stored) < stored[0].total:
+        stop_list.record_in(conn, _incomplete_reply(provider, number, stored))
+    part_store.forget(conn, account_id, provider, number, ref)
+
+
+def _incomplete_reply(provider: str, number: str, stored: list[Any]) -> NewEvent:
+    """A long message missing parts, as the reply it is: never a STOP (see ``Inbound.flush``)."""
+    payloads = [orjson.loads(row.payload) for row in stored]
+    sent = [p["sentAt"] for p in payloads if p.get("sentAt") is not None]
+    return NewEvent(
+        phone_number=number,
+        kind=EventKind.REPLY,
+        source=Source.SMS,
+        event_at=min(sent) if sent else None,
+        provider=provider,
+        text=_with_gaps(stored),
+        details={
+            "incomplete": True,
+            "parts": stored[0].total,
+            "partsReceived": [row.part for row in stored],
+            "messageIds": [p.get("messageId") for p in payloads],
+        },
     )
 
 

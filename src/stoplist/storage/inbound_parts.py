@@ -15,19 +15,28 @@ def insert_part(conn: Connection, account_id: int, **values: Any) -> bool:
 
     Callers hold the number's lock, so check-then-insert does not race.
     """
-    seen = conn.execute(
-        select(inbound_parts.c.id).where(
-            inbound_parts.c.account_id == account_id,
-            inbound_parts.c.provider == values["provider"],
-            inbound_parts.c.sender == values["sender"],
-            inbound_parts.c.concat_ref == values["concat_ref"],
-            inbound_parts.c.part == values["part"],
-        )
-    ).first()
+    seen = stored_part(
+        conn, account_id, values["provider"], values["sender"], values["concat_ref"], values["part"]
+    )
     if seen is not None:
         return False
     conn.execute(sa_insert(inbound_parts).values(account_id=account_id, **values))
     return True
+
+
+def stored_part(
+    conn: Connection, account_id: int, provider: str, sender: str, concat_ref: str, part: int
+) -> Row[Any] | None:
+    """The stored part at position ``part`` of one long message (``FLUSHED``: its marker)."""
+    return conn.execute(
+        select(inbound_parts).where(
+            inbound_parts.c.account_id == account_id,
+            inbound_parts.c.provider == provider,
+            inbound_parts.c.sender == sender,
+            inbound_parts.c.concat_ref == concat_ref,
+            inbound_parts.c.part == part,
+        )
+    ).first()
 
 
 def parts(
