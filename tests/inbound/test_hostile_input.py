@@ -253,3 +253,25 @@ def test_a_time_of_thousands_of_digits_is_not_believed_and_the_stop_recorded(
         assert event["eventAt"] == event["receivedAt"]
         assert event["providerTime"].startswith("9999")
     assert_account_works(http, account, NUMBER)
+
+
+BLANK_ID_FIELDS = [
+    ("generic", {"from": NUMBER}, "id"),
+    ("smspartner", {"type": "response", "phone_number": NUMBER}, "message_id"),
+    ("smspartner", {"msisdn": "33612345678", "to": "36180"}, "messageId"),
+    ("vonage", {"msisdn": "33612345678", "to": "33700000000"}, "messageId"),
+]
+
+
+@pytest.mark.parametrize("blank", ["", " "], ids=["empty", "space"])
+@pytest.mark.parametrize(
+    ("provider", "fields", "field"), BLANK_ID_FIELDS, ids=lambda v: str(v)[:20]
+)
+def test_a_blank_message_id_names_no_message(http, account, provider, fields, field, blank):
+    """Every message with a blank id is its own: the STOP after a reply is recorded."""
+    for text in ("Bonjour", "STOP"):
+        answer = http.post(inbound(account, provider), json={**fields, "text": text, field: blank})
+        assert answer.status_code == 200, answer.text
+    stopped = history(http, account)
+    assert stopped["stopped"] is True
+    assert [event.get("providerMessageId") for event in stopped["data"]] == [None, None]

@@ -90,6 +90,12 @@ class InboundMessage:
     received_at: int | None = None
     """When it reached us: set as it is received, kept while it waits in the spool."""
 
+    def __post_init__(self) -> None:
+        # A blank id names no message: kept, it would make every later message
+        # with a blank id the first one's duplicate (or collide with it).
+        if self.message_id is not None and not self.message_id.strip():
+            object.__setattr__(self, "message_id", None)
+
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
