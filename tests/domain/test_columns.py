@@ -8,7 +8,7 @@ from stoplist.domain.columns import (
     chosen_column,
     detect_delimiter,
     detect_layout,
-    phone_column,
+    phone_columns,
     words,
 )
 from stoplist.domain.errors import ColumnNotInFile, InvalidParameter, StoplistError
@@ -49,13 +49,36 @@ def test_the_delimiter_is_the_one_that_splits_the_lines_alike(lines, delimiter):
     ],
 )  # fmt: skip
 def test_phone_headers_in_every_language(header):
-    assert phone_column(["Name", header, "Email"]) == 1
+    assert phone_columns(["Name", header, "Email"]) == [1]
 
 
 def test_a_phone_word_beats_a_number_word():
-    assert phone_column(["Customer number", "Mobile"]) == 1
-    assert phone_column(["id", "Numéro"]) == 1
-    assert phone_column(["name", "email"]) is None
+    assert phone_columns(["Customer number", "Mobile"]) == [1]
+    assert phone_columns(["id", "Numéro"]) == [1]
+    assert phone_columns(["name", "email"]) == []
+
+
+CRM_HEADER = "Nom;Prénom;Téléphone fixe;Téléphone portable;Email"
+
+
+def test_of_two_phone_columns_the_one_with_more_numbers_is_read():
+    """A CRM's landline column is mostly empty; its mobile column is what STOPs come from."""
+    lines = [
+        CRM_HEADER,
+        "Dupont;Jean;;0612345678;j@x.fr",
+        "Durand;Zoé;0145454545;0611111111;z@x.fr",
+        "Martin;Léa;;0622222222;l@x.fr",
+    ]
+    layout = detect_layout(lines, _is_number)
+    assert (layout.column, layout.column_name()) == (3, "Téléphone portable")
+
+
+@pytest.mark.parametrize(
+    "header", [CRM_HEADER, "Nom;Prénom;Téléphone;Portable;Email", "Name;First;Phone;Mobile;Email"]
+)
+def test_of_two_full_phone_columns_the_mobile_one_is_read(header):
+    lines = [header, "Dupont;Jean;0145454545;0612345678;j@x.fr"]
+    assert detect_layout(lines, _is_number).column == 3
 
 
 def test_words_drop_accents_case_and_punctuation():

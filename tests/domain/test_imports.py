@@ -533,3 +533,45 @@ def test_a_mac_spreadsheet_s_csv_ends_its_lines_with_cr(stops):
     report = import_numbers(stops, text)
     assert (report.added, report.lines) == (2, 4)
     assert [(item.line, item.input) for item in report.invalid_lines] == [(3, "hello")]
+
+
+def _address_book() -> bytes:
+    """A CRM export whose address cells hold line breaks, quoted as RFC 4180 says."""
+    return (
+        b"name,address,phone\n"
+        b'Alice,"1 rue A",0622000100\n'
+        b'Bob,"1 rue X\n75001 Paris",0622000300\n'
+        b'Carl,"a ""quoted"" word\r\nline two\nline three",+33622000400\n'
+        b'Dan,5" tall,0622000500\n'
+        b"Eve,,0622000600\n"
+    )
+
+
+def test_a_line_break_inside_a_quoted_cell_keeps_its_record_whole(stops):
+    report = import_numbers(stops, open_import(io.BytesIO(_address_book())))
+    assert (report.added, report.invalid, report.lines) == (5, 0, 9)
+    assert _numbers(stops) == [
+        "+33622000100", "+33622000300", "+33622000400", "+33622000500", "+33622000600",
+    ]  # fmt: skip
+
+
+def test_a_line_break_typed_in_a_workbook_cell_keeps_its_row_whole(stops):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Nom", "Adresse", "Portable"])
+    sheet.append(["Bob", "1 rue X\n75001 Paris", "0622000300"])  # Alt+Enter in Excel
+    sheet.append(["Eve", "2 rue Y", "0622000600"])
+    out = io.BytesIO()
+    book.save(out)
+    report = import_numbers(stops, open_import(io.BytesIO(out.getvalue()), filename="crm.xlsx"))
+    assert (report.added, report.invalid) == (2, 0)
+    assert _numbers(stops) == ["+33622000300", "+33622000600"]
+
+
+def test_a_quote_never_closed_does_not_swallow_the_lines_after_it(stops):
+    lines = ["name,phone", '"Bob,0622000300'] + [f"n{i},06220{i:05d}" for i in range(150)]
+    report = import_numbers(stops, open_import(io.BytesIO("\n".join(lines).encode())))
+    assert report.added == 150
+    assert [(item.line, item.input) for item in report.invalid_lines] == [(2, "")]

@@ -42,6 +42,15 @@ PHONE_WORDS = frozenset(
 NUMBER_WORDS = frozenset({"number", "numero", "num", "nummer"})
 """Weaker words: a phone column when no header cell has a phone word."""
 
+MOBILE_WORDS = frozenset(
+    {
+        "mobile", "mobilephone", "mobilenumber", "cell", "cellphone", "cellular", "msisdn",
+        "gsm", "portable", "mobil", "movil", "celular", "handy", "handynummer", "mobilnummer",
+        "cellulare", "telemovel", "telemoveis", "mobiel", "mobielnummer", "sms",
+    }
+)  # fmt: skip
+"""Phone words that name a mobile column: what an SMS opt-out list is about."""
+
 _WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -98,14 +107,18 @@ def detect_delimiter(lines: Sequence[str]) -> str | None:
     return chosen
 
 
-def phone_column(header: Sequence[str]) -> int | None:
-    """The header cell naming a phone column: a phone word first, a number word next."""
+def phone_columns(header: Sequence[str]) -> list[int]:
+    """The header cells naming a phone column: those with a phone word, else a number word."""
     for wanted in (PHONE_WORDS, NUMBER_WORDS):
-        for index, cell in enumerate(header):
-            found = words(cell)
-            if "".join(found) in wanted or any(word in wanted for word in found):
-                return index
-    return None
+        found = [index for index, cell in enumerate(header) if _names_one_of(cell, wanted)]
+        if found:
+            return found
+    return []
+
+
+def _names_one_of(cell: str, wanted: frozenset[str]) -> bool:
+    found = words(cell)
+    return "".join(found) in wanted or any(word in wanted for word in found)
 
 
 def chosen_column(choice: str, header: Sequence[str] | None) -> int:
@@ -135,7 +148,9 @@ def detect_layout(
     rows = [split(line, delimiter) for line in lines]
     width = max((len(row) for row in rows), default=1)
     first = rows[0] if rows else []
-    named = None if any(is_number(cell.strip()) for cell in first) else phone_column(first)
+    named = None
+    if not any(is_number(cell.strip()) for cell in first):
+        named = _best_named(first, phone_columns(first), rows[1:], is_number)
     header: tuple[str, ...] | None = None
     by_name = choice is not None and not choice.strip().isdigit()
     if by_name or named is not None or (first and named is None and _has_letters(first, is_number)):
@@ -151,6 +166,28 @@ def detect_layout(
     else:
         column = _most_numbers(rows[1:] if header else rows, width, is_number)
     return Layout(delimiter, column, header, width)
+
+
+def _best_named(
+    header: Sequence[str],
+    candidates: Sequence[int],
+    rows: Sequence[Sequence[str]],
+    is_number: Callable[[str], bool],
+) -> int | None:
+    """Of several columns a header names for phones, the one to read.
+
+    A CRM export often has two (``Téléphone fixe;Téléphone portable``): the
+    one with the most valid numbers in the first lines, and between equals
+    the one named for mobiles (STOPs come from mobiles), then the first.
+    """
+    if len(candidates) < 2:
+        return candidates[0] if candidates else None
+
+    def score(index: int) -> tuple[int, bool, int]:
+        valid = sum(1 for row in rows if index < len(row) and is_number(row[index].strip()))
+        return valid, _names_one_of(header[index], MOBILE_WORDS), -index
+
+    return max(candidates, key=score)
 
 
 def _names(header: Sequence[str] | None, width: int) -> tuple[str, ...]:

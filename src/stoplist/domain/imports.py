@@ -91,6 +91,8 @@ _POSTGRES_BATCH = 20_000  # a few MB a batch, sent as one array
 _BLOCK_CHARS = 1 << 20  # read from a stream at a time
 _BLOCK_LINES = 1 << 16  # taken from an iterable of lines at a time
 _MAX_FAST_CODES = 8  # calling codes recognised by the block expression
+_MAX_RECORD_LINES = 100
+"""Lines one quoted cell may span (an address, a note); past them the lines are read apart."""
 _TILE = MAX_LINE_CHARS // 2
 """A line past ``MAX_LINE_CHARS`` covers a whole stretch this long without a line end."""
 _SPACES = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
@@ -615,6 +617,9 @@ class _Parser:
         self._held: _Lines = []
         self._held_count = 0
         self._header_pending = False
+        self._open: _Lines = []
+        """The lines so far of a record whose quoted cell goes on (a line break in a cell)."""
+        self._open_from = 0
 
     def feed(self, block: str | _Lines) -> tuple[list[str], int]:
         """``(numbers, lines read)`` for one block; invalid lines go to the report."""
@@ -633,7 +638,7 @@ class _Parser:
         position, size = 0, len(block)
         while position < size:
             fast = self.fast
-            if fast is not None:
+            if fast is not None and not self._open:
                 end = fast.run.match(block, position).end()  # type: ignore[union-attr]
                 if end > position:
                     run = block[position:end]
@@ -652,6 +657,7 @@ class _Parser:
         first = self.line
         if self.layout is None:
             self._decided(numbers)
+        self._read_apart(numbers)  # a quoted cell the file never closed
         return numbers, self.line - first
 
     def nothing_found(self) -> NoNumbersFound:
@@ -711,9 +717,48 @@ class _Parser:
 
     def _one(self, raw: str | _LongLine, numbers: list[str]) -> None:
         self.line += 1
+        if self._open or (isinstance(raw, str) and self._opens_quoted_cell(raw)):
+            self._record_line(raw, numbers)
+            return
+        self._read(raw, self.line, numbers)
+
+    def _opens_quoted_cell(self, raw: str) -> bool:
+        delimiter = self.delimiter
+        return delimiter is not None and _ends_inside_quotes(raw, delimiter)
+
+    def _record_line(self, raw: str | _LongLine, numbers: list[str]) -> None:
+        """Add a line to a record whose quoted cell spans lines; read the record once closed.
+
+        CRMs and spreadsheets put line breaks in cells (an address, a note),
+        and write the cell quoted as RFC 4180 says. A record that does not
+        close within ``_MAX_RECORD_LINES`` lines or ``MAX_LINE_CHARS`` (a stray
+        quote) is read line by line instead, as if no cell spanned them.
+        """
+        if not self._open:
+            self._open_from = self.line
+        self._open.append(raw)
+        pieces = [piece for piece in self._open if isinstance(piece, str)]
+        if len(pieces) < len(self._open) or len(self._open) > _MAX_RECORD_LINES:
+            self._read_apart(numbers)
+            return
+        record = "\n".join(pieces)
+        if len(record) > MAX_LINE_CHARS:
+            self._read_apart(numbers)
+        elif not _ends_inside_quotes(record, self.delimiter or ","):
+            self._open = []
+            self._read(record, self._open_from, numbers)
+
+    def _read_apart(self, numbers: list[str]) -> None:
+        """The lines of an unclosed record, each read as a line of its own."""
+        lines, self._open = self._open, []
+        for offset, raw in enumerate(lines):
+            self._read(raw, self._open_from + offset, numbers)
+
+    def _read(self, raw: str | _LongLine, line: int, numbers: list[str]) -> None:
+        """Read the number of one record, which starts on line ``line``."""
         if isinstance(raw, _LongLine):
             long_line = InvalidPhoneNumber(reason=Reason.LINE_TOO_LONG)
-            self.report._invalid(self.line, raw.start, long_line)
+            self.report._invalid(line, raw.start, long_line)
             return
         cell = self._cell(raw)
         if cell is None:
@@ -725,7 +770,7 @@ class _Parser:
         try:
             number = self.stop_list.normalize(_without_text_mark(cell))
         except StoplistError as error:
-            self.report._invalid(self.line, cell, error)
+            self.report._invalid(line, cell, error)
             return
         numbers.append(number)
         self._learn(number)
@@ -773,6 +818,35 @@ def _without_text_mark(cell: str) -> str:
     if cell.startswith("'") and not cell.startswith("''"):
         return cell[1:]
     return cell
+
+
+def _ends_inside_quotes(text: str, delimiter: str) -> bool:
+    """Whether ``text`` ends inside a quoted cell, as the csv module reads quotes.
+
+    A quote opens a cell only as the cell's first character, and ``""``
+    inside one is a quote. Well-formed, an open cell leaves an odd count of
+    quotes, so an even count (every line of a file that quotes all its
+    cells) costs one count.
+    """
+    if text.count('"') % 2 == 0:
+        return False
+    inside = False
+    cell_starts = True
+    text = text.lstrip(_SPACES + "\ufeff")
+    at, size = 0, len(text)
+    while at < size:
+        char = text[at]
+        if inside:
+            if char == '"':
+                if text.startswith('"', at + 1):
+                    at += 2
+                    continue
+                inside = False
+        elif char == '"' and cell_starts:
+            inside = True
+        cell_starts = not inside and char == delimiter
+        at += 1
+    return inside
 
 
 def _bare(raw: str) -> str:
