@@ -216,6 +216,14 @@ def _problems() -> dict[type[Exception], Callable[[Catalogue, Any], str]]:
             "no account named or numbered %(name)s", name=repr(e.name_or_id)
         ),
         errors.AccountNameEmpty: lambda words, e: words.text("the account name must not be empty"),
+        errors.AccountNameNumeric: lambda words, e: words.text(
+            "an account name cannot be digits alone: it would read as an account's id"
+        ),
+        errors.AccountAmbiguous: lambda words, e: words.text(
+            "%(name)s is an account's id and another account's name: name the first by its "
+            "name, the second by its id (stoplist accounts list)",
+            name=repr(e.name_or_id),
+        ),
         errors.AccountNameTaken: lambda words, e: words.text(
             "an account named %(name)s already exists", name=repr(e.name)
         ),

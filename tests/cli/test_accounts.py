@@ -82,3 +82,35 @@ def test_serve_demo_creates_an_account_once(tmp_path):
         assert demo.logs().count("(shown once)") == 1
     finally:
         demo.stop()
+
+
+def test_an_account_name_of_digits_is_refused_since_it_reads_as_an_id(own_db, tmp_path):
+    url = own_db.url
+    run_cli_here("accounts", "create", "Boutique Réunion", "--database", url)
+    run_cli_here("accounts", "create", "Boutique Paris", "--database", url)
+    refused = run_cli_here("accounts", "create", " 1 ", "--database", url, check=False)
+    assert refused.returncode == 1 and "digits alone" in refused.stderr
+    ids = {a["name"]: a["accountId"] for a in json.loads(
+        run_cli_here("accounts", "list", "--json", "--database", url).stdout)}  # fmt: skip
+    # Named so before the rule: "1" is then neither account, rather than the wrong one.
+    first = str(ids["Boutique Réunion"])
+    with own_db.write() as conn:
+        conn.exec_driver_sql(f"UPDATE accounts SET name = '{first}' WHERE name = 'Boutique Paris'")
+    numbers = tmp_path / "one.csv"
+    numbers.write_text("0612345678\n")
+    ambiguous = run_cli_here(
+        "import", str(numbers), "--account", first, "--database", url, check=False
+    )
+    assert ambiguous.returncode == 1
+    assert "is an account's id and another account's name" in ambiguous.stderr
+    for account in ("Boutique Réunion", str(ids["Boutique Paris"])):
+        listed = run_cli_here("export", "--account", account, "--database", url).stdout
+        assert "+33612345678" not in listed
+    by_id = run_cli_here("keys", "list", str(ids["Boutique Paris"]), "--database", url)
+    assert "initial" in by_id.stdout
+
+
+def test_an_account_is_found_with_spaces_around_its_name(database_url):
+    run_cli_here("accounts", "create", "cli-spaced", "--database", database_url)
+    found = run_cli_here("keys", "list", " cli-spaced ", "--database", database_url)
+    assert "initial" in found.stdout

@@ -176,12 +176,14 @@ def names_a_directory(path: str) -> bool:
 
 def find_account(db: Database, name_or_id: str) -> Account:
     from stoplist.domain.accounts import Accounts
-    from stoplist.domain.errors import AccountNotFound
+    from stoplist.domain.errors import AccountAmbiguous, AccountNotFound
 
     try:
         return Accounts(db).get(name_or_id)
     except AccountNotFound:
         fail(_("no account named or numbered %(name_or_id)s", name_or_id=repr(name_or_id)))
+    except AccountAmbiguous as exc:
+        fail(problem(exc))
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

@@ -18,7 +18,9 @@ from sqlalchemy import Connection
 
 from stoplist.domain import clock
 from stoplist.domain.errors import (
+    AccountAmbiguous,
     AccountNameEmpty,
+    AccountNameNumeric,
     AccountNameTaken,
     AccountNotFound,
     ApiKeyNotFound,
@@ -73,6 +75,8 @@ class Accounts:
         name = name.strip()
         if not name:
             raise AccountNameEmpty()
+        if name.isdigit():
+            raise AccountNameNumeric()
         _check_settings(default_region, timezone)
         api_key = generate_api_key()
         with self.db.write() as conn:
@@ -94,13 +98,19 @@ class Accounts:
             return store.list_all(conn)
 
     def get(self, name_or_id: str | int) -> Account:
-        """Find an account by id or name (operators type either)."""
+        """Find an account by id or name (operators type either, spaces around it or not).
+
+        Names of digits alone are refused since they would read as ids; one
+        made before that, which is also another account's id, is refused as
+        ambiguous rather than taken for either.
+        """
+        text = str(name_or_id).strip()
         with self.db.read() as conn:
-            account = None
-            if isinstance(name_or_id, int) or str(name_or_id).isdigit():
-                account = store.find_by_id(conn, int(name_or_id))
-            if account is None:
-                account = store.find_by_name(conn, str(name_or_id))
+            by_id = store.find_by_id(conn, int(text)) if _is_id(text) else None
+            by_name = None if isinstance(name_or_id, int) else store.find_by_name(conn, text)
+        if by_id is not None and by_name is not None and by_id.id != by_name.id:
+            raise AccountAmbiguous(text)
+        account = by_id or by_name
         if account is None:
             raise AccountNotFound(name_or_id)
         return account
@@ -180,3 +190,8 @@ def _check_settings(region: str, timezone: str) -> None:
     if not region_is_known(region):
         raise UnknownRegion(region)
     clock.zone(timezone)
+
+
+def _is_id(text: str) -> bool:
+    """Whether ``text`` can be an account's id (a row id fits in 63 bits)."""
+    return text.isascii() and text.isdigit() and len(text) <= 18

@@ -341,6 +341,19 @@ class AccountNameEmpty(ValueError):
     """An account needs a name that is not only spaces."""
 
 
+class AccountNameNumeric(ValueError):
+    """A name of digits alone would read as another account's id wherever accounts are named."""
+
+
+class AccountAmbiguous(ValueError):
+    """``name_or_id`` is one account's id and another account's name (named before that was
+    refused): which one is meant cannot be told."""
+
+    def __init__(self, name_or_id: str) -> None:
+        super().__init__(f"{name_or_id!r} is an account's id and another account's name")
+        self.name_or_id = name_or_id
+
+
 class AccountNameTaken(ValueError):
     """Another account already has ``name`` (names are unique)."""
 
