@@ -229,3 +229,20 @@ def test_pg_dump_into_a_directory_gets_a_dated_file(database_url, tmp_path):
         assert re.fullmatch(rf"{re.escape(name)}-\d{{8}}T\d{{6}}Z\.dump", Path(written).name)
         assert Path(written).parent == Path(destination.rstrip("/"))
         assert "hunter2" not in result.stderr and "password" not in command
+
+
+def test_a_backup_leaves_the_schema_as_it_is_for_a_rollback(tmp_path):
+    """Taken between installing a new version and restarting: the old one must open both."""
+    from alembic import command
+
+    from stoplist.storage.migrate import alembic_config, current_revision
+
+    url = f"sqlite:///{tmp_path / 'stoplist.db'}"
+    db = Database(url)
+    command.upgrade(alembic_config(db), "0012")
+    made = run_cli_here("backup", str(tmp_path / "before-upgrade.db"), "--database", url)
+    assert "backed up 0 stop(s)" in made.stdout
+    copy = Database(f"sqlite:///{tmp_path / 'before-upgrade.db'}")
+    assert current_revision(db) == current_revision(copy) == "0012"
+    db.dispose()
+    copy.dispose()

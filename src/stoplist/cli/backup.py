@@ -38,7 +38,7 @@ def backup_command(
     the backup began; restore it by putting it in place of the database while
     stoplist is stopped. On PostgreSQL, prints the pg_dump command to use.
     """
-    db = open_database(database)
+    db = open_database(database, migrate=False)  # a copy of the database as it is
     try:
         made = backup(
             db, Path(destination), overwrite=force, into_directory=names_a_directory(destination)

@@ -52,15 +52,15 @@ def settings_from(**flags: Any) -> Settings:
         raise typer.Exit(INVALID_SETTINGS_EXIT) from None
 
 
-def open_database(url: str | None, *, create: bool = False) -> Database:
+def open_database(url: str | None, *, create: bool = False, migrate: bool = True) -> Database:
     """Open the database ``--database`` or the settings name, migrating it on first use.
 
-    ``create`` as for ``open_configured``.
+    ``create`` and ``migrate`` as for ``open_configured``.
     """
-    return open_configured(settings_from(database_url=url), create=create)
+    return open_configured(settings_from(database_url=url), create=create, migrate=migrate)
 
 
-def open_configured(settings: Settings, *, create: bool = False) -> Database:
+def open_configured(settings: Settings, *, create: bool = False, migrate: bool = True) -> Database:
     """Open the settings' database; a database that cannot be opened ends the command.
 
     The message names the database (password masked) and the likely cause;
@@ -69,6 +69,8 @@ def open_configured(settings: Settings, *, create: bool = False) -> Database:
     commands that start a database: ``serve``, ``accounts create``); any
     other command given a wrong path would otherwise make an empty database
     there and report on it, or back it up, as if it were the real one.
+    ``migrate=False`` leaves the schema as it is (a backup taken before an
+    upgrade must be of the database the previous version can still open).
     """
     from stoplist.cli.diagnosis import cannot_open
     from stoplist.storage import diagnose
@@ -87,6 +89,8 @@ def open_configured(settings: Settings, *, create: bool = False) -> Database:
     if not create and not db.is_sqlite and not _holds_stoplist(settings, db):
         db.dispose()
         fail(cannot_open(diagnose.Diagnosis(diagnose.Cause.NO_STOPLIST_SCHEMA, _masked(url))))
+    if not migrate:
+        return db
     try:
         db.migrate()
     except SchemaTooNew as exc:
