@@ -202,7 +202,7 @@ def test_a_destination_ending_in_a_slash_is_a_directory(tmp_path, database_url):
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-def test_postgresql_is_pointed_at_pg_dump(database_url, tmp_path):
+def test_postgresql_is_pointed_at_pg_dump(database_url, db, tmp_path):
     with_password = database_url.replace("postgresql://postgres@", "postgresql://postgres:hunter2@")
     result = run_cli_here(
         "backup", str(tmp_path / "x.dump"), "--database", with_password, check=False
@@ -218,7 +218,7 @@ def test_postgresql_is_pointed_at_pg_dump(database_url, tmp_path):
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-def test_pg_dump_into_a_directory_gets_a_dated_file(database_url, tmp_path):
+def test_pg_dump_into_a_directory_gets_a_dated_file(database_url, db, tmp_path):
     name = make_url(database_url).database
     in_query = f"{database_url}?password=hunter2"
     for destination in (str(tmp_path), f"{tmp_path / 'later'}/"):
