@@ -12,7 +12,7 @@ from stoplist.domain.errors import BodyTooLarge, InvalidParameter
 
 def _whole(body: bytes) -> list[str]:
     text = body.decode("utf-8", errors="replace").removeprefix("\ufeff")
-    return [line.strip() for line in text.splitlines() if line.strip()]
+    return [line.strip() for line in text.splitlines()]
 
 
 def _chunked(body: bytes, cuts: list[int], **limits: int) -> list[str]:
@@ -51,7 +51,24 @@ def test_a_long_line_across_many_chunks():
 def test_refuses_the_first_line_too_many():
     with pytest.raises(InvalidParameter):
         _chunked(b"1\n2\n3\n", [], max_lines=2)
-    assert _chunked(b"1\n\n \n2\n", [], max_lines=2) == ["1", "2"]
+    with pytest.raises(InvalidParameter):
+        _chunked(b"1\n\n2\n", [], max_lines=2)  # a blank line is a line
+    assert _chunked(b"1\n2\n", [], max_lines=2) == ["1", "2"]
+
+
+def test_a_blank_line_is_kept_in_its_place():
+    assert _chunked(b"0600000001\n\n0612345678\n", []) == ["0600000001", "", "0612345678"]
+    assert _chunked(b"0600000001\r\n \r\n0612345678", []) == ["0600000001", "", "0612345678"]
+
+
+def test_the_last_line_end_starts_no_line():
+    assert _chunked(b"0600000001\n", []) == ["0600000001"]
+    assert _chunked(b"0600000001\r\n", []) == ["0600000001"]
+    assert _chunked(b"0600000001\n\n", []) == ["0600000001", ""]
+
+
+def test_a_line_end_cut_between_its_two_bytes_ends_one_line():
+    assert _chunked(b"0600000001\r\n0612345678\r\n", [11, 23]) == ["0600000001", "0612345678"]
 
 
 def test_refuses_the_first_byte_too_many():

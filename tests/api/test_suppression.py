@@ -224,6 +224,13 @@ def test_filter_text_body_with_key_in_header(http, account):
     )
     assert answer.json()["data"] == [
         {"phoneNumber": "+33612345678", "status": "stopped", "stopId": stop_id},
+        {
+            "input": "",
+            "status": "invalid",
+            "code": 9,
+            "reason": "not_a_number",
+            "detail": "ce n'est pas un numéro",
+        },
         {"phoneNumber": "+33611111111", "status": "allowed"},
         {
             "input": "nope",

@@ -275,3 +275,24 @@ def test_a_blank_message_id_names_no_message(http, account, provider, fields, fi
     stopped = history(http, account)
     assert stopped["stopped"] is True
     assert [event.get("providerMessageId") for event in stopped["data"]] == [None, None]
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("application/x-www-form-urlencoded; charset=iso-8859-1", b"text=ARR%CAT"),
+        ("application/x-www-form-urlencoded; charset=windows-1252", b"text=ARR\xcaT"),
+        ("application/json; charset=ISO-8859-1", b'{"text": "D\xc9SABONNER"}'),
+    ],
+    ids=["percent-encoded", "raw bytes", "json"],
+)
+def test_a_body_in_its_declared_latin_1_charset_is_read_in_it(http, account, content_type, body):
+    """Read as UTF-8, ARRÊT would lose its Ê and no longer be a STOP."""
+    sender = b"from=%2B33612345678&" if body.startswith(b"text") else b""
+    if body.startswith(b"{"):
+        body = b'{"from": "+33612345678", ' + body[1:]
+    answer = http.post(
+        inbound(account, "generic"), content=sender + body, headers={"Content-Type": content_type}
+    )
+    assert answer.status_code == 200, answer.text
+    assert history(http, account)["stopped"] is True

@@ -1,4 +1,4 @@
-"""docs/deploy.md's nginx access log, run through a real nginx: no key, token or number in it."""
+"""docs/deploy.md's nginx logs, run through a real nginx: no key, token or number in them."""
 
 from __future__ import annotations
 
@@ -19,6 +19,12 @@ def _documented_log_format() -> str:
     found = [block for block in blocks if "log_format stoplist" in block]
     assert found, "docs/deploy.md no longer shows the stoplist log format"
     return found[0]
+
+
+def _documented_error_log_level() -> str:
+    found = re.search(r"^\s*error_log\s+\S+\s+(\w+);", DEPLOY, flags=re.MULTILINE)
+    assert found, "docs/deploy.md no longer sets the site's error log level"
+    return found.group(1)
 
 
 def test_the_documented_access_log_keeps_keys_tokens_and_numbers_out(
@@ -43,3 +49,28 @@ def test_the_documented_access_log_keeps_keys_tokens_and_numbers_out(
     assert '"GET /v1/stop-sms/check"' in lines[0] and '"POST /inbound/-/generic"' in lines[1]
     for secret in (account.api_key, token, "0612345678", "612345678"):
         assert secret not in log.read_text()
+
+
+def test_the_documented_error_log_keeps_them_out_while_stoplist_is_down(tmp_path):
+    """A request that meets the upstream down is logged at ``error`` with its request line."""
+    if NGINX is None:
+        pytest.skip("nginx is not installed (apt-get install nginx)")
+    down = free_port()  # nothing listens: stoplist restarting
+    documented, usual = tmp_path / "documented.log", tmp_path / "usual.log"
+    sites = [
+        Site(free_port(), down, f"error_log {documented} {_documented_error_log_level()};"),
+        Site(free_port(), down, f"error_log {usual} error;"),
+    ]
+    nginx = Nginx(tmp_path / "nginx", sites).start()
+    try:
+        for site in sites:
+            with httpx.Client(base_url=site.url) as http:
+                query = {"apiKey": "key-of-the-request", "phoneNumber": "0612345678"}
+                assert http.get("/v1/stop-sms/check", params=query).status_code == 502
+                assert http.post("/inbound/token-of-the-url/generic").status_code == 502
+    finally:
+        nginx.stop()
+    assert "key-of-the-request" in usual.read_text()  # what the documented level avoids
+    written = documented.read_text() if documented.exists() else ""
+    for secret in ("key-of-the-request", "token-of-the-url", "612345678"):
+        assert secret not in written

@@ -26,7 +26,7 @@ from tests.web.nginx import NGINX, Nginx, Site
 PROXY = "127.0.0.2"
 FORWARDING = f"""
             proxy_bind {PROXY};
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-For $remote_addr;
             proxy_set_header X-Forwarded-Proto $scheme;
             proxy_set_header X-Forwarded-Host $http_host;"""
 PUBLIC_HTTPS = "https://stoplist.example.com"
@@ -171,6 +171,19 @@ def test_a_client_s_own_forwarded_header_through_nginx_is_not_its_address(proxie
     logged = proxied.trusted.logs(containing="spoof-check")
     line = next(line for line in logged.splitlines() if "spoof-check" in line)
     assert "198.51.0.77" not in line and "127.0.0.1" in line
+
+
+def test_a_client_s_own_x_forwarded_for_through_nginx_is_not_its_address(proxied):
+    """A client on the proxy's own (trusted) address writes an address of its choosing: nginx
+    replaces it with the one it saw, so the server sees and logs the real one."""
+    forged = {"X-Forwarded-For": "203.0.113.9"}
+    on_the_proxy_machine = httpx.HTTPTransport(local_address=PROXY)
+    with httpx.Client(base_url=proxied.forwarding.url, transport=on_the_proxy_machine) as client:
+        answer = client.get("/healthz", params={"probe": "xff-check"}, headers=forged)
+        assert answer.status_code == 200
+    logged = proxied.trusted.logs(containing="xff-check")
+    line = next(line for line in logged.splitlines() if "xff-check" in line)
+    assert "203.0.113.9" not in line and PROXY in line
 
 
 def _secure_cookie(client: httpx.Client, headers: dict[str, str]) -> bool:

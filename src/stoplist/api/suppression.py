@@ -19,7 +19,7 @@ from typing import IO, Any
 import msgspec
 import orjson
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
@@ -46,9 +46,12 @@ from stoplist.http import render
 from stoplist.http.call import (
     ApiCall,
     authenticated_call,
+    one_value,
+    params_of,
     parse_body,
     query_params,
     refuse_declared_length,
+    sent_more_than_once,
 )
 from stoplist.http.negotiation import response_format
 from stoplist.i18n import Language
@@ -146,7 +149,7 @@ async def import_file(request: Request) -> Response:
     call = await authenticated_call(request, query_params(request))
     spool = await _spool(request)
     try:
-        upload = await _upload(request, spool)
+        upload = await _upload(call, spool)
         try:
             report = await run_in_threadpool(_import, call, upload)
         finally:
@@ -184,40 +187,66 @@ def _import(call: ApiCall, upload: _Upload) -> ImportReport:
         text.close()
 
 
-async def _upload(request: Request, spool: IO[bytes]) -> _Upload:
-    """The spooled body as the file to import, or the file part of a multipart body."""
-    query = request.query_params
+async def _upload(call: ApiCall, spool: IO[bytes]) -> _Upload:
+    """The spooled body as the file to import, or the file part of a multipart body.
+
+    An option or a file sent twice in one place is refused, never cut down to
+    one: importing a column or a file other than the one meant, and answering
+    success, would hide it. A form's field overrides the query string's.
+    """
+    language = call.language
+    filename = _option(call.params, "filename", language)
+    column = _option(call.params, "column", language)
+    sheet = _option(call.params, "sheet", language)
     spool.seek(0)
-    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    media = call.request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media != "multipart/form-data":
-        return _Upload(
-            spool, query.get("filename"), _option(query, "column"), _option(query, "sheet"), []
-        )
-    parser = MultiPartParser(request.headers, _chunks(spool))
-    try:
-        form = await parser.parse()
-    except MultiPartException:
-        raise MalformedBody() from None
+        return _Upload(spool, filename, column, sheet, [])
+    form = await _form(call.request, spool)
     files = [value for _, value in form.multi_items() if isinstance(value, UploadFile)]
-    fields = {key: value for key, value in form.multi_items() if isinstance(value, str)}
-    chosen = next((part for key, part in form.multi_items() if key == "file"), None)
-    chosen = chosen if isinstance(chosen, UploadFile) else (files[0] if files else None)
-    if chosen is None:
+    try:
+        fields = params_of(
+            (key, value) for key, value in form.multi_items() if isinstance(value, str)
+        )
+        chosen = _file_part(form, files, language)
+        column = _option(fields, "column", language) or column
+        sheet = _option(fields, "sheet", language) or sheet
+    except BaseException:
         for part in files:
             part.file.close()
-        raise ParameterRefused(ParameterRule.NO_FILE_PART)
+        raise
     chosen.file.seek(0)
-    return _Upload(
-        chosen.file,
-        chosen.filename,
-        _option(fields, "column") or _option(query, "column"),
-        _option(fields, "sheet") or _option(query, "sheet"),
-        files,
-    )
+    return _Upload(chosen.file, chosen.filename, column, sheet, files)
 
 
-def _option(values: Mapping[str, str], name: str) -> str | None:
-    return (values.get(name) or "").strip() or None
+async def _form(request: Request, spool: IO[bytes]) -> FormData:
+    parser = MultiPartParser(request.headers, _chunks(spool))
+    try:
+        return await parser.parse()
+    except MultiPartException:
+        raise MalformedBody() from None
+
+
+def _file_part(form: FormData, files: list[UploadFile], language: Language) -> UploadFile:
+    """The part named ``file``, else the only file part there is.
+
+    Several are refused: one import reads one file, and the others would be
+    left out with a success that says nothing of them.
+    """
+    named = [
+        part for key, part in form.multi_items() if key == "file" and isinstance(part, UploadFile)
+    ]
+    candidates = named or files
+    if len(candidates) > 1:
+        raise sent_more_than_once("file", len(candidates), language)
+    if not candidates:
+        raise ParameterRefused(ParameterRule.NO_FILE_PART)
+    return candidates[0]
+
+
+def _option(values: Mapping[str, Any], name: str, language: Language) -> str | None:
+    """A text option, trimmed (None: not sent or blank); code 91 when it was sent twice."""
+    return (one_value(values, name, language) or "").strip() or None
 
 
 async def _chunks(spool: IO[bytes]) -> AsyncGenerator[bytes, None]:

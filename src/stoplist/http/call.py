@@ -11,8 +11,9 @@ numbers where one was expected is refused, never cut down to its last value.
 
 from __future__ import annotations
 
+import codecs
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
@@ -25,6 +26,7 @@ from starlette.responses import Response
 from stoplist.domain.checking import Checker
 from stoplist.domain.errors import (
     BodyTooLarge,
+    InvalidParameter,
     MalformedBody,
     ParameterRefused,
     ParameterRule,
@@ -32,7 +34,7 @@ from stoplist.domain.errors import (
 from stoplist.domain.stops import StopList
 from stoplist.http import render
 from stoplist.http.negotiation import Format, language, response_format
-from stoplist.i18n import Language
+from stoplist.i18n import Language, catalogue
 from stoplist.records.models import Account
 from stoplist.storage.database import Database
 
@@ -114,6 +116,27 @@ def params_of(pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
     for name, value in pairs:
         values.setdefault(name, []).append(value)
     return {name: held[0] if len(held) == 1 else held for name, held in values.items()}
+
+
+def one_value(params: Mapping[str, Any], name: str, language: Language) -> Any:
+    """``params[name]`` (None: not sent); code 91 when the name was sent more than once.
+
+    Which of the values the client meant cannot be told, so none is used.
+    """
+    value = params.get(name)
+    if isinstance(value, list):
+        raise sent_more_than_once(name, len(value), language)
+    return value
+
+
+def sent_more_than_once(name: str, count: int, language: Language) -> InvalidParameter:
+    """The code 91 for a parameter sent ``count`` times where one value is expected."""
+    words = catalogue(language)
+    return InvalidParameter(
+        words.text(
+            "%(name)s was sent %(count)s times, but only one is accepted", name=name, count=count
+        )
+    )
 
 
 async def authenticated_call(request: Request, params: dict[str, Any]) -> ApiCall:
@@ -206,15 +229,41 @@ async def parse_body(
     content = body.strip().removeprefix(b"\xef\xbb\xbf").strip()
     if not content:
         return {}
-    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    declared = request.headers.get("content-type", "")
+    media = declared.split(";")[0].strip().lower()
     if media == "multipart/form-data":
         return await _multipart(request, body)
+    charset = _charset(declared)
     if len(content) > _PARSE_INLINE_BYTES:
-        return await run_in_threadpool(_parse_content, content, media, max_values)
-    return _parse_content(content, media, max_values)
+        return await run_in_threadpool(_parse_content, content, media, max_values, charset)
+    return _parse_content(content, media, max_values, charset)
 
 
-def _parse_content(content: bytes, media: str, max_values: int) -> dict[str, Any]:
+def _charset(content_type: str) -> str:
+    """The body's declared character set when Python knows it, else UTF-8.
+
+    Some gateways still send ``charset=iso-8859-1`` forms: read as UTF-8, an
+    ``ARRÊT`` would lose its Ê and no longer read as a STOP.
+    """
+    for parameter in content_type.split(";")[1:]:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset":
+            wanted = value.strip().strip('"').lower()
+            try:
+                return codecs.lookup(wanted).name
+            except LookupError:
+                break
+    return "utf-8"
+
+
+def _parse_content(
+    content: bytes, media: str, max_values: int, charset: str = "utf-8"
+) -> dict[str, Any]:
+    if charset != "utf-8":
+        try:
+            content = content.decode(charset).encode()
+        except (UnicodeDecodeError, LookupError):
+            raise MalformedBody() from None
     if content[:1] in (b"{", b"[") or media.endswith("json"):
         _check_json_values(content, max_values)
         try:
@@ -227,6 +276,7 @@ def _parse_content(content: bytes, media: str, max_values: int) -> dict[str, Any
     try:
         pairs = parse_qsl(
             content.decode(),
+            encoding=charset,
             keep_blank_values=True,
             strict_parsing=True,
             max_num_fields=_MAX_FORM_FIELDS,
