@@ -160,7 +160,8 @@ def paths() -> dict[str, Any]:
                 success=answer("What was done", schema(answers.Import)),
                 errors_=errors(
                     {
-                        "400": "Code 91: unknown column or sheet, unreadable workbook",
+                        "400": "Code 91: unknown column or sheet, unreadable workbook, "
+                        "a parameter or file sent twice",
                         "422": "Code 92: no phone column, or no valid number in the file",
                     }
                 ),
