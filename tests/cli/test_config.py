@@ -41,6 +41,7 @@ def test_config_json():
         "variable": "STOPLIST_LOG_LEVEL",
         "value": "debug",
         "source": "flag",
+        "effective": "debug",
     }
     assert rows["STOPLIST_SECRET_KEY"]["value"] == "********"
     assert "hunter2" not in result.stdout
@@ -67,3 +68,16 @@ def test_config_json_masks_a_password_given_in_the_query():
         "postgresql+psycopg://stoplist@127.0.0.1/stoplist?sslmode=require&password=***"
     )
     assert "hunter2" not in result.stdout + result.stderr
+
+
+def test_paths_left_to_their_default_show_where_serve_keeps_them(tmp_path, monkeypatch):
+    monkeypatch.delenv("STOPLIST_SECRETS_KEY_FILE", raising=False)
+    database = tmp_path / "stoplist.db"
+    shown = run_cli("config", "--database", str(database)).stdout  # the key file's default too
+    assert f"STOPLIST_LIST_CACHE_DIR= # default: {database}-lists" in " ".join(shown.split())
+    assert f"# default: {database}-inbound-spool" in shown
+    assert f"# default: {database}-secrets.key" in shown
+    rows = json.loads(run_cli_here("config", "--database", str(database), "--json").stdout)
+    effective = {row["variable"]: row["effective"] for row in rows}
+    assert effective["STOPLIST_INBOUND_SPOOL_DIR"] == f"{database}-inbound-spool"
+    assert effective["STOPLIST_PORT"] == "8080"

@@ -13,7 +13,7 @@ from stoplist.cli.serve import (
     WorkersOption,
     serve_flags,
 )
-from stoplist.settings import describe
+from stoplist.settings import Settings, describe
 
 
 def config(
@@ -31,11 +31,45 @@ def config(
     environment or flag. Invalid values are reported as serve reports them.
     """
     flags = serve_flags(host, port, workers, log_level, log_format, database)
-    rows = describe(settings_from(**flags), flags)
+    settings = settings_from(**flags)
+    rows = describe(settings, flags)
+    derived = _derived_paths(settings)
     if json:
         fields = ("name", "variable", "value", "source")
-        print_json([{field: getattr(row, field) for field in fields} for row in rows])
+        print_json(
+            [
+                {
+                    **{field: getattr(row, field) for field in fields},
+                    "effective": derived.get(row.name, row.value) if not row.value else row.value,
+                }
+                for row in rows
+            ]
+        )
         return
     width = max(len(row.variable) + len(row.value) for row in rows) + 1
     for row in rows:
-        typer.echo(f"{row.variable}={row.value}".ljust(width) + f"  # {row.source}")
+        source = row.source
+        if not row.value and row.name in derived:
+            source = f"{source}: {derived[row.name]}"
+        typer.echo(f"{row.variable}={row.value}".ljust(width) + f"  # {source}")
+
+
+def _derived_paths(settings: Settings) -> dict[str, str]:
+    """What serve uses where a path setting is left empty (beside a SQLite file, or none)."""
+    from stoplist.domain.backup import list_cache_directory
+    from stoplist.domain.inbound_spool import spool_directory
+    from stoplist.storage import secrets
+    from stoplist.storage.database import Database
+
+    db = Database(settings.database_url, secrets_key_file=settings.secrets_key_file)
+    try:
+        lists = list_cache_directory(db)
+        spool = spool_directory(db, settings.inbound_spool_dir)
+        key = secrets.key_path(db.engine)
+    finally:
+        db.dispose()
+    return {
+        "list_cache_dir": str(lists) if lists else "none, every list rendered from the database",
+        "inbound_spool_dir": str(spool) if spool else "none, messages wait for their list",
+        "secrets_key_file": str(key),
+    }
