@@ -48,10 +48,10 @@ def config(
         return
     width = max(len(row.variable) + len(row.value) for row in rows) + 1
     for row in rows:
-        source = row.source
+        shown: str = row.source
         if not row.value and row.name in derived:
-            source = f"{source}: {derived[row.name]}"
-        typer.echo(f"{row.variable}={row.value}".ljust(width) + f"  # {source}")
+            shown = f"{row.source}: {derived[row.name]}"
+        typer.echo(f"{row.variable}={row.value}".ljust(width) + f"  # {shown}")
 
 
 def _derived_paths(settings: Settings) -> dict[str, str]:
