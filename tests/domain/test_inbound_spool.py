@@ -261,10 +261,13 @@ def test_a_spooled_part_that_completes_a_stop_holds_its_number(own_db, account, 
 
 
 def test_a_deleted_account_s_message_is_set_aside_not_given_to_another(own_db, spool):
-    """Not even to an account whose name is the deleted one's id."""
+    """Not even to an account whose name is the deleted one's id (named before such names
+    were refused)."""
     accounts = Accounts(own_db)
     victim = accounts.create("victim").account
-    named_like_it = accounts.create(str(victim.id)).account
+    named_like_it = accounts.create("twin").account
+    with own_db.write() as conn:
+        conn.exec_driver_sql(f"UPDATE accounts SET name = '{victim.id}' WHERE name = 'twin'")
     with list_locked(own_db, victim.id):
         assert spool.receive(victim, _message("STOP", "m1")).spooled
     with own_db.write() as conn:

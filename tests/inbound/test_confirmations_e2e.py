@@ -224,3 +224,32 @@ def test_confirmations_switched_off(http, db, account):
     assert post_json(http, account, "generic", _number(), "HELP")["reply"] is None
     Confirmations(db, account.account).update(enabled=True)
     assert twilio(http, account, _number(), "STOP") == expected(account, "fr", EventKind.OPT_OUT)
+
+
+def test_a_stop_that_leaves_the_number_allowed_is_not_confirmed(http, account):
+    """The business took the number off the list after the person sent STOP; the STOP,
+    delivered late, is older and so does not stop it: "you are unsubscribed" would be false."""
+    number = _number()
+    api = {"apiKey": account.api_key}
+    added = http.post("/v1/stop-sms/add", json={**api, "phoneNumber": number})
+    assert added.status_code == 200, added.text
+    removed = http.post("/v1/stop-sms/delete", json={**api, "id": added.json()["stopId"]})
+    assert removed.status_code == 200, removed.text
+    sent_before_the_removal = clock.now_us() - 10 * 60 * clock.MICROS
+    answer = http.post(
+        _path(account, "generic"),
+        json={
+            "from": number,
+            "text": "STOP",
+            "id": uuid.uuid4().hex,
+            "timestamp": clock.from_us(sent_before_the_removal).isoformat(),
+        },
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["type"] == "opt_out"
+    assert answer.json()["stopped"] is False
+    assert answer.json()["reply"] is None
+    # Sent after the removal, a STOP stops the number and is confirmed.
+    again = post_json(http, account, "generic", number, "STOP")
+    assert again["stopped"] is True
+    assert again["reply"] == expected(account, "fr", EventKind.OPT_OUT)

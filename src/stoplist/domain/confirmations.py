@@ -15,9 +15,10 @@ Two rules decide whether anything is sent, checked in the transaction that
 records the event, under the account's list lock (so two deliveries of
 STOP at once cannot both pass): at most one confirmation per number and
 kind in ``QUIET_PERIOD``, and never to a stopped number, except the opt-out
-confirmation itself. A message delivered again gets the reply its first
-delivery got (a provider retrying a webhook whose answer it lost), and
-nothing new is recorded.
+confirmation itself, which in turn only a stopped number gets (an older STOP
+delivered late does not outrank a later removal). A message delivered again
+gets the reply its first delivery got (a provider retrying a webhook whose
+answer it lost), and nothing new is recorded.
 
 How it reaches the person: by default the provider's webhook answer
 carries it (TwiML ``<Message>`` for Twilio, ``reply`` in the JSON answers),
@@ -353,7 +354,7 @@ def reply_in(
         if earlier is None or earlier.channel != store.INLINE:
             return None
         return Reply(kind, earlier.language, earlier.text, queued=False)
-    if stopped and kind is not EventKind.OPT_OUT:
+    if not _may_confirm(kind, stopped=stopped):
         return None
     now = clock.now_us()
     last = store.last_given(conn, account.id, phone_number, kind.value)
@@ -381,6 +382,20 @@ def reply_in(
         created_at=now,
     )
     return Reply(kind, language, text, queued)
+
+
+def _may_confirm(kind: EventKind, *, stopped: bool) -> bool:
+    """Whether a number the event left ``stopped`` (or not) may get a confirmation of ``kind``.
+
+    A stopped number gets nothing but the opt-out confirmation, and that one
+    only a stopped number: the latest event time wins, so a STOP sent before
+    the business took the number off the list (and delivered after) leaves it
+    allowed, and a START does not lift a stop the API made. "You are
+    unsubscribed" or "you are subscribed again" would then be false.
+    """
+    if kind is EventKind.OPT_OUT:
+        return stopped
+    return not stopped
 
 
 @dataclass(frozen=True, slots=True)

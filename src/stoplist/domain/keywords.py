@@ -4,9 +4,10 @@ People answer a campaign with "Stop", "ARRÊT !", "stop svp", "STOP 36180" or
 "🛑 Stop merci": all of them must stop the number. They also write "Bus stop
 at 5?", which must not. So a message is an opt-out only when, once
 normalised (Unicode, accents, case, punctuation and emoji dropped), it *is* a
-keyword, optionally preceded by a greeting or "please" and followed only by
-polite words, reference words ("sms", "pub") or a short code. A keyword
-buried in a sentence is never enough.
+keyword, optionally preceded by a greeting, "please", "thanks" or "ok" and
+followed only by polite words ("merci d'avance", "s.v.p."), reference words
+("sms", "pub") or a short code ("36180", "au 36180", or glued on: "STOP36180").
+A keyword buried in a sentence is never enough.
 
 The engine is pure: an account's own additions and removals are handed in as
 data (see ``KeywordSet.with_overrides``) and stored elsewhere.
@@ -14,6 +15,7 @@ data (see ``KeywordSet.with_overrides``) and stored elsewhere.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -79,28 +81,66 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-LEADING_WORDS: frozenset[str] = _words(
-    """
-    please pls plz hi hello hey svp stp bonjour bonsoir salut
-    por favor hola buenas bitte hallo guten tag ciao buongiorno salve per favore
-    ola bom dia alstublieft aub graag hoi goedendag
-    """
-) | {"por favor", "guten tag", "per favore", "bom dia"}
-"""What may come before a keyword: greetings and "please", never anything else."""
+_PLEASE_PHRASES = frozenset({
+    "s il vous plait", "s il te plait", "sil vous plait", "sil te plait",
+    "por favor", "per favore",
+})  # fmt: skip
+""""Please" in more than one word; "s.v.p." and "a.u.b." are read as "svp" and "aub"."""
 
-TRAILING_WORDS: frozenset[str] = _words(
-    """
-    please pls plz thanks thank thx ty now all me it sms text texts txt msg msgs
-    message messages pub pubs publicite promo promos marketing ad ads
-    svp stp merci beaucoup moi tout tous svpl mrc
-    por favor gracias mensaje mensajes publicidad todo todos
-    bitte danke schon nachrichten werbung alle
-    grazie mille messaggi messaggio pubblicita tutto tutti
-    obrigado obrigada mensagens tudo
-    alstublieft aub dank bedankt berichten bericht reclame alles
-    """
-) | {"thank you", "por favor", "per favore", "dank je", "dank u", "merci beaucoup"}
+_THANKS_PHRASES = frozenset({
+    "thank you", "merci beaucoup", "merci bcp", "dank je", "dank u", "dank je wel", "dank u wel",
+    "vielen dank", "muchas gracias", "grazie mille", "muito obrigado", "muito obrigada",
+})  # fmt: skip
+"""Thanks in more than one word, before or after the keyword."""
+
+LEADING_WORDS: frozenset[str] = (
+    _words(
+        """
+        please pls plz hi hello hey svp stp bonjour bonsoir salut
+        por favor hola buenas bitte hallo guten tag ciao buongiorno salve per favore
+        ola bom dia alstublieft alsjeblieft aub graag hoi goedendag
+        ok oke okay thanks thx merci gracias danke grazie obrigado obrigada bedankt
+        """
+    )
+    | {"guten tag", "bom dia"}
+    | _PLEASE_PHRASES
+    | _THANKS_PHRASES
+)
+"""What may come before a keyword: greetings, "please", "thanks" and "ok", nothing else.
+
+"Merci stop" and "OK stop" say stop as plainly as "Stop merci"."""
+
+TRAILING_WORDS: frozenset[str] = (
+    _words(
+        """
+        please pls plz thanks thank thx ty now all me it sms text texts txt msg msgs
+        message messages pub pubs publicite promo promos marketing ad ads
+        svp stp merci beaucoup bcp moi tout tous svpl mrc cordialement
+        por favor gracias mensaje mensajes publicidad todo todos
+        bitte danke schon nachrichten werbung alle
+        grazie mille messaggi messaggio pubblicita tutto tutti
+        obrigado obrigada mensagens tudo
+        alstublieft alsjeblieft aub dank bedankt dankjewel dankuwel berichten bericht
+        reclame alles
+        """
+    )
+    | _PLEASE_PHRASES
+    | _THANKS_PHRASES
+    | {"merci d avance", "bonne journee", "bonne soiree", "bonne fin de journee"}
+)
 """What may follow a keyword: polite and reference words (and short codes)."""
+
+_LONGEST_FILLER = max(phrase.count(" ") + 1 for phrase in LEADING_WORDS | TRAILING_WORDS)
+
+SHORT_CODE_DIGITS = range(5, 7)
+"""The length of the short codes campaigns are sent from (five digits in France)."""
+
+SHORT_CODE_PREPOSITIONS: frozenset[str] = _words("to au al an ao naar aan")
+"""What people copy from "reply STOP to 36180" before the short code: "STOP au 36180"."""
+
+_GLUED_SHORT_CODE = re.compile(
+    rf"(\D+)(\d{{{SHORT_CODE_DIGITS.start},{SHORT_CODE_DIGITS.stop - 1}}})"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +263,47 @@ def classify(text: str | None, keywords: KeywordSet = _BUILT_IN) -> Classificati
     words = normalize_text(text).split()
     if not words:
         return REPLY
+    verdict = _classify_words(words, keywords)
+    if verdict is REPLY:
+        respelled = _respelled(words)
+        if respelled != words:
+            verdict = _classify_words(respelled, keywords)
+    return verdict
+
+
+def _respelled(words: list[str]) -> list[str]:
+    """``words`` as people meant them: "s v p" is "svp", "stop36180" is "stop 36180".
+
+    A second reading only, tried when the words as written say nothing, so
+    that an account's own keyword is always matched as it was written.
+    """
+    spaced: list[str] = []
+    for word in words:
+        glued = _GLUED_SHORT_CODE.fullmatch(word)
+        spaced.extend(glued.groups() if glued else (word,))
+    return _rejoin_single_letters(spaced)
+
+
+def _rejoin_single_letters(words: list[str]) -> list[str]:
+    """Runs of two or more one-letter words as one word: "stop a u b" reads "stop aub"."""
+    joined: list[str] = []
+    run: list[str] = []
+    for word in [*words, ""]:
+        if len(word) == 1 and word.isalpha():
+            run.append(word)
+            continue
+        if len(run) > 1:
+            joined.append("".join(run))
+        else:
+            joined.extend(run)
+        run = []
+        if word:
+            joined.append(word)
+    return joined
+
+
+def _classify_words(words: list[str], keywords: KeywordSet) -> Classification:
+    """Greetings, then a keyword, then only fillers, short codes or the same kind again."""
     start = _skip(words, 0, LEADING_WORDS)
     found = _match_keyword(words, start, keywords)
     if found is None and start:
@@ -271,11 +352,22 @@ def _skip_one(
         if len(words[position]) <= MAX_SHORT_CODE_DIGITS:
             return position + 1
         return position
-    for length in (2, 1):
+    if allow_digits and _is_short_code_after_preposition(words, position):
+        return position + 2
+    for length in range(min(_LONGEST_FILLER, len(words) - position), 0, -1):
         phrase = " ".join(words[position : position + length])
-        if len(phrase.split()) == length and phrase in vocabulary:
+        if phrase in vocabulary:
             return position + length
     return position
+
+
+def _is_short_code_after_preposition(words: list[str], position: int) -> bool:
+    """A short code after "au" or "to" ("STOP au 36180"); only a short code's length of
+    digits counts, so that "stop at 5" stays a reply."""
+    if words[position] not in SHORT_CODE_PREPOSITIONS or position + 1 >= len(words):
+        return False
+    code = words[position + 1]
+    return code.isdigit() and len(code) in SHORT_CODE_DIGITS
 
 
 def _languages_of_keywords() -> Mapping[str, tuple[str, ...]]:
