@@ -283,8 +283,9 @@ def test_a_blank_message_id_names_no_message(http, account, provider, fields, fi
         ("application/x-www-form-urlencoded; charset=iso-8859-1", b"text=ARR%CAT"),
         ("application/x-www-form-urlencoded; charset=windows-1252", b"text=ARR\xcaT"),
         ("application/json; charset=ISO-8859-1", b'{"text": "D\xc9SABONNER"}'),
+        ("application/json; charset=us-ascii", '{"text": "ARRÊT"}'.encode()),
     ],
-    ids=["percent-encoded", "raw bytes", "json"],
+    ids=["percent-encoded", "raw bytes", "json", "utf-8 declared as ascii"],
 )
 def test_a_body_in_its_declared_latin_1_charset_is_read_in_it(http, account, content_type, body):
     """Read as UTF-8, ARRÊT would lose its Ê and no longer be a STOP."""

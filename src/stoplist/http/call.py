@@ -263,7 +263,7 @@ def _parse_content(
         try:
             content = content.decode(charset).encode()
         except (UnicodeDecodeError, LookupError):
-            raise MalformedBody() from None
+            charset = "utf-8"  # declared wrong (UTF-8 sent as us-ascii): read as before
     if content[:1] in (b"{", b"[") or media.endswith("json"):
         _check_json_values(content, max_values)
         try:
