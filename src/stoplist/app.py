@@ -230,6 +230,7 @@ def create_app(database: Database | None = None, settings: Settings | None = Non
         pool_size=settings.pool_size,
         max_overflow=settings.pool_overflow,
         secrets_key_file=settings.secrets_key_file,
+        prepared_statements=settings.prepared_statements,
     )
     spool = inbound_spool(db, settings.inbound_spool_dir, settings.inbound_lock_wait)
     held = spool.held if spool is not None else held_opt_outs_reader(db)

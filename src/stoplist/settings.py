@@ -116,6 +116,11 @@ class Settings(BaseSettings):
     check_connections: int = Field(
         2, description="PostgreSQL connections each worker keeps for the key and check reads"
     )
+    prepared_statements: bool = Field(
+        True,
+        description="PostgreSQL: prepare repeated statements on the server "
+        "(0 behind PgBouncer before 1.21 in transaction mode)",
+    )
 
     @field_validator(
         "port",

@@ -83,7 +83,12 @@ def open_configured(settings: Settings, *, create: bool = False, migrate: bool =
     if trouble:
         fail(cannot_open(trouble))
     try:
-        db = Database(url, pool_size=2, secrets_key_file=settings.secrets_key_file)
+        db = Database(
+            url,
+            pool_size=2,
+            secrets_key_file=settings.secrets_key_file,
+            prepared_statements=settings.prepared_statements,
+        )
     except Exception as exc:
         _cannot_open(settings, exc)
     if not create and not db.is_sqlite and not _holds_stoplist(settings, db):

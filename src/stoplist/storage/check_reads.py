@@ -270,6 +270,7 @@ class PostgresCheckReads:
         url = make_url(db.url)
         self._conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
         self._connect_args = postgres_connect_args(url.query)
+        self._prepare = db.prepared_statements
         if "application_name" not in url.query:
             # So that pg_stat_activity tells these connections from the main pool's.
             self._connect_args["application_name"] = CHECK_APPLICATION_NAME
@@ -292,10 +293,14 @@ class PostgresCheckReads:
         """A connection's one cursor, kept with it: every batch runs on the same one.
 
         Results come in binary (integers need no parsing), and the statement
-        is prepared from its first use: it is the only one this connection runs.
+        is prepared from its first use, it is the only one this connection runs
+        (unless the database's ``prepared_statements`` is off).
         """
         connection = await psycopg.AsyncConnection.connect(
-            self._conninfo, autocommit=True, prepare_threshold=0, **self._connect_args
+            self._conninfo,
+            autocommit=True,
+            prepare_threshold=0 if self._prepare else None,
+            **self._connect_args,
         )
         return connection.cursor(binary=True)
 

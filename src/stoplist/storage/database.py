@@ -44,9 +44,18 @@ class Database:
         pool_size: int = 8,
         max_overflow: int = 32,
         secrets_key_file: Path | None = None,
+        prepared_statements: bool = True,
     ) -> None:
         self.url = normalise_url(url)
-        self.engine = _create_engine(self.url, pool_size=pool_size, max_overflow=max_overflow)
+        self.prepared_statements = prepared_statements
+        """PostgreSQL: whether psycopg prepares statements it runs often (a pooler in
+        transaction mode before PgBouncer 1.21 loses them between transactions)."""
+        self.engine = _create_engine(
+            self.url,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            prepared_statements=prepared_statements,
+        )
         secrets.configure(self.engine, secrets_key_file)
         self.dialect = self.engine.dialect.name
 
@@ -180,16 +189,21 @@ def _milliseconds(seconds: float) -> int:
     return max(1, round(seconds * 1000))
 
 
-def _create_engine(url: str, *, pool_size: int, max_overflow: int) -> Engine:
+def _create_engine(
+    url: str, *, pool_size: int, max_overflow: int, prepared_statements: bool = True
+) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
+        connect_args = postgres_connect_args(parsed.query)
+        if not prepared_statements:
+            connect_args["prepare_threshold"] = None
         return create_engine(
             url,
             pool_size=pool_size,
             max_overflow=max_overflow,
             pool_pre_ping=True,
             hide_parameters=True,
-            connect_args=postgres_connect_args(parsed.query),
+            connect_args=connect_args,
         )
     if parsed.database in (None, "", ":memory:"):
         engine = create_engine(
