@@ -240,3 +240,27 @@ def test_a_copy_names_what_it_cannot_reach_or_use(postgres: str, tmp_path: Path)
         assert refused.returncode == 1, destination
         assert said in refused.stderr, refused.stderr
         assert "Traceback" not in refused.stderr
+
+
+def test_a_destination_of_an_older_version_with_data_is_refused_as_it_is(
+    postgres: str, tmp_path: Path
+) -> None:
+    """Not migrated first: refusing is no reason to change another installation's schema."""
+    from alembic import command
+
+    from stoplist.storage.migrate import alembic_config, current_revision
+
+    source_url, _shop, _other = _source(tmp_path)
+    with temporary_postgres_database() as url:
+        older = Database(url)
+        command.upgrade(alembic_config(older), "0012")
+        with older.write() as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO accounts (name, default_region, timezone, inbound_token, "
+                "created_at) VALUES ('theirs', 'FR', 'Europe/Paris', 'token', 0)"
+            )
+        refused = run_cli_here("copy-database", url, "--database", source_url, check=False)
+        assert refused.returncode == 1
+        assert "already holds stoplist data (accounts)" in refused.stderr
+        assert current_revision(older) == "0012"
+        older.dispose()

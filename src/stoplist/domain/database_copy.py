@@ -147,6 +147,8 @@ def copy_database(
         except DBAPIError as error:
             raise DestinationUnreachable(error) from None
         _refuse_other_tables(destination)
+        if revision is not None and revision != HEAD_REVISION:
+            _refuse_accounts(destination)  # before any migration touches it
         if target_key is not None:
             # Before the migrations: they seal settings with the key they find.
             key_written = secrets.copy_key(source.engine, target_key)
@@ -220,6 +222,13 @@ def _refuse_other_tables(destination: Database) -> None:
     others = sorted(set(names) - ours)
     if others:
         raise DestinationHasOtherTables(others)
+
+
+def _refuse_accounts(destination: Database) -> None:
+    """Refuse a destination of an older schema that already has accounts, as it is."""
+    with destination.read() as conn:
+        if conn.exec_driver_sql("SELECT 1 FROM accounts LIMIT 1").first() is not None:
+            raise DestinationNotEmpty(["accounts"])
 
 
 def _revision(db: Database) -> str | None:
