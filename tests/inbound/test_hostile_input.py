@@ -284,11 +284,32 @@ def test_a_blank_message_id_names_no_message(http, account, provider, fields, fi
         ("application/x-www-form-urlencoded; charset=windows-1252", b"text=ARR\xcaT"),
         ("application/json; charset=ISO-8859-1", b'{"text": "D\xc9SABONNER"}'),
         ("application/json; charset=us-ascii", '{"text": "ARRÊT"}'.encode()),
+        ("application/json; charset=iso-8859-1", '{"text": "ARRÊT"}'.encode()),
+        ("application/x-www-form-urlencoded; charset=latin1", b"text=ARR%C3%8AT"),
+        *[
+            (f"application/x-www-form-urlencoded; charset={odd}", b"text=ARR%C3%8AT")
+            for odd in ("punycode", "utf-7", "undefined", "idna", "utf-16", "cp037", "x")
+        ],
     ],
-    ids=["percent-encoded", "raw bytes", "json", "utf-8 declared as ascii"],
+    ids=[
+        "percent-encoded",
+        "raw bytes",
+        "json",
+        "utf-8 declared as ascii",
+        "utf-8 declared as latin-1",
+        "utf-8 escapes declared as latin-1",
+        "punycode",
+        "utf-7",
+        "undefined",
+        "idna",
+        "utf-16",
+        "ebcdic",
+        "unknown",
+    ],
 )
 def test_a_body_in_its_declared_latin_1_charset_is_read_in_it(http, account, content_type, body):
-    """Read as UTF-8, ARRÊT would lose its Ê and no longer be a STOP."""
+    """Read as UTF-8, ARRÊT would lose its Ê and no longer be a STOP. UTF-8 stays UTF-8
+    whatever is declared, and a charset no gateway uses is not trusted."""
     sender = b"from=%2B33612345678&" if body.startswith(b"text") else b""
     if body.startswith(b"{"):
         body = b'{"from": "+33612345678", ' + body[1:]

@@ -239,31 +239,37 @@ async def parse_body(
     return _parse_content(content, media, max_values, charset)
 
 
-def _charset(content_type: str) -> str:
-    """The body's declared character set when Python knows it, else UTF-8.
+_LEGACY_CHARSETS = frozenset({"iso8859-1", "iso8859-15", "cp1252"})
+"""The charsets other than UTF-8 that SMS gateways still declare (``codecs`` names)."""
+
+
+def _charset(content_type: str) -> str | None:
+    """The declared charset to fall back on when the body is not UTF-8, if it is a legacy one.
 
     Some gateways still send ``charset=iso-8859-1`` forms: read as UTF-8, an
-    ``ARRÊT`` would lose its Ê and no longer read as a STOP.
+    ``ARRÊT`` would lose its Ê and no longer read as a STOP. Any other
+    declaration (a multi-byte or odd codec, a name Python does not know) is
+    not trusted: the body is read as UTF-8, as it always was.
     """
     for parameter in content_type.split(";")[1:]:
         name, _, value = parameter.partition("=")
         if name.strip().lower() == "charset":
-            wanted = value.strip().strip('"').lower()
             try:
-                return codecs.lookup(wanted).name
+                found = codecs.lookup(value.strip().strip('"')).name
             except LookupError:
-                break
-    return "utf-8"
+                return None
+            return found if found in _LEGACY_CHARSETS else None
+    return None
 
 
 def _parse_content(
-    content: bytes, media: str, max_values: int, charset: str = "utf-8"
+    content: bytes, media: str, max_values: int, fallback: str | None = None
 ) -> dict[str, Any]:
-    if charset != "utf-8":
-        try:
-            content = content.decode(charset).encode()
-        except (UnicodeDecodeError, LookupError):
-            charset = "utf-8"  # declared wrong (UTF-8 sent as us-ascii): read as before
+    """Parse a JSON object or a form; bytes (or escapes) that are not UTF-8 are read in
+    ``fallback``, the declared legacy charset, if any. Text that reads as UTF-8 is UTF-8:
+    Latin-1 text almost never does, and a gateway that declares Latin-1 may send UTF-8."""
+    if fallback is not None:
+        content = _as_utf8(content, fallback)
     if content[:1] in (b"{", b"[") or media.endswith("json"):
         _check_json_values(content, max_values)
         try:
@@ -274,16 +280,35 @@ def _parse_content(
             raise MalformedBody()
         return value
     try:
-        pairs = parse_qsl(
-            content.decode(),
-            encoding=charset,
+        return params_of(_form_pairs(content.decode(), fallback))
+    except (UnicodeDecodeError, ValueError):
+        raise MalformedBody() from None
+
+
+def _as_utf8(content: bytes, fallback: str) -> bytes:
+    try:
+        content.decode()
+    except UnicodeDecodeError:
+        return content.decode(fallback, errors="replace").encode()
+    return content
+
+
+def _form_pairs(text: str, fallback: str | None) -> list[tuple[str, str]]:
+    def parsed(**decoding: str) -> list[tuple[str, str]]:
+        return parse_qsl(
+            text,
             keep_blank_values=True,
             strict_parsing=True,
             max_num_fields=_MAX_FORM_FIELDS,
+            **decoding,
         )
-    except (UnicodeDecodeError, ValueError):
-        raise MalformedBody() from None
-    return params_of(pairs)
+
+    if fallback is None:
+        return parsed()
+    try:
+        return parsed(errors="strict")
+    except UnicodeDecodeError:
+        return parsed(encoding=fallback, errors="replace")
 
 
 def _check_json_values(content: bytes, max_values: int) -> None:
