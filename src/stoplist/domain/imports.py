@@ -617,9 +617,10 @@ class _Parser:
         self._held: _Lines = []
         self._held_count = 0
         self._header_pending = False
-        self._open: _Lines = []
+        self._open: list[str] = []
         """The lines so far of a record whose quoted cell goes on (a line break in a cell)."""
         self._open_from = 0
+        self._open_chars = 0
 
     def feed(self, block: str | _Lines) -> tuple[list[str], int]:
         """``(numbers, lines read)`` for one block; invalid lines go to the report."""
@@ -734,17 +735,20 @@ class _Parser:
         close within ``_MAX_RECORD_LINES`` lines or ``MAX_LINE_CHARS`` (a stray
         quote) is read line by line instead, as if no cell spanned them.
         """
-        if not self._open:
-            self._open_from = self.line
-        self._open.append(raw)
-        pieces = [piece for piece in self._open if isinstance(piece, str)]
-        if len(pieces) < len(self._open) or len(self._open) > _MAX_RECORD_LINES:
+        if isinstance(raw, _LongLine):
             self._read_apart(numbers)
+            self._read(raw, self.line, numbers)
             return
-        record = "\n".join(pieces)
-        if len(record) > MAX_LINE_CHARS:
+        if not self._open:
+            self._open_from, self._open_chars = self.line, 0
+        self._open.append(raw)
+        self._open_chars += len(raw) + 1
+        if len(self._open) > _MAX_RECORD_LINES or self._open_chars > MAX_LINE_CHARS:
             self._read_apart(numbers)
-        elif not _ends_inside_quotes(record, self.delimiter or ","):
+        elif len(self._open) > 1 and not _ends_inside_quotes(
+            raw, self.delimiter or ",", inside=True
+        ):
+            record = "\n".join(self._open)
             self._open = []
             self._read(record, self._open_from, numbers)
 
@@ -820,19 +824,21 @@ def _without_text_mark(cell: str) -> str:
     return cell
 
 
-def _ends_inside_quotes(text: str, delimiter: str) -> bool:
+def _ends_inside_quotes(text: str, delimiter: str, *, inside: bool = False) -> bool:
     """Whether ``text`` ends inside a quoted cell, as the csv module reads quotes.
 
     A quote opens a cell only as the cell's first character, and ``""``
-    inside one is a quote. Well-formed, an open cell leaves an odd count of
-    quotes, so an even count (every line of a file that quotes all its
-    cells) costs one count.
+    inside one is a quote. ``inside``: ``text`` goes on a record whose
+    quoted cell was open at the line end before it, so each line of a
+    record is looked at once. Well-formed, a record's first line leaves an
+    odd count of quotes when it opens a cell, so an even count (every line
+    of a file that quotes all its cells) costs one count.
     """
-    if text.count('"') % 2 == 0:
-        return False
-    inside = False
-    cell_starts = True
-    text = text.lstrip(_SPACES + "\ufeff")
+    if not inside:
+        if text.count('"') % 2 == 0:
+            return False
+        text = text.lstrip(_SPACES + "\ufeff")
+    cell_starts = not inside
     at, size = 0, len(text)
     while at < size:
         char = text[at]
