@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from stoplist.database_url import check_url, normalise_url
@@ -35,6 +34,7 @@ from stoplist.domain.audit import AccountAudit, verify
 from stoplist.storage import database_copy, secrets
 from stoplist.storage.database import HEAD_REVISION, Database
 from stoplist.storage.database_copy import CopiedTable, DestinationNotEmpty
+from stoplist.storage.diagnose import sqlite_path
 from stoplist.storage.schema import held_opt_outs, metadata
 from stoplist.storage.spool import Spool
 
@@ -238,18 +238,17 @@ def _revision(db: Database) -> str | None:
 
 
 def _sqlite_file(url: str) -> Path | None:
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
-        return None
-    return Path(parsed.database).resolve()
+    path = sqlite_path(url)
+    return None if path is None else path.resolve()
 
 
 def _new_sqlite_file(url: str) -> Path | None:
-    """The destination's SQLite file, which must not exist yet (None on PostgreSQL)."""
+    """The destination's SQLite file, which must not exist yet (None on PostgreSQL).
+
+    ``check_url`` has refused a database in memory already.
+    """
     path = _sqlite_file(url)
     if path is None:
-        if make_url(url).get_backend_name() == "sqlite":
-            raise ValueError("a copy needs a SQLite file, not a database in memory")
         return None
     if path.exists():
         raise DestinationExists(str(path))
