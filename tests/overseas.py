@@ -17,5 +17,8 @@ OVERSEAS = [
     ("06.92.12.34.56", "+262692123456"),  # Réunion mobile
     ("0262161234", "+262262161234"),  # Réunion landline
     ("0639012345", "+262639012345"),  # Mayotte mobile
+    ("0596 33 50 92", "+596596335092"),  # Martinique landline, also valid under +33
+    ("0263 12 34 56", "+262263123456"),  # Réunion landline, also valid under +33
+    ("0269 61 23 45", "+262269612345"),  # Mayotte landline, also valid under +33
     ("690845073", "+590690845073"),  # the leading 0 lost by a spreadsheet
 ]

@@ -104,6 +104,38 @@ def test_every_region_of_the_french_plan_reads_the_others_national_forms():
     assert normalize("0690845073", "DE") == "+49690845073"  # Frankfurt, read at home first
 
 
+@pytest.mark.parametrize("region", ["FR", "GP", "MQ", "RE", "GF"])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("0596 33 50 92", "+596596335092"),  # Martinique landline
+        ("0263 12 34 56", "+262263123456"),  # Réunion landline
+        ("0269 61 23 45", "+262269612345"),  # Mayotte landline
+        ("0590 27 12 34", "+590590271234"),  # Guadeloupe landline
+    ],
+)
+def test_overseas_landlines_are_not_read_as_metropolitan_numbers(raw, expected, region):
+    """``phonenumbers`` finds these valid under +33 too; the overseas reading is the
+    line a STOP from it is stored under, so the national form must meet it."""
+    assert normalize(raw, region) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("0596 12 34 56", "+33596123456"),  # no Martinique range: stays as before
+        ("0800 12 34 56", "+33800123456"),  # freephone: the same number everywhere
+        ("0976 12 34 56", "+33976123456"),  # VoIP ranges of several overseas codes
+        ("0947 71 23 45", "+33947712345"),  # a VoIP number in France, fixed in Martinique
+        ("0559 12 34 56", "+33559123456"),
+        ("+33 596 33 50 92", "+33596335092"),  # an international form means what it says
+        ("33596335092", "+33596335092"),
+    ],
+)
+def test_metropolitan_readings_stay_where_no_single_overseas_line_shadows_them(raw, expected):
+    assert normalize(raw, "FR") == expected
+
+
 @pytest.mark.parametrize("raw", ["75 12 35", "75.12.35", "411234"])
 def test_six_digits_on_a_french_account_are_not_saint_pierre_et_miquelon(raw):
     """Saint-Pierre-et-Miquelon's own numbers have six digits: read in the plan's other

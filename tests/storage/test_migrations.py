@@ -1,5 +1,6 @@
 """The schema is created on first use and migrating again changes nothing."""
 
+import json
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -207,3 +208,70 @@ def test_sweeps_recorded_before_0010_become_events_of_their_account(fresh_databa
             assert "retention_sweeps" not in inspect(conn).get_table_names()
     finally:
         db.dispose()
+
+
+def test_overseas_lines_stored_under_their_metropolitan_reading_are_stopped_again_0014(
+    fresh_database_url, tmp_path
+):
+    """Before 0014, ``0596 33 50 92`` typed on a French account was kept as +33596335092,
+    while its own STOP arrives as +596596335092: after the upgrade, the national form
+    reads as the overseas number, which must be stopped too, unless a later decision
+    about the overseas number itself stands."""
+    db = Database(fresh_database_url)
+    try:
+        command.upgrade(alembic_config(db), "0013")
+        accounts = Accounts(db)
+        french = accounts.create("french-before-0014")
+        german = accounts.create("german-before-0014", default_region="DE").account
+        stops = StopList(db, french.account)
+        for number in (
+            "+33596335092",  # Martinique landline: moves
+            "+33263123456",  # Réunion landline, whose own number opted in since: stays
+            "+33269612345",  # Mayotte landline, already stopped under its own number
+            "+33612345678",  # a metropolitan mobile
+            "+33596123456",  # no Martinique range: a metropolitan number
+        ):
+            stops.add(number, source=Source.IMPORT)
+        stops.delete(stops.add("+262263123456").id)
+        stops.add("+262269612345")
+        StopList(db, german).add("+33596335092")
+        version = stops.version()
+        db.migrate()
+        assert current_revision(db) == HEAD_REVISION
+        assert stops.version() != version
+        assert verify(db, french.account).intact
+        assert StopList(db, german).find("+596596335092") is None
+    finally:
+        db.dispose()
+    key = {"apiKey": french.api_key}
+    server = Server(fresh_database_url, tmp_path / "server.log").start()
+    try:
+        with httpx.Client(base_url=server.base_url, timeout=30) as http:
+
+            def stopped(number: str) -> bool:
+                answer = http.get("/v1/stop-sms/check", params={**key, "phoneNumber": number})
+                return bool(answer.json()["stopped"])
+
+            assert stopped("0596 33 50 92") and stopped("+596596335092")
+            assert stopped("+33596335092")  # the old entry stays
+            assert not stopped("0263 12 34 56")
+            assert stopped("0269 61 23 45")
+            assert stopped("06 12 34 56 78") and stopped("0596 12 34 56")
+            listed = http.get("/v1/stop-sms/list", params={**key, "format": "json"}).text
+            assert listed.count("+596596335092") == 1 and listed.count("+262269612345") == 1
+            history = http.get(
+                "/v1/stop-sms/history", params={**key, "phoneNumber": "+596596335092"}
+            ).json()
+            (event,) = history["data"]
+            assert (event["type"], event["source"]) == ("opt_out", "upgrade")
+            assert "overseas" in event["reason"]
+            exported = http.get("/v1/events/export", params={**key, "format": "ndjson"}).text
+            (moved,) = [
+                line for line in map(json.loads, exported.splitlines()) if line["id"] == event["id"]
+            ]
+            assert "+33596335092" in str(moved["details"])
+            assert moved["chainSeq"] == max(
+                json.loads(line)["chainSeq"] for line in exported.splitlines()
+            )
+    finally:
+        server.stop()

@@ -55,7 +55,9 @@ EventType = Annotated[
 EventSource = Annotated[
     str,
     Meta(
-        extra_json_schema={"enum": ["sms", "api", "import", "sync", "dashboard", "cli", "schedule"]}
+        extra_json_schema={
+            "enum": ["sms", "api", "import", "sync", "dashboard", "cli", "schedule", "upgrade"]
+        }
     ),
 ]
 InvalidReason = Annotated[

@@ -13,6 +13,16 @@ plan in turn, and kept where it is valid. Regions that share a calling code
 (the NANP countries, the United Kingdom with Guernsey, Jersey and the Isle of
 Man, Réunion with Mayotte) need no such step: ``phonenumbers`` validates a
 number against every region of its calling code already.
+
+``phonenumbers`` describes metropolitan France coarsely: it also finds
+``0596 33 50 92`` (a Martinique landline) and ``0263 ...`` (Réunion) valid as
+``+33`` numbers. Where a national form is a landline or mobile of the same
+kind both in the plan's main region and in exactly one of its other calling
+codes, that other code's reading wins: its ranges are the ones allocated
+there. Non-geographic numbers (``08``, ``09``) are the same everywhere in the
+plan and keep the main region's reading. Numbers stored before this rule
+under their ``+33`` reading were given their overseas number by migration
+0014.
 """
 
 from __future__ import annotations
@@ -21,16 +31,23 @@ import re
 from functools import cache, lru_cache
 
 import phonenumbers
-from phonenumbers import NumberParseException, PhoneNumberFormat, ValidationResult
+from phonenumbers import (
+    NumberParseException,
+    PhoneNumberFormat,
+    PhoneNumberType,
+    ValidationResult,
+)
 
 from stoplist.domain.errors import InvalidPhoneNumber, PhoneNumberRequired, Reason
 
 DEFAULT_REGION = "FR"
 
-SHARED_NATIONAL_PLANS: tuple[frozenset[str], ...] = (
-    frozenset({"FR", "GP", "MQ", "GF", "RE", "YT", "BL", "MF", "PM"}),
-)
-"""Regions of different calling codes dialled alike with the same trunk prefix.
+SHARED_NATIONAL_PLANS: dict[str, frozenset[str]] = {
+    "FR": frozenset({"FR", "GP", "MQ", "GF", "RE", "YT", "BL", "MF", "PM"}),
+}
+"""Regions of different calling codes dialled alike with the same trunk prefix, by main region.
+
+The main region is the one whose ``phonenumbers`` metadata overlaps the others' ranges.
 
 ``phonenumbers`` has no notion of this (its metadata is per calling code), so
 the plans are listed here; the regions sharing each calling code come from its
@@ -98,7 +115,7 @@ def plan_regions(region: str) -> tuple[str, ...]:
     """The regions, one per other calling code, that share ``region``'s national plan."""
     own = phonenumbers.country_code_for_region(region)
     found: dict[int, str] = {}
-    for plan in SHARED_NATIONAL_PLANS:
+    for plan in SHARED_NATIONAL_PLANS.values():
         if region not in plan:
             continue
         for other in sorted(plan):
@@ -115,19 +132,92 @@ def _normalize_cached(compact: str, region: str) -> str:
     if compact.startswith("00"):
         compact = "+" + compact[2:]
     national = _parse(compact, region)
-    if national is not None and phonenumbers.is_valid_number(national):
-        return _e164(national)
+    readings = [national] if national is not None and phonenumbers.is_valid_number(national) else []
     if not compact.startswith("+") and len(compact.removeprefix("0")) == SHARED_PLAN_DIGITS:
-        for other in plan_regions(region):
-            found = _parse(compact, other)
-            if found is not None and phonenumbers.is_valid_number(found):
-                return _e164(found)
+        readings += _plan_readings(compact, region, lines_only=bool(readings))
+    if readings:
+        return _e164(_in_plan(readings, region))
     if not compact.startswith(("+", "0")):
         # International form without its plus, as long-number webhooks send it.
         parsed = _parse("+" + compact, region)
         if parsed is not None and phonenumbers.is_valid_number(parsed):
             return _e164(parsed)
     raise InvalidPhoneNumber(reason=_reason(compact, region, national))
+
+
+_LINE_TYPES = frozenset(
+    {PhoneNumberType.FIXED_LINE, PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
+)
+
+
+@cache
+def _plan_ranges(region: str, *, lines_only: bool) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """Each other calling code of ``region``'s plan: a region to parse in, and its numbers' shape.
+
+    The shape (the union of the code's regions' patterns: all of them, or
+    only those of landlines and mobiles) is matched before parsing, so an
+    ordinary metropolitan number costs a few regular expressions rather than
+    a parse per overseas code.
+    """
+    ranges = []
+    for other in plan_regions(region):
+        code = phonenumbers.country_code_for_region(other)
+        patterns = []
+        for name in phonenumbers.region_codes_for_country_code(code):
+            metadata = phonenumbers.PhoneMetadata.metadata_for_region(name)
+            if metadata is None:
+                continue
+            kinds = (
+                (metadata.fixed_line, metadata.mobile) if lines_only else (metadata.general_desc,)
+            )
+            patterns += [kind.national_number_pattern for kind in kinds if kind is not None]
+        shape = "|".join(f"(?:{pattern})" for pattern in patterns if pattern)
+        if shape:
+            ranges.append((other, re.compile(shape)))
+    return tuple(ranges)
+
+
+def _plan_readings(
+    compact: str, region: str, *, lines_only: bool
+) -> list[phonenumbers.PhoneNumber]:
+    """The valid readings of a national form in the other calling codes of ``region``'s plan.
+
+    With ``lines_only``, only landline and mobile ranges are tried: all that can
+    shadow a reading already valid in ``region`` (see ``_in_plan``).
+    """
+    digits = compact.removeprefix("0")
+    found = []
+    for other, shape in _plan_ranges(region, lines_only=lines_only):
+        if shape.fullmatch(digits):
+            reading = _parse(compact, other)
+            if reading is not None and phonenumbers.is_valid_number(reading):
+                found.append(reading)
+    return found
+
+
+@cache
+def _main_code(region: str) -> int | None:
+    """The calling code of the main region of ``region``'s shared plan, if it has one."""
+    for main, plan in SHARED_NATIONAL_PLANS.items():
+        if region in plan:
+            return phonenumbers.country_code_for_region(main)
+    return None
+
+
+def _in_plan(readings: list[phonenumbers.PhoneNumber], region: str) -> phonenumbers.PhoneNumber:
+    """The reading a national form means: the first valid one, unless the main region's
+    landline or mobile reading is shadowed by one of the same kind in a single other code."""
+    main = _main_code(region)
+    in_main = next((r for r in readings if r.country_code == main), None)
+    if in_main is None:
+        return readings[0]
+    kind = phonenumbers.number_type(in_main)
+    elsewhere = [r for r in readings if r.country_code != main]
+    if kind in _LINE_TYPES and elsewhere:
+        same_kind = [r for r in elsewhere if phonenumbers.number_type(r) == kind]
+        if same_kind and len({r.country_code for r in same_kind}) == 1:
+            return same_kind[0]
+    return readings[0]
 
 
 def _reason(compact: str, region: str, parsed: phonenumbers.PhoneNumber | None) -> Reason:

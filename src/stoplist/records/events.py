@@ -42,6 +42,8 @@ class Source(StrEnum):
     CLI = "cli"
     SCHEDULE = "schedule"
     """The server's own periodic tasks (the hourly retention sweep)."""
+    UPGRADE = "upgrade"
+    """A migration of a new version, correcting what an older one recorded (migration 0014)."""
 
 
 ACCOUNT_WIDE = ""

@@ -21,7 +21,7 @@ from sqlalchemy.pool import StaticPool
 from stoplist.database_url import normalise_url
 from stoplist.storage import secrets
 
-HEAD_REVISION = "0013"
+HEAD_REVISION = "0014"
 """The newest migration (``tests/storage/test_migrations.py`` holds it to the scripts)."""
 _BULK_CACHE_KIB = 8 * 1024
 _BULK_TEMP_CACHE_KIB = 8 * 1024

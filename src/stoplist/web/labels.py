@@ -25,6 +25,7 @@ _TABLES: dict[str, dict[str, str]] = {
         "dashboard": NC_("source", "Dashboard"),
         "cli": NC_("source", "Command line"),
         "schedule": NC_("source", "Scheduled task"),
+        "upgrade": NC_("source", "Upgrade"),
     },
     "kind": {
         "opt_out": NC_("kind", "Opt-out"),
