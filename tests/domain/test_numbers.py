@@ -5,7 +5,7 @@ import pytest
 from stoplist import wording
 from stoplist.api.errors import error_body
 from stoplist.domain.errors import InvalidPhoneNumber, PhoneNumberRequired, Reason
-from stoplist.domain.numbers import normalize, plan_regions
+from stoplist.domain.numbers import normalize, normalize_sender, plan_regions
 from tests.overseas import OVERSEAS
 
 SAME_FRENCH_MOBILE = [
@@ -181,3 +181,28 @@ def test_a_landline_is_a_number_like_any_other():
     """Whether a number takes SMS is no reason to refuse it: landlines are stopped too."""
     assert normalize("0140000000") == "+33140000000"
     assert normalize("0262161234") == "+262262161234"
+
+
+@pytest.mark.parametrize(
+    ("raw", "region", "expected"),
+    [
+        ("4915112345678", "DE", "+4915112345678"),
+        ("49 151 1234 5678", "DE", "+4915112345678"),
+        ("tel:4915112345678", "DE", "+4915112345678"),
+        ("33612345678", "SE", "+33612345678"),
+        ("015112345678", "DE", "+4915112345678"),  # the trunk 0: national
+        ("15112345678", "DE", "+4915112345678"),  # +1 511... is no number: national again
+        ("2015550123", "US", "+12015550123"),  # NANP national forms have no prefix
+        ("612345678", "ES", "+34612345678"),  # neither do Spain's
+        ("612345678", "FR", "+33612345678"),  # a dropped 0, as a spreadsheet does
+        ("+4915112345678", "FR", "+4915112345678"),
+    ],
+)
+def test_a_plus_less_sender_is_international_where_national_forms_have_a_trunk_prefix(
+    raw, region, expected
+):
+    assert normalize_sender(raw, region) == expected
+
+
+def test_the_api_keeps_the_national_reading_of_plus_less_digits():
+    assert normalize("4915112345678", "DE") == "+494915112345678"

@@ -10,6 +10,7 @@ from twilio.request_validator import RequestValidator
 
 from stoplist.domain.accounts import Accounts
 from stoplist.domain.inbound_endpoints import InboundEndpoints
+from tests.conftest import AccountWithKey
 
 
 def inbound(account, provider: str) -> str:
@@ -205,6 +206,40 @@ def test_a_sender_without_plus_is_international_even_where_it_reads_as_national(
     )
     assert answer.status_code == 200, answer.text
     assert [e["phoneNumber"] for e in listed(http, account)] == ["+298211234"]
+
+
+@pytest.mark.parametrize(
+    ("region", "sender", "expected"),
+    [
+        ("DE", "4915112345678", "+4915112345678"),  # not the German +494915112345678
+        ("DE", "33612345678", "+33612345678"),  # not the German +4933612345678
+        ("DE", "tel:4915112345678", "+4915112345678"),
+        ("AT", "4915112345678", "+4915112345678"),
+        ("DE", "015112345678", "+4915112345678"),  # national, with its trunk 0
+        ("US", "2015550123", "+12015550123"),  # NANP forms are written without a prefix
+        ("ES", "612345678", "+34612345678"),  # no trunk prefix: national
+    ],
+)
+@pytest.mark.parametrize("provider", ["generic", "smspartner"])
+def test_a_plus_less_sender_is_international_where_national_forms_start_with_a_prefix(
+    http, db, request, provider, region, sender, expected
+):
+    created = Accounts(db).create(
+        f"{request.node.name[:150]}-{uuid.uuid4().hex[:8]}", default_region=region
+    )
+    account = AccountWithKey(created.account, created.api_key)
+    body = (
+        {"from": sender, "text": "STOP", "id": unique_id()}
+        if provider == "generic"
+        else {"type": "stop", "phone_number": sender, "text": "STOP", "message_id": unique_id()}
+    )
+    answer = http.post(inbound(account, provider), json=body)
+    assert answer.status_code == 200, answer.text
+    assert [e["phoneNumber"] for e in listed(http, account)] == [expected]
+    checked = http.get(
+        "/v1/stop-sms/check", params={"apiKey": account.api_key, "phoneNumber": expected}
+    ).json()
+    assert checked["stopped"] is True
 
 
 def test_generic(http, account):

@@ -206,7 +206,7 @@ class Inbound:
         sent, never given inline. ``also`` runs in the same transaction, after
         the message is recorded (a spooled message lets go of its hold).
         """
-        number = self.stop_list.normalize(message.sender)
+        number = self.stop_list.normalize_sender(message.sender)
         check_part(message)
         keywords = AccountKeywords(self.db, self.account).keyword_set()
         # Dated when it arrived, not when the lock let it in: messages that waited
@@ -294,7 +294,7 @@ class Inbound:
         """The long message that ``message``, one of its parts, would complete, if any."""
         part = message.part
         assert part is not None
-        number = self.stop_list.normalize(message.sender)
+        number = self.stop_list.normalize_sender(message.sender)
         with self.db.read() as conn:
             stored = part_store.parts(conn, self.account.id, message.provider, number, part.ref)
         texts = {row.part: row.text for row in stored if row.total == part.total}

@@ -107,7 +107,7 @@ class InboundSpool:
         except DBAPIError as error:
             if failure_kind(error) != "locked":
                 raise
-        number = inbound.stop_list.normalize(message.sender)
+        number = inbound.stop_list.normalize_sender(message.sender)
         kept = replace(
             message, message_id=message.message_id or f"{SPOOL_ID_PREFIX}{uuid.uuid4().hex}"
         )
@@ -229,7 +229,8 @@ class InboundSpool:
         if arrived < retention.period_start(days, now):
             return "past its account's retention period"
         try:
-            erased = StopList(self.db, account).erased(message.sender) is not None
+            stop_list = StopList(self.db, account)
+            erased = stop_list.erased(stop_list.normalize_sender(message.sender)) is not None
         except StoplistError:  # the number does not read in the account's region
             return None
         return "its number was erased" if erased else None

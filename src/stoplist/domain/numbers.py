@@ -106,6 +106,44 @@ def normalize(raw: object, region: str = DEFAULT_REGION) -> str:
     return _normalize_cached(SEPARATORS.sub("", text), region.upper())
 
 
+def normalize_sender(raw: object, region: str = DEFAULT_REGION) -> str:
+    """``normalize`` for the sender of an inbound SMS.
+
+    Gateways often give senders as international numbers without their ``+``
+    (``4915112345678``). Read nationally first, that is a valid but different
+    number where national numbers vary in length: on a German account,
+    ``+494915112345678``, and the person's STOP would stop a stranger. Where
+    the region writes national numbers with a trunk prefix (``0`` in most of
+    Europe), digits that do not start with it are read as international
+    first, then nationally if that is not a valid number. In the NANP (trunk
+    prefix ``1``) and where there is no trunk prefix, national forms are
+    written without one, so the national reading comes first as elsewhere.
+    """
+    if isinstance(raw, str):
+        text = raw.strip()
+        compact = SEPARATORS.sub("", text[4:] if text.lower().startswith("tel:") else text)
+        prefix = _trunk_prefix(region.upper())
+        if prefix and compact.isascii() and compact.isdigit() and not compact.startswith(prefix):
+            try:
+                return normalize("+" + compact, region)
+            except InvalidPhoneNumber:
+                pass
+    return normalize(raw, region)
+
+
+@cache
+def _trunk_prefix(region: str) -> str | None:
+    """The trunk prefix national forms of ``region`` start with, when they always do."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    prefix = metadata.national_prefix if metadata is not None else None
+    if not prefix or phonenumbers.country_code_for_region(region) == _NANP_CODE:
+        return None
+    return prefix
+
+
+_NANP_CODE = 1
+
+
 def region_is_known(region: str) -> bool:
     return region.upper() in phonenumbers.SUPPORTED_REGIONS
 

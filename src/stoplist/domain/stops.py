@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from stoplist.domain import clock, webhooks
 from stoplist.domain.errors import AlreadyStopped, StopErased, StopIdRequired, StopNotFound
-from stoplist.domain.numbers import normalize
+from stoplist.domain.numbers import normalize, normalize_sender
 from stoplist.domain.parameters import MAX_ID, present, whole_number
 from stoplist.observability import metrics
 from stoplist.records.events import Event, EventKind, NewEvent, Source, effective_event_time
@@ -92,6 +92,10 @@ class StopList:
     def normalize(self, raw: object) -> str:
         """The E.164 form of ``raw`` under this account's default region."""
         return normalize(raw, self.account.default_region)
+
+    def normalize_sender(self, raw: object) -> str:
+        """The E.164 form of an inbound SMS's sender (see ``numbers.normalize_sender``)."""
+        return normalize_sender(raw, self.account.default_region)
 
     def find(self, raw: object) -> Stop | None:
         """The number's entry, or the one it keeps once erased (see ``erased``)."""
