@@ -270,6 +270,31 @@ def test_duplicate_delivery_is_recorded_once(http, account):
     assert history(http, account, "+33612345678")["nbData"] == 1
 
 
+@pytest.mark.parametrize("provider", ["generic", "vonage"])
+def test_a_stop_reusing_an_earlier_messages_id_is_a_new_message(http, account, provider):
+    """Generic ids are made up by the sender's side, and counters start again: the same
+    id with another text is another message. Its redelivery is still a duplicate."""
+
+    def send(text: str) -> dict:
+        body = (
+            {"from": "+33612345678", "text": text, "id": "1"}
+            if provider == "generic"
+            else {"msisdn": "33612345678", "to": "33700000000", "messageId": "1", "text": text}
+        )
+        answer = http.post(inbound(account, provider), json=body)
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    assert send("hello")["status"] == "recorded"
+    stop = send("STOP")
+    assert (stop["status"], stop["type"], stop["stopped"]) == ("recorded", "opt_out", True)
+    assert [e["phoneNumber"] for e in listed(http, account)] == ["+33612345678"]
+    again = send("STOP")
+    assert (again["status"], again["eventId"]) == ("duplicate", stop["eventId"])
+    assert send("hello")["status"] == "duplicate"
+    assert history(http, account, "+33612345678")["nbData"] == 2
+
+
 def test_out_of_order_delivery_the_latest_event_time_wins(http, account):
     now = datetime.now(UTC)
     path = inbound(account, "generic")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
@@ -276,10 +276,16 @@ class StopList:
         if new.provider and new.provider_message_id:
             for named in filter(None, (new.phone_number, stand_in)):
                 seen = event_store.find_by_provider_message(
-                    conn, account_id, new.provider, new.provider_message_id, named
+                    conn, account_id, new.provider, new.provider_message_id, named, new.text
                 )
                 if seen is not None:
                     return Recorded(seen.id, True, before, before)
+            new = replace(
+                new,
+                provider_message_id=event_store.free_message_id(
+                    conn, account_id, new.provider, new.provider_message_id, new.phone_number
+                ),
+            )
         received_at = clock.now_us() if new.received_at is None else new.received_at
         event_id = event_store.insert_event(
             conn,
@@ -313,10 +319,16 @@ class StopList:
         stop = Stop(erased.stop_id, account_id, new.phone_number, erased.created_at, erased.source)
         if new.provider and new.provider_message_id:
             seen = event_store.find_by_provider_message(
-                conn, account_id, new.provider, new.provider_message_id, stand_in
+                conn, account_id, new.provider, new.provider_message_id, stand_in, new.text
             )
             if seen is not None:
                 return Recorded(seen.id, True, stop, stop, erased=True)
+            new = replace(
+                new,
+                provider_message_id=event_store.free_message_id(
+                    conn, account_id, new.provider, new.provider_message_id, stand_in
+                ),
+            )
         received_at = clock.now_us() if new.received_at is None else new.received_at
         event_at = effective_event_time(new.event_at, received_at)
         event_id = event_store.insert_event(

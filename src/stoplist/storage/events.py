@@ -96,20 +96,71 @@ def insert_event(
     return event_id
 
 
+REUSED_ID_MARK = "#"
+"""Between a provider message id and the number given to another message that reused it."""
+_REUSABLE_ID_LENGTH = 190
+"""Longer ids leave no room for a number in the column: a message reusing one is its duplicate."""
+
+
 def find_by_provider_message(
-    conn: Connection, account_id: int, provider: str, provider_message_id: str, phone_number: str
+    conn: Connection,
+    account_id: int,
+    provider: str,
+    provider_message_id: str,
+    phone_number: str,
+    text: str | None,
 ) -> Event | None:
-    """The event of one provider message from one sender (ids are only unique per sender
-    for formats such as the generic one, whose ids the sender's side makes up)."""
-    row = conn.execute(
-        select(events).where(
-            events.c.account_id == account_id,
-            events.c.provider == provider,
-            events.c.provider_message_id == provider_message_id,
-            events.c.phone_number == phone_number,
-        )
-    ).first()
+    """The event of one provider message from one sender, with this text.
+
+    Ids are only unique per sender for formats such as the generic one, whose
+    ids the sender's side makes up, and such counters start again: a message
+    that reuses an id with another text is another message, not a redelivery
+    (it is stored as ``id#2``, ``id#3``... see ``free_message_id``). The text
+    is compared by its digest, which stays when an erasure or the retention
+    period blanks the text itself.
+    """
+    query = select(events).where(
+        *_message_ids(account_id, provider, provider_message_id, phone_number)
+    )
+    if len(provider_message_id) <= _REUSABLE_ID_LENGTH:
+        query = query.where(events.c.text_digest.is_not_distinct_from(chain.text_digest(text)))
+    row = conn.execute(query).first()
     return event_of(row) if row else None
+
+
+def free_message_id(
+    conn: Connection, account_id: int, provider: str, provider_message_id: str, phone_number: str
+) -> str:
+    """``provider_message_id``, or the next ``id#n`` when a message of another text has it."""
+    taken = set(
+        conn.execute(
+            select(events.c.provider_message_id).where(
+                *_message_ids(account_id, provider, provider_message_id, phone_number)
+            )
+        ).scalars()
+    )
+    if provider_message_id not in taken:
+        return provider_message_id
+    number = 2
+    while f"{provider_message_id}{REUSED_ID_MARK}{number}" in taken:
+        number += 1
+    return f"{provider_message_id}{REUSED_ID_MARK}{number}"
+
+
+def _message_ids(
+    account_id: int, provider: str, provider_message_id: str, phone_number: str
+) -> tuple[ColumnElement[bool], ...]:
+    """The events of a sender's message id, and of the messages that reused it."""
+    reused = provider_message_id + REUSED_ID_MARK
+    return (
+        events.c.account_id == account_id,
+        events.c.provider == provider,
+        events.c.phone_number == phone_number,
+        or_(
+            events.c.provider_message_id == provider_message_id,
+            events.c.provider_message_id.startswith(reused, autoescape=True),
+        ),
+    )
 
 
 def _numbered(phone_number: str, stand_in: str | None) -> ColumnElement[bool]:
