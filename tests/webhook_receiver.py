@@ -8,8 +8,20 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import BinaryIO
 
 from standardwebhooks import Webhook
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A body a receiver answers with: ``size`` zero bytes, in writes of ``chunk``,
+    ``pause`` seconds apart, under ``headers`` (a ``content-encoding``, say)."""
+
+    size: int
+    chunk: int = 64 * 1024
+    pause: float = 0.0
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -29,6 +41,10 @@ class Receiver:
     While ``hold`` is cleared, requests are kept waiting, unanswered, until it
     is set again: a receiver that answers slowly, so a test can act while
     deliveries are in flight.
+
+    With ``answer``, each response has that body (a large one, or one that
+    trickles); ``whole`` counts the bodies sent to their end, ``cut_off``
+    those the client hung up on first. A trickle stops when the receiver does.
     """
 
     def __init__(
@@ -38,8 +54,13 @@ class Receiver:
         location: str | None = None,
         failures: int = 0,
         tls: ssl.SSLContext | None = None,
+        answer: Answer | None = None,
     ) -> None:
         self.status = status
+        self.answer = answer
+        self.whole = 0
+        self.cut_off = 0
+        self.closing = threading.Event()
         self.failures = failures
         self.location = location
         self.received: list[Received] = []
@@ -64,8 +85,13 @@ class Receiver:
                 self.send_response(status)
                 if receiver.location:
                     self.send_header("location", receiver.location)
-                self.send_header("content-length", "0")
+                answer = receiver.answer
+                for name, value in answer.headers if answer else ():
+                    self.send_header(name, value)
+                self.send_header("content-length", str(answer.size if answer else 0))
                 self.end_headers()
+                if answer:
+                    receiver.send_answer(self.wfile, answer)
 
             def log_message(self, *args: object) -> None:
                 pass
@@ -78,6 +104,31 @@ class Receiver:
             tls.sni_callback = lambda _sock, name, _ctx: self.server_names.append(name)
             self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def send_answer(self, out: BinaryIO, answer: Answer) -> None:
+        """Send ``answer``'s body, noting whether it went whole or the client hung up first."""
+        try:
+            sent = self._write(out, answer)
+        except OSError:
+            with self.lock:
+                self.cut_off += 1
+            return
+        if sent:
+            with self.lock:
+                self.whole += 1
+
+    def _write(self, out: BinaryIO, answer: Answer) -> bool:
+        """Whether the whole body went, rather than the receiver stopping first."""
+        block = bytes(answer.chunk)
+        left = answer.size
+        while left > 0:
+            if self.closing.is_set():
+                return False
+            out.write(block[:left])
+            left -= len(block[:left])
+            if answer.pause:
+                self.closing.wait(answer.pause)
+        return True
 
     @property
     def port(self) -> int:
@@ -101,6 +152,7 @@ class Receiver:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.closing.set()
         self.hold.set()
         self.httpd.shutdown()
         self.httpd.server_close()

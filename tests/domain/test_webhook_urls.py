@@ -67,6 +67,8 @@ INTERNAL = {
     "http://[64:ff9b::a00:1]/": "private_address",
     "http://[fe80::1]/": "private_address",
     "http://[fd00::1]/": "private_address",
+    "http://[fec0::1]/": "private_address",
+    "http://[feff:ffff::1]/": "private_address",
     "http://224.0.0.1/": "private_address",
     "http://[ff02::1]/": "private_address",
     "http://240.0.0.1/": "private_address",
@@ -135,6 +137,7 @@ def test_the_refusal_says_why_in_french_and_english():
         ("::7f00:1", True),  # IPv4-compatible, deprecated
         ("198.18.0.1", True),
         ("192.0.2.1", True),
+        ("fec0::1", True),  # site-local, which ipaddress counts as global
     ],
 )
 def test_address_classes(address, internal):

@@ -23,7 +23,7 @@ from stoplist.outbound.dispatch import REFUSED_DESTINATION
 from stoplist.storage import webhooks as store
 from stoplist.storage.database import Database
 from tests.support import Server, free_port
-from tests.webhook_receiver import Receiver, verified, wait_for
+from tests.webhook_receiver import Answer, Receiver, verified, wait_for
 
 FAST = {
     "STOPLIST_WEBHOOK_RETRY_SECONDS": "0.05",
@@ -113,6 +113,41 @@ def _events(request, secrets: dict[int, str]) -> list[dict]:
         except Exception:
             continue
     raise AssertionError("a request no account's secret verifies")
+
+
+def test_a_trickling_receiver_holds_up_no_one_else(own_db, tmp_path, allow_private):
+    """A receiver that answers a byte every 0.2 s, for as long as the test lasts.
+
+    Another account's delivery, made while the trickle goes on, is delivered
+    without waiting for it; the trickling attempt ends at its deadline, as a
+    failed attempt retried as usual.
+    """
+    accounts = Accounts(own_db)
+    slow, other = accounts.create("slow"), accounts.create("other")
+    env = {**ALLOWED, "STOPLIST_WEBHOOK_LEASE_SECONDS": "8"}  # each attempt may take 4 s
+    trickle = Answer(10**6, chunk=1, pause=0.2)
+    with Receiver(status=200, answer=trickle) as trickling, Receiver() as receiver:
+        Webhooks(own_db, slow.account, allow_private=True).add(trickling.url())
+        Webhooks(own_db, other.account, allow_private=True).add(receiver.url())
+        server = Server(own_db.url, tmp_path / "server.log", env=env).start()
+        try:
+            add_stops(server, slow, ["+33612345601"])
+            wait_for(lambda: trickling.requests() != [], "the trickle under way")
+            add_stops(server, other, ["+33612345602"])
+            wait_for(lambda: statuses(own_db, other) == {"delivered": 1}, "the other delivery")
+            assert _attempts(own_db, slow) == []  # the first attempt is still trickling
+            wait_for(lambda: _attempts(own_db, slow) != [], "the trickling attempt given up")
+        finally:
+            server.stop()
+    [first, *_] = _attempts(own_db, slow)
+    assert (first.status_code, first.error) == (None, "timed out: no complete answer within 4 s")
+    assert statuses(own_db, slow) == {"pending": 1}
+    assert trickling.whole == 0
+
+
+def _attempts(db: Database, account: NewAccount) -> list[store.AttemptRow]:
+    [(_, attempts)] = Webhooks(db, account.account).deliveries()
+    return attempts
 
 
 def test_internal_destinations_are_refused_at_connection_time(own_db, tmp_path, monkeypatch):

@@ -22,7 +22,7 @@ import pytest
 
 from stoplist.domain.webhook_urls import IPAddress
 from stoplist.domain.webhooks import Claimed, generate_secret
-from stoplist.outbound.dispatch import REFUSED_DESTINATION, _client, send
+from stoplist.outbound.dispatch import MAX_ANSWER, REFUSED_DESTINATION, TIMEOUT, _client, send
 from stoplist.outbound.webhook_transport import (
     GuardedBackend,
     GuardedTransport,
@@ -31,7 +31,7 @@ from stoplist.outbound.webhook_transport import (
 )
 from stoplist.storage.webhooks import DeliveryRow
 from tests.support import free_port
-from tests.webhook_receiver import Receiver, verified
+from tests.webhook_receiver import Answer, Receiver, verified, wait_for
 
 T = TypeVar("T")
 PUBLIC = ipaddress.ip_address("127.0.0.2")  # stands for a public address in these tests
@@ -78,9 +78,9 @@ def _claimed(url: str, secret: str = "") -> Claimed:
     return Claimed(delivery, url, secret or generate_secret())
 
 
-async def _send(claimed: Claimed, *, allow_private: bool = False):
+async def _send(claimed: Claimed, *, allow_private: bool = False, deadline: float = TIMEOUT):
     async with _client(30.0, allow_private=allow_private) as client:
-        return await send(client, claimed)
+        return await send(client, claimed, deadline)
 
 
 def test_connects_to_the_address_it_checked_and_keeps_the_name():
@@ -157,6 +157,36 @@ def test_redirects_are_not_followed():
     assert (result.status_code, result.error, result.ok) == (302, "HTTP 302", False)
     assert len(redirector.requests()) == 1
     assert target.requests() == []
+
+
+@pytest.mark.parametrize("encoding", ["identity", "gzip"])
+def test_a_large_answer_is_neither_read_whole_nor_inflated(encoding):
+    """50 MB of answer (said to be gzip, or not): stoplist asks for no compression,
+    reads a few KB as they come and hangs up. The status is what counts.
+
+    Read whole, such an answer (or a gzip bomb, inflated) took as much of the
+    server's memory; the receiver sees the hang-up as its writes failing.
+    """
+    answer = Answer(50 * 1024 * 1024, headers=(("content-encoding", encoding),))
+    assert answer.size > 1000 * MAX_ANSWER
+    with Receiver(status=200, answer=answer) as receiver:
+        result = run(_send(_claimed(receiver.url()), allow_private=True))
+        wait_for(lambda: receiver.whole + receiver.cut_off == 1, "the answer to end", 30)
+    assert (result.status_code, result.error, result.ok) == (200, None, True)
+    [request] = receiver.requests()
+    headers = {name.lower(): value for name, value in request.headers.items()}
+    assert headers["accept-encoding"] == "identity"
+    assert (receiver.whole, receiver.cut_off) == (0, 1)
+
+
+def test_an_attempt_ends_at_its_deadline_however_steadily_the_answer_trickles():
+    """A byte every 0.1 s never trips httpx's timeout, which is per read."""
+    trickle = Answer(50, chunk=1, pause=0.1)
+    with Receiver(status=200, answer=trickle) as receiver:
+        result = run(_send(_claimed(receiver.url()), allow_private=True, deadline=0.5))
+    assert (result.status_code, result.ok) == (None, False)
+    assert result.error == "timed out: no complete answer within 0.5 s"
+    assert receiver.whole == 0
 
 
 def test_any_failure_to_build_the_request_is_an_attempt_not_an_exception():

@@ -133,12 +133,17 @@ def host_address(host: str) -> IPAddress | None:
 
 
 def is_internal_address(address: IPAddress) -> bool:
-    """Loopback, private, link-local, multicast, unspecified, reserved or otherwise not global.
+    """Loopback, private, link-local, site-local, multicast, unspecified, reserved or
+    otherwise not global.
 
     IPv6 forms that carry an IPv4 address (mapped ``::ffff:a.b.c.d``, 6to4,
-    NAT64) are judged by the address they carry.
+    NAT64) are judged by the address they carry. Site-local ``fec0::/10`` is
+    deprecated but still routed inside some networks, and ``ipaddress``
+    counts it as global, so it is asked about by name.
     """
     if isinstance(address, ipaddress.IPv6Address):
+        if address.is_site_local:
+            return True
         if address.ipv4_mapped is not None:
             return is_internal_address(address.ipv4_mapped)
         if address.sixtofour is not None and is_internal_address(address.sixtofour):

@@ -14,8 +14,9 @@ import contextlib
 import functools
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import cast
 
 import httpx
 from starlette.concurrency import run_in_threadpool
@@ -37,7 +38,11 @@ from stoplist.storage.database import Database
 logger = logging.getLogger("stoplist.webhooks")
 
 TIMEOUT = 10.0
+"""The longest an attempt may take, when the lease allows it."""
 CONCURRENCY = 16
+MAX_ANSWER = 4096
+"""Reading a receiver's answer stops once this much has come: enough to keep a connection
+after a short answer."""
 REFUSED_DESTINATION = "refused: the host has no public address"
 FLUSH_INTERVAL = 60.0
 DRAIN_INTERVAL = 0.5
@@ -64,9 +69,10 @@ class Dispatcher(OutboxWorker[Claimed]):
         )
         self.lease_seconds = settings.webhook_lease_seconds
         self.allow_private = settings.webhook_allow_private
+        self.deadline = attempt_deadline(settings.webhook_lease_seconds)
 
     async def attempt(self, client: httpx.AsyncClient, item: Claimed) -> AttemptResult:
-        return await send(client, item)
+        return await send(client, item, self.deadline)
 
     def client(self) -> httpx.AsyncClient:
         return _client(self.lease_seconds, self.allow_private)
@@ -83,32 +89,34 @@ class Dispatcher(OutboxWorker[Claimed]):
             )
 
 
-async def send(client: httpx.AsyncClient, item: Claimed) -> AttemptResult:
+async def send(
+    client: httpx.AsyncClient, item: Claimed, deadline: float = TIMEOUT
+) -> AttemptResult:
     """One signed POST; any answer but 2xx, and any error at all, is a failed attempt.
 
-    Nothing that goes wrong with one delivery may escape from here: the whole
-    batch is recorded together, so one bad URL would otherwise leave every
-    other account's deliveries unrecorded, to be sent again after each lease.
-    The recorded error is short and says what kind of failure it was, never
-    more (it is shown to the account, who chose the URL).
+    Nothing that goes wrong with one delivery may escape from here: attempts
+    that end together are recorded together, so one bad URL would otherwise
+    leave other accounts' deliveries unrecorded, to be sent again after each
+    lease. The recorded error is short and says what kind of failure it was,
+    never more (it is shown to the account, who chose the URL).
+
+    ``deadline`` bounds the whole attempt, answer included: httpx's timeout
+    is per read, which a receiver sending a byte every few seconds never
+    reaches.
     """
     started = time.perf_counter()
     status_code: int | None = None
     try:
         url = check_url(item.url, allow_private=True)
-        body = item.delivery.payload
-        headers = {
-            "content-type": "application/json",
-            "user-agent": f"stoplist/{__version__}",
-            **webhooks.sign(item.secret, item.delivery.message_id, int(time.time()), body),
-        }
-        response = await client.post(url, content=body.encode(), headers=headers)
-        status_code = response.status_code
-        error = None if response.is_success else f"HTTP {response.status_code}"
+        async with asyncio.timeout(deadline):
+            status_code = await _post(client, url, item)
+        error = None if httpx.codes.is_success(status_code) else f"HTTP {status_code}"
     except RefusedUrl as exc:
         error = f"refused: {wording.refused_url(exc.reason, 'en')}"
     except RefusedDestination:
         error = REFUSED_DESTINATION
+    except TimeoutError:
+        error = f"timed out: no complete answer within {deadline:g} s"
     except httpx.HTTPError as exc:
         error = describe(exc)
     except Exception:
@@ -118,15 +126,62 @@ async def send(client: httpx.AsyncClient, item: Claimed) -> AttemptResult:
     return AttemptResult(status_code, error, duration_ms)
 
 
+async def _post(client: httpx.AsyncClient, url: str, item: Claimed) -> int:
+    """The answer's status code; its body is read as sent, and only until ``MAX_ANSWER``
+    bytes have come.
+
+    The receiver is chosen by the account, so its answer is never read
+    whole (it could be gigabytes) nor decompressed (a small gzip body can
+    inflate to gigabytes): compression is declined, and a body that claims
+    one anyway stays as it came. Reading a short answer to its end lets the
+    connection be kept for the next delivery; a longer one is cut off, and
+    its connection closed.
+    """
+    body = item.delivery.payload
+    headers = {
+        "content-type": "application/json",
+        "user-agent": f"stoplist/{__version__}",
+        "accept-encoding": "identity",
+        **webhooks.sign(item.secret, item.delivery.message_id, int(time.time()), body),
+    }
+    async with client.stream("POST", url, content=body.encode(), headers=headers) as response:
+        await _read_at_most(response, MAX_ANSWER)
+        return response.status_code
+
+
+async def _read_at_most(response: httpx.Response, limit: int) -> None:
+    """Read and drop the raw body until it ends or ``limit`` bytes have come.
+
+    httpx types ``aiter_raw`` as an iterator, but it is a generator, and one
+    left suspended would only be closed whenever it is collected.
+    """
+    read = 0
+    raw = cast(AsyncGenerator[bytes, None], response.aiter_raw())
+    async with contextlib.aclosing(raw) as chunks:
+        async for chunk in chunks:
+            read += len(chunk)
+            if read >= limit:
+                return
+
+
+def attempt_deadline(lease_seconds: float) -> float:
+    """How long one attempt may take: well within the claim lease, so no claim expires
+    mid-send and the delivery is never sent twice at once."""
+    return min(TIMEOUT, lease_seconds / 2)
+
+
 def _client(lease_seconds: float, allow_private: bool) -> httpx.AsyncClient:
-    """Each attempt ends well within the claim lease, so no claim expires mid-send.
+    """The client every attempt goes through; each attempt is also given an overall deadline
+    (``send``), since httpx's timeout is per step.
 
     Redirects are not followed: a 3xx is a failed attempt, so a receiver
     cannot send stoplist on to an address it would have refused.
     """
-    timeout = min(TIMEOUT, lease_seconds / 2)
     return httpx.AsyncClient(
-        timeout=timeout, follow_redirects=False, trust_env=False, transport=transport(allow_private)
+        timeout=attempt_deadline(lease_seconds),
+        follow_redirects=False,
+        trust_env=False,
+        transport=transport(allow_private),
     )
 
 
