@@ -142,6 +142,7 @@ def test_every_error_of_the_table_has_its_contract_wording():
         errors.ReviewItemNotFound,
         errors.ReviewAlreadyDecided,
         errors.StopErased,
+        errors.PreparedStatementsLost,
     }
     status, body = error_body(errors.AlreadyStopped(7), "fr")
     assert (status, body) == (
@@ -189,3 +190,10 @@ def test_an_erased_entry_is_refused_in_both_languages():
     )
     _, body = error_body(errors.StopErased(), "fr")
     assert body["message"].startswith("Le numéro a été effacé")
+
+
+def test_lost_prepared_statements_are_an_unavailable_database_that_names_the_fix():
+    status, body = error_body(errors.PreparedStatementsLost(), "en")
+    assert (status, body["code"]) == (503, 94)
+    assert body["message"].startswith("The database is unavailable: ")
+    assert "STOPLIST_PREPARED_STATEMENTS=0" in body["message"]

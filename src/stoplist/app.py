@@ -45,6 +45,7 @@ from stoplist.domain.errors import (
     InternalError,
     MethodNotAllowed,
     NotFound,
+    PreparedStatementsLost,
     StoplistError,
     StorageFull,
 )
@@ -57,6 +58,8 @@ from stoplist.inbound.routes import routes as inbound_routes
 from stoplist.observability import metrics
 from stoplist.observability.database_errors import (
     DATABASE_ERRORS,
+    PREPARED_STATEMENTS_LOST,
+    advise_once,
     describe,
     error_kind,
     failure_kind,
@@ -149,13 +152,23 @@ async def _on_database_error(request: Request, exc: Exception) -> Response:
     logger.warning(
         "database unavailable (%s) on %s: %s", kind, redact_path(request.url.path), describe(exc)
     )
+    advise_once(exc)
     response: Response
     if request.url.path.startswith("/dashboard"):
         response = unavailable_page(request)
     else:
-        response = error_response(request, DatabaseUnavailable())
+        response = error_response(request, _unavailable(kind))
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+def _unavailable(kind: str) -> DatabaseUnavailable:
+    """Code 94 either way; lost prepared statements are a setup to fix, and their message says how.
+
+    Waiting does not mend them: every node behind that pooler fails alike
+    until the operator changes a setting, so the answer names it.
+    """
+    return PreparedStatementsLost() if kind == PREPARED_STATEMENTS_LOST else DatabaseUnavailable()
 
 
 async def healthz(request: Request) -> Response:

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 
+import psycopg
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, ProgrammingError
 
-from stoplist.observability.database_errors import describe, error_kind, failure_kind
+from stoplist.observability import database_errors
+from stoplist.observability.database_errors import (
+    PREPARED_STATEMENTS_LOST,
+    advise_once,
+    describe,
+    error_kind,
+    failure_kind,
+)
 
 
 def _raised(db, sql: str) -> DBAPIError:
@@ -35,8 +44,45 @@ def test_a_read_only_sqlite_file_is_an_outage(tmp_path):
 
 
 def test_a_refused_postgresql_connection_is_an_outage():
-    import psycopg
-
     with pytest.raises(psycopg.OperationalError) as raised:
         psycopg.connect("postgresql://postgres@127.0.0.1:1/postgres", connect_timeout=2)
     assert failure_kind(raised.value) == "unreachable"
+
+
+def _driver_error(db, *statements: str) -> psycopg.Error:
+    """What psycopg raises for ``statements``, on a connection of its own (none is pooled)."""
+    url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(url, autocommit=True) as conn, pytest.raises(psycopg.Error) as raised:
+        for statement in statements:
+            conn.execute(statement)
+    return raised.value
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+@pytest.mark.parametrize(
+    "statements",
+    [
+        ("EXECUTE never_prepared",),
+        ("PREPARE twice AS SELECT 1", "PREPARE twice AS SELECT 1"),
+    ],
+    ids=["does-not-exist", "already-exists"],
+)
+def test_lost_prepared_statements_are_an_outage_of_their_own_kind(db, statements):
+    # What a pooler that moves a connection's transactions between servers causes.
+    error = _driver_error(db, *statements)
+    wrapped = ProgrammingError("SELECT 1", None, error)
+    assert failure_kind(error) == failure_kind(wrapped) == PREPARED_STATEMENTS_LOST
+    assert error_kind(wrapped) == PREPARED_STATEMENTS_LOST
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_the_remedy_for_lost_prepared_statements_is_logged_once(db, caplog, monkeypatch):
+    monkeypatch.setattr(database_errors, "_advised", False)
+    lost = _driver_error(db, "EXECUTE never_prepared")
+    refused = _driver_error(db, "SELECT * FROM no_such_table")
+    with caplog.at_level(logging.ERROR, logger="stoplist.database"):
+        for error in (refused, lost, lost, refused, lost):
+            advise_once(error)
+    assert [record.levelno for record in caplog.records] == [logging.ERROR]
+    assert "STOPLIST_PREPARED_STATEMENTS=0" in caplog.text
+    assert "never_prepared" in caplog.text  # the driver's first line, which names no value

@@ -52,6 +52,15 @@ ANSWERS: dict[type[errors.StoplistError], Answer] = {
     errors.DatabaseUnavailable: Answer(
         503, NC_("api", "The database is unavailable, try again later")
     ),
+    errors.PreparedStatementsLost: Answer(
+        503,
+        NC_(
+            "api",
+            "The database is unavailable: a connection pooler lost the prepared statements "
+            "(set STOPLIST_PREPARED_STATEMENTS=0, or use PgBouncer 1.21 or later with "
+            "max_prepared_statements)",
+        ),
+    ),
     errors.ReviewItemNotFound: Answer(404, NC_("api", "The review item cannot be found")),
     errors.ReviewAlreadyDecided: Answer(409, NC_("api", "The review item was decided already")),
     errors.NotFound: Answer(404, NC_("api", "Not found")),

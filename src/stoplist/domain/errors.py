@@ -318,6 +318,16 @@ class DatabaseUnavailable(StoplistError):
     code = 94
 
 
+class PreparedStatementsLost(DatabaseUnavailable):
+    """A connection pooler lost the statements this node prepared: fixed by setup, not by time.
+
+    PgBouncer before 1.21 in transaction mode hands each transaction to any
+    server connection, where a statement prepared on another one is unknown
+    (or a name is already taken). Nothing was changed, so it keeps code 94;
+    its message says what the operator must change.
+    """
+
+
 class InternalError(StoplistError):
     code = 500
 

@@ -11,7 +11,9 @@ Driver messages can quote the values of a statement (PostgreSQL's
 
 from __future__ import annotations
 
+import logging
 import sqlite3
+import threading
 
 import psycopg
 from sqlalchemy import exc as sa_exc
@@ -38,10 +40,16 @@ _SQLITE_FAILURES = {
     15: "locked",  # SQLITE_PROTOCOL
     26: "corrupt",  # SQLITE_NOTADB
 }
+
+PREPARED_STATEMENTS_LOST = "prepared_statements"
+"""The kind of a pooler losing this node's prepared statements: a setup to change, not an outage."""
+
 _POSTGRES_FAILURES = {
     "25006": "read_only",  # read_only_sql_transaction (a standby, or a read-only default)
+    "26000": PREPARED_STATEMENTS_LOST,  # invalid_sql_statement_name: "... does not exist"
     "40001": "locked",  # serialization_failure
     "40P01": "locked",  # deadlock_detected
+    "42P05": PREPARED_STATEMENTS_LOST,  # duplicate_prepared_statement: "... already exists"
     "53100": "disk_full",
     "55P03": "locked",  # lock_not_available
     "57014": "timeout",  # query_canceled (statement_timeout)
@@ -49,6 +57,17 @@ _POSTGRES_FAILURES = {
     "57P02": "unreachable",  # crash_shutdown
     "57P03": "unreachable",  # cannot_connect_now (starting up, shutting down)
 }
+
+PREPARED_STATEMENTS_ADVICE = (
+    "prepared statements lost (%s): a connection pooler in transaction mode (PgBouncer before "
+    "1.21, or without max_prepared_statements) does not keep the statements a node prepares. "
+    "Set STOPLIST_PREPARED_STATEMENTS=0 on every node, or use PgBouncer 1.21 or later with "
+    "max_prepared_statements set"
+)
+
+logger = logging.getLogger("stoplist.database")
+_advice = threading.Lock()
+_advised = False
 
 
 def failure_kind(exc: BaseException) -> str | None:
@@ -104,3 +123,19 @@ def describe(exc: BaseException) -> str:
     first = lines[0].strip() if lines else ""
     first = first.split(" DETAIL:")[0]
     return f"{type(inner).__name__}: {scrub(first)[:300]}"
+
+
+def advise_once(exc: BaseException) -> None:
+    """Log what to change, once per process, when ``exc`` comes from a setup that cannot work.
+
+    Lost prepared statements fail every request until the operator changes
+    the setup; each failure logs its own short line, the remedy is said once.
+    """
+    global _advised
+    if failure_kind(exc) != PREPARED_STATEMENTS_LOST:
+        return
+    with _advice:
+        if _advised:
+            return
+        _advised = True
+    logger.error(PREPARED_STATEMENTS_ADVICE, describe(exc))

@@ -18,6 +18,7 @@ import orjson
 from stoplist.observability import context, metrics
 from stoplist.observability.database_errors import (
     DATABASE_ERRORS,
+    advise_once,
     describe,
     error_kind,
     failure_kind,
@@ -55,6 +56,7 @@ def log_failure(logger: logging.Logger, message: str, exc: BaseException) -> Non
         metrics.database_error(error_kind(exc))
         if failure_kind(exc) is not None:
             logger.warning("%s (database unavailable: %s)", message, describe(exc))
+            advise_once(exc)
             return
     logger.error(message, exc_info=exc)
 
