@@ -248,6 +248,18 @@ def test_a_line_without_end_is_invalid_and_its_echo_cut(http, account):
     assert _listed(http, account.api_key) == ["+33611111111", "+33612345678"]
 
 
+def test_an_empty_phone_cell_is_invalid_with_its_reason(http, account, db, database_url, tmp_path):
+    """The API and the CLI say why of an empty cell, as of any other invalid line."""
+    data = b"name,phone\nAnn,0612345678\nBob,\n"
+    empty = {"line": 3, "input": "", "code": 2, "reason": "not_a_number"}
+    answer = http.post(IMPORT, params={"apiKey": account.api_key}, content=data)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["invalidLines"] == [empty]
+    into = _cli_account(db, database_url, f"empty-cell-{tmp_path.name}")
+    printed = run_cli_here("import", _file(tmp_path, "empty.csv", data), *into, "--json").stdout
+    assert json.loads(printed)["invalidLines"] == [empty]
+
+
 def test_a_hostile_column_is_refused_with_code_91(http, account):
     for column in ("9" * 5000, "0", "١"):
         answer = http.post(

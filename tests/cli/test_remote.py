@@ -99,6 +99,59 @@ def test_filter_from_stdin(server, account):
     assert allowed.stdout.split() == ["+33611111111"]
 
 
+def test_filter_reads_the_file_named_by_file_line_for_line(server, account, tmp_path):
+    """A blank line is an invalid item in its place, as in the API's text body."""
+    remote(server, account, "add", "0612345678")
+    numbers = tmp_path / "numbers.txt"
+    numbers.write_bytes(b"\xef\xbb\xbf0611111111\r\n\r\n 0612345678 \r\n12")
+    result = remote(server, account, "filter", "--file", str(numbers), "--json")
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["counts"] == {"allowed": 1, "stopped": 1, "invalid": 2}
+    assert [item["status"] for item in answer["data"]] == [
+        "allowed",
+        "invalid",
+        "stopped",
+        "invalid",
+    ]
+    assert (answer["data"][1]["input"], answer["data"][3]["input"]) == ("", "12")
+    allowed = remote(server, account, "filter", "--allowed", "--file", str(numbers))
+    assert allowed.stdout.split() == ["+33611111111"]
+
+
+def test_filter_file_dash_and_no_arguments_read_stdin_alike(server, account):
+    lines = "0611111111\n\n0612345678\n"
+    for args in (("--file", "-"), ()):
+        result = remote(server, account, "filter", *args, "--json", input=lines)
+        assert result.returncode == 0, result.stderr
+        data = json.loads(result.stdout)["data"]
+        assert [item["status"] for item in data] == ["allowed", "invalid", "allowed"]
+
+
+def test_filter_arguments_are_numbers_even_where_a_file_has_their_name(
+    server, account, tmp_path, monkeypatch
+):
+    remote(server, account, "add", "0612345678")
+    (tmp_path / "0612345678").write_text("0611111111\n")
+    monkeypatch.chdir(tmp_path)
+    result = remote(server, account, "filter", "0612345678", "--json")
+    assert [item["status"] for item in json.loads(result.stdout)["data"]] == ["stopped"]
+
+
+def test_filter_file_errors_exit_2(server, account, tmp_path):
+    numbers = tmp_path / "numbers.txt"
+    numbers.write_text("0611111111\n")
+    both = remote(server, account, "filter", "0612345678", "--file", str(numbers))
+    assert both.returncode == 2
+    assert both.stderr.strip() == "error: give either NUMBERS or --file"
+    missing = remote(server, account, "filter", "--file", str(tmp_path / "none.txt"))
+    assert missing.returncode == 2
+    assert missing.stderr.strip() == f"error: no such file: {tmp_path / 'none.txt'}"
+    folder = remote(server, account, "filter", "--file", str(tmp_path))
+    assert folder.returncode == 2
+    assert folder.stderr.strip() == f"error: cannot read {tmp_path}: Is a directory"
+
+
 def test_history(server, account):
     stop_id = json.loads(remote(server, account, "add", "0612345678", "--json").stdout)["stopId"]
     remote(server, account, "delete", str(stop_id))

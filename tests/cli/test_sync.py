@@ -25,6 +25,7 @@ from tests.support import (
     run_cli_on_terminal,
     temporary_postgres_database,
 )
+from tests.web.conftest import dashboard_client
 
 
 @dataclass
@@ -61,6 +62,16 @@ def local(mirror: Mirror):
     created = Accounts(mirror.db).create(f"mirror-{_mirrors}")
     with Client(f"{mirror.server.base_url}/v1", created.api_key, retries=0) as client:
         yield created.account.name, client
+
+
+@pytest.fixture
+def local_key(mirror: Mirror):
+    """``local`` with the account's API key, for the calls made without the client."""
+    global _mirrors
+    _mirrors += 1
+    created = Accounts(mirror.db).create(f"mirror-{_mirrors}")
+    with Client(f"{mirror.server.base_url}/v1", created.api_key, retries=0) as client:
+        yield created.account.name, client, created.api_key
 
 
 @pytest.fixture
@@ -268,3 +279,94 @@ def test_a_large_first_sync_shows_a_bar_and_a_summary(server, account, mirror, l
         env={"STOPLIST_FROM_API_KEY": account.api_key},
     )
     assert "1500 unchanged" in again.stdout and "\x1b[" not in again.stderr
+
+
+KEPT, DROPPED = "0655000011", "0655000022"
+"""Both stopped upstream and mirrored; the business stops ``KEPT`` again here."""
+
+
+def _synced_pair(server, account, mirror, name, upstream) -> list[int]:
+    """``KEPT`` and ``DROPPED`` stopped upstream and mirrored; their upstream ids."""
+    ids = [upstream.add(number) for number in (KEPT, DROPPED)]
+    added = sync_in_process(mirror, name, f"{server.base_url}/v1", account.api_key)["added"]
+    assert numbers(added) == ["+33655000011", "+33655000022"]
+    return ids
+
+
+def _dropped_upstream_then_mirrored(server, account, mirror, name, upstream, ids) -> None:
+    """Both gone upstream: the mirror keeps ``KEPT``, which the business stopped too."""
+    for stop_id in ids:
+        upstream.delete(stop_id)
+    url = f"{server.base_url}/v1"
+    result = sync_in_process(mirror, name, url, account.api_key, "--mirror-deletes")
+    assert numbers(result["kept"]) == ["+33655000011"], result
+    assert numbers(result["deleted"]) == ["+33655000022"], result
+
+
+def _sources(here, number):
+    return [(event.type, event.source) for event in here.history(number).events]
+
+
+def test_an_add_answered_already_stopped_keeps_a_synced_number_the_upstream_drops(
+    server, account, mirror, local_key, upstream
+):
+    """A 409 still records the business's opt-out when only a sync stopped the number."""
+    name, here, key = local_key
+    ids = _synced_pair(server, account, mirror, name, upstream)
+    here.add("0655000033")  # the business's own entry: adding it again records nothing
+    entries = here.list()
+    with httpx.Client(base_url=mirror.server.base_url) as http:
+        for number, entry in [(KEPT, entries[0]), (KEPT, entries[0]), ("0655000033", entries[2])]:
+            again = http.post("/v1/stop-sms/add", data={"apiKey": key, "phoneNumber": number})
+            assert (again.status_code, again.json()["code"]) == (409, 3), again.text
+            assert again.json()["stopId"] == entry.id
+    # Once: the second add finds the number stopped by the business already.
+    assert _sources(here, KEPT) == [("opt_out", "api"), ("opt_out", "sync")]
+    assert _sources(here, "0655000033") == [("opt_out", "api")]
+    assert here.list() == entries  # same ids, same dates
+    _dropped_upstream_then_mirrored(server, account, mirror, name, upstream, ids)
+    assert (here.check(KEPT).stopped, here.check(DROPPED).stopped) == (True, False)
+
+
+def test_an_import_of_synced_numbers_keeps_them_when_the_upstream_drops_them(
+    server, account, mirror, local_key, upstream
+):
+    """Counted as already stopped, as before; recorded only where a sync alone stopped it."""
+    name, here, key = local_key
+    ids = _synced_pair(server, account, mirror, name, upstream)
+    here.add("0655000033")  # the business's own entry: an import adds nothing to it
+    body = f"{KEPT}\n0655000033\n0655000044\n".encode()
+    with httpx.Client(base_url=mirror.server.base_url) as http:
+        answer = http.post(
+            "/v1/stop-sms/import",
+            params={"apiKey": key},
+            content=body,
+            headers={"content-type": "text/csv"},
+        )
+    report = answer.json()
+    assert (report["added"], report["alreadyStopped"], report["optedIn"]) == (1, 2, 0), report
+    assert _sources(here, KEPT) == [("opt_out", "import"), ("opt_out", "sync")]
+    assert _sources(here, "0655000033") == [("opt_out", "api")]
+    assert _sources(here, DROPPED) == [("opt_out", "sync")]
+    _dropped_upstream_then_mirrored(server, account, mirror, name, upstream, ids)
+    assert (here.check(KEPT).stopped, here.check(DROPPED).stopped) == (True, False)
+
+
+def test_a_dashboard_add_of_a_synced_number_keeps_it_when_the_upstream_drops_it(
+    server, account, mirror, local_key, upstream
+):
+    name, here, key = local_key
+    ids = _synced_pair(server, account, mirror, name, upstream)
+    with dashboard_client(mirror.server, key) as (client, token):
+        added = client.post(
+            "/dashboard/numbers",
+            data={"csrf_token": token, "number": KEPT, "reason": "asked by phone"},
+        )
+    assert added.status_code == 303 and "done=already" in added.headers["location"]
+    events = here.history(KEPT).events
+    assert [(e.type, e.source, e.reason) for e in events] == [
+        ("opt_out", "dashboard", "asked by phone"),
+        ("opt_out", "sync", None),
+    ]
+    _dropped_upstream_then_mirrored(server, account, mirror, name, upstream, ids)
+    assert (here.check(KEPT).stopped, here.check(DROPPED).stopped) == (True, False)

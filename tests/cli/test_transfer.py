@@ -87,6 +87,15 @@ def test_import_reads_bytes_with_bom_crlf_windows_1252_and_no_final_line_end(
     ]
 
 
+def test_the_report_says_why_an_empty_phone_cell_is_invalid(db, database_url, tmp_path):
+    account = _account(db, "transfer-empty-cell")
+    source = tmp_path / "list.csv"
+    source.write_text("name,phone\nAnn,0612345678\nBob,\n")
+    args = ("--account", account.name, "--database", database_url)
+    printed = run_cli_here("import", str(source), *args).stdout
+    assert "  line 3: '' (not a number, code 2)" in printed.splitlines()
+
+
 def test_errors(db, database_url, tmp_path):
     account = _account(db, "transfer-errors")
     missing = run_cli_here(

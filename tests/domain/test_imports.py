@@ -82,6 +82,18 @@ def test_duplicates_invalid_lines_and_blank_lines(stops):
     ]
 
 
+def test_an_empty_phone_cell_is_invalid_as_not_a_number(stops):
+    """Code 2 says the number is missing; ``reason`` says why, as ``filter`` does of ``""``."""
+    lines = ["name,phone", "Ann,0612345678", "Bob,", "Cid,  ", "Dan", "Eve,'"]
+    report = import_numbers(stops, lines)
+    assert [(i.line, i.input, i.code, i.reason) for i in report.invalid_lines] == [
+        (3, "", 2, "not_a_number"),
+        (4, "", 2, "not_a_number"),
+        (5, "", 2, "not_a_number"),
+        (6, "'", 2, "not_a_number"),
+    ]
+
+
 @pytest.mark.parametrize(
     ("lines", "expected"),
     [

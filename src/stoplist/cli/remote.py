@@ -6,6 +6,10 @@ Talks to any server speaking the API (a stoplist server, SMS Partner) through
 already stopped (``add``), 2 anything that went wrong (usage, API error,
 network), so ``stoplist remote check "$n" && send "$n"`` only ever sends to
 a number the server says is not stopped.
+
+The module is longer than most: one command per API call, each with its
+table, its ``--json`` form and its exit code, kept side by side so that
+they stay alike.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -292,10 +297,62 @@ def filter_item_json(item: FilterItem) -> dict[str, Any]:
     return msgspec.to_builtins(verdict)  # type: ignore[no-any-return]
 
 
+def _filter_inputs(numbers: list[str] | None, path: str | None) -> list[str]:
+    """What ``filter`` sends: NUMBERS as typed, else the lines of ``--file``, else of stdin.
+
+    A file is read only when ``--file`` names it: an argument that is also a
+    file's name (a file called ``0612345678``) stays a number, so what is
+    checked never depends on the files in the current directory.
+    """
+    if numbers and path is not None:
+        fail(_("give either NUMBERS or --file"), EXIT_ERROR)
+    if numbers:
+        return numbers
+    if path is None or path == "-":
+        return _text_lines(sys.stdin.buffer.read())
+    return _text_lines(_read_file(path))
+
+
+def _read_file(path: str) -> bytes:
+    """The file's bytes, or one ``error:`` line and exit 2, as for any other failed call."""
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        fail(_("no such file: %(file)s", file=path), EXIT_ERROR)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        fail(_("cannot read %(file)s: %(reason)s", file=path, reason=reason), EXIT_ERROR)
+
+
+def _text_lines(data: bytes) -> list[str]:
+    """One input per line, as the server reads a text filter body.
+
+    A blank line stays, as an empty input the server answers invalid: the
+    verdict ``i`` is then on line ``i`` of the file, which a dropped line
+    would shift. The last line end starts no line, a byte order mark is
+    dropped and bytes that are not UTF-8 are replaced, as on the server.
+    """
+    text = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
+    return [line.strip() for line in text.splitlines()]
+
+
 @remote_app.command("filter")
 def filter_numbers(
     numbers: Annotated[
-        list[str] | None, typer.Argument(help="Numbers to check; none: one per line on stdin.")
+        list[str] | None,
+        typer.Argument(
+            help="Numbers to check (a file's name too is taken for a number: "
+            "use --file); none: one per line on stdin."
+        ),
+    ] = None,
+    from_file: Annotated[
+        str | None,
+        typer.Option(
+            "--file",
+            metavar="PATH",
+            help="Read the numbers from PATH, one per line ('-': stdin); "
+            "a blank line is an invalid item.",
+        ),
     ] = None,
     base_url: BaseUrlOption = DEFAULT_REMOTE_URL,
     api_key: ApiKeyOption = None,
@@ -306,8 +363,13 @@ def filter_numbers(
     ] = False,
     json: JsonOption = False,
 ) -> None:
-    """The verdict on each number of a send list (allowed, stopped, invalid)."""
-    inputs = numbers or [line.strip() for line in sys.stdin if line.strip()]
+    """The verdict on each number of a send list (allowed, stopped, invalid).
+
+    The numbers are NUMBERS, or the lines of --file PATH, or of stdin when
+    neither is given. Lines are read as the API reads a text body: a blank
+    line is an invalid item, so verdict i is the one on line i.
+    """
+    inputs = _filter_inputs(numbers, from_file)
     with _client(base_url, api_key, fmt, timezone) as client:
         result = client.filter(inputs)
     if allowed_only:

@@ -11,6 +11,10 @@ The rules, whatever the file's size:
   among them (its events are kept under its stand-in, ``_without_erased``);
 - every number added gets its own opt-out event (source ``import``), exactly
   as if it had been added by hand, so its history says where it came from.
+- a number already on the list gets no event, unless only a sync put it
+  there: then the file's opt-out is recorded too, as an add by hand would
+  be, so that mirroring the upstream's deletions keeps it
+  (``storage.synced_entries``).
 
 Input is a CSV or one number per line. Its first lines decide its delimiter,
 whether the first is a header, and which column holds the numbers (see
@@ -70,7 +74,8 @@ from stoplist.domain.errors import InvalidPhoneNumber, NoNumbersFound, Reason, S
 from stoplist.domain.stops import ErasedNumbers, StopList
 from stoplist.observability import metrics
 from stoplist.records.events import Event, EventKind, NewEvent, Source
-from stoplist.storage import bulk
+from stoplist.storage import bulk, synced_entries
+from stoplist.storage import sync as sync_store
 from stoplist.storage import webhooks as webhook_store
 
 MAX_REPORTED_INVALID = 10_000
@@ -126,7 +131,7 @@ class InvalidLine:
     input: str
     code: int
     reason: str | None = None
-    """Why the number is invalid (``errors.Reason`` value), when the numbering plan tells."""
+    """Why the number is invalid (``errors.Reason`` value); an empty cell is ``not_a_number``."""
 
 
 @dataclass(slots=True)
@@ -165,10 +170,19 @@ class ImportReport:
     def _invalid(self, line: int, text: str, error: StoplistError) -> None:
         self.invalid += 1
         if len(self.invalid_lines) < MAX_REPORTED_INVALID:
-            reason = getattr(error, "reason", None)
-            self.invalid_lines.append(
-                InvalidLine(line, _echoed(text), error.code, reason.value if reason else None)
-            )
+            reason = _reason(error)
+            self.invalid_lines.append(InvalidLine(line, _echoed(text), error.code, reason.value))
+
+
+def _reason(error: StoplistError) -> Reason:
+    """Why a line is invalid, as ``filter`` says it of the same input.
+
+    An empty cell (code 2, ``PhoneNumberRequired``) has no reason of its
+    own; it is not a number, as an empty item of a filter is, so every
+    invalid line of a report says why.
+    """
+    reason = getattr(error, "reason", None)
+    return reason if isinstance(reason, Reason) else Reason.NOT_A_NUMBER
 
 
 @dataclass(frozen=True, slots=True)
@@ -376,6 +390,8 @@ class _Writer:
             already, opted_in = bulk.staged_outcomes(conn, account.id)
             self.report.already_stopped += already
             self.report.opted_in += opted_in
+            if already:
+                self._reaffirm_synced()
         notify = self._notify()
         at = clock.now_us()
         added, rows = bulk.insert_staged_opt_outs(
@@ -389,6 +405,22 @@ class _Writer:
         )
         self.report.added += added
         self._queued += self._enqueue(rows, at) if notify else 0
+
+    def _reaffirm_synced(self) -> None:
+        """Record this file's opt-out of the staged numbers on the list by a sync alone.
+
+        They stay counted as already stopped, their entries as they were;
+        but the file stopped them too, so a mirror of the upstream's
+        deletions must keep them (``storage.synced_entries``). Every other
+        number already on the list gets nothing: a re-import of millions of
+        numbers writes no event for them.
+        """
+        account_id = self.stop_list.account.id
+        if not sync_store.upstream_providers(self.conn, account_id):
+            return  # never mirrored an upstream: no entry came from a sync
+        synced_entries.insert_reaffirmations(
+            self.conn, account_id, source=self.source.value, actor=self.actor, at=clock.now_us()
+        )
 
     def _without_erased(self, batch: list[str], erased: ErasedNumbers) -> list[str]:
         """The batch less the numbers erased on the account, counted here.

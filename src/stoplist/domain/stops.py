@@ -4,6 +4,10 @@ A number is stopped when its latest state-changing event (by event time) is an
 opt-out. The ``stops`` table is that state, kept in step with the events in
 the same transaction, so that listing and checking never replay history.
 Every method is scoped to the account the list was opened for.
+
+The module is longer than most: recording an event (duplicates, erased
+numbers, the opt-out a sync alone made, the entry it leaves) is one piece,
+and every way into the list goes through it.
 """
 
 from __future__ import annotations
@@ -126,22 +130,29 @@ class StopList:
         actor: str | None = None,
         reason: str | None = None,
     ) -> Stop:
-        """Put a number on the list now; ``AlreadyStopped`` if it is there."""
+        """Put a number on the list now; ``AlreadyStopped`` if it is there.
+
+        An add of a number only a sync stopped is remembered all the same
+        (``_reaffirm``), and still answered ``AlreadyStopped``.
+        """
         number = self.normalize(raw)
         new = NewEvent(number, EventKind.OPT_OUT, source, actor=actor, reason=reason)
         try:
             with self.db.write() as conn:
                 self.db.lock_list(conn, self.account.id)
                 existing = stop_store.find_by_number(conn, self.account.id, number)
-                existing = existing or self._erased_stop(conn, number)
                 if existing is not None:
-                    raise AlreadyStopped(existing.id)
-                recorded = self._record(conn, new)
+                    self._reaffirm(conn, new, existing)
+                existing = existing or self._erased_stop(conn, number)
+                if existing is None:
+                    recorded = self._record(conn, new)
         except IntegrityError:
             existing = self.find(number)
             if existing is None:
                 raise
             raise AlreadyStopped(existing.id) from None
+        if existing is not None:
+            raise AlreadyStopped(existing.id)  # after the commit, which keeps a reaffirmation
         webhooks.wake()
         metrics.stop_changed(True, source)
         assert recorded.stop_after is not None
@@ -251,6 +262,22 @@ class StopList:
     def version(self) -> int | None:
         """The number of the list's current version (see ``ListVersion``); None: no account."""
         return stop_store.current_list_version(self.db, self.account.id)
+
+    def _reaffirm(self, conn: Connection, new: NewEvent, stop: Stop) -> bool:
+        """Record ``new``, an opt-out of a number on the list, when only a sync stopped it.
+
+        An add of a number already on the list changes nothing and usually
+        records nothing. But a number that only mirrored upstreams stopped
+        would then be taken off again when they drop it (``domain.sync``,
+        deletions mirrored), though the business stopped it too: its
+        opt-out is recorded, and the entry keeps its id and date. Imports
+        do the same in bulk (``storage.synced_entries``). ``stop`` is read
+        under the list's lock; returns whether ``new`` was recorded.
+        """
+        if stop.source != Source.SYNC.value or not _synced_only(conn, stop):
+            return False
+        self._record(conn, new)
+        return True
 
     def _erased_stop(self, conn: Connection, number: str) -> Stop | None:
         """The entry an erased number keeps (it names the number only in memory)."""
@@ -383,6 +410,20 @@ class StopList:
             stop_store.update_created_at(conn, account_id, current.id, first.event_at)
             return Stop(current.id, account_id, number, first.event_at, current.source)
         return current
+
+
+def _synced_only(conn: Connection, stop: Stop) -> bool:
+    """Whether every opt-out since the number's last opt-in came from a sync.
+
+    The question ``domain.sync`` asks before mirroring a deletion (there, of
+    one upstream), read the same way: newest first, down to the last opt-in.
+    """
+    for event in event_store.history(conn, stop.account_id, stop.phone_number):
+        if event.kind is EventKind.OPT_IN:
+            return True
+        if event.kind is EventKind.OPT_OUT and event.source is not Source.SYNC:
+            return False
+    return True
 
 
 def number_digest(conn: Connection, number: str) -> bytes:

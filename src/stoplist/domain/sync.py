@@ -12,7 +12,9 @@ usual rule applies: a number opted in here *after* it was stopped upstream
 stays opted in. A number that disappears upstream is only reported, unless
 deletions are mirrored; even then it is taken off the local list only when
 this upstream is the sole reason it is there, never when the person also
-opted out through another channel.
+opted out through another channel, or the business added it again by hand
+or in an import (``StopList.add`` and ``storage.synced_entries`` record
+that add, though the number was on the list already).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from stoplist.domain.stops import StopList
 from stoplist.records.events import EventKind, NewEvent, Source
 from stoplist.storage import events as event_store
 from stoplist.storage import stops as stop_store
-from stoplist.storage.sync import recorded_upstream_events
+from stoplist.storage.sync import PROVIDER_PREFIX, recorded_upstream_events
 
 _BATCH = 500
 _REMOVED_SUFFIX = ":removed"
@@ -98,7 +100,7 @@ class SyncReport:
 def upstream_provider(base_url: str) -> str:
     """The ``provider`` of this upstream's events: short, stable, and not a secret."""
     normalized = base_url.strip().rstrip("/").lower()
-    return "sync:" + hashlib.sha256(normalized.encode()).hexdigest()[:16]
+    return PROVIDER_PREFIX + hashlib.sha256(normalized.encode()).hexdigest()[:16]
 
 
 def pull(

@@ -15,6 +15,9 @@ batch: SQLite with one statement per block of events and one for all the
 stops, PostgreSQL with one statement per block for both. Each block's chain
 links are hashed on a second thread while the database writes the block
 before it: both drivers let go of the GIL for a statement's whole run.
+
+The module is longer than most because that write path is one piece on
+both databases: staging, the look-ups, the chained events and the stops.
 """
 
 from __future__ import annotations
@@ -92,7 +95,7 @@ def account_has_history(conn: Connection, account_id: int) -> bool:
     return bool(row)
 
 
-def _fields(account_id: int, *, source: str, actor: str | None, at: int) -> bytes:
+def opt_out_fields(account_id: int, *, source: str, actor: str | None, at: int) -> bytes:
     """The chain's digest of what an import's opt-outs share (all but the number)."""
     return chain.fields_digest(
         account_id,
@@ -143,11 +146,11 @@ def _staged_table(conn: Connection) -> str:
 
 
 def staged_blocks(conn: Connection) -> Iterator[list[str]]:
-    """The staged numbers in order, ``_CHAIN_BLOCK`` at a time."""
+    """The staged numbers in order, ``CHAIN_BLOCK`` at a time."""
     sql = driver_sql(
         conn,
         f"SELECT value FROM {_staged_table(conn)} WHERE value > ? ORDER BY value "
-        f"LIMIT {_CHAIN_BLOCK}",
+        f"LIMIT {CHAIN_BLOCK}",
     )
     after = ""
     while block := [str(row[0]) for row in conn.exec_driver_sql(sql, (after,))]:
@@ -170,7 +173,7 @@ def unstage(conn: Connection, numbers: Sequence[str]) -> None:
 
 _OPT_OUT = EventKind.OPT_OUT.value
 _DECIDED_KINDS = (_OPT_OUT, EventKind.OPT_IN.value)
-_CHAIN_BLOCK = 10_000
+CHAIN_BLOCK = 10_000
 # SQLite probes the indexes once per staged number for an EXISTS. PostgreSQL
 # would turn one into a join, which on a freshly loaded table with stale
 # statistics scans the whole account: a LATERAL subquery with a LIMIT stays a
@@ -190,7 +193,7 @@ _POSTGRES_PROBES = (
 )
 
 
-def _probe_params(account_id: int) -> dict[str, object]:
+def probe_params(account_id: int) -> dict[str, object]:
     return {"account": account_id, "opt_out": _DECIDED_KINDS[0], "opt_in": _DECIDED_KINDS[1]}
 
 
@@ -207,7 +210,7 @@ def staged_outcomes(conn: Connection, account_id: int) -> tuple[int, int]:
             "SELECT COUNT(s.found), COUNT(e.found) FILTER (WHERE s.found IS NULL) "
             f"FROM pg_temp.staged_numbers t{_POSTGRES_PROBES}"
         )
-    row = conn.exec_driver_sql(sql, _probe_params(account_id)).one()
+    row = conn.exec_driver_sql(sql, probe_params(account_id)).one()
     return int(row[0]), int(row[1])
 
 
@@ -233,7 +236,7 @@ def insert_staged_opt_outs(
     """
     head = chain.take_head(conn, account_id)
     keys = chain.chain_keys(conn)
-    fields = _fields(account_id, source=source, actor=actor, at=at)
+    fields = opt_out_fields(account_id, source=source, actor=actor, at=at)
     writer: _SqliteStagedWriter | _PostgresStagedWriter
     if conn.dialect.name == "sqlite":
         writer = _SqliteStagedWriter(conn, account_id, look_up=look_up)
@@ -262,6 +265,52 @@ def insert_staged_opt_outs(
     return added, written
 
 
+def insert_opt_out_events(
+    conn: Connection,
+    account_id: int,
+    block: list[str],
+    links: bytes,
+    first: int,
+    *,
+    source: str,
+    actor: str | None,
+    at: int,
+) -> None:
+    """Insert the opt-out events of ``block``, as ``chain.chain_numbers`` chained them."""
+    values = (EventKind.OPT_OUT.value, source, at, actor, first, links)
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(
+            # j.key counts from 0: the links of the number at j.key start at byte j.key * 96.
+            "INSERT INTO events (account_id, phone_number, kind, source, event_at, received_at, "
+            "actor, chain_seq, prev_hash, hash, number_digest) "
+            f"SELECT {int(account_id)}, j.value, ?1, ?2, ?3, ?3, ?4, ?5 + j.key + 1, "
+            "substr(?6, j.key * 96 + 1, 32), substr(?6, j.key * 96 + 33, 32), "
+            "substr(?6, j.key * 96 + 65, 32) FROM json_each(?7) j ORDER BY j.key",
+            (*values, orjson.dumps(block).decode()),
+        )
+        return
+    conn.exec_driver_sql(
+        # t.key counts from 1: the links of the number at t.key start at byte (t.key - 1) * 96.
+        "INSERT INTO events (account_id, phone_number, kind, source, event_at, received_at, "
+        "actor, chain_seq, prev_hash, hash, number_digest) "
+        "SELECT %(account)s, t.value, %(kind)s, %(source)s, %(at)s, %(at)s, %(actor)s, "
+        "%(first)s + t.key, substring(%(links)s FROM ((t.key - 1) * 96 + 1)::int FOR 32), "
+        "substring(%(links)s FROM ((t.key - 1) * 96 + 33)::int FOR 32), "
+        "substring(%(links)s FROM ((t.key - 1) * 96 + 65)::int FOR 32) "
+        "FROM unnest(%(block)s::text[]) WITH ORDINALITY AS t(value, key) ORDER BY t.key",
+        {
+            "account": account_id,
+            "kind": EventKind.OPT_OUT.value,
+            "source": source,
+            "at": at,
+            "actor": actor,
+            "first": first,
+            "links": links,
+            "block": block,
+        },
+    )
+
+
 class _SqliteStagedWriter:
     """The SQL of ``insert_staged_opt_outs`` on SQLite: events block by block, then stops."""
 
@@ -275,9 +324,9 @@ class _SqliteStagedWriter:
         where = f" AND NOT {_SQLITE_STOPPED} AND NOT {_SQLITE_DECIDED}" if look_up else ""
         self._block_sql = (
             f"SELECT t.value FROM temp.staged_numbers t WHERE t.value > :after{where} "
-            f"ORDER BY t.value LIMIT {_CHAIN_BLOCK}"
+            f"ORDER BY t.value LIMIT {CHAIN_BLOCK}"
         )
-        self._params = _probe_params(account_id)
+        self._params = probe_params(account_id)
         driver = conn.connection.driver_connection
         assert driver is not None
         self._driver = driver
@@ -290,22 +339,8 @@ class _SqliteStagedWriter:
     def insert(
         self, block: list[str], links: bytes, first: int, *, source: str, actor: str | None, at: int
     ) -> None:
-        self._conn.exec_driver_sql(
-            # j.key counts from 0: the links of the number at j.key start at byte j.key * 96.
-            "INSERT INTO events (account_id, phone_number, kind, source, event_at, received_at, "
-            "actor, chain_seq, prev_hash, hash, number_digest) "
-            f"SELECT {self._account_id}, j.value, ?1, ?2, ?3, ?3, ?4, ?5 + j.key + 1, "
-            "substr(?6, j.key * 96 + 1, 32), substr(?6, j.key * 96 + 33, 32), "
-            "substr(?6, j.key * 96 + 65, 32) FROM json_each(?7) j ORDER BY j.key",
-            (
-                EventKind.OPT_OUT.value,
-                source,
-                at,
-                actor,
-                first,
-                links,
-                orjson.dumps(block).decode(),
-            ),
+        insert_opt_out_events(
+            self._conn, self._account_id, block, links, first, source=source, actor=actor, at=at
         )
 
     def insert_stops(self, *, returning: bool) -> tuple[int, list[tuple[int, str, int]]]:
@@ -347,9 +382,9 @@ class _PostgresStagedWriter:
             probes, where = "", ""
         self._block_sql = (
             f"SELECT t.value FROM pg_temp.staged_numbers t{probes} "
-            f"WHERE t.value > %(after)s{where} ORDER BY t.value LIMIT {_CHAIN_BLOCK}"
+            f"WHERE t.value > %(after)s{where} ORDER BY t.value LIMIT {CHAIN_BLOCK}"
         )
-        self._params = _probe_params(account_id)
+        self._params = probe_params(account_id)
         self._added = 0
         self._rows: list[tuple[int, str, int]] = []
 
