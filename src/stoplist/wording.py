@@ -227,6 +227,17 @@ def _problems() -> dict[type[Exception], Callable[[Catalogue, Any], str]]:
         errors.AccountNameTaken: lambda words, e: words.text(
             "an account named %(name)s already exists", name=repr(e.name)
         ),
+        errors.AccountNameTakenInOtherCase: lambda words, e: words.text(
+            "an account named %(existing)s already exists: %(name)s differs from it only by case",
+            existing=repr(e.existing),
+            name=repr(e.name),
+        ),
+        errors.AccountNameAmbiguous: lambda words, e: words.text(
+            "no account is named exactly %(name)s, and ignoring case several are (%(names)s): "
+            "type the name exactly, or the account's id (stoplist accounts list)",
+            name=repr(e.name_or_id),
+            names=", ".join(repr(name) for name in e.names),
+        ),
         errors.UnknownRegion: lambda words, e: words.text(
             "unknown region: %(region)s", region=e.region
         ),

@@ -139,6 +139,30 @@ def test_phone_number_and_its_alias_with_two_numbers_are_refused_not_one_kept(ht
     assert listed_numbers(http, key) == ["+33622222226"]
 
 
+def test_spellings_of_one_number_under_both_names_or_in_a_list_are_that_number(http, account):
+    key = account.api_key
+    both = {"phoneNumber": "0622222230", "phoneNumbers": "+33622222230"}
+    added = http.post(ADD, json={"apiKey": key, **both})
+    assert added.status_code == 200 and added.json()["success"] is True, added.text
+    assert list(added.json()) == ["success", "code", "stopId"]
+    listed = {"apiKey": key, "phoneNumbers": ["06 22 22 22 31", "0033622222231", "0622222231"]}
+    assert http.post(ADD, json=listed).json()["success"] is True
+    repeated = [("apiKey", key), ("phoneNumber", "0622222232"), ("phoneNumber", "+33622222232")]
+    assert http.post(ADD, params=repeated).json()["success"] is True
+    assert listed_numbers(http, key) == ["+33622222230", "+33622222231", "+33622222232"]
+    again = http.post(ADD, params={"apiKey": key, **both})
+    assert (again.status_code, again.json()["code"]) == (409, 3)
+    checked = http.get("/v1/stop-sms/check", params={"apiKey": key, **both}).json()
+    assert (checked["phoneNumber"], checked["stopped"]) == ("+33622222230", True)
+    # A number beside another, or beside what is not a number, is still several.
+    for other in ("0622222233", "not a number", ""):
+        sent = {"apiKey": key, "phoneNumbers": ["0622222234", other]}
+        refused = http.post(ADD, json=sent)
+        assert refused.status_code == 400, refused.text
+        assert (refused.json()["code"], refused.json()["reason"]) == (9, "several_numbers")
+    assert len(listed_numbers(http, key)) == 3
+
+
 # --- list, add, delete -----------------------------------------------------------------------
 
 

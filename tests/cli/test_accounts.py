@@ -3,7 +3,10 @@
 import json
 
 import httpx
+import pytest
 
+from stoplist.domain.accounts import Accounts
+from stoplist.domain.errors import AccountNameTaken, AccountNameTakenInOtherCase
 from tests.support import Server, run_cli, run_cli_here
 
 
@@ -114,3 +117,55 @@ def test_an_account_is_found_with_spaces_around_its_name(database_url):
     run_cli_here("accounts", "create", "cli-spaced", "--database", database_url)
     found = run_cli_here("keys", "list", " cli-spaced ", "--database", database_url)
     assert "initial" in found.stdout
+
+
+def test_a_name_differing_only_by_case_is_taken_and_finds_its_account(own_db, tmp_path):
+    url = own_db.url
+    run_cli_here("accounts", "create", "Boutique Lyon", "--database", url)
+    for taken in ("boutique lyon", " BOUTIQUE LYON "):
+        refused = run_cli_here("accounts", "create", taken, "--database", url, check=False)
+        assert refused.returncode == 1
+        said = f"'Boutique Lyon' already exists: {taken.strip()!r} differs from it only by case"
+        assert said in refused.stderr
+    listed = json.loads(run_cli_here("accounts", "list", "--json", "--database", url).stdout)
+    assert [account["name"] for account in listed] == ["Boutique Lyon"]
+    numbers = tmp_path / "one.csv"
+    numbers.write_text("0612345678\n")
+    run_cli_here("import", str(numbers), "--account", "boutique LYON", "--database", url)
+    exported = run_cli_here("export", "--account", "Boutique Lyon", "--database", url).stdout
+    assert "+33612345678" in exported
+
+
+def test_names_made_before_the_case_rule_exact_wins_and_otherwise_it_is_ambiguous(own_db, tmp_path):
+    url = own_db.url
+    for name in ("Shop", "Shop 2", "Unrelated"):
+        run_cli_here("accounts", "create", name, "--database", url)
+    with own_db.write() as conn:  # named so before the rule
+        conn.exec_driver_sql("UPDATE accounts SET name = 'shop' WHERE name = 'Shop 2'")
+    ids = {a["name"]: a["accountId"] for a in json.loads(
+        run_cli_here("accounts", "list", "--json", "--database", url).stdout)}  # fmt: skip
+    for name in ("Shop", "shop"):
+        found = run_cli_here("accounts", "update", name, "--region", "BE", "--json",
+                             "--database", url)  # fmt: skip
+        assert json.loads(found.stdout)["accountId"] == ids[name]
+    assert run_cli_here("keys", "list", "unrelated", "--database", url).returncode == 0
+    numbers = tmp_path / "one.csv"
+    numbers.write_text("0612345678\n")
+    ambiguous = run_cli_here(
+        "import", str(numbers), "--account", "SHOP", "--database", url, check=False
+    )
+    assert ambiguous.returncode == 1
+    assert (
+        "no account is named exactly 'SHOP', and ignoring case several are ('Shop', 'shop')"
+    ) in ambiguous.stderr
+    for name in ("Shop", "shop"):
+        exported = run_cli_here("export", "--account", name, "--database", url).stdout
+        assert "+33612345678" not in exported
+    # A rename may change the case of the account's own name, never meet another's.
+    accounts = Accounts(own_db)
+    assert accounts.update_settings(accounts.get("Unrelated"), name="UNRELATED").name == "UNRELATED"
+    for account, name in (("Unrelated", "SHOP"), ("shop", "sHOP")):
+        with pytest.raises(AccountNameTakenInOtherCase):
+            accounts.update_settings(accounts.get(account), name=name)
+    with pytest.raises(AccountNameTaken):
+        accounts.update_settings(accounts.get("Unrelated"), name="Shop")

@@ -39,7 +39,7 @@ class CheckEndpoint:
         checker: Checker = request.app.state.checker
         shaped = first_param(params, *NUMBER_NAMES)  # looked up with the key when E.164
         call = await checker.authenticate(api_key(request, params), shaped)
-        checked = await checker.check(call, number_sent(params))
+        checked = await checker.check(call, number_sent(params, call.account.default_region))
         timezone = call.account.timezone
         formatter = self._formatters.get(timezone)
         if formatter is None:

@@ -23,7 +23,7 @@ _DEFAULT_ACTOR = "api"
 
 async def erase(request: Request) -> Response:
     call = await open_call(request)
-    number = number_sent(call.params)
+    number = number_sent(call.params, call.account.default_region)
     actor = call.text_param("actor") or _DEFAULT_ACTOR
     reason = call.text_param("reason")
     done = await run_in_threadpool(

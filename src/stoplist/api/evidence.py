@@ -30,7 +30,7 @@ from stoplist.records.models import Account, Stop
 
 async def evidence(request: Request) -> Response:
     call = await open_call(request)
-    raw = number_sent(call.params)
+    raw = number_sent(call.params, call.account.default_region)
     found = await chain_walks.evidence(request, call.stop_list.db, call.account, raw)
     stop = await run_in_threadpool(call.stop_list.find, found.phone_number)
     erased = await run_in_threadpool(call.stop_list.erased, found.phone_number)

@@ -15,7 +15,7 @@ from stoplist.records.events import Event
 
 async def history(request: Request) -> Response:
     call = await open_call(request)
-    raw = number_sent(call.params)
+    raw = number_sent(call.params, call.account.default_region)
     number, events = await run_in_threadpool(call.stop_list.history, raw)
     stop = await run_in_threadpool(call.stop_list.find, number)
     erased = await run_in_threadpool(call.stop_list.erased, number)

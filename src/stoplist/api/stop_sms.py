@@ -14,7 +14,7 @@ from starlette.responses import Response, StreamingResponse
 
 from stoplist.api.list_renderers import ListRenderer, listing_chunks, ready
 from stoplist.client import answers
-from stoplist.domain.errors import InvalidPhoneNumber, Reason
+from stoplist.domain.one_number import one_number
 from stoplist.domain.paging import listing_query
 from stoplist.http import render
 from stoplist.http.call import ApiCall, open_call
@@ -35,7 +35,7 @@ async def list_stops(request: Request) -> Response:
 
 async def add_stop(request: Request) -> Response:
     call = await open_call(request)
-    number = number_sent(call.params)
+    number = number_sent(call.params, call.account.default_region)
     stop = await run_in_threadpool(call.stop_list.add, number)
     return call.respond(answers.Added(**answers.ok(), stop_id=stop.id))
 
@@ -55,29 +55,15 @@ def values_sent(params: dict[str, Any]) -> list[Any]:
     return [params[name] for name in NUMBER_NAMES if params.get(name) not in (None, "")]
 
 
-def number_sent(params: dict[str, Any]) -> object:
+def number_sent(params: dict[str, Any], region: str) -> object:
     """The one number a call is about, from ``phoneNumber`` or its alias ``phoneNumbers``.
 
-    Both may come (a form and a query string, a client that sets both): the
-    same number in each is that number; different ones are refused, as
-    several numbers are, rather than one of them answered.
+    Both may come (a form and a query string, a client that sets both), and
+    either may be a list: spellings of one number in ``region`` (the
+    account's) are that number; different numbers are refused, as several
+    numbers are, rather than one of them answered (``domain.one_number``).
     """
-    sent = values_sent(params)
-    if len(sent) > 1 and sent[0] != sent[1]:
-        raise InvalidPhoneNumber(reason=Reason.SEVERAL_NUMBERS)
-    return single_number(sent[0]) if sent else None
-
-
-def single_number(value: object) -> object:
-    """``phoneNumbers`` may arrive as a one-element list (or a name sent once); more than one
-    is refused, never cut down to one of them."""
-    if isinstance(value, list):
-        if not value:
-            return None
-        if len(value) > 1:
-            raise InvalidPhoneNumber(reason=Reason.SEVERAL_NUMBERS)
-        return value[0]
-    return value
+    return one_number(values_sent(params), region)
 
 
 async def stream_listing(call: ApiCall, *, paged: bool = False, **query: int | None) -> Response:

@@ -19,9 +19,11 @@ from sqlalchemy import Connection
 from stoplist.domain import clock
 from stoplist.domain.errors import (
     AccountAmbiguous,
+    AccountNameAmbiguous,
     AccountNameEmpty,
     AccountNameNumeric,
     AccountNameTaken,
+    AccountNameTakenInOtherCase,
     AccountNotFound,
     ApiKeyNotFound,
     ApiKeyRequired,
@@ -72,16 +74,11 @@ class Accounts:
         default_region: str = DEFAULT_REGION,
         timezone: str = clock.DEFAULT_TIMEZONE,
     ) -> NewAccount:
-        name = name.strip()
-        if not name:
-            raise AccountNameEmpty()
-        if name.isdigit():
-            raise AccountNameNumeric()
+        name = _valid_name(name)
         _check_settings(default_region, timezone)
         api_key = generate_api_key()
         with self.db.write() as conn:
-            if store.find_by_name(conn, name) is not None:
-                raise AccountNameTaken(name)
+            _check_name_free(conn, name)
             account = store.insert_account(
                 conn,
                 name=name,
@@ -102,12 +99,13 @@ class Accounts:
 
         Names of digits alone are refused since they would read as ids; one
         made before that, which is also another account's id, is refused as
-        ambiguous rather than taken for either.
+        ambiguous rather than taken for either. A name is found ignoring case
+        when no account has it exactly (see ``_find_by_name``).
         """
         text = str(name_or_id).strip()
         with self.db.read() as conn:
             by_id = store.find_by_id(conn, int(text)) if _is_id(text) else None
-            by_name = None if isinstance(name_or_id, int) else store.find_by_name(conn, text)
+            by_name = None if isinstance(name_or_id, int) else _find_by_name(conn, text)
         if by_id is not None and by_name is not None and by_id.id != by_name.id:
             raise AccountAmbiguous(text)
         account = by_id or by_name
@@ -165,9 +163,10 @@ class Accounts:
         return account
 
     def update_settings(self, account: Account, **changes: object) -> Account:
-        """Change an account's settings (region, time zone, opt-in keywords, ...).
+        """Change an account's settings (region, time zone, opt-in keywords, name, ...).
 
-        ``ValueError`` for an unknown region, time zone or reasonable-means mode.
+        ``ValueError`` for an unknown region, time zone or reasonable-means
+        mode, or a new name that ``create`` would refuse.
         """
         region = str(changes.get("default_region", account.default_region)).upper()
         timezone = str(changes.get("timezone", account.timezone))
@@ -176,9 +175,61 @@ class Accounts:
             changes["default_region"] = region
         if "reasonable_means" in changes:
             changes["reasonable_means"] = parse_mode(changes["reasonable_means"]).value
+        if "name" in changes:
+            changes["name"] = _valid_name(str(changes["name"]))
         with self.db.write() as conn:
+            if "name" in changes:
+                _check_name_free(conn, str(changes["name"]), renamed=account.id)
             store.update_account(conn, account.id, **changes)
             return store.find_by_id(conn, account.id)  # type: ignore[return-value]
+
+
+def _name_key(name: str) -> str:
+    """What two names are compared by: ``Shop`` and ``shop`` are one name to whoever types it."""
+    return name.casefold()
+
+
+def _valid_name(name: str) -> str:
+    """``name`` trimmed; refused when empty, or digits alone (it would read as an id)."""
+    name = name.strip()
+    if not name:
+        raise AccountNameEmpty()
+    if name.isdigit():
+        raise AccountNameNumeric()
+    return name
+
+
+def _check_name_free(conn: Connection, name: str, *, renamed: int | None = None) -> None:
+    """Refuse ``name`` when another account has it, exactly or ignoring case.
+
+    An account being ``renamed`` may change the case of its own name.
+    """
+    store.lock_names(conn)
+    others = [taken for account_id, taken in store.names(conn) if account_id != renamed]
+    if name in others:
+        raise AccountNameTaken(name)
+    alike = [taken for taken in others if _name_key(taken) == _name_key(name)]
+    if alike:
+        raise AccountNameTakenInOtherCase(name, alike[0])
+
+
+def _find_by_name(conn: Connection, name: str) -> Account | None:
+    """The account named ``name``; failing that, the one account named so ignoring case.
+
+    Names that differ only by case are refused, but a database may hold some
+    from before: the exact name is then the one meant, and a name that only
+    matches several ignoring case is ambiguous rather than taken for one.
+    """
+    exact = store.find_by_name(conn, name)
+    if exact is not None:
+        return exact
+    key = _name_key(name)
+    alike = [
+        (account_id, taken) for account_id, taken in store.names(conn) if _name_key(taken) == key
+    ]
+    if len(alike) > 1:
+        raise AccountNameAmbiguous(name, tuple(taken for _, taken in alike))
+    return store.find_by_id(conn, alike[0][0]) if alike else None
 
 
 def _insert_key(conn: Connection, account: Account, api_key: str, label: str | None) -> ApiKey:

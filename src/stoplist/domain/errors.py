@@ -372,6 +372,31 @@ class AccountNameTaken(ValueError):
         self.name = name
 
 
+class AccountNameTakenInOtherCase(AccountNameTaken):
+    """``name`` differs from another account's name, ``existing``, only by case.
+
+    An operator typing one would reach the other (names are found ignoring
+    case), so such a name is taken as surely as an identical one.
+    """
+
+    def __init__(self, name: str, existing: str) -> None:
+        ValueError.__init__(self, f"{name!r} differs from the account {existing!r} only by case")
+        self.name = name
+        self.existing = existing
+
+
+class AccountNameAmbiguous(AccountAmbiguous):
+    """``name_or_id`` is no account's exact name but, ignoring case, the name of each of
+    ``names`` (named before that was refused): which one is meant cannot be told."""
+
+    def __init__(self, name_or_id: str, names: tuple[str, ...]) -> None:
+        ValueError.__init__(
+            self, f"{name_or_id!r} is, ignoring case, the name of accounts {list(names)!r}"
+        )
+        self.name_or_id = name_or_id
+        self.names = names
+
+
 class UnknownRegion(ValueError):
     """``region`` is not a region of the numbering plan (ISO 3166 alpha-2)."""
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, insert, select, update
+from sqlalchemy import Connection, Engine, Row, insert, select, text, update
 
 from stoplist.records.models import Account, ApiKey
 from stoplist.storage import secrets
@@ -95,6 +95,32 @@ def find_by_id(conn: Connection, account_id: int) -> Account | None:
 
 def find_by_name(conn: Connection, name: str) -> Account | None:
     return _find(conn, accounts.c.name == name)
+
+
+def names(conn: Connection) -> list[tuple[int, str]]:
+    """Every account's id and name, for comparisons SQL cannot make alike on both databases.
+
+    SQLite's ``lower()`` folds ASCII letters only; names are compared
+    ignoring case (``str.casefold``) by the domain.
+    """
+    rows = conn.execute(select(accounts.c.id, accounts.c.name).order_by(accounts.c.id))
+    return [(account_id, name) for account_id, name in rows]
+
+
+_PG_NAMES_LOCK = 0x5354_4F50_4E41_4D45  # "STOPNAME"
+"""Advisory lock held by whoever checks a name is free and then takes it, on PostgreSQL."""
+
+
+def lock_names(conn: Connection) -> None:
+    """Hold the account-name lock until the transaction ends.
+
+    The unique constraint refuses a name taken twice exactly, but not
+    ``Shop`` beside ``shop``: without the lock, two transactions under READ
+    COMMITTED could each find the other's name absent. SQLite writers
+    already run one at a time.
+    """
+    if conn.dialect.name != "sqlite":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_NAMES_LOCK})
 
 
 def find_by_inbound_token_digest(conn: Connection, digest: str) -> Account | None:
