@@ -186,21 +186,22 @@ def test_a_landline_is_a_number_like_any_other():
 @pytest.mark.parametrize(
     ("raw", "region", "expected"),
     [
-        ("4915112345678", "DE", "+4915112345678"),
+        ("4915112345678", "DE", "+4915112345678"),  # not the Leer line +494915112345678
         ("49 151 1234 5678", "DE", "+4915112345678"),
         ("tel:4915112345678", "DE", "+4915112345678"),
-        ("33612345678", "SE", "+33612345678"),
+        ("4366412345678", "AT", "+4366412345678"),
         ("015112345678", "DE", "+4915112345678"),  # the trunk 0: national
-        ("15112345678", "DE", "+4915112345678"),  # +1 511... is no number: national again
+        ("15112345678", "DE", "+4915112345678"),  # its 0 lost: national, not +1 511...
+        ("15109349336", "DE", "+4915109349336"),  # not the US +1 510 934 9336
+        ("687844120", "FR", "+33687844120"),  # not New Caledonia's +687 844120
+        ("690355854", "GP", "+590690355854"),  # not Tokelau's +690 355854
+        ("33612345678", "FR", "+33612345678"),
         ("2015550123", "US", "+12015550123"),  # NANP national forms have no prefix
         ("612345678", "ES", "+34612345678"),  # neither do Spain's
-        ("612345678", "FR", "+33612345678"),  # a dropped 0, as a spreadsheet does
         ("+4915112345678", "FR", "+4915112345678"),
     ],
 )
-def test_a_plus_less_sender_is_international_where_national_forms_have_a_trunk_prefix(
-    raw, region, expected
-):
+def test_a_plus_less_sender_of_the_accounts_own_country_is_international(raw, region, expected):
     assert normalize_sender(raw, region) == expected
 
 

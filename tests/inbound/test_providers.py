@@ -212,16 +212,17 @@ def test_a_sender_without_plus_is_international_even_where_it_reads_as_national(
     ("region", "sender", "expected"),
     [
         ("DE", "4915112345678", "+4915112345678"),  # not the German +494915112345678
-        ("DE", "33612345678", "+33612345678"),  # not the German +4933612345678
         ("DE", "tel:4915112345678", "+4915112345678"),
-        ("AT", "4915112345678", "+4915112345678"),
+        ("AT", "4366412345678", "+4366412345678"),
         ("DE", "015112345678", "+4915112345678"),  # national, with its trunk 0
+        ("DE", "15109349336", "+4915109349336"),  # its 0 lost: not the US +15109349336
+        ("FR", "687844120", "+33687844120"),  # its 0 lost: not New Caledonia's +687844120
         ("US", "2015550123", "+12015550123"),  # NANP forms are written without a prefix
         ("ES", "612345678", "+34612345678"),  # no trunk prefix: national
     ],
 )
 @pytest.mark.parametrize("provider", ["generic", "smspartner"])
-def test_a_plus_less_sender_is_international_where_national_forms_start_with_a_prefix(
+def test_a_plus_less_sender_of_the_accounts_own_country_is_international(
     http, db, request, provider, region, sender, expected
 ):
     created = Accounts(db).create(

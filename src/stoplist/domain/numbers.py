@@ -110,35 +110,41 @@ def normalize_sender(raw: object, region: str = DEFAULT_REGION) -> str:
     """``normalize`` for the sender of an inbound SMS.
 
     Gateways often give senders as international numbers without their ``+``
-    (``4915112345678``). Read nationally first, that is a valid but different
-    number where national numbers vary in length: on a German account,
-    ``+494915112345678``, and the person's STOP would stop a stranger. Where
-    the region writes national numbers with a trunk prefix (``0`` in most of
-    Europe), digits that do not start with it are read as international
-    first, then nationally if that is not a valid number. In the NANP (trunk
-    prefix ``1``) and where there is no trunk prefix, national forms are
-    written without one, so the national reading comes first as elsewhere.
+    (``4915112345678``). Read nationally first, a number of the account's
+    own country is then a valid but different one where national numbers
+    vary in length: on a German account, ``+494915112345678``, and the
+    person's STOP would stop a stranger. Where the region writes national
+    numbers with a trunk prefix (``0`` in most of Europe), digits that do
+    not start with it but with the region's own calling code, followed by a
+    valid number of the region, are read as that number. Anything else is
+    read as ``normalize`` reads it: a national number that lost its ``0``
+    (``612345678``, ``15112345678``) stays national, never a foreign number
+    that happens to share its digits.
     """
     if isinstance(raw, str):
         text = raw.strip()
         compact = SEPARATORS.sub("", text[4:] if text.lower().startswith("tel:") else text)
-        prefix = _trunk_prefix(region.upper())
-        if prefix and compact.isascii() and compact.isdigit() and not compact.startswith(prefix):
+        own = _own_code_prefix(region.upper())
+        if own and compact.isascii() and compact.isdigit() and compact.startswith(own):
             try:
-                return normalize("+" + compact, region)
+                number = normalize("+" + compact, region)
             except InvalidPhoneNumber:
                 pass
+            else:
+                if number.startswith("+" + own):
+                    return number
     return normalize(raw, region)
 
 
 @cache
-def _trunk_prefix(region: str) -> str | None:
-    """The trunk prefix national forms of ``region`` start with, when they always do."""
+def _own_code_prefix(region: str) -> str | None:
+    """The calling code plus-less senders of ``region`` start with, where national
+    forms start with a trunk prefix instead (never in the NANP, whose ``1`` is both)."""
     metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
-    prefix = metadata.national_prefix if metadata is not None else None
-    if not prefix or phonenumbers.country_code_for_region(region) == _NANP_CODE:
+    code = phonenumbers.country_code_for_region(region)
+    if metadata is None or not metadata.national_prefix or code in (0, _NANP_CODE):
         return None
-    return prefix
+    return str(code)
 
 
 _NANP_CODE = 1
