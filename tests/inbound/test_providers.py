@@ -296,6 +296,33 @@ def test_a_stop_reusing_an_earlier_messages_id_is_a_new_message(http, account, p
     assert history(http, account, "+33612345678")["nbData"] == 2
 
 
+def test_a_stop_under_a_reused_id_and_text_after_an_opt_in_is_recorded(http, account):
+    """STOP, START, then STOP again under the first message's id (a counter that started
+    again) is the person changing their mind twice, not a redelivery of the first STOP."""
+    path = inbound(account, "generic")
+    number = "+33612345678"
+
+    def send(text: str, message_id: str) -> dict:
+        answer = http.post(path, json={"from": number, "text": text, "id": message_id})
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    send("STOP", "1")
+    assert send("START", "2")["stopped"] is False
+    again = send("STOP", "1")
+    assert (again["status"], again["stopped"]) == ("recorded", True)
+    assert send("STOP", "1")["status"] == "duplicate"  # its redelivery
+    assert send("stop", "abc")["status"] == "recorded"
+    assert send("START", "3")["stopped"] is False
+    assert send("stop", "ABC")["status"] == "recorded"  # ids are case-sensitive
+    long_id = "x" * 195
+    assert send("hello", long_id)["status"] == "recorded"
+    assert send("STOP", long_id)["stopped"] is True  # no room for #2 in 200 characters: cut
+    assert send("STOP", long_id)["status"] == "duplicate"
+    ids = {e["providerMessageId"] for e in history(http, account, number)["data"]}
+    assert {"1", "1#2", "abc", "ABC", long_id, "x" * 190 + "#2"} <= ids
+
+
 def test_out_of_order_delivery_the_latest_event_time_wins(http, account):
     now = datetime.now(UTC)
     path = inbound(account, "generic")

@@ -303,7 +303,13 @@ class StopList:
         if new.provider and new.provider_message_id:
             for named in filter(None, (new.phone_number, stand_in)):
                 seen = event_store.find_by_provider_message(
-                    conn, account_id, new.provider, new.provider_message_id, named, new.text
+                    conn,
+                    account_id,
+                    new.provider,
+                    new.provider_message_id,
+                    named,
+                    new.text,
+                    changes_state=new.kind.changes_state,
                 )
                 if seen is not None:
                     return Recorded(seen.id, True, before, before)
@@ -346,7 +352,13 @@ class StopList:
         stop = Stop(erased.stop_id, account_id, new.phone_number, erased.created_at, erased.source)
         if new.provider and new.provider_message_id:
             seen = event_store.find_by_provider_message(
-                conn, account_id, new.provider, new.provider_message_id, stand_in, new.text
+                conn,
+                account_id,
+                new.provider,
+                new.provider_message_id,
+                stand_in,
+                new.text,
+                changes_state=new.kind.changes_state,
             )
             if seen is not None:
                 return Recorded(seen.id, True, stop, stop, erased=True)

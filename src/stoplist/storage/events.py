@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Connection, Row, and_, insert, or_, select
+from sqlalchemy import ColumnElement, Connection, Row, and_, func, insert, or_, select
 
 from stoplist.records.events import Event, EventKind, NewEvent, Source
 from stoplist.storage import chain
@@ -99,7 +99,7 @@ def insert_event(
 REUSED_ID_MARK = "#"
 """Between a provider message id and the number given to another message that reused it."""
 _REUSABLE_ID_LENGTH = 190
-"""Longer ids leave no room for a number in the column: a message reusing one is its duplicate."""
+"""How much of an id a reused form keeps: room for ``#`` and a number in the column's 200."""
 
 
 def find_by_provider_message(
@@ -109,29 +109,48 @@ def find_by_provider_message(
     provider_message_id: str,
     phone_number: str,
     text: str | None,
+    *,
+    changes_state: bool,
 ) -> Event | None:
-    """The event of one provider message from one sender, with this text.
+    """The event this message would be a redelivery of, if any.
 
     Ids are only unique per sender for formats such as the generic one, whose
-    ids the sender's side makes up, and such counters start again: a message
-    that reuses an id with another text is another message, not a redelivery
-    (it is stored as ``id#2``, ``id#3``... see ``free_message_id``). The text
-    is compared by its digest, which stays when an erasure or the retention
-    period blanks the text itself.
+    ids the sender's side makes up, and such counters start again. So a
+    message is a redelivery of an earlier one from the same sender only
+    with the same id and text (compared by digest, which stays when an
+    erasure or the retention period blanks the text itself), and only while
+    no opt-out or opt-in of the number came after that one: the person who
+    sent STOP, then START, then STOP again under a reused id changed their
+    mind twice (``changes_state``: the message is an opt-out or opt-in).
+    Another message is stored as ``id#2``, ``id#3``... (see
+    ``free_message_id``). A true redelivery after a later change is then
+    recorded again, at its own event time, which keeps it behind that change.
     """
-    query = select(events).where(
-        *_message_ids(account_id, provider, provider_message_id, phone_number)
+    later = events.alias("later")
+    changed_since = (
+        select(later.c.id)
+        .where(
+            later.c.account_id == account_id,
+            later.c.phone_number == phone_number,
+            later.c.kind.in_(_STATE_KINDS),
+            later.c.id > events.c.id,
+        )
+        .exists()
     )
-    if len(provider_message_id) <= _REUSABLE_ID_LENGTH:
-        query = query.where(events.c.text_digest.is_not_distinct_from(chain.text_digest(text)))
-    row = conn.execute(query).first()
+    query = select(events).where(
+        *_message_ids(account_id, provider, provider_message_id, phone_number),
+        events.c.text_digest.is_not_distinct_from(chain.text_digest(text)),
+    )
+    if changes_state:
+        query = query.where(~changed_since)
+    row = conn.execute(query.order_by(events.c.id.desc()).limit(1)).first()
     return event_of(row) if row else None
 
 
 def free_message_id(
     conn: Connection, account_id: int, provider: str, provider_message_id: str, phone_number: str
 ) -> str:
-    """``provider_message_id``, or the next ``id#n`` when a message of another text has it."""
+    """``provider_message_id``, or the next ``id#n`` when another message has it."""
     taken = set(
         conn.execute(
             select(events.c.provider_message_id).where(
@@ -141,24 +160,33 @@ def free_message_id(
     )
     if provider_message_id not in taken:
         return provider_message_id
+    base = _reused_base(provider_message_id)
     number = 2
-    while f"{provider_message_id}{REUSED_ID_MARK}{number}" in taken:
+    while f"{base}{number}" in taken:
         number += 1
-    return f"{provider_message_id}{REUSED_ID_MARK}{number}"
+    return f"{base}{number}"
+
+
+def _reused_base(provider_message_id: str) -> str:
+    return provider_message_id[:_REUSABLE_ID_LENGTH] + REUSED_ID_MARK
 
 
 def _message_ids(
     account_id: int, provider: str, provider_message_id: str, phone_number: str
 ) -> tuple[ColumnElement[bool], ...]:
-    """The events of a sender's message id, and of the messages that reused it."""
-    reused = provider_message_id + REUSED_ID_MARK
+    """The events of a sender's message id, and of the messages that reused it.
+
+    Compared with ``substr`` rather than ``LIKE``: SQLite's ``LIKE`` ignores
+    the case of ASCII letters, and ids are case-sensitive.
+    """
+    base = _reused_base(provider_message_id)
     return (
         events.c.account_id == account_id,
         events.c.provider == provider,
         events.c.phone_number == phone_number,
         or_(
             events.c.provider_message_id == provider_message_id,
-            events.c.provider_message_id.startswith(reused, autoescape=True),
+            func.substr(events.c.provider_message_id, 1, len(base)) == base,
         ),
     )
 
