@@ -13,6 +13,7 @@ from sqlalchemy import inspect, text
 from stoplist.domain import clock
 from stoplist.domain.accounts import Accounts
 from stoplist.domain.audit import verify
+from stoplist.domain.erasure import erase
 from stoplist.domain.inbound import Inbound, InboundMessage
 from stoplist.domain.retention import Retention
 from stoplist.domain.stops import StopList
@@ -234,6 +235,8 @@ def test_overseas_lines_stored_under_their_metropolitan_reading_are_stopped_agai
             stops.add(number, source=Source.IMPORT)
         stops.delete(stops.add("+262263123456").id)
         stops.add("+262269612345")
+        stops.add("+33596335097")
+        erase(stops, "+33596335097")  # known afterwards by its digest only
         StopList(db, german).add("+33596335092")
         version = stops.version()
         db.migrate()
@@ -253,6 +256,11 @@ def test_overseas_lines_stored_under_their_metropolitan_reading_are_stopped_agai
                 return bool(answer.json()["stopped"])
 
             assert stopped("0596 33 50 92") and stopped("+596596335092")
+            assert stopped("0596 33 50 97") and stopped("+33596335097")  # erased, both ways
+            erased = http.post(
+                "/v1/stop-sms/filter", json={**key, "phoneNumbers": ["0596335097"]}
+            ).json()
+            assert erased["data"][0]["status"] == "stopped"
             assert stopped("+33596335092")  # the old entry stays
             assert not stopped("0263 12 34 56")
             assert stopped("0269 61 23 45")

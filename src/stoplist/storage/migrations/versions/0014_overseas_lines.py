@@ -16,6 +16,14 @@ still finds it, and its history is untouched.
 
 Nothing is written for an overseas number that is already stopped, was erased,
 or was opted in after the old entry was made: the later decision stands.
+
+An old reading that was erased is known only by its keyed digest. Each
+``+33`` number of the ranges that now read overseas (five million) is
+digested once and looked up among the erasures in force of the plan's
+accounts (about ten seconds, and only when there are such erasures); the
+overseas number of each one found is erased as well, sharing the entry's
+stop, so that it stays suppressed under its new reading too.
+
 It needs the secrets key file when there is something to write, as the
 chain's keys derive from it.
 """
@@ -45,6 +53,8 @@ _LINE_TYPES = (
     phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
 )
 _REASON = "national form of an overseas line, stored under its metropolitan reading"
+_SHADOWED_PREFIXES = ("263", "268", "269", "596", "598")
+"""The +33 prefixes whose numbers can read overseas (``overseas_number`` decides each one)."""
 
 
 def overseas_number(stored: str) -> str | None:
@@ -104,6 +114,9 @@ def upgrade() -> None:
         written = [move for move in moves if _stop_overseas(conn, marks, keys, account_id, *move)]
         if written:
             _touch_list(conn, marks, account_id)
+    ids = [account_id for (account_id,) in accounts]
+    if ids:
+        _erase_overseas(conn, marks, keys, ids)
 
 
 def _stop_overseas(
@@ -163,6 +176,67 @@ def _stop_overseas(
         (account_id, new, created_at, "upgrade", event_id),
     )
     chain.set_head(conn, account_id, chain.Head(seq, own))
+    return True
+
+
+def _erase_overseas(
+    conn: sa.Connection, marks: str, keys: chain.ChainKeys | None, account_ids: list[int]
+) -> None:
+    """Erase the overseas number of each erased ``+33`` reading too (see the docstring)."""
+    rows = conn.exec_driver_sql(
+        "SELECT account_id, number_digest, stop_id, created_at, source, erased_at, event_id "
+        "FROM erased_numbers WHERE lifted_at IS NULL "
+        f"AND account_id IN ({', '.join([marks] * len(account_ids))})",
+        tuple(account_ids),
+    ).fetchall()
+    if not rows:
+        return
+    keys = keys or chain.chain_keys(conn)
+    erased: dict[bytes, list[Any]] = {}
+    for row in rows:
+        erased.setdefault(bytes(row[1]), []).append(row)
+    digest = keys.number_mac.digest
+    touched = set()
+    for prefix in _SHADOWED_PREFIXES:
+        for rest in range(1_000_000):
+            old = f"+33{prefix}{rest:06d}"
+            entries = erased.get(digest(old.encode()))
+            new = overseas_number(old) if entries else None
+            if new is None:
+                continue
+            for account_id, _, *entry in entries:
+                if _erase_as(conn, marks, keys, account_id, new, tuple(entry)):
+                    touched.add(account_id)
+    for account_id in sorted(touched):
+        _touch_list(conn, marks, account_id)
+
+
+def _erase_as(
+    conn: sa.Connection,
+    marks: str,
+    keys: chain.ChainKeys,
+    account_id: int,
+    new: str,
+    entry: tuple[Any, ...],
+) -> bool:
+    """Give ``new`` the erased ``entry`` (its stop, date, source, erasure date and event)
+    unless it has a stop, an erasure or an opt-in of its own."""
+    digest = chain.number_digest(keys, new)
+    own = conn.exec_driver_sql(
+        f"SELECT 1 FROM stops WHERE account_id = {marks} AND phone_number = {marks} "
+        f"UNION ALL SELECT 1 FROM erased_numbers WHERE account_id = {marks} "
+        f"AND number_digest = {marks} "
+        f"UNION ALL SELECT 1 FROM events WHERE account_id = {marks} AND phone_number = {marks} "
+        "AND kind = 'opt_in'",
+        (account_id, new, account_id, digest, account_id, new),
+    ).first()
+    if own is not None:
+        return False
+    conn.exec_driver_sql(
+        "INSERT INTO erased_numbers (account_id, number_digest, stop_id, created_at, source, "
+        f"erased_at, event_id) VALUES ({', '.join([marks] * 7)})",
+        (account_id, digest, *entry),
+    )
     return True
 
 
