@@ -201,8 +201,7 @@ def _erase_overseas(
         for rest in range(1_000_000):
             old = f"+33{prefix}{rest:06d}"
             entries = erased.get(digest(old.encode()))
-            new = overseas_number(old) if entries else None
-            if new is None:
+            if entries is None or (new := overseas_number(old)) is None:
                 continue
             for account_id, _, *entry in entries:
                 if _erase_as(conn, marks, keys, account_id, new, tuple(entry)):
