@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, Connection, Row, and_, func, insert, or_, 
 from stoplist.records.events import Event, EventKind, NewEvent, Source
 from stoplist.storage import chain
 from stoplist.storage.schema import events, inserted_id
+from stoplist.storage.text import storable
 
 _STATE_KINDS = (EventKind.OPT_OUT.value, EventKind.OPT_IN.value)
 
@@ -98,6 +99,8 @@ def insert_event(
 
 REUSED_ID_MARK = "#"
 """Between a provider message id and the number given to another message that reused it."""
+_ID_LENGTH = 200
+"""The length of ``events.provider_message_id`` (``storage.schema``), which ids are fitted to."""
 _REUSABLE_ID_LENGTH = 190
 """How much of an id a reused form keeps: room for ``#`` and a number in the column's 200."""
 
@@ -158,7 +161,7 @@ def free_message_id(
             )
         ).scalars()
     )
-    if provider_message_id not in taken:
+    if storable(provider_message_id, _ID_LENGTH) not in taken:
         return provider_message_id
     base = _reused_base(provider_message_id)
     number = 2
@@ -168,7 +171,8 @@ def free_message_id(
 
 
 def _reused_base(provider_message_id: str) -> str:
-    return provider_message_id[:_REUSABLE_ID_LENGTH] + REUSED_ID_MARK
+    """How the reused forms of an id begin, as stored (NUL and lone surrogates replaced)."""
+    return storable(provider_message_id[:_REUSABLE_ID_LENGTH]) + REUSED_ID_MARK
 
 
 def _message_ids(
