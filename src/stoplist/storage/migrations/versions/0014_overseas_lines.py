@@ -130,15 +130,7 @@ def _stop_overseas(
 ) -> bool:
     """Stop ``new`` as ``old`` is, unless a decision about ``new`` itself stands."""
     digest = chain.number_digest(keys, new)
-    decided = conn.exec_driver_sql(
-        f"SELECT 1 FROM stops WHERE account_id = {marks} AND phone_number = {marks} "
-        f"UNION ALL SELECT 1 FROM erased_numbers WHERE account_id = {marks} "
-        f"AND number_digest = {marks} "
-        f"UNION ALL SELECT 1 FROM events WHERE account_id = {marks} AND phone_number = {marks} "
-        f"AND kind = 'opt_in' AND event_at >= {marks}",
-        (account_id, new, account_id, digest, account_id, new, created_at),
-    ).first()
-    if decided is not None:
+    if _decided(conn, marks, account_id, new, digest, since=created_at):
         return False
     now = int(time.time() * 1_000_000)
     details = orjson.dumps({"formerly": old}).decode()
@@ -219,17 +211,9 @@ def _erase_as(
     entry: tuple[Any, ...],
 ) -> bool:
     """Give ``new`` the erased ``entry`` (its stop, date, source, erasure date and event)
-    unless it has a stop, an erasure or an opt-in of its own."""
+    unless a decision about ``new`` itself stands."""
     digest = chain.number_digest(keys, new)
-    own = conn.exec_driver_sql(
-        f"SELECT 1 FROM stops WHERE account_id = {marks} AND phone_number = {marks} "
-        f"UNION ALL SELECT 1 FROM erased_numbers WHERE account_id = {marks} "
-        f"AND number_digest = {marks} "
-        f"UNION ALL SELECT 1 FROM events WHERE account_id = {marks} AND phone_number = {marks} "
-        "AND kind = 'opt_in'",
-        (account_id, new, account_id, digest, account_id, new),
-    ).first()
-    if own is not None:
+    if _decided(conn, marks, account_id, new, digest, since=entry[1]):
         return False
     conn.exec_driver_sql(
         "INSERT INTO erased_numbers (account_id, number_digest, stop_id, created_at, source, "
@@ -237,6 +221,21 @@ def _erase_as(
         (account_id, digest, *entry),
     )
     return True
+
+
+def _decided(
+    conn: sa.Connection, marks: str, account_id: int, new: str, digest: bytes, *, since: int
+) -> bool:
+    """Whether ``new`` is stopped or erased already, or was opted in at ``since`` or later."""
+    found = conn.exec_driver_sql(
+        f"SELECT 1 FROM stops WHERE account_id = {marks} AND phone_number = {marks} "
+        f"UNION ALL SELECT 1 FROM erased_numbers WHERE account_id = {marks} "
+        f"AND number_digest = {marks} "
+        f"UNION ALL SELECT 1 FROM events WHERE account_id = {marks} AND phone_number = {marks} "
+        f"AND kind = 'opt_in' AND event_at >= {marks}",
+        (account_id, new, account_id, digest, account_id, new, since),
+    ).first()
+    return found is not None
 
 
 def _touch_list(conn: sa.Connection, marks: str, account_id: int) -> None:
