@@ -251,13 +251,15 @@ def _main_code(region: str) -> int | None:
 def _in_plan(readings: list[phonenumbers.PhoneNumber], region: str) -> phonenumbers.PhoneNumber:
     """The reading a national form means: the first valid one, unless the main region's
     landline or mobile reading is shadowed by one of the same kind in a single other code."""
+    if len(readings) == 1:
+        return readings[0]
     main = _main_code(region)
     in_main = next((r for r in readings if r.country_code == main), None)
-    if in_main is None:
+    elsewhere = [r for r in readings if r.country_code != main]
+    if in_main is None or not elsewhere:
         return readings[0]
     kind = phonenumbers.number_type(in_main)
-    elsewhere = [r for r in readings if r.country_code != main]
-    if kind in _LINE_TYPES and elsewhere:
+    if kind in _LINE_TYPES:
         same_kind = [r for r in elsewhere if phonenumbers.number_type(r) == kind]
         if same_kind and len({r.country_code for r in same_kind}) == 1:
             return same_kind[0]
