@@ -55,28 +55,15 @@ def test_a_repeated_form_field_is_refused(http, account, name):
     assert _listed(http, account.api_key) == []
 
 
-def test_two_file_parts_are_refused_and_neither_is_imported(http, account):
-    answer = http.post(
-        IMPORT,
-        params={"apiKey": account.api_key},
-        files=[
-            ("file", ("a.csv", b"0611111111\n", "text/csv")),
-            ("file", ("b.csv", b"0622222222\n", "text/csv")),
-        ],
-        headers=ENGLISH,
-    )
-    _refused_for(answer, "file")
-    assert _listed(http, account.api_key) == []
-
-
-def test_two_unnamed_file_parts_are_refused_too(http, account):
+@pytest.mark.parametrize("names", [("file", "file"), ("upload", "other")])
+def test_two_file_parts_are_refused_and_neither_is_imported(http, account, names):
     """Without a ``file`` part the only file part is read; of two, neither is."""
     answer = http.post(
         IMPORT,
         params={"apiKey": account.api_key},
         files=[
-            ("upload", ("a.csv", b"0611111111\n", "text/csv")),
-            ("other", ("b.csv", b"0622222222\n", "text/csv")),
+            (names[0], ("a.csv", b"0611111111\n", "text/csv")),
+            (names[1], ("b.csv", b"0622222222\n", "text/csv")),
         ],
         headers=ENGLISH,
     )
