@@ -300,25 +300,9 @@ class StopList:
             if erased is not None:
                 # Lifted: its events up to the lift, the opt-in included, are its stand-in's.
                 stand_in = chain.erased_stand_in(digest)
-        if new.provider and new.provider_message_id:
-            for named in filter(None, (new.phone_number, stand_in)):
-                seen = event_store.find_by_provider_message(
-                    conn,
-                    account_id,
-                    new.provider,
-                    new.provider_message_id,
-                    named,
-                    new.text,
-                    changes_state=new.kind.changes_state,
-                )
-                if seen is not None:
-                    return Recorded(seen.id, True, before, before)
-            new = replace(
-                new,
-                provider_message_id=event_store.free_message_id(
-                    conn, account_id, new.provider, new.provider_message_id, new.phone_number
-                ),
-            )
+        seen, new = self._redelivery(conn, new, new.phone_number, *filter(None, (stand_in,)))
+        if seen is not None:
+            return Recorded(seen.id, True, before, before)
         received_at = clock.now_us() if new.received_at is None else new.received_at
         event_id = event_store.insert_event(
             conn,
@@ -337,6 +321,31 @@ class StopList:
             self._notify(conn, new, recorded, received_at)
         return recorded
 
+    def _redelivery(
+        self, conn: Connection, new: NewEvent, stored_as: str, *also: str
+    ) -> tuple[Event | None, NewEvent]:
+        """The event ``new`` redelivers, among those kept under ``stored_as`` (where ``new``
+        is to be recorded) or ``also``; if none, ``new`` under the id it is to be recorded
+        with (``storage.events.match_message``)."""
+        if not (new.provider and new.provider_message_id):
+            return None, new
+        free_id = new.provider_message_id
+        for named in (stored_as, *also):
+            match = event_store.match_message(
+                conn,
+                self.account.id,
+                new.provider,
+                new.provider_message_id,
+                named,
+                new.text,
+                changes_state=new.kind.changes_state,
+            )
+            if match.seen is not None:
+                return match.seen, new
+            if named == stored_as:
+                free_id = match.free_id
+        return None, replace(new, provider_message_id=free_id)
+
     def _record_erased(
         self, conn: Connection, new: NewEvent, digest: bytes, erased: erasure_store.ErasedEntry
     ) -> Recorded:
@@ -350,24 +359,9 @@ class StopList:
         account_id = self.account.id
         stand_in = chain.erased_stand_in(digest)
         stop = Stop(erased.stop_id, account_id, new.phone_number, erased.created_at, erased.source)
-        if new.provider and new.provider_message_id:
-            seen = event_store.find_by_provider_message(
-                conn,
-                account_id,
-                new.provider,
-                new.provider_message_id,
-                stand_in,
-                new.text,
-                changes_state=new.kind.changes_state,
-            )
-            if seen is not None:
-                return Recorded(seen.id, True, stop, stop, erased=True)
-            new = replace(
-                new,
-                provider_message_id=event_store.free_message_id(
-                    conn, account_id, new.provider, new.provider_message_id, stand_in
-                ),
-            )
+        seen, new = self._redelivery(conn, new, stand_in)
+        if seen is not None:
+            return Recorded(seen.id, True, stop, stop, erased=True)
         received_at = clock.now_us() if new.received_at is None else new.received_at
         event_at = effective_event_time(new.event_at, received_at)
         event_id = event_store.insert_event(

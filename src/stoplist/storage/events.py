@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -105,7 +106,17 @@ _REUSABLE_ID_LENGTH = 190
 """How much of an id a reused form keeps: room for ``#`` and a number in the column's 200."""
 
 
-def find_by_provider_message(
+@dataclass(frozen=True, slots=True)
+class MessageMatch:
+    """What the events already recorded say of a provider message from one sender."""
+
+    seen: Event | None
+    """The event it is a redelivery of, if any."""
+    free_id: str
+    """The id to record it under otherwise: its own, or the next ``id#n``."""
+
+
+def match_message(
     conn: Connection,
     account_id: int,
     provider: str,
@@ -114,8 +125,8 @@ def find_by_provider_message(
     text: str | None,
     *,
     changes_state: bool,
-) -> Event | None:
-    """The event this message would be a redelivery of, if any.
+) -> MessageMatch:
+    """Whether this message is a redelivery, and the id it gets if not, in one query.
 
     Ids are only unique per sender for formats such as the generic one, whose
     ids the sender's side makes up, and such counters start again. So a
@@ -125,9 +136,9 @@ def find_by_provider_message(
     no opt-out or opt-in of the number came after that one: the person who
     sent STOP, then START, then STOP again under a reused id changed their
     mind twice (``changes_state``: the message is an opt-out or opt-in).
-    Another message is stored as ``id#2``, ``id#3``... (see
-    ``free_message_id``). A true redelivery after a later change is then
-    recorded again, at its own event time, which keeps it behind that change.
+    Another message is recorded as ``id#2``, ``id#3``... A true redelivery
+    after a later change is then recorded again, at its own event time,
+    which keeps it behind that change.
     """
     later = events.alias("later")
     changed_since = (
@@ -139,28 +150,35 @@ def find_by_provider_message(
             later.c.id > events.c.id,
         )
         .exists()
+        .label("changed_since")
     )
-    query = select(events).where(
-        *_message_ids(account_id, provider, provider_message_id, phone_number),
-        events.c.text_digest.is_not_distinct_from(chain.text_digest(text)),
+    rows = conn.execute(
+        select(events, changed_since)
+        .where(*_message_ids(account_id, provider, provider_message_id, phone_number))
+        .order_by(events.c.id.desc())
+    ).all()
+    digest = chain.text_digest(text)
+    seen = next(
+        (
+            row
+            for row in rows
+            if _digest(row.text_digest) == digest and not (changes_state and row.changed_since)
+        ),
+        None,
     )
-    if changes_state:
-        query = query.where(~changed_since)
-    row = conn.execute(query.order_by(events.c.id.desc()).limit(1)).first()
-    return event_of(row) if row else None
+    taken = {row.provider_message_id for row in rows}
+    return MessageMatch(
+        event_of(seen) if seen is not None else None, _free_id(provider_message_id, taken)
+    )
 
 
-def free_message_id(
-    conn: Connection, account_id: int, provider: str, provider_message_id: str, phone_number: str
-) -> str:
+def _digest(value: Any) -> bytes | None:
+    """A stored digest as bytes (PostgreSQL's driver may give a ``memoryview``)."""
+    return None if value is None else bytes(value)
+
+
+def _free_id(provider_message_id: str, taken: set[str]) -> str:
     """``provider_message_id``, or the next ``id#n`` when another message has it."""
-    taken = set(
-        conn.execute(
-            select(events.c.provider_message_id).where(
-                *_message_ids(account_id, provider, provider_message_id, phone_number)
-            )
-        ).scalars()
-    )
     if storable(provider_message_id, _ID_LENGTH) not in taken:
         return provider_message_id
     base = _reused_base(provider_message_id)
