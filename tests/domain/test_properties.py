@@ -113,12 +113,24 @@ _KINDS = st.sampled_from([EventKind.OPT_OUT, EventKind.OPT_IN])
 
 @st.composite
 def histories(draw: st.DrawFn) -> list[tuple[EventKind, int]]:
-    """Up to six opt-outs and opt-ins at distinct times within the last day."""
-    offsets = draw(
-        st.lists(st.integers(min_value=1, max_value=86_400), min_size=1, max_size=6, unique=True)
+    """Up to six opt-outs and opt-ins at distinct times within the last eight seconds, often
+    several in one second, some dated to the whole second as providers date them."""
+    times = draw(
+        st.lists(
+            st.tuples(
+                st.integers(min_value=1, max_value=8),
+                st.one_of(st.just(0), st.integers(min_value=1, max_value=999)),
+            ),
+            min_size=1,
+            max_size=6,
+            unique=True,
+        )
     )
-    now = clock.now_us()
-    return [(draw(_KINDS), now - offset * clock.MICROS) for offset in offsets]
+    now_second = clock.now_us() // clock.MICROS * clock.MICROS
+    return [
+        (draw(_KINDS), now_second - seconds * clock.MICROS + millis * 1000)
+        for seconds, millis in times
+    ]
 
 
 def _final_state(db, events: list[tuple[EventKind, int]], order: tuple[int, ...]):
@@ -142,7 +154,7 @@ def _final_state(db, events: list[tuple[EventKind, int]], order: tuple[int, ...]
 
 
 @settings(
-    max_examples=10,
+    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -156,18 +168,28 @@ def test_any_order_of_arrival_gives_the_same_final_state(db, events, rnd):
 
 
 def _expected_state(events: list[tuple[EventKind, int]]):
-    """The rule, written out: stopped when the latest event is an opt-out, since the
-    first opt-out after the last opt-in."""
-    ordered = sorted(events, key=lambda event: event[1])
+    """The rule, written out: stopped when the latest-ranked event is an opt-out, since
+    the first opt-out ranked after the last opt-in; an opt-out dated to a whole second
+    ranks at the end of that second."""
+
+    def rank(event: tuple[EventKind, int]) -> int:
+        kind, at = event
+        whole_second = at % clock.MICROS == 0
+        return at + clock.MICROS - 1 if kind is EventKind.OPT_OUT and whole_second else at
+
+    ordered = sorted(events, key=rank)
     if ordered[-1][0] is not EventKind.OPT_OUT:
         return None
-    last_in = max((at for kind, at in ordered if kind is EventKind.OPT_IN), default=None)
+    last_in = max((rank(event) for event in ordered if event[0] is EventKind.OPT_IN), default=None)
     first_out = min(
-        at
-        for kind, at in ordered
-        if kind is EventKind.OPT_OUT and (last_in is None or at > last_in)
+        (event for event in ordered if event[0] is EventKind.OPT_OUT)
+        if last_in is None
+        else (
+            event for event in ordered if event[0] is EventKind.OPT_OUT and rank(event) > last_in
+        ),
+        key=rank,
     )
-    return (first_out, Source.SMS.value)
+    return (first_out[1], Source.SMS.value)
 
 
 @pytest.mark.parametrize("region", ["FR"])

@@ -48,6 +48,53 @@ def test_late_opt_out_sets_created_at_to_when_it_was_sent(db, account):
     assert stops.find(number).created_at == at("2026-01-02 08:00:00")
 
 
+def test_a_stop_dated_to_the_second_outranks_a_start_within_that_second(db, account):
+    """START recorded at 10:00:00.3, then the STOP a provider dates 10:00:00 (sent
+    somewhere in that second): the person's last word was STOP."""
+    stops = StopList(db, account.account)
+    number = "+33612121212"
+    stops.record(sms(number, EventKind.OPT_IN, "2026-01-02 10:00:00.300000", "in"))
+    stop = stops.record(sms(number, EventKind.OPT_OUT, "2026-01-02 10:00:00", "out"))
+    assert stop.changed
+    assert stops.find(number).created_at == at("2026-01-02 10:00:00")
+
+
+def test_a_start_dated_to_the_second_does_not_lift_a_stop_within_that_second(db, account):
+    stops = StopList(db, account.account)
+    number = "+33613131313"
+    stops.record(sms(number, EventKind.OPT_OUT, "2026-01-02 10:00:00.700000", "out"))
+    start = stops.record(sms(number, EventKind.OPT_IN, "2026-01-02 10:00:00", "in"))
+    assert not start.changed
+    assert stops.find(number) is not None
+
+
+def test_a_start_in_the_next_second_lifts_a_stop_dated_to_the_second(db, account):
+    stops = StopList(db, account.account)
+    number = "+33614141414"
+    stops.record(sms(number, EventKind.OPT_OUT, "2026-01-02 10:00:00", "out"))
+    assert stops.record(sms(number, EventKind.OPT_IN, "2026-01-02 10:00:01", "in")).changed
+    assert stops.find(number) is None
+
+
+def test_writes_timed_to_the_microsecond_keep_their_order_within_a_second(db, account):
+    stops = StopList(db, account.account)
+    number = "+33615151515"
+    stops.record(sms(number, EventKind.OPT_OUT, "2026-01-02 10:00:00.100000", "out"))
+    assert stops.record(sms(number, EventKind.OPT_IN, "2026-01-02 10:00:00.200000", "in")).changed
+    assert stops.find(number) is None
+
+
+def test_the_entry_starts_with_a_stop_dated_to_the_second_before_a_start_in_it(db, account):
+    """STOP dated 10:00:00, START at 10:00:00.5, STOP at 10:00:05: the START ranks
+    before the first STOP, so the entry still starts at 10:00:00."""
+    stops = StopList(db, account.account)
+    number = "+33616161616"
+    stops.record(sms(number, EventKind.OPT_OUT, "2026-01-02 10:00:05", "late"))
+    stops.record(sms(number, EventKind.OPT_IN, "2026-01-02 10:00:00.500000", "in"))
+    stops.record(sms(number, EventKind.OPT_OUT, "2026-01-02 10:00:00", "early"))
+    assert stops.find(number).created_at == at("2026-01-02 10:00:00")
+
+
 def test_duplicate_provider_message_is_recorded_once(db, account):
     stops = StopList(db, account.account)
     event = sms("+33633333333", EventKind.OPT_OUT, "2026-01-02 10:00:00", "same")

@@ -387,3 +387,33 @@ def test_bad_input_is_refused_and_records_nothing(http, account):
 def test_the_token_is_never_logged(http, account, server):
     http.post(inbound(account, "generic"), json={"from": "+33612345678", "text": "stop"})
     assert account.account.inbound_token not in server.logs()
+
+
+def test_a_stop_dated_to_the_second_outranks_a_start_that_arrived_within_it(http, account):
+    """Vonage dates a message to the second. A START recorded at its arrival, a moment
+    into that second, then the STOP sent in that same second: the number is stopped."""
+    for attempt in range(20):
+        number = f"+49151123456{attempt:02d}"
+        before = datetime.now(UTC)
+        start = http.post(
+            inbound(account, "generic"), json={"from": number, "text": "START", "id": unique_id()}
+        )
+        assert start.status_code == 200, start.text
+        if datetime.now(UTC).replace(microsecond=0) == before.replace(microsecond=0):
+            break  # the START arrived within the second ``before`` is in
+    else:
+        pytest.fail("no START was answered within the second it was sent in")
+    stop = http.post(
+        inbound(account, "vonage"),
+        json={
+            "msisdn": number.removeprefix("+"),
+            "to": "4915100000000",
+            "messageId": unique_id(),
+            "text": "STOP",
+            "type": "text",
+            "message-timestamp": before.strftime("%Y-%m-%d %H:%M:%S"),
+        },
+    )
+    assert stop.status_code == 200, stop.text
+    assert history(http, account, number)["stopped"] is True
+    assert number in [entry["phoneNumber"] for entry in listed(http, account)]

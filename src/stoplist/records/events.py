@@ -3,7 +3,9 @@
 Every change to a number's state, and every message a person sends, is an
 event. Reports arrive late and out of order, so the state of a number is
 decided by the latest *event time* among its state-changing events (ties go
-to the event recorded last), never by arrival order.
+to the event recorded last), never by arrival order. One refinement
+(``ranking_time``): an opt-out whose time is known only to the second ranks
+at the end of that second.
 """
 
 from __future__ import annotations
@@ -120,6 +122,30 @@ def effective_event_time(claimed: int | None, received_at: int) -> int:
     if claimed is None:
         return received_at
     return min(claimed, received_at)
+
+
+RANKING_SLACK = 999_999
+"""How far past its event time an opt-out may rank, in microseconds (``ranking_time``)."""
+
+
+def ranking_time(kind: EventKind, event_at: int) -> int:
+    """Where a state event ranks among the number's others: its event time, except that
+    an opt-out dated to a whole second counts at the last microsecond of that second.
+
+    Providers that date messages to the second (Vonage's and SMS Partner's
+    ``message-timestamp``, many gateways) say only that a STOP was sent
+    somewhere in that second. A START recorded at its arrival a few hundred
+    milliseconds into the same second, then the STOP, would otherwise leave
+    the number allowed, though the person's last word was STOP. Where the
+    order cannot be told, the opt-out wins: losing a STOP is worse than
+    asking a person to send START again. The rule reads the event alone, so
+    the order of arrival still never matters, and two writes through the API
+    a moment apart (timed to the microsecond) keep their order.
+    ``storage.events`` orders by the same rule in SQL.
+    """
+    if kind is EventKind.OPT_OUT and event_at % (RANKING_SLACK + 1) == 0:
+        return event_at + RANKING_SLACK
+    return event_at
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Connection, Row, and_, func, insert, or_, select
+from sqlalchemy import ColumnElement, Connection, Row, and_, case, func, insert, or_, select
 
-from stoplist.records.events import Event, EventKind, NewEvent, Source
+from stoplist.records.events import RANKING_SLACK, Event, EventKind, NewEvent, Source, ranking_time
 from stoplist.storage import chain
 from stoplist.storage.schema import events, inserted_id
 from stoplist.storage.text import storable
@@ -220,18 +220,40 @@ def _numbered(phone_number: str, stand_in: str | None) -> ColumnElement[bool]:
     return events.c.phone_number.in_((phone_number, stand_in))
 
 
+def _ranked_at() -> ColumnElement[int]:
+    """``records.events.ranking_time`` in SQL: a whole-second opt-out ranks at its second's end."""
+    whole_second_opt_out = and_(
+        events.c.kind == EventKind.OPT_OUT.value, events.c.event_at % (RANKING_SLACK + 1) == 0
+    )
+    return case((whole_second_opt_out, events.c.event_at + RANKING_SLACK), else_=events.c.event_at)
+
+
 def latest_state_event(
     conn: Connection, account_id: int, phone_number: str, stand_in: str | None = None
 ) -> Event | None:
-    """The opt-out or opt-in with the latest event time (ties: the later recorded)."""
+    """The opt-out or opt-in that ranks latest (``records.events.ranking_time``; ties: the
+    later recorded).
+
+    Only events within a second of the latest event time can rank above it,
+    so the number's index finds them however long its history.
+    """
+    of_number = (
+        events.c.account_id == account_id,
+        _numbered(phone_number, stand_in),
+        events.c.kind.in_(_STATE_KINDS),
+    )
+    newest = (
+        select(events.c.event_at)
+        .where(*of_number)
+        .order_by(events.c.event_at.desc())
+        .limit(1)
+        .correlate(None)
+        .scalar_subquery()
+    )
     row = conn.execute(
         select(events)
-        .where(
-            events.c.account_id == account_id,
-            _numbered(phone_number, stand_in),
-            events.c.kind.in_(_STATE_KINDS),
-        )
-        .order_by(events.c.event_at.desc(), events.c.id.desc())
+        .where(*of_number, events.c.event_at >= newest - RANKING_SLACK)
+        .order_by(_ranked_at().desc(), events.c.id.desc())
         .limit(1)
     ).first()
     return event_of(row) if row else None
@@ -244,20 +266,39 @@ def first_opt_out_after(
     after: Event | None,
     stand_in: str | None = None,
 ) -> Event | None:
-    """The earliest opt-out ordered after ``after`` (or ever, when ``after`` is None)."""
-    query = select(events).where(
+    """The earliest opt-out ranked after ``after`` (or ever, when ``after`` is None), by
+    ``records.events.ranking_time``.
+
+    An opt-out ranks at most a second after its event time, so the first one
+    is within a second of the earliest event time among those ranked after
+    ``after``; only those are sorted.
+    """
+    ranked_at = _ranked_at()
+    conditions = [
         events.c.account_id == account_id,
         _numbered(phone_number, stand_in),
         events.c.kind == EventKind.OPT_OUT.value,
-    )
+    ]
     if after is not None:
-        query = query.where(
-            or_(
-                events.c.event_at > after.event_at,
-                and_(events.c.event_at == after.event_at, events.c.id > after.id),
-            )
-        )
-    row = conn.execute(query.order_by(events.c.event_at, events.c.id).limit(1)).first()
+        after_rank = ranking_time(after.kind, after.event_at)
+        conditions += [
+            events.c.event_at >= after_rank - RANKING_SLACK,
+            or_(ranked_at > after_rank, and_(ranked_at == after_rank, events.c.id > after.id)),
+        ]
+    earliest = (
+        select(events.c.event_at)
+        .where(*conditions)
+        .order_by(events.c.event_at)
+        .limit(1)
+        .correlate(None)
+        .scalar_subquery()
+    )
+    row = conn.execute(
+        select(events)
+        .where(*conditions, events.c.event_at <= earliest + RANKING_SLACK)
+        .order_by(ranked_at, events.c.id)
+        .limit(1)
+    ).first()
     return event_of(row) if row else None
 
 
