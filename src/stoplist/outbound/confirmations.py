@@ -10,11 +10,14 @@ URLs do not apply to it.
 
 The account's API key travels in the JSON body, never in the URL, and is
 never logged: what is recorded of a failure is its HTTP status, SMS
-Partner's error code, or the kind of network error.
+Partner's error code, or the kind of network error. Each attempt has the
+webhooks' overall deadline and reads at most ``MAX_ANSWER`` of the answer
+(``outbound.attempts``): a send that outlived its claim would be sent twice.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 
@@ -24,6 +27,7 @@ import orjson
 from stoplist import __version__
 from stoplist.domain.confirmations import AttemptResult, ClaimedSend, SendOutbox
 from stoplist.observability import metrics
+from stoplist.outbound.attempts import IDENTITY, TIMEOUT, attempt_deadline, read_at_most
 from stoplist.outbound.webhook_transport import describe
 from stoplist.outbound.worker import OutboxWorker
 from stoplist.settings import Settings
@@ -31,8 +35,9 @@ from stoplist.storage.database import Database
 
 logger = logging.getLogger("stoplist.confirmations")
 
-TIMEOUT = 10.0
 CONCURRENCY = 8
+MAX_ANSWER = 65_536
+"""SMS Partner answers a send in a few hundred bytes; a longer answer is not its answer."""
 
 
 class ConfirmationSender(OutboxWorker[ClaimedSend]):
@@ -47,13 +52,13 @@ class ConfirmationSender(OutboxWorker[ClaimedSend]):
         )
         super().__init__(outbox, poll=settings.webhook_poll_seconds, concurrency=CONCURRENCY)
         self.url = settings.smspartner_url + "/send"
-        self.timeout = min(TIMEOUT, settings.webhook_lease_seconds / 2)
+        self.deadline = attempt_deadline(settings.webhook_lease_seconds)
 
     async def attempt(self, client: httpx.AsyncClient, item: ClaimedSend) -> AttemptResult:
-        return await send(client, self.url, item)
+        return await send(client, self.url, item, self.deadline)
 
     def client(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(timeout=self.timeout, follow_redirects=False, trust_env=False)
+        return httpx.AsyncClient(timeout=self.deadline, follow_redirects=False, trust_env=False)
 
     def recorded(self, item: ClaimedSend, result: AttemptResult, status: str) -> None:
         metrics.confirmation_send(status)
@@ -66,7 +71,9 @@ class ConfirmationSender(OutboxWorker[ClaimedSend]):
             )
 
 
-async def send(client: httpx.AsyncClient, url: str, item: ClaimedSend) -> AttemptResult:
+async def send(
+    client: httpx.AsyncClient, url: str, item: ClaimedSend, deadline: float = TIMEOUT
+) -> AttemptResult:
     """One ``POST /v1/send``; a non-2xx answer, ``"success": false`` or any error is a failure."""
     started = time.perf_counter()
     status_code: int | None = None
@@ -78,16 +85,26 @@ async def send(client: httpx.AsyncClient, url: str, item: ClaimedSend) -> Attemp
     }
     if row.sender:
         body["sender"] = row.sender
+    headers = {
+        "content-type": "application/json",
+        "user-agent": f"stoplist/{__version__}",
+        **IDENTITY,
+    }
     try:
-        response = await client.post(
-            url,
-            content=orjson.dumps(body),
-            headers={"content-type": "application/json", "user-agent": f"stoplist/{__version__}"},
-        )
-        status_code = response.status_code
-        error = None if response.is_success else f"HTTP {response.status_code}"
-        if error is None:
-            error = _refusal(response.content)
+        async with (
+            asyncio.timeout(deadline),
+            client.stream("POST", url, content=orjson.dumps(body), headers=headers) as response,
+        ):
+            status_code = response.status_code
+            answer = await read_at_most(response, MAX_ANSWER)
+        if not response.is_success:
+            error: str | None = f"HTTP {response.status_code}"
+        elif answer is None:
+            error = f"not an SMS Partner answer (over {MAX_ANSWER} bytes)"
+        else:
+            error = _refusal(answer)
+    except TimeoutError:
+        error = f"timed out: no complete answer within {deadline:g} s"
     except httpx.HTTPError as exc:
         error = describe(exc)
     except Exception:

@@ -14,9 +14,8 @@ import contextlib
 import functools
 import logging
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import cast
 
 import httpx
 from starlette.concurrency import run_in_threadpool
@@ -29,6 +28,7 @@ from stoplist.domain.webhook_urls import RefusedUrl, check_url
 from stoplist.domain.webhooks import AttemptResult, Claimed, Outbox
 from stoplist.observability import metrics
 from stoplist.observability.logs import log_failure
+from stoplist.outbound.attempts import IDENTITY, TIMEOUT, attempt_deadline, read_at_most
 from stoplist.outbound.confirmations import ConfirmationSender
 from stoplist.outbound.webhook_transport import RefusedDestination, describe, transport
 from stoplist.outbound.worker import OutboxWorker
@@ -37,8 +37,6 @@ from stoplist.storage.database import Database
 
 logger = logging.getLogger("stoplist.webhooks")
 
-TIMEOUT = 10.0
-"""The longest an attempt may take, when the lease allows it."""
 CONCURRENCY = 16
 MAX_ANSWER = 4096
 """Reading a receiver's answer stops once this much has come: enough to keep a connection
@@ -141,33 +139,12 @@ async def _post(client: httpx.AsyncClient, url: str, item: Claimed) -> int:
     headers = {
         "content-type": "application/json",
         "user-agent": f"stoplist/{__version__}",
-        "accept-encoding": "identity",
+        **IDENTITY,
         **webhooks.sign(item.secret, item.delivery.message_id, int(time.time()), body),
     }
     async with client.stream("POST", url, content=body.encode(), headers=headers) as response:
-        await _read_at_most(response, MAX_ANSWER)
+        await read_at_most(response, MAX_ANSWER)
         return response.status_code
-
-
-async def _read_at_most(response: httpx.Response, limit: int) -> None:
-    """Read and drop the raw body until it ends or ``limit`` bytes have come.
-
-    httpx types ``aiter_raw`` as an iterator, but it is a generator, and one
-    left suspended would only be closed whenever it is collected.
-    """
-    read = 0
-    raw = cast(AsyncGenerator[bytes, None], response.aiter_raw())
-    async with contextlib.aclosing(raw) as chunks:
-        async for chunk in chunks:
-            read += len(chunk)
-            if read >= limit:
-                return
-
-
-def attempt_deadline(lease_seconds: float) -> float:
-    """How long one attempt may take: well within the claim lease, so no claim expires
-    mid-send and the delivery is never sent twice at once."""
-    return min(TIMEOUT, lease_seconds / 2)
 
 
 def _client(lease_seconds: float, allow_private: bool) -> httpx.AsyncClient:
