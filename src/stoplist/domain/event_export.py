@@ -7,6 +7,11 @@ leave as chunks of bytes: an export of millions of events never sits in
 memory. Times are UTC, ISO 8601 with microseconds, as stored; hashes and
 digests are hexadecimal. (``json``, one array, is accepted too, like the
 list's export.)
+
+NDJSON and JSON carry every value as stored, so a text can be checked
+against its digest. CSV is for opening in a spreadsheet: a text cell that a
+spreadsheet would run as a formula gets an apostrophe in front
+(``csv_cells``), which a digest check must drop first.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import orjson
 
 from stoplist.domain import clock
 from stoplist.domain.audit import export_events
+from stoplist.domain.csv_cells import text_cell
 from stoplist.domain.errors import ParameterRefused, ParameterRule
 from stoplist.domain.exports import export_format
 from stoplist.domain.parameters import instant
@@ -49,6 +55,26 @@ COLUMNS = (
     "numberDigest",
 )
 _ROWS_PER_CHUNK = 2000
+_MADE_HERE = frozenset(
+    {
+        "phoneNumber",
+        "type",
+        "source",
+        "eventAt",
+        "receivedAt",
+        "prevHash",
+        "hash",
+        "textDigest",
+        "numberDigest",
+    }
+)
+"""Text columns that CSV writes as stored, since stoplist makes or checks what they hold. A
+number is E.164, ``+`` and digits checked before it is recorded (or an erased number's ``#``
+stand-in, or empty): a spreadsheet reads it as a number at worst, never as a call, and its
+``+`` must stay for ``stoplist import`` to read the file back. Kinds and sources are
+stoplist's own names; times and digests are written by it. Every other text cell may come
+from outside (what a person texted, a provider's name and message id, who acted and why,
+details) and goes through ``csv_cells.text_cell``."""
 
 
 def utc(instant_us: int) -> str:
@@ -137,12 +163,15 @@ def _encode(block: list[dict[str, Any]], fmt: str, separator: bytes) -> bytes:
 
 
 def _csv_values(record: dict[str, Any]) -> list[object]:
+    """One row; the text cells not ``_MADE_HERE`` go through ``text_cell``."""
     out: list[object] = []
-    for value in record.values():
+    for column, value in record.items():
         if isinstance(value, bool):
             out.append("true" if value else "false")
         elif isinstance(value, dict):
-            out.append(orjson.dumps(value).decode())
+            out.append(text_cell(orjson.dumps(value).decode()))
+        elif isinstance(value, str) and column not in _MADE_HERE:
+            out.append(text_cell(value))
         else:
             out.append("" if value is None else value)
     return out

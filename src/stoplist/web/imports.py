@@ -34,6 +34,7 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response, StreamingResponse
 
 from stoplist import wording
+from stoplist.domain.csv_cells import text_cell
 from stoplist.domain.errors import InvalidParameter, NoNumbersFound, Reason
 from stoplist.domain.import_files import open_import
 from stoplist.domain.imports import (
@@ -280,14 +281,16 @@ class _Summary(TypedDict):
 
 
 def _summary(ctx: PageContext, report: ImportReport, filename: str) -> _Summary:
+    """The page's summary, with its two CSV downloads; the file's name, its column's header
+    and its invalid lines are the uploader's text, so they go through ``text_cell``."""
     summary = io.StringIO()
     writer = csv.writer(summary, lineterminator="\n")
     writer.writerow(["file", "lines", "column", "added", "alreadyStopped", "optedIn", "invalid"])
     writer.writerow(
         [
-            filename,
+            text_cell(filename),
             report.lines,
-            report.column,
+            text_cell(report.column or ""),
             report.added,
             report.already_stopped,
             report.opted_in,
@@ -298,7 +301,7 @@ def _summary(ctx: PageContext, report: ImportReport, filename: str) -> _Summary:
     writer = csv.writer(invalid, lineterminator="\n")
     writer.writerow(["line", "input", "code", "reason"])
     for entry in report.invalid_lines:
-        writer.writerow([entry.line, entry.input, entry.code, entry.reason or ""])
+        writer.writerow([entry.line, text_cell(entry.input), entry.code, entry.reason or ""])
     return {
         "report": report,
         "filename": filename,
