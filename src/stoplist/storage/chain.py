@@ -36,7 +36,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import orjson
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from stoplist.storage import secrets
@@ -188,18 +188,27 @@ class Head:
     hash: bytes
 
 
+_HEAD = select(event_chains.c.length, event_chains.c.head).where(
+    event_chains.c.account_id == bindparam("account")
+)
+_LOCKED_HEAD = _HEAD.with_for_update()
+_SET_HEAD = (
+    update(event_chains)
+    .where(event_chains.c.account_id == bindparam("account"))
+    .values(length=bindparam("new_length"), head=bindparam("new_head"))
+)
+
+
 def take_head(conn: Connection, account_id: int) -> Head:
     """The account's chain head, locked until the transaction ends (made when missing).
 
     On PostgreSQL ``FOR UPDATE`` makes every other appender of this account
-    wait here; SQLite's single writer needs no lock of its own.
+    wait here; SQLite's single writer needs no lock of its own. This and
+    ``set_head`` run for every event recorded, so their statements are built
+    once.
     """
-    query = (
-        select(event_chains.c.length, event_chains.c.head)
-        .where(event_chains.c.account_id == account_id)
-        .with_for_update()
-    )
-    row = conn.execute(query).first()
+    account = {"account": account_id}
+    row = conn.execute(_LOCKED_HEAD, account).first()
     if row is None:
         try:
             with conn.begin_nested():
@@ -208,25 +217,19 @@ def take_head(conn: Connection, account_id: int) -> Head:
                 )
         except IntegrityError:  # another writer made it first: read (and wait for) theirs
             pass
-        row = conn.execute(query).one()
+        row = conn.execute(_LOCKED_HEAD, account).one()
     return Head(int(row.length), bytes(row.head))
 
 
 def set_head(conn: Connection, account_id: int, head: Head) -> None:
     conn.execute(
-        update(event_chains)
-        .where(event_chains.c.account_id == account_id)
-        .values(length=head.length, head=head.hash)
+        _SET_HEAD, {"account": account_id, "new_length": head.length, "new_head": head.hash}
     )
 
 
 def read_head(conn: Connection, account_id: int) -> Head:
     """The head without locking it (an account that never had an event has an empty one)."""
-    row = conn.execute(
-        select(event_chains.c.length, event_chains.c.head).where(
-            event_chains.c.account_id == account_id
-        )
-    ).first()
+    row = conn.execute(_HEAD, {"account": account_id}).first()
     return Head(0, GENESIS) if row is None else Head(int(row.length), bytes(row.head))
 
 

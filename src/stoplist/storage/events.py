@@ -6,7 +6,19 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Connection, Row, and_, case, func, insert, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    or_,
+    select,
+)
 
 from stoplist.records.events import RANKING_SLACK, Event, EventKind, NewEvent, Source, ranking_time
 from stoplist.storage import chain
@@ -33,6 +45,9 @@ def event_of(row: Row[Any]) -> Event:
         details=orjson.loads(row.details) if row.details else {},
         provider_time_raw=row.provider_time_raw,
     )
+
+
+_INSERT_EVENT = insert(events)
 
 
 def insert_event(
@@ -72,7 +87,8 @@ def insert_event(
     own = chain.link_hash(keys, head.hash, fields, seq, number, text)
     event_id = inserted_id(
         conn.execute(
-            insert(events).values(
+            _INSERT_EVENT,
+            dict(
                 account_id=account_id,
                 phone_number=chain.erased_stand_in(number) if erased else new.phone_number,
                 kind=new.kind.value,
@@ -91,7 +107,7 @@ def insert_event(
                 hash=own,
                 text_digest=text,
                 number_digest=number,
-            )
+            ),
         )
     )
     chain.set_head(conn, account_id, chain.Head(seq, own))
@@ -140,22 +156,17 @@ def match_message(
     after a later change is then recorded again, at its own event time,
     which keeps it behind that change.
     """
-    later = events.alias("later")
-    changed_since = (
-        select(later.c.id)
-        .where(
-            later.c.account_id == account_id,
-            later.c.phone_number == phone_number,
-            later.c.kind.in_(_STATE_KINDS),
-            later.c.id > events.c.id,
-        )
-        .exists()
-        .label("changed_since")
-    )
+    base = _reused_base(provider_message_id)
     rows = conn.execute(
-        select(events, changed_since)
-        .where(*_message_ids(account_id, provider, provider_message_id, phone_number))
-        .order_by(events.c.id.desc())
+        _MESSAGE_IDS,
+        {
+            "account": account_id,
+            "provider": provider,
+            "number": phone_number,
+            "message_id": provider_message_id,
+            "base": base,
+            "base_length": len(base),
+        },
     ).all()
     digest = chain.text_digest(text)
     seen = next(
@@ -193,39 +204,118 @@ def _reused_base(provider_message_id: str) -> str:
     return storable(provider_message_id[:_REUSABLE_ID_LENGTH]) + REUSED_ID_MARK
 
 
-def _message_ids(
-    account_id: int, provider: str, provider_message_id: str, phone_number: str
-) -> tuple[ColumnElement[bool], ...]:
-    """The events of a sender's message id, and of the messages that reused it.
-
-    Compared with ``substr`` rather than ``LIKE``: SQLite's ``LIKE`` ignores
-    the case of ASCII letters, and ids are case-sensitive.
-    """
-    base = _reused_base(provider_message_id)
-    return (
-        events.c.account_id == account_id,
-        events.c.provider == provider,
-        events.c.phone_number == phone_number,
+_LATER = events.alias("later")
+_MESSAGE_IDS = (
+    select(
+        events,
+        select(_LATER.c.id)
+        .where(
+            _LATER.c.account_id == bindparam("account"),
+            _LATER.c.phone_number == bindparam("number"),
+            _LATER.c.kind.in_(_STATE_KINDS),
+            _LATER.c.id > events.c.id,
+        )
+        .exists()
+        .label("changed_since"),
+    )
+    .where(
+        events.c.account_id == bindparam("account"),
+        events.c.provider == bindparam("provider"),
+        events.c.phone_number == bindparam("number"),
         or_(
-            events.c.provider_message_id == provider_message_id,
-            func.substr(events.c.provider_message_id, 1, len(base)) == base,
+            events.c.provider_message_id == bindparam("message_id"),
+            func.substr(events.c.provider_message_id, 1, bindparam("base_length"))
+            == bindparam("base"),
         ),
     )
+    .order_by(events.c.id.desc())
+)
+"""A sender's events under a message id or its reused forms (``id#n``), newest first, each
+with whether an opt-out or opt-in of the number was recorded after it.
 
+Compared with ``substr`` rather than ``LIKE``: SQLite's ``LIKE`` ignores the
+case of ASCII letters, and ids are case-sensitive. The statements of this
+module that every recorded event runs are built once: building and keying
+them anew took more of an event's time than the database did.
+"""
 
-def _numbered(phone_number: str, stand_in: str | None) -> ColumnElement[bool]:
-    """Events of the number, and of its erased ``stand_in`` when its erasure was lifted."""
-    if stand_in is None:
-        return events.c.phone_number == phone_number
-    return events.c.phone_number.in_((phone_number, stand_in))
+_OF_NUMBER = (
+    events.c.account_id == bindparam("account"),
+    # The number's events, and its erased stand-in's once that erasure was lifted (NULL: none).
+    events.c.phone_number.in_([bindparam("number"), bindparam("stand_in")]),
+)
 
+_RANKED_AT = case(
+    (
+        and_(
+            events.c.kind == EventKind.OPT_OUT.value, events.c.event_at % (RANKING_SLACK + 1) == 0
+        ),
+        events.c.event_at + RANKING_SLACK,
+    ),
+    else_=events.c.event_at,
+)
+"""``records.events.ranking_time`` in SQL: a whole-second opt-out ranks at its second's end."""
 
-def _ranked_at() -> ColumnElement[int]:
-    """``records.events.ranking_time`` in SQL: a whole-second opt-out ranks at its second's end."""
-    whole_second_opt_out = and_(
-        events.c.kind == EventKind.OPT_OUT.value, events.c.event_at % (RANKING_SLACK + 1) == 0
+_STATE = (*_OF_NUMBER, events.c.kind.in_(_STATE_KINDS))
+_LATEST_STATE = (
+    select(events)
+    .where(
+        *_STATE,
+        events.c.event_at
+        >= select(events.c.event_at)
+        .where(*_STATE)
+        .order_by(events.c.event_at.desc())
+        .limit(1)
+        .correlate(None)
+        .scalar_subquery()
+        - RANKING_SLACK,
     )
-    return case((whole_second_opt_out, events.c.event_at + RANKING_SLACK), else_=events.c.event_at)
+    .order_by(_RANKED_AT.desc(), events.c.id.desc())
+    .limit(1)
+)
+
+
+def _first_ranked(*conditions: ColumnElement[bool]) -> Select[Any]:
+    """The earliest-ranked event meeting ``conditions``: an event ranks at most a second
+    after its event time, so it is within a second of the earliest event time among
+    them, and only those are sorted."""
+    earliest = (
+        select(events.c.event_at)
+        .where(*conditions)
+        .order_by(events.c.event_at)
+        .limit(1)
+        .correlate(None)
+        .scalar_subquery()
+    )
+    return (
+        select(events)
+        .where(*conditions, events.c.event_at <= earliest + RANKING_SLACK)
+        .order_by(_RANKED_AT, events.c.id)
+        .limit(1)
+    )
+
+
+_OPT_OUTS = (*_OF_NUMBER, events.c.kind == EventKind.OPT_OUT.value)
+_FIRST_OPT_OUT = _first_ranked(*_OPT_OUTS)
+_FIRST_OPT_OUT_AFTER = _first_ranked(
+    *_OPT_OUTS,
+    events.c.event_at >= bindparam("after_rank") - RANKING_SLACK,
+    or_(
+        bindparam("after_rank") < _RANKED_AT,
+        and_(bindparam("after_rank") == _RANKED_AT, events.c.id > bindparam("after_id")),
+    ),
+)
+_LATEST_OPT_IN = (
+    select(events)
+    .where(*_OF_NUMBER, events.c.kind == EventKind.OPT_IN.value)
+    .order_by(events.c.event_at.desc(), events.c.id.desc())
+    .limit(1)
+)
+
+
+def _event(conn: Connection, statement: Select[Any], params: dict[str, Any]) -> Event | None:
+    row = conn.execute(statement, params).first()
+    return event_of(row) if row else None
 
 
 def latest_state_event(
@@ -237,26 +327,8 @@ def latest_state_event(
     Only events within a second of the latest event time can rank above it,
     so the number's index finds them however long its history.
     """
-    of_number = (
-        events.c.account_id == account_id,
-        _numbered(phone_number, stand_in),
-        events.c.kind.in_(_STATE_KINDS),
-    )
-    newest = (
-        select(events.c.event_at)
-        .where(*of_number)
-        .order_by(events.c.event_at.desc())
-        .limit(1)
-        .correlate(None)
-        .scalar_subquery()
-    )
-    row = conn.execute(
-        select(events)
-        .where(*of_number, events.c.event_at >= newest - RANKING_SLACK)
-        .order_by(_ranked_at().desc(), events.c.id.desc())
-        .limit(1)
-    ).first()
-    return event_of(row) if row else None
+    numbered = {"account": account_id, "number": phone_number, "stand_in": stand_in}
+    return _event(conn, _LATEST_STATE, numbered)
 
 
 def first_opt_out_after(
@@ -267,55 +339,21 @@ def first_opt_out_after(
     stand_in: str | None = None,
 ) -> Event | None:
     """The earliest opt-out ranked after ``after`` (or ever, when ``after`` is None), by
-    ``records.events.ranking_time``.
-
-    An opt-out ranks at most a second after its event time, so the first one
-    is within a second of the earliest event time among those ranked after
-    ``after``; only those are sorted.
-    """
-    ranked_at = _ranked_at()
-    conditions = [
-        events.c.account_id == account_id,
-        _numbered(phone_number, stand_in),
-        events.c.kind == EventKind.OPT_OUT.value,
-    ]
-    if after is not None:
-        after_rank = ranking_time(after.kind, after.event_at)
-        conditions += [
-            events.c.event_at >= after_rank - RANKING_SLACK,
-            or_(ranked_at > after_rank, and_(ranked_at == after_rank, events.c.id > after.id)),
-        ]
-    earliest = (
-        select(events.c.event_at)
-        .where(*conditions)
-        .order_by(events.c.event_at)
-        .limit(1)
-        .correlate(None)
-        .scalar_subquery()
+    ``records.events.ranking_time``; ties: the later recorded."""
+    numbered = {"account": account_id, "number": phone_number, "stand_in": stand_in}
+    if after is None:
+        return _event(conn, _FIRST_OPT_OUT, numbered)
+    after_rank = ranking_time(after.kind, after.event_at)
+    return _event(
+        conn, _FIRST_OPT_OUT_AFTER, {**numbered, "after_rank": after_rank, "after_id": after.id}
     )
-    row = conn.execute(
-        select(events)
-        .where(*conditions, events.c.event_at <= earliest + RANKING_SLACK)
-        .order_by(ranked_at, events.c.id)
-        .limit(1)
-    ).first()
-    return event_of(row) if row else None
 
 
 def latest_opt_in(
     conn: Connection, account_id: int, phone_number: str, stand_in: str | None = None
 ) -> Event | None:
-    row = conn.execute(
-        select(events)
-        .where(
-            events.c.account_id == account_id,
-            _numbered(phone_number, stand_in),
-            events.c.kind == EventKind.OPT_IN.value,
-        )
-        .order_by(events.c.event_at.desc(), events.c.id.desc())
-        .limit(1)
-    ).first()
-    return event_of(row) if row else None
+    numbered = {"account": account_id, "number": phone_number, "stand_in": stand_in}
+    return _event(conn, _LATEST_OPT_IN, numbered)
 
 
 def history(
