@@ -1,12 +1,18 @@
 """``stoplist accounts`` and ``stoplist keys`` as operators use them."""
 
 import json
+import unicodedata
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from stoplist.domain.accounts import Accounts
-from stoplist.domain.errors import AccountNameTaken, AccountNameTakenInOtherCase
+from stoplist.domain.errors import (
+    AccountNameAmbiguous,
+    AccountNameTaken,
+    AccountNameTakenInOtherCase,
+)
 from tests.support import Server, run_cli, run_cli_here
 
 
@@ -169,3 +175,47 @@ def test_names_made_before_the_case_rule_exact_wins_and_otherwise_it_is_ambiguou
             accounts.update_settings(accounts.get(account), name=name)
     with pytest.raises(AccountNameTaken):
         accounts.update_settings(accounts.get("Unrelated"), name="Shop")
+
+
+def test_a_name_is_one_name_whatever_unicode_form_its_accents_are_typed_in(own_db, tmp_path):
+    url = own_db.url
+    composed, decomposed = (unicodedata.normalize(form, "Café Lyon") for form in ("NFC", "NFD"))
+    run_cli_here("accounts", "create", decomposed, "--database", url)
+    listed = json.loads(run_cli_here("accounts", "list", "--json", "--database", url).stdout)
+    assert [account["name"] for account in listed] == [composed]
+    refused = run_cli_here("accounts", "create", composed, "--database", url, check=False)
+    assert refused.returncode == 1 and "already exists" in refused.stderr
+    numbers = tmp_path / "one.csv"
+    numbers.write_text("0612345678\n")
+    typed = unicodedata.normalize("NFD", "CAFÉ LYON")
+    run_cli_here("import", str(numbers), "--account", typed, "--database", url)
+    exported = run_cli_here("export", "--account", composed, "--database", url).stdout
+    assert "+33612345678" in exported
+
+
+def test_a_name_stored_decomposed_before_is_found_and_taken_in_either_form(own_db):
+    accounts = Accounts(own_db)
+    composed, decomposed = (unicodedata.normalize(form, "Crème") for form in ("NFC", "NFD"))
+    made = accounts.create(composed).account
+    _rename_behind_the_rules(own_db, made.id, decomposed)  # named so before names were normalised
+    for typed in (composed, decomposed, composed.upper()):
+        found = run_cli_here("keys", "list", typed, "--database", own_db.url, check=False)
+        assert found.returncode == 0 and "initial" in found.stdout, found.stderr
+    with pytest.raises(AccountNameTaken) as taken:
+        accounts.create(composed)
+    assert not isinstance(taken.value, AccountNameTakenInOtherCase)
+    # Its own name may be rewritten in NFC; with two alike, the exact one wins, or none.
+    assert accounts.update_settings(accounts.get(decomposed), name=composed).name == composed
+    other = accounts.create("Autre").account
+    _rename_behind_the_rules(own_db, other.id, decomposed)
+    assert accounts.get(decomposed).id == other.id and accounts.get(composed).id == made.id
+    with pytest.raises(AccountNameAmbiguous):
+        accounts.get(composed.lower())
+
+
+def _rename_behind_the_rules(db, account_id: int, name: str) -> None:
+    with db.write() as conn:
+        conn.execute(
+            text("UPDATE accounts SET name = :name WHERE id = :id"),
+            {"name": name, "id": account_id},
+        )

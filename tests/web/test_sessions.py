@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from secrets import token_hex
 
 import httpx
 import pytest
+from sqlalchemy import text
 
+from stoplist.domain.accounts import Accounts
+from stoplist.domain.dashboard_access import DashboardAccess
 from stoplist.domain.dashboard_throttle import ACCOUNT_LIMIT, ADDRESS_LIMIT
 from stoplist.storage import dashboard as dashboard_store
 from tests.domain.test_dashboard_passwords import scrypt_hash
@@ -248,3 +253,43 @@ def test_a_burst_of_parallel_guesses_on_two_servers_gets_no_more_than_the_limit(
         )
     assert statuses.count(401) == ADDRESS_LIMIT
     assert statuses.count(429) == attempts - ADDRESS_LIMIT
+
+
+def _refusal(answer: httpx.Response) -> tuple[int, str]:
+    """A failed sign-in's status and the alert it shows."""
+    found = re.search(r'<p class="notice error" role="alert"[^>]*>([^<]*)</p>', answer.text)
+    assert found, answer.text
+    return answer.status_code, found.group(1)
+
+
+def test_a_name_is_found_ignoring_case_and_an_ambiguous_or_unknown_one_fails_as_a_wrong_password(
+    server: Server, db
+):
+    tag = token_hex(4)
+    accounts, access = Accounts(db), DashboardAccess(db)
+    for name in (f"Twin {tag}", f"Second {tag}", f"Solo {tag}"):
+        access.set_password(accounts.create(name).account, PASSWORD)
+    with db.write() as conn:  # named so before names differing by case were refused
+        conn.execute(
+            text("UPDATE accounts SET name = :twin WHERE name = :second"),
+            {"twin": f"TWIN {tag}", "second": f"Second {tag}"},
+        )
+    guesser = "127.0.3.1"
+    tries = [
+        (f"twin {tag}", PASSWORD),  # the password of both, but which account is meant?
+        (f"nobody {tag}", PASSWORD),
+        (f"solo {tag}", "a wrong password"),
+    ]
+    refusals = set()
+    for index in range(ADDRESS_LIMIT):
+        name, password = tries[index % len(tries)]
+        with _client(server, guesser) as client:
+            refusals.add(
+                _refusal(sign_in_http(client, method="password", account=name, password=password))
+            )
+    assert refusals == {(401, "Sign-in failed: check what you typed.")}
+    # Each of them was counted: the address is paused, whatever name it types.
+    assert _password_sign_in(server, guesser, f"Solo {tag}", PASSWORD) == 429
+    # Elsewhere, a unique name signs in in any case, and an exact one wins.
+    assert _password_sign_in(server, "127.0.3.2", f"SOLO {tag}", PASSWORD) == 303
+    assert _password_sign_in(server, "127.0.3.2", f"TWIN {tag}", PASSWORD) == 303

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 
 import pytest
@@ -25,6 +26,13 @@ def two_servers(fresh_database_url: str, tmp_path) -> Iterator[tuple[Server, Ser
         Server(fresh_database_url, tmp_path / "second.log"),
     ) as (first, second):
         yield first, second
+
+
+@pytest.fixture
+def lone_server(fresh_database_url: str, tmp_path) -> Iterator[Server]:
+    """A server on a database of its own (the browser's address is its alone)."""
+    with started(Server(fresh_database_url, tmp_path / "server.log")) as (running,):
+        yield running
 
 
 def _sign_in_with_password(page: Page, base_url: str, name: str, password: str) -> None:
@@ -94,5 +102,26 @@ def test_guessing_on_two_servers_pauses_passwords_but_never_the_key(browser: Bro
         # The API key still opens the dashboard at once.
         _sign_in_with_key(page, second.base_url, created.api_key)
         expect(page.get_by_role("heading", level=1)).to_have_text("Overview")
+    finally:
+        context.close()
+
+
+def test_the_account_name_signs_in_as_the_command_line_finds_it(browser: Browser, lone_server):
+    db = Database(lone_server.database_url)
+    try:
+        access = DashboardAccess(db)
+        for name in ("Shop", unicodedata.normalize("NFC", "Café Lyon")):
+            access.set_password(Accounts(db).create(name).account, PASSWORD)
+    finally:
+        db.dispose()
+    context = browser.new_context(locale="en-GB")
+    try:
+        page = context.new_page()
+        # Another case, and the accents typed as combining marks.
+        for typed in ("shop", unicodedata.normalize("NFD", "CAFÉ LYON")):
+            _sign_in_with_password(page, lone_server.base_url, typed, PASSWORD)
+            expect(page.get_by_role("heading", level=1)).to_have_text("Overview")
+            page.get_by_role("button", name="Sign out").click()
+            expect(page.get_by_role("status")).to_have_text("You are signed out.")
     finally:
         context.close()

@@ -4,6 +4,15 @@ Every stop list belongs to one account and every request is resolved to one
 account before anything is read. API keys are random 192-bit secrets shown
 once; only their SHA-256 is stored (a key this random needs no slow hash) and
 the stored and presented digests are compared in constant time.
+
+Account names are typed by people (``--account``, the dashboard's sign-in),
+so they are found the way people read them: ignoring case and Unicode
+normalisation (``Café`` typed with a composed or a decomposed ``é`` is one
+name). New names are stored in NFC, the form keyboards produce, and never
+two names that read the same. Compatibility forms (NFKC: ligatures,
+superscripts, full-width letters) are not folded: they look different, so
+folding them would merge names their owners can tell apart, and it would
+not stop real look-alikes (a Cyrillic ``а`` for a Latin ``a``) anyway.
 """
 
 from __future__ import annotations
@@ -12,6 +21,7 @@ import builtins
 import hashlib
 import hmac
 import secrets
+import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import Connection
@@ -100,12 +110,13 @@ class Accounts:
         Names of digits alone are refused since they would read as ids; one
         made before that, which is also another account's id, is refused as
         ambiguous rather than taken for either. A name is found ignoring case
-        when no account has it exactly (see ``_find_by_name``).
+        and normalisation when no account has it exactly (see ``account_id_named``).
         """
         text = str(name_or_id).strip()
         with self.db.read() as conn:
             by_id = store.find_by_id(conn, int(text)) if _is_id(text) else None
-            by_name = None if isinstance(name_or_id, int) else _find_by_name(conn, text)
+            named = None if isinstance(name_or_id, int) else account_id_named(conn, text)
+            by_name = None if named is None else store.find_by_id(conn, named)
         if by_id is not None and by_name is not None and by_id.id != by_name.id:
             raise AccountAmbiguous(text)
         account = by_id or by_name
@@ -185,13 +196,17 @@ class Accounts:
 
 
 def _name_key(name: str) -> str:
-    """What two names are compared by: ``Shop`` and ``shop`` are one name to whoever types it."""
-    return name.casefold()
+    """What two names are compared by: ``Shop`` and ``shop`` are one name to whoever types it.
+
+    Unicode's canonical caseless match (``NFD(casefold(NFD(name)))``): case
+    folding alone would tell a composed ``é`` from ``e`` and a combining accent.
+    """
+    return unicodedata.normalize("NFD", unicodedata.normalize("NFD", name).casefold())
 
 
 def _valid_name(name: str) -> str:
-    """``name`` trimmed; refused when empty, or digits alone (it would read as an id)."""
-    name = name.strip()
+    """``name`` trimmed and in NFC; refused when empty, or digits alone (it would read as an id)."""
+    name = unicodedata.normalize("NFC", name.strip())
     if not name:
         raise AccountNameEmpty()
     if name.isdigit():
@@ -200,36 +215,44 @@ def _valid_name(name: str) -> str:
 
 
 def _check_name_free(conn: Connection, name: str, *, renamed: int | None = None) -> None:
-    """Refuse ``name`` when another account has it, exactly or ignoring case.
+    """Refuse ``name`` (in NFC) when another account has it, exactly or ignoring case.
 
-    An account being ``renamed`` may change the case of its own name.
+    A name stored before names were normalised is the same name in its NFC
+    form. An account being ``renamed`` may change the case of its own name.
     """
     store.lock_names(conn)
     others = [taken for account_id, taken in store.names(conn) if account_id != renamed]
-    if name in others:
+    if name in {unicodedata.normalize("NFC", taken) for taken in others}:
         raise AccountNameTaken(name)
     alike = [taken for taken in others if _name_key(taken) == _name_key(name)]
     if alike:
         raise AccountNameTakenInOtherCase(name, alike[0])
 
 
-def _find_by_name(conn: Connection, name: str) -> Account | None:
-    """The account named ``name``; failing that, the one account named so ignoring case.
+def account_id_named(conn: Connection, name: str) -> int | None:
+    """The id of the account named ``name``; failing that, of the one named so by ``_name_key``.
 
-    Names that differ only by case are refused, but a database may hold some
-    from before: the exact name is then the one meant, and a name that only
-    matches several ignoring case is ambiguous rather than taken for one.
+    Names that differ only by case or normalisation are refused, but a
+    database may hold some from before: the exact name is then the one meant,
+    and a name that only matches several by their key is ambiguous
+    (``AccountNameAmbiguous``) rather than taken for one. Every name is read
+    and compared whatever the outcome, so the dashboard's sign-in takes as
+    long for a name that exists as for one that does not.
     """
-    exact = store.find_by_name(conn, name)
-    if exact is not None:
-        return exact
-    key = _name_key(name)
-    alike = [
-        (account_id, taken) for account_id, taken in store.names(conn) if _name_key(taken) == key
-    ]
+    text = name.strip()
+    key = _name_key(text)
+    exact: list[int] = []
+    alike: list[tuple[int, str]] = []
+    for account_id, taken in store.names(conn):
+        if taken == text:
+            exact.append(account_id)
+        if _name_key(taken) == key:
+            alike.append((account_id, taken))
+    if exact:
+        return exact[0]
     if len(alike) > 1:
-        raise AccountNameAmbiguous(name, tuple(taken for _, taken in alike))
-    return store.find_by_id(conn, alike[0][0]) if alike else None
+        raise AccountNameAmbiguous(text, tuple(taken for _, taken in alike))
+    return alike[0][0] if alike else None
 
 
 def _insert_key(conn: Connection, account: Account, api_key: str, label: str | None) -> ApiKey:

@@ -14,8 +14,10 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
+from sqlalchemy import Connection
+
 from stoplist.domain import clock
-from stoplist.domain.accounts import Accounts, hash_secret
+from stoplist.domain.accounts import Accounts, account_id_named, hash_secret
 from stoplist.domain.dashboard_passwords import (
     PasswordRejected,
     check_new_password,
@@ -25,7 +27,7 @@ from stoplist.domain.dashboard_passwords import (
     verify_password,
 )
 from stoplist.domain.dashboard_throttle import SignInThrottle, client_key
-from stoplist.domain.errors import AccountNotFound, StoplistError
+from stoplist.domain.errors import AccountNameAmbiguous, AccountNotFound, StoplistError
 from stoplist.records.models import Account
 from stoplist.storage import dashboard as store
 from stoplist.storage.database import Database
@@ -72,6 +74,14 @@ def _session_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _account_id_or_none(conn: Connection, name: str) -> int | None:
+    """The account ``name`` signs in to; None for an unknown or ambiguous name alike."""
+    try:
+        return account_id_named(conn, name)
+    except AccountNameAmbiguous:
+        return None
+
+
 class DashboardAccess:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -106,12 +116,15 @@ class DashboardAccess:
     def sign_in_with_password(self, name: str, password: str, client: str | None = None) -> Grant:
         """Check a password, within the limits of ``stoplist.domain.dashboard_throttle``.
 
-        ``client`` is the address the request came from.
+        The account is found as the command line finds it (``account_id_named``:
+        ``shop`` is the account ``Shop``). A name no account has, or several
+        have, fails as a wrong password does, counted and after as long a
+        check, so sign-in never tells which names exist. ``client`` is the
+        address the request came from.
         """
         with self.db.read() as conn:
-            found = store.password_hash_by_name(conn, name.strip())
-        account_id = found[0] if found else None
-        stored = found[1] if found else None
+            account_id = _account_id_or_none(conn, name)
+            stored = store.password_hash(conn, account_id)
         counted_as = client_key(client)
         attempt = self.throttle.attempt(counted_as, account_id)
         if attempt is None:

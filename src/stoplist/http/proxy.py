@@ -26,6 +26,8 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 _SCHEMES = {"http", "https"}
 X_FORWARDED = "x-forwarded"
 FORWARDED = "forwarded"
+_SCHEME_FORWARDED = "stoplist.scheme_forwarded"
+"""Scope key set when a trusted proxy said which scheme the client used."""
 
 
 class TrustedProxies:
@@ -86,6 +88,7 @@ def _apply(scope: Scope, trusted: TrustedProxies, *, rfc_7239: bool) -> None:
         scope["client"] = (client, 0)
     if proto and proto.lower() in _SCHEMES:
         scope["scheme"] = proto.lower()
+        scope[_SCHEME_FORWARDED] = True
     if host and _plausible_host(host):
         kept = [(name, value) for name, value in scope["headers"] if name != b"host"]
         scope["headers"] = [(b"host", host.encode("latin-1")), *kept]
@@ -149,6 +152,25 @@ def public_url(request: Request) -> str:
 def public_origin_is_https(request: Request) -> bool:
     """True when the public URL or (through a trusted proxy) the request says https."""
     return request.url.scheme == "https" or public_base(request).startswith("https://")
+
+
+def known_scheme(request: Request) -> str | None:
+    """The scheme the client used, when this server can know it; None when it cannot.
+
+    A trusted proxy's ``X-Forwarded-Proto`` (or ``proto=``) says it, as a TLS
+    connection does; failing those, the public URL says it for requests to
+    its host (not for one to another name, such as ``localhost`` through an
+    SSH tunnel). Otherwise a proxy that ends TLS and says nothing still hands
+    over plain ``http`` whatever the browser used, so the ``http`` seen tells
+    nothing.
+    """
+    if request.scope.get(_SCHEME_FORWARDED) or request.url.scheme == "https":
+        return request.url.scheme
+    configured: str | None = request.app.state.settings.public_url
+    if configured is None:
+        return None
+    scheme, _, netloc = configured.partition("://")
+    return scheme if netloc == request.headers.get("host", "").lower() else None
 
 
 def shows_loopback(request: Request) -> bool:

@@ -93,10 +93,6 @@ def find_by_id(conn: Connection, account_id: int) -> Account | None:
     return _find(conn, accounts.c.id == account_id)
 
 
-def find_by_name(conn: Connection, name: str) -> Account | None:
-    return _find(conn, accounts.c.name == name)
-
-
 def names(conn: Connection) -> list[tuple[int, str]]:
     """Every account's id and name, for comparisons SQL cannot make alike on both databases.
 

@@ -142,17 +142,11 @@ def page_stops(
     ]
 
 
-def password_hash(conn: Connection, account_id: int) -> str | None:
+def password_hash(conn: Connection, account_id: int | None) -> str | None:
+    """The account's password hash; queried for no account (``None``) too, as long as for one."""
     return conn.execute(
         select(accounts.c.dashboard_password_hash).where(accounts.c.id == account_id)
     ).scalar_one_or_none()
-
-
-def password_hash_by_name(conn: Connection, name: str) -> tuple[int, str | None] | None:
-    row = conn.execute(
-        select(accounts.c.id, accounts.c.dashboard_password_hash).where(accounts.c.name == name)
-    ).first()
-    return (row.id, row.dashboard_password_hash) if row else None
 
 
 def set_password_hash(conn: Connection, account_id: int, value: str | None) -> None:

@@ -6,6 +6,15 @@ second line, not the only one). A request announcing another origin is refused
 outright. The origin the browser announces is compared with the public URL
 (``STOPLIST_PUBLIC_URL``) when one is set, since a proxy in front of stoplist
 may pass on a ``Host`` of its own, and with the request's own host.
+
+Against the request's own host the scheme is compared only when the server
+knows the one the browser used (``stoplist.http.proxy.known_scheme``): a
+trusted proxy said it, or the host is the public URL's. Otherwise it cannot
+be: a proxy that ends TLS and passes on ``Host`` alone (nginx's
+``proxy_set_header Host $host``, a documented setup) hands over plain ``http``
+while the browser says ``https``, and comparing the two would refuse every
+form. An ``https`` page posting to the ``http`` site of the same host, or the
+other way round, is refused whenever the scheme is known.
 """
 
 from __future__ import annotations
@@ -14,7 +23,7 @@ import hmac
 
 from starlette.requests import Request
 
-from stoplist.http.proxy import public_base
+from stoplist.http.proxy import known_scheme, public_base
 from stoplist.web.session import COOKIE_NAME
 
 FIELD = "csrf_token"
@@ -37,6 +46,11 @@ def refusal(request: Request, expected: str, submitted: object) -> str | None:
 def _same_origin(request: Request, origin: str) -> bool:
     if origin == "null":
         return False
-    if origin.rstrip("/").lower() == public_base(request):
+    origin = origin.rstrip("/").lower()
+    if origin == public_base(request):
         return True
-    return origin.split("://", 1)[-1] == request.headers.get("host", "")
+    scheme, sep, host = origin.partition("://")
+    if not sep or host != request.headers.get("host", "").lower():
+        return False
+    known = known_scheme(request)
+    return known is None or scheme == known
