@@ -134,6 +134,8 @@ def parameter(error: errors.InvalidParameter, language: Language) -> tuple[str |
         return "file", words.text(
             "not a readable .xlsx workbook (%(problem)s)", problem=error.problem
         )
+    if isinstance(error, errors.UnreadableExport):
+        return "file", _unreadable_export(error, words)
     if isinstance(error, errors.OversizedWorkbook):
         return "file", _oversized(error, words)
     if isinstance(error, errors.OversizedZipDirectory):
@@ -155,6 +157,26 @@ def parameter(error: errors.InvalidParameter, language: Language) -> tuple[str |
     if isinstance(error, ParameterRefused):
         return None, _broken_rule(error, words)
     return None, error.detail or words.text_in("api", "Invalid parameter")
+
+
+def _unreadable_export(error: errors.UnreadableExport, words: Catalogue) -> str:
+    """Where a JSON or NDJSON export stops reading as one, and why."""
+    fmt = error.fmt.upper()
+    if error.fmt == "ndjson":
+        place = words.text("line %(line)s", line=error.at)
+    else:
+        place = words.text("entry %(entry)s", entry=error.at)
+    if error.malformed:
+        return words.text(
+            "not a readable %(format)s export: %(place)s is not valid JSON", format=fmt, place=place
+        )
+    return words.text(
+        "%(format)s, but not a stop list export: %(place)s is not an object "
+        "with a phoneNumber string (up to %(limit)s KiB)",
+        format=fmt,
+        place=place,
+        limit=error.limit_kib,
+    )
 
 
 def _oversized(error: errors.OversizedWorkbook, words: Catalogue) -> str:

@@ -59,7 +59,8 @@ def import_command(
     file: Annotated[
         str,
         typer.Argument(
-            help="CSV, text (one number per line) or .xlsx workbook; '-' for stdin.",
+            help="CSV, text (one number per line), .xlsx workbook, or a list's JSON or "
+            "NDJSON export; '-' for stdin.",
             show_default=False,
         ),
     ],
@@ -84,7 +85,8 @@ def import_command(
 
     UTF-8 (with or without BOM), UTF-16 with BOM and Windows-1252 text are
     read alike; the delimiter (comma, semicolon, tab, pipe) and the phone
-    column are detected unless --column names it.
+    column are detected unless --column names it. What stoplist export
+    writes, in any format, imports back.
     """
     settings = settings_from(database_url=database)
     db = open_configured(settings)

@@ -73,6 +73,27 @@ class Layout:
         return None if self.column is None else self.column_names()[self.column]
 
 
+@dataclass(frozen=True, slots=True)
+class KnownColumn:
+    """The one column of a file whose format names it, so nothing is detected.
+
+    The product's own JSON and NDJSON exports are read as such (``json_exports``):
+    each line is the whole cell, with no delimiter to find and no header to
+    skip; a blank line is a blank line of the file, and an empty cell comes
+    as ``""`` so that it is reported, as an empty cell of a CSV is.
+    """
+
+    name: str
+
+    def check_choice(self, choice: str | None) -> None:
+        """Check the column a user named: this one only (``InvalidParameter`` otherwise)."""
+        if choice is None:
+            return
+        chosen = chosen_column(choice, (self.name,))
+        if chosen != 0:
+            raise ColumnNotInFile(chosen + 1, (self.name,))
+
+
 def split(line: str, delimiter: str | None) -> list[str]:
     """The cells of one line (quotes removed, as the csv module reads them)."""
     if delimiter is None:

@@ -224,6 +224,27 @@ class OversizedZipDirectory(InvalidParameter):
         self.limit = limit
 
 
+class UnreadableExport(InvalidParameter):
+    """A file that begins as a JSON or NDJSON export of a stop list and is not one.
+
+    ``fmt`` is ``json`` or ``ndjson``; ``at`` is where, from 1: a line of
+    NDJSON, an entry of a JSON array. ``malformed``: what is there is not
+    JSON (a file cut short, an edit gone wrong); otherwise it is JSON but
+    not an entry (an object with a ``phoneNumber`` string, up to
+    ``limit_kib``). The whole file is refused: a backup that does not read
+    back whole is a problem to see, not a list to import in part.
+    """
+
+    def __init__(self, fmt: str, at: int, *, malformed: bool, limit_kib: int) -> None:
+        place = f"line {at}" if fmt == "ndjson" else f"entry {at}"
+        what = "not valid JSON" if malformed else "not an object with a phoneNumber string"
+        super().__init__(f"file: not a readable {fmt.upper()} export ({place} is {what})")
+        self.fmt = fmt
+        self.at = at
+        self.malformed = malformed
+        self.limit_kib = limit_kib
+
+
 class UnknownSheet(InvalidParameter):
     """The workbook has no sheet ``name``; ``sheets`` are the ones it has."""
 

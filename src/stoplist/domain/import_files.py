@@ -14,9 +14,12 @@ result wherever it is imported:
   Nor can it expand its zip: a workbook whose parts would unpack past the
   bounds below is refused from its zip directory, before ``openpyxl``
   inflates anything (it holds the shared strings whole: 400 KB of upload
-  could make a gigabyte of them).
+  could make a gigabyte of them);
+- text that begins as a JSON array of objects or an NDJSON object is read
+  back as the export of a list it is (``json_exports``): the lines of its
+  ``phoneNumber`` values.
 
-Both are text streams read in blocks, so memory stays flat whatever the size.
+All are text streams read in blocks, so memory stays flat whatever the size.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from stoplist.domain.errors import (
     UnknownSheet,
     UnreadableWorkbook,
 )
+from stoplist.domain.json_exports import exported_list
 
 XLSX_SIGNATURE = b"PK\x03\x04"
 _BOMS = (
@@ -78,7 +82,7 @@ class ImportText(Protocol):
 
     consumed: int
     kind: str
-    """How the file was read: ``utf-8``, ``utf-16-le``, ``windows-1252``, ``xlsx``..."""
+    """How the file was read: ``utf-8``, ``utf-16-le``, ``windows-1252``, ``xlsx``, ``json``..."""
 
     def read(self, size: int = -1, /) -> str: ...
 
@@ -99,7 +103,7 @@ def open_import(
         return _WorkbookText(head, stream, sheet)
     if sheet:
         raise SheetsOnlyInWorkbooks()
-    return _DecodedText(head, stream)
+    return exported_list(_DecodedText(head, stream))
 
 
 class _DecodedText:
@@ -118,9 +122,13 @@ class _DecodedText:
         # A lone CR ends a line too, as in the CSV a Mac spreadsheet saves
         # ("CSV (Macintosh)"): without this a whole such file is one line.
         self._newlines = io.IncrementalNewlineDecoder(None, translate=True)
+        self._unread = ""
 
     def read(self, size: int = -1, /) -> str:
         """Text of the next bytes; "" only at the end (a read may need more than one block)."""
+        if self._unread:
+            text, self._unread = self._unread, ""
+            return text
         while True:
             data = self.stream.read(size)
             self.consumed += len(data)
@@ -141,6 +149,10 @@ class _DecodedText:
             self.kind = "windows-1252"
             self._decoder = codecs.getincrementaldecoder("cp1252")(errors="replace")
             return self._decoder.decode(buffered + data, final=final)
+
+    def unread(self, text: str) -> None:
+        """Give ``text`` back, to be read first: what was read to tell what the file is."""
+        self._unread = text + self._unread
 
     def close(self) -> None:
         return None

@@ -18,7 +18,8 @@ The rules, whatever the file's size:
 
 Input is a CSV or one number per line. Its first lines decide its delimiter,
 whether the first is a header, and which column holds the numbers (see
-``columns``), unless the caller names the column. A file that yields no
+``columns``), unless the caller names the column, or the file's format does
+(the product's JSON and NDJSON exports, read by ``json_exports``). A file that yields no
 valid number is an error (``NoNumbersFound``), never a success that added
 nothing: an empty file, or one of blank lines only, too (an upload that came
 through empty, an export that failed), so that the summary of a success
@@ -69,7 +70,14 @@ from sqlalchemy import Connection
 
 from stoplist.domain import clock, webhooks
 from stoplist.domain.canonical import calling_code, is_canonical, number_regex
-from stoplist.domain.columns import DELIMITERS, SAMPLE_LINES, Layout, detect_layout, split
+from stoplist.domain.columns import (
+    DELIMITERS,
+    SAMPLE_LINES,
+    KnownColumn,
+    Layout,
+    detect_layout,
+    split,
+)
 from stoplist.domain.errors import InvalidPhoneNumber, NoNumbersFound, Reason, StoplistError
 from stoplist.domain.stops import ErasedNumbers, StopList
 from stoplist.observability import metrics
@@ -205,7 +213,8 @@ def preview(
     Raises ``NoNumbersFound`` for a file without a line but blank ones, as
     ``import_numbers`` does: there is no column to choose.
     """
-    parser = _Parser(stop_list, ImportReport(), column)
+    known = _known_column(text)
+    parser = _Parser(stop_list, ImportReport(), column, known)
     sample: list[str] = []
     for block in _stream_blocks(text):
         if isinstance(block, list):
@@ -219,6 +228,9 @@ def preview(
     sample = sample[:SAMPLE_LINES]
     if not sample:
         raise NoNumbersFound()
+    if known is not None:
+        cells = [[line.strip('"').strip()] for line in sample[:rows]]
+        return Preview((known.name,), 0, False, cells)
     layout = detect_layout(sample, parser._is_number, column)
     data = sample[1:] if layout.header is not None else sample
     cells = [[cell.strip() for cell in split(line, layout.delimiter)] for line in data[:rows]]
@@ -258,6 +270,9 @@ def import_numbers(
     read, as the writing under the lock begins: for a large file that is
     seconds more, which a progress bar at its end should not hide.
 
+    ``lines`` that know their column (``known_column``: an export of ours,
+    read by ``json_exports``) are read by it, each line one whole cell.
+
     Raises ``NoNumbersFound`` when the file has no line but blank ones, when
     no phone column is found, or when lines other than blank ones and the
     header hold no valid number (nothing is written then);
@@ -265,7 +280,7 @@ def import_numbers(
     """
     report = ImportReport()
     size = batch_size or (_SQLITE_BATCH if stop_list.db.is_sqlite else _POSTGRES_BATCH)
-    parser = _Parser(stop_list, report, column)
+    parser = _Parser(stop_list, report, column, _known_column(lines))
     db = stop_list.db
     with db.bulk_connection() as conn:
         writer = _Writer(stop_list, conn, report, source, actor)
@@ -290,6 +305,12 @@ def import_numbers(
                 writer.finish()
     writer.committed()
     return report
+
+
+def _known_column(lines: object) -> KnownColumn | None:
+    """The column a text says it holds (an export of ours), or None: detect it."""
+    known = getattr(lines, "known_column", None)
+    return known if isinstance(known, KnownColumn) else None
 
 
 def _read_into(
@@ -629,11 +650,16 @@ class _Parser:
 
     The first ``SAMPLE_LINES`` non-blank lines are held until they decide the
     file's ``Layout`` (delimiter, header, column), then read like the rest.
-    A line without the delimiter is split on the first one it has.
+    A line without the delimiter is split on the first one it has. A
+    ``KnownColumn`` decides the layout instead: each line is that one cell.
     """
 
     def __init__(
-        self, stop_list: StopList, report: ImportReport, column: str | None = None
+        self,
+        stop_list: StopList,
+        report: ImportReport,
+        column: str | None = None,
+        known: KnownColumn | None = None,
     ) -> None:
         self.stop_list = stop_list
         self.report = report
@@ -653,6 +679,12 @@ class _Parser:
         """The lines so far of a record whose quoted cell goes on (a line break in a cell)."""
         self._open_from = 0
         self._open_chars = 0
+        self._whole = known is not None
+        """Each line is the cell, whole (``KnownColumn``): nothing is split or quoted."""
+        if known is not None:
+            known.check_choice(column)
+            self.layout = Layout(None, 0, None, 1)
+            report.column, report.column_number = known.name, 1
 
     def feed(self, block: str | _Lines) -> tuple[list[str], int]:
         """``(numbers, lines read)`` for one block; invalid lines go to the report."""
@@ -833,6 +865,8 @@ class _Parser:
             line = raw.strip()
             if not line:
                 return None
+        if self._whole:
+            return line.strip('"').strip()
         delimiter, column = self.delimiter, self.column
         if delimiter is None or (delimiter not in line and '"' not in line):
             found = delimiter or next((d for d in DELIMITERS if d in line), None)
