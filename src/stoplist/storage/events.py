@@ -239,12 +239,6 @@ module that every recorded event runs are built once: building and keying
 them anew took more of an event's time than the database did.
 """
 
-_OF_NUMBER = (
-    events.c.account_id == bindparam("account"),
-    # The number's events, and its erased stand-in's once that erasure was lifted (NULL: none).
-    events.c.phone_number.in_([bindparam("number"), bindparam("stand_in")]),
-)
-
 _RANKED_AT = case(
     (
         and_(
@@ -256,61 +250,81 @@ _RANKED_AT = case(
 )
 """``records.events.ranking_time`` in SQL: a whole-second opt-out ranks at its second's end."""
 
-_STATE = (*_OF_NUMBER, events.c.kind.in_(_STATE_KINDS))
-_LATEST_STATE = (
-    select(events)
-    .where(
-        *_STATE,
-        events.c.event_at
-        >= select(events.c.event_at)
-        .where(*_STATE)
-        .order_by(events.c.event_at.desc())
-        .limit(1)
-        .correlate(None)
-        .scalar_subquery()
-        - RANKING_SLACK,
+
+@dataclass(frozen=True, slots=True)
+class _StateReads:
+    """The statements that decide a number's entry, for one way of naming its events."""
+
+    latest_state: Select[Any]
+    first_opt_out: Select[Any]
+    first_opt_out_after: Select[Any]
+    latest_opt_in: Select[Any]
+
+
+def _state_reads(numbered: ColumnElement[bool], at: ColumnElement[int]) -> _StateReads:
+    """``_StateReads`` of the events ``numbered`` picks in the account ``:account``, sorted
+    by ``at``, their event time as a column or as an expression."""
+    of_number = (events.c.account_id == bindparam("account"), numbered)
+    state = (*of_number, events.c.kind.in_(_STATE_KINDS))
+    newest = select(events.c.event_at).where(*state).order_by(at.desc()).limit(1)
+    opt_outs = (*of_number, events.c.kind == EventKind.OPT_OUT.value)
+    after = (
+        events.c.event_at >= bindparam("after_rank") - RANKING_SLACK,
+        or_(
+            bindparam("after_rank") < _RANKED_AT,
+            and_(bindparam("after_rank") == _RANKED_AT, events.c.id > bindparam("after_id")),
+        ),
     )
-    .order_by(_RANKED_AT.desc(), events.c.id.desc())
-    .limit(1)
-)
+    return _StateReads(
+        latest_state=select(events)
+        .where(*state, events.c.event_at >= _scalar(newest) - RANKING_SLACK)
+        .order_by(_RANKED_AT.desc(), events.c.id.desc())
+        .limit(1),
+        first_opt_out=_first_ranked(at, *opt_outs),
+        first_opt_out_after=_first_ranked(at, *opt_outs, *after),
+        latest_opt_in=select(events)
+        .where(*of_number, events.c.kind == EventKind.OPT_IN.value)
+        .order_by(at.desc(), events.c.id.desc())
+        .limit(1),
+    )
 
 
-def _first_ranked(*conditions: ColumnElement[bool]) -> Select[Any]:
+def _first_ranked(at: ColumnElement[int], *conditions: ColumnElement[bool]) -> Select[Any]:
     """The earliest-ranked event meeting ``conditions``: an event ranks at most a second
     after its event time, so it is within a second of the earliest event time among
     them, and only those are sorted."""
-    earliest = (
-        select(events.c.event_at)
-        .where(*conditions)
-        .order_by(events.c.event_at)
-        .limit(1)
-        .correlate(None)
-        .scalar_subquery()
-    )
+    earliest = select(events.c.event_at).where(*conditions).order_by(at)
     return (
         select(events)
-        .where(*conditions, events.c.event_at <= earliest + RANKING_SLACK)
+        .where(*conditions, events.c.event_at <= _scalar(earliest.limit(1)) + RANKING_SLACK)
         .order_by(_RANKED_AT, events.c.id)
         .limit(1)
     )
 
 
-_OPT_OUTS = (*_OF_NUMBER, events.c.kind == EventKind.OPT_OUT.value)
-_FIRST_OPT_OUT = _first_ranked(*_OPT_OUTS)
-_FIRST_OPT_OUT_AFTER = _first_ranked(
-    *_OPT_OUTS,
-    events.c.event_at >= bindparam("after_rank") - RANKING_SLACK,
-    or_(
-        bindparam("after_rank") < _RANKED_AT,
-        and_(bindparam("after_rank") == _RANKED_AT, events.c.id > bindparam("after_id")),
-    ),
+def _scalar(query: Select[Any]) -> ColumnElement[Any]:
+    """``query`` as a value inside another statement on ``events``, not correlated to it."""
+    return query.correlate(None).scalar_subquery()
+
+
+_OWN_EVENTS = _state_reads(events.c.phone_number == bindparam("number"), events.c.event_at)
+"""A number's events, in ``ix_events_number``'s order (the latest is its last entry)."""
+_WITH_STAND_IN = _state_reads(
+    events.c.phone_number.in_([bindparam("number"), bindparam("stand_in")]),
+    events.c.event_at + 0,
 )
-_LATEST_OPT_IN = (
-    select(events)
-    .where(*_OF_NUMBER, events.c.kind == EventKind.OPT_IN.value)
-    .order_by(events.c.event_at.desc(), events.c.id.desc())
-    .limit(1)
-)
+"""A number's events and its erased stand-in's, once that erasure was lifted.
+
+Sorted by ``event_at + 0``, which no index holds: by the column itself
+SQLite (without statistics unless ANALYZE ran) takes two numbers' events in
+time order from the account's time index, walking its whole history for the
+one row wanted (a second per event recorded in an account of a million
+events) rather than the two numbers' few events through ``ix_events_number``.
+"""
+
+
+def _reads(stand_in: str | None) -> _StateReads:
+    return _OWN_EVENTS if stand_in is None else _WITH_STAND_IN
 
 
 def _event(conn: Connection, statement: Select[Any], params: dict[str, Any]) -> Event | None:
@@ -328,7 +342,7 @@ def latest_state_event(
     so the number's index finds them however long its history.
     """
     numbered = {"account": account_id, "number": phone_number, "stand_in": stand_in}
-    return _event(conn, _LATEST_STATE, numbered)
+    return _event(conn, _reads(stand_in).latest_state, numbered)
 
 
 def first_opt_out_after(
@@ -342,10 +356,12 @@ def first_opt_out_after(
     ``records.events.ranking_time``; ties: the later recorded."""
     numbered = {"account": account_id, "number": phone_number, "stand_in": stand_in}
     if after is None:
-        return _event(conn, _FIRST_OPT_OUT, numbered)
+        return _event(conn, _reads(stand_in).first_opt_out, numbered)
     after_rank = ranking_time(after.kind, after.event_at)
     return _event(
-        conn, _FIRST_OPT_OUT_AFTER, {**numbered, "after_rank": after_rank, "after_id": after.id}
+        conn,
+        _reads(stand_in).first_opt_out_after,
+        {**numbered, "after_rank": after_rank, "after_id": after.id},
     )
 
 
@@ -353,7 +369,7 @@ def latest_opt_in(
     conn: Connection, account_id: int, phone_number: str, stand_in: str | None = None
 ) -> Event | None:
     numbered = {"account": account_id, "number": phone_number, "stand_in": stand_in}
-    return _event(conn, _LATEST_OPT_IN, numbered)
+    return _event(conn, _reads(stand_in).latest_opt_in, numbered)
 
 
 def history(
