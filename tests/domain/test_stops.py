@@ -95,6 +95,48 @@ def test_the_entry_starts_with_a_stop_dated_to_the_second_before_a_start_in_it(d
     assert stops.find(number).created_at == at("2026-01-02 10:00:00")
 
 
+def _arrived(number: str, kind: EventKind, sent: str, arrived: str, message_id: str) -> NewEvent:
+    return NewEvent(
+        number,
+        kind,
+        Source.SMS,
+        event_at=at(sent),
+        provider="test",
+        provider_message_id=message_id,
+        received_at=at(arrived),
+    )
+
+
+def test_a_stop_dated_to_the_second_ranks_no_later_than_it_arrived(db, account):
+    """The STOP dated 10:00:00 reached us at 10:00:00.010; the START came at .320, after
+    it: the person's last word was START, as the arrivals tell."""
+    stops = StopList(db, account.account)
+    number = "+33617171717"
+    stops.record(
+        _arrived(number, EventKind.OPT_OUT, "2026-01-02 10:00:00", "2026-01-02 10:00:00.010", "out")
+    )
+    start = _arrived(
+        number, EventKind.OPT_IN, "2026-01-02 10:00:00.320", "2026-01-02 10:00:00.320", "in"
+    )
+    assert stops.record(start).changed
+    assert stops.find(number) is None
+
+
+def test_a_stop_dated_to_the_second_arriving_after_a_start_in_it_still_wins(db, account):
+    stops = StopList(db, account.account)
+    number = "+33618181818"
+    stops.record(
+        _arrived(
+            number, EventKind.OPT_IN, "2026-01-02 10:00:00.300", "2026-01-02 10:00:00.300", "in"
+        )
+    )
+    stop = _arrived(
+        number, EventKind.OPT_OUT, "2026-01-02 10:00:00", "2026-01-02 10:00:00.800", "out"
+    )
+    assert stops.record(stop).changed
+    assert stops.find(number).created_at == at("2026-01-02 10:00:00")
+
+
 def test_duplicate_provider_message_is_recorded_once(db, account):
     stops = StopList(db, account.account)
     event = sms("+33633333333", EventKind.OPT_OUT, "2026-01-02 10:00:00", "same")

@@ -125,12 +125,14 @@ def effective_event_time(claimed: int | None, received_at: int) -> int:
 
 
 RANKING_SLACK = 999_999
-"""How far past its event time an opt-out may rank, in microseconds (``ranking_time``)."""
+"""How far past its event time an opt-out may rank, in microseconds (``ranking_time``): an
+event's time is never after its arrival, so its rank is never after either."""
 
 
-def ranking_time(kind: EventKind, event_at: int) -> int:
+def ranking_time(kind: EventKind, event_at: int, received_at: int) -> int:
     """Where a state event ranks among the number's others: its event time, except that
-    an opt-out dated to a whole second counts at the last microsecond of that second.
+    an opt-out dated to a whole second counts at the last microsecond of that second it
+    may have been sent in, which is never after it reached us.
 
     Providers that date messages to the second (Vonage's and SMS Partner's
     ``message-timestamp``, many gateways) say only that a STOP was sent
@@ -138,13 +140,14 @@ def ranking_time(kind: EventKind, event_at: int) -> int:
     milliseconds into the same second, then the STOP, would otherwise leave
     the number allowed, though the person's last word was STOP. Where the
     order cannot be told, the opt-out wins: losing a STOP is worse than
-    asking a person to send START again. The rule reads the event alone, so
-    the order of arrival still never matters, and two writes through the API
-    a moment apart (timed to the microsecond) keep their order.
+    asking a person to send START again. Where it can (the STOP had reached
+    us before the START or the API's delete was made), it is kept. The rule
+    reads the event alone, so the order of arrival never matters otherwise,
+    and writes through the API (timed to the microsecond) keep their order.
     ``storage.events`` orders by the same rule in SQL.
     """
     if kind is EventKind.OPT_OUT and event_at % (RANKING_SLACK + 1) == 0:
-        return event_at + RANKING_SLACK
+        return min(event_at + RANKING_SLACK, received_at)
     return event_at
 
 

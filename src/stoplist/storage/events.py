@@ -169,18 +169,12 @@ def match_message(
         },
     ).all()
     digest = chain.text_digest(text)
-    seen = next(
-        (
-            row
-            for row in rows
-            if _digest(row.text_digest) == digest and not (changes_state and row.changed_since)
-        ),
-        None,
-    )
+    same = next((row for row in rows if _digest(row.text_digest) == digest), None)
+    seen = None
+    if same is not None and not (changes_state and (same.last_state_id or 0) > same.id):
+        seen = event_of(conn.execute(select(events).where(events.c.id == same.id)).one())
     taken = {row.provider_message_id for row in rows}
-    return MessageMatch(
-        event_of(seen) if seen is not None else None, _free_id(provider_message_id, taken)
-    )
+    return MessageMatch(seen, _free_id(provider_message_id, taken))
 
 
 def _digest(value: Any) -> bytes | None:
@@ -204,19 +198,20 @@ def _reused_base(provider_message_id: str) -> str:
     return storable(provider_message_id[:_REUSABLE_ID_LENGTH]) + REUSED_ID_MARK
 
 
-_LATER = events.alias("later")
 _MESSAGE_IDS = (
     select(
-        events,
-        select(_LATER.c.id)
+        events.c.id,
+        events.c.provider_message_id,
+        events.c.text_digest,
+        select(func.max(events.c.id))
         .where(
-            _LATER.c.account_id == bindparam("account"),
-            _LATER.c.phone_number == bindparam("number"),
-            _LATER.c.kind.in_(_STATE_KINDS),
-            _LATER.c.id > events.c.id,
+            events.c.account_id == bindparam("account"),
+            events.c.phone_number == bindparam("number"),
+            events.c.kind.in_(_STATE_KINDS),
         )
-        .exists()
-        .label("changed_since"),
+        .correlate(None)
+        .scalar_subquery()
+        .label("last_state_id"),
     )
     .where(
         events.c.account_id == bindparam("account"),
@@ -230,8 +225,9 @@ _MESSAGE_IDS = (
     )
     .order_by(events.c.id.desc())
 )
-"""A sender's events under a message id or its reused forms (``id#n``), newest first, each
-with whether an opt-out or opt-in of the number was recorded after it.
+"""A sender's events under a message id or its reused forms (``id#n``), newest first, with
+the id of the number's last recorded opt-out or opt-in (one look-up, however many forms: a
+counter that starts again can reuse an id thousands of times).
 
 Compared with ``substr`` rather than ``LIKE``: SQLite's ``LIKE`` ignores the
 case of ASCII letters, and ids are case-sensitive. The statements of this
@@ -242,13 +238,22 @@ them anew took more of an event's time than the database did.
 _RANKED_AT = case(
     (
         and_(
-            events.c.kind == EventKind.OPT_OUT.value, events.c.event_at % (RANKING_SLACK + 1) == 0
+            events.c.kind == EventKind.OPT_OUT.value,
+            events.c.event_at % (RANKING_SLACK + 1) == 0,
+            events.c.event_at + RANKING_SLACK < events.c.received_at,
         ),
         events.c.event_at + RANKING_SLACK,
     ),
+    (
+        and_(
+            events.c.kind == EventKind.OPT_OUT.value, events.c.event_at % (RANKING_SLACK + 1) == 0
+        ),
+        events.c.received_at,
+    ),
     else_=events.c.event_at,
 )
-"""``records.events.ranking_time`` in SQL: a whole-second opt-out ranks at its second's end."""
+"""``records.events.ranking_time`` in SQL: a whole-second opt-out ranks at its second's end,
+or at its arrival if that came first."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,7 +362,7 @@ def first_opt_out_after(
     numbered = {"account": account_id, "number": phone_number, "stand_in": stand_in}
     if after is None:
         return _event(conn, _reads(stand_in).first_opt_out, numbered)
-    after_rank = ranking_time(after.kind, after.event_at)
+    after_rank = ranking_time(after.kind, after.event_at, after.received_at)
     return _event(
         conn,
         _reads(stand_in).first_opt_out_after,
