@@ -4,6 +4,7 @@ account, the other is the local mirror with a database of its own."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -176,9 +177,12 @@ def test_an_opt_in_that_lifted_an_erasure_here_outranks_an_older_upstream_stop(
     server, account, mirror, local, upstream
 ):
     """The person's START lifted the number's erasure here after it was stopped upstream:
-    that opt-in is kept under the number's stand-in, and still leaves it off."""
+    that opt-in is kept under the number's stand-in, and still leaves it off. (It comes
+    in a later second: the upstream's times are to the second, and within its second
+    the STOP would outrank it.)"""
     name, here = local
     upstream.add("0611111111")
+    time.sleep(1 - time.time() % 1)
     here.erase("0611111111")
     token = Accounts(mirror.db).get(name).inbound_token
     started = httpx.post(

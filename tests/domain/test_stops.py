@@ -2,11 +2,14 @@
 
 import gc
 import sys
+import time
 from datetime import UTC, datetime
 
 import pytest
 
+from stoplist.domain import clock
 from stoplist.domain.clock import LocalTimeFormatter, to_us, zone
+from stoplist.domain.erasure import erase
 from stoplist.domain.errors import AlreadyStopped, StopIdRequired, StopNotFound
 from stoplist.domain.imports import import_numbers
 from stoplist.domain.stops import StopList, parse_stop_id
@@ -135,6 +138,43 @@ def test_a_stop_dated_to_the_second_arriving_after_a_start_in_it_still_wins(db, 
     )
     assert stops.record(stop).changed
     assert stops.find(number).created_at == at("2026-01-02 10:00:00")
+
+
+def test_a_start_after_an_erasure_lifts_it_only_if_it_outranks_every_stop(db, account):
+    """Erased at E, a few ms into second S; then a STOP dated S arrives at E + 0.3 s, and
+    a START sent at E + 0.1 s arrives after it. The STOP ranks at its arrival, after the
+    START: the number stays erased and suppressed, as it would stay stopped unerased."""
+    stops = StopList(db, account.account)
+    number = "+33619191919"
+    stops.add(number)
+    while clock.now_us() % clock.MICROS > 300_000:
+        time.sleep(0.05)  # start early in a second, so that all of this falls inside it
+    erased_at = erase(stops, number).erased_at
+    second = erased_at - erased_at % clock.MICROS
+    stops.record(
+        NewEvent(
+            number,
+            EventKind.OPT_OUT,
+            Source.SMS,
+            event_at=second,
+            provider="test",
+            provider_message_id="out",
+            received_at=erased_at + 300_000,
+        )
+    )
+    start = stops.record(
+        NewEvent(
+            number,
+            EventKind.OPT_IN,
+            Source.SMS,
+            event_at=erased_at + 100_000,
+            provider="test",
+            provider_message_id="in",
+            received_at=erased_at + 400_000,
+        )
+    )
+    assert not start.changed
+    assert stops.erased(number) is not None
 
 
 def test_duplicate_provider_message_is_recorded_once(db, account):

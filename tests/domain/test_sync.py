@@ -103,3 +103,33 @@ def test_removals_are_reported_unless_mirrored(db, account):
     assert [c.phone_number for c in report.removed_upstream] == ["+33622222222"]
     assert report.deleted == []
     assert stops.count() == 2
+
+
+def test_a_mirrored_removal_keeps_a_stop_made_here_in_the_second_of_a_start(db, account):
+    """After the sync, the person sent START at S + 0.3 s, then a STOP that a provider
+    dates S arrived at S + 0.5 s: their last word was STOP, made here. The upstream's
+    removal must not take it off, whatever the plain event times say."""
+    stops = StopList(db, account.account)
+    number = "+33611111111"
+    apply(stops, UPSTREAM, entries(number))
+    second = (datetime.now(UTC) - timedelta(minutes=1)).replace(microsecond=0)
+    at = int(second.timestamp()) * 1_000_000
+
+    def sms(kind: EventKind, offset: int, arrived: int, message_id: str) -> NewEvent:
+        return NewEvent(
+            number,
+            kind,
+            Source.SMS,
+            event_at=at + offset,
+            provider="test",
+            provider_message_id=message_id,
+            received_at=at + arrived,
+        )
+
+    stops.record(sms(EventKind.OPT_IN, 300_000, 300_000, "in"))
+    stops.record(sms(EventKind.OPT_OUT, 0, 500_000, "out"))
+    assert stops.find(number) is not None
+    report = apply(stops, UPSTREAM, [], mirror_deletes=True)
+    assert [c.phone_number for c in report.kept] == [number]
+    assert report.deleted == []
+    assert stops.find(number) is not None

@@ -367,10 +367,20 @@ class StopList:
         event_id = event_store.insert_event(
             conn, account_id, new, event_at=event_at, received_at=received_at, erased=True
         )
-        if new.kind is EventKind.OPT_IN and event_at > erased.erased_at:
+        if (
+            new.kind is EventKind.OPT_IN
+            and event_at > erased.erased_at
+            and self._ranks_last(conn, stand_in, event_id)
+        ):
             erasure_store.lift(conn, account_id, digest, at=event_at, event_id=event_id)
             return Recorded(event_id, False, stop, None, erased=True)
         return Recorded(event_id, False, stop, stop, erased=True)
+
+    def _ranks_last(self, conn: Connection, stand_in: str, event_id: int) -> bool:
+        """Whether the opt-in ``event_id`` is the erased number's latest-ranked state event:
+        one dated after the erasure can still share a second with a STOP that outranks it."""
+        latest = event_store.latest_state_event(conn, self.account.id, stand_in)
+        return latest is not None and latest.id == event_id
 
     def _notify(
         self, conn: Connection, new: NewEvent, recorded: Recorded, received_at: int
@@ -422,7 +432,8 @@ def _synced_only(conn: Connection, stop: Stop) -> bool:
     """Whether every opt-out since the number's last opt-in came from a sync.
 
     The question ``domain.sync`` asks before mirroring a deletion (there, of
-    one upstream), read the same way: newest first, down to the last opt-in.
+    one upstream), read the same way: newest first as events rank, down to
+    the last opt-in.
     """
     for event in event_store.history(conn, stop.account_id, stop.phone_number):
         if event.kind is EventKind.OPT_IN:

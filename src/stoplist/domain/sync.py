@@ -259,7 +259,8 @@ def _removal_batch(
 
 
 def _only_from(conn: Connection, account_id: int, number: str, provider: str) -> bool:
-    """Whether every opt-out since the number's last opt-in came from this upstream."""
+    """Whether every opt-out ranked after the number's last opt-in came from this upstream
+    (``records.events.ranking_time``: the history is in that order)."""
     for event in event_store.history(conn, account_id, number):
         if event.kind is EventKind.OPT_IN:
             return True

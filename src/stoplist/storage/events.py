@@ -1,4 +1,10 @@
-"""SQL for the events table: the history of every number."""
+"""SQL for the events table: the history of every number.
+
+The module is longer than most: recording an event runs several statements
+here (its chain link, the redelivery look-up, the reads that decide the
+number's entry, each in the ranking's order), built once and kept together
+so that the ranking rule is written in SQL in one place.
+"""
 
 from __future__ import annotations
 
@@ -384,13 +390,14 @@ def history(
     *,
     stand_in: str | None = None,
 ) -> list[Event]:
-    """A number's events, every one, newest first by event time (with those kept under
-    its erased ``stand_in``, when it has one)."""
+    """A number's events, every one, newest first as they rank (``records.events.ranking_time``:
+    the first one is what decides the entry), with those kept under its erased ``stand_in``,
+    when it has one."""
     numbers = [phone_number] if stand_in is None else [phone_number, stand_in]
     rows = conn.execute(
         select(events)
         .where(events.c.account_id == account_id, events.c.phone_number.in_(numbers))
-        .order_by(events.c.event_at.desc(), events.c.id.desc())
+        .order_by(_RANKED_AT.desc(), events.c.id.desc())
     )
     return [event_of(row) for row in rows]
 
