@@ -312,6 +312,24 @@ def _problems() -> dict[type[Exception], Callable[[Catalogue, Any], str]]:
         errors.NotAKeywordAction: lambda words, e: words.text(
             "a keyword means opt_out, opt_in or help"
         ),
+        errors.RequiredOptOutKeyword: lambda words, e: (
+            words.text(
+                "%(keyword)s is an opt-out keyword carriers and regulators require: "
+                "it cannot be removed unless the change is forced",
+                keyword=repr(e.keyword),
+            )
+            if e.action is None
+            else words.text(
+                "%(keyword)s is an opt-out keyword carriers and regulators require: "
+                "it cannot mean %(action)s unless the change is forced",
+                keyword=repr(e.keyword),
+                action=e.action,
+            )
+        ),
+        errors.KeywordNotFound: lambda words, e: words.text(
+            "%(keyword)s is not a keyword for this account: nothing to remove",
+            keyword=repr(e.keyword),
+        ),
         errors.EndpointNotFound: lambda words, e: words.text(
             "account %(account)s has no endpoint %(id)s",
             account=repr(e.account),

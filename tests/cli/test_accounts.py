@@ -219,3 +219,28 @@ def _rename_behind_the_rules(db, account_id: int, name: str) -> None:
             text("UPDATE accounts SET name = :name WHERE id = :id"),
             {"name": name, "id": account_id},
         )
+
+
+def test_case_folding_folds_ligatures_and_sharp_s_but_not_forms_only_nfkc_folds(own_db):
+    """``ﬁ``, ``ß`` and ``ſ`` fold as their letters do (``str.casefold``); full-width
+    letters and superscripts are names of their own, as they look different."""
+    url = own_db.url
+    made = json.loads(
+        run_cli_here("accounts", "create", "ﬁeld Straße ſ", "--json", "--database", url).stdout
+    )
+    for typed in ("field strasse s", "FIELD STRASSE S"):
+        refused = run_cli_here("accounts", "create", typed, "--database", url, check=False)
+        assert refused.returncode == 1
+        assert f"'ﬁeld Straße ſ' already exists: {typed!r} differs from it only by case" in (
+            refused.stderr
+        )
+        assert Accounts(own_db).get(typed).id == made["accountId"]
+    for name, lookalike in (("Shop", "Ｓｈｏｐ"), ("Room 2", "Room ²")):
+        run_cli_here("accounts", "create", name, "--database", url)
+        run_cli_here("accounts", "create", lookalike, "--database", url)
+    listed = json.loads(run_cli_here("accounts", "list", "--json", "--database", url).stdout)
+    assert [account["name"] for account in listed] == [
+        "ﬁeld Straße ſ", "Shop", "Ｓｈｏｐ", "Room 2", "Room ²",
+    ]  # fmt: skip
+    # Full-width letters still fold their own case.
+    assert Accounts(own_db).get("ｓｈｏｐ").name == "Ｓｈｏｐ"

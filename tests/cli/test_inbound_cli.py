@@ -65,7 +65,7 @@ def test_keywords_add_remove_apply_to_inbound_messages(http, account, database_u
     name = account.account.name
     path = f"/inbound/{account.account.inbound_token}/generic"
     run_cli_here("keywords", "add", name, "Désabo", "plus de sms", "--database", database_url)
-    run_cli_here("keywords", "remove", name, "END", "--database", database_url)
+    run_cli_here("keywords", "remove", name, "END", "--force", "--database", database_url)
     listed = json.loads(
         run_cli_here("keywords", "list", name, "--database", database_url, "--json").stdout
     )

@@ -65,7 +65,9 @@ def test_api_errors_in_french(server, account):
     assert result.returncode == 2
     assert result.stderr.strip() == "erreur : [10] Clé API incorrecte"
     invalid = remote(server, "add", "12", env=FR, api_key=account.api_key)
-    assert invalid.stderr.strip() == "erreur : [9] Le numéro de téléphone est invalide"
+    assert invalid.stderr.strip() == (
+        "erreur : [9] Le numéro de téléphone est invalide : trop court (too_short)"
+    )
 
 
 def test_lc_all_wins_and_lang_option_wins_over_it(server, account):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from secrets import token_hex
+
 import pytest
 
 from stoplist.domain import clock
@@ -35,13 +37,13 @@ def test_an_address_is_paused_after_its_failures_whatever_the_account(db, accoun
     client, now = "198.51.100.1", clock.now_us()
     for index in range(ADDRESS_LIMIT):
         target = account if index % 2 else other_account
-        assert throttle.attempt(client, target.account.id, now=now) is not None
-    assert throttle.attempt(client, account.account.id, now=now) is None
-    assert throttle.attempt(client, None, now=now) is None
+        assert throttle.attempt(client, target.account.name, now=now) is not None
+    assert throttle.attempt(client, account.account.name, now=now) is None
+    assert throttle.attempt(client, "no such account", now=now) is None
     # Another address is not concerned, and the pause ends with the window.
-    assert throttle.attempt("198.51.100.2", account.account.id, now=now) is not None
+    assert throttle.attempt("198.51.100.2", account.account.name, now=now) is not None
     later = now + (WINDOW + 1) * clock.MICROS
-    assert throttle.attempt(client, account.account.id, now=later) is not None
+    assert throttle.attempt(client, account.account.name, now=later) is not None
     # Failures too old to count are removed, not kept forever.
     with db.read() as conn:
         assert store.count_failures(conn, 0, client=client) == 1
@@ -49,7 +51,7 @@ def test_an_address_is_paused_after_its_failures_whatever_the_account(db, accoun
 
 def test_an_account_under_attack_still_opens_to_an_address_that_has_not_failed(db, account):
     throttle = SignInThrottle(db)
-    target, now = account.account.id, clock.now_us()
+    target, now = account.account.name, clock.now_us()
     attackers = [f"203.0.113.{n}" for n in range(ACCOUNT_LIMIT)]
     for address in attackers:
         assert throttle.attempt(address, target, now=now) is not None
@@ -66,10 +68,22 @@ def test_a_right_password_forgives_only_that_accounts_failures(db, account, othe
     throttle = SignInThrottle(db)
     client, now = "198.51.100.9", clock.now_us()
     for _ in range(ADDRESS_LIMIT - 1):
-        throttle.attempt(client, other_account.account.id, now=now)
-    mine = throttle.attempt(client, account.account.id, now=now)
+        throttle.attempt(client, other_account.account.name, now=now)
+    mine = throttle.attempt(client, account.account.name, now=now)
     assert mine is not None
-    throttle.succeeded(client, account.account.id, mine)
+    throttle.succeeded(client, account.account.name, mine)
     # Signing in to one's own account does not reset guesses made at another.
-    throttle.attempt(client, account.account.id, now=now)
-    assert throttle.attempt(client, account.account.id, now=now) is None
+    throttle.attempt(client, account.account.name, now=now)
+    assert throttle.attempt(client, account.account.name, now=now) is None
+
+
+def test_a_name_no_account_has_is_counted_as_sign_in_compares_names(db):
+    """Pausing at names that are an account's only would tell which ones are."""
+    throttle, now = SignInThrottle(db), clock.now_us()
+    name = f"Nobody {token_hex(4)}"
+    attackers = [f"203.0.114.{n}" for n in range(ACCOUNT_LIMIT)]
+    for index, address in enumerate(attackers):
+        typed = name.lower() if index % 2 else f" {name.upper()} "
+        assert throttle.attempt(address, typed, now=now) is not None
+    assert throttle.attempt(attackers[0], name, now=now) is None
+    assert throttle.attempt("192.0.2.60", name, now=now) is not None

@@ -228,6 +228,20 @@ CASES: list[tuple[str, EventKind]] = [
     ("AANMELDEN", IN),
     ("HULP", HELP),
     ("Bedankt", REPLY),
+    # French CANCEL, QUIT and END, and "Réponse STOP" copied from "Répondez STOP"
+    ("ANNULER", OUT),
+    ("Quitter.", OUT),
+    ("FIN", OUT),
+    ("fin merci", OUT),
+    ("Réponse STOP", OUT),
+    ("reponse: stop svp", OUT),
+    ("Reply STOP", OUT),
+    ("fin de semaine ça vous va ?", REPLY),
+    ("annuler mon rdv de demain", REPLY),
+    ("je quitte le bureau à 18h", REPLY),
+    ("C'est la fin", REPLY),
+    ("Réponse", REPLY),
+    ("réponse demain", REPLY),
 ]
 
 

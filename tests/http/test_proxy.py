@@ -6,7 +6,16 @@ import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from stoplist.http.proxy import FORWARDED, X_FORWARDED, ForwardedHeaders, TrustedProxies
+import pytest
+
+from stoplist.http.proxy import (
+    FORWARDED,
+    X_FORWARDED,
+    ForwardedHeaders,
+    TrustedProxies,
+    normal_host,
+    normal_origin,
+)
 
 TRUSTED = TrustedProxies(["127.0.0.1/32", "10.0.0.0/8", "::1/128"])
 
@@ -94,3 +103,36 @@ def test_only_the_kind_of_header_the_proxy_sets_is_read():
 def test_nonsense_scheme_and_host_are_not_taken():
     headers = {"X-Forwarded-Proto": "javascript", "X-Forwarded-Host": "a.example/<script>"}
     assert _seen("10.0.0.1", headers) == ("10.0.0.1", "http", "127.0.0.1:8080")
+
+
+@pytest.mark.parametrize(
+    ("netloc", "scheme", "normal"),
+    [
+        ("Example.COM", "https", "example.com"),
+        ("example.com:443", "https", "example.com"),
+        ("example.com.:443", "HTTPS", "example.com"),
+        ("example.com:80", "http", "example.com"),
+        ("example.com:80", "https", "example.com:80"),
+        ("example.com:443", "http", "example.com:443"),
+        ("example.com.:8443", "https", "example.com:8443"),
+        ("[2001:DB8::1]:443", "https", "[2001:db8::1]"),
+        ("[2001:db8::1]:8080", "http", "[2001:db8::1]:8080"),
+        ("[2001:db8::1]", "http", "[2001:db8::1]"),
+        ("", "https", ""),
+    ],
+)
+def test_hosts_are_compared_as_browsers_name_origins(netloc, scheme, normal):
+    assert normal_host(netloc, scheme) == normal
+
+
+@pytest.mark.parametrize(
+    ("origin", "normal"),
+    [
+        ("HTTPS://Example.com.:443/", "https://example.com"),
+        ("http://example.com:80", "http://example.com"),
+        ("http://example.com:443", "http://example.com:443"),
+        ("null", "null"),
+    ],
+)
+def test_origins_are_written_one_way(origin, normal):
+    assert normal_origin(origin) == normal

@@ -13,6 +13,7 @@ from sqlalchemy import inspect, text
 from stoplist.domain import clock
 from stoplist.domain.accounts import Accounts
 from stoplist.domain.audit import verify
+from stoplist.domain.dashboard_throttle import ACCOUNT_LIMIT, ADDRESS_LIMIT, SignInThrottle
 from stoplist.domain.erasure import erase
 from stoplist.domain.inbound import Inbound, InboundMessage
 from stoplist.domain.retention import Retention
@@ -283,3 +284,42 @@ def test_overseas_lines_stored_under_their_metropolitan_reading_are_stopped_agai
             )
     finally:
         server.stop()
+
+
+def test_sign_in_failures_recorded_before_0015_still_count(fresh_database_url):
+    """0015 keeps failures under the name typed rather than the account found: those
+    made at an account carry over under its name, those made at no account still
+    count against their address, and going back to 0014 gives them their account again."""
+    db = Database(fresh_database_url)
+    try:
+        command.upgrade(alembic_config(db), "0014")
+        account = Accounts(db).create("Shop before 0015").account
+        attackers = [f"203.0.113.{n}" for n in range(ACCOUNT_LIMIT)]
+        rows = [{"client": address, "account": account.id} for address in attackers]
+        rows += [{"client": "198.51.100.200", "account": None}] * ADDRESS_LIMIT
+        with db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO dashboard_sign_in_failures (client, account_id, failed_at) "
+                    "VALUES (:client, :account, :now)"
+                ),
+                [{**row, "now": clock.now_us()} for row in rows],
+            )
+        db.migrate()
+        throttle = SignInThrottle(db)
+        assert throttle.attempt(attackers[0], "SHOP BEFORE 0015") is None
+        assert throttle.attempt("198.51.100.200", "someone else") is None
+        assert throttle.attempt("192.0.2.1", "shop before 0015") is not None
+        command.downgrade(alembic_config(db), "0014")
+        with db.engine.connect() as conn:
+            counted = conn.execute(
+                text(
+                    "SELECT account_id, count(*) FROM dashboard_sign_in_failures "
+                    "GROUP BY account_id"
+                )
+            ).all()
+        assert sorted(counted, key=str) == sorted(
+            [(account.id, ACCOUNT_LIMIT + 1), (None, ADDRESS_LIMIT)], key=str
+        )
+    finally:
+        db.dispose()

@@ -93,3 +93,34 @@ def test_the_scheme_a_trusted_proxy_forwards_is_required_of_a_form(servers, acco
     assert _sign_in(trusted, key, f"https://{PUBLIC_HOST}", host_only) == 303
     spoofed = {"X-Forwarded-Proto": "http", "Host": PUBLIC_HOST}
     assert _sign_in(trusted, key, f"https://{PUBLIC_HOST}", spoofed, address="127.0.0.1") == 303
+
+
+@pytest.fixture(scope="module")
+def spelled_servers(
+    database_url: str, db: Database, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Server, ...]]:
+    """Servers whose public URL names ``PUBLIC_HOST`` with its default port, or its
+    trailing dot: browsers send neither in ``Host`` or ``Origin``."""
+    directory = tmp_path_factory.mktemp("origin-spellings")
+    with started(
+        *(
+            Server(database_url, directory / f"{index}.log", env={"STOPLIST_PUBLIC_URL": url})
+            for index, url in enumerate(
+                (f"https://{PUBLIC_HOST}:443", f"https://{PUBLIC_HOST.upper()}.")
+            )
+        )
+    ) as running:
+        yield running
+
+
+def test_the_public_url_s_host_is_its_host_however_it_is_spelled(spelled_servers, account):
+    key = account.api_key
+    for public in spelled_servers:
+        for host in (PUBLIC_HOST, f"{PUBLIC_HOST}:443", f"{PUBLIC_HOST}."):
+            as_proxied = {"Host": host}
+            assert _sign_in(public, key, f"https://{PUBLIC_HOST}", as_proxied) == 303, host
+            assert _sign_in(public, key, f"https://{PUBLIC_HOST}.:443", as_proxied) == 303, host
+            assert _sign_in(public, key, f"http://{PUBLIC_HOST}", as_proxied) == 403, host
+        # Another port is another host, not the public URL's: its scheme is not known.
+        other = {"Host": f"{PUBLIC_HOST}:8443"}
+        assert _sign_in(public, key, f"http://{PUBLIC_HOST}:8443", other) == 303

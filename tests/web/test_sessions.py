@@ -293,3 +293,62 @@ def test_a_name_is_found_ignoring_case_and_an_ambiguous_or_unknown_one_fails_as_
     # Elsewhere, a unique name signs in in any case, and an exact one wins.
     assert _password_sign_in(server, "127.0.3.2", f"SOLO {tag}", PASSWORD) == 303
     assert _password_sign_in(server, "127.0.3.2", f"TWIN {tag}", PASSWORD) == 303
+
+
+def _guessed_at_then_tried(
+    both: tuple[Server, Server], attackers: list[str], typed: str, later: str, newcomer: str
+) -> list[tuple[int, str]]:
+    """``attackers`` spend their wrong passwords on ``typed`` (enough to put it under
+    attack); then what ``newcomer``'s two wrong passwords at ``later`` are answered."""
+
+    def spend(address: str) -> list[int]:
+        return [
+            _password_sign_in(both[index % 2], address, typed, f"guess {index}")
+            for index in range(ADDRESS_LIMIT)
+        ]
+
+    with ThreadPoolExecutor(max_workers=len(attackers)) as pool:
+        assert all(status == 401 for spent in pool.map(spend, attackers) for status in spent)
+    answers = []
+    for target in both:
+        with _client(target, newcomer) as client:
+            answer = sign_in_http(client, method="password", account=later, password="wrong")
+            answers.append(_refusal(answer))
+    return answers
+
+
+def test_a_name_under_attack_is_answered_alike_whether_or_not_an_account_has_it(
+    server: Server, second_server: Server, db
+):
+    """The pause for a name under attack cannot be told apart for an account with a
+    password, one without, a name several have ignoring case, and a name none has."""
+    tag = token_hex(4)
+    accounts, access = Accounts(db), DashboardAccess(db)
+    access.set_password(accounts.create(f"Shop {tag}").account, PASSWORD)
+    accounts.create(f"Bare {tag}")
+    for name in (f"Twin {tag}", f"Second {tag}"):
+        access.set_password(accounts.create(name).account, PASSWORD)
+    with db.write() as conn:  # named so before names differing by case were refused
+        conn.execute(
+            text("UPDATE accounts SET name = :twin WHERE name = :second"),
+            {"twin": f"TWIN {tag}", "second": f"Second {tag}"},
+        )
+    names = {
+        "password": (f"shop {tag}", f"SHOP {tag}"),
+        "no password": (f"bare {tag}", f" BARE {tag} "),
+        "ambiguous": (f"twin {tag}", f"tWIN {tag}"),
+        "unknown": (f"nobody {tag}", f"NOBODY {tag}"),
+    }
+    per_name = ACCOUNT_LIMIT // ADDRESS_LIMIT
+    both = (server, second_server)
+    answers = {}
+    for block, (kind, (typed, later)) in enumerate(names.items()):
+        addresses = [f"127.0.4.{block * 10 + n}" for n in range(1, per_name + 2)]
+        answers[kind] = _guessed_at_then_tried(both, addresses[:-1], typed, later, addresses[-1])
+    failed = (401, "Sign-in failed: check what you typed.")
+    throttled = (
+        429,
+        "Too many wrong passwords from your connection. "
+        "Wait 15 minutes, or sign in with an API key.",
+    )
+    assert answers == {kind: [failed, throttled] for kind in names}

@@ -19,6 +19,7 @@ from stoplist import __version__
 from stoplist.cli import language
 from stoplist.cli.help import tidy
 from stoplist.cli.lazy import LazyCommand, LazyGroup
+from stoplist.cli.options import use_database_before_command
 from stoplist.i18n import Language
 
 COMMANDS = (
@@ -126,6 +127,17 @@ def _choose_language(value: Language | None) -> Language | None:
 
 @app.callback()
 def _main(
+    ctx: typer.Context,
+    database: Annotated[
+        str | None,
+        typer.Option(
+            "--database",
+            metavar="URL",
+            help="The database of the command that follows, as its own --database gives it "
+            "(which wins when both are given) [env: STOPLIST_DATABASE_URL; default: "
+            "stoplist.db in the working directory].",
+        ),
+    ] = None,
     lang: Annotated[
         Language | None,
         typer.Option(
@@ -147,6 +159,7 @@ def _main(
     ] = False,
 ) -> None:
     """stoplist: a self-hosted SMS opt-out service."""
+    use_database_before_command(ctx, database)
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ from stoplist.cli.options import (
     DatabaseOption,
     JsonOption,
     console,
+    database_shown,
     fail,
     find_account,
     open_database,
@@ -63,6 +64,15 @@ def create_account(
         created = Accounts(db).create(name, default_region=region, timezone=timezone)
     except ValueError as exc:
         fail(problem(exc))
+    # On stderr: scripts read the key (or the JSON) from stdout.
+    typer.echo(
+        _(
+            "account %(name)s created in %(database)s",
+            name=created.account.name,
+            database=database_shown(db.url),
+        ),
+        err=True,
+    )
     if json:
         print_json({**account_json(created.account), "apiKey": created.api_key})
         return
@@ -221,13 +231,31 @@ def revoke_key(
     database: DatabaseOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Revoke a key: requests made with it get code 10 from now on."""
+    """Revoke a key: requests made with it get code 10 from now on.
+
+    A key revoked already stays so, with its first revocation's time, and the
+    command says so and succeeds: a script that runs it twice ends the same way.
+    """
     db = open_database(database)
+    accounts = Accounts(db)
+    found = find_account(db, account)
+    revoked_before = {known.id for known in accounts.list_keys(found) if not known.active}
     try:
-        revoked = Accounts(db).revoke_key(find_account(db, account), key)
+        revoked = accounts.revoke_key(found, key)
     except LookupError as exc:
         fail(problem(exc))
     if json:
         print_json(key_json(revoked))
+        return
+    if revoked.id in revoked_before and revoked.revoked_at is not None:
+        when = clock.from_us(revoked.revoked_at).strftime("%Y-%m-%d %H:%M UTC")
+        typer.echo(
+            _(
+                "key %(id)s (%(prefix)s…) was already revoked, on %(when)s",
+                id=revoked.id,
+                prefix=revoked.prefix,
+                when=when,
+            )
+        )
         return
     typer.echo(_("revoked key %(id)s (%(prefix)s…)", id=revoked.id, prefix=revoked.prefix))

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import typer
 
-from stoplist.cli.options import DatabaseOption, JsonOption, print_json, settings_from
-from stoplist.cli.serve import (
+from stoplist.cli.options import (
+    DatabaseOption,
     HostOption,
+    JsonOption,
+    PortOption,
+    database_before_command,
+    print_json,
+    settings_from,
+)
+from stoplist.cli.serve import (
     LogFormatOption,
     LogLevelOption,
-    PortOption,
     WorkersOption,
     serve_flags,
 )
@@ -30,6 +36,7 @@ def config(
     Each is shown with its environment variable and its source: default,
     environment or flag. Invalid values are reported as serve reports them.
     """
+    database = database or database_before_command()  # a flag too, wherever it was given
     flags = serve_flags(host, port, workers, log_level, log_format, database)
     settings = settings_from(**flags)
     rows = describe(settings, flags)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, TypedDict
+from typing import Annotated, NoReturn, TypedDict
 
 import typer
 from rich.table import Table
@@ -10,7 +10,9 @@ from rich.table import Table
 from stoplist.cli.language import _, problem
 from stoplist.cli.options import (
     DatabaseOption,
+    HostOption,
     JsonOption,
+    PortOption,
     console,
     fail,
     find_account,
@@ -20,6 +22,7 @@ from stoplist.cli.options import (
     settings_from,
 )
 from stoplist.domain.accounts import Accounts
+from stoplist.domain.errors import KeywordNotFound, RequiredOptOutKeyword
 from stoplist.domain.inbound import AccountKeywords
 from stoplist.domain.inbound_endpoints import (
     PROVIDER_NAMES,
@@ -52,15 +55,27 @@ def urls(
             "[default: STOPLIST_PUBLIC_URL, else this machine's serve address]."
         ),
     ] = None,
+    host: HostOption = None,
+    port: PortOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Print the URL to give each provider (it contains the account's secret token)."""
-    settings = settings_from(database_url=database)
+    """Print the URL to give each provider (it contains the account's secret token).
+
+    Without --base-url or STOPLIST_PUBLIC_URL, the address is the one serve
+    would listen on with these settings: give --host and --port as serve was
+    given them, since a running server's own cannot be known from here.
+    """
+    settings = settings_from(database_url=database, host=host, port=port)
     found = find_account(open_configured(settings), account)
     base = (base_url or settings.public_url or _local_base(settings)).rstrip("/")
     if not base_url and not settings.public_url:
         typer.echo(
-            _("note: STOPLIST_PUBLIC_URL is not set; these URLs only reach this machine"),
+            _(
+                "note: STOPLIST_PUBLIC_URL is not set: these URLs use %(base)s, serve's address "
+                "by the settings (give --host and --port as serve was given them), which only "
+                "this machine reaches; set STOPLIST_PUBLIC_URL or give --base-url",
+                base=base,
+            ),
             err=True,
         )
     addresses = {name: inbound_url(base, found.inbound_token, name) for name in PROVIDER_NAMES}
@@ -137,12 +152,23 @@ def disable(
 
 
 def _switch(account: str, provider: str, enabled: bool, database: str | None) -> None:
+    """Switch an endpoint on or off; one that is so already is left alone, and said to be.
+
+    Exit 0 either way (the state asked for holds), but the line tells a
+    change from none, so a typo'd account or a forgotten earlier switch shows.
+    """
     db = open_database(database)
+    endpoints = InboundEndpoints(db, find_account(db, account))
     try:
-        InboundEndpoints(db, find_account(db, account)).set_enabled(provider, enabled)
+        already = endpoints.get(provider).enabled == enabled
+        if not already:
+            endpoints.set_enabled(provider, enabled)
     except ValueError as exc:
         fail(problem(exc))
-    state = _("on") if enabled else _("off (its URL answers 404)")
+    if already:
+        state = _("already on") if enabled else _("already off (its URL answers 404)")
+    else:
+        state = _("on") if enabled else _("off (its URL answers 404)")
     typer.echo(f"{provider}: {state}")
 
 
@@ -268,11 +294,23 @@ def list_keywords(
     console.print(table)
 
 
+ForceOption = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Change even an opt-out keyword carriers require (STOP, ARRÊT, END...).",
+    ),
+]
+REFUSED_EXIT = 2
+"""A keyword change refused (a required opt-out, or no such keyword): nothing was changed."""
+
+
 @keywords_app.command("add")
 def add_keyword(
     account: AccountArgument,
     keywords: Annotated[list[str], typer.Argument(help="One or more keywords or phrases.")],
     action: Annotated[str, typer.Option(help="opt_out, opt_in or help.")] = "opt_out",
+    force: ForceOption = False,
     database: DatabaseOption = None,
 ) -> None:
     """Add keywords (or give built-in ones another meaning) for this account."""
@@ -282,7 +320,9 @@ def add_keyword(
         kind = parse_action(action)
         if kind is None:
             fail(_("use 'stoplist keywords remove' to remove a keyword"))
-        added = [settings.add(keyword, EventKind(kind)) for keyword in keywords]
+        added = settings.add_all(keywords, EventKind(kind), force=force)
+    except RequiredOptOutKeyword as exc:
+        _refuse(exc)
     except ValueError as exc:
         fail(problem(exc))
     for keyword in added:
@@ -296,14 +336,29 @@ def remove_keyword(
     reset: Annotated[
         bool, typer.Option("--reset", help="Only undo this account's change to them.")
     ] = False,
+    force: ForceOption = False,
     database: DatabaseOption = None,
 ) -> None:
     """Stop treating keywords (built-in included) as keywords for this account."""
     db = open_database(database)
     settings = AccountKeywords(db, find_account(db, account))
     try:
-        done = [(settings.reset if reset else settings.remove)(keyword) for keyword in keywords]
+        if reset:
+            done = [settings.reset(keyword) for keyword in keywords]
+        else:
+            done = settings.remove_all(keywords, force=force)
+    except (RequiredOptOutKeyword, KeywordNotFound) as exc:
+        _refuse(exc)
     except ValueError as exc:
         fail(problem(exc))
     for keyword in done:
         typer.echo(f"{keyword}: {_('reset to built-in') if reset else _('removed')}")
+
+
+def _refuse(error: Exception) -> NoReturn:
+    """Nothing was changed: say why, and how to force a required opt-out's change."""
+    if isinstance(error, RequiredOptOutKeyword):
+        fail(
+            _("%(problem)s (add --force to change it anyway)", problem=problem(error)), REFUSED_EXIT
+        )
+    fail(problem(error), REFUSED_EXIT)

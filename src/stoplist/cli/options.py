@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import traceback
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import orjson
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
     from stoplist.storage.database import Database
 
 INVALID_SETTINGS_EXIT = 2
+_DATABASE_BEFORE_COMMAND = "stoplist.database"
+"""Where the root's ``--database`` is kept, in the Click context the command shares."""
 
 DatabaseOption = Annotated[
     str | None,
@@ -34,22 +37,53 @@ DatabaseOption = Annotated[
         "[env: STOPLIST_DATABASE_URL; default: stoplist.db in the working directory].",
     ),
 ]
+HostOption = Annotated[
+    str | None,
+    typer.Option(help="Interface to listen on [env: STOPLIST_HOST; default: 127.0.0.1]."),
+]
+PortOption = Annotated[
+    str | None, typer.Option(help="TCP port [env: STOPLIST_PORT; default: 8080].")
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
 console = Console()
 errors = Console(stderr=True)
 
 
+def use_database_before_command(ctx: typer.Context, url: str | None) -> None:
+    """Keep ``stoplist --database URL COMMAND``'s URL for the command (see ``settings_from``).
+
+    Operators put a global option before the command as often as after it;
+    Click would refuse it there, as an option the root does not know.
+    """
+    ctx.meta[_DATABASE_BEFORE_COMMAND] = url
+
+
 def settings_from(**flags: Any) -> Settings:
-    """The settings with these flags over the environment; exit status 2 when invalid."""
+    """The settings with these flags over the environment; exit status 2 when invalid.
+
+    A command's ``database_url`` left out (None) is the ``--database`` given
+    before the command, if any: a flag too, so ``stoplist config`` says so.
+    """
     from stoplist.settings import InvalidSettings, load_settings
 
+    if "database_url" in flags and flags["database_url"] is None:
+        flags["database_url"] = database_before_command()
     try:
         return load_settings(flags)
     except InvalidSettings as invalid:
         for line in invalid.lines:
             _print_error(line)
         raise typer.Exit(INVALID_SETTINGS_EXIT) from None
+
+
+def database_before_command() -> str | None:
+    """The ``--database`` given before the command (None: none was)."""
+    from typer._click.globals import get_current_context  # Typer's own copy of Click
+
+    ctx = get_current_context(silent=True)
+    found = ctx.meta.get(_DATABASE_BEFORE_COMMAND) if ctx is not None else None
+    return found if isinstance(found, str) else None
 
 
 def open_database(url: str | None, *, create: bool = False, migrate: bool = True) -> Database:
@@ -97,7 +131,7 @@ def open_configured(settings: Settings, *, create: bool = False, migrate: bool =
     if not migrate:
         return db
     try:
-        db.migrate()
+        started = db.migrate()
     except SchemaTooNew as exc:
         db.dispose()
         fail(
@@ -112,7 +146,34 @@ def open_configured(settings: Settings, *, create: bool = False, migrate: bool =
     except Exception as exc:
         db.dispose()
         _cannot_open(settings, exc)
+    if started:
+        _tell_started(url)
     return db
+
+
+def _tell_started(url: str) -> None:
+    """Say on stderr where a new database was just started (stdout may be a script's).
+
+    A command run in the wrong directory, or without the service's
+    environment, starts one there: its keys then fail against the real server.
+    """
+    if _sqlite_file(url) is not None:
+        typer.echo(_("created a new database at %(path)s", path=database_shown(url)), err=True)
+    else:
+        typer.echo(_("created stoplist's tables in %(url)s", url=database_shown(url)), err=True)
+
+
+def database_shown(url: str) -> str:
+    """A database as an operator looks for it: a SQLite file's absolute path, else its URL
+    with the password masked."""
+    path = _sqlite_file(url)
+    return str(path.resolve()) if path is not None else _masked(url)
+
+
+def _sqlite_file(url: str) -> Path | None:
+    from stoplist.storage.diagnose import sqlite_path
+
+    return sqlite_path(url)
 
 
 def end_if_database_failed(error: Exception) -> None:

@@ -119,7 +119,7 @@ def error_message(exc: StoplistError, base_url: str) -> str:
     system's, the HTTP library's) come in English.
     """
     if isinstance(exc, ApiError):
-        return f"[{exc.code}] {exc.message}"
+        return f"[{exc.code}] {_with_detail(exc)}"
     if isinstance(exc, ServerError):
         status = f"HTTP {exc.status_code}" if exc.status_code else "?"
         return _(
@@ -133,6 +133,20 @@ def error_message(exc: StoplistError, base_url: str) -> str:
     if isinstance(cause, httpx.ConnectError):
         return _("cannot connect to %(base_url)s", base_url=base_url)
     return _("the connection to %(base_url)s failed before an answer came back", base_url=base_url)
+
+
+def _with_detail(exc: ApiError) -> str:
+    """The message and what the answer said beside it: ``... invalid: too short (too_short)``.
+
+    The message alone is the contract's, the same whatever was wrong. The
+    detail is in the answer's language, as the message is; the reason is a
+    stable name, for scripts and searches. A detail the message already
+    holds (a refused webhook URL's) is not said twice.
+    """
+    said = exc.message
+    if exc.detail and exc.detail not in exc.message:
+        said = _in("api error", "%(message)s: %(detail)s", message=said, detail=exc.detail)
+    return f"{said} ({exc.reason})" if exc.reason else said
 
 
 @contextmanager

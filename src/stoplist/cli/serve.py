@@ -12,7 +12,14 @@ import typer
 import uvicorn
 
 from stoplist.cli.language import _
-from stoplist.cli.options import DatabaseOption, fail, open_configured, settings_from
+from stoplist.cli.options import (
+    DatabaseOption,
+    HostOption,
+    PortOption,
+    fail,
+    open_configured,
+    settings_from,
+)
 from stoplist.domain.accounts import Accounts
 from stoplist.domain.inbound_spool import check_spool
 from stoplist.observability import logs, metrics
@@ -24,13 +31,6 @@ WORKER_HEALTHCHECK_SECONDS = 30
 """How long a worker may take to answer its supervisor: on a busy machine a worker still
 starting can take longer than uvicorn's 5 s, and would be killed and started again in a loop."""
 
-HostOption = Annotated[
-    str | None,
-    typer.Option(help="Interface to listen on [env: STOPLIST_HOST; default: 127.0.0.1]."),
-]
-PortOption = Annotated[
-    str | None, typer.Option(help="TCP port [env: STOPLIST_PORT; default: 8080].")
-]
 WorkersOption = Annotated[
     str | None,
     typer.Option(help="Worker processes on the same port [env: STOPLIST_WORKERS; default: 1]."),

@@ -256,6 +256,8 @@ def decode(call: Call, response: httpx.Response) -> Any:
         status_code=status,
         stop_id=found.stop_id if isinstance(found.stop_id, int) else None,
         operation=call.operation,
+        reason=found.reason if isinstance(found.reason, str) else None,
+        detail=found.detail if isinstance(found.detail, str) else None,
     )
 
 

@@ -33,14 +33,33 @@ class StoplistError(Exception):
 
 
 class ApiError(StoplistError):
-    """An error answer from the API; subclasses name the documented codes."""
+    """An error answer from the API; subclasses name the documented codes.
+
+    ``reason`` and ``detail`` are what the answer said beside its message,
+    when it did: with code 9, why the number is invalid (``reason`` a stable
+    name such as ``too_short``, ``detail`` in words); with codes 91 and 92,
+    what was refused. The message alone is the contract's, the same for
+    every number or parameter, so a caller needs these to fix its request.
+    """
 
     api_code: ClassVar[int | None] = None
+    reason: str | None
+    detail: str | None
 
-    def __init__(self, message: str, *, code: int | None = None, status_code: int | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: int | None = None,
+        status_code: int | None = None,
+        reason: str | None = None,
+        detail: str | None = None,
+    ):
         super().__init__(
             message, code=self.api_code if code is None else code, status_code=status_code
         )
+        self.reason = reason
+        self.detail = detail
 
 
 class ApiKeyRequired(ApiError):
@@ -155,8 +174,13 @@ def error_for(
     status_code: int | None = None,
     stop_id: int | None = None,
     operation: str = "",
+    reason: str | None = None,
+    detail: str | None = None,
 ) -> StoplistError:
-    """The exception for an error answer; code 3 means two things, told apart by operation."""
+    """The exception for an error answer; code 3 means two things, told apart by operation.
+
+    ``reason`` and ``detail`` as the answer gave them (see ``ApiError``).
+    """
     if code == 3:
         if operation == "add" or stop_id is not None:
             return AlreadyStopped(message, stop_id=stop_id, code=code, status_code=status_code)
@@ -164,4 +188,4 @@ def error_for(
     if code >= 500 or (status_code is not None and status_code >= 500):
         return ServerError(message, code=code, status_code=status_code)
     cls = _BY_CODE.get(code, ApiError)
-    return cls(message, code=code, status_code=status_code)
+    return cls(message, code=code, status_code=status_code, reason=reason, detail=detail)

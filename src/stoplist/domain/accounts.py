@@ -9,8 +9,11 @@ Account names are typed by people (``--account``, the dashboard's sign-in),
 so they are found the way people read them: ignoring case and Unicode
 normalisation (``Café`` typed with a composed or a decomposed ``é`` is one
 name). New names are stored in NFC, the form keyboards produce, and never
-two names that read the same. Compatibility forms (NFKC: ligatures,
-superscripts, full-width letters) are not folded: they look different, so
+two names that read the same. Case folding itself folds the Latin
+ligatures, ``ß`` and the long ``ſ`` (``ﬁsh`` is ``fish``, ``Straße`` is
+``STRASSE``), so those are one name with their spelled-out forms. Other
+compatibility forms, which only NFKC folds (full-width letters,
+superscripts, circled letters), are not folded: they look different, so
 folding them would merge names their owners can tell apart, and it would
 not stop real look-alikes (a Cyrillic ``а`` for a Latin ``a``) anyway.
 """
@@ -193,6 +196,15 @@ class Accounts:
                 _check_name_free(conn, str(changes["name"]), renamed=account.id)
             store.update_account(conn, account.id, **changes)
             return store.find_by_id(conn, account.id)  # type: ignore[return-value]
+
+
+def name_key(typed: str) -> str:
+    """What ``account_id_named`` compares ``typed`` by, spaces around it dropped.
+
+    The sign-in throttle counts failures by it, so that a name no account has
+    is counted exactly as one that is an account's (``shop`` as ``Shop``).
+    """
+    return _name_key(typed.strip())
 
 
 def _name_key(name: str) -> str:

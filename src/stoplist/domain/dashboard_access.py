@@ -118,22 +118,23 @@ class DashboardAccess:
 
         The account is found as the command line finds it (``account_id_named``:
         ``shop`` is the account ``Shop``). A name no account has, or several
-        have, fails as a wrong password does, counted and after as long a
-        check, so sign-in never tells which names exist. ``client`` is the
-        address the request came from.
+        have, fails as a wrong password does, counted under the name as the
+        look-up compares it and after as long a check, so sign-in never
+        tells which names exist. ``client`` is the address the request came
+        from.
         """
         with self.db.read() as conn:
             account_id = _account_id_or_none(conn, name)
             stored = store.password_hash(conn, account_id)
         counted_as = client_key(client)
-        attempt = self.throttle.attempt(counted_as, account_id)
+        attempt = self.throttle.attempt(counted_as, name)
         if attempt is None:
             raise SignInThrottled()
         # Hash even when there is nothing to compare with, so timing says nothing.
         matches = verify_password(password, stored or dummy_hash())
         if account_id is None or stored is None or not matches:
             raise SignInFailed()
-        self.throttle.succeeded(counted_as, account_id, attempt)
+        self.throttle.succeeded(counted_as, name, attempt)
         if needs_rehash(stored):
             with self.db.write() as conn:
                 store.replace_password_hash(conn, account_id, stored, hash_password(password))

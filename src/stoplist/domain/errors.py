@@ -507,6 +507,36 @@ class NotAKeywordAction(ValueError):
         super().__init__("a keyword means opt_out, opt_in or help")
 
 
+class RequiredOptOutKeyword(ValueError):
+    """``keyword`` is one of the built-in opt-out keywords carriers and regulators require
+    to work (STOP, ARRÊT, END...): removing it, or giving it another meaning, would
+    silently make the account lose every opt-out sent with it, so it takes a forced change.
+
+    ``action`` is what was asked: ``None`` to remove it, else the other meaning.
+    """
+
+    code: ClassVar[str] = "required_opt_out_keyword"
+
+    def __init__(self, keyword: str, action: str | None) -> None:
+        change = "removed" if action is None else f"made {action}"
+        super().__init__(
+            f"{keyword!r} is an opt-out keyword carriers and regulators require: "
+            f"it cannot be {change} unless forced"
+        )
+        self.keyword = keyword
+        self.action = action
+
+
+class KeywordNotFound(LookupError):
+    """``keyword`` is not a keyword for this account (never was, or already removed)."""
+
+    code: ClassVar[str] = "keyword_not_found"
+
+    def __init__(self, keyword: str) -> None:
+        super().__init__(f"{keyword!r} is not a keyword for this account: nothing to remove")
+        self.keyword = keyword
+
+
 class EndpointNotFound(LookupError):
     """``account`` has no active webhook endpoint ``endpoint_id``."""
 

@@ -16,16 +16,17 @@ pieces that stand alone already live elsewhere (``keywords``, ``review``,
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 import orjson
 from sqlalchemy import Connection
 
-from stoplist.domain import clock, confirmations, review, webhooks
+from stoplist.domain import clock, confirmations, required_keywords, review, webhooks
 from stoplist.domain.confirmations import Reply
 from stoplist.domain.errors import (
+    KeywordNotFound,
     NotAKeywordAction,
     ParameterRefused,
     ParameterRule,
@@ -153,24 +154,53 @@ class AccountKeywords:
     def keyword_set(self) -> KeywordSet:
         return KeywordSet.built_in().with_overrides(self.overrides())
 
-    def add(self, keyword: str, kind: EventKind) -> str:
+    def add(self, keyword: str, kind: EventKind, *, force: bool = False) -> str:
         """Make ``keyword`` mean ``kind`` for this account; returns its normalised form."""
+        return self.add_all([keyword], kind, force=force)[0]
+
+    def add_all(
+        self, keywords: Sequence[str], kind: EventKind, *, force: bool = False
+    ) -> list[str]:
+        """``add`` for several keywords at once: all of them, or none when one is refused.
+
+        A required opt-out (STOP, ARRÊT...) cannot mean anything else unless
+        ``force`` (``domain.required_keywords``).
+        """
         if not kind.changes_state and kind is not EventKind.HELP:
             raise NotAKeywordAction()
-        normalized = normalize_keyword(keyword)
+        normalized = list(dict.fromkeys(normalize_keyword(keyword) for keyword in keywords))
+        for word in normalized:
+            required_keywords.check_change(word, kind, force=force)
         with self.db.write() as conn:
-            keyword_store.upsert(conn, self.account.id, normalized, kind.value, clock.now_us())
+            for word in normalized:
+                keyword_store.upsert(conn, self.account.id, word, kind.value, clock.now_us())
         return normalized
 
-    def remove(self, keyword: str) -> str:
+    def remove(self, keyword: str, *, force: bool = False) -> str:
         """Stop treating ``keyword`` as a keyword (built-in or added) for this account."""
-        normalized = normalize_keyword(keyword)
+        return self.remove_all([keyword], force=force)[0]
+
+    def remove_all(self, keywords: Sequence[str], *, force: bool = False) -> list[str]:
+        """``remove`` for several keywords at once: all of them, or none when one is refused.
+
+        A keyword that is not one for this account is refused rather than
+        reported removed, so a typo is not taken for a change; a required
+        opt-out (STOP, ARRÊT...) is kept unless ``force``.
+        """
+        normalized = list(dict.fromkeys(normalize_keyword(keyword) for keyword in keywords))
+        for word in normalized:
+            required_keywords.check_change(word, None, force=force)
+        built_in = KeywordSet.built_in().actions
         with self.db.write() as conn:
-            keyword_store.remove(conn, self.account.id, normalized)
-            if normalized in KeywordSet.built_in().actions:
-                keyword_store.upsert(
-                    conn, self.account.id, normalized, NOT_A_KEYWORD, clock.now_us()
-                )
+            stored = keyword_store.overrides(conn, self.account.id)
+            for word in normalized:
+                in_force = stored[word] != NOT_A_KEYWORD if word in stored else word in built_in
+                if not in_force:
+                    raise KeywordNotFound(word)
+            for word in normalized:
+                keyword_store.remove(conn, self.account.id, word)
+                if word in built_in:
+                    keyword_store.upsert(conn, self.account.id, word, NOT_A_KEYWORD, clock.now_us())
         return normalized
 
     def reset(self, keyword: str) -> str:

@@ -36,7 +36,8 @@ OPT_OUT_BY_LANGUAGE: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "en": ("stop", "stopall", "stop all", "unsubscribe", "unsub", "cancel", "end", "quit",
            "revoke", "optout", "opt out", "remove", "remove me"),
     "fr": ("stop", "arret", "arrete", "arreter", "arretez", "desabonner", "desabonnement",
-           "desabonnez", "desinscrire", "desinscription", "desinscrivez", "stop pub"),
+           "desabonnez", "desinscrire", "desinscription", "desinscrivez", "stop pub",
+           "annuler", "quitter", "fin"),  # as CANCEL, QUIT and END are in English
     "es": ("baja", "darme de baja", "dar de baja", "parar", "detener", "cancelar", "alto",
            "anular", "basta ya"),
     "de": ("stopp", "halt", "abmelden", "abbestellen", "austragen", "beenden", "kundigen"),
@@ -100,6 +101,7 @@ LEADING_WORDS: frozenset[str] = (
         por favor hola buenas bitte hallo guten tag ciao buongiorno salve per favore
         ola bom dia alstublieft alsjeblieft aub graag hoi goedendag
         ok oke okay thanks thx merci gracias danke grazie obrigado obrigada bedankt
+        reponse reply
         """
     )
     | {"guten tag", "bom dia"}
@@ -108,7 +110,9 @@ LEADING_WORDS: frozenset[str] = (
 )
 """What may come before a keyword: greetings, "please", "thanks" and "ok", nothing else.
 
-"Merci stop" and "OK stop" say stop as plainly as "Stop merci"."""
+"Merci stop" and "OK stop" say stop as plainly as "Stop merci". "Réponse"
+and "reply" too: people copy "Réponse STOP" from "Répondez STOP" in a campaign,
+and "Reply STOP" from "Reply STOP to opt out"."""
 
 TRAILING_WORDS: frozenset[str] = (
     _words(

@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 _SCHEMES = {"http", "https"}
+_DEFAULT_PORTS = {"http": "80", "https": "443"}
 X_FORWARDED = "x-forwarded"
 FORWARDED = "forwarded"
 _SCHEME_FORWARDED = "stoplist.scheme_forwarded"
@@ -170,7 +171,39 @@ def known_scheme(request: Request) -> str | None:
     if configured is None:
         return None
     scheme, _, netloc = configured.partition("://")
-    return scheme if netloc == request.headers.get("host", "").lower() else None
+    asked = request.headers.get("host", "")
+    return scheme if normal_host(netloc, scheme) == normal_host(asked, scheme) else None
+
+
+def normal_origin(origin: str) -> str:
+    """``scheme://host[:port]`` as browsers write an origin (see ``normal_host``)."""
+    scheme, sep, netloc = origin.strip().rstrip("/").partition("://")
+    if not sep:
+        return origin.strip().lower()
+    scheme = scheme.lower()
+    return f"{scheme}://{normal_host(netloc, scheme)}"
+
+
+def normal_host(netloc: str, scheme: str) -> str:
+    """``host[:port]`` reached over ``scheme``, in the one form origins are compared in.
+
+    Lowercase, without the trailing dot of a fully qualified name, and without
+    the scheme's default port: a browser sends ``Host: example.com`` and
+    ``Origin: https://example.com`` for a site configured as
+    ``https://Example.COM.:443``, and all of them name one origin.
+    """
+    text = netloc.strip().lower()
+    if text.startswith("["):  # an IPv6 address, its port after the bracket
+        end = text.find("]")
+        name, port = (text, "") if end < 0 else (text[: end + 1], text[end + 2 :])
+    elif text.count(":") == 1:
+        name, _, port = text.partition(":")
+    else:
+        name, port = text, ""
+    name = name.rstrip(".")
+    if port == _DEFAULT_PORTS.get(scheme.lower()):
+        port = ""
+    return f"{name}:{port}" if port else name
 
 
 def shows_loopback(request: Request) -> bool:

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from stoplist.storage import owner_only
+
 
 @dataclass(frozen=True, slots=True)
 class SqliteCopy:
@@ -115,7 +117,7 @@ def _as_os_error(error: sqlite3.Error) -> OSError:
 
 def _sqlite_backup(source: Path, target: Path) -> int:
     # The copy holds personal data: readable by its owner only, from the start.
-    os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    owner_only.create_file(target)
     reader = sqlite3.connect(source, timeout=30)
     try:
         writer = sqlite3.connect(target)

@@ -250,35 +250,35 @@ def lock_attempts(conn: Connection) -> None:
 
 
 def count_failures(
-    conn: Connection, since: int, *, client: str | None = None, account_id: int | None = None
+    conn: Connection, since: int, *, client: str | None = None, name_key: str | None = None
 ) -> int:
-    """Failed password sign-ins since ``since`` from ``client`` and/or against ``account_id``."""
+    """Failed password sign-ins since ``since`` from ``client`` and/or at ``name_key``."""
     query = select(func.count()).where(dashboard_sign_in_failures.c.failed_at >= since)
     if client is not None:
         query = query.where(dashboard_sign_in_failures.c.client == client)
-    if account_id is not None:
-        query = query.where(dashboard_sign_in_failures.c.account_id == account_id)
+    if name_key is not None:
+        query = query.where(dashboard_sign_in_failures.c.name_key == name_key)
     return int(conn.execute(query).scalar_one())
 
 
-def insert_failure(conn: Connection, client: str, account_id: int | None, now: int) -> int:
+def insert_failure(conn: Connection, client: str, name_key: str, now: int) -> int:
     return int(
         conn.execute(
             insert(dashboard_sign_in_failures)
-            .values(client=client, account_id=account_id, failed_at=now)
+            .values(client=client, name_key=name_key, failed_at=now)
             .returning(dashboard_sign_in_failures.c.id)
         ).scalar_one()
     )
 
 
-def clear_failures(conn: Connection, client: str, account_id: int, attempt_id: int) -> None:
-    """Forget ``client``'s failures against ``account_id`` (and the attempt just made)."""
+def clear_failures(conn: Connection, client: str, name_key: str, attempt_id: int) -> None:
+    """Forget ``client``'s failures at ``name_key`` (and the attempt just made)."""
     conn.execute(
         delete(dashboard_sign_in_failures).where(
             or_(
                 dashboard_sign_in_failures.c.id == attempt_id,
                 (dashboard_sign_in_failures.c.client == client)
-                & (dashboard_sign_in_failures.c.account_id == account_id),
+                & (dashboard_sign_in_failures.c.name_key == name_key),
             )
         )
     )

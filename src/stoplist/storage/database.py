@@ -8,6 +8,7 @@ account's row (``lock_list``) plus unique constraints.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,9 +20,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import StaticPool
 
 from stoplist.database_url import normalise_url
-from stoplist.storage import secrets
+from stoplist.storage import owner_only, secrets
 
-HEAD_REVISION = "0014"
+HEAD_REVISION = "0015"
 """The newest migration (``tests/storage/test_migrations.py`` holds it to the scripts)."""
 _BULK_CACHE_KIB = 8 * 1024
 _BULK_TEMP_CACHE_KIB = 8 * 1024
@@ -165,17 +166,22 @@ class Database:
     def dispose(self) -> None:
         self.engine.dispose()
 
-    def migrate(self) -> None:
+    def migrate(self) -> bool:
         """Create or upgrade the schema to the latest migration, and load the secrets key.
 
         A schema already at ``HEAD_REVISION`` is told by one query, without
         loading Alembic: that saves every command a tenth of a second.
+        True when there was no schema: this call started a new database (the
+        command line says so, since a wrong working directory or URL starts
+        one where the operator did not mean to).
         """
-        if self._revision() != HEAD_REVISION:
+        revision = self._revision()
+        if revision != HEAD_REVISION:
             from stoplist.storage.migrate import upgrade
 
             upgrade(self)
         secrets.box(self.engine)  # a missing or wrong secrets key stops the process here
+        return revision is None
 
     def _revision(self) -> str | None:
         try:
@@ -220,6 +226,8 @@ def _create_engine(
             max_overflow=max_overflow,
             hide_parameters=True,
         )
+        if not parsed.query.get("uri"):
+            _create_owner_only(engine, parsed.database)
     _configure_sqlite(engine, wal=parsed.database not in (None, "", ":memory:"))
     return engine
 
@@ -231,6 +239,23 @@ def postgres_connect_args(query: Any) -> dict[str, Any]:
     own ``connect_timeout`` wins).
     """
     return {} if "connect_timeout" in query else {"connect_timeout": _CONNECT_TIMEOUT}
+
+
+def _create_owner_only(engine: Engine, path: str) -> None:
+    """Make a missing database file, readable by its owner only, just before SQLite opens it.
+
+    SQLite would make it with the umask's mode (0644 as a rule), and it
+    holds phone numbers, message texts and key digests; SQLite gives the
+    ``-wal`` and ``-shm`` files it makes the mode of the database file. The
+    file is made where SQLite would have made it, at the first connection,
+    so a database that is never connected to is never created.
+    """
+
+    @event.listens_for(engine, "do_connect")
+    def _on_do_connect(*_args: Any) -> None:
+        # There already, or it cannot be made: SQLite opens it, or says why not.
+        with contextlib.suppress(OSError):
+            owner_only.create_file(path)
 
 
 def _configure_sqlite(engine: Engine, *, wal: bool) -> None:

@@ -34,6 +34,7 @@ from typing import Protocol
 
 from sqlalchemy import Connection, delete, insert, select
 
+from stoplist.storage import owner_only
 from stoplist.storage.database import Database
 from stoplist.storage.schema import held_opt_outs
 from stoplist.storage.spool import sync_directory, write_synced
@@ -129,7 +130,7 @@ class MarkerHeldOptOuts:
         self._held: dict[int, set[str]] = {}
 
     def hold(self, account_id: int, number: str, name: str) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
+        owner_only.make_directory(self.directory)
         write_synced(self.directory / _marker(account_id, number, name), b"")
         sync_directory(self.directory)
 

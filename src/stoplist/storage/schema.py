@@ -272,10 +272,12 @@ dashboard_sign_in_failures = Table(
     metadata,
     Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
     Column("client", String(64), nullable=False),
-    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE")),
+    # SHA-256 (hex) of the name typed, as account names are compared; not an
+    # account id, so that names no account has are counted alike (0015).
+    Column("name_key", String(64), nullable=False),
     Column("failed_at", BigInteger, nullable=False),
     Index("ix_dashboard_sign_in_failures_client", "client", "failed_at"),
-    Index("ix_dashboard_sign_in_failures_account", "account_id", "failed_at"),
+    Index("ix_dashboard_sign_in_failures_name", "name_key", "failed_at"),
     Index("ix_dashboard_sign_in_failures_time", "failed_at"),
     sqlite_autoincrement=True,
 )

@@ -29,6 +29,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from stoplist.storage import owner_only
+
 _SUFFIX = ".json"
 _PARTIAL = ".partial"
 _PARTIAL_AGE = 60.0
@@ -66,7 +68,7 @@ class Spool:
 
     def put(self, record: bytes, name: str | None = None) -> str:
         """Keep ``record`` durably, under ``name`` (``new_name``) or a new one; returns it."""
-        self.directory.mkdir(parents=True, exist_ok=True)
+        owner_only.make_directory(self.directory)
         name = name or self.new_name()
         partial = self.directory / (name + _PARTIAL)
         try:
@@ -84,7 +86,7 @@ class Spool:
         Partial records older than a minute are removed: a process killed while
         writing one never acknowledged it. Raises ``OSError`` saying what is wrong.
         """
-        self.directory.mkdir(parents=True, exist_ok=True)
+        owner_only.make_directory(self.directory)
         probe = self.directory / f".probe-{uuid.uuid4().hex}{_PARTIAL}"
         write_synced(probe, b"probe")
         probe.unlink()
@@ -136,7 +138,7 @@ class Spool:
 
     def set_aside(self, name: str) -> Path:
         """Move a record that can never be written out of the way; returns where it went."""
-        (self.directory / SET_ASIDE).mkdir(exist_ok=True)
+        owner_only.make_directory(self.directory / SET_ASIDE)
         with self._set_aside_directory() as aside:
             if aside is None:
                 raise FileNotFoundError(errno.ENOENT, "no set-aside directory", SET_ASIDE)
@@ -218,7 +220,7 @@ def _same_file(path: Path, fd: int) -> bool:
 
 def write_synced(path: Path, data: bytes) -> None:
     """A new file (never an existing one) holding ``data``, on disk when this returns."""
-    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as file:
+    with open(owner_only.open_new_file(path), "wb") as file:
         file.write(data)
         file.flush()
         os.fsync(file.fileno())

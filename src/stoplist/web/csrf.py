@@ -15,6 +15,11 @@ be: a proxy that ends TLS and passes on ``Host`` alone (nginx's
 while the browser says ``https``, and comparing the two would refuse every
 form. An ``https`` page posting to the ``http`` site of the same host, or the
 other way round, is refused whenever the scheme is known.
+
+Hosts are compared as browsers name origins (``stoplist.http.proxy.normal_host``):
+a public URL written ``https://stoplist.example.com:443`` or with the
+trailing dot of a fully qualified name is the host browsers send as
+``stoplist.example.com``, not another one whose scheme is unknown.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import hmac
 
 from starlette.requests import Request
 
-from stoplist.http.proxy import known_scheme, public_base
+from stoplist.http.proxy import known_scheme, normal_host, normal_origin, public_base
 from stoplist.web.session import COOKIE_NAME
 
 FIELD = "csrf_token"
@@ -44,13 +49,14 @@ def refusal(request: Request, expected: str, submitted: object) -> str | None:
 
 
 def _same_origin(request: Request, origin: str) -> bool:
+    """Both sides written as ``normal_origin`` writes them: ``https://h:443`` is ``https://h``."""
     if origin == "null":
         return False
-    origin = origin.rstrip("/").lower()
-    if origin == public_base(request):
+    origin = normal_origin(origin)
+    if origin == normal_origin(public_base(request)):
         return True
     scheme, sep, host = origin.partition("://")
-    if not sep or host != request.headers.get("host", "").lower():
+    if not sep or host != normal_host(request.headers.get("host", ""), scheme):
         return False
     known = known_scheme(request)
     return known is None or scheme == known

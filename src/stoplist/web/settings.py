@@ -6,6 +6,7 @@ notice; a new API key is the one thing shown in the answer itself, once.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from zoneinfo import available_timezones
 
@@ -218,7 +219,8 @@ async def add_keyword(ctx: PageContext) -> Response:
         kind = EventKind(str(form.get("action", "")))
         if kind not in KEYWORD_KINDS:
             raise UnknownKeywordAction(kind.value)
-        await run_in_threadpool(keywords.add, str(form.get("keyword", "")), kind)
+        keyword = str(form.get("keyword", ""))
+        await run_in_threadpool(lambda: keywords.add(keyword, kind, force=_forced(form)))
     except ValueError as exc:
         return await _render(
             ctx,
@@ -232,16 +234,24 @@ async def add_keyword(ctx: PageContext) -> Response:
 async def remove_keyword(ctx: PageContext) -> Response:
     form = await ctx.form()
     keywords = AccountKeywords(ctx.db, ctx.signed_in)
-    undo = keywords.reset if form.get("mode") == "reset" else keywords.remove
+    keyword = str(form.get("keyword", ""))
     try:
-        await run_in_threadpool(undo, str(form.get("keyword", "")))
-    except ValueError as exc:
+        if form.get("mode") == "reset":
+            await run_in_threadpool(keywords.reset, keyword)
+        else:
+            await run_in_threadpool(lambda: keywords.remove(keyword, force=_forced(form)))
+    except (ValueError, LookupError) as exc:
         return await _render(
             ctx,
             status=422,
             keywords_error=_refused(ctx, exc),
         )
     return ctx.redirect(PATH, done="keywords_saved")
+
+
+def _forced(form: Mapping[str, object]) -> bool:
+    """The form's "even a required opt-out keyword" box: STOP and the like change only so."""
+    return form.get("force") == "on"
 
 
 @page
