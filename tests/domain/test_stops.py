@@ -20,9 +20,18 @@ def at(text: str) -> int:
     return to_us(datetime.fromisoformat(text).replace(tzinfo=UTC))
 
 
-def sms(number: str, kind: EventKind, when: str, message_id: str) -> NewEvent:
+def sms(
+    number: str, kind: EventKind, when: str, message_id: str, arrived: str | None = None
+) -> NewEvent:
+    """An SMS sent ``when``, reaching us ``arrived`` (default: as it is recorded)."""
     return NewEvent(
-        number, kind, Source.SMS, event_at=at(when), provider="test", provider_message_id=message_id
+        number,
+        kind,
+        Source.SMS,
+        event_at=at(when),
+        provider="test",
+        provider_message_id=message_id,
+        received_at=None if arrived is None else at(arrived),
     )
 
 
@@ -98,28 +107,16 @@ def test_the_entry_starts_with_a_stop_dated_to_the_second_before_a_start_in_it(d
     assert stops.find(number).created_at == at("2026-01-02 10:00:00")
 
 
-def _arrived(number: str, kind: EventKind, sent: str, arrived: str, message_id: str) -> NewEvent:
-    return NewEvent(
-        number,
-        kind,
-        Source.SMS,
-        event_at=at(sent),
-        provider="test",
-        provider_message_id=message_id,
-        received_at=at(arrived),
-    )
-
-
 def test_a_stop_dated_to_the_second_ranks_no_later_than_it_arrived(db, account):
     """The STOP dated 10:00:00 reached us at 10:00:00.010; the START came at .320, after
     it: the person's last word was START, as the arrivals tell."""
     stops = StopList(db, account.account)
     number = "+33617171717"
     stops.record(
-        _arrived(number, EventKind.OPT_OUT, "2026-01-02 10:00:00", "2026-01-02 10:00:00.010", "out")
+        sms(number, EventKind.OPT_OUT, "2026-01-02 10:00:00", "out", "2026-01-02 10:00:00.010")
     )
-    start = _arrived(
-        number, EventKind.OPT_IN, "2026-01-02 10:00:00.320", "2026-01-02 10:00:00.320", "in"
+    start = sms(
+        number, EventKind.OPT_IN, "2026-01-02 10:00:00.320", "in", "2026-01-02 10:00:00.320"
     )
     assert stops.record(start).changed
     assert stops.find(number) is None
@@ -129,13 +126,9 @@ def test_a_stop_dated_to_the_second_arriving_after_a_start_in_it_still_wins(db, 
     stops = StopList(db, account.account)
     number = "+33618181818"
     stops.record(
-        _arrived(
-            number, EventKind.OPT_IN, "2026-01-02 10:00:00.300", "2026-01-02 10:00:00.300", "in"
-        )
+        sms(number, EventKind.OPT_IN, "2026-01-02 10:00:00.300", "in", "2026-01-02 10:00:00.300")
     )
-    stop = _arrived(
-        number, EventKind.OPT_OUT, "2026-01-02 10:00:00", "2026-01-02 10:00:00.800", "out"
-    )
+    stop = sms(number, EventKind.OPT_OUT, "2026-01-02 10:00:00", "out", "2026-01-02 10:00:00.800")
     assert stops.record(stop).changed
     assert stops.find(number).created_at == at("2026-01-02 10:00:00")
 
