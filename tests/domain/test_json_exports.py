@@ -87,3 +87,18 @@ def test_an_entry_past_64_kib_is_refused_wherever_blocks_end(fmt, block):
         with pytest.raises(UnreadableExport) as refused:
             _lines(export(70_000))
     assert refused.value.at == 3001
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"[" + b"[" * 10_000 + b"]" * 10_000 + b"]",
+        b'[{"phoneNumber":"+33612345678","x":' + b'{"a":' * 5_000 + b"1" + b"}" * 5_000 + b"}]",
+        b'{"phoneNumber":"+33612345678","x":' + b"[" * 5_000 + b"]" * 5_000 + b"}\n",
+    ],
+    ids=["nested arrays", "nested objects", "nested ndjson"],
+)
+def test_an_entry_nested_past_any_export_is_refused_not_a_crash(data):
+    with pytest.raises(UnreadableExport) as refused:
+        _lines(data)
+    assert refused.value.at == 1

@@ -165,7 +165,7 @@ class _NdjsonLines:
         if max(map(len, lines)) <= MAX_LINE_CHARS:
             try:
                 return _lines([_ENTRY.decode(line).phone_number for line in lines])
-            except msgspec.DecodeError:
+            except (msgspec.DecodeError, RecursionError):
                 pass  # a blank line, or a line that is no entry: each is looked at
         cells: list[str] = []
         for line_number, line in enumerate(lines, first + 1):
@@ -223,7 +223,7 @@ class _ArrayEntries:
         body = self._buffer[self._pos : cut + 1]
         try:
             entries = _ENTRIES.decode("[" + body + "]")
-        except msgspec.DecodeError:
+        except (msgspec.DecodeError, RecursionError):
             return self._one_by_one(self._dropped + cut)
         if not _each_within_bound(body, len(entries)):
             return self._one_by_one(self._dropped + cut)
@@ -254,6 +254,8 @@ class _ArrayEntries:
             except json.JSONDecodeError:
                 if len(self._buffer) - start > MAX_LINE_CHARS or not self._more():
                     raise _refused("json", at, malformed=True) from None
+            except RecursionError:
+                raise _refused("json", at, malformed=False) from None
         if end - start > MAX_LINE_CHARS:
             raise _refused("json", at, malformed=False)
         number = _decoded(self._buffer[start:end], "json", at)
@@ -321,7 +323,7 @@ def _decoded(text: str, fmt: str, at: int) -> str:
     """The ``phoneNumber`` of one entry, or the refusal of the file at ``at``."""
     try:
         return _ENTRY.decode(text).phone_number
-    except msgspec.ValidationError:
+    except (msgspec.ValidationError, RecursionError):  # nested past any entry of an export
         raise _refused(fmt, at, malformed=False) from None
     except msgspec.DecodeError:
         raise _refused(fmt, at, malformed=True) from None
